@@ -1,0 +1,38 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "alco",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "alco", targets: ["alco"]),
+        .library(name: "AlcoIndex", targets: ["AlcoIndex"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .target(name: "AlcoIndex", dependencies: ["CLZ4"], swiftSettings: strict),
+        .target(name: "AlcoIngest", dependencies: ["AlcoIndex"], swiftSettings: strict),
+        .executableTarget(
+            name: "alco",
+            dependencies: [
+                "AlcoIndex", "AlcoIngest",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "AlcoIndexTests", dependencies: ["AlcoIndex"], swiftSettings: strict),
+        .testTarget(name: "AlcoIngestTests", dependencies: ["AlcoIngest", "AlcoIndex"], swiftSettings: strict),
+        .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,120 @@
+/// One js key's data in a segment: a sorted value dictionary with postings (so equality
+/// filters and facets do not scan), a bit-packed forward column of each doc's value ordinal
+/// (group-by), and a numeric column (ranges).
+public struct AttributeReader: @unchecked Sendable {
+    public let key: String
+    let data: UnsafeRawBufferPointer
+    let postings: UnsafeRawBufferPointer
+    public let valueCount: Int
+    let offsetsAt: Int
+    let forwardAt: Int
+    let forwardWidth: Int
+    let numericAt: Int?
+    let docCount: Int
+
+    static func readDirectory(_ dir: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, docCount: Int) throws -> [String: AttributeReader] {
+        var r = ByteReader(dir)
+        let n = try r.varintInt()
+        var out: [String: AttributeReader] = [:]
+        for _ in 0..<n {
+            let key = try r.string()
+            let flags = try r.u8()
+            var valueCount = 0, offsetsAt = 0, forwardAt = 0, width = 0
+            var numericAt: Int?
+            if flags & 1 != 0 {
+                valueCount = try r.varintInt()
+                offsetsAt = try r.varintInt()
+                forwardAt = try r.varintInt()
+                width = Int(try r.u8())
+                guard offsetsAt + (valueCount + 1) * 4 <= data.count,
+                    forwardAt + BitPacking.byteCount(count: docCount, width: width) <= data.count, width <= 32
+                else { throw DecodeError("attribute \(key) out of range") }
+            }
+            if flags & 2 != 0 {
+                let at = try r.varintInt()
+                guard at + docCount * 8 <= data.count else { throw DecodeError("numeric column \(key) out of range") }
+                numericAt = at
+            }
+            out[key] = AttributeReader(key: key, data: data, postings: UnsafeRawBufferPointer(start: nil, count: 0),
+                                       valueCount: valueCount, offsetsAt: offsetsAt, forwardAt: forwardAt,
+                                       forwardWidth: width, numericAt: numericAt, docCount: docCount)
+        }
+        return out
+    }
+
+    func withPostings(_ p: UnsafeRawBufferPointer) -> AttributeReader {
+        AttributeReader(key: key, data: data, postings: p, valueCount: valueCount, offsetsAt: offsetsAt,
+                        forwardAt: forwardAt, forwardWidth: forwardWidth, numericAt: numericAt, docCount: docCount)
+    }
+
+    public var hasStrings: Bool { valueCount > 0 }
+    public var hasNumbers: Bool { numericAt != nil }
+
+    private func entryOffset(_ rank: Int) -> Int {
+        let blob = Int(data.loadUnaligned(fromByteOffset: offsetsAt, as: UInt32.self).littleEndian)
+        return blob + Int(data.loadUnaligned(fromByteOffset: offsetsAt + 4 + rank * 4, as: UInt32.self).littleEndian)
+    }
+
+    /// Value `rank` (0-based) with its doc frequency and postings offset.
+    public func value(_ rank: Int) -> (value: String, docFreq: Int, postingsOffset: Int) {
+        var r = ByteReader(data, offset: entryOffset(rank))
+        let s = (try? r.string()) ?? ""
+        let df = (try? r.varintInt()) ?? 0
+        let po = (try? r.varintInt()) ?? 0
+        return (s, df, po)
+    }
+
+    private func valueBytes(_ rank: Int) -> UnsafeRawBufferPointer {
+        var r = ByteReader(data, offset: entryOffset(rank))
+        return (try? r.blob()) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// The rank of `value` in the dictionary.
+    public func rank(of value: String) -> Int? {
+        var v = value
+        return v.withUTF8 { key -> Int? in
+            var lo = 0
+            var hi = valueCount
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                let m = valueBytes(mid)
+                let n = min(m.count, key.count)
+                var c = n > 0 ? Int(memcmp(m.baseAddress!, key.baseAddress!, n)) : 0
+                if c == 0 { c = m.count - key.count }
+                if c == 0 { return mid }
+                if c < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            return nil
+        }
+    }
+
+    /// The docs having `value` (any element, for arrays).
+    public func postingList(for value: String, segmentPostings: UnsafeRawBufferPointer) throws -> PostingList? {
+        guard let r = rank(of: value) else { return nil }
+        return try PostingList(bytes: segmentPostings, offset: self.value(r).postingsOffset)
+    }
+
+    public func postingList(rank: Int, segmentPostings: UnsafeRawBufferPointer) throws -> PostingList {
+        try PostingList(bytes: segmentPostings, offset: value(rank).postingsOffset)
+    }
+
+    /// The first value's rank + 1 for `doc`, 0 when the doc has no string value for this key.
+    @inline(__always)
+    public func forward(_ doc: UInt32) -> UInt32 {
+        guard valueCount > 0 else { return 0 }
+        return BitPacking.read(data.baseAddress! + forwardAt, index: Int(doc), width: forwardWidth)
+    }
+
+    @inline(__always)
+    public func number(_ doc: UInt32) -> Double? {
+        guard let numericAt else { return nil }
+        let d = Double(bitPattern: data.loadUnaligned(fromByteOffset: numericAt + Int(doc) * 8, as: UInt64.self).littleEndian)
+        return d.isNaN ? nil : d
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,130 @@
+import Foundation
+
+/// ALCO's `LoggerColumn`: a js key seen in an index, with its display flags.
+public struct Column: Codable, Equatable, Sendable {
+    public var name: String
+    public var filtered: Bool
+    public var display: Bool
+    public var excluded: Bool
+    public var context: Bool
+    public var indexed: Bool
+    public var firstSeen: Int64
+    public var lastSeen: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case name, filtered, display, excluded, context, indexed
+        case firstSeen = "first_seen", lastSeen = "last_seen"
+    }
+
+    /// Flags for a newly seen key: long text (tracebacks) is context, identity-like keys are
+    /// shown as columns, and everything else is offered as a filter.
+    static func make(_ name: String, at time: Int64) -> Column {
+        let contextKeys: Set = ["exc_info", "stack_info", "traceback", "exc_text", "stack_trace"]
+        let displayKeys: Set = ["host", "levelname", "logger", "level"]
+        let isContext = contextKeys.contains(name)
+        return Column(name: name, filtered: !isContext, display: displayKeys.contains(name), excluded: false,
+                      context: isContext, indexed: false, firstSeen: time, lastSeen: time)
+    }
+}
+
+/// Distinct values of a filtered column with the time each was last seen (ALCO kept them in
+/// Redis sorted sets); bounded, with a count of values that did not fit.
+public struct ColumnValues: Codable, Equatable, Sendable {
+    public var lastSeen: [String: Int64] = [:]
+    public var dropped: Int = 0
+}
+
+/// Every key ever seen in an index's `js`, with flags and distinct values.
+public final class ColumnRegistry: @unchecked Sendable {
+    public static let maxValuesPerColumn = 1000
+    public static let maxValueLength = 256
+    private let lock = ConditionLock()
+    private var columns: [String: Column] = [:]
+    private var values: [String: ColumnValues] = [:]
+    private var dirty = false
+    let path: String
+
+    struct Stored: Codable {
+        var columns: [Column]
+        var values: [String: ColumnValues]
+    }
+
+    init(path: String) {
+        self.path = path
+        if let bytes = try? FileSystem.readAll(path), let stored = try? JSONDecoder().decode(Stored.self, from: Data(bytes)) {
+            for c in stored.columns { columns[c.name] = c }
+            values = stored.values
+        }
+    }
+
+    public var all: [Column] { lock.withLock { columns.values.sorted { $0.name < $1.name } } }
+
+    public func column(_ name: String) -> Column? { lock.withLock { columns[name] } }
+
+    public func values(of name: String) -> ColumnValues { lock.withLock { values[name] ?? ColumnValues() } }
+
+    public var excludedKeys: Set<String> { lock.withLock { Set(columns.values.filter(\.excluded).map(\.name)) } }
+    public var indexedKeys: [String] { lock.withLock { columns.values.filter(\.indexed).map(\.name).sorted() } }
+
+    /// Registers the keys of a document's js at `seconds` (unix time).
+    func observe(_ js: JSONValue, at seconds: Int64) {
+        guard case .object(let members) = js, !members.isEmpty else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        for m in members {
+            if var c = columns[m.key] {
+                if c.lastSeen < seconds {
+                    c.lastSeen = seconds
+                    columns[m.key] = c
+                    dirty = true
+                }
+            } else {
+                columns[m.key] = Column.make(m.key, at: seconds)
+                dirty = true
+            }
+            guard columns[m.key]!.filtered else { continue }
+            let text: String
+            switch m.value {
+            case .string(let s): text = s
+            case .number(let t): text = t
+            case .bool(let b): text = b ? "true" : "false"
+            default: continue
+            }
+            guard text.utf8.count <= ColumnRegistry.maxValueLength else { continue }
+            var v = values[m.key] ?? ColumnValues()
+            if let t = v.lastSeen[text] {
+                if t >= seconds { continue }
+                v.lastSeen[text] = seconds
+            } else if v.lastSeen.count >= ColumnRegistry.maxValuesPerColumn {
+                v.dropped += 1
+            } else {
+                v.lastSeen[text] = seconds
+            }
+            values[m.key] = v
+            dirty = true
+        }
+    }
+
+    /// Changes a column's flags.
+    public func update(_ name: String, _ change: (inout Column) -> Void) throws {
+        try lock.withLock {
+            guard var c = columns[name] else { throw AlcoError.invalidSetting("unknown column '\(name)'") }
+            change(&c)
+            columns[name] = c
+            dirty = true
+        }
+        try save()
+    }
+
+    func save() throws {
+        let stored: Stored? = lock.withLock {
+            guard dirty else { return nil }
+            dirty = false
+            return Stored(columns: columns.values.sorted { $0.name < $1.name }, values: values)
+        }
+        guard let stored else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try FileSystem.writeAtomically(path, Array(try encoder.encode(stored)))
+    }
+}

@@ -1,0 +1,66 @@
+/// Tuning of the write path and background maintenance.
+public struct EngineOptions: Sendable {
+    /// fsync the WAL before an append returns (off only for benchmarks of the rest).
+    public var syncWrites = true
+    /// Seal the realtime buffer into a searchable segment at this many documents...
+    public var sealThresholdDocs = 65_536
+    /// ...or when its oldest document is this old.
+    public var sealIntervalMilliseconds = 1_000
+    /// Write in-memory segments to disk (and checkpoint the WAL) past this many bytes...
+    public var persistThresholdBytes = 48 << 20
+    /// ...or this often.
+    public var persistIntervalSeconds = 30.0
+    /// Merges stop growing a segment past this many documents (bounds merge memory).
+    public var maxSegmentDocs = 262_144
+    /// Merge when a day has more than this many segments on disk.
+    public var mergeFactor = 8
+    /// Run sealing, persisting, merging and retention on a background timer.
+    public var backgroundMaintenance = true
+    /// How often the background timer runs.
+    public var maintenanceIntervalMilliseconds = 200
+
+    public init() {}
+}
+
+/// How `append` treats an id that already exists.
+public enum WriteMode: Sendable {
+    /// An existing id is an error; nothing of the batch is written.
+    case insert
+    /// An existing id is replaced.
+    case replace
+}
+
+/// A document to append. Without an id, one is made from the time (now when absent).
+public struct NewDocument: Sendable {
+    public var id: UInt64?
+    public var microseconds: Int64?
+    /// A per-producer sequence number (logcollect's `seq`) that feeds the id's low digits.
+    public var sequenceHint: UInt64?
+    public var logline: String
+    public var js: JSONValue
+
+    public init(id: UInt64? = nil, microseconds: Int64? = nil, sequenceHint: UInt64? = nil, logline: String, js: JSONValue = .object([])) {
+        self.id = id
+        self.microseconds = microseconds
+        self.sequenceHint = sequenceHint
+        self.logline = logline
+        self.js = js
+    }
+}
+
+/// What `stats` reports for an index.
+public struct IndexStats: Sendable {
+    public var name: String
+    public var documents: Int
+    public var bufferedDocuments: Int
+    public var memorySegments: Int
+    public var diskSegments: Int
+    public var diskBytes: Int
+    public var deletedDocuments: Int
+    public var days: [(day: Int, documents: Int, segments: Int)]
+    public var walLSN: UInt64
+    public var checkpointLSN: UInt64
+    public var problems: [String]
+    public var minID: UInt64?
+    public var maxID: UInt64?
+}

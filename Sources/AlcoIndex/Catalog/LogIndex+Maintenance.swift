@@ -1,0 +1,315 @@
+import Foundation
+
+/// Sealing, persisting, merging and retention: everything that turns the realtime buffer into
+/// durable, compact segments and forgets old days.
+extension LogIndex {
+    /// Builds immutable in-memory segments from the buffered documents.
+    public func seal() throws {
+        sealLock.lock()
+        defer { sealLock.unlock() }
+        var work: [(day: Int, docs: [Document])] = []
+        let extraFields = columns.indexedKeys
+        stateLock.withLock {
+            for p in partitions.values where !p.buffer.isEmpty {
+                let docs = Array(p.buffer.values)
+                for d in docs { sealing[d.id] = p.day }
+                work.append((p.day, docs))
+                p.buffer = [:]
+                p.bufferBytes = 0
+            }
+            oldestBufferedAt = nil
+            truncatedWhileSealing = false
+            deletedWhileSealing = []
+        }
+        if work.isEmpty { return }
+        var built: [(day: Int, reader: SegmentReader)] = []
+        for (day, var docs) in work {
+            docs.sort { $0.id < $1.id }
+            var start = 0
+            while start < docs.count {
+                let end = min(docs.count, start + options.maxSegmentDocs)
+                let builder = SegmentBuilder(extraFields: extraFields)
+                for d in docs[start..<end] { builder.add(d) }
+                let bytes = builder.finish()
+                let name = stateLock.withLock { () -> String in
+                    defer { nextSegment += 1 }
+                    return LogIndex.segmentName(day: day, number: nextSegment)
+                }
+                built.append((day, try SegmentReader(name: name, storage: SegmentStorage(copying: bytes))))
+                start = end
+            }
+        }
+        stateLock.withLock {
+            defer {
+                sealing = [:]
+                deletedWhileSealing = []
+                truncatedWhileSealing = false
+            }
+            if truncatedWhileSealing { return }
+            for (day, reader) in built {
+                var deleted = DeletionSet(docCount: reader.docCount)
+                for id in deletedWhileSealing {
+                    if let o = reader.ordinal(of: id) { deleted.insert(o) }
+                }
+                partition(day).segments.append(
+                    LiveSegment(name: reader.name, reader: reader, deleted: deleted, isPersisted: false, persistedDeletions: 0))
+            }
+        }
+    }
+
+    static func segmentName(day: Int, number: Int) -> String {
+        let n = String(number)
+        return "\(day)-" + String(repeating: "0", count: max(0, 8 - n.count)) + n
+    }
+
+    /// Writes every in-memory segment and pending tombstone to disk, then a manifest whose
+    /// checkpoint lets the WAL files before it be deleted (FLUSH RTINDEX).
+    public func flush() throws {
+        maintenanceLock.lock()
+        defer { maintenanceLock.unlock() }
+        try seal()
+        try persistLocked()
+    }
+
+    /// Caller holds maintenanceLock.
+    func persistLocked() throws {
+        struct Pending {
+            var day: Int
+            var segment: LiveSegment
+        }
+        var toWrite: [Pending] = []
+        var tombstones: [(name: String, set: DeletionSet)] = []
+        let checkpoint: UInt64 = stateLock.withLock {
+            for p in partitions.values {
+                for s in p.segments {
+                    if !s.isPersisted {
+                        toWrite.append(Pending(day: p.day, segment: s))
+                    } else if s.deleted.count != s.persistedDeletions {
+                        tombstones.append((s.name, s.deleted))
+                    }
+                }
+            }
+            return appliedLSN
+        }
+        var written: [String: SegmentReader] = [:]
+        var writtenTombstones: [String: Int] = [:]
+        for w in toWrite where w.segment.deleted.count < w.segment.reader.docCount {
+            let path = segmentsDirectory + "/" + w.segment.name + ".seg"
+            let file = try WritableFile(path: path, truncate: true)
+            try file.write(w.segment.reader.storage.bytes)
+            try file.sync()
+            file.close()
+            if !w.segment.deleted.isEmpty {
+                try DeletionFile.write(segmentsDirectory + "/" + w.segment.name + ".del", w.segment.deleted)
+                writtenTombstones[w.segment.name] = w.segment.deleted.count
+            }
+            written[w.segment.name] = try SegmentReader(name: w.segment.name, storage: SegmentStorage(mapped: MappedFile(path: path)))
+        }
+        for t in tombstones {
+            try DeletionFile.write(segmentsDirectory + "/" + t.name + ".del", t.set)
+            writtenTombstones[t.name] = t.set.count
+        }
+        if !toWrite.isEmpty { try FileSystem.syncDirectory(segmentsDirectory) }
+        let droppedEmpty = Set(toWrite.filter { $0.segment.deleted.count >= $0.segment.reader.docCount }.map(\.segment.name))
+        stateLock.withLock {
+            for p in partitions.values {
+                p.segments.removeAll { droppedEmpty.contains($0.name) }
+                for k in p.segments.indices {
+                    let n = p.segments[k].name
+                    if let reader = written[n] {
+                        p.segments[k] = LiveSegment(name: n, reader: reader, deleted: p.segments[k].deleted,
+                                                    isPersisted: true, persistedDeletions: writtenTombstones[n] ?? 0)
+                    } else if let c = writtenTombstones[n] {
+                        p.segments[k].persistedDeletions = c
+                    }
+                }
+            }
+            checkpointLSN = checkpoint
+            lastPersistAt = DispatchTimeLike.now()
+        }
+        try writeManifest()
+        wal.rotate()
+        wal.removeFiles(coveredBy: checkpoint)
+    }
+
+    /// Writes the manifest of persisted segments and deletes files it no longer names.
+    /// Caller holds maintenanceLock.
+    func writeManifest() throws {
+        let manifest: Manifest = stateLock.withLock {
+            var m = Manifest()
+            m.checkpointLSN = checkpointLSN
+            m.nextSegment = nextSegment
+            for p in partitions.values.sorted(by: { $0.day < $1.day }) {
+                for s in p.segments where s.isPersisted {
+                    m.segments.append(Manifest.Entry(name: s.name, day: p.day, docs: s.reader.docCount,
+                                                     minID: s.reader.minID, maxID: s.reader.maxID,
+                                                     deletions: s.persistedDeletions))
+                }
+            }
+            return m
+        }
+        try manifest.write(manifestPath)
+        let live = Set(manifest.segments.map(\.name))
+        for file in FileSystem.list(segmentsDirectory) {
+            let base = file.hasSuffix(".seg") || file.hasSuffix(".del") ? String(file.dropLast(4)) : file
+            if !live.contains(base) || (file.hasSuffix(".del") && manifest.segments.first { $0.name == base }?.deletions == 0) {
+                FileSystem.remove(segmentsDirectory + "/" + file)
+            }
+        }
+    }
+
+    /// Merges the smallest persisted segments of a day when it has too many, and rewrites
+    /// segments that are mostly tombstones. Returns true when it merged something.
+    @discardableResult
+    public func mergeOnce() throws -> Bool {
+        maintenanceLock.lock()
+        defer { maintenanceLock.unlock() }
+        let plan: (day: Int, sources: [LiveSegment])? = stateLock.withLock {
+            for p in partitions.values.sorted(by: { $0.day < $1.day }) {
+                let persisted = p.segments.filter(\.isPersisted)
+                if let heavy = persisted.first(where: { $0.deleted.count * 3 > $0.reader.docCount }) {
+                    return (p.day, [heavy])
+                }
+                guard persisted.count > options.mergeFactor else { continue }
+                let bySize = persisted.sorted { ($0.reader.docCount - $0.deleted.count) < ($1.reader.docCount - $1.deleted.count) }
+                var chosen: [LiveSegment] = []
+                var total = 0
+                for s in bySize {
+                    let live = s.reader.docCount - s.deleted.count
+                    if chosen.count >= 2 && total + live > options.maxSegmentDocs { break }
+                    chosen.append(s)
+                    total += live
+                    if chosen.count >= options.mergeFactor { break }
+                }
+                if chosen.count >= 2 { return (p.day, chosen) }
+            }
+            return nil
+        }
+        guard let plan else { return false }
+        let merged = try mergeSegments(plan.sources, day: plan.day)
+        let sourceNames = Set(plan.sources.map(\.name))
+        let installed: Bool = stateLock.withLock {
+            guard let p = partitions[plan.day],
+                sourceNames.allSatisfy({ n in p.segments.contains { $0.name == n } })
+            else { return false }
+            // Carry over deletions made while merging.
+            var deleted = merged.map { DeletionSet(docCount: $0.docCount) }
+            for src in plan.sources {
+                guard let current = p.segments.first(where: { $0.name == src.name }) else { continue }
+                for o in current.deleted.ordinals where !src.deleted.contains(o) {
+                    let id = current.reader.id(o)
+                    for (k, m) in merged.enumerated() {
+                        if let no = m.ordinal(of: id) { deleted[k].insert(no) }
+                    }
+                }
+            }
+            p.segments.removeAll { sourceNames.contains($0.name) }
+            for (k, m) in merged.enumerated() {
+                p.segments.append(LiveSegment(name: m.name, reader: m, deleted: deleted[k], isPersisted: true, persistedDeletions: 0))
+            }
+            return true
+        }
+        if installed { try writeManifest() }
+        return installed
+    }
+
+    /// K-way merge of the sources' live documents (ascending ids) into new segments on disk.
+    private func mergeSegments(_ sources: [LiveSegment], day: Int) throws -> [SegmentReader] {
+        let extraFields = columns.indexedKeys
+        var cursors = sources.map { (segment: $0, next: UInt32(0), cache: DocStoreCache(capacity: 2)) }
+        var out: [SegmentReader] = []
+        var builder = SegmentBuilder(extraFields: extraFields)
+        func finishBuilder() throws {
+            guard builder.count > 0 else { return }
+            let name = stateLock.withLock { () -> String in
+                defer { nextSegment += 1 }
+                return LogIndex.segmentName(day: day, number: nextSegment)
+            }
+            let path = segmentsDirectory + "/" + name + ".seg"
+            let bytes = builder.finish()
+            let file = try WritableFile(path: path, truncate: true)
+            try file.write(bytes)
+            try file.sync()
+            file.close()
+            try FileSystem.syncDirectory(segmentsDirectory)
+            out.append(try SegmentReader(name: name, storage: SegmentStorage(mapped: MappedFile(path: path))))
+            builder = SegmentBuilder(extraFields: extraFields)
+        }
+        while true {
+            var best: Int?
+            for k in cursors.indices {
+                let c = cursors[k]
+                var n = c.next
+                while Int(n) < c.segment.reader.docCount && c.segment.deleted.contains(n) { n += 1 }
+                cursors[k].next = n
+                guard Int(n) < c.segment.reader.docCount else { continue }
+                if best == nil || c.segment.reader.id(n) < cursors[best!].segment.reader.id(cursors[best!].next) { best = k }
+            }
+            guard let b = best else { break }
+            let c = cursors[b]
+            let doc = try c.segment.reader.document(c.next, cache: c.cache)
+            cursors[b].next += 1
+            if let last = builder.lastID, last == doc.id { continue }
+            builder.add(doc)
+            if builder.count >= options.maxSegmentDocs { try finishBuilder() }
+        }
+        try finishBuilder()
+        return out
+    }
+
+    /// Drops whole days older than the retention period.
+    @discardableResult
+    public func applyRetention(nowMicroseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) throws -> [Int] {
+        maintenanceLock.lock()
+        defer { maintenanceLock.unlock() }
+        let dropped: [Int] = stateLock.withLock {
+            let today = calendar.day(ofMicroseconds: nowMicroseconds)
+            guard let cutoff = calendar.day(offsetDays: -(settingsValue.retentionDays - 1), from: today) else { return [] }
+            let old = partitions.keys.filter { $0 < cutoff }
+            for d in old { partitions.removeValue(forKey: d) }
+            return old.sorted()
+        }
+        if !dropped.isEmpty { try writeManifest() }
+        return dropped
+    }
+
+    /// One round of background work; errors are recorded as problems, never thrown.
+    func maintain() {
+        let now = DispatchTimeLike.now()
+        let (buffered, age, memBytes, memCount, sincePersist) = stateLock.withLock { () -> (Int, UInt64, Int, Int, UInt64) in
+            var buffered = 0, memBytes = 0, memCount = 0
+            for p in partitions.values {
+                buffered += p.buffer.count
+                for s in p.segments where !s.isPersisted {
+                    memBytes += s.reader.storage.bytes.count
+                    memCount += 1
+                }
+                memBytes += p.bufferBytes
+            }
+            return (buffered, oldestBufferedAt.map { now - $0 } ?? 0, memBytes, memCount, now - lastPersistAt)
+        }
+        do {
+            if buffered >= options.sealThresholdDocs || (buffered > 0 && age >= UInt64(options.sealIntervalMilliseconds) * 1_000_000) {
+                try seal()
+            }
+            let persistDue = memBytes >= options.persistThresholdBytes || memCount > 32
+                || (memCount > 0 && Double(sincePersist) / 1e9 >= options.persistIntervalSeconds)
+            if persistDue { try flush() }
+            while try mergeOnce() {}
+            try columns.save()
+        } catch {
+            stateLock.withLock {
+                let message = "maintenance of index \(name) failed: \(error)"
+                if problemsValue.last != message { problemsValue.append(message) }
+            }
+        }
+    }
+
+    /// Flushes everything and stops accepting writes.
+    func close() throws {
+        try flush()
+        try columns.save()
+        stateLock.withLock { isClosed = true }
+        wal.close()
+    }
+}

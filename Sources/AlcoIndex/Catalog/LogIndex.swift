@@ -1,0 +1,379 @@
+import Foundation
+
+/// One named log stream: day partitions of segments, a realtime buffer, a write-ahead log and
+/// the column registry.
+///
+/// Writes are applied in memory and queued to the WAL under the state lock (so LSN order is
+/// apply order), then wait for the group fsync. Searches seal the buffer into an immutable
+/// segment and work on a snapshot of the segment list, so they never see a half-applied batch.
+public final class LogIndex: @unchecked Sendable {
+    public let name: String
+    public let directory: String
+    public let columns: ColumnRegistry
+    let options: EngineOptions
+    var wal: WriteAheadLog!
+
+    /// A segment of a partition with its current tombstones.
+    struct LiveSegment {
+        let name: String
+        let reader: SegmentReader
+        var deleted: DeletionSet
+        var isPersisted: Bool
+        var persistedDeletions: Int
+    }
+
+    final class Partition {
+        let day: Int
+        var buffer: [UInt64: Document] = [:]
+        var bufferBytes = 0
+        var segments: [LiveSegment] = []
+        init(day: Int) { self.day = day }
+    }
+
+    // Lock order: maintenanceLock, sealLock, stateLock, the WAL's own lock.
+    let maintenanceLock = ConditionLock()
+    let sealLock = ConditionLock()
+    let stateLock = ConditionLock()
+
+    // Guarded by stateLock.
+    var settingsValue: IndexSettings
+    var partitions: [Int: Partition] = [:]
+    var calendar: DayCalendar
+    var producerCalendarZone: TimeZone
+    var ids = IDGenerator()
+    var appliedLSN: UInt64 = 0
+    var checkpointLSN: UInt64 = 0
+    var nextSegment = 1
+    var sealing: [UInt64: Int] = [:]  // id -> day, while a seal is building
+    var deletedWhileSealing = Set<UInt64>()
+    var truncatedWhileSealing = false
+    var oldestBufferedAt: UInt64?
+    var lastPersistAt = DispatchTimeLike.now()
+    var problemsValue: [String] = []
+    var isClosed = false
+
+    var segmentsDirectory: String { directory + "/segments" }
+    var manifestPath: String { directory + "/manifest.json" }
+
+    init(directory: String, settings: IndexSettings, options: EngineOptions) throws {
+        self.name = settings.name
+        self.directory = directory
+        self.options = options
+        self.settingsValue = settings
+        calendar = DayCalendar(timeZone: TimeZone(identifier: settings.timeZone) ?? TimeZone(identifier: "UTC")!)
+        producerCalendarZone = TimeZone(identifier: settings.producerTimeZone) ?? TimeZone(identifier: "UTC")!
+        try FileSystem.makeDirectory(directory + "/segments")
+        columns = ColumnRegistry(path: directory + "/columns.json")
+        let manifest = try Manifest.read(directory + "/manifest.json")
+        checkpointLSN = manifest.checkpointLSN
+        nextSegment = manifest.nextSegment
+        for entry in manifest.segments {
+            do {
+                let mapped = try MappedFile(path: segmentsDirectory + "/" + entry.name + ".seg")
+                let reader = try SegmentReader(name: entry.name, storage: SegmentStorage(mapped: mapped))
+                var deleted = DeletionSet(docCount: reader.docCount)
+                if entry.deletions > 0 {
+                    deleted = try DeletionFile.read(segmentsDirectory + "/" + entry.name + ".del", docCount: reader.docCount)
+                }
+                partition(entry.day).segments.append(
+                    LiveSegment(name: entry.name, reader: reader, deleted: deleted, isPersisted: true, persistedDeletions: deleted.count))
+                if reader.docCount > 0 { ids.observe(reader.maxID) }
+            } catch {
+                problemsValue.append("segment \(entry.name) of index \(settings.name) was not loaded: \(error)")
+                quarantine(entry.name)
+            }
+        }
+        appliedLSN = checkpointLSN
+        let report = try WriteAheadLog.replay(directory: directory + "/wal", after: checkpointLSN) { lsn, record in
+            self.apply(record, replaying: true)
+            self.appliedLSN = lsn
+        }
+        problemsValue.append(contentsOf: report.warnings)
+        wal = try WriteAheadLog(directory: directory + "/wal", lastLSN: report.lastLSN, syncEnabled: options.syncWrites)
+    }
+
+    /// Moves an unreadable segment aside so it is never served and never deleted unseen.
+    private func quarantine(_ segment: String) {
+        let dir = directory + "/quarantine"
+        try? FileSystem.makeDirectory(dir)
+        for ext in [".seg", ".del"] {
+            let from = segmentsDirectory + "/" + segment + ext
+            if FileSystem.exists(from) { rename(from, dir + "/" + segment + ext) }
+        }
+    }
+
+    public var settings: IndexSettings { stateLock.withLock { settingsValue } }
+    public var problems: [String] { stateLock.withLock { problemsValue } }
+
+    func update(settings: IndexSettings) {
+        stateLock.withLock {
+            settingsValue = settings
+            calendar = DayCalendar(timeZone: TimeZone(identifier: settings.timeZone) ?? calendar.timeZone)
+            producerCalendarZone = TimeZone(identifier: settings.producerTimeZone) ?? producerCalendarZone
+        }
+    }
+
+    /// The zone producers' `@timestamp`s are in.
+    public var producerTimeZone: TimeZone { stateLock.withLock { producerCalendarZone } }
+
+    /// The day partition (`YYYYMMDD`) of a time, in the index's zone.
+    public func day(ofMicroseconds us: Int64) -> Int { stateLock.withLock { calendar.day(ofMicroseconds: us) } }
+
+    /// First µs of a day in the index's zone.
+    public func startOfDay(_ day: Int) -> Int64? { stateLock.withLock { calendar.startMicroseconds(ofDay: day) } }
+
+    func partition(_ day: Int) -> Partition {
+        if let p = partitions[day] { return p }
+        let p = Partition(day: day)
+        partitions[day] = p
+        return p
+    }
+
+    // MARK: writes
+
+    /// Appends documents; returns their ids once the batch is in the WAL and fsynced.
+    @discardableResult
+    public func append(_ batch: [NewDocument], mode: WriteMode = .insert) throws -> [UInt64] {
+        guard !batch.isEmpty else { return [] }
+        let excluded = columns.excludedKeys
+        let now = Int64(Date().timeIntervalSince1970 * 1e6)
+        var prepared: [(doc: NewDocument, js: String, us: Int64)] = []
+        prepared.reserveCapacity(batch.count)
+        for d in batch {
+            guard case .object(var members) = d.js else {
+                throw AlcoError.invalidDocument("js must be a JSON object")
+            }
+            if !excluded.isEmpty { members.removeAll { excluded.contains($0.key) } }
+            let text = members.isEmpty ? "{}" : JSONValue.object(members).serialized()
+            let us = d.id.map { DocumentID.microseconds(of: $0) } ?? d.microseconds ?? now
+            prepared.append((d, text, us))
+        }
+        stateLock.lock()
+        var docs: [Document] = []
+        docs.reserveCapacity(prepared.count)
+        let lsn: UInt64
+        do {
+            defer { stateLock.unlock() }
+            guard !isClosed else { throw AlcoError.closed }
+            var inBatch = Set<UInt64>()
+            for p in prepared {
+                let id: UInt64
+                if let given = p.doc.id {
+                    id = given
+                    if mode == .insert && (inBatch.contains(id) || containsLocked(id)) {
+                        throw AlcoError.duplicateID(id, index: name)
+                    }
+                } else {
+                    id = ids.next(microseconds: p.us, hint: p.doc.sequenceHint) { inBatch.contains($0) || self.containsLocked($0) }
+                }
+                inBatch.insert(id)
+                docs.append(Document(id: id, logline: p.doc.logline, js: p.js))
+            }
+            let record: WALRecord = mode == .insert ? .insert(docs) : .replace(docs)
+            lsn = wal.enqueue(record)
+            apply(record, replaying: false)
+            appliedLSN = lsn
+        }
+        let seconds = now / 1_000_000
+        for p in prepared { columns.observe(p.doc.js, at: seconds) }
+        try wal.waitDurable(lsn)
+        return docs.map(\.id)
+    }
+
+    /// Deletes documents by id; returns how many existed.
+    @discardableResult
+    public func delete(ids: [UInt64]) throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        stateLock.lock()
+        let lsn: UInt64
+        let existing: [UInt64]
+        do {
+            defer { stateLock.unlock() }
+            guard !isClosed else { throw AlcoError.closed }
+            existing = Array(Set(ids)).filter { containsLocked($0) }
+            if existing.isEmpty { return 0 }
+            lsn = wal.enqueue(.delete(existing))
+            apply(.delete(existing), replaying: false)
+            appliedLSN = lsn
+        }
+        try wal.waitDurable(lsn)
+        return existing.count
+    }
+
+    /// Deletes every document a query matches; returns how many.
+    @discardableResult
+    public func delete(matching request: SearchRequest) throws -> Int {
+        let snap = try snapshot(request.partitions)
+        let ids = try Searcher.matchingIDs(request, segments: snap)
+        return try delete(ids: ids)
+    }
+
+    /// Removes every document (TRUNCATE RTINDEX).
+    public func truncate() throws {
+        maintenanceLock.lock()
+        defer { maintenanceLock.unlock() }
+        stateLock.lock()
+        let lsn: UInt64
+        do {
+            defer { stateLock.unlock() }
+            lsn = wal.enqueue(.truncate)
+            apply(.truncate, replaying: false)
+            appliedLSN = lsn
+        }
+        try wal.waitDurable(lsn)
+        try writeManifest()
+    }
+
+    /// Applies a logged change to memory. Caller holds stateLock (or is replaying at open).
+    func apply(_ record: WALRecord, replaying: Bool) {
+        switch record {
+        case .insert(let docs), .replace(let docs):
+            let replace: Bool = { if case .replace = record { return true } else { return replaying } }()
+            for d in docs {
+                if replace { _ = deleteLocked(d.id) }
+                let p = partition(calendar.day(ofMicroseconds: d.microseconds))
+                p.buffer[d.id] = d
+                p.bufferBytes += d.logline.utf8.count + d.js.utf8.count + 48
+                ids.observe(d.id)
+            }
+            if oldestBufferedAt == nil { oldestBufferedAt = DispatchTimeLike.now() }
+        case .delete(let ids):
+            for id in ids { _ = deleteLocked(id) }
+        case .truncate:
+            partitions = [:]
+            if !sealing.isEmpty { truncatedWhileSealing = true }
+            oldestBufferedAt = nil
+        }
+    }
+
+    func containsLocked(_ id: UInt64) -> Bool {
+        if sealing[id] != nil && !deletedWhileSealing.contains(id) { return true }
+        guard let p = partitions[calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))] else { return false }
+        if p.buffer[id] != nil { return true }
+        for s in p.segments where id >= s.reader.minID && id <= s.reader.maxID {
+            if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) { return true }
+        }
+        return false
+    }
+
+    func deleteLocked(_ id: UInt64) -> Bool {
+        if sealing[id] != nil && !deletedWhileSealing.contains(id) {
+            deletedWhileSealing.insert(id)
+            return true
+        }
+        guard let p = partitions[calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))] else { return false }
+        if let old = p.buffer.removeValue(forKey: id) {
+            p.bufferBytes -= old.logline.utf8.count + old.js.utf8.count + 48
+            return true
+        }
+        for k in p.segments.indices where id >= p.segments[k].reader.minID && id <= p.segments[k].reader.maxID {
+            if let o = p.segments[k].reader.ordinal(of: id), !p.segments[k].deleted.contains(o) {
+                p.segments[k].deleted.insert(o)
+                return true
+            }
+        }
+        return false
+    }
+
+    /// True when a document with this id exists.
+    public func contains(_ id: UInt64) -> Bool { stateLock.withLock { containsLocked(id) } }
+
+    // MARK: reads
+
+    /// The segments a search reads, after sealing whatever is buffered.
+    public func snapshot(_ selection: PartitionSelection = .all) throws -> [SegmentSnapshot] {
+        let buffered = stateLock.withLock { partitions.values.contains { !$0.buffer.isEmpty } }
+        if buffered { try seal() }
+        return stateLock.withLock {
+            partitions.values.filter { p in
+                switch selection {
+                case .all: return true
+                case .day(let d): return p.day == d
+                case .fromDay(let d): return p.day >= d
+                }
+            }.flatMap { p in p.segments.map { SegmentSnapshot(reader: $0.reader, deleted: $0.deleted) } }
+        }
+    }
+
+    /// Fields a MATCH() may name: `logline`, `js` and js columns flagged `indexed`.
+    public var fullTextFields: [String] { SegmentFormat.Field.names + columns.indexedKeys }
+
+    public func search(_ request: SearchRequest) throws -> SearchResult {
+        try checkFields(request.text)
+        let snap = try snapshot(request.partitions)
+        return try Searcher.search(request, segments: snap)
+    }
+
+    func checkFields(_ q: TextQuery) throws {
+        let known = Set(fullTextFields)
+        func check(_ limit: FieldLimit) throws {
+            switch limit {
+            case .all: return
+            case .only(let names), .except(let names):
+                if let bad = names.first(where: { !known.contains($0) }) {
+                    throw AlcoError.query(message: "no field '\(bad)' found in schema", position: 0)
+                }
+            }
+        }
+        switch q {
+        case .term(_, let f, _), .phrase(_, let f, _), .quorum(_, let f, _): try check(f)
+        case .and(let qs), .or(let qs): for x in qs { try checkFields(x) }
+        case .not(let x): try checkFields(x)
+        case .substring, .regex, .all: return
+        }
+    }
+
+    /// Documents by id (any that exist).
+    public func documents(ids wanted: [UInt64]) throws -> [Document] {
+        let snap = try snapshot()
+        var out: [Document] = []
+        let cache = DocStoreCache()
+        for id in wanted {
+            for s in snap where id >= s.reader.minID && id <= s.reader.maxID {
+                if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) {
+                    out.append(try s.reader.document(o, cache: cache))
+                    break
+                }
+            }
+        }
+        return out
+    }
+
+    public func stats() -> IndexStats {
+        stateLock.withLock {
+            var docs = 0, buffered = 0, mem = 0, disk = 0, bytes = 0, deleted = 0
+            var days: [(Int, Int, Int)] = []
+            var minID: UInt64?
+            var maxID: UInt64?
+            for p in partitions.values.sorted(by: { $0.day < $1.day }) {
+                var dayDocs = p.buffer.count
+                buffered += p.buffer.count
+                for id in p.buffer.keys {
+                    minID = min(minID ?? id, id)
+                    maxID = max(maxID ?? id, id)
+                }
+                for s in p.segments {
+                    dayDocs += s.reader.docCount - s.deleted.count
+                    deleted += s.deleted.count
+                    if s.isPersisted { disk += 1 } else { mem += 1 }
+                    bytes += s.isPersisted ? s.reader.storage.bytes.count : 0
+                    if s.reader.docCount > s.deleted.count {
+                        minID = min(minID ?? s.reader.minID, s.reader.minID)
+                        maxID = max(maxID ?? s.reader.maxID, s.reader.maxID)
+                    }
+                }
+                docs += dayDocs
+                days.append((p.day, dayDocs, p.segments.count))
+            }
+            return IndexStats(name: name, documents: docs, bufferedDocuments: buffered, memorySegments: mem,
+                              diskSegments: disk, diskBytes: bytes, deletedDocuments: deleted,
+                              days: days.map { (day: $0.0, documents: $0.1, segments: $0.2) },
+                              walLSN: appliedLSN, checkpointLSN: checkpointLSN, problems: problemsValue,
+                              minID: minID, maxID: maxID)
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

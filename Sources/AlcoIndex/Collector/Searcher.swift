@@ -1,0 +1,280 @@
+/// A segment as a search sees it: the reader and its tombstones at the time of the snapshot.
+public struct SegmentSnapshot: Sendable {
+    public let reader: SegmentReader
+    public let deleted: DeletionSet
+
+    public init(reader: SegmentReader, deleted: DeletionSet) {
+        self.reader = reader
+        self.deleted = deleted
+    }
+
+    public var liveCount: Int { reader.docCount - deleted.count }
+}
+
+/// Runs a `SearchRequest` over a snapshot of segments: prunes by id (time) range, evaluates each
+/// segment's plan, and collects hits in id order (stopping early for the tail), by relevance,
+/// or into groups.
+public enum Searcher {
+    struct Candidate {
+        var id: UInt64
+        var segment: Int
+        var ordinal: UInt32
+        var weight: Int
+    }
+
+    public static func search(_ request: SearchRequest, segments all: [SegmentSnapshot]) throws -> SearchResult {
+        let started = DispatchTimeLike.now()
+        var result = SearchResult()
+        let window = min(request.offset + request.limit, request.maxMatches)
+        if request.offset >= request.maxMatches && request.limit > 0 {
+            throw AlcoError.invalidSetting("offset out of bounds (offset=\(request.offset), max_matches=\(request.maxMatches))")
+        }
+        if request.isEmptyRange {
+            result.totalIsExact = true
+            return result
+        }
+        let segments = all.filter {
+            $0.reader.docCount > 0 && $0.reader.maxID >= request.idRange.lowerBound
+                && $0.reader.minID <= request.idRange.upperBound
+        }
+        result.segmentsSearched = segments.count
+        let cache = DocStoreCache(capacity: 16)
+        var plans: [any DocSet] = []
+        var ranges: [Range<UInt32>] = []
+        for s in segments {
+            plans.append(try SegmentPlanner(segment: s.reader, cache: cache).plan(request))
+            ranges.append(s.reader.ordinals(in: request.idRange))
+        }
+        result.keywords = keywordStats(request.text, segments: segments)
+
+        var chosen: [Candidate] = []
+        if let key = request.groupBy {
+            let (groups, total) = try group(by: key, segments: segments, plans: plans, ranges: ranges)
+            result.groups = groups
+            result.totalFound = total
+            result.totalIsExact = true
+            // One row per group: its newest doc.
+            let window = groups.dropFirst(request.offset).prefix(request.limit)
+            for g in window {
+                for (k, s) in segments.enumerated() {
+                    if let o = s.reader.ordinal(of: g.representativeID), !s.deleted.contains(o) {
+                        chosen.append(Candidate(id: g.representativeID, segment: k, ordinal: o, weight: g.count))
+                        break
+                    }
+                }
+            }
+        } else if request.order == .relevance {
+            var all: [Candidate] = []
+            for (k, s) in segments.enumerated() {
+                let docs = try live(plans[k].docs(ranges[k]), s.deleted)
+                let weights = Ranker.weights(docs, query: request.text, segment: s.reader)
+                for (i, d) in docs.enumerated() {
+                    all.append(Candidate(id: s.reader.id(d), segment: k, ordinal: d, weight: weights[i]))
+                }
+            }
+            result.totalFound = all.count
+            result.totalIsExact = true
+            all.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.id < $1.id }
+            chosen = Array(all.prefix(window).dropFirst(request.offset))
+        } else {
+            let descending = request.order == .idDescending
+            let (top, total, exact) = try collectByID(
+                segments: segments, plans: plans, ranges: ranges, window: window,
+                descending: descending, countAll: request.countTotal)
+            result.totalFound = total
+            result.totalIsExact = exact
+            chosen = Array(top.dropFirst(request.offset))
+        }
+
+        let highlighter = request.snippet.map { Highlighter($0.query ?? request.text) }
+        for c in chosen {
+            var hit = Hit(id: c.id, logline: "", js: "", weight: c.weight, snippet: nil)
+            if request.loadDocuments || request.snippet != nil {
+                let doc = try segments[c.segment].reader.document(c.ordinal, cache: cache)
+                hit.logline = doc.logline
+                hit.js = doc.js
+                if let options = request.snippet, let highlighter {
+                    hit.snippet = Snippet.make(doc.logline, highlighter: highlighter, options: options)
+                }
+            }
+            result.hits.append(hit)
+        }
+        result.elapsedNanoseconds = DispatchTimeLike.now() - started
+        return result
+    }
+
+    static func live(_ docs: [UInt32], _ deleted: DeletionSet) -> [UInt32] {
+        deleted.isEmpty ? docs : docs.filter { !deleted.contains($0) }
+    }
+
+    /// The first `window` matches in id order. Without `countAll` it reads segments from the
+    /// newest (or oldest) end in growing windows and stops once nothing left can enter.
+    static func collectByID(
+        segments: [SegmentSnapshot], plans: [any DocSet], ranges: [Range<UInt32>],
+        window: Int, descending: Bool, countAll: Bool
+    ) throws -> (top: [Candidate], total: Int, exact: Bool) {
+        var top: [Candidate] = []
+        var total = 0
+        let order = segments.indices.sorted {
+            descending ? segments[$0].reader.maxID > segments[$1].reader.maxID
+                : segments[$0].reader.minID < segments[$1].reader.minID
+        }
+        func better(_ a: UInt64, _ b: UInt64) -> Bool { descending ? a > b : a < b }
+        func merge(_ found: [Candidate]) {
+            top.append(contentsOf: found)
+            top.sort { better($0.id, $1.id) }
+            if top.count > window { top.removeLast(top.count - window) }
+        }
+        var exact = true
+        for k in order {
+            let s = segments[k]
+            let range = ranges[k]
+            if range.isEmpty { continue }
+            if countAll {
+                let plan = plans[k]
+                if plan.isEverything {
+                    let deletedInRange = s.deleted.isEmpty ? 0 : s.deleted.ordinals.filter { range.contains($0) }.count
+                    total += range.count - deletedInRange
+                    if window > 0 {
+                        let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
+                        merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
+                    }
+                    continue
+                }
+                let docs = live(try plan.docs(range), s.deleted)
+                total += docs.count
+                if window > 0 {
+                    let edge = descending ? Array(docs.suffix(window).reversed()) : Array(docs.prefix(window))
+                    merge(edge.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
+                }
+                continue
+            }
+            if window == 0 { break }
+            if top.count >= window {
+                let edgeID = descending ? s.reader.id(range.upperBound - 1) : s.reader.id(range.lowerBound)
+                if !better(edgeID, top[window - 1].id) {
+                    exact = false
+                    continue
+                }
+            }
+            let threshold = top.count >= window ? top[window - 1].id : nil
+            let found = try takeEdge(plans[k], range: range, deleted: s.deleted, count: window, descending: descending) { ord in
+                guard let threshold else { return true }
+                return better(s.reader.id(ord), threshold)
+            }
+            total += found.count
+            merge(found.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
+            exact = false
+        }
+        if !countAll { total = max(total, top.count) }
+        return (top, total, countAll || exact && top.count < window)
+    }
+
+    /// Up to `count` live matches from one end of `range`, in order from that end, reading
+    /// windows that grow 4× each time.
+    static func takeEdge(
+        _ plan: any DocSet, range: Range<UInt32>, deleted: DeletionSet, count: Int, descending: Bool,
+        accept: (UInt32) -> Bool = { _ in true }
+    ) throws -> [UInt32] {
+        var out: [UInt32] = []
+        var width = UInt32(max(256, min(count * 4, 1 << 20)))
+        var lo = range.lowerBound
+        var hi = range.upperBound
+        while lo < hi && out.count < count {
+            let part: Range<UInt32>
+            if descending {
+                let start = hi - min(width, hi - lo)
+                part = start..<hi
+                hi = start
+            } else {
+                let end = lo + min(width, hi - lo)
+                part = lo..<end
+                lo = end
+            }
+            var docs = try plan.docs(part)
+            if descending { docs.reverse() }
+            for d in docs where !deleted.contains(d) {
+                if !accept(d) { return out }
+                out.append(d)
+                if out.count >= count { return out }
+            }
+            width = width > (1 << 28) ? width : width * 4
+        }
+        return out
+    }
+
+    static func group(
+        by key: String, segments: [SegmentSnapshot], plans: [any DocSet], ranges: [Range<UInt32>]
+    ) throws -> ([GroupCount], Int) {
+        var counts: [String?: (count: Int, newest: UInt64)] = [:]
+        var total = 0
+        for (k, s) in segments.enumerated() {
+            let docs = live(try plans[k].docs(ranges[k]), s.deleted)
+            total += docs.count
+            let attr = s.reader.attribute(key)
+            var local: [UInt32: (Int, UInt64)] = [:]
+            for d in docs {
+                let f = key == "id" ? 0 : attr?.forward(d) ?? 0
+                let id = s.reader.id(d)
+                if key == "id" {
+                    counts[String(id), default: (0, id)].count += 1
+                    continue
+                }
+                let prev = local[f] ?? (0, 0)
+                local[f] = (prev.0 + 1, max(prev.1, id))
+            }
+            for (f, v) in local {
+                let value: String? = f == 0 ? nil : attr?.value(Int(f) - 1).value
+                let prev = counts[value] ?? (0, 0)
+                counts[value] = (prev.count + v.0, max(prev.newest, v.1))
+            }
+        }
+        let groups = counts.map { GroupCount(value: $0.key, count: $0.value.count, representativeID: $0.value.newest) }
+            .sorted { $0.count != $1.count ? $0.count > $1.count : ($0.value ?? "") < ($1.value ?? "") }
+        return (groups, total)
+    }
+
+    static func keywordStats(_ q: TextQuery, segments: [SegmentSnapshot]) -> [KeywordStats] {
+        var seen = Set<String>()
+        var out: [KeywordStats] = []
+        for (term, match) in q.positiveTerms where match == .exact && seen.insert(term).inserted {
+            var docs = 0
+            for s in segments {
+                for f in 0..<s.reader.fieldNames.count {
+                    if let info = s.reader.lookup([UInt8(f)] + Array(term.utf8)) { docs += info.docFreq }
+                }
+            }
+            out.append(KeywordStats(keyword: term, docs: docs, hits: docs))
+        }
+        return out
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Monotonic nanoseconds without Foundation.
+enum DispatchTimeLike {
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}
+
+extension Searcher {
+    /// Every live id a request matches (DELETE ... WHERE), ignoring order and limits.
+    public static func matchingIDs(_ request: SearchRequest, segments: [SegmentSnapshot]) throws -> [UInt64] {
+        if request.isEmptyRange { return [] }
+        var out: [UInt64] = []
+        let cache = DocStoreCache()
+        for s in segments where s.reader.docCount > 0 {
+            let range = s.reader.ordinals(in: request.idRange)
+            if range.isEmpty { continue }
+            let plan = try SegmentPlanner(segment: s.reader, cache: cache).plan(request)
+            for d in live(try plan.docs(range), s.deleted) { out.append(s.reader.id(d)) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,30 @@
+/// One log line: a time-ordered id, the message (full-text indexed and stored) and `js`, a JSON
+/// object text with every other attribute of the record, stored exactly as given.
+public struct Document: Equatable, Sendable {
+    public var id: UInt64
+    public var logline: String
+    public var js: String
+
+    public init(id: UInt64, logline: String, js: String = "{}") {
+        self.id = id
+        self.logline = logline
+        self.js = js
+    }
+
+    /// Microseconds since the epoch encoded in the id.
+    public var microseconds: Int64 { DocumentID.microseconds(of: id) }
+}
+
+/// Ids are µs since the epoch × 1000 + a per-µs sequence, so `ORDER BY id` is time order.
+public enum DocumentID {
+    public static let perMicrosecond: UInt64 = 1000
+
+    public static func make(microseconds: Int64, sequence: UInt64 = 0) -> UInt64 {
+        UInt64(max(0, microseconds)) &* perMicrosecond &+ min(sequence, perMicrosecond - 1)
+    }
+
+    public static func microseconds(of id: UInt64) -> Int64 { Int64(id / perMicrosecond) }
+
+    /// The smallest id at or after a time in µs.
+    public static func lowerBound(microseconds: Int64) -> UInt64 { make(microseconds: microseconds) }
+}

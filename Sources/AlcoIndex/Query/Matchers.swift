@@ -1,0 +1,234 @@
+/// A set of documents of one segment, evaluated a window of ordinals at a time so that the
+/// tail (newest n) decodes only the blocks near the end.
+protocol DocSet: AnyObject {
+    /// The matching ordinals within `range`, ascending.
+    func docs(_ range: Range<UInt32>) throws -> [UInt32]
+    /// True when the set is every ordinal (lets AND skip it).
+    var isEverything: Bool { get }
+    var isNothing: Bool { get }
+}
+
+extension DocSet {
+    var isEverything: Bool { false }
+    var isNothing: Bool { false }
+}
+
+final class EverythingSet: DocSet {
+    var isEverything: Bool { true }
+    func docs(_ range: Range<UInt32>) -> [UInt32] { Array(range) }
+}
+
+final class NothingSet: DocSet {
+    var isNothing: Bool { true }
+    func docs(_ range: Range<UInt32>) -> [UInt32] { [] }
+}
+
+/// Docs in any of several posting lists (a word in several fields, prefix expansions).
+final class PostingsUnion: DocSet {
+    let lists: [PostingList]
+    init(_ lists: [PostingList]) { self.lists = lists }
+
+    func docs(_ range: Range<UInt32>) -> [UInt32] {
+        var out: [UInt32] = []
+        if lists.count == 1 {
+            lists[0].docs(in: range, into: &out)
+            return out
+        }
+        for l in lists { l.docs(in: range, into: &out) }
+        return sortedUnique(out)
+    }
+}
+
+/// Ordinals listed explicitly (id filters).
+final class OrdinalList: DocSet {
+    let ordinals: [UInt32]
+    init(_ ordinals: [UInt32]) { self.ordinals = ordinals.sorted() }
+    func docs(_ range: Range<UInt32>) -> [UInt32] {
+        ordinals.filter { range.contains($0) }
+    }
+}
+
+final class OrdinalRange: DocSet {
+    let bounds: Range<UInt32>
+    init(_ bounds: Range<UInt32>) { self.bounds = bounds }
+    func docs(_ range: Range<UInt32>) -> [UInt32] {
+        let lo = max(range.lowerBound, bounds.lowerBound)
+        let hi = min(range.upperBound, bounds.upperBound)
+        return lo < hi ? Array(lo..<hi) : []
+    }
+}
+
+final class AndSet: DocSet {
+    let parts: [any DocSet]
+    init(_ parts: [any DocSet]) { self.parts = parts }
+    func docs(_ range: Range<UInt32>) throws -> [UInt32] {
+        var acc = try parts[0].docs(range)
+        for p in parts.dropFirst() {
+            if acc.isEmpty { return acc }
+            let r = acc.first!..<(acc.last! + 1)
+            acc = intersect(acc, try p.docs(r))
+        }
+        return acc
+    }
+}
+
+final class OrSet: DocSet {
+    let parts: [any DocSet]
+    init(_ parts: [any DocSet]) { self.parts = parts }
+    func docs(_ range: Range<UInt32>) throws -> [UInt32] {
+        var out: [UInt32] = []
+        for p in parts { out.append(contentsOf: try p.docs(range)) }
+        return sortedUnique(out)
+    }
+}
+
+/// `positive` without any doc of `negative`.
+final class AndNotSet: DocSet {
+    let positive: any DocSet
+    let negative: any DocSet
+    init(_ positive: any DocSet, _ negative: any DocSet) {
+        self.positive = positive
+        self.negative = negative
+    }
+    func docs(_ range: Range<UInt32>) throws -> [UInt32] {
+        let pos = try positive.docs(range)
+        if pos.isEmpty { return pos }
+        return subtract(pos, try negative.docs(pos.first!..<(pos.last! + 1)))
+    }
+}
+
+/// Words at consecutive positions (a phrase) or all within a span (proximity), in one field.
+final class PhraseSet: DocSet {
+    let lists: [PostingList]
+    let proximity: Int?
+    init(_ lists: [PostingList], proximity: Int?) {
+        self.lists = lists
+        self.proximity = proximity
+    }
+
+    func docs(_ range: Range<UInt32>) -> [UInt32] {
+        // Candidates: docs having every word.
+        var cand: [UInt32] = []
+        lists[0].docs(in: range, into: &cand)
+        for l in lists.dropFirst() {
+            if cand.isEmpty { return [] }
+            var other: [UInt32] = []
+            l.docs(in: cand.first!..<(cand.last! + 1), into: &other)
+            cand = intersect(cand, other)
+        }
+        if cand.isEmpty { return [] }
+        let r = cand.first!..<(cand.last! + 1)
+        let candidates = Set(cand)
+        var positions: [[UInt32: [UInt32]]] = []
+        for l in lists {
+            var m: [UInt32: [UInt32]] = [:]
+            for (d, p) in l.docsWithPositions(in: r) where candidates.contains(d) { m[d] = p }
+            positions.append(m)
+        }
+        return cand.filter { d in
+            let perWord = positions.map { $0[d] ?? [] }
+            return proximity == nil ? PhraseSet.hasPhrase(perWord) : PhraseSet.withinSpan(perWord, proximity!)
+        }
+    }
+
+    static func hasPhrase(_ perWord: [[UInt32]]) -> Bool {
+        let rest = perWord.dropFirst().map { Set($0) }
+        for p in perWord[0] {
+            var ok = true
+            for (k, s) in rest.enumerated() where !s.contains(p + UInt32(k + 1)) {
+                ok = false
+                break
+            }
+            if ok { return true }
+        }
+        return false
+    }
+
+    /// Sphinx's `"a b c"~N`: all words inside a window where fewer than N words lie between.
+    static func withinSpan(_ perWord: [[UInt32]], _ n: Int) -> Bool {
+        var events: [(pos: UInt32, word: Int)] = []
+        for (w, ps) in perWord.enumerated() { for p in ps { events.append((p, w)) } }
+        events.sort { $0.pos < $1.pos }
+        let k = perWord.count
+        var counts = [Int](repeating: 0, count: k)
+        var have = 0
+        var lo = 0
+        for hi in 0..<events.count {
+            if counts[events[hi].word] == 0 { have += 1 }
+            counts[events[hi].word] += 1
+            while have == k {
+                let span = Int(events[hi].pos - events[lo].pos) + 1
+                if span - k <= n { return true }
+                counts[events[lo].word] -= 1
+                if counts[events[lo].word] == 0 { have -= 1 }
+                lo += 1
+            }
+        }
+        return false
+    }
+}
+
+/// Docs having at least `minimum` of the word sets.
+final class QuorumSet: DocSet {
+    let words: [any DocSet]
+    let minimum: Int
+    init(_ words: [any DocSet], minimum: Int) {
+        self.words = words
+        self.minimum = minimum
+    }
+    func docs(_ range: Range<UInt32>) throws -> [UInt32] {
+        var counts: [UInt32: Int] = [:]
+        for w in words { for d in try w.docs(range) { counts[d, default: 0] += 1 } }
+        return counts.filter { $0.value >= minimum }.keys.sorted()
+    }
+}
+
+/// A predicate checked per ordinal (numeric columns, presence).
+final class ScanSet: DocSet {
+    let inner: any DocSet
+    let predicate: (UInt32) throws -> Bool
+    init(over inner: any DocSet, _ predicate: @escaping (UInt32) throws -> Bool) {
+        self.inner = inner
+        self.predicate = predicate
+    }
+    func docs(_ range: Range<UInt32>) throws -> [UInt32] {
+        try inner.docs(range).filter(predicate)
+    }
+}
+
+func sortedUnique(_ xs: [UInt32]) -> [UInt32] {
+    if xs.count < 2 { return xs }
+    let s = xs.sorted()
+    var out: [UInt32] = []
+    out.reserveCapacity(s.count)
+    for x in s where out.last != x { out.append(x) }
+    return out
+}
+
+func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+    var out: [UInt32] = []
+    out.reserveCapacity(min(a.count, b.count))
+    var i = 0
+    var j = 0
+    while i < a.count && j < b.count {
+        if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else {
+            out.append(a[i])
+            i += 1
+            j += 1
+        }
+    }
+    return out
+}
+
+func subtract(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+    if b.isEmpty { return a }
+    var out: [UInt32] = []
+    out.reserveCapacity(a.count)
+    var j = 0
+    for x in a {
+        while j < b.count && b[j] < x { j += 1 }
+        if j < b.count && b[j] == x { continue }
+        out.append(x)
+    }
+    return out
+}

@@ -1,0 +1,159 @@
+/// A value in an attribute filter: js strings compare as strings, numbers as numbers.
+public enum FilterValue: Equatable, Sendable, Hashable {
+    case string(String)
+    case number(Double)
+}
+
+public enum Comparison: String, Equatable, Sendable {
+    case equal = "=", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+
+    func holds(_ a: Double, _ b: Double) -> Bool {
+        switch self {
+        case .equal: return a == b
+        case .notEqual: return a != b
+        case .less: return a < b
+        case .lessOrEqual: return a <= b
+        case .greater: return a > b
+        case .greaterOrEqual: return a >= b
+        }
+    }
+}
+
+/// A condition on document attributes; trees of them express SphinxQL's WHERE and the API's
+/// filters.
+public indirect enum Filter: Equatable, Sendable {
+    /// `js.key` has one of the values (`=` and `IN`).
+    case oneOf(key: String, values: [FilterValue])
+    /// `js.key` compared with a number.
+    case compare(key: String, Comparison, Double)
+    /// `js.key BETWEEN lo AND hi`.
+    case between(key: String, Double, Double)
+    /// `js.key` is present.
+    case exists(key: String)
+    case idIn([UInt64])
+    case idCompare(Comparison, UInt64)
+    case and([Filter])
+    case or([Filter])
+    case not(Filter)
+    case always(Bool)
+}
+
+public enum SortOrder: Equatable, Sendable {
+    case idAscending
+    case idDescending
+    /// BM25 weight, best first; ties by id ascending.
+    case relevance
+}
+
+/// Which day partitions a query reads, as ALCO's table names addressed them.
+public enum PartitionSelection: Equatable, Sendable {
+    case all
+    case day(Int)  // YYYYMMDD
+    case fromDay(Int)
+}
+
+public struct SnippetOptions: Equatable, Sendable {
+    public var beforeMatch = "<b>"
+    public var afterMatch = "</b>"
+    public var chunkSeparator = " ... "
+    /// Maximum snippet length in characters; 0 = the whole text.
+    public var limit = 256
+    /// Words kept around each match.
+    public var around = 5
+    /// Query used for the snippet (defaults to the search's text query).
+    public var query: TextQuery?
+
+    public init() {}
+}
+
+/// The one query form that SphinxQL, the HTTP API and the CLI translate into.
+public struct SearchRequest: Sendable {
+    public var text: TextQuery
+    public var filter: Filter
+    /// Inclusive id bounds (time ranges are id ranges: ids are time-ordered).
+    public var idRange: ClosedRange<UInt64>
+    public var order: SortOrder
+    public var offset: Int
+    public var limit: Int
+    /// Sphinx's window: offset + limit may not exceed it.
+    public var maxMatches: Int
+    /// Count every match (`total_found`); without it the tail stops after `limit` hits.
+    public var countTotal: Bool
+    /// Group by a js key (or "id"): counts per value.
+    public var groupBy: String?
+    public var snippet: SnippetOptions?
+    public var partitions: PartitionSelection
+    /// Skip loading stored fields (counts, ids only).
+    public var loadDocuments: Bool
+
+    public init(
+        text: TextQuery = .all, filter: Filter = .always(true),
+        idRange: ClosedRange<UInt64> = 0...UInt64.max, order: SortOrder = .idDescending,
+        offset: Int = 0, limit: Int = 20, maxMatches: Int = 1000, countTotal: Bool = false,
+        groupBy: String? = nil, snippet: SnippetOptions? = nil, partitions: PartitionSelection = .all,
+        loadDocuments: Bool = true
+    ) {
+        self.text = text
+        self.filter = filter
+        self.idRange = idRange
+        self.order = order
+        self.offset = offset
+        self.limit = limit
+        self.maxMatches = maxMatches
+        self.countTotal = countTotal
+        self.groupBy = groupBy
+        self.snippet = snippet
+        self.partitions = partitions
+        self.loadDocuments = loadDocuments
+    }
+
+    /// Time bounds in µs since the epoch, as an id range.
+    public mutating func restrictTime(fromMicroseconds: Int64?, toMicroseconds: Int64?) {
+        let lo = fromMicroseconds.map { DocumentID.lowerBound(microseconds: $0) } ?? 0
+        let hi = toMicroseconds.map { DocumentID.lowerBound(microseconds: $0 + 1) &- 1 } ?? UInt64.max
+        let newLo = max(idRange.lowerBound, lo)
+        let newHi = min(idRange.upperBound, hi)
+        if newLo <= newHi {
+            idRange = newLo...newHi
+        } else {
+            idRange = 0...0
+            isEmptyRange = true
+        }
+    }
+
+    /// Set when a time restriction leaves nothing to search.
+    public var isEmptyRange = false
+}
+
+public struct Hit: Equatable, Sendable {
+    public var id: UInt64
+    public var logline: String
+    public var js: String
+    public var weight: Int
+    public var snippet: String?
+}
+
+public struct GroupCount: Equatable, Sendable {
+    public var value: String?
+    public var count: Int
+    /// The newest matching id in the group (the row Sphinx shows for a group).
+    public var representativeID: UInt64
+}
+
+/// Per-keyword statistics, as SHOW META reports them.
+public struct KeywordStats: Equatable, Sendable {
+    public var keyword: String
+    public var docs: Int
+    public var hits: Int
+}
+
+public struct SearchResult: Sendable {
+    public var hits: [Hit] = []
+    /// Matches counted; exact when `totalIsExact`, otherwise a lower bound.
+    public var totalFound = 0
+    public var totalIsExact = false
+    public var groups: [GroupCount] = []
+    public var keywords: [KeywordStats] = []
+    public var segmentsSearched = 0
+    public var elapsedNanoseconds: UInt64 = 0
+}

@@ -1,0 +1,221 @@
+/// Turns the query form into a `DocSet` tree for one segment: dictionary look-ups, posting
+/// lists, attribute value postings and scans, and stored-line verification for grep modes.
+struct SegmentPlanner {
+    let segment: SegmentReader
+    let cache: DocStoreCache
+    /// Expansions per wildcard term in a segment, so `a*` cannot take unbounded memory.
+    static let maxExpansions = 100_000
+
+    func plan(_ request: SearchRequest) throws -> any DocSet {
+        let text = try plan(request.text)
+        let filter = try plan(request.filter)
+        return and([text, filter])
+    }
+
+    func and(_ sets: [any DocSet]) -> any DocSet {
+        if sets.contains(where: { $0.isNothing }) { return NothingSet() }
+        let real = sets.filter { !$0.isEverything }
+        if real.isEmpty { return EverythingSet() }
+        return real.count == 1 ? real[0] : AndSet(real)
+    }
+
+    func or(_ sets: [any DocSet]) -> any DocSet {
+        if sets.contains(where: { $0.isEverything }) { return EverythingSet() }
+        let real = sets.filter { !$0.isNothing }
+        if real.isEmpty { return NothingSet() }
+        return real.count == 1 ? real[0] : OrSet(real)
+    }
+
+    func fields(_ limit: FieldLimit) -> [UInt8] {
+        segment.fieldNames.enumerated().filter { limit.allows($0.element) }.map { UInt8($0.offset) }
+    }
+
+    // MARK: full text
+
+    func plan(_ q: TextQuery) throws -> any DocSet {
+        switch q {
+        case .all:
+            return EverythingSet()
+        case .term(let word, let limit, let match):
+            return try termSet(word, fields: fields(limit), match: match)
+        case .phrase(let words, let limit, let proximity):
+            var perField: [any DocSet] = []
+            for f in fields(limit) {
+                var lists: [PostingList] = []
+                for w in words {
+                    guard let info = segment.lookup([f] + Array(w.utf8)) else { break }
+                    lists.append(try segment.postingList(info))
+                }
+                if lists.count == words.count { perField.append(PhraseSet(lists, proximity: proximity)) }
+            }
+            return or(perField)
+        case .quorum(let words, let limit, let minimum):
+            let sets = try words.map { try termSet($0, fields: fields(limit), match: .exact) }
+            return QuorumSet(sets, minimum: minimum)
+        case .and(let parts):
+            var positives: [any DocSet] = []
+            var negatives: [any DocSet] = []
+            for p in parts {
+                if case .not(let inner) = p { negatives.append(try plan(inner)) } else { positives.append(try plan(p)) }
+            }
+            let pos = and(positives)
+            let neg = or(negatives)
+            if neg.isNothing { return pos }
+            if pos.isNothing { return pos }
+            return AndNotSet(pos, neg)
+        case .or(let parts):
+            return or(try parts.map { try plan($0) })
+        case .not(let inner):
+            let neg = try plan(inner)
+            return neg.isNothing ? EverythingSet() : AndNotSet(EverythingSet(), neg)
+        case .substring(let needle, let caseSensitive):
+            let matcher = SubstringMatcher(needle, caseSensitive: caseSensitive)
+            let candidates = try substringCandidates(needle)
+            let seg = segment
+            let cache = cache
+            return ScanSet(over: candidates) { d in matcher.matches(try seg.logline(d, cache: cache)) }
+        case .regex(let pattern, let caseSensitive):
+            let matcher = try RegexMatcher(pattern, caseSensitive: caseSensitive)
+            let candidates: any DocSet = try matcher.requiredLiteral.map { try substringCandidates($0) } ?? EverythingSet()
+            let seg = segment
+            let cache = cache
+            return ScanSet(over: candidates) { d in matcher.matches(try seg.logline(d, cache: cache)) }
+        }
+    }
+
+    /// A word in any of `fields`, matched exactly or as a prefix, suffix or infix of terms.
+    func termSet(_ word: String, fields: [UInt8], match: TermMatch) throws -> any DocSet {
+        var lists: [PostingList] = []
+        let w = Array(word.utf8)
+        for f in fields {
+            switch match {
+            case .exact:
+                if let info = segment.lookup([f] + w) { lists.append(try segment.postingList(info)) }
+            case .prefix:
+                var infos: [TermInfo] = []
+                segment.terms(field: f, prefix: w, limit: SegmentPlanner.maxExpansions) { _, info in infos.append(info) }
+                for info in infos { lists.append(try segment.postingList(info)) }
+            case .suffix, .infix:
+                var infos: [TermInfo] = []
+                w.withUnsafeBytes { needle in
+                    segment.allTerms(field: f) { term, info in
+                        guard infos.count < SegmentPlanner.maxExpansions else { return }
+                        if match == .suffix {
+                            if term.count >= needle.count
+                                && memcmp(term.baseAddress! + term.count - needle.count, needle.baseAddress!, needle.count) == 0
+                            {
+                                infos.append(info)
+                            }
+                        } else if needle.count == 0 || findBytes(term.baseAddress, term.count, needle.baseAddress, needle.count) {
+                            infos.append(info)
+                        }
+                    }
+                }
+                for info in infos { lists.append(try segment.postingList(info)) }
+            }
+        }
+        return lists.isEmpty ? NothingSet() : PostingsUnion(lists)
+    }
+
+    /// Lines that may contain `needle`, from the logline dictionary: whole words inside the
+    /// needle must be terms; the first and last words may be cut (suffix / prefix of a term),
+    /// and a needle inside one word is an infix look-up.
+    func substringCandidates(_ needle: String) throws -> any DocSet {
+        let pieces = Tokenizer.tokenRanges(needle)
+        let needleBytes = needle.utf8.count
+        guard !pieces.isEmpty else { return EverythingSet() }
+        var exact: [any DocSet] = []
+        var open: [(String, TermMatch)] = []
+        for (k, piece) in pieces.enumerated() {
+            let leftOpen = k == 0 && piece.range.lowerBound == 0
+            let rightOpen = k == pieces.count - 1 && piece.range.upperBound == needleBytes
+            switch (leftOpen, rightOpen) {
+            case (false, false): exact.append(try termSet(piece.term, fields: [SegmentFormat.Field.logline], match: .exact))
+            case (false, true): open.append((piece.term, .prefix))
+            case (true, false): open.append((piece.term, .suffix))
+            case (true, true): open.append((piece.term, .infix))
+            }
+        }
+        if !exact.isEmpty {
+            // Prefix look-ups are cheap; suffix and infix scans are skipped when whole words narrow enough.
+            for (t, m) in open where m == .prefix {
+                exact.append(try termSet(t, fields: [SegmentFormat.Field.logline], match: .prefix))
+            }
+            return and(exact)
+        }
+        let sets = try open.map { try termSet($0.0, fields: [SegmentFormat.Field.logline], match: $0.1) }
+        return and(sets)
+    }
+
+    // MARK: attribute filters
+
+    func plan(_ f: Filter) throws -> any DocSet {
+        switch f {
+        case .always(let b):
+            return b ? EverythingSet() : NothingSet()
+        case .and(let parts):
+            var positives: [any DocSet] = []
+            var negatives: [any DocSet] = []
+            for p in parts {
+                if case .not(let inner) = p { negatives.append(try plan(inner)) } else { positives.append(try plan(p)) }
+            }
+            let pos = and(positives)
+            let neg = or(negatives)
+            return neg.isNothing || pos.isNothing ? pos : AndNotSet(pos, neg)
+        case .or(let parts):
+            return or(try parts.map { try plan($0) })
+        case .not(let inner):
+            let neg = try plan(inner)
+            if neg.isNothing { return EverythingSet() }
+            if neg.isEverything { return NothingSet() }
+            return AndNotSet(EverythingSet(), neg)
+        case .idIn(let ids):
+            return OrdinalList(ids.compactMap { segment.ordinal(of: $0) })
+        case .idCompare(let op, let id):
+            let n = UInt32(segment.docCount)
+            switch op {
+            case .equal: return OrdinalList(segment.ordinal(of: id).map { [$0] } ?? [])
+            case .notEqual:
+                guard let o = segment.ordinal(of: id) else { return EverythingSet() }
+                return AndNotSet(EverythingSet(), OrdinalList([o]))
+            case .less: return OrdinalRange(0..<segment.lowerBound(id: id))
+            case .lessOrEqual: return OrdinalRange(0..<(id == .max ? n : segment.lowerBound(id: id + 1)))
+            case .greater: return OrdinalRange((id == .max ? n : segment.lowerBound(id: id + 1))..<n)
+            case .greaterOrEqual: return OrdinalRange(segment.lowerBound(id: id)..<n)
+            }
+        case .oneOf(let key, let values):
+            guard let attr = segment.attribute(key) else { return NothingSet() }
+            var sets: [any DocSet] = []
+            var numbers: [Double] = []
+            for v in values {
+                switch v {
+                case .string(let s):
+                    if let list = try attr.postingList(for: s, segmentPostings: segment.postings) {
+                        sets.append(PostingsUnion([list]))
+                    }
+                case .number(let d): numbers.append(d)
+                }
+            }
+            if !numbers.isEmpty && attr.hasNumbers {
+                let wanted = Set(numbers)
+                sets.append(ScanSet(over: EverythingSet()) { d in attr.number(d).map { wanted.contains($0) } ?? false })
+            }
+            return or(sets)
+        case .compare(let key, let op, let value):
+            guard let attr = segment.attribute(key), attr.hasNumbers else { return NothingSet() }
+            return ScanSet(over: EverythingSet()) { d in attr.number(d).map { op.holds($0, value) } ?? false }
+        case .between(let key, let lo, let hi):
+            guard let attr = segment.attribute(key), attr.hasNumbers else { return NothingSet() }
+            return ScanSet(over: EverythingSet()) { d in attr.number(d).map { $0 >= lo && $0 <= hi } ?? false }
+        case .exists(let key):
+            guard let attr = segment.attribute(key) else { return NothingSet() }
+            return ScanSet(over: EverythingSet()) { d in attr.forward(d) != 0 || attr.number(d) != nil }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,33 @@
+/// The immutable segment file: 8-byte magic, sections (each 8-aligned and checksummed), a
+/// table of contents, and a trailer pointing at it. One file per segment keeps manifests
+/// simple; sections are addressed by id so new ones can be added without breaking old files.
+enum SegmentFormat {
+    static let magic: [UInt8] = Array("ALCOSEG1".utf8)
+    static let trailerMagic: [UInt8] = Array("ALCOEND1".utf8)
+    static let version: UInt32 = 1
+    static let trailerSize = 8 + 4 + 4 + 8
+    static let docStoreBlockBytes = 16 * 1024
+    /// Positions of separate js values are this far apart so phrases never span two values.
+    static let valuePositionGap: UInt32 = 64
+
+    enum Section: UInt32, CaseIterable {
+        case meta = 1
+        case ids = 2
+        case lengths = 3
+        case docStoreIndex = 4
+        case docStoreData = 5
+        case termIndex = 6
+        case termData = 7
+        case postings = 8
+        case attributes = 9
+        case attributeData = 10
+    }
+
+    static let termsPerBlock = 32
+
+    enum Field {
+        static let logline: UInt8 = 0
+        static let js: UInt8 = 1
+        static let names = ["logline", "js"]
+    }
+}

@@ -1,0 +1,277 @@
+/// Memory that backs a segment: a mapped file or, for sealed in-memory segments, the heap.
+public final class SegmentStorage: @unchecked Sendable {
+    public let bytes: UnsafeRawBufferPointer
+    private let mapped: MappedFile?
+    private let heap: UnsafeMutableRawBufferPointer?
+
+    public init(mapped: MappedFile) {
+        self.mapped = mapped
+        self.heap = nil
+        self.bytes = mapped.bytes
+    }
+
+    public init(copying data: [UInt8]) {
+        let h = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
+        data.withUnsafeBytes { h.copyMemory(from: $0) }
+        self.heap = h
+        self.mapped = nil
+        self.bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(h)[0..<data.count])
+    }
+
+    deinit { heap?.deallocate() }
+}
+
+/// Reads an immutable segment: ids, term dictionary, postings, doc store and js attributes.
+/// Opening verifies every section's checksum, so a corrupt segment is reported, never served.
+public final class SegmentReader: @unchecked Sendable {
+    public let name: String
+    public let storage: SegmentStorage
+    public let docCount: Int
+    public let minID: UInt64
+    public let maxID: UInt64
+    public let totalTokens: UInt64
+    public let fieldNames: [String]
+
+    let ids: UnsafeBufferPointer<UInt64>
+    let lengths: UnsafeBufferPointer<UInt32>
+    let store: DocStoreReader
+    let termIndex: UnsafeRawBufferPointer
+    let termData: UnsafeRawBufferPointer
+    let termBlockCount: Int
+    public let termCount: Int
+    let postings: UnsafeRawBufferPointer
+    let attributes: [String: AttributeReader]
+
+    public init(name: String, storage: SegmentStorage) throws {
+        self.name = name
+        self.storage = storage
+        let b = storage.bytes
+        func corrupt(_ why: String) -> AlcoError { AlcoError.corruptSegment(name: name, reason: why) }
+        guard b.count >= SegmentFormat.magic.count + SegmentFormat.trailerSize,
+            b.prefix(8).elementsEqual(SegmentFormat.magic)
+        else { throw corrupt("bad header") }
+        var t = ByteReader(b, offset: b.count - SegmentFormat.trailerSize)
+        let tocOffset = Int(try t.u64())
+        let tocLength = Int(try t.u32())
+        let tocCRC = try t.u32()
+        guard b.suffix(8).elementsEqual(SegmentFormat.trailerMagic) else { throw corrupt("bad trailer") }
+        guard tocOffset >= 8, tocOffset + tocLength <= b.count - SegmentFormat.trailerSize else {
+            throw corrupt("table of contents out of range")
+        }
+        let tocBytes = UnsafeRawBufferPointer(rebasing: b[tocOffset..<(tocOffset + tocLength)])
+        guard CRC32C.checksum(tocBytes) == tocCRC else { throw corrupt("table of contents checksum mismatch") }
+        var r = ByteReader(tocBytes)
+        let n = Int(try r.u32())
+        _ = try r.u32()
+        var sections: [UInt32: UnsafeRawBufferPointer] = [:]
+        for _ in 0..<n {
+            let id = try r.u32()
+            let crc = try r.u32()
+            let off = Int(try r.u64())
+            let len = Int(try r.u64())
+            guard off >= 0, len >= 0, off + len <= tocOffset else { throw corrupt("section \(id) out of range") }
+            let s = UnsafeRawBufferPointer(rebasing: b[off..<(off + len)])
+            guard CRC32C.checksum(s) == crc else { throw corrupt("section \(id) checksum mismatch") }
+            sections[id] = s
+        }
+        func section(_ s: SegmentFormat.Section) throws -> UnsafeRawBufferPointer {
+            guard let v = sections[s.rawValue] else { throw corrupt("missing section \(s)") }
+            return v
+        }
+        do {
+            var m = ByteReader(try section(.meta))
+            let version = try m.u32()
+            guard version == SegmentFormat.version else { throw corrupt("unsupported version \(version)") }
+            docCount = Int(try m.u32())
+            minID = try m.u64()
+            maxID = try m.u64()
+            totalTokens = try m.u64()
+            let nf = try m.varintInt()
+            var names: [String] = []
+            for _ in 0..<nf { names.append(try m.string()) }
+            fieldNames = names
+
+            let idSection = try section(.ids)
+            guard idSection.count == docCount * 8 else { throw corrupt("id column has the wrong size") }
+            ids = idSection.bindMemory(to: UInt64.self)
+            let lenSection = try section(.lengths)
+            guard lenSection.count == docCount * 4 else { throw corrupt("length column has the wrong size") }
+            lengths = lenSection.bindMemory(to: UInt32.self)
+            store = try DocStoreReader(index: try section(.docStoreIndex), data: try section(.docStoreData), docCount: docCount)
+            termIndex = try section(.termIndex)
+            termData = try section(.termData)
+            var ti = ByteReader(termIndex)
+            termBlockCount = Int(try ti.u32())
+            termCount = Int(try ti.u32())
+            guard termIndex.count == 8 + termBlockCount * 8 else { throw corrupt("term index has the wrong size") }
+            postings = try section(.postings)
+            attributes = try AttributeReader.readDirectory(try section(.attributes), data: try section(.attributeData), docCount: docCount)
+        } catch let e as DecodeError {
+            throw corrupt(e.description)
+        }
+    }
+
+    // MARK: ids
+
+    @inline(__always)
+    public func id(_ ord: UInt32) -> UInt64 { ids[Int(ord)] }
+
+    /// The first ordinal whose id is >= `id`.
+    public func lowerBound(id: UInt64) -> UInt32 {
+        var lo = 0
+        var hi = docCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if ids[mid] < id { lo = mid + 1 } else { hi = mid }
+        }
+        return UInt32(lo)
+    }
+
+    /// The ordinal of `id`, if present.
+    public func ordinal(of id: UInt64) -> UInt32? {
+        let o = lowerBound(id: id)
+        return Int(o) < docCount && ids[Int(o)] == id ? o : nil
+    }
+
+    /// Ordinals whose ids fall in `range`.
+    public func ordinals(in range: ClosedRange<UInt64>) -> Range<UInt32> {
+        let lo = lowerBound(id: range.lowerBound)
+        let hi = range.upperBound == .max ? UInt32(docCount) : lowerBound(id: range.upperBound + 1)
+        return lo..<max(lo, hi)
+    }
+
+    public func length(_ ord: UInt32) -> UInt32 { lengths[Int(ord)] }
+
+    public var averageLength: Double { docCount == 0 ? 1 : max(1, Double(totalTokens) / Double(docCount)) }
+
+    public func fieldID(_ name: String) -> UInt8? {
+        fieldNames.firstIndex(of: name).map { UInt8($0) }
+    }
+
+    // MARK: documents
+
+    public func document(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> Document {
+        let (logline, js) = try store.fields(Int(ord), cache: cache, segment: self)
+        return Document(id: ids[Int(ord)], logline: logline, js: js)
+    }
+
+    public func logline(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> String {
+        try store.fields(Int(ord), cache: cache, segment: self).logline
+    }
+
+    // MARK: terms
+
+    /// Reads the term dictionary entry whose key (field byte + folded term) equals `key`.
+    public func lookup(_ key: [UInt8]) -> TermInfo? {
+        guard termBlockCount > 0 else { return nil }
+        // Binary search the blocks by their first term (stored whole).
+        var lo = 0
+        var hi = termBlockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compare(firstTermOfBlock(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
+        }
+        let block = lo - 1
+        guard block >= 0 else { return nil }
+        var found: TermInfo?
+        scanBlock(block) { term, info in
+            let c = compare(term, key)
+            if c == 0 { found = info }
+            return c < 0
+        }
+        return found
+    }
+
+    /// Every term of `field` that starts with `prefix`, in order.
+    public func terms(field: UInt8, prefix: [UInt8], limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
+        guard termBlockCount > 0 else { return }
+        let key = [field] + prefix
+        var lo = 0
+        var hi = termBlockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compare(firstTermOfBlock(mid), key) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        var block = max(0, lo - 1)
+        var emitted = 0
+        var done = false
+        while block < termBlockCount && !done {
+            scanBlock(block) { term, info in
+                if compare(term, key) < 0 { return true }
+                if term.count < key.count || memcmp(term.baseAddress!, key, key.count) != 0 {
+                    done = true
+                    return false
+                }
+                body(UnsafeRawBufferPointer(rebasing: term[1...]), info)
+                emitted += 1
+                if emitted >= limit { done = true; return false }
+                return true
+            }
+            block += 1
+        }
+    }
+
+    /// Every term of `field` (for infix scans).
+    public func allTerms(field: UInt8, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
+        terms(field: field, prefix: [], body)
+    }
+
+    private func firstTermOfBlock(_ b: Int) -> UnsafeRawBufferPointer {
+        let off = Int(termIndex.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian)
+        var r = ByteReader(termData, offset: off)
+        _ = try? r.varint()  // shared = 0
+        let len = (try? r.varintInt()) ?? 0
+        return (try? r.bytes(len)) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// Walks the terms of block `b`; `body` returns false to stop.
+    private func scanBlock(_ b: Int, _ body: (UnsafeRawBufferPointer, TermInfo) -> Bool) {
+        let off = Int(termIndex.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian)
+        let end = b + 1 < termBlockCount
+            ? Int(termIndex.loadUnaligned(fromByteOffset: 8 + (b + 1) * 8, as: UInt64.self).littleEndian)
+            : termData.count
+        var r = ByteReader(termData, offset: off)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
+            var len = 0
+            while r.offset < end {
+                guard let shared = try? r.varintInt(), let suffixLen = try? r.varintInt(),
+                    let suffix = try? r.bytes(suffixLen), let df = try? r.varintInt(),
+                    let po = try? r.varintInt(), shared + suffixLen <= scratch.count
+                else { return }
+                len = shared
+                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[len..<(len + suffixLen)]).copyMemory(from: suffix)
+                len += suffixLen
+                let term = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[0..<len])
+                if !body(term, TermInfo(docFreq: df, postingsOffset: po)) { return }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
+        let n = min(a.count, b.count)
+        if n > 0 {
+            let c = b.withUnsafeBytes { memcmp(a.baseAddress!, $0.baseAddress!, n) }
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
+    }
+
+    public func postingList(_ info: TermInfo) throws -> PostingList {
+        try PostingList(bytes: postings, offset: info.postingsOffset)
+    }
+
+    public func attribute(_ key: String) -> AttributeReader? { attributes[key] }
+    public var attributeKeys: [String] { Array(attributes.keys) }
+}
+
+public struct TermInfo: Sendable {
+    public let docFreq: Int
+    public let postingsOffset: Int
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,81 @@
+/// A growable little-endian byte sink used by every on-disk serializer (segments, WAL records).
+public struct ByteWriter: Sendable {
+    public private(set) var bytes: [UInt8]
+
+    public init(capacity: Int = 0) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public var count: Int { bytes.count }
+
+    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+
+    public mutating func u16(_ v: UInt16) {
+        bytes.append(UInt8(truncatingIfNeeded: v))
+        bytes.append(UInt8(truncatingIfNeeded: v >> 8))
+    }
+
+    public mutating func u32(_ v: UInt32) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func u64(_ v: UInt64) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func f64(_ v: Double) { u64(v.bitPattern) }
+
+    /// LEB128 unsigned varint: small numbers (deltas, lengths) take one byte.
+    public mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    public mutating func varint(_ value: Int) { varint(UInt64(value)) }
+    public mutating func varint(_ value: UInt32) { varint(UInt64(value)) }
+
+    public mutating func append<C: Collection>(contentsOf c: C) where C.Element == UInt8 {
+        bytes.append(contentsOf: c)
+    }
+
+    public mutating func append(_ buffer: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: buffer)
+    }
+
+    /// Length-prefixed bytes.
+    public mutating func blob<C: Collection>(_ c: C) where C.Element == UInt8 {
+        varint(c.count)
+        bytes.append(contentsOf: c)
+    }
+
+    public mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { blob(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Overwrites 4 bytes at `offset` (used to patch lengths and checksums after the fact).
+    public mutating func patchU32(_ v: UInt32, at offset: Int) {
+        withUnsafeBytes(of: v.littleEndian) { raw in
+            for i in 0..<4 { bytes[offset + i] = raw[i] }
+        }
+    }
+
+    public mutating func patchU64(_ v: UInt64, at offset: Int) {
+        withUnsafeBytes(of: v.littleEndian) { raw in
+            for i in 0..<8 { bytes[offset + i] = raw[i] }
+        }
+    }
+
+    public mutating func take() -> [UInt8] {
+        let out = bytes
+        bytes = []
+        return out
+    }
+}

@@ -1,0 +1,4 @@
+#ifndef ALCO_CLZ4_SHIM_H
+#define ALCO_CLZ4_SHIM_H
+#include <lz4.h>
+#endif

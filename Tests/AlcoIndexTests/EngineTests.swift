@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import AlcoIndex
+
+@Suite struct EngineTests {
+    @Test func appendSearchFlushReopen() throws {
+        let dir = TemporaryDirectory()
+        var ids: [UInt64] = []
+        do {
+            let catalog = try Catalog(directory: dir.path, options: testOptions())
+            let index = try catalog.createIndex(IndexSettings(name: "logs"))
+            ids = try index.append([
+                doc("PacketResponder 1 for block blk_38865049064139660 terminating", at: day1 + 1,
+                    [("host", .string("web01")), ("levelname", .string("INFO")), ("process", .number(text: "9002"))]),
+                doc("Verification succeeded for blk_-6952295868487656571", at: day1 + 2,
+                    [("host", .string("web02")), ("levelname", .string("ERROR"))]),
+                doc("Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106", at: day1 + 3,
+                    [("host", .string("web01")), ("levelname", .string("ERROR"))]),
+            ])
+            #expect(ids.count == 3)
+            #expect(ids == ids.sorted())
+            var r = try index.search(SearchRequest(text: try QueryParser.parse("block")))
+            #expect(r.hits.map(\.id) == [ids[2], ids[0]])
+            r = try index.search(SearchRequest(filter: .oneOf(key: "levelname", values: [.string("ERROR")])))
+            #expect(r.hits.map(\.id) == [ids[2], ids[1]])
+            r = try index.search(SearchRequest(text: .substring("lk_-69522", caseSensitive: true)))
+            #expect(r.hits.map(\.id) == [ids[1]])
+            r = try index.search(SearchRequest(filter: .oneOf(key: "process", values: [.number(9002)])))
+            #expect(r.hits.map(\.id) == [ids[0]])
+            try index.flush()
+            try catalog.close()
+        }
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let index = try catalog.index("logs")
+        let r = try index.search(SearchRequest(text: try QueryParser.parse("\"for block\""), countTotal: true))
+        #expect(r.hits.map(\.id) == [ids[0]])
+        #expect(r.totalFound == 1)
+        let g = try index.search(SearchRequest(groupBy: "levelname"))
+        #expect(g.groups.map(\.value) == ["ERROR", "INFO"])
+        #expect(g.groups.map(\.count) == [2, 1])
+        try catalog.close()
+    }
+
+    @Test func walReplayWithoutFlush() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let catalog = try Catalog(directory: dir.path, options: testOptions())
+            let index = try catalog.createIndex(IndexSettings(name: "logs"))
+            try index.append((0..<100).map { doc("line \($0) alpha", at: day1 + Int64($0)) })
+            // No close: simulate a crash by dropping without flush.
+            index.wal.close()
+        }
+        // The directory lock is still held by the dropped catalog only if it leaked; reopen.
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let r = try catalog.index("logs").search(SearchRequest(text: .term("alpha", fields: .all, match: .exact), countTotal: true))
+        #expect(r.totalFound == 100)
+        try catalog.close()
+    }
+}
