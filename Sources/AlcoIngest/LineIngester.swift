@@ -1,0 +1,115 @@
+import AlcoIndex
+import Foundation
+
+/// How a line of input is read.
+public enum LineFormat: String, Sendable, CaseIterable {
+    /// JSON when the line starts with `{`, plain text otherwise.
+    case auto
+    /// Every line is a logstash JSON message.
+    case json
+    /// Every line is the message; the time is when it was read.
+    case text
+}
+
+/// Feeds lines into an index in batches: decodes each line, sends failures to the reject
+/// store with file and line number, and appends the rest (each batch durable before the next).
+public final class LineIngester {
+    public let index: LogIndex
+    public let rejects: RejectStore
+    public var format: LineFormat
+    public var batchSize = 8192
+    public var decoder: LogstashDecoder
+    public private(set) var stored = 0
+    public private(set) var rejected = 0
+    public private(set) var bytesRead = 0
+    private var batch: [NewDocument] = []
+    private var lastTextTime: Int64 = 0
+
+    public init(index: LogIndex, rejects: RejectStore, format: LineFormat = .auto) {
+        self.index = index
+        self.rejects = rejects
+        self.format = format
+        decoder = LogstashDecoder(producerZone: index.producerTimeZone)
+        batch.reserveCapacity(batchSize)
+    }
+
+    /// Reads a whole stream (file descriptor), line by line.
+    public func ingest(fd: Int32, source: String, progress: ((LineIngester) -> Void)? = nil) throws {
+        var carry: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var lineNumber = 0
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AlcoError.io(path: source, operation: "read", errno: errno)
+            }
+            if n == 0 { break }
+            bytesRead += n
+            var start = 0
+            try buffer.withUnsafeBytes { raw in
+                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                for i in 0..<n where chunk[i] == 0x0a {
+                    lineNumber += 1
+                    if carry.isEmpty {
+                        try line(UnsafeRawBufferPointer(rebasing: chunk[start..<i]), source: source, number: lineNumber)
+                    } else {
+                        carry.append(contentsOf: chunk[start..<i])
+                        try carry.withUnsafeBytes { try line($0, source: source, number: lineNumber) }
+                        carry.removeAll(keepingCapacity: true)
+                    }
+                    start = i + 1
+                }
+                carry.append(contentsOf: chunk[start..<n])
+            }
+            progress?(self)
+        }
+        if !carry.isEmpty {
+            lineNumber += 1
+            try carry.withUnsafeBytes { try line($0, source: source, number: lineNumber) }
+        }
+        try flush()
+    }
+
+    /// Decodes one line (without its newline).
+    public func line(_ raw: UnsafeRawBufferPointer, source: String, number: Int) throws {
+        var bytes = raw
+        if let last = bytes.last, last == 0x0d { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }
+        if bytes.isEmpty { return }
+        let now = Int64(Date().timeIntervalSince1970 * 1e6)
+        let isJSON: Bool
+        switch format {
+        case .json: isJSON = true
+        case .text: isJSON = false
+        case .auto: isJSON = bytes.first { $0 != 0x20 && $0 != 0x09 } == UInt8(ascii: "{")
+        }
+        if isJSON {
+            switch decoder.decode(bytes, now: now) {
+            case .success(let doc): batch.append(doc)
+            case .failure(let r):
+                try rejects.record(r, raw: bytes, source: source, line: number, index: index.name)
+                rejected += 1
+            }
+        } else {
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                try rejects.record(Rejection(reason: .invalidUTF8, detail: "line is not UTF-8"), raw: bytes,
+                                   source: source, line: number, index: index.name)
+                rejected += 1
+                return
+            }
+            // Plain lines keep their order: each gets a time after the previous one.
+            lastTextTime = max(now, lastTextTime + 1)
+            batch.append(NewDocument(microseconds: lastTextTime, logline: text))
+        }
+        if batch.count >= batchSize { try flush() }
+    }
+
+    public func flush() throws {
+        guard !batch.isEmpty else { return }
+        let docs = batch
+        batch.removeAll(keepingCapacity: true)
+        try rejects.sync()
+        try index.append(docs, mode: .insert)
+        stored += docs.count
+    }
+}

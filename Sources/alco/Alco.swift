@@ -1,0 +1,53 @@
+import AlcoIndex
+import ArgumentParser
+import Foundation
+
+@main
+struct Alco: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alco",
+        abstract: "Collect logs and read and search them, faster than grep and less.",
+        subcommands: [Serve.self, Ingest.self, Search.self, IndexCommand.self]
+    )
+}
+
+/// The data directory option every command shares.
+struct DataOptions: ParsableArguments {
+    @Option(name: .long, help: "Data directory (default: $ALCO_DATA or ./alco-data).")
+    var data: String?
+
+    var directory: String {
+        data ?? ProcessInfo.processInfo.environment["ALCO_DATA"] ?? "alco-data"
+    }
+
+    func openCatalog(background: Bool = true) throws -> Catalog {
+        var options = EngineOptions()
+        options.backgroundMaintenance = background
+        return try Catalog(directory: directory, options: options)
+    }
+}
+
+/// Prints one line to stderr.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Runs a command body, turning engine errors into one line on stderr and exit status 2.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as AlcoError {
+        warn("alco: \(e.description)")
+        throw ExitCode(2)
+    } catch let e as ExitCode {
+        throw e
+    } catch {
+        warn("alco: \(error)")
+        throw ExitCode(2)
+    }
+}
+
+enum Terminal {
+    static var stdoutIsTTY: Bool { isatty(1) == 1 }
+    static var stderrIsTTY: Bool { isatty(2) == 1 }
+}

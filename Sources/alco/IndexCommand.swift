@@ -1,0 +1,175 @@
+import AlcoIndex
+import ArgumentParser
+import Foundation
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Create, list, alter, drop and inspect indexes.",
+        subcommands: [Create.self, List.self, Alter.self, Drop.self, Stats.self, Columns.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an index.")
+        @OptionGroup var data: DataOptions
+        @Argument(help: "Index name: letters, digits, underscore.") var name: String
+        @Option(name: .long, help: "Days kept (whole days are dropped).") var retentionDays: Int = 30
+        @Option(name: .long, help: "RabbitMQ queue.") var queue: String = "logstash"
+        @Option(name: .long, help: "Comma-separated AMQP topic patterns.") var routingKeys: String = "logstash.#"
+        @Flag(name: .long, help: "Durable exchange and queue.") var durable = false
+        @Option(name: .long, help: "Time zone of day partitions.") var timezone: String = "UTC"
+        @Option(name: .long, help: "Time zone producers write @timestamp in.") var producerTimezone: String = "UTC"
+
+        func run() throws {
+            try reportingErrors {
+                let catalog = try data.openCatalog(background: false)
+                defer { try? catalog.close() }
+                let s = IndexSettings(name: name, retentionDays: retentionDays, queue: queue,
+                                      routingKeys: splitKeys(routingKeys), durable: durable, timeZone: timezone,
+                                      producerTimeZone: producerTimezone)
+                try catalog.createIndex(s)
+                print("created index \(name)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List indexes.")
+        @OptionGroup var data: DataOptions
+        func run() throws {
+            try reportingErrors {
+                let catalog = try data.openCatalog(background: false)
+                defer { try? catalog.close() }
+                print(pad("NAME", 20) + pad("DOCS", 12) + pad("DAYS", 6) + pad("RETENTION", 10) + pad("QUEUE", 14) + "ROUTING KEYS")
+                for index in catalog.indexes {
+                    let st = index.stats()
+                    let s = index.settings
+                    print(pad(s.name, 20) + pad(String(st.documents), 12) + pad(String(st.days.count), 6)
+                          + pad("\(s.retentionDays)d", 10) + pad(s.queue, 14) + s.routingKeys.joined(separator: ","))
+                }
+            }
+        }
+    }
+
+    struct Alter: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change an index's settings or a column's flags.",
+            discussion: "Column flags: --column NAME --set filtered=false --set display=true ...")
+        @OptionGroup var data: DataOptions
+        @Argument var name: String
+        @Option(name: .long) var retentionDays: Int?
+        @Option(name: .long) var queue: String?
+        @Option(name: .long) var routingKeys: String?
+        @Option(name: .long, help: "true or false.") var durable: Bool?
+        @Option(name: .long) var timezone: String?
+        @Option(name: .long) var producerTimezone: String?
+        @Option(name: .long, help: "Column whose flags --set changes.") var column: String?
+        @Option(name: .customLong("set"), help: "FLAG=true|false for --column (filtered, display, excluded, context, indexed).")
+        var flags: [String] = []
+
+        func run() throws {
+            try reportingErrors {
+                let catalog = try data.openCatalog(background: false)
+                defer { try? catalog.close() }
+                let s = try catalog.alterIndex(name) { s in
+                    if let v = retentionDays { s.retentionDays = v }
+                    if let v = queue { s.queue = v }
+                    if let v = routingKeys { s.routingKeys = splitKeys(v) }
+                    if let v = durable { s.durable = v }
+                    if let v = timezone { s.timeZone = v }
+                    if let v = producerTimezone { s.producerTimeZone = v }
+                }
+                if let column {
+                    let index = try catalog.index(name)
+                    for f in flags {
+                        let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
+                        guard parts.count == 2, let value = Bool(parts[1]) else {
+                            throw AlcoError.invalidSetting("--set takes FLAG=true|false, not '\(f)'")
+                        }
+                        try index.columns.update(column) { c in
+                            switch parts[0] {
+                            case "filtered": c.filtered = value
+                            case "display": c.display = value
+                            case "excluded": c.excluded = value
+                            case "context": c.context = value
+                            case "indexed": c.indexed = value
+                            default: break
+                            }
+                        }
+                        guard ["filtered", "display", "excluded", "context", "indexed"].contains(parts[0]) else {
+                            throw AlcoError.invalidSetting("unknown column flag '\(parts[0])'")
+                        }
+                    }
+                }
+                print("index \(s.name): retention \(s.retentionDays)d, queue \(s.queue), routing keys \(s.routingKeys.joined(separator: ",")), durable \(s.durable), time zone \(s.timeZone)")
+            }
+        }
+    }
+
+    struct Drop: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete an index and all its data.")
+        @OptionGroup var data: DataOptions
+        @Argument var name: String
+        func run() throws {
+            try reportingErrors {
+                let catalog = try data.openCatalog(background: false)
+                defer { try? catalog.close() }
+                try catalog.dropIndex(name)
+                print("dropped index \(name)")
+            }
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Documents, segments, bytes and days of an index.")
+        @OptionGroup var data: DataOptions
+        @Argument var name: String
+        func run() throws {
+            try reportingErrors {
+                let catalog = try data.openCatalog(background: false)
+                defer { try? catalog.close() }
+                let st = try catalog.index(name).stats()
+                print("index:            \(st.name)")
+                print("documents:        \(st.documents)")
+                print("deleted (tombstones): \(st.deletedDocuments)")
+                print("segments:         \(st.diskSegments) on disk, \(st.memorySegments) in memory, \(st.bufferedDocuments) buffered docs")
+                print("bytes on disk:    \(st.diskBytes)")
+                print("wal lsn:          \(st.walLSN) (checkpoint \(st.checkpointLSN))")
+                for d in st.days { print("day \(d.day):     \(d.documents) documents in \(d.segments) segments") }
+                for p in st.problems { print("problem: \(p)") }
+            }
+        }
+    }
+
+    struct Columns: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The js columns seen in an index with their flags.")
+        @OptionGroup var data: DataOptions
+        @Argument var name: String
+        func run() throws {
+            try reportingErrors {
+                let catalog = try data.openCatalog(background: false)
+                defer { try? catalog.close() }
+                let index = try catalog.index(name)
+                print(pad("COLUMN", 24) + "FLAGS")
+                for c in index.columns.all {
+                    var flags: [String] = []
+                    if c.filtered { flags.append("filtered") }
+                    if c.display { flags.append("display") }
+                    if c.excluded { flags.append("excluded") }
+                    if c.context { flags.append("context") }
+                    if c.indexed { flags.append("indexed") }
+                    let values = index.columns.values(of: c.name)
+                    print(pad(c.name, 24) + flags.joined(separator: ",") + (c.filtered ? "  (\(values.lastSeen.count) values\(values.dropped > 0 ? ", \(values.dropped) dropped" : ""))" : ""))
+                }
+            }
+        }
+    }
+}
+
+func splitKeys(_ s: String) -> [String] {
+    s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+func pad(_ s: String, _ n: Int) -> String {
+    s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
+}

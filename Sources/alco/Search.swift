@@ -1,0 +1,174 @@
+import AlcoIndex
+import AlcoIngest
+import ArgumentParser
+import Foundation
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Search an index like grep: time, host, level and line of each match.",
+        discussion: """
+            QUERY is Sphinx extended syntax (words, "phrases", a | b, -word, @field, word*) unless \
+            -F (fixed substring) or -E (POSIX extended regex) is given. Exit status: 0 when lines \
+            were found, 1 when none, 2 on error.
+            """)
+
+    @OptionGroup var data: DataOptions
+    @Option(name: .long, help: "Index to search.") var index: String
+    @Option(name: .long, help: "Only lines at or after this time (ISO 8601, epoch seconds, or an age like 15m, 2h, 3d).")
+    var since: String?
+    @Option(name: .long, help: "Only lines before or at this time.") var until: String?
+    @Option(name: .customShort("C"), help: "Lines of context around each match.") var context: Int = 0
+    @Option(name: .long, help: "Show only the newest N matches.") var limit: Int?
+    @Flag(name: .long, help: "Print only the number of matching lines.") var count = false
+    @Flag(name: .long, help: "One JSON object per line: id, datetime, logline, js.") var json = false
+    @Flag(name: .customShort("F"), help: "QUERY is a fixed substring of the line.") var fixed = false
+    @Flag(name: .customShort("E"), help: "QUERY is a POSIX extended regular expression.") var regex = false
+    @Flag(name: .customShort("i"), help: "Ignore case with -F and -E.") var ignoreCase = false
+    @Option(name: .long, help: "Filter on a js field, KEY=VALUE (repeatable).") var field: [String] = []
+    @Argument(help: "The query (empty: every line).") var query: String = ""
+
+    func run() throws {
+        guard !(fixed && regex) else {
+            warn("alco: -F and -E cannot be combined")
+            throw ExitCode(2)
+        }
+        let found: Bool = try reportingErrors {
+            let catalog = try data.openCatalog(background: false)
+            defer { try? catalog.close() }
+            let idx = try catalog.index(index)
+            var request = SearchRequest()
+            if fixed {
+                request.text = query.isEmpty ? .all : .substring(query, caseSensitive: !ignoreCase)
+            } else if regex {
+                _ = try RegexMatcher(query, caseSensitive: !ignoreCase)
+                request.text = query.isEmpty ? .all : .regex(query, caseSensitive: !ignoreCase)
+            } else {
+                request.text = try QueryParser.parse(query)
+            }
+            var filters: [Filter] = []
+            for f in field {
+                let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw AlcoError.invalidSetting("--field takes KEY=VALUE, not '\(f)'") }
+                var values: [FilterValue] = [.string(parts[1])]
+                if let d = Double(parts[1]) { values.append(.number(d)) }
+                filters.append(.oneOf(key: parts[0], values: values))
+            }
+            if !filters.isEmpty { request.filter = .and(filters) }
+            let zone = TimeZone(identifier: idx.settings.timeZone) ?? TimeZone(identifier: "UTC")!
+            let now = Int64(Date().timeIntervalSince1970 * 1e6)
+            func time(_ s: String?, _ what: String) throws -> Int64? {
+                guard let s else { return nil }
+                guard let t = Timestamps.parseUserTime(s, zone: zone, now: now) else {
+                    throw AlcoError.invalidSetting("cannot read --\(what) '\(s)' (use 2026-11-25T10:00, epoch seconds, or 15m, 2h, 3d)")
+                }
+                return t
+            }
+            request.restrictTime(fromMicroseconds: try time(since, "since"), toMicroseconds: try time(until, "until"))
+            let printer = LinePrinter(json: json, color: Terminal.stdoutIsTTY, zone: zone, query: request.text)
+
+            if count {
+                request.countTotal = true
+                request.limit = 0
+                request.loadDocuments = false
+                let r = try idx.search(request)
+                print(r.totalFound)
+                return r.totalFound > 0
+            }
+            if let limit {
+                request.order = .idDescending
+                request.limit = max(0, limit)
+                request.maxMatches = max(1000, limit)
+                let r = try idx.search(request)
+                let hits = Array(r.hits.reversed())
+                try emit(hits, index: idx, printer: printer)
+                return !hits.isEmpty
+            }
+            // Every match, oldest first, page by page.
+            request.order = .idAscending
+            request.limit = 10_000
+            request.maxMatches = 10_000
+            var any = false
+            while !request.isEmptyRange {
+                let r = try idx.search(request)
+                if r.hits.isEmpty { break }
+                any = true
+                try emit(r.hits, index: idx, printer: printer)
+                guard let last = r.hits.last?.id, last < request.idRange.upperBound else { break }
+                request.idRange = (last + 1)...request.idRange.upperBound
+                if r.hits.count < request.limit { break }
+            }
+            return any
+        }
+        if !found { throw ExitCode(1) }
+    }
+
+    /// Prints hits, or with -C, each hit with the lines around it (grep's `--` between groups).
+    private func emit(_ hits: [Hit], index: LogIndex, printer: LinePrinter) throws {
+        guard context > 0 else {
+            for h in hits { printer.print(h, isMatch: true) }
+            return
+        }
+        var lastPrinted: UInt64?
+        for h in hits {
+            if let lp = lastPrinted, h.id <= lp { continue }
+            var before = SearchRequest(order: .idDescending, limit: context)
+            before.idRange = (lastPrinted.map { $0 + 1 } ?? 0)...(h.id == 0 ? 0 : h.id - 1)
+            let prev = h.id == 0 ? [] : try index.search(before).hits.reversed()
+            var after = SearchRequest(order: .idAscending, limit: context)
+            after.idRange = (h.id + 1)...UInt64.max
+            let next = try index.search(after).hits
+            if lastPrinted != nil, prev.first.map({ $0.id > lastPrinted! + 0 }) ?? true { print("--") }
+            for p in prev { printer.print(p, isMatch: hits.contains { $0.id == p.id }) }
+            printer.print(h, isMatch: true)
+            var printedUpTo = h.id
+            for n in next {
+                printer.print(n, isMatch: hits.contains { $0.id == n.id })
+                printedUpTo = n.id
+            }
+            lastPrinted = printedUpTo
+        }
+    }
+}
+
+/// Formats hits as grep-like lines (time, host, level, line) or JSON objects.
+struct LinePrinter {
+    let json: Bool
+    let color: Bool
+    let zone: TimeZone
+    let highlighter: Highlighter
+    var options = SnippetOptions()
+
+    init(json: Bool, color: Bool, zone: TimeZone, query: TextQuery) {
+        self.json = json
+        self.color = color
+        self.zone = zone
+        highlighter = Highlighter(query)
+        options.beforeMatch = "\u{1B}[1;31m"
+        options.afterMatch = "\u{1B}[0m"
+        options.limit = 0
+    }
+
+    func print(_ hit: Hit, isMatch: Bool) {
+        let us = DocumentID.microseconds(of: hit.id)
+        if json {
+            var out: [UInt8] = []
+            out.append(contentsOf: "{\"id\":\(hit.id),\"datetime\":".utf8)
+            JSONValue.writeString(Timestamps.iso(microseconds: us, zone: zone), to: &out)
+            out.append(contentsOf: ",\"logline\":".utf8)
+            JSONValue.writeString(hit.logline, to: &out)
+            out.append(contentsOf: ",\"js\":".utf8)
+            out.append(contentsOf: (hit.js.isEmpty ? "{}" : hit.js).utf8)
+            out.append(contentsOf: "}".utf8)
+            Swift.print(String(decoding: out, as: UTF8.self))
+            return
+        }
+        var parts = [Timestamps.format(microseconds: us, zone: zone)]
+        if let js = try? JSONParser.parse(hit.js) {
+            if let host = js["host"] { parts.append(host.displayText) }
+            if let level = js["levelname"] ?? js["level"] { parts.append(level.displayText) }
+        }
+        let line = color && isMatch ? Snippet.make(hit.logline, highlighter: highlighter, options: options) : hit.logline
+        parts.append(line)
+        Swift.print(parts.joined(separator: " "))
+    }
+}
