@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+@testable import AlcoIndex
+
+@Suite struct StorageTests {
+    func build(_ docs: [Document]) throws -> SegmentReader {
+        let b = SegmentBuilder()
+        for d in docs { b.add(d) }
+        return try SegmentReader(name: "t", storage: SegmentStorage(copying: b.finish()))
+    }
+
+    @Test func segmentRoundTrip() throws {
+        var docs: [Document] = []
+        for i in 0..<3000 {
+            docs.append(Document(id: UInt64(1000 + i * 3), logline: "line \(i) word\(i % 7) shared",
+                                 js: #"{"host":"h\#(i % 3)","n":\#(i),"tags":["a","b\#(i % 2)"]}"#))
+        }
+        let r = try build(docs)
+        #expect(r.docCount == 3000)
+        #expect(r.minID == 1000 && r.maxID == UInt64(1000 + 2999 * 3))
+        for i in stride(from: 0, to: 3000, by: 97) {
+            #expect(try r.document(UInt32(i)) == docs[i])
+            #expect(r.ordinal(of: docs[i].id) == UInt32(i))
+        }
+        #expect(r.ordinal(of: 1001) == nil)
+        let shared = try #require(r.lookup([0] + Array("shared".utf8)))
+        #expect(shared.docFreq == 3000)
+        let list = try r.postingList(shared)
+        #expect(list.allDocs() == (0..<3000).map(UInt32.init))
+        var window: [UInt32] = []
+        list.docs(in: 1500..<1503, into: &window)
+        #expect(window == [1500, 1501, 1502])
+        let w3 = try #require(r.lookup([0] + Array("word3".utf8)))
+        #expect(try r.postingList(w3).allDocs() == (0..<3000).filter { $0 % 7 == 3 }.map(UInt32.init))
+        let host = try #require(r.attribute("host"))
+        #expect(host.valueCount == 3)
+        #expect(try host.postingList(for: "h1", segmentPostings: r.postings)?.docFreq == 1000)
+        #expect(host.value(Int(host.forward(4)) - 1).value == "h1")
+        #expect(r.attribute("n")?.number(42) == 42)
+        #expect(try r.attribute("tags")?.postingList(for: "a", segmentPostings: r.postings)?.docFreq == 3000)
+        var prefixed: [String] = []
+        r.terms(field: 0, prefix: Array("word".utf8)) { t, _ in prefixed.append(String(decoding: t, as: UTF8.self)) }
+        #expect(prefixed == (0..<7).map { "word\($0)" })
+    }
+
+    @Test func corruptSegmentIsReportedByName() throws {
+        let b = SegmentBuilder()
+        b.add(Document(id: 1, logline: "hello world", js: "{}"))
+        var bytes = b.finish()
+        bytes[20] ^= 0xff
+        #expect(throws: AlcoError.self) {
+            _ = try SegmentReader(name: "20251125-00000001", storage: SegmentStorage(copying: bytes))
+        }
+        do {
+            _ = try SegmentReader(name: "20251125-00000001", storage: SegmentStorage(copying: bytes))
+        } catch let AlcoError.corruptSegment(name, _) {
+            #expect(name == "20251125-00000001")
+        }
+    }
+
+    @Test func tornWALTailIsCutAndReported() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let catalog = try Catalog(directory: dir.path, options: testOptions())
+            let index = try catalog.createIndex(IndexSettings(name: "w"))
+            for k in 0..<5 { try index.append([doc("batch \(k)", at: day1 + Int64(k))]) }
+            index.wal.close()
+        }
+        let walDir = dir.path + "/indexes/w/wal"
+        let file = walDir + "/" + FileSystem.list(walDir)[0]
+        var bytes = try FileSystem.readAll(file)
+        bytes.removeLast(7)  // a torn final record
+        try FileSystem.writeAtomically(file, bytes)
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let index = try catalog.index("w")
+        let r = try index.search(SearchRequest(text: .term("batch", fields: .all, match: .exact), countTotal: true))
+        #expect(r.totalFound == 4)
+        #expect(index.problems.contains { $0.contains("torn record") })
+        try catalog.close()
+    }
+
+    @Test func corruptSegmentIsQuarantinedNotServed() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let catalog = try Catalog(directory: dir.path, options: testOptions())
+            let index = try catalog.createIndex(IndexSettings(name: "c"))
+            try index.append([doc("hello", at: day1)])
+            try catalog.close()
+        }
+        let segDir = dir.path + "/indexes/c/segments"
+        let seg = segDir + "/" + FileSystem.list(segDir).first { $0.hasSuffix(".seg") }!
+        var bytes = try FileSystem.readAll(seg)
+        bytes[bytes.count / 2] ^= 0x55
+        try FileSystem.writeAtomically(seg, bytes)
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let index = try catalog.index("c")
+        #expect(index.problems.contains { $0.contains("was not loaded") })
+        #expect(try index.search(SearchRequest(countTotal: true)).totalFound == 0)
+        #expect(FileSystem.list(dir.path + "/indexes/c/quarantine").count == 1)
+        try catalog.close()
+    }
+
+    @Test func secondProcessIsRefused() throws {
+        let dir = TemporaryDirectory()
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        #expect(throws: AlcoError.self) { _ = try Catalog(directory: dir.path, options: testOptions()) }
+        try catalog.close()
+    }
+}
+
+@Suite struct SnippetTests {
+    @Test func wrapsHits() throws {
+        let h = Highlighter(try QueryParser.parse("block blk_38*"))
+        var o = SnippetOptions()
+        o.limit = 0
+        #expect(Snippet.make("for block blk_3886 done", highlighter: h, options: o) == "for <b>block</b> <b>blk_3886</b> done")
+    }
+
+    @Test func passagesWhenLong() throws {
+        let words = (0..<200).map { "w\($0)" }
+        let text = words.joined(separator: " ")
+        var o = SnippetOptions()
+        o.limit = 60
+        o.around = 2
+        let s = Snippet.make(text, highlighter: Highlighter(try QueryParser.parse("w100")), options: o)
+        #expect(s == " ... w98 w99 <b>w100</b> w101 w102 ... ")
+    }
+
+    @Test func substringHighlight() {
+        var o = SnippetOptions()
+        o.limit = 0
+        let s = Snippet.make("Receiving blk_-1608999", highlighter: Highlighter(.substring("K_-16", caseSensitive: false)), options: o)
+        #expect(s == "Receiving bl<b>k_-16</b>08999")
+    }
+}
