@@ -64,7 +64,7 @@ import Testing
             let catalog = try Catalog(directory: dir.path, options: testOptions())
             let index = try catalog.createIndex(IndexSettings(name: "w"))
             for k in 0..<5 { try index.append([doc("batch \(k)", at: day1 + Int64(k))]) }
-            index.wal.close()
+            catalog.abandon()
         }
         let walDir = dir.path + "/indexes/w/wal"
         let file = walDir + "/" + FileSystem.list(walDir)[0]

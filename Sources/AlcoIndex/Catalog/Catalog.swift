@@ -119,6 +119,21 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
+    /// Stops everything without flushing, as a crash would (tests reopen the directory after).
+    func abandon() {
+        let indexes: [LogIndex] = lock.withLock {
+            closed = true
+            return Array(open.values)
+        }
+        timer?.cancel()
+        maintenanceQueue.sync {}
+        for index in indexes {
+            index.stateLock.withLock { index.isClosed = true }
+            index.wal.close()
+        }
+        dirLock.release()
+    }
+
     /// Stops maintenance, flushes every index to segments and releases the directory.
     public func close() throws {
         let indexes: [LogIndex] = lock.withLock {
