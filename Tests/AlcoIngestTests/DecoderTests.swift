@@ -1,0 +1,103 @@
+import AlcoIndex
+import Foundation
+import Testing
+@testable import AlcoIngest
+
+@Suite struct TimestampTests {
+    let utc = TimeZone(identifier: "UTC")!
+
+    @Test(arguments: [
+        ("2026-11-25T21:05:51.852258Z", Int64(1_795_640_751_852_258)),
+        ("2026-11-25T21:05:51Z", Int64(1_795_640_751_000_000)),
+        ("2026-11-25 21:05:51.8", Int64(1_795_640_751_800_000)),
+        ("2026-11-25T21:05:51.852258123Z", Int64(1_795_640_751_852_258)),
+        ("2026-11-25T23:05:51+02:00", Int64(1_795_640_751_000_000)),
+        ("2026-11-25", Int64(1_795_564_800_000_000)),
+    ])
+    func parsesISO(_ text: String, _ expected: Int64) {
+        #expect(Timestamps.parseISO(text, zone: utc) == expected)
+    }
+
+    @Test(arguments: ["yesterday", "2026-13-01", "2026-11-25T25:00:00Z", "2026-11-25T21:05:51.Z", ""])
+    func rejectsNonsense(_ text: String) {
+        #expect(Timestamps.parseISO(text, zone: utc) == nil)
+    }
+
+    @Test func literalZIsProducerLocalTime() {
+        let moscow = TimeZone(identifier: "Europe/Moscow")!
+        let expected: Int64 = 1_795_640_751_000_000 - 3 * 3_600_000_000
+        let got = Timestamps.parseISO("2026-11-25T21:05:51Z", zone: moscow)
+        #expect(got == expected)
+        #expect(Timestamps.parseISO("2026-11-25T21:05:51Z", zone: moscow, zuluIsLocal: false) == 1_795_640_751_000_000)
+    }
+
+    @Test func formatsAndRoundTrips() {
+        let us: Int64 = 1_795_640_751_852_258
+        #expect(Timestamps.format(microseconds: us, zone: utc) == "2026-11-25 21:05:51.852258")
+        #expect(Timestamps.iso(microseconds: us, zone: utc) == "2026-11-25T21:05:51.852258+00:00")
+        #expect(Timestamps.parseUserTime("2h", zone: utc, now: us) == us - 7_200_000_000)
+        #expect(Timestamps.parseUserTime("1795640751", zone: utc, now: 0) == 1_795_640_751_000_000)
+    }
+}
+
+@Suite struct LogstashDecoderTests {
+    /// Every body logcollect published in the captured session decodes.
+    @Test func decodesCapturedLogcollectBodies() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path + "/../shared/compat/logcollect-bodies.jsonl"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let decoder = LogstashDecoder()
+        var n = 0
+        for line in text.split(separator: "\n") {
+            var bytes = Array(line.utf8)
+            let result = bytes.withUnsafeMutableBytes { decoder.decode(UnsafeRawBufferPointer($0), now: 0) }
+            let doc = try result.get()
+            #expect(doc.microseconds != nil)
+            if case .object(let ms) = doc.js {
+                let keys = Set(ms.map(\.key))
+                #expect(!keys.contains("@timestamp") && !keys.contains("message") && !keys.contains("@version") && !keys.contains("seq"))
+                #expect(keys.isDisjoint(with: LogstashDecoder.reservedNames))
+            }
+            n += 1
+        }
+        #expect(n == 28)
+    }
+
+    @Test func renamesReservedAndKeepsValues() throws {
+        let line = #"{"@timestamp": "2026-11-25T21:05:51.863239Z", "@version": 1, "message": "reserved keys", "seq": 7, "pk": 1, "ts": 2, "model": "m", "ms": 3, "id": 9, "ratio": 0.50}"#
+        var bytes = Array(line.utf8)
+        let doc = try bytes.withUnsafeMutableBytes { LogstashDecoder().decode(UnsafeRawBufferPointer($0), now: 0) }.get()
+        #expect(doc.logline == "reserved keys")
+        #expect(doc.sequenceHint == 7)
+        #expect(doc.js.serialized() == #"{"pk_x":1,"ts_x":2,"model_x":"m","ms_x":3,"id_x":9,"ratio":0.50}"#)
+    }
+
+    @Test(arguments: [
+        (#"{"message": "x""#, RejectReason.malformedJSON),
+        (#"[1, 2]"#, .notAnObject),
+        (#"{"message": "x"}"#, .missingTimestamp),
+        (#"{"@timestamp": "soon", "message": "x"}"#, .badTimestamp),
+        (#"{"@timestamp": null, "message": "x"}"#, .badTimestamp),
+    ])
+    func rejects(_ line: String, _ reason: RejectReason) {
+        var bytes = Array(line.utf8)
+        let r = bytes.withUnsafeMutableBytes { LogstashDecoder().decode(UnsafeRawBufferPointer($0), now: 0) }
+        guard case .failure(let rej) = r else {
+            Issue.record("expected a rejection for \(line)")
+            return
+        }
+        #expect(rej.reason == reason)
+    }
+
+    @Test func oversizedIsRejected() {
+        var d = LogstashDecoder()
+        d.maxBytes = 10
+        var bytes = Array(#"{"@timestamp": "2026-11-25", "message": "long"}"#.utf8)
+        let r = bytes.withUnsafeMutableBytes { d.decode(UnsafeRawBufferPointer($0), now: 0) }
+        guard case .failure(let rej) = r else {
+            Issue.record("expected too_large")
+            return
+        }
+        #expect(rej.reason == .tooLarge)
+    }
+}
