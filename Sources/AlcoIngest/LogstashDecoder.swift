@@ -34,58 +34,66 @@ public struct LogstashDecoder: Sendable {
         self.producerZone = producerZone
     }
 
+    /// Decodes one message. Values of `js` keep their bytes exactly as the producer sent them.
     public func decode(_ bytes: UnsafeRawBufferPointer, now: Int64) -> Result<NewDocument, Rejection> {
         guard bytes.count <= maxBytes else {
             return .failure(Rejection(reason: .tooLarge, detail: "message of \(bytes.count) bytes exceeds \(maxBytes)"))
         }
-        let value: JSONValue
+        let members: [(key: String, value: Range<Int>)]
         do {
-            value = try JSONParser.parse(bytes)
+            members = try JSONScanner.topLevelMembers(bytes)
+        } catch let e as JSONParseError {
+            let first = bytes.first { $0 != 0x20 && $0 != 0x09 }
+            if first != UInt8(ascii: "{"), (try? JSONParser.parse(bytes)) != nil {
+                return .failure(Rejection(reason: .notAnObject, detail: "a log message must be a JSON object"))
+            }
+            return .failure(Rejection(reason: .malformedJSON, detail: e.description))
         } catch {
             return .failure(Rejection(reason: .malformedJSON, detail: "\(error)"))
         }
-        guard case .object(let members) = value else {
-            return .failure(Rejection(reason: .notAnObject, detail: "a log message must be a JSON object"))
-        }
-        return decode(members, now: now)
-    }
-
-    public func decode(_ members: [(key: String, value: JSONValue)], now: Int64) -> Result<NewDocument, Rejection> {
         var micros: Int64?
         var message = ""
         var seq: UInt64?
-        var js: [(key: String, value: JSONValue)] = []
-        js.reserveCapacity(members.count)
+        var js: [UInt8] = [UInt8(ascii: "{")]
+        js.reserveCapacity(bytes.count)
         var sawTime = false
         for m in members {
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[m.value])
             if m.key == timeField {
                 sawTime = true
-                switch m.value {
+                switch try? JSONParser.parse(raw) {
                 case .string(let s): micros = Timestamps.parseISO(s, zone: producerZone)
                 case .number(let t): micros = Double(t).flatMap(Timestamps.fromEpoch)
                 default: micros = nil
                 }
                 if micros == nil {
-                    return .failure(Rejection(reason: .badTimestamp, detail: "unusable \(timeField): \(m.value.serialized())"))
+                    return .failure(Rejection(reason: .badTimestamp, detail: "unusable \(timeField): \(String(decoding: raw, as: UTF8.self))"))
                 }
             } else if m.key == messageField {
-                if case .string(let s) = m.value { message = s } else if m.value != .null { message = m.value.serialized() }
+                switch try? JSONParser.parse(raw) {
+                case .string(let s): message = s
+                case .null, nil: break
+                case .some(let v): message = v.serialized()
+                }
             } else if m.key == "@version" {
                 continue
             } else if m.key == "seq" {
-                if case .number(let t) = m.value, let v = UInt64(t) { seq = v }
-            } else if LogstashDecoder.reservedNames.contains(m.key) {
-                js.append((m.key + "_x", m.value))
+                seq = UInt64(String(decoding: raw, as: UTF8.self))
             } else {
-                js.append(m)
+                if js.count > 1 { js.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(LogstashDecoder.reservedNames.contains(m.key) ? m.key + "_x" : m.key, to: &js)
+                js.append(UInt8(ascii: ":"))
+                js.append(contentsOf: raw)
             }
         }
+        js.append(UInt8(ascii: "}"))
         if !sawTime {
             if requireTimestamp {
                 return .failure(Rejection(reason: .missingTimestamp, detail: "no \(timeField) field"))
             }
             micros = now
         }
-        return .success(NewDocument(microseconds: micros, sequenceHint: seq, logline: message, js: .object(js)))
+        return .success(NewDocument(microseconds: micros, sequenceHint: seq, logline: message,
+                                    jsText: String(decoding: js, as: UTF8.self)))
     }
 }

@@ -136,6 +136,9 @@ struct IndexCommand: ParsableCommand {
                 print("bytes on disk:    \(st.diskBytes)")
                 print("wal lsn:          \(st.walLSN) (checkpoint \(st.checkpointLSN))")
                 for d in st.days { print("day \(d.day):     \(d.documents) documents in \(d.segments) segments") }
+                for (k, v) in try catalog.index(name).sectionSizes().sorted(by: { $0.key < $1.key }) {
+                    print("section \(pad(k, 16)) \(v) bytes")
+                }
                 for p in st.problems { print("problem: \(p)") }
             }
         }

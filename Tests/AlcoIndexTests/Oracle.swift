@@ -110,6 +110,15 @@ struct Oracle {
                 }
             }
         }
+        func textValues(_ key: String) -> [String] {
+            vals.filter { $0.path == key }.compactMap { v in
+                switch v.value {
+                case .string(let s): return s
+                case .bool(let b): return b ? "true" : "false"
+                default: return nil
+                }
+            }
+        }
         func firstNumber(_ key: String) -> Double? {
             vals.first { $0.path == key && $0.value.numberValue != nil }?.value.numberValue
         }
@@ -129,11 +138,11 @@ struct Oracle {
             case .greaterOrEqual: return d.id >= v
             }
         case .oneOf(let key, let values):
-            let ss = strings(key)
+            let ss = textValues(key)
             let n = firstNumber(key)
             return values.contains { v in
                 switch v {
-                case .string(let s): return ss.contains(s)
+                case .string(let s): return ss.contains(s) || (Double(s) != nil && n == Double(s))
                 case .number(let x): return n == x
                 }
             }
@@ -162,13 +171,15 @@ struct Oracle {
         var counts: [String?: (Int, UInt64)] = [:]
         for d in matching(r) {
             let js = docs[d.id]!.js
-            let first = Oracle.scalars(js).first { $0.path == key }.map { v -> String in
-                switch v.value {
-                case .string(let s): return s
-                case .number(let t): return t
-                case .bool(let b): return b ? "true" : "false"
-                default: return ""
-                }
+            // The first string (or boolean) value, else the first number.
+            let vals = Oracle.scalars(js).filter { $0.path == key }
+            var first: String?
+            for v in vals {
+                if case .string(let s) = v.value { first = s; break }
+                if case .bool(let b) = v.value { first = b ? "true" : "false"; break }
+            }
+            if first == nil, let n = vals.first(where: { $0.value.numberValue != nil && !($0.value == .bool(true) || $0.value == .bool(false)) })?.value.numberValue {
+                first = NumericColumn.format(n)
             }
             let prev = counts[first] ?? (0, 0)
             counts[first] = (prev.0 + 1, max(prev.1, d.id))

@@ -143,7 +143,7 @@ struct SeededRandom: RandomNumberGenerator {
                     batch.append(NewDocument(microseconds: time, logline: randomLine(), js: randomJS()))
                 }
                 let ids = try index.append(batch, mode: .insert)
-                for (id, d) in zip(ids, batch) { oracle.put(Document(id: id, logline: d.logline, js: d.js.serialized())) }
+                for (id, d) in zip(ids, batch) { oracle.put(Document(id: id, logline: d.logline, js: d.js)) }
             case 5:
                 let existing = Array(oracle.docs.keys)
                 guard !existing.isEmpty else { continue }
@@ -156,7 +156,7 @@ struct SeededRandom: RandomNumberGenerator {
                 let id = pick(existing)
                 let d = NewDocument(id: id, logline: randomLine(), js: randomJS())
                 try index.append([d], mode: .replace)
-                oracle.put(Document(id: id, logline: d.logline, js: d.js.serialized()))
+                oracle.put(Document(id: id, logline: d.logline, js: d.js))
                 #expect(throws: AlcoError.self) { try index.append([NewDocument(id: id, logline: "dup")], mode: .insert) }
             case 7:
                 try index.flush()
@@ -233,7 +233,7 @@ struct SeededRandom: RandomNumberGenerator {
         var batch: [NewDocument] = []
         for k in 0..<300 { batch.append(NewDocument(microseconds: day1 + Int64(k) * 1000, logline: randomLine(), js: randomJS())) }
         let ids = try index.append(batch)
-        for (id, d) in zip(ids, batch) { oracle.put(Document(id: id, logline: d.logline, js: d.js.serialized())) }
+        for (id, d) in zip(ids, batch) { oracle.put(Document(id: id, logline: d.logline, js: d.js)) }
         try index.flush()
         let r = SearchRequest(text: .term("alpha", fields: .all, match: .exact), filter: .oneOf(key: "host", values: [.string("web01")]))
         let victims = oracle.matching(r).map(\.id)

@@ -10,6 +10,10 @@ public struct AttributeReader: @unchecked Sendable {
     let forwardAt: Int
     let forwardWidth: Int
     let numericAt: Int?
+    let numericKind: NumericColumn.Kind
+    let numericScale: Double
+    let numericWidth: Int
+    let numericMin: Int64
     let docCount: Int
 
     static func readDirectory(_ dir: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, docCount: Int) throws -> [String: AttributeReader] {
@@ -21,6 +25,10 @@ public struct AttributeReader: @unchecked Sendable {
             let flags = try r.u8()
             var valueCount = 0, offsetsAt = 0, forwardAt = 0, width = 0
             var numericAt: Int?
+            var kind = NumericColumn.Kind.raw
+            var scale = 1.0
+            var nwidth = 0
+            var nmin: Int64 = 0
             if flags & 1 != 0 {
                 valueCount = try r.varintInt()
                 offsetsAt = try r.varintInt()
@@ -32,19 +40,31 @@ public struct AttributeReader: @unchecked Sendable {
             }
             if flags & 2 != 0 {
                 let at = try r.varintInt()
-                guard at + docCount * 8 <= data.count else { throw DecodeError("numeric column \(key) out of range") }
-                numericAt = at
+                guard at + 16 <= data.count, let k = NumericColumn.Kind(rawValue: data[at]) else {
+                    throw DecodeError("numeric column \(key) out of range")
+                }
+                kind = k
+                switch k {
+                case .raw:
+                    guard at + 8 + docCount * 8 <= data.count else { throw DecodeError("numeric column \(key) out of range") }
+                    numericAt = at + 8
+                case .scaled:
+                    let e = Int(data[at + 1])
+                    nwidth = Int(data[at + 2])
+                    guard e <= 6, nwidth >= 1, nwidth <= 56,
+                        at + 16 + BitPacking.byteCount(count: docCount, width: nwidth) <= data.count
+                    else { throw DecodeError("numeric column \(key) out of range") }
+                    scale = NumericColumn.powers[e]
+                    nmin = Int64(bitPattern: data.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian)
+                    numericAt = at + 16
+                }
             }
             out[key] = AttributeReader(key: key, data: data, postings: UnsafeRawBufferPointer(start: nil, count: 0),
                                        valueCount: valueCount, offsetsAt: offsetsAt, forwardAt: forwardAt,
-                                       forwardWidth: width, numericAt: numericAt, docCount: docCount)
+                                       forwardWidth: width, numericAt: numericAt, numericKind: kind,
+                                       numericScale: scale, numericWidth: nwidth, numericMin: nmin, docCount: docCount)
         }
         return out
-    }
-
-    func withPostings(_ p: UnsafeRawBufferPointer) -> AttributeReader {
-        AttributeReader(key: key, data: data, postings: p, valueCount: valueCount, offsetsAt: offsetsAt,
-                        forwardAt: forwardAt, forwardWidth: forwardWidth, numericAt: numericAt, docCount: docCount)
     }
 
     public var hasStrings: Bool { valueCount > 0 }
@@ -108,8 +128,23 @@ public struct AttributeReader: @unchecked Sendable {
     @inline(__always)
     public func number(_ doc: UInt32) -> Double? {
         guard let numericAt else { return nil }
-        let d = Double(bitPattern: data.loadUnaligned(fromByteOffset: numericAt + Int(doc) * 8, as: UInt64.self).littleEndian)
-        return d.isNaN ? nil : d
+        switch numericKind {
+        case .raw:
+            let d = Double(bitPattern: data.loadUnaligned(fromByteOffset: numericAt + Int(doc) * 8, as: UInt64.self).littleEndian)
+            return d.isNaN ? nil : d
+        case .scaled:
+            let code = BitPacking.read64(data.baseAddress! + numericAt, index: Int(doc), width: numericWidth)
+            if code == 0 { return nil }
+            let v = Double(numericMin &+ Int64(bitPattern: code - 1))
+            return numericScale == 1 ? v : v / numericScale
+        }
+    }
+
+    /// A doc's value as group-by and facets show it: its first string, else its number.
+    public func displayValue(_ doc: UInt32) -> String? {
+        let f = forward(doc)
+        if f != 0 { return value(Int(f) - 1).value }
+        return number(doc).map(NumericColumn.format)
     }
 }
 

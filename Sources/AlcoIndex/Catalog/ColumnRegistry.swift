@@ -66,41 +66,36 @@ public final class ColumnRegistry: @unchecked Sendable {
     public var excludedKeys: Set<String> { lock.withLock { Set(columns.values.filter(\.excluded).map(\.name)) } }
     public var indexedKeys: [String] { lock.withLock { columns.values.filter(\.indexed).map(\.name).sorted() } }
 
-    /// Registers the keys of a document's js at `seconds` (unix time).
-    func observe(_ js: JSONValue, at seconds: Int64) {
-        guard case .object(let members) = js, !members.isEmpty else { return }
+    /// Registers what a newly built segment saw of each js key (paths of nested keys are
+    /// dotted), with the time each key and value was last seen.
+    func observe(_ summaries: [ColumnSummary]) {
         lock.lock()
         defer { lock.unlock() }
-        for m in members {
-            if var c = columns[m.key] {
+        for s in summaries {
+            let seconds = DocumentID.microseconds(of: s.lastID) / 1_000_000
+            if var c = columns[s.key] {
                 if c.lastSeen < seconds {
                     c.lastSeen = seconds
-                    columns[m.key] = c
+                    columns[s.key] = c
                     dirty = true
                 }
             } else {
-                columns[m.key] = Column.make(m.key, at: seconds)
+                columns[s.key] = Column.make(s.key, at: seconds)
                 dirty = true
             }
-            guard columns[m.key]!.filtered else { continue }
-            let text: String
-            switch m.value {
-            case .string(let s): text = s
-            case .number(let t): text = t
-            case .bool(let b): text = b ? "true" : "false"
-            default: continue
+            guard columns[s.key]!.filtered else { continue }
+            var v = values[s.key] ?? ColumnValues()
+            for (text, id) in s.values where text.utf8.count <= ColumnRegistry.maxValueLength {
+                let t = DocumentID.microseconds(of: id) / 1_000_000
+                if let old = v.lastSeen[text] {
+                    if old < t { v.lastSeen[text] = t }
+                } else if v.lastSeen.count >= ColumnRegistry.maxValuesPerColumn {
+                    v.dropped += 1
+                } else {
+                    v.lastSeen[text] = t
+                }
             }
-            guard text.utf8.count <= ColumnRegistry.maxValueLength else { continue }
-            var v = values[m.key] ?? ColumnValues()
-            if let t = v.lastSeen[text] {
-                if t >= seconds { continue }
-                v.lastSeen[text] = seconds
-            } else if v.lastSeen.count >= ColumnRegistry.maxValuesPerColumn {
-                v.dropped += 1
-            } else {
-                v.lastSeen[text] = seconds
-            }
-            values[m.key] = v
+            values[s.key] = v
             dirty = true
         }
     }

@@ -37,14 +37,20 @@ public struct NewDocument: Sendable {
     /// A per-producer sequence number (logcollect's `seq`) that feeds the id's low digits.
     public var sequenceHint: UInt64?
     public var logline: String
-    public var js: JSONValue
+    /// The js object as JSON text. Producers pass text they built or validated; the engine
+    /// stores it as given.
+    public var js: String
 
     public init(id: UInt64? = nil, microseconds: Int64? = nil, sequenceHint: UInt64? = nil, logline: String, js: JSONValue = .object([])) {
+        self.init(id: id, microseconds: microseconds, sequenceHint: sequenceHint, logline: logline, jsText: js.serialized())
+    }
+
+    public init(id: UInt64? = nil, microseconds: Int64? = nil, sequenceHint: UInt64? = nil, logline: String, jsText: String) {
         self.id = id
         self.microseconds = microseconds
         self.sequenceHint = sequenceHint
         self.logline = logline
-        self.js = js
+        self.js = jsText
     }
 }
 

@@ -14,8 +14,10 @@ extension LogIndex {
                 let docs = Array(p.buffer.values)
                 for d in docs { sealing[d.id] = p.day }
                 work.append((p.day, docs))
+                if let m = p.bufferMinLSN { sealingMinLSN = min(sealingMinLSN ?? m, m) }
                 p.buffer = [:]
                 p.bufferBytes = 0
+                p.bufferMinLSN = nil
             }
             oldestBufferedAt = nil
             truncatedWhileSealing = false
@@ -30,6 +32,7 @@ extension LogIndex {
                 let end = min(docs.count, start + options.maxSegmentDocs)
                 let builder = SegmentBuilder(extraFields: extraFields)
                 for d in docs[start..<end] { builder.add(d) }
+                columns.observe(builder.columnSummaries())
                 let bytes = builder.finish()
                 let name = stateLock.withLock { () -> String in
                     defer { nextSegment += 1 }
@@ -42,6 +45,7 @@ extension LogIndex {
         stateLock.withLock {
             defer {
                 sealing = [:]
+                sealingMinLSN = nil
                 deletedWhileSealing = []
                 truncatedWhileSealing = false
             }
@@ -80,6 +84,12 @@ extension LogIndex {
         var toWrite: [Pending] = []
         var tombstones: [(name: String, set: DeletionSet)] = []
         let checkpoint: UInt64 = stateLock.withLock {
+            // Everything below the oldest record still buffered (or being sealed) is in the
+            // segments written here; records from it on stay in the WAL.
+            var oldestUnsealed = sealingMinLSN
+            for p in partitions.values {
+                if let m = p.bufferMinLSN { oldestUnsealed = min(oldestUnsealed ?? m, m) }
+            }
             for p in partitions.values {
                 for s in p.segments {
                     if !s.isPersisted {
@@ -89,7 +99,7 @@ extension LogIndex {
                     }
                 }
             }
-            return appliedLSN
+            return oldestUnsealed.map { $0 - 1 } ?? appliedLSN
         }
         var written: [String: SegmentReader] = [:]
         var writtenTombstones: [String: Int] = [:]
@@ -124,11 +134,10 @@ extension LogIndex {
                     }
                 }
             }
-            checkpointLSN = checkpoint
+            checkpointLSN = max(checkpointLSN, checkpoint)
             lastPersistAt = DispatchTimeLike.now()
         }
         try writeManifest()
-        wal.rotate()
         wal.removeFiles(coveredBy: checkpoint)
     }
 
@@ -218,7 +227,7 @@ extension LogIndex {
         let extraFields = columns.indexedKeys
         var cursors = sources.map { (segment: $0, next: UInt32(0), cache: DocStoreCache(capacity: 2)) }
         var out: [SegmentReader] = []
-        var builder = SegmentBuilder(extraFields: extraFields)
+        var builder = SegmentBuilder(extraFields: extraFields, compression: .high)
         func finishBuilder() throws {
             guard builder.count > 0 else { return }
             let name = stateLock.withLock { () -> String in
@@ -233,7 +242,7 @@ extension LogIndex {
             file.close()
             try FileSystem.syncDirectory(segmentsDirectory)
             out.append(try SegmentReader(name: name, storage: SegmentStorage(mapped: MappedFile(path: path))))
-            builder = SegmentBuilder(extraFields: extraFields)
+            builder = SegmentBuilder(extraFields: extraFields, compression: .high)
         }
         while true {
             var best: Int?

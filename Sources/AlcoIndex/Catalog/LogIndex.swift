@@ -26,6 +26,8 @@ public final class LogIndex: @unchecked Sendable {
         let day: Int
         var buffer: [UInt64: Document] = [:]
         var bufferBytes = 0
+        /// LSN of the oldest record whose documents may still be in `buffer`.
+        var bufferMinLSN: UInt64?
         var segments: [LiveSegment] = []
         init(day: Int) { self.day = day }
     }
@@ -45,6 +47,7 @@ public final class LogIndex: @unchecked Sendable {
     var checkpointLSN: UInt64 = 0
     var nextSegment = 1
     var sealing: [UInt64: Int] = [:]  // id -> day, while a seal is building
+    var sealingMinLSN: UInt64?
     var deletedWhileSealing = Set<UInt64>()
     var truncatedWhileSealing = false
     var oldestBufferedAt: UInt64?
@@ -85,7 +88,7 @@ public final class LogIndex: @unchecked Sendable {
         }
         appliedLSN = checkpointLSN
         let report = try WriteAheadLog.replay(directory: directory + "/wal", after: checkpointLSN) { lsn, record in
-            self.apply(record, replaying: true)
+            self.apply(record, lsn: lsn, replaying: true)
             self.appliedLSN = lsn
         }
         problemsValue.append(contentsOf: report.warnings)
@@ -140,11 +143,11 @@ public final class LogIndex: @unchecked Sendable {
         var prepared: [(doc: NewDocument, js: String, us: Int64)] = []
         prepared.reserveCapacity(batch.count)
         for d in batch {
-            guard case .object(var members) = d.js else {
+            var text = d.js
+            guard text.utf8.first == UInt8(ascii: "{"), text.utf8.last == UInt8(ascii: "}") else {
                 throw AlcoError.invalidDocument("js must be a JSON object")
             }
-            if !excluded.isEmpty { members.removeAll { excluded.contains($0.key) } }
-            let text = members.isEmpty ? "{}" : JSONValue.object(members).serialized()
+            if !excluded.isEmpty { text = try LogIndex.removing(excluded, from: text) }
             let us = d.id.map { DocumentID.microseconds(of: $0) } ?? d.microseconds ?? now
             prepared.append((d, text, us))
         }
@@ -171,13 +174,30 @@ public final class LogIndex: @unchecked Sendable {
             }
             let record: WALRecord = mode == .insert ? .insert(docs) : .replace(docs)
             lsn = wal.enqueue(record)
-            apply(record, replaying: false)
+            apply(record, lsn: lsn, replaying: false)
             appliedLSN = lsn
         }
-        let seconds = now / 1_000_000
-        for p in prepared { columns.observe(p.doc.js, at: seconds) }
         try wal.waitDurable(lsn)
         return docs.map(\.id)
+    }
+
+    /// The js text without the excluded top-level keys (ALCO's `excluded` columns).
+    static func removing(_ excluded: Set<String>, from text: String) throws -> String {
+        var text = text
+        return try text.withUTF8 { buf -> String in
+            let raw = UnsafeRawBufferPointer(buf)
+            let members = try JSONScanner.topLevelMembers(raw)
+            guard members.contains(where: { excluded.contains($0.key) }) else { return String(decoding: raw, as: UTF8.self) }
+            var out: [UInt8] = [UInt8(ascii: "{")]
+            for m in members where !excluded.contains(m.key) {
+                if out.count > 1 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(m.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                out.append(contentsOf: raw[m.value])
+            }
+            out.append(UInt8(ascii: "}"))
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 
     /// Deletes documents by id; returns how many existed.
@@ -193,7 +213,7 @@ public final class LogIndex: @unchecked Sendable {
             existing = Array(Set(ids)).filter { containsLocked($0) }
             if existing.isEmpty { return 0 }
             lsn = wal.enqueue(.delete(existing))
-            apply(.delete(existing), replaying: false)
+            apply(.delete(existing), lsn: lsn, replaying: false)
             appliedLSN = lsn
         }
         try wal.waitDurable(lsn)
@@ -217,7 +237,7 @@ public final class LogIndex: @unchecked Sendable {
         do {
             defer { stateLock.unlock() }
             lsn = wal.enqueue(.truncate)
-            apply(.truncate, replaying: false)
+            apply(.truncate, lsn: lsn, replaying: false)
             appliedLSN = lsn
         }
         try wal.waitDurable(lsn)
@@ -225,7 +245,7 @@ public final class LogIndex: @unchecked Sendable {
     }
 
     /// Applies a logged change to memory. Caller holds stateLock (or is replaying at open).
-    func apply(_ record: WALRecord, replaying: Bool) {
+    func apply(_ record: WALRecord, lsn: UInt64, replaying: Bool) {
         switch record {
         case .insert(let docs), .replace(let docs):
             let replace: Bool = { if case .replace = record { return true } else { return replaying } }()
@@ -234,6 +254,7 @@ public final class LogIndex: @unchecked Sendable {
                 let p = partition(calendar.day(ofMicroseconds: d.microseconds))
                 p.buffer[d.id] = d
                 p.bufferBytes += d.logline.utf8.count + d.js.utf8.count + 48
+                if p.bufferMinLSN == nil { p.bufferMinLSN = lsn }
                 ids.observe(d.id)
             }
             if oldestBufferedAt == nil { oldestBufferedAt = DispatchTimeLike.now() }
@@ -337,6 +358,19 @@ public final class LogIndex: @unchecked Sendable {
             }
         }
         return out
+    }
+
+    /// Bytes per segment section, summed over the persisted segments.
+    public func sectionSizes() -> [String: Int] {
+        stateLock.withLock {
+            var out: [String: Int] = [:]
+            for p in partitions.values {
+                for s in p.segments where s.isPersisted {
+                    for (k, v) in s.reader.sectionSizes { out[k, default: 0] += v }
+                }
+            }
+            return out
+        }
     }
 
     public func stats() -> IndexStats {

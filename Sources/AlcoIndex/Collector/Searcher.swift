@@ -212,22 +212,30 @@ public enum Searcher {
             let docs = live(try plans[k].docs(ranges[k]), s.deleted)
             total += docs.count
             let attr = s.reader.attribute(key)
-            var local: [UInt32: (Int, UInt64)] = [:]
+            // Count by value rank (strings) or by number, and name the values once at the end.
+            var byRank: [UInt32: (Int, UInt64)] = [:]
+            var byNumber: [Double: (Int, UInt64)] = [:]
             for d in docs {
-                let f = key == "id" ? 0 : attr?.forward(d) ?? 0
                 let id = s.reader.id(d)
                 if key == "id" {
                     counts[String(id), default: (0, id)].count += 1
                     continue
                 }
-                let prev = local[f] ?? (0, 0)
-                local[f] = (prev.0 + 1, max(prev.1, id))
+                let f = attr?.forward(d) ?? 0
+                if f == 0, let n = attr?.number(d) {
+                    let prev = byNumber[n] ?? (0, 0)
+                    byNumber[n] = (prev.0 + 1, max(prev.1, id))
+                } else {
+                    let prev = byRank[f] ?? (0, 0)
+                    byRank[f] = (prev.0 + 1, max(prev.1, id))
+                }
             }
-            for (f, v) in local {
-                let value: String? = f == 0 ? nil : attr?.value(Int(f) - 1).value
+            func add(_ value: String?, _ v: (Int, UInt64)) {
                 let prev = counts[value] ?? (0, 0)
                 counts[value] = (prev.count + v.0, max(prev.newest, v.1))
             }
+            for (f, v) in byRank { add(f == 0 ? nil : attr?.value(Int(f) - 1).value, v) }
+            for (n, v) in byNumber { add(NumericColumn.format(n), v) }
         }
         let groups = counts.map { GroupCount(value: $0.key, count: $0.value.count, representativeID: $0.value.newest) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : ($0.value ?? "") < ($1.value ?? "") }

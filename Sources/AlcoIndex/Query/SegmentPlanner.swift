@@ -193,6 +193,8 @@ struct SegmentPlanner {
                     if let list = try attr.postingList(for: s, segmentPostings: segment.postings) {
                         sets.append(PostingsUnion([list]))
                     }
+                    // Numbers are not in the string dictionary: '9002' also means 9002.
+                    if let d = Double(s), attr.hasNumbers { numbers.append(d) }
                 case .number(let d): numbers.append(d)
                 }
             }

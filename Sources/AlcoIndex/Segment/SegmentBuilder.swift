@@ -1,41 +1,58 @@
+/// How hard the doc store is compressed: fast when sealing fresh writes, high (LZ4HC, larger
+/// blocks) when merging, where it pays for itself on every later read of the disk.
+public enum StoreCompression: Sendable {
+    case fast
+    case high
+
+    var blockBytes: Int { self == .fast ? 64 * 1024 : 128 * 1024 }
+}
+
+/// What a built segment saw of each js key, for the column registry.
+public struct ColumnSummary: Sendable {
+    public var key: String
+    public var lastID: UInt64
+    /// Distinct values (bounded) with the last id each was seen at.
+    public var values: [(value: String, lastID: UInt64)]
+}
+
 /// Builds one immutable segment from documents given in ascending id order, streaming: the
-/// doc store is compressed block by block, so only the postings and attributes stay in memory.
+/// doc store is compressed block by block, postings accumulate in a byte pool, attributes in
+/// per-key dictionaries.
 public final class SegmentBuilder {
     /// Full-text fields after `logline` and `js`: js columns flagged `indexed`.
     public let extraFields: [String]
-    private let extraFieldIndex: [String: UInt8]
+    let compression: StoreCompression
+    private var extraFieldIndex: [[UInt8]: UInt8] = [:]
 
     private var ids: [UInt64] = []
     private var lengths: [UInt32] = []
     private var totalTokens: UInt64 = 0
 
-    private var storeBlock = ByteWriter(capacity: SegmentFormat.docStoreBlockBytes + 4096)
+    private var storeBlock = ByteWriter()
     private var storeBlockFirst: UInt32 = 0
     private var storeIndex = ByteWriter()
     private var storeData = ByteWriter()
     private var storeBlocks: UInt32 = 0
 
     private var terms = TermTable()
-    private var occTerm: [UInt32] = []
-    private var occDoc: [UInt32] = []
-    private var occPos: [UInt32] = []
-
-    private var attributes: [String: AttributeAccumulator] = [:]
+    private var postings = PostingsPool()
     private var keyBuffer = [UInt8](repeating: 0, count: Tokenizer.maxTokenBytes + 8)
 
-    public init(extraFields: [String] = []) {
+    private var attributePaths = TermTable(capacity: 64)
+    private var attributes: [AttributeAccumulator] = []
+
+    public init(extraFields: [String] = [], compression: StoreCompression = .fast) {
         self.extraFields = extraFields
-        var index: [String: UInt8] = [:]
-        for (i, f) in extraFields.enumerated() where i < 200 { index[f] = UInt8(i + 2) }
-        extraFieldIndex = index
+        self.compression = compression
+        for (i, f) in extraFields.enumerated() where i < 200 { extraFieldIndex[Array(f.utf8)] = UInt8(i + 2) }
+        storeBlock = ByteWriter(capacity: compression.blockBytes + 4096)
     }
 
     public var count: Int { ids.count }
     public var lastID: UInt64? { ids.last }
 
-    /// Adds a document; ids must ascend. `parsed` is the document's js when the caller already
-    /// has it (saves parsing again).
-    public func add(_ doc: Document, parsed: JSONValue? = nil) {
+    /// Adds a document; ids must ascend.
+    public func add(_ doc: Document) {
         precondition(ids.last.map { $0 < doc.id } ?? true, "segment documents must be added in ascending id order")
         let ord = UInt32(ids.count)
         ids.append(doc.id)
@@ -46,74 +63,47 @@ public final class SegmentBuilder {
         logline.withUTF8 { buf in
             tokens += index(UnsafeRawBufferPointer(buf), field: SegmentFormat.Field.logline, doc: ord, firstPosition: 0)
         }
-        let value = parsed ?? (try? JSONParser.parse(doc.js)) ?? .object([])
-        if case .object(let members) = value {
-            var position: UInt32 = 0
-            var extraPositions: [UInt8: UInt32] = [:]
-            for m in members {
-                walk(path: m.key, value: m.value, doc: ord, jsPosition: &position,
-                     extraPositions: &extraPositions, topKey: m.key, tokens: &tokens)
+        var jsPosition: UInt32 = 0
+        var extraPositions: [UInt8: UInt32] = [:]
+        var js = doc.js
+        js.withUTF8 { buf in
+            JSONScanner.forEachScalar(UnsafeRawBufferPointer(buf)) { path, scalar in
+                let attr = attribute(path)
+                switch scalar {
+                case .string(let s):
+                    attr.addString(s, doc: ord)
+                    tokens += indexValue(s, path: path, doc: ord, jsPosition: &jsPosition, extraPositions: &extraPositions)
+                case .number(let raw):
+                    attr.addNumber(raw, doc: ord)
+                    tokens += indexValue(raw, path: path, doc: ord, jsPosition: &jsPosition, extraPositions: &extraPositions)
+                case .bool(let b):
+                    b ? "true".utf8.withContiguousStorageIfAvailable { attr.addString(UnsafeRawBufferPointer($0), doc: ord) }
+                        : "false".utf8.withContiguousStorageIfAvailable { attr.addString(UnsafeRawBufferPointer($0), doc: ord) }
+                }
             }
         }
         lengths.append(tokens)
         totalTokens += UInt64(tokens)
     }
 
-    private func walk(
-        path: String, value: JSONValue, doc: UInt32, jsPosition: inout UInt32,
-        extraPositions: inout [UInt8: UInt32], topKey: String, tokens: inout UInt32
-    ) {
-        switch value {
-        case .null:
-            return
-        case .string(let s):
-            attribute(path).addString(s, doc: doc)
-            indexValue(s, path: path, doc: doc, jsPosition: &jsPosition, extraPositions: &extraPositions, tokens: &tokens)
-        case .number(let text):
-            let acc = attribute(path)
-            acc.addString(text, doc: doc)
-            if let d = Double(text) { acc.addNumber(d, doc: doc) }
-            indexValue(text, path: path, doc: doc, jsPosition: &jsPosition, extraPositions: &extraPositions, tokens: &tokens)
-        case .bool(let b):
-            let acc = attribute(path)
-            acc.addString(b ? "true" : "false", doc: doc)
-            acc.addNumber(b ? 1 : 0, doc: doc)
-        case .array(let items):
-            for item in items {
-                walk(path: path, value: item, doc: doc, jsPosition: &jsPosition,
-                     extraPositions: &extraPositions, topKey: topKey, tokens: &tokens)
-            }
-        case .object(let members):
-            for m in members {
-                walk(path: path + "." + m.key, value: m.value, doc: doc, jsPosition: &jsPosition,
-                     extraPositions: &extraPositions, topKey: topKey, tokens: &tokens)
-            }
-        }
-    }
-
     private func indexValue(
-        _ text: String, path: String, doc: UInt32, jsPosition: inout UInt32,
-        extraPositions: inout [UInt8: UInt32], tokens: inout UInt32
-    ) {
-        var text = text
-        text.withUTF8 { buf in
-            let raw = UnsafeRawBufferPointer(buf)
-            let n = index(raw, field: SegmentFormat.Field.js, doc: doc, firstPosition: jsPosition)
-            jsPosition += n + SegmentFormat.valuePositionGap
-            tokens += n
-            if let f = extraFieldIndex[path] {
-                let start = extraPositions[f] ?? 0
-                let m = index(raw, field: f, doc: doc, firstPosition: start)
-                extraPositions[f] = start + m + SegmentFormat.valuePositionGap
-            }
+        _ text: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, doc: UInt32, jsPosition: inout UInt32,
+        extraPositions: inout [UInt8: UInt32]
+    ) -> UInt32 {
+        let n = index(text, field: SegmentFormat.Field.js, doc: doc, firstPosition: jsPosition)
+        jsPosition += n + SegmentFormat.valuePositionGap
+        if !extraFieldIndex.isEmpty, let f = extraFieldIndex[Array(path)] {
+            let start = extraPositions[f] ?? 0
+            let m = index(text, field: f, doc: doc, firstPosition: start)
+            extraPositions[f] = start + m + SegmentFormat.valuePositionGap
         }
+        return n
     }
 
-    private func attribute(_ key: String) -> AttributeAccumulator {
-        if let a = attributes[key] { return a }
-        let a = AttributeAccumulator()
-        attributes[key] = a
-        return a
+    private func attribute(_ path: UnsafeRawBufferPointer) -> AttributeAccumulator {
+        let id = attributePaths.intern(path)
+        if id == attributes.count { attributes.append(AttributeAccumulator()) }
+        return attributes[id]
     }
 
     /// Tokenizes `text` into `field`; returns the number of tokens.
@@ -126,9 +116,8 @@ public final class SegmentBuilder {
                 let len = tok.count
                 UnsafeMutableRawBufferPointer(rebasing: key[1..<(1 + len)]).copyMemory(from: tok)
                 let id = terms.intern(UnsafeRawBufferPointer(rebasing: key[0..<(1 + len)]))
-                occTerm.append(UInt32(id))
-                occDoc.append(doc)
-                occPos.append(firstPosition + UInt32(pos))
+                if id == postings.termCount { postings.addTerm() }
+                postings.add(term: id, doc: doc, position: firstPosition + UInt32(pos))
                 n += 1
             }
         }
@@ -139,12 +128,14 @@ public final class SegmentBuilder {
         if storeBlock.count == 0 { storeBlockFirst = UInt32(ids.count - 1) }
         storeBlock.string(doc.logline)
         storeBlock.string(doc.js)
-        if storeBlock.count >= SegmentFormat.docStoreBlockBytes { flushStoreBlock() }
+        if storeBlock.count >= compression.blockBytes { flushStoreBlock() }
     }
 
     private func flushStoreBlock() {
         guard storeBlock.count > 0 else { return }
-        let compressed = storeBlock.bytes.withUnsafeBytes { LZ4.compress($0) }
+        let compressed = storeBlock.bytes.withUnsafeBytes {
+            compression == .fast ? LZ4.compress($0) : LZ4.compressHigh($0)
+        }
         storeIndex.u32(storeBlockFirst)
         storeIndex.u32(UInt32(storeBlock.count))
         storeIndex.u64(UInt64(storeData.count))
@@ -155,12 +146,26 @@ public final class SegmentBuilder {
         storeBlock.reset()
     }
 
+    /// What this segment saw of each js key (call before `finish`).
+    public func columnSummaries() -> [ColumnSummary] {
+        (0..<attributes.count).map { k in
+            let key = String(decoding: attributePaths.term(k), as: UTF8.self)
+            let a = attributes[k]
+            var values: [(String, UInt64)] = []
+            for v in 0..<min(a.values.count, ColumnRegistry.maxValuesPerColumn) {
+                values.append((String(decoding: a.values.term(v), as: UTF8.self), ids[Int(a.lastDocOfValue[v])]))
+            }
+            for (text, ord) in a.numberSamples { values.append((text, ids[Int(ord)])) }
+            return ColumnSummary(key: key, lastID: ids[Int(a.lastDoc)], values: values)
+        }
+    }
+
     /// Serializes the segment. The builder is spent afterwards.
     public func finish() -> [UInt8] {
         flushStoreBlock()
-        var postings = ByteWriter(capacity: occDoc.count * 3)
-        let (termIndex, termData) = writeTerms(postings: &postings)
-        let (attrDir, attrData) = writeAttributes(postings: &postings)
+        var postingBytes = ByteWriter(capacity: postings.pool.count)
+        let (termIndex, termData) = writeTerms(postings: &postingBytes)
+        let (attrDir, attrData) = writeAttributes(postings: &postingBytes)
 
         var meta = ByteWriter()
         meta.u32(SegmentFormat.version)
@@ -188,41 +193,24 @@ public final class SegmentBuilder {
         file.add(.docStoreData, storeData.take())
         file.add(.termIndex, termIndex)
         file.add(.termData, termData)
-        file.add(.postings, postings.take())
+        file.add(.postings, postingBytes.take())
         file.add(.attributes, attrDir)
         file.add(.attributeData, attrData)
         return file.finish()
     }
 
-    /// Groups occurrences by term (a counting sort keeps doc and position order) and writes the
-    /// sorted, prefix-compressed dictionary with each term's postings.
-    private func writeTerms(postings: inout ByteWriter) -> (index: [UInt8], data: [UInt8]) {
-        let nTerms = terms.count
-        var start = [Int](repeating: 0, count: nTerms + 1)
-        for t in occTerm { start[Int(t) + 1] += 1 }
-        for i in 0..<nTerms { start[i + 1] += start[i] }
-        var fill = start
-        var byTermDoc = [UInt32](repeating: 0, count: occDoc.count)
-        var byTermPos = [UInt32](repeating: 0, count: occDoc.count)
-        for i in 0..<occTerm.count {
-            let t = Int(occTerm[i])
-            byTermDoc[fill[t]] = occDoc[i]
-            byTermPos[fill[t]] = occPos[i]
-            fill[t] += 1
-        }
-        occTerm = []
-        occDoc = []
-        occPos = []
-
+    /// Writes the sorted, prefix-compressed dictionary with each term's postings.
+    private func writeTerms(postings out: inout ByteWriter) -> (index: [UInt8], data: [UInt8]) {
         var index = ByteWriter()
-        var data = ByteWriter()
+        var data = ByteWriter(capacity: terms.arena.count)
         let order = terms.sortedIDs()
         let nBlocks = (order.count + SegmentFormat.termsPerBlock - 1) / SegmentFormat.termsPerBlock
         index.u32(UInt32(nBlocks))
         index.u32(UInt32(order.count))
         var prev: ArraySlice<UInt8> = []
         var docs: [UInt32] = []
-        var posStarts: [Int] = []
+        var starts: [Int] = []
+        var positions: [UInt32] = []
         for (k, t) in order.enumerated() {
             if k % SegmentFormat.termsPerBlock == 0 {
                 index.u64(UInt64(data.count))
@@ -232,26 +220,14 @@ public final class SegmentBuilder {
             var shared = 0
             let limit = min(prev.count, term.count)
             while shared < limit && prev[prev.startIndex + shared] == term[term.startIndex + shared] { shared += 1 }
-            // Collapse this term's occurrences into docs and their position runs.
-            docs.removeAll(keepingCapacity: true)
-            posStarts.removeAll(keepingCapacity: true)
-            let lo = start[t]
-            let hi = start[t + 1]
-            var i = lo
-            while i < hi {
-                docs.append(byTermDoc[i])
-                posStarts.append(i)
-                let d = byTermDoc[i]
-                while i < hi && byTermDoc[i] == d { i += 1 }
-            }
-            posStarts.append(hi)
+            postings.decode(t, docs: &docs, positionStarts: &starts, positions: &positions)
             data.varint(shared)
             data.varint(term.count - shared)
             data.append(contentsOf: term[(term.startIndex + shared)...])
             data.varint(docs.count)
-            data.varint(postings.count)
+            data.varint(out.count)
             docs.withUnsafeBufferPointer { d in
-                PostingsWriter.write(docs: d, positions: { j in byTermPos[posStarts[j]..<posStarts[j + 1]] }, to: &postings)
+                PostingsWriter.write(docs: d, positions: { j in positions[starts[j]..<starts[j + 1]] }, to: &out)
             }
             prev = term
         }
@@ -261,11 +237,11 @@ public final class SegmentBuilder {
     private func writeAttributes(postings: inout ByteWriter) -> (directory: [UInt8], data: [UInt8]) {
         var dir = ByteWriter()
         var data = ByteWriter()
-        let keys = attributes.keys.sorted()
+        let keys = (0..<attributes.count).map { (String(decoding: attributePaths.term($0), as: UTF8.self), $0) }.sorted { $0.0 < $1.0 }
         dir.varint(keys.count)
         let n = ids.count
-        for key in keys {
-            let acc = attributes[key]!
+        for (key, k) in keys {
+            let acc = attributes[k]
             dir.string(key)
             let hasStrings = acc.values.count > 0
             let hasNumbers = !acc.numberDocs.isEmpty
@@ -278,11 +254,7 @@ public final class SegmentBuilder {
                 dir.u8(encoded.forwardWidth)
             }
             if hasNumbers {
-                data.align(8)
-                dir.varint(data.count)
-                var column = [Double](repeating: .nan, count: n)
-                for (d, v) in zip(acc.numberDocs, acc.numberValues) where column[Int(d)].isNaN { column[Int(d)] = v }
-                for v in column { data.f64(v) }
+                dir.varint(acc.encodeNumbers(docCount: n, data: &data))
             }
         }
         return (dir.take(), data.take())
@@ -291,35 +263,46 @@ public final class SegmentBuilder {
 
 /// One js key's values while a segment is built.
 final class AttributeAccumulator {
-    var values = TermTable(capacity: 64)
+    var values = TermTable(capacity: 16)
+    var lastDocOfValue: [UInt32] = []
     var valueOcc: [UInt32] = []
     var docOcc: [UInt32] = []
     var numberDocs: [UInt32] = []
     var numberValues: [Double] = []
+    var numberSamples: [String: UInt32] = [:]
+    var lastDoc: UInt32 = 0
 
-    func addString(_ s: String, doc: UInt32) {
-        var s = s
-        let id = s.withUTF8 { values.intern(UnsafeRawBufferPointer($0)) }
+    func addString(_ s: UnsafeRawBufferPointer, doc: UInt32) {
+        let id = values.intern(s)
+        if id == lastDocOfValue.count { lastDocOfValue.append(doc) } else { lastDocOfValue[id] = doc }
+        lastDoc = doc
         // A doc may repeat a value (arrays); keep one posting per (value, doc).
-        if let last = docOcc.last, last == doc, valueOcc.last == UInt32(id) { return }
+        if docOcc.last == doc && valueOcc.last == UInt32(id) { return }
         valueOcc.append(UInt32(id))
         docOcc.append(doc)
     }
 
-    func addNumber(_ d: Double, doc: UInt32) {
-        numberDocs.append(doc)
-        numberValues.append(d)
+    func addNumber(_ raw: UnsafeRawBufferPointer, doc: UInt32) {
+        lastDoc = doc
+        let text = String(decoding: raw, as: UTF8.self)
+        guard let d = Double(text) else { return }
+        if numberDocs.last != doc {
+            numberDocs.append(doc)
+            numberValues.append(d)
+        }
+        if numberSamples.count < ColumnRegistry.maxValuesPerColumn || numberSamples[text] != nil {
+            numberSamples[text] = doc
+        }
     }
 
     /// Writes the sorted value dictionary (with postings) and a bit-packed forward column of
-    /// each doc's first value ordinal (0 = none).
+    /// each doc's first value rank + 1 (0 = none).
     func encodeStrings(docCount n: Int, postings: inout ByteWriter, data: inout ByteWriter)
         -> (valueCount: Int, offsetsAt: Int, forwardAt: Int, forwardWidth: UInt8)
     {
         let order = values.sortedIDs()
         var rank = [UInt32](repeating: 0, count: values.count)
         for (r, id) in order.enumerated() { rank[id] = UInt32(r + 1) }
-        // Group docs per value.
         var start = [Int](repeating: 0, count: values.count + 1)
         for v in valueOcc { start[Int(v) + 1] += 1 }
         for i in 0..<values.count { start[i + 1] += start[i] }
@@ -331,6 +314,7 @@ final class AttributeAccumulator {
             fill[v] += 1
         }
         var entryOffsets: [UInt32] = []
+        entryOffsets.reserveCapacity(values.count)
         let blobStart = data.count
         var docs: [UInt32] = []
         for id in order {
@@ -340,19 +324,14 @@ final class AttributeAccumulator {
             data.append(contentsOf: v)
             docs.removeAll(keepingCapacity: true)
             for i in start[id]..<start[id + 1] where docs.last != docsByValue[i] { docs.append(docsByValue[i]) }
-            docs.sort()
-            var dedup: [UInt32] = []
-            dedup.reserveCapacity(docs.count)
-            for d in docs where dedup.last != d { dedup.append(d) }
-            data.varint(dedup.count)
+            data.varint(docs.count)
             data.varint(postings.count)
-            dedup.withUnsafeBufferPointer { PostingsWriter.write(docs: $0, positions: nil, to: &postings) }
+            docs.withUnsafeBufferPointer { PostingsWriter.write(docs: $0, positions: nil, to: &postings) }
         }
         data.align(4)
         let offsetsAt = data.count
         data.u32(UInt32(blobStart))
         for o in entryOffsets { data.u32(o) }
-        // Forward column: first value per doc, bit-packed.
         var forward = [UInt32](repeating: 0, count: n)
         for i in 0..<valueOcc.count where forward[Int(docOcc[i])] == 0 {
             forward[Int(docOcc[i])] = rank[Int(valueOcc[i])]
@@ -362,6 +341,59 @@ final class AttributeAccumulator {
         let forwardAt = data.count
         BitPacking.write(forward, width: Int(width), to: &data)
         return (values.count, offsetsAt, forwardAt, width)
+    }
+
+    /// Writes the numeric column: scaled integers bit-packed when every value is a decimal
+    /// with at most 6 fraction digits that fits, else raw doubles. Returns its offset.
+    func encodeNumbers(docCount n: Int, data: inout ByteWriter) -> Int {
+        data.align(8)
+        let at = data.count
+        var scale = -1
+        search: for e in 0...6 {
+            let f = NumericColumn.powers[e]
+            for v in numberValues {
+                let x = (v * f).rounded()
+                if abs(x) >= 9.0e15 || x / f != v { continue search }
+            }
+            scale = e
+            break
+        }
+        if scale >= 0 {
+            let f = NumericColumn.powers[scale]
+            let ints = numberValues.map { Int64(($0 * f).rounded()) }
+            let lo = ints.min() ?? 0
+            let hi = ints.max() ?? 0
+            let span = UInt64(bitPattern: hi &- lo) &+ 1
+            let width = max(1, 64 - span.leadingZeroBitCount)
+            if width <= 56 {
+                data.u8(NumericColumn.Kind.scaled.rawValue)
+                data.u8(UInt8(scale))
+                data.u8(UInt8(width))
+                data.align(8)
+                data.u64(UInt64(bitPattern: lo))
+                var codes = [UInt64](repeating: 0, count: n)
+                for (d, v) in zip(numberDocs, ints) { codes[Int(d)] = UInt64(bitPattern: v &- lo) &+ 1 }
+                BitPacking.write64(codes, width: width, to: &data)
+                return at
+            }
+        }
+        data.u8(NumericColumn.Kind.raw.rawValue)
+        data.align(8)
+        var column = [Double](repeating: .nan, count: n)
+        for (d, v) in zip(numberDocs, numberValues) { column[Int(d)] = v }
+        for v in column { data.f64(v) }
+        return at
+    }
+}
+
+enum NumericColumn {
+    enum Kind: UInt8 { case raw = 0, scaled = 1 }
+    static let powers: [Double] = [1, 10, 100, 1000, 10000, 100_000, 1_000_000]
+
+    /// Integers without a fraction, everything else as Swift prints doubles.
+    static func format(_ d: Double) -> String {
+        if d == d.rounded(), abs(d) < 9.0e15 { return String(Int64(d)) }
+        return String(d)
     }
 }
 
@@ -407,13 +439,18 @@ struct SegmentFileWriter {
     }
 }
 
-/// Fixed-width bit packing for forward columns (a value ordinal per doc).
+/// Fixed-width bit packing for forward and numeric columns.
 enum BitPacking {
     static func write(_ values: [UInt32], width: Int, to out: inout ByteWriter) {
+        write64(values.map(UInt64.init), width: width, to: &out)
+    }
+
+    static func write64(_ values: [UInt64], width: Int, to out: inout ByteWriter) {
         var acc: UInt64 = 0
         var bits = 0
         for v in values {
-            acc |= UInt64(v) << UInt64(bits)
+            // Up to 56 bits per value: the accumulator never holds more than 63.
+            acc |= v << UInt64(bits)
             bits += width
             while bits >= 8 {
                 out.u8(UInt8(truncatingIfNeeded: acc))
@@ -427,9 +464,14 @@ enum BitPacking {
 
     @inline(__always)
     static func read(_ base: UnsafeRawPointer, index: Int, width: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: read64(base, index: index, width: width))
+    }
+
+    @inline(__always)
+    static func read64(_ base: UnsafeRawPointer, index: Int, width: Int) -> UInt64 {
         let bit = index * width
         let word = base.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self).littleEndian
-        return UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & ((1 << UInt64(width)) - 1))
+        return (word >> UInt64(bit & 7)) & ((1 << UInt64(width)) - 1)
     }
 
     static func byteCount(count: Int, width: Int) -> Int { (count * width + 7) / 8 + 8 }

@@ -41,6 +41,8 @@ public final class SegmentReader: @unchecked Sendable {
     public let termCount: Int
     let postings: UnsafeRawBufferPointer
     let attributes: [String: AttributeReader]
+    /// Bytes per section, for `alco index inspect` and the benchmark's disk report.
+    public private(set) var sectionSizes: [String: Int] = [:]
 
     public init(name: String, storage: SegmentStorage) throws {
         self.name = name
@@ -73,6 +75,7 @@ public final class SegmentReader: @unchecked Sendable {
             let s = UnsafeRawBufferPointer(rebasing: b[off..<(off + len)])
             guard CRC32C.checksum(s) == crc else { throw corrupt("section \(id) checksum mismatch") }
             sections[id] = s
+            if let kind = SegmentFormat.Section(rawValue: id) { sectionSizes["\(kind)", default: 0] += len }
         }
         func section(_ s: SegmentFormat.Section) throws -> UnsafeRawBufferPointer {
             guard let v = sections[s.rawValue] else { throw corrupt("missing section \(s)") }

@@ -204,32 +204,33 @@ public final class WriteAheadLog: @unchecked Sendable {
         }
     }
 
-    /// Deletes log files whose every record is at or below `checkpoint`.
+    /// Deletes log files whose every record is at or below `checkpoint`. When the checkpoint
+    /// covers everything written, every file goes; otherwise the current file is closed so the
+    /// next write starts a new one and this one can go at the next checkpoint.
     func removeFiles(coveredBy checkpoint: UInt64) {
         lock.lock()
+        if !flushing && pending.count == 0 && checkpoint >= nextLSN - 1 {
+            file?.close()
+            file = nil
+            let all = files
+            files = []
+            lock.unlock()
+            for first in all { FileSystem.remove(directory + "/" + WriteAheadLog.fileName(first)) }
+            return
+        }
+        if !flushing {
+            file?.close()
+            file = nil
+        }
         let current = files
         lock.unlock()
-        // A file is covered when the next file starts at or below checkpoint + 1.
         var removed: [UInt64] = []
-        for (k, first) in current.enumerated() where k + 1 < current.count {
-            if current[k + 1] <= checkpoint + 1 {
-                FileSystem.remove(directory + "/" + WriteAheadLog.fileName(first))
-                removed.append(first)
-            }
+        for (k, first) in current.enumerated() where k + 1 < current.count && current[k + 1] <= checkpoint + 1 {
+            FileSystem.remove(directory + "/" + WriteAheadLog.fileName(first))
+            removed.append(first)
         }
         if !removed.isEmpty {
             lock.withLock { files.removeAll { removed.contains($0) } }
-        }
-    }
-
-    /// Closes the current file so the next write starts a new one (after a checkpoint, this
-    /// lets the old file be deleted).
-    func rotate() {
-        lock.withLock {
-            if !flushing {
-                file?.close()
-                file = nil
-            }
         }
     }
 

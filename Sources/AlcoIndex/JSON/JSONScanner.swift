@@ -1,0 +1,252 @@
+/// Streaming walks over JSON text that build no tree: the hot paths (decoding a logstash
+/// message, indexing a document's js) only need the top-level members as raw bytes, or every
+/// scalar with its dotted path.
+public enum JSONScanner {
+    public enum Scalar {
+        /// The decoded string (escapes resolved); only valid during the callback.
+        case string(UnsafeRawBufferPointer)
+        /// The number's literal text.
+        case number(UnsafeRawBufferPointer)
+        case bool(Bool)
+    }
+
+    /// Calls `body(path, scalar)` for every string, number and boolean, depth first, in text
+    /// order; arrays keep their key's path, object members append `.key`. Returns false when
+    /// the text is not valid JSON (the scalars seen so far were still reported).
+    @discardableResult
+    public static func forEachScalar(_ text: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, Scalar) -> Void) -> Bool {
+        var s = Walker(p: text)
+        return s.run(body)
+    }
+
+    /// The members of a top-level object: decoded key and the raw bytes of its value.
+    /// Returns nil when `text` is not exactly one valid JSON object.
+    public static func topLevelMembers(_ text: UnsafeRawBufferPointer) throws -> [(key: String, value: Range<Int>)] {
+        var w = Walker(p: text)
+        return try w.members()
+    }
+
+    struct Walker {
+        let p: UnsafeRawBufferPointer
+        var i = 0
+        var path: [UInt8] = []
+        var scratch: [UInt8] = []
+        var depth = 0
+
+        init(p: UnsafeRawBufferPointer) { self.p = p }
+
+        mutating func skipSpace() {
+            while i < p.count, p[i] == 0x20 || p[i] == 0x0a || p[i] == 0x0d || p[i] == 0x09 { i += 1 }
+        }
+
+        mutating func run(_ body: (UnsafeRawBufferPointer, Scalar) -> Void) -> Bool {
+            skipSpace()
+            let ok = withoutActuallyEscaping(body) { escapable in (try? value(escapable)) != nil }
+            guard ok else { return false }
+            skipSpace()
+            return i == p.count
+        }
+
+        mutating func members() throws -> [(key: String, value: Range<Int>)] {
+            skipSpace()
+            guard i < p.count, p[i] == UInt8(ascii: "{") else { throw JSONParseError(message: "expected a JSON object", offset: i) }
+            i += 1
+            var out: [(String, Range<Int>)] = []
+            skipSpace()
+            if i < p.count, p[i] == UInt8(ascii: "}") {
+                i += 1
+            } else {
+                while true {
+                    skipSpace()
+                    guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw JSONParseError(message: "expected a string key", offset: i) }
+                    try string()
+                    let key = String(decoding: scratch, as: UTF8.self)
+                    skipSpace()
+                    guard i < p.count, p[i] == UInt8(ascii: ":") else { throw JSONParseError(message: "expected ':'", offset: i) }
+                    i += 1
+                    skipSpace()
+                    let start = i
+                    try value(nil)
+                    out.append((key, start..<i))
+                    skipSpace()
+                    guard i < p.count else { throw JSONParseError(message: "unterminated object", offset: i) }
+                    if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if p[i] == UInt8(ascii: "}") { i += 1; break }
+                    throw JSONParseError(message: "expected ',' or '}'", offset: i)
+                }
+            }
+            skipSpace()
+            guard i == p.count else { throw JSONParseError(message: "unexpected data after JSON value", offset: i) }
+            return out
+        }
+
+        /// Parses one value; reports scalars to `body` when given.
+        mutating func value(_ body: ((UnsafeRawBufferPointer, Scalar) -> Void)?) throws {
+            guard i < p.count else { throw JSONParseError(message: "unexpected end of JSON", offset: i) }
+            switch p[i] {
+            case UInt8(ascii: "{"):
+                depth += 1
+                defer { depth -= 1 }
+                if depth > JSONParser.maxDepth { throw JSONParseError(message: "JSON nested too deeply", offset: i) }
+                i += 1
+                skipSpace()
+                if i < p.count, p[i] == UInt8(ascii: "}") { i += 1; return }
+                while true {
+                    skipSpace()
+                    guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw JSONParseError(message: "expected a string key", offset: i) }
+                    try string()
+                    let saved = path.count
+                    if body != nil {
+                        if !path.isEmpty { path.append(UInt8(ascii: ".")) }
+                        path.append(contentsOf: scratch)
+                    }
+                    skipSpace()
+                    guard i < p.count, p[i] == UInt8(ascii: ":") else { throw JSONParseError(message: "expected ':'", offset: i) }
+                    i += 1
+                    skipSpace()
+                    try value(body)
+                    path.removeLast(path.count - saved)
+                    skipSpace()
+                    guard i < p.count else { throw JSONParseError(message: "unterminated object", offset: i) }
+                    if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if p[i] == UInt8(ascii: "}") { i += 1; return }
+                    throw JSONParseError(message: "expected ',' or '}'", offset: i)
+                }
+            case UInt8(ascii: "["):
+                depth += 1
+                defer { depth -= 1 }
+                if depth > JSONParser.maxDepth { throw JSONParseError(message: "JSON nested too deeply", offset: i) }
+                i += 1
+                skipSpace()
+                if i < p.count, p[i] == UInt8(ascii: "]") { i += 1; return }
+                while true {
+                    skipSpace()
+                    try value(body)
+                    skipSpace()
+                    guard i < p.count else { throw JSONParseError(message: "unterminated array", offset: i) }
+                    if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if p[i] == UInt8(ascii: "]") { i += 1; return }
+                    throw JSONParseError(message: "expected ',' or ']'", offset: i)
+                }
+            case UInt8(ascii: "\""):
+                try string()
+                if let body {
+                    path.withUnsafeBytes { pb in scratch.withUnsafeBytes { body(pb, .string($0)) } }
+                }
+            case UInt8(ascii: "t"):
+                try literal("true")
+                if let body { path.withUnsafeBytes { body($0, .bool(true)) } }
+            case UInt8(ascii: "f"):
+                try literal("false")
+                if let body { path.withUnsafeBytes { body($0, .bool(false)) } }
+            case UInt8(ascii: "n"):
+                try literal("null")
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let start = i
+                try number()
+                if let body {
+                    let raw = UnsafeRawBufferPointer(rebasing: p[start..<i])
+                    path.withUnsafeBytes { body($0, .number(raw)) }
+                }
+            default:
+                throw JSONParseError(message: "unexpected character", offset: i)
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws {
+            let n = word.utf8CodeUnitCount
+            guard i + n <= p.count else { throw JSONParseError(message: "unexpected end of JSON", offset: i) }
+            let w = UnsafeRawBufferPointer(start: word.utf8Start, count: n)
+            for k in 0..<n where p[i + k] != w[k] { throw JSONParseError(message: "invalid literal", offset: i) }
+            i += n
+        }
+
+        mutating func number() throws {
+            if p[i] == UInt8(ascii: "-") { i += 1 }
+            let s = i
+            while i < p.count, p[i] >= 0x30, p[i] <= 0x39 { i += 1 }
+            if i == s { throw JSONParseError(message: "invalid number", offset: i) }
+            if p[s] == 0x30 && i - s > 1 { throw JSONParseError(message: "leading zero in number", offset: s) }
+            if i < p.count, p[i] == UInt8(ascii: ".") {
+                i += 1
+                let f = i
+                while i < p.count, p[i] >= 0x30, p[i] <= 0x39 { i += 1 }
+                if i == f { throw JSONParseError(message: "invalid number", offset: i) }
+            }
+            if i < p.count, p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < p.count, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") { i += 1 }
+                let e = i
+                while i < p.count, p[i] >= 0x30, p[i] <= 0x39 { i += 1 }
+                if i == e { throw JSONParseError(message: "invalid number exponent", offset: i) }
+            }
+        }
+
+        /// Decodes the string at `i` into `scratch`.
+        mutating func string() throws {
+            scratch.removeAll(keepingCapacity: true)
+            i += 1
+            var start = i
+            while i < p.count {
+                let c = p[i]
+                if c == UInt8(ascii: "\"") {
+                    scratch.append(contentsOf: p[start..<i])
+                    i += 1
+                    return
+                }
+                if c < 0x20 { throw JSONParseError(message: "control character in string", offset: i) }
+                if c == UInt8(ascii: "\\") {
+                    scratch.append(contentsOf: p[start..<i])
+                    i += 1
+                    guard i < p.count else { break }
+                    let e = p[i]
+                    i += 1
+                    switch e {
+                    case UInt8(ascii: "\""): scratch.append(0x22)
+                    case UInt8(ascii: "\\"): scratch.append(0x5c)
+                    case UInt8(ascii: "/"): scratch.append(0x2f)
+                    case UInt8(ascii: "b"): scratch.append(0x08)
+                    case UInt8(ascii: "f"): scratch.append(0x0c)
+                    case UInt8(ascii: "n"): scratch.append(0x0a)
+                    case UInt8(ascii: "r"): scratch.append(0x0d)
+                    case UInt8(ascii: "t"): scratch.append(0x09)
+                    case UInt8(ascii: "u"):
+                        var scalar = try hex4()
+                        if (0xD800..<0xDC00).contains(scalar), i + 6 <= p.count, p[i] == 0x5c, p[i + 1] == UInt8(ascii: "u") {
+                            i += 2
+                            let low = try hex4()
+                            scalar = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
+                        } else if (0xD800..<0xE000).contains(scalar) {
+                            scalar = 0xFFFD
+                        }
+                        let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                        scratch.append(contentsOf: String(Character(u)).utf8)
+                    default: throw JSONParseError(message: "invalid escape", offset: i - 1)
+                    }
+                    start = i
+                    continue
+                }
+                i += 1
+            }
+            throw JSONParseError(message: "unterminated string", offset: i)
+        }
+
+        mutating func hex4() throws -> UInt32 {
+            guard i + 4 <= p.count else { throw JSONParseError(message: "truncated \\u escape", offset: i) }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let c = p[i]
+                let d: UInt32
+                switch c {
+                case 0x30...0x39: d = UInt32(c - 0x30)
+                case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+                case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+                default: throw JSONParseError(message: "invalid \\u escape", offset: i)
+                }
+                v = v << 4 | d
+                i += 1
+            }
+            return v
+        }
+    }
+}
