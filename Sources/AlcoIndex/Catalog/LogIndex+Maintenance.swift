@@ -195,6 +195,12 @@ extension LogIndex {
             return nil
         }
         guard let plan else { return false }
+        return try install(merging: plan.sources, day: plan.day)
+    }
+
+    /// Merges `sources` into new segments and swaps them in. Caller holds maintenanceLock.
+    func install(merging sources: [LiveSegment], day: Int) throws -> Bool {
+        let plan = (day: day, sources: sources)
         let merged = try mergeSegments(plan.sources, day: plan.day)
         let sourceNames = Set(plan.sources.map(\.name))
         let installed: Bool = stateLock.withLock {
@@ -264,6 +270,33 @@ extension LogIndex {
         }
         try finishBuilder()
         return out
+    }
+
+    /// Flushes, then merges every day's segments down to as few as the size limit allows
+    /// (OPTIMIZE INDEX).
+    public func optimize() throws {
+        try flush()
+        maintenanceLock.lock()
+        defer { maintenanceLock.unlock() }
+        while true {
+            let plan: (day: Int, sources: [LiveSegment])? = stateLock.withLock {
+                for p in partitions.values.sorted(by: { $0.day < $1.day }) {
+                    let persisted = p.segments.filter(\.isPersisted).sorted { $0.reader.docCount < $1.reader.docCount }
+                    var chosen: [LiveSegment] = []
+                    var total = 0
+                    for s in persisted {
+                        let live = s.reader.docCount - s.deleted.count
+                        if total + live > options.maxSegmentDocs && chosen.count >= 1 { break }
+                        chosen.append(s)
+                        total += live
+                    }
+                    if chosen.count >= 2 || chosen.first.map({ $0.deleted.count > 0 }) == true { return (p.day, chosen) }
+                }
+                return nil
+            }
+            guard let plan else { return }
+            guard try install(merging: plan.sources, day: plan.day) else { return }
+        }
     }
 
     /// Drops whole days older than the retention period.

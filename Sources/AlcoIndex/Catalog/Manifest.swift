@@ -74,8 +74,11 @@ enum DeletionFile {
 struct IDGenerator {
     private(set) var lastMicros: Int64 = 0
     private(set) var lastSequence: UInt64 = 0
+    /// The largest id the index has ever held: anything above it is free without a look-up.
+    private(set) var maxID: UInt64 = 0
 
     mutating func observe(_ id: UInt64) {
+        maxID = max(maxID, id)
         let us = DocumentID.microseconds(of: id)
         let seq = id % DocumentID.perMicrosecond
         if us > lastMicros || (us == lastMicros && seq > lastSequence) {
@@ -87,7 +90,7 @@ struct IDGenerator {
     mutating func next(microseconds us: Int64, hint: UInt64?, exists: (UInt64) -> Bool) -> UInt64 {
         if let hint {
             let candidate = DocumentID.make(microseconds: us, sequence: hint % DocumentID.perMicrosecond)
-            if !exists(candidate) {
+            if candidate > maxID || !exists(candidate) {
                 observe(candidate)
                 return candidate
             }
@@ -109,6 +112,10 @@ struct IDGenerator {
             }
         }
         var id = DocumentID.make(microseconds: lastMicros, sequence: lastSequence)
+        if id > maxID {
+            observe(id)
+            return id
+        }
         while exists(id) {
             id += 1
             observe(id)

@@ -58,10 +58,21 @@ public final class SegmentBuilder {
         ids.append(doc.id)
         appendToStore(doc)
 
+        // Work on local copies of the hot tables (swapped, not copied) so the token loop does
+        // no class-property access checks or reference counting per token.
+        var t = TermTable(capacity: 0)
+        var p = PostingsPool(expectedBytes: 0)
+        swap(&t, &terms)
+        swap(&p, &postings)
+        defer {
+            swap(&t, &terms)
+            swap(&p, &postings)
+        }
         var tokens: UInt32 = 0
         var logline = doc.logline
         logline.withUTF8 { buf in
-            tokens += index(UnsafeRawBufferPointer(buf), field: SegmentFormat.Field.logline, doc: ord, firstPosition: 0)
+            tokens += SegmentBuilder.index(UnsafeRawBufferPointer(buf), field: SegmentFormat.Field.logline, doc: ord,
+                                           firstPosition: 0, terms: &t, postings: &p, key: &keyBuffer)
         }
         var jsPosition: UInt32 = 0
         var extraPositions: [UInt8: UInt32] = [:]
@@ -72,10 +83,12 @@ public final class SegmentBuilder {
                 switch scalar {
                 case .string(let s):
                     attr.addString(s, doc: ord)
-                    tokens += indexValue(s, path: path, doc: ord, jsPosition: &jsPosition, extraPositions: &extraPositions)
+                    tokens += indexValue(s, path: path, doc: ord, jsPosition: &jsPosition, extraPositions: &extraPositions,
+                                         terms: &t, postings: &p)
                 case .number(let raw):
                     attr.addNumber(raw, doc: ord)
-                    tokens += indexValue(raw, path: path, doc: ord, jsPosition: &jsPosition, extraPositions: &extraPositions)
+                    tokens += indexValue(raw, path: path, doc: ord, jsPosition: &jsPosition, extraPositions: &extraPositions,
+                                         terms: &t, postings: &p)
                 case .bool(let b):
                     b ? "true".utf8.withContiguousStorageIfAvailable { attr.addString(UnsafeRawBufferPointer($0), doc: ord) }
                         : "false".utf8.withContiguousStorageIfAvailable { attr.addString(UnsafeRawBufferPointer($0), doc: ord) }
@@ -88,13 +101,15 @@ public final class SegmentBuilder {
 
     private func indexValue(
         _ text: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, doc: UInt32, jsPosition: inout UInt32,
-        extraPositions: inout [UInt8: UInt32]
+        extraPositions: inout [UInt8: UInt32], terms: inout TermTable, postings: inout PostingsPool
     ) -> UInt32 {
-        let n = index(text, field: SegmentFormat.Field.js, doc: doc, firstPosition: jsPosition)
+        let n = SegmentBuilder.index(text, field: SegmentFormat.Field.js, doc: doc, firstPosition: jsPosition,
+                                     terms: &terms, postings: &postings, key: &keyBuffer)
         jsPosition += n + SegmentFormat.valuePositionGap
         if !extraFieldIndex.isEmpty, let f = extraFieldIndex[Array(path)] {
             let start = extraPositions[f] ?? 0
-            let m = index(text, field: f, doc: doc, firstPosition: start)
+            let m = SegmentBuilder.index(text, field: f, doc: doc, firstPosition: start,
+                                         terms: &terms, postings: &postings, key: &keyBuffer)
             extraPositions[f] = start + m + SegmentFormat.valuePositionGap
         }
         return n
@@ -108,7 +123,10 @@ public final class SegmentBuilder {
 
     /// Tokenizes `text` into `field`; returns the number of tokens.
     @inline(__always)
-    private func index(_ text: UnsafeRawBufferPointer, field: UInt8, doc: UInt32, firstPosition: UInt32) -> UInt32 {
+    private static func index(
+        _ text: UnsafeRawBufferPointer, field: UInt8, doc: UInt32, firstPosition: UInt32,
+        terms: inout TermTable, postings: inout PostingsPool, key keyBuffer: inout [UInt8]
+    ) -> UInt32 {
         var n: UInt32 = 0
         keyBuffer.withUnsafeMutableBytes { key in
             key[0] = field

@@ -1,0 +1,184 @@
+import AlcoIndex
+import AlcoIngest
+import ArgumentParser
+import Foundation
+
+/// Benchmark helpers used by `Benchmarks/run.sh` (not timed tests).
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure ingest and the anchor queries in process (see Benchmarks/).",
+        subcommands: [Ingest.self, Build.self, Queries.self])
+
+    /// Peak resident set size of this process, from /proc.
+    static func peakRSSBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+            return kb * 1024
+        }
+        return 0
+    }
+
+    static func directoryBytes(_ path: String) -> Int {
+        var total = 0
+        if let e = FileManager.default.enumerator(atPath: path) {
+            for case let f as String in e {
+                if let a = try? FileManager.default.attributesOfItem(atPath: path + "/" + f), (a[.type] as? FileAttributeType) == .typeRegular {
+                    total += (a[.size] as? Int) ?? 0
+                }
+            }
+        }
+        return total
+    }
+
+    static func emit(_ object: [String: Any]) {
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Loads a corpus file, records ingest time to durable, to searchable and to flushed,
+    /// then merges each day down and reports bytes on disk and peak RSS.
+    struct Ingest: ParsableCommand {
+        @OptionGroup var data: DataOptions
+        @Option var index: String = "logs"
+        @Option var corpus: String
+        @Flag var noMerge = false
+
+        func run() throws {
+            try reportingErrors {
+                let catalog = try data.openCatalog()
+                let target = try catalog.indexIfExists(index) ?? catalog.createIndex(IndexSettings(name: index))
+                let rejects = try RejectStore(directory: data.directory + "/rejects")
+                let ingester = LineIngester(index: target, rejects: rejects, format: .json)
+                let fd = open(corpus, O_RDONLY)
+                guard fd >= 0 else { throw AlcoError.io(path: corpus, operation: "open", errno: errno) }
+                let t0 = Date()
+                try ingester.ingest(fd: fd, source: corpus)
+                close(fd)
+                let durable = Date().timeIntervalSince(t0)
+                try target.seal()
+                let searchable = Date().timeIntervalSince(t0)
+                let rssIngest = Bench.peakRSSBytes()
+                try target.flush()
+                let flushed = Date().timeIntervalSince(t0)
+                var merged = flushed
+                if !noMerge {
+                    try target.optimize()
+                    merged = Date().timeIntervalSince(t0)
+                }
+                let stats = target.stats()
+                try catalog.close()
+                Bench.emit([
+                    "lines": ingester.stored, "rejected": ingester.rejected, "input_bytes": ingester.bytesRead,
+                    "seconds_durable": durable, "seconds_searchable": searchable, "seconds_flushed": flushed,
+                    "seconds_merged": merged, "lines_per_second": Double(ingester.stored) / searchable,
+                    "mb_per_second": Double(ingester.bytesRead) / 1e6 / searchable,
+                    "disk_bytes": Bench.directoryBytes(data.directory + "/indexes/" + index),
+                    "peak_rss_ingest": rssIngest, "peak_rss": Bench.peakRSSBytes(),
+                    "segments": stats.diskSegments, "sections": target.sectionSizes(),
+                ])
+            }
+        }
+    }
+
+    /// Times the segment builder alone over the first N lines of a corpus.
+    struct Build: ParsableCommand {
+        @Option var corpus: String
+        @Option var docs: Int = 100_000
+        @Flag var high = false
+
+        func run() throws {
+            let decoder = LogstashDecoder()
+            var batch: [Document] = []
+            let text = try String(contentsOfFile: corpus, encoding: .utf8)
+            var id: UInt64 = 1
+            for line in text.split(separator: "\n").prefix(docs) {
+                var bytes = Array(line.utf8)
+                if case .success(let d) = bytes.withUnsafeMutableBytes({ decoder.decode(UnsafeRawBufferPointer($0), now: 0) }) {
+                    batch.append(Document(id: id, logline: d.logline, js: d.js))
+                    id += 1
+                }
+            }
+            let t0 = Date()
+            let builder = SegmentBuilder(compression: high ? .high : .fast)
+            for d in batch { builder.add(d) }
+            let t1 = Date()
+            let bytes = builder.finish()
+            let t2 = Date()
+            Bench.emit(["docs": batch.count, "add_seconds": t1.timeIntervalSince(t0), "finish_seconds": t2.timeIntervalSince(t1),
+                        "docs_per_second": Double(batch.count) / t2.timeIntervalSince(t0), "bytes": bytes.count])
+        }
+    }
+
+    /// Runs the anchor queries from a spec file: 2 warm-ups, then the median of N runs.
+    struct Queries: ParsableCommand {
+        @OptionGroup var data: DataOptions
+        @Option var index: String = "logs"
+        @Option(help: "JSON spec of the anchor queries (Benchmarks/anchors.json after substitution).") var spec: String
+        @Option var runs: Int = 20
+
+        func run() throws {
+            try reportingErrors {
+                var options = EngineOptions()
+                options.backgroundMaintenance = false
+                let catalog = try Catalog(directory: data.directory, options: options)
+                defer { try? catalog.close() }
+                let target = try catalog.index(index)
+                let specData = try Data(contentsOf: URL(fileURLWithPath: spec))
+                guard let queries = try JSONSerialization.jsonObject(with: specData) as? [[String: Any]] else {
+                    throw AlcoError.invalidSetting("spec must be a JSON array")
+                }
+                var results: [[String: Any]] = []
+                for q in queries {
+                    let request = try AnchorQuery.request(q)
+                    var times: [Double] = []
+                    var count = 0
+                    for k in 0..<(runs + 2) {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        let r = try target.search(request)
+                        let t1 = DispatchTime.now().uptimeNanoseconds
+                        if k >= 2 { times.append(Double(t1 - t0) / 1e6) }
+                        count = request.groupBy != nil ? r.groups.count : (request.countTotal && request.limit == 0 ? r.totalFound : r.hits.count)
+                    }
+                    times.sort()
+                    results.append(["name": q["name"] ?? "", "median_ms": times[times.count / 2], "p90_ms": times[times.count * 9 / 10],
+                                    "rows": count])
+                }
+                Bench.emit(["queries": results])
+            }
+        }
+    }
+}
+
+/// Turns one anchor query of the spec into the engine's request form.
+enum AnchorQuery {
+    static func request(_ q: [String: Any]) throws -> SearchRequest {
+        var r = SearchRequest()
+        let text = q["text"] as? String ?? ""
+        switch q["mode"] as? String ?? "words" {
+        case "substring": r.text = .substring(text, caseSensitive: true)
+        case "regex": r.text = .regex(text, caseSensitive: true)
+        default: r.text = try QueryParser.parse(text)
+        }
+        var filters: [Filter] = []
+        if let f = q["filter"] as? [String: Any] {
+            for (k, v) in f {
+                if let s = v as? String { filters.append(.oneOf(key: k, values: [.string(s)])) }
+                if let d = v as? Double { filters.append(.oneOf(key: k, values: [.number(d)])) }
+            }
+        }
+        if !filters.isEmpty { r.filter = .and(filters) }
+        if let lo = q["id_min"] as? NSNumber, let hi = q["id_max"] as? NSNumber {
+            r.idRange = lo.uint64Value...hi.uint64Value
+        }
+        r.order = (q["order"] as? String) == "asc" ? .idAscending : .idDescending
+        r.offset = q["offset"] as? Int ?? 0
+        r.limit = q["limit"] as? Int ?? 100
+        r.maxMatches = q["max_matches"] as? Int ?? 1000
+        r.countTotal = q["count"] as? Bool ?? false
+        if r.countTotal && q["limit"] == nil { r.limit = 0 }
+        r.groupBy = q["group_by"] as? String
+        if q["snippet"] as? Bool == true { r.snippet = SnippetOptions() }
+        return r
+    }
+}
