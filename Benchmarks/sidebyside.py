@@ -250,6 +250,7 @@ def main():
     ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "alco"))
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--skip-sphinx", action="store_true")
+    ap.add_argument("--rerun-sphinx", action="store_true", help="ignore Sphinx results cached in the work folder")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     corpus = os.path.join(args.work, f"corpus-{args.lines}.jsonl")
@@ -258,7 +259,15 @@ def main():
     meta = json.load(open(corpus + ".meta.json"))
     alco = bench_alco(args.binary, args.work, corpus, meta)
     print(json.dumps(alco, indent=1), file=sys.stderr)
-    sphinx = bench_sphinx(args.work, corpus, meta) if not args.skip_sphinx else ({"lines_per_second": 0, "seconds": 1, "disk_bytes": 0, "peak_rss_ingest": 0, "peak_rss": 0}, [{"name": n, "median_ms": None, "rows": None} for n, _, _ in anchors(meta)])
+    cache = os.path.join(args.work, f"sphinx-results-{args.lines}.json")
+    if args.skip_sphinx:
+        sphinx = ({"lines_per_second": 0, "seconds": 1, "disk_bytes": 0, "peak_rss_ingest": 0, "peak_rss": 0},
+                  [{"name": n, "median_ms": None, "rows": None} for n, _, _ in anchors(meta)])
+    elif os.path.exists(cache) and not args.rerun_sphinx:
+        sphinx = json.load(open(cache))
+    else:
+        sphinx = bench_sphinx(args.work, corpus, meta)
+        json.dump(sphinx, open(cache, "w"))
     print(json.dumps(sphinx, indent=1), file=sys.stderr)
     report(meta, alco, sphinx, grep_baseline(corpus, meta), args.out)
 

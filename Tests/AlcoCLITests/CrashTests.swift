@@ -13,18 +13,13 @@ import Testing
         var acked = Set<Int>()
         let batchSize = 50
         for round in 0..<20 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["torture-writer", "--data", dir, "--start", String(next), "--batch-size", String(batchSize)]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            try p.run()
+            let child = try CLI.spawn(CLI.binary, ["torture-writer", "--data", dir, "--start", String(next),
+                                                   "--batch-size", String(batchSize)])
             let lifetime = UInt32.random(in: 150_000...900_000, using: &rng)
             usleep(lifetime)
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            kill(child.pid, SIGKILL)
+            let text = child.readAll()
+            child.wait()
             var roundMax = next - 1
             for line in text.split(separator: "\n") where line.hasPrefix("ack ") {
                 let k = Int(line.dropFirst(4))!

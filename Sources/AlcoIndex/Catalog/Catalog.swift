@@ -11,6 +11,8 @@ public final class Catalog: @unchecked Sendable {
     private var open: [String: LogIndex] = [:]
     private var timer: (any DispatchSourceTimer)?
     private let maintenanceQueue = DispatchQueue(label: "alco.maintenance")
+    private let mergeQueue = DispatchQueue(label: "alco.merge")
+    private var mergeTimer: (any DispatchSourceTimer)?
     private var lastRetention: UInt64 = 0
     private var closed = false
 
@@ -106,6 +108,13 @@ public final class Catalog: @unchecked Sendable {
         t.setEventHandler { [weak self] in self?.maintainAll() }
         t.resume()
         timer = t
+        let m = DispatchSource.makeTimerSource(queue: mergeQueue)
+        m.schedule(deadline: .now() + .milliseconds(ms * 5), repeating: .milliseconds(ms * 5))
+        m.setEventHandler { [weak self] in
+            for index in self?.indexes ?? [] { index.maintainMerges() }
+        }
+        m.resume()
+        mergeTimer = m
     }
 
     /// One round of maintenance over every index (the timer calls it; tests may too).
@@ -126,7 +135,9 @@ public final class Catalog: @unchecked Sendable {
             return Array(open.values)
         }
         timer?.cancel()
+        mergeTimer?.cancel()
         maintenanceQueue.sync {}
+        mergeQueue.sync {}
         for index in indexes {
             index.stateLock.withLock { index.isClosed = true }
             index.wal.close()
@@ -140,10 +151,16 @@ public final class Catalog: @unchecked Sendable {
             closed = true
             return Array(open.values)
         }
+        for index in indexes { index.stateLock.withLock { index.isClosing = true } }
         if let timer {
             timer.cancel()
             maintenanceQueue.sync {}
             self.timer = nil
+        }
+        if let mergeTimer {
+            mergeTimer.cancel()
+            mergeQueue.sync {}
+            self.mergeTimer = nil
         }
         var firstError: (any Error)?
         for index in indexes {

@@ -15,6 +15,7 @@ extension LogIndex {
                 for d in docs { sealing[d.id] = p.day }
                 work.append((p.day, docs))
                 if let m = p.bufferMinLSN { sealingMinLSN = min(sealingMinLSN ?? m, m) }
+                bufferedDocs -= p.buffer.count
                 p.buffer = [:]
                 p.bufferBytes = 0
                 p.bufferMinLSN = nil
@@ -144,7 +145,10 @@ extension LogIndex {
     /// Writes the manifest of persisted segments and deletes files it no longer names.
     /// Caller holds maintenanceLock.
     func writeManifest() throws {
+        var dead: [String] = []
         let manifest: Manifest = stateLock.withLock {
+            dead = retired
+            retired = []
             var m = Manifest()
             m.checkpointLSN = checkpointLSN
             m.nextSegment = nextSegment
@@ -157,13 +161,19 @@ extension LogIndex {
             }
             return m
         }
-        try manifest.write(manifestPath)
-        let live = Set(manifest.segments.map(\.name))
-        for file in FileSystem.list(segmentsDirectory) {
-            let base = file.hasSuffix(".seg") || file.hasSuffix(".del") ? String(file.dropLast(4)) : file
-            if !live.contains(base) || (file.hasSuffix(".del") && manifest.segments.first { $0.name == base }?.deletions == 0) {
-                FileSystem.remove(segmentsDirectory + "/" + file)
-            }
+        do {
+            try manifest.write(manifestPath)
+        } catch {
+            stateLock.withLock { retired += dead }
+            throw error
+        }
+        for name in dead {
+            FileSystem.remove(segmentsDirectory + "/" + name + ".seg")
+            FileSystem.remove(segmentsDirectory + "/" + name + ".del")
+        }
+        for entry in manifest.segments where entry.deletions == 0 {
+            let del = segmentsDirectory + "/" + entry.name + ".del"
+            if FileSystem.exists(del) { FileSystem.remove(del) }
         }
     }
 
@@ -171,8 +181,9 @@ extension LogIndex {
     /// segments that are mostly tombstones. Returns true when it merged something.
     @discardableResult
     public func mergeOnce() throws -> Bool {
-        maintenanceLock.lock()
-        defer { maintenanceLock.unlock() }
+        // One merge at a time; sealing and persisting go on while it builds.
+        mergeLock.lock()
+        defer { mergeLock.unlock() }
         let plan: (day: Int, sources: [LiveSegment])? = stateLock.withLock {
             for p in partitions.values.sorted(by: { $0.day < $1.day }) {
                 let persisted = p.segments.filter(\.isPersisted)
@@ -198,11 +209,15 @@ extension LogIndex {
         return try install(merging: plan.sources, day: plan.day)
     }
 
-    /// Merges `sources` into new segments and swaps them in. Caller holds maintenanceLock.
+    /// Merges `sources` into new segments (without holding the maintenance lock) and swaps
+    /// them in under it.
     func install(merging sources: [LiveSegment], day: Int) throws -> Bool {
         let plan = (day: day, sources: sources)
         let merged = try mergeSegments(plan.sources, day: plan.day)
+        maintenanceLock.lock()
+        defer { maintenanceLock.unlock() }
         let sourceNames = Set(plan.sources.map(\.name))
+        var carried: [(String, DeletionSet)] = []
         let installed: Bool = stateLock.withLock {
             guard let p = partitions[plan.day],
                 sourceNames.allSatisfy({ n in p.segments.contains { $0.name == n } })
@@ -219,12 +234,28 @@ extension LogIndex {
                 }
             }
             p.segments.removeAll { sourceNames.contains($0.name) }
+            retired += sourceNames
             for (k, m) in merged.enumerated() {
                 p.segments.append(LiveSegment(name: m.name, reader: m, deleted: deleted[k], isPersisted: true, persistedDeletions: 0))
             }
+            carried = zip(merged, deleted).filter { !$0.1.isEmpty }.map { ($0.0.name, $0.1) }
             return true
         }
-        if installed { try writeManifest() }
+        // Deletions made while merging may already be covered by a checkpoint (a flush ran
+        // meanwhile): their tombstones must be on disk before the manifest names the segment.
+        for (name, set) in carried {
+            try DeletionFile.write(segmentsDirectory + "/" + name + ".del", set)
+            stateLock.withLock {
+                if let p = partitions[plan.day], let k = p.segments.firstIndex(where: { $0.name == name }) {
+                    p.segments[k].persistedDeletions = set.count
+                }
+            }
+        }
+        if installed {
+            try writeManifest()
+        } else {
+            for m in merged { FileSystem.remove(segmentsDirectory + "/" + m.name + ".seg") }
+        }
         return installed
     }
 
@@ -251,6 +282,7 @@ extension LogIndex {
             builder = SegmentBuilder(extraFields: extraFields, compression: .high)
         }
         while true {
+            if stateLock.withLock({ isClosing }) { throw AlcoError.closed }
             var best: Int?
             for k in cursors.indices {
                 let c = cursors[k]
@@ -276,8 +308,8 @@ extension LogIndex {
     /// (OPTIMIZE INDEX).
     public func optimize() throws {
         try flush()
-        maintenanceLock.lock()
-        defer { maintenanceLock.unlock() }
+        mergeLock.lock()
+        defer { mergeLock.unlock() }
         while true {
             let plan: (day: Int, sources: [LiveSegment])? = stateLock.withLock {
                 for p in partitions.values.sorted(by: { $0.day < $1.day }) {
@@ -308,17 +340,36 @@ extension LogIndex {
             let today = calendar.day(ofMicroseconds: nowMicroseconds)
             guard let cutoff = calendar.day(offsetDays: -(settingsValue.retentionDays - 1), from: today) else { return [] }
             let old = partitions.keys.filter { $0 < cutoff }
-            for d in old { partitions.removeValue(forKey: d) }
+            for d in old {
+                if let p = partitions.removeValue(forKey: d) {
+                    retired += p.segments.filter(\.isPersisted).map(\.name)
+                    bufferedDocs -= p.buffer.count
+                }
+            }
             return old.sorted()
         }
         if !dropped.isEmpty { try writeManifest() }
         return dropped
     }
 
+    /// Background merging (its own queue, so it never delays sealing and persisting).
+    func maintainMerges() {
+        do {
+            while try mergeOnce() {}
+        } catch {
+            stateLock.withLock {
+                let message = "merging index \(name) failed: \(error)"
+                if problemsValue.last != message { problemsValue.append(message) }
+            }
+        }
+    }
+
     /// One round of background work; errors are recorded as problems, never thrown.
     func maintain() {
-        let now = DispatchTimeLike.now()
         let (buffered, age, memBytes, memCount, sincePersist) = stateLock.withLock { () -> (Int, UInt64, Int, Int, UInt64) in
+            let now = DispatchTimeLike.now()
+            // Saturating: a writer may have stamped a time between our clock read and the lock.
+            func since(_ t: UInt64) -> UInt64 { now > t ? now - t : 0 }
             var buffered = 0, memBytes = 0, memCount = 0
             for p in partitions.values {
                 buffered += p.buffer.count
@@ -328,7 +379,7 @@ extension LogIndex {
                 }
                 memBytes += p.bufferBytes
             }
-            return (buffered, oldestBufferedAt.map { now - $0 } ?? 0, memBytes, memCount, now - lastPersistAt)
+            return (buffered, oldestBufferedAt.map(since) ?? 0, memBytes, memCount, since(lastPersistAt))
         }
         do {
             if buffered >= options.sealThresholdDocs || (buffered > 0 && age >= UInt64(options.sealIntervalMilliseconds) * 1_000_000) {
@@ -337,7 +388,6 @@ extension LogIndex {
             let persistDue = memBytes >= options.persistThresholdBytes || memCount > 32
                 || (memCount > 0 && Double(sincePersist) / 1e9 >= options.persistIntervalSeconds)
             if persistDue { try flush() }
-            while try mergeOnce() {}
             try columns.save()
         } catch {
             stateLock.withLock {
@@ -349,6 +399,7 @@ extension LogIndex {
 
     /// Flushes everything and stops accepting writes.
     func close() throws {
+        stateLock.withLock { isClosing = true }
         try flush()
         try columns.save()
         stateLock.withLock { isClosed = true }

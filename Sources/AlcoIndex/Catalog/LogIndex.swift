@@ -34,6 +34,7 @@ public final class LogIndex: @unchecked Sendable {
 
     // Lock order: maintenanceLock, sealLock, stateLock, the WAL's own lock.
     let maintenanceLock = ConditionLock()
+    let mergeLock = ConditionLock()
     let sealLock = ConditionLock()
     let stateLock = ConditionLock()
 
@@ -51,9 +52,14 @@ public final class LogIndex: @unchecked Sendable {
     var deletedWhileSealing = Set<UInt64>()
     var truncatedWhileSealing = false
     var oldestBufferedAt: UInt64?
+    var bufferedDocs = 0
+    /// Persisted segments no longer live: their files go once a manifest without them is durable.
+    var retired: [String] = []
     var lastPersistAt = DispatchTimeLike.now()
     var problemsValue: [String] = []
     var isClosed = false
+    /// Set when closing: running merges give up (their inputs stay live).
+    var isClosing = false
 
     var segmentsDirectory: String { directory + "/segments" }
     var manifestPath: String { directory + "/manifest.json" }
@@ -85,6 +91,12 @@ public final class LogIndex: @unchecked Sendable {
                 problemsValue.append("segment \(entry.name) of index \(settings.name) was not loaded: \(error)")
                 quarantine(entry.name)
             }
+        }
+        // Files the manifest does not name are leftovers of an interrupted flush or merge.
+        let named = Set(manifest.segments.map(\.name))
+        for file in FileSystem.list(segmentsDirectory) {
+            let base = file.hasSuffix(".seg") || file.hasSuffix(".del") ? String(file.dropLast(4)) : file
+            if !named.contains(base) { FileSystem.remove(segmentsDirectory + "/" + file) }
         }
         appliedLSN = checkpointLSN
         let report = try WriteAheadLog.replay(directory: directory + "/wal", after: checkpointLSN) { lsn, record in
@@ -178,6 +190,7 @@ public final class LogIndex: @unchecked Sendable {
             appliedLSN = lsn
         }
         try wal.waitDurable(lsn)
+        if stateLock.withLock({ bufferedDocs }) > options.maxBufferedDocs { try seal() }
         return docs.map(\.id)
     }
 
@@ -252,7 +265,7 @@ public final class LogIndex: @unchecked Sendable {
             for d in docs {
                 if replace { _ = deleteLocked(d.id) }
                 let p = partition(calendar.day(ofMicroseconds: d.microseconds))
-                p.buffer[d.id] = d
+                if p.buffer.updateValue(d, forKey: d.id) == nil { bufferedDocs += 1 }
                 p.bufferBytes += d.logline.utf8.count + d.js.utf8.count + 48
                 if p.bufferMinLSN == nil { p.bufferMinLSN = lsn }
                 ids.observe(d.id)
@@ -261,7 +274,9 @@ public final class LogIndex: @unchecked Sendable {
         case .delete(let ids):
             for id in ids { _ = deleteLocked(id) }
         case .truncate:
+            for p in partitions.values { retired += p.segments.filter(\.isPersisted).map(\.name) }
             partitions = [:]
+            bufferedDocs = 0
             if !sealing.isEmpty { truncatedWhileSealing = true }
             oldestBufferedAt = nil
         }
@@ -284,6 +299,7 @@ public final class LogIndex: @unchecked Sendable {
         }
         guard let p = partitions[calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))] else { return false }
         if let old = p.buffer.removeValue(forKey: id) {
+            bufferedDocs -= 1
             p.bufferBytes -= old.logline.utf8.count + old.js.utf8.count + 48
             return true
         }

@@ -209,27 +209,44 @@ public enum Searcher {
         var counts: [String?: (count: Int, newest: UInt64)] = [:]
         var total = 0
         for (k, s) in segments.enumerated() {
-            let docs = live(try plans[k].docs(ranges[k]), s.deleted)
-            total += docs.count
             let attr = s.reader.attribute(key)
-            // Count by value rank (strings) or by number, and name the values once at the end.
-            var byRank: [UInt32: (Int, UInt64)] = [:]
+            // Count by value rank (strings) in flat arrays, numbers in a dictionary, and name
+            // the values once at the end.
+            let ranks = (attr?.valueCount ?? 0) + 1
+            var rankCount = [Int](repeating: 0, count: ranks)
+            var rankNewest = [UInt32](repeating: 0, count: ranks)
             var byNumber: [Double: (Int, UInt64)] = [:]
-            for d in docs {
-                let id = s.reader.id(d)
-                if key == "id" {
-                    counts[String(id), default: (0, id)].count += 1
-                    continue
-                }
+            func count(_ d: UInt32) {
                 let f = attr?.forward(d) ?? 0
                 if f == 0, let n = attr?.number(d) {
+                    let id = s.reader.id(d)
                     let prev = byNumber[n] ?? (0, 0)
                     byNumber[n] = (prev.0 + 1, max(prev.1, id))
                 } else {
-                    let prev = byRank[f] ?? (0, 0)
-                    byRank[f] = (prev.0 + 1, max(prev.1, id))
+                    rankCount[Int(f)] += 1
+                    rankNewest[Int(f)] = max(rankNewest[Int(f)], d)  // ordinals ascend with ids
                 }
             }
+            if key == "id" {
+                for d in live(try plans[k].docs(ranges[k]), s.deleted) {
+                    let id = s.reader.id(d)
+                    counts[String(id), default: (0, id)].count += 1
+                    total += 1
+                }
+                continue
+            }
+            if plans[k].isEverything {
+                for d in ranges[k] where !s.deleted.contains(d) {
+                    count(d)
+                    total += 1
+                }
+            } else {
+                let docs = live(try plans[k].docs(ranges[k]), s.deleted)
+                total += docs.count
+                for d in docs { count(d) }
+            }
+            var byRank: [UInt32: (Int, UInt64)] = [:]
+            for f in 0..<ranks where rankCount[f] > 0 { byRank[UInt32(f)] = (rankCount[f], s.reader.id(rankNewest[f])) }
             func add(_ value: String?, _ v: (Int, UInt64)) {
                 let prev = counts[value] ?? (0, 0)
                 counts[value] = (prev.count + v.0, max(prev.newest, v.1))

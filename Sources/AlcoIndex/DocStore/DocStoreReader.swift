@@ -1,16 +1,22 @@
+/// A decompressed doc store block with the offset of each document in it.
+struct DecodedBlock {
+    let bytes: [UInt8]
+    let offsets: [Int]
+}
+
 /// A per-query cache of decompressed doc store blocks (consecutive hits share blocks).
 public final class DocStoreCache {
-    var entries: [(segment: ObjectIdentifier, block: Int, bytes: [UInt8])] = []
+    var entries: [(segment: ObjectIdentifier, block: Int, decoded: DecodedBlock)] = []
     let capacity: Int
     public init(capacity: Int = 8) { self.capacity = capacity }
 
-    func get(_ seg: ObjectIdentifier, _ block: Int) -> [UInt8]? {
-        entries.first { $0.segment == seg && $0.block == block }?.bytes
+    func get(_ seg: ObjectIdentifier, _ block: Int) -> DecodedBlock? {
+        entries.first { $0.segment == seg && $0.block == block }?.decoded
     }
 
-    func put(_ seg: ObjectIdentifier, _ block: Int, _ bytes: [UInt8]) {
+    func put(_ seg: ObjectIdentifier, _ block: Int, _ decoded: DecodedBlock) {
         if entries.count >= capacity { entries.removeFirst() }
-        entries.append((seg, block, bytes))
+        entries.append((seg, block, decoded))
     }
 }
 
@@ -57,24 +63,33 @@ struct DocStoreReader {
         guard b >= 0 else { throw DecodeError("doc \(ord) has no block") }
         let e = entry(b)
         let key = ObjectIdentifier(segment)
-        let raw: [UInt8]
+        let block: DecodedBlock
         if let cached = cache?.get(key, b) {
-            raw = cached
+            block = cached
         } else {
             guard e.offset + e.compressed <= data.count else { throw DecodeError("doc store block \(b) out of range") }
             var out = [UInt8](repeating: 0, count: e.raw)
             try out.withUnsafeMutableBytes { dst in
                 try LZ4.decompress(UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)]), into: dst)
             }
-            cache?.put(key, b, out)
-            raw = out
-        }
-        return try raw.withUnsafeBytes { buf in
-            var r = ByteReader(buf)
-            for _ in e.first..<ord {
-                try r.skip(try r.varintInt())
-                try r.skip(try r.varintInt())
+            // Index the block's documents once, so reading every doc of it is linear.
+            let offsets = try out.withUnsafeBytes { buf -> [Int] in
+                var r = ByteReader(buf)
+                var offsets: [Int] = []
+                while !r.isAtEnd {
+                    offsets.append(r.offset)
+                    try r.skip(try r.varintInt())
+                    try r.skip(try r.varintInt())
+                }
+                return offsets
             }
+            block = DecodedBlock(bytes: out, offsets: offsets)
+            cache?.put(key, b, block)
+        }
+        let k = ord - e.first
+        guard k >= 0, k < block.offsets.count else { throw DecodeError("doc \(ord) is not in its block") }
+        return try block.bytes.withUnsafeBytes { buf in
+            var r = ByteReader(buf, offset: block.offsets[k])
             let logline = try r.string()
             let js = try r.string()
             return (logline, js)

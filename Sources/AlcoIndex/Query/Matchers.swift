@@ -34,15 +34,24 @@ final class PostingsUnion: DocSet {
             lists[0].docs(in: range, into: &out)
             return out
         }
-        for l in lists { l.docs(in: range, into: &out) }
-        return sortedUnique(out)
+        if lists.count > 8 {
+            for l in lists { l.docs(in: range, into: &out) }
+            return sortedUnique(out)
+        }
+        // Few lists (a word in logline and js): merge the sorted lists instead of sorting.
+        for l in lists {
+            var next: [UInt32] = []
+            l.docs(in: range, into: &next)
+            out = out.isEmpty ? next : union(out, next)
+        }
+        return out
     }
 }
 
 /// Ordinals listed explicitly (id filters).
 final class OrdinalList: DocSet {
     let ordinals: [UInt32]
-    init(_ ordinals: [UInt32]) { self.ordinals = ordinals.sorted() }
+    init(_ ordinals: [UInt32]) { self.ordinals = sortedUnique(ordinals) }
     func docs(_ range: Range<UInt32>) -> [UInt32] {
         ordinals.filter { range.contains($0) }
     }
@@ -77,8 +86,11 @@ final class OrSet: DocSet {
     init(_ parts: [any DocSet]) { self.parts = parts }
     func docs(_ range: Range<UInt32>) throws -> [UInt32] {
         var out: [UInt32] = []
-        for p in parts { out.append(contentsOf: try p.docs(range)) }
-        return sortedUnique(out)
+        for p in parts {
+            let next = try p.docs(range)
+            out = out.isEmpty ? next : union(out, next)
+        }
+        return out
     }
 }
 
@@ -107,37 +119,55 @@ final class PhraseSet: DocSet {
     }
 
     func docs(_ range: Range<UInt32>) -> [UInt32] {
-        // Candidates: docs having every word.
+        // Candidates: docs having every word, rarest list first.
+        let order = lists.indices.sorted { lists[$0].docFreq < lists[$1].docFreq }
         var cand: [UInt32] = []
-        lists[0].docs(in: range, into: &cand)
-        for l in lists.dropFirst() {
+        lists[order[0]].docs(in: range, into: &cand)
+        for k in order.dropFirst() {
             if cand.isEmpty { return [] }
             var other: [UInt32] = []
-            l.docs(in: cand.first!..<(cand.last! + 1), into: &other)
+            lists[k].docs(in: cand.first!..<(cand.last! + 1), into: &other)
             cand = intersect(cand, other)
         }
         if cand.isEmpty { return [] }
+        // Positions of each word for the candidates only (merge-joined, no hashing).
         let r = cand.first!..<(cand.last! + 1)
-        let candidates = Set(cand)
-        var positions: [[UInt32: [UInt32]]] = []
+        var perWord: [[(doc: UInt32, positions: [UInt32])]] = []
         for l in lists {
-            var m: [UInt32: [UInt32]] = [:]
-            for (d, p) in l.docsWithPositions(in: r) where candidates.contains(d) { m[d] = p }
-            positions.append(m)
+            let all = l.docsWithPositions(in: r)
+            var kept: [(doc: UInt32, positions: [UInt32])] = []
+            kept.reserveCapacity(cand.count)
+            var j = 0
+            for c in cand {
+                while j < all.count && all[j].doc < c { j += 1 }
+                if j < all.count && all[j].doc == c { kept.append(all[j]) } else { kept.append((c, [])) }
+            }
+            perWord.append(kept)
         }
-        return cand.filter { d in
-            let perWord = positions.map { $0[d] ?? [] }
-            return proximity == nil ? PhraseSet.hasPhrase(perWord) : PhraseSet.withinSpan(perWord, proximity!)
+        var out: [UInt32] = []
+        for (i, d) in cand.enumerated() {
+            let words = perWord.map { $0[i].positions }
+            if proximity == nil ? PhraseSet.hasPhrase(words) : PhraseSet.withinSpan(words, proximity!) { out.append(d) }
         }
+        return out
     }
 
+    /// True when word k occurs at p + k for some p (position lists are ascending).
     static func hasPhrase(_ perWord: [[UInt32]]) -> Bool {
-        let rest = perWord.dropFirst().map { Set($0) }
+        var cursors = [Int](repeating: 0, count: perWord.count)
         for p in perWord[0] {
             var ok = true
-            for (k, s) in rest.enumerated() where !s.contains(p + UInt32(k + 1)) {
-                ok = false
-                break
+            for k in 1..<perWord.count {
+                let want = p + UInt32(k)
+                let list = perWord[k]
+                var c = cursors[k]
+                while c < list.count && list[c] < want { c += 1 }
+                cursors[k] = c
+                if c >= list.count { return false }
+                if list[c] != want {
+                    ok = false
+                    break
+                }
             }
             if ok { return true }
         }
@@ -202,6 +232,31 @@ func sortedUnique(_ xs: [UInt32]) -> [UInt32] {
     var out: [UInt32] = []
     out.reserveCapacity(s.count)
     for x in s where out.last != x { out.append(x) }
+    return out
+}
+
+func union(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+    var out: [UInt32] = []
+    out.reserveCapacity(a.count + b.count)
+    var i = 0
+    var j = 0
+    while i < a.count && j < b.count {
+        let x = a[i]
+        let y = b[j]
+        if x < y {
+            out.append(x)
+            i += 1
+        } else if y < x {
+            out.append(y)
+            j += 1
+        } else {
+            out.append(x)
+            i += 1
+            j += 1
+        }
+    }
+    out.append(contentsOf: a[i...])
+    out.append(contentsOf: b[j...])
     return out
 }
 
