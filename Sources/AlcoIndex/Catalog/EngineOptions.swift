@@ -3,10 +3,10 @@ public struct EngineOptions: Sendable {
     /// fsync the WAL before an append returns (off only for benchmarks of the rest).
     public var syncWrites = true
     /// Seal the realtime buffer into a searchable segment at this many documents...
-    public var sealThresholdDocs = 65_536
+    public var sealThresholdDocs = 32_768
     /// Appenders seal themselves (back-pressure) past this many buffered documents, so memory
     /// stays bounded when writes outrun the background sealer.
-    public var maxBufferedDocs = 131_072
+    public var maxBufferedDocs = 65_536
     /// ...or when its oldest document is this old.
     public var sealIntervalMilliseconds = 1_000
     /// Write in-memory segments to disk (and checkpoint the WAL) past this many bytes...

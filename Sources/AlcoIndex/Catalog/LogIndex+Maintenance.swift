@@ -34,12 +34,12 @@ extension LogIndex {
                 let builder = SegmentBuilder(extraFields: extraFields)
                 for d in docs[start..<end] { builder.add(d) }
                 columns.observe(builder.columnSummaries())
-                let bytes = builder.finish()
+                let image = builder.finishImage()
                 let name = stateLock.withLock { () -> String in
                     defer { nextSegment += 1 }
                     return LogIndex.segmentName(day: day, number: nextSegment)
                 }
-                built.append((day, try SegmentReader(name: name, storage: SegmentStorage(copying: bytes))))
+                built.append((day, try SegmentReader(name: name, storage: SegmentStorage(adopting: image))))
                 start = end
             }
         }
@@ -272,9 +272,10 @@ extension LogIndex {
                 return LogIndex.segmentName(day: day, number: nextSegment)
             }
             let path = segmentsDirectory + "/" + name + ".seg"
-            let bytes = builder.finish()
+            let image = builder.finishImage()
+            defer { image.deallocate() }
             let file = try WritableFile(path: path, truncate: true)
-            try file.write(bytes)
+            try file.write(UnsafeRawBufferPointer(image))
             try file.sync()
             file.close()
             try FileSystem.syncDirectory(segmentsDirectory)

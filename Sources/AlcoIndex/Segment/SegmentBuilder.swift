@@ -178,8 +178,15 @@ public final class SegmentBuilder {
         }
     }
 
-    /// Serializes the segment. The builder is spent afterwards.
+    /// Serializes the segment into bytes. The builder is spent afterwards.
     public func finish() -> [UInt8] {
+        let image = finishImage()
+        defer { image.deallocate() }
+        return Array(image)
+    }
+
+    /// Serializes the segment into a buffer the caller owns (see `SegmentStorage(adopting:)`).
+    public func finishImage() -> UnsafeMutableRawBufferPointer {
         flushStoreBlock()
         var postingBytes = ByteWriter(capacity: postings.pool.count)
         let (termIndex, termData) = writeTerms(postings: &postingBytes)
@@ -421,39 +428,55 @@ extension ByteWriter {
     }
 }
 
-/// Assembles sections with alignment, checksums and the table of contents.
+/// Assembles sections with alignment, checksums and the table of contents into one
+/// allocation (the in-memory segment adopts it; no further copy).
 struct SegmentFileWriter {
-    private var out = ByteWriter()
-    private var toc: [(SegmentFormat.Section, UInt32, Int, Int)] = []
+    private var sections: [(SegmentFormat.Section, [UInt8])] = []
 
-    init() { out.append(contentsOf: SegmentFormat.magic) }
+    init() {}
 
     mutating func add(_ section: SegmentFormat.Section, _ bytes: [UInt8]) {
-        out.align(8)
-        let crc = CRC32C.checksum(bytes)
-        toc.append((section, crc, out.count, bytes.count))
-        out.append(contentsOf: bytes)
+        sections.append((section, bytes))
     }
 
-    mutating func finish() -> [UInt8] {
-        out.align(8)
-        let tocOffset = out.count
+    static func aligned(_ n: Int) -> Int { (n + 7) & ~7 }
+
+    /// The segment image; the caller owns (and must deallocate or adopt) the buffer.
+    mutating func finish() -> UnsafeMutableRawBufferPointer {
+        var layout: [(SegmentFormat.Section, UInt32, Int, Int)] = []
+        var at = SegmentFormat.magic.count
+        for (s, bytes) in sections {
+            at = SegmentFileWriter.aligned(at)
+            layout.append((s, CRC32C.checksum(bytes), at, bytes.count))
+            at += bytes.count
+        }
+        let tocOffset = SegmentFileWriter.aligned(at)
         var t = ByteWriter()
-        t.u32(UInt32(toc.count))
+        t.u32(UInt32(layout.count))
         t.u32(0)
-        for (s, crc, off, len) in toc {
+        for (s, crc, off, len) in layout {
             t.u32(s.rawValue)
             t.u32(crc)
             t.u64(UInt64(off))
             t.u64(UInt64(len))
         }
         let tocBytes = t.take()
-        out.append(contentsOf: tocBytes)
-        out.u64(UInt64(tocOffset))
-        out.u32(UInt32(tocBytes.count))
-        out.u32(CRC32C.checksum(tocBytes))
-        out.append(contentsOf: SegmentFormat.trailerMagic)
-        return out.take()
+        t.append(contentsOf: tocBytes)
+        t.u64(UInt64(tocOffset))
+        t.u32(UInt32(tocBytes.count))
+        t.u32(CRC32C.checksum(tocBytes))
+        t.append(contentsOf: SegmentFormat.trailerMagic)
+        let total = tocOffset + t.count
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 16)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        buffer.copyBytes(from: SegmentFormat.magic)
+        for (k, (_, bytes)) in sections.enumerated() {
+            let off = layout[k].2
+            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[off..<(off + bytes.count)]).copyMemory(from: $0) }
+            sections[k].1 = []  // release each section as soon as it is copied
+        }
+        t.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[tocOffset...]).copyMemory(from: $0) }
+        return buffer
     }
 }
 

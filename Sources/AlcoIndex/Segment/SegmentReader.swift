@@ -10,6 +10,13 @@ public final class SegmentStorage: @unchecked Sendable {
         self.bytes = mapped.bytes
     }
 
+    /// Takes ownership of a buffer from `SegmentBuilder.finishImage()`.
+    public init(adopting buffer: UnsafeMutableRawBufferPointer) {
+        self.heap = buffer
+        self.mapped = nil
+        self.bytes = UnsafeRawBufferPointer(buffer)
+    }
+
     public init(copying data: [UInt8]) {
         let h = UnsafeMutableRawBufferPointer.allocate(byteCount: max(data.count, 1), alignment: 16)
         data.withUnsafeBytes { h.copyMemory(from: $0) }
