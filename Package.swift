@@ -28,6 +28,7 @@ let package = Package(
             swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(name: "AlcoIngest", dependencies: ["AlcoIndex"], swiftSettings: strict),
+        .target(name: "SphinxQL", swiftSettings: strict),
         .executableTarget(
             name: "alco",
             dependencies: [
@@ -39,5 +40,6 @@ let package = Package(
         .testTarget(name: "AlcoIndexTests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoIngestTests", dependencies: ["AlcoIngest", "AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),
+        .testTarget(name: "SphinxQLTests", dependencies: ["SphinxQL"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,96 @@
+/// SphinxQL expressions: select-list items, WHERE conditions, ORDER BY keys.
+public indirect enum Expression: Equatable, Sendable {
+    /// A column or JSON path: `id`, `logline`, `js.host`, `js.a.b`, or an alias.
+    case column(String)
+    case integer(String)
+    case float(String)
+    case string(String)
+    case null
+    /// `@@version`, `@@session.autocommit`.
+    case variable(String)
+    /// `*` as a select item or inside COUNT(*).
+    case star
+    /// Lower-cased function name and arguments (`count`, `count_distinct`, `in`, `snippet`, `weight`, ...).
+    case function(String, [Expression])
+    case binary(String, Expression, Expression)
+    case not(Expression)
+    case negate(Expression)
+    case between(Expression, Expression, Expression)
+    /// `expr IN (a, b, ...)` (the infix form; the IN() function form is `.function("in", ...)`).
+    case inList(Expression, [Expression])
+}
+
+public struct SelectItem: Equatable, Sendable {
+    public var expression: Expression
+    public var alias: String?
+}
+
+public struct OrderKey: Equatable, Sendable {
+    public var expression: Expression
+    public var descending: Bool
+}
+
+public enum OptionValue: Equatable, Sendable {
+    case integer(String)
+    case float(String)
+    case string(String)
+    case word(String)
+    /// `field_weights=(a=1, b=2)`.
+    case list([(String, String)])
+
+    public static func == (a: OptionValue, b: OptionValue) -> Bool {
+        switch (a, b) {
+        case (.integer(let x), .integer(let y)), (.float(let x), .float(let y)), (.string(let x), .string(let y)),
+             (.word(let x), .word(let y)):
+            return x == y
+        case (.list(let x), .list(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default:
+            return false
+        }
+    }
+}
+
+public struct SelectStatement: Equatable, Sendable {
+    public var items: [SelectItem] = []
+    public var tables: [String] = []
+    public var whereClause: Expression?
+    public var groupBy: [Expression] = []
+    public var withinGroupOrderBy: [OrderKey] = []
+    public var orderBy: [OrderKey] = []
+    public var offset: Int = 0
+    public var limit: Int?
+    public var options: [(name: String, value: OptionValue)] = []
+
+    public static func == (a: SelectStatement, b: SelectStatement) -> Bool {
+        a.items == b.items && a.tables == b.tables && a.whereClause == b.whereClause && a.groupBy == b.groupBy
+            && a.withinGroupOrderBy == b.withinGroupOrderBy && a.orderBy == b.orderBy && a.offset == b.offset
+            && a.limit == b.limit && a.options.count == b.options.count
+            && zip(a.options, b.options).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+}
+
+public enum ShowKind: Equatable, Sendable {
+    case meta, tables, status, variables, warnings, collation, characterSet, agentStatus, threads, plan, profile
+    case indexStatus(String)
+    case createTable(String)
+}
+
+public enum Statement: Equatable, Sendable {
+    case select(SelectStatement)
+    case show(ShowKind, like: String?)
+    case describe(String, like: String?)
+    /// `SET [GLOBAL|SESSION] name = value`, `SET NAMES x`, `SET autocommit=0`, ...
+    case set(name: String, value: Expression, global: Bool)
+    case setTransaction(String)
+    case insert(table: String, columns: [String], rows: [[Expression]], replace: Bool)
+    case delete(table: String, where: Expression)
+    case call(name: String, arguments: [Expression], options: [SelectItem])
+    case flushRTIndex(String)
+    case optimizeIndex(String)
+    case truncateRTIndex(String)
+    case begin
+    case commit
+    case rollback
+    case use(String)
+}

@@ -1,0 +1,502 @@
+/// Parses SphinxQL (Sphinx 2.2's dialect plus the statements MySQL clients send on connect)
+/// into `Statement`s. Several statements separated by `;` form a batch.
+public struct Parser {
+    private var tokens: [Token]
+    private var p = 0
+    private let text: [Character]
+
+    init(_ text: String) throws {
+        tokens = try Lexer.tokenize(text)
+        self.text = Array(text)
+    }
+
+    /// Every statement of a batch (`SELECT ...; SHOW META`).
+    public static func parseBatch(_ text: String) throws -> [Statement] {
+        var parser = try Parser(text)
+        var out: [Statement] = []
+        while true {
+            while parser.accept(symbol: ";") {}
+            if parser.peek.kind == .end { break }
+            out.append(try parser.statement())
+            if parser.peek.kind == .end { break }
+            try parser.expect(symbol: ";")
+        }
+        return out
+    }
+
+    public static func parse(_ text: String) throws -> Statement {
+        var parser = try Parser(text)
+        let s = try parser.statement()
+        _ = parser.accept(symbol: ";")
+        guard parser.peek.kind == .end else { throw parser.unexpected(expecting: "$end") }
+        return s
+    }
+
+    // MARK: token helpers
+
+    var peek: Token { tokens[p] }
+
+    mutating func advance() -> Token {
+        let t = tokens[p]
+        if p < tokens.count - 1 { p += 1 }
+        return t
+    }
+
+    func isWord(_ w: String, at offset: Int = 0) -> Bool {
+        guard p + offset < tokens.count, case .word(let x) = tokens[p + offset].kind else { return false }
+        return x.uppercased() == w.uppercased()
+    }
+
+    mutating func accept(_ w: String) -> Bool {
+        if isWord(w) {
+            p += 1
+            return true
+        }
+        return false
+    }
+
+    mutating func accept(symbol s: String) -> Bool {
+        if case .symbol(s) = peek.kind {
+            p += 1
+            return true
+        }
+        return false
+    }
+
+    mutating func expect(_ w: String) throws {
+        guard accept(w) else { throw unexpected(expecting: w) }
+    }
+
+    mutating func expect(symbol s: String) throws {
+        guard accept(symbol: s) else { throw unexpected(expecting: "'\(s)'") }
+    }
+
+    func unexpected(expecting: String? = nil) -> SphinxQLError {
+        let t = peek
+        var message = "syntax error, unexpected \(t.described)"
+        if let expecting { message += ", expecting \(expecting)" }
+        return SphinxQLError(message: message, offset: t.offset, near: String(text[min(t.offset, text.count)...]))
+    }
+
+    /// A table, column or alias name: bare or backtick-quoted.
+    mutating func name() throws -> String {
+        switch peek.kind {
+        case .word(let w):
+            p += 1
+            return w
+        case .quoted(let q):
+            p += 1
+            return q
+        default:
+            throw unexpected(expecting: "IDENT")
+        }
+    }
+
+    mutating func integer() throws -> Int {
+        guard case .integer(let n) = peek.kind, let v = Int(n) else { throw unexpected(expecting: "CONST_INT") }
+        p += 1
+        return v
+    }
+
+    mutating func stringLiteral() throws -> String {
+        guard case .string(let s) = peek.kind else { throw unexpected(expecting: "QUOTED_STRING") }
+        p += 1
+        return s
+    }
+
+    // MARK: statements
+
+    mutating func statement() throws -> Statement {
+        if accept("SELECT") { return .select(try select()) }
+        if accept("SHOW") { return try show() }
+        if accept("DESCRIBE") || accept("DESC") {
+            let t = try name()
+            return .describe(t, like: accept("LIKE") ? try stringLiteral() : nil)
+        }
+        if accept("SET") { return try set() }
+        if accept("INSERT") { return try insert(replace: false) }
+        if accept("REPLACE") { return try insert(replace: true) }
+        if accept("DELETE") {
+            try expect("FROM")
+            let t = try name()
+            try expect("WHERE")
+            return .delete(table: t, where: try expression())
+        }
+        if accept("CALL") { return try call() }
+        if accept("FLUSH") {
+            try expect("RTINDEX")
+            return .flushRTIndex(try name())
+        }
+        if accept("OPTIMIZE") {
+            try expect("INDEX")
+            return .optimizeIndex(try name())
+        }
+        if accept("TRUNCATE") {
+            try expect("RTINDEX")
+            return .truncateRTIndex(try name())
+        }
+        if accept("BEGIN") { return .begin }
+        if accept("START") {
+            try expect("TRANSACTION")
+            return .begin
+        }
+        if accept("COMMIT") { return .commit }
+        if accept("ROLLBACK") { return .rollback }
+        if accept("USE") { return .use(try name()) }
+        throw unexpected()
+    }
+
+    mutating func select() throws -> SelectStatement {
+        var s = SelectStatement()
+        repeat {
+            let e = try expression()
+            var alias: String?
+            if accept("AS") {
+                alias = try name()
+            } else if case .quoted(let q) = peek.kind {
+                p += 1
+                alias = q
+            }
+            s.items.append(SelectItem(expression: e, alias: alias))
+        } while accept(symbol: ",")
+        guard accept("FROM") else {
+            // SELECT 1, SELECT @@version: no table; LIMIT is allowed as clients send it.
+            if accept("LIMIT") { s.limit = try integer() }
+            return s
+        }
+        repeat { s.tables.append(try name()) } while accept(symbol: ",")
+        if accept("WHERE") { s.whereClause = try expression() }
+        if accept("GROUP") {
+            try expect("BY")
+            repeat { s.groupBy.append(try expression()) } while accept(symbol: ",")
+        }
+        if accept("WITHIN") {
+            try expect("GROUP")
+            try expect("ORDER")
+            try expect("BY")
+            s.withinGroupOrderBy = try orderKeys()
+        }
+        if accept("ORDER") {
+            try expect("BY")
+            s.orderBy = try orderKeys()
+        }
+        if accept("LIMIT") {
+            let first = try integer()
+            if accept(symbol: ",") {
+                s.offset = first
+                s.limit = try integer()
+            } else {
+                s.limit = first
+            }
+        }
+        if accept("OPTION") {
+            repeat {
+                let n = try name().lowercased()
+                try expect(symbol: "=")
+                s.options.append((n, try optionValue()))
+            } while accept(symbol: ",")
+        }
+        return s
+    }
+
+    mutating func orderKeys() throws -> [OrderKey] {
+        var keys: [OrderKey] = []
+        repeat {
+            let e = try expression()
+            var desc = false
+            if accept("DESC") { desc = true } else { _ = accept("ASC") }
+            keys.append(OrderKey(expression: e, descending: desc))
+        } while accept(symbol: ",")
+        return keys
+    }
+
+    mutating func optionValue() throws -> OptionValue {
+        switch advance().kind {
+        case .integer(let n): return .integer(n)
+        case .float(let f): return .float(f)
+        case .string(let s): return .string(s)
+        case .word(let w): return .word(w)
+        case .symbol("("):
+            var pairs: [(String, String)] = []
+            repeat {
+                let k = try name()
+                try expect(symbol: "=")
+                guard case .integer(let v) = advance().kind else { throw unexpected(expecting: "CONST_INT") }
+                pairs.append((k, v))
+            } while accept(symbol: ",")
+            try expect(symbol: ")")
+            return .list(pairs)
+        default:
+            p -= 1
+            throw unexpected(expecting: "option value")
+        }
+    }
+
+    mutating func show() throws -> Statement {
+        func like() throws -> String? { try accept("LIKE") ? stringLiteral() : nil }
+        _ = accept("GLOBAL") || accept("SESSION")
+        if accept("META") { return .show(.meta, like: try like()) }
+        if accept("TABLES") { return .show(.tables, like: try like()) }
+        if accept("STATUS") { return .show(.status, like: try like()) }
+        if accept("VARIABLES") { return .show(.variables, like: try like()) }
+        if accept("WARNINGS") { return .show(.warnings, like: nil) }
+        if accept("COLLATION") { return .show(.collation, like: try like()) }
+        if accept("CHARACTER") {
+            try expect("SET")
+            return .show(.characterSet, like: try like())
+        }
+        if accept("THREADS") { return .show(.threads, like: nil) }
+        if accept("PLAN") { return .show(.plan, like: nil) }
+        if accept("PROFILE") { return .show(.profile, like: nil) }
+        if accept("AGENT") {
+            try expect("STATUS")
+            return .show(.agentStatus, like: try like())
+        }
+        if accept("INDEX") {
+            let t = try name()
+            try expect("STATUS")
+            return .show(.indexStatus(t), like: try like())
+        }
+        if accept("CREATE") {
+            try expect("TABLE")
+            return .show(.createTable(try name()), like: nil)
+        }
+        throw unexpected()
+    }
+
+    mutating func set() throws -> Statement {
+        var global = false
+        if accept("GLOBAL") { global = true } else { _ = accept("SESSION") }
+        if accept("TRANSACTION") {
+            var rest: [String] = []
+            while peek.kind != .end, peek.kind != .symbol(";") {
+                if case .word(let w) = advance().kind { rest.append(w.uppercased()) }
+            }
+            return .setTransaction(rest.joined(separator: " "))
+        }
+        if accept("NAMES") {
+            let charset: Expression
+            switch advance().kind {
+            case .word(let w), .string(let w): charset = .string(w)
+            default:
+                p -= 1
+                throw unexpected(expecting: "IDENT")
+            }
+            if accept("COLLATE") { _ = advance() }
+            return .set(name: "names", value: charset, global: false)
+        }
+        var n: String
+        switch peek.kind {
+        case .variable(let v):
+            p += 1
+            n = v
+        default:
+            n = try name()
+        }
+        while accept(symbol: ".") { n += "." + (try name()) }
+        try expect(symbol: "=")
+        return .set(name: n, value: try expression(), global: global)
+    }
+
+    mutating func insert(replace: Bool) throws -> Statement {
+        try expect("INTO")
+        let t = try name()
+        var columns: [String] = []
+        if accept(symbol: "(") {
+            repeat { columns.append(try name()) } while accept(symbol: ",")
+            try expect(symbol: ")")
+        }
+        try expect("VALUES")
+        var rows: [[Expression]] = []
+        repeat {
+            try expect(symbol: "(")
+            var row: [Expression] = []
+            repeat { row.append(try expression()) } while accept(symbol: ",")
+            try expect(symbol: ")")
+            rows.append(row)
+        } while accept(symbol: ",")
+        return .insert(table: t, columns: columns, rows: rows, replace: replace)
+    }
+
+    mutating func call() throws -> Statement {
+        let n = try name().lowercased()
+        try expect(symbol: "(")
+        var args: [Expression] = []
+        var options: [SelectItem] = []
+        if !accept(symbol: ")") {
+            repeat {
+                let e = try expression()
+                if accept("AS") {
+                    options.append(SelectItem(expression: e, alias: try name()))
+                } else {
+                    args.append(e)
+                }
+            } while accept(symbol: ",")
+            try expect(symbol: ")")
+        }
+        return .call(name: n, arguments: args, options: options)
+    }
+
+    // MARK: expressions
+
+    /// Words that end an expression rather than name a column.
+    static let reserved: Set<String> = [
+        "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "BETWEEN", "GROUP", "BY", "ORDER", "LIMIT", "OPTION",
+        "AS", "ASC", "DESC", "WITHIN", "IS", "VALUES", "INTO",
+    ]
+
+    mutating func expression() throws -> Expression { try orExpr() }
+
+    mutating func orExpr() throws -> Expression {
+        var e = try andExpr()
+        while accept("OR") { e = .binary("or", e, try andExpr()) }
+        return e
+    }
+
+    mutating func andExpr() throws -> Expression {
+        var e = try notExpr()
+        while accept("AND") { e = .binary("and", e, try notExpr()) }
+        return e
+    }
+
+    mutating func notExpr() throws -> Expression {
+        if accept("NOT") { return .not(try notExpr()) }
+        return try comparison()
+    }
+
+    mutating func comparison() throws -> Expression {
+        let lhs = try additive()
+        if case .symbol(let s) = peek.kind, ["=", "!=", "<", "<=", ">", ">="].contains(s) {
+            p += 1
+            return .binary(s, lhs, try additive())
+        }
+        let negated = isWord("NOT") && (isWord("BETWEEN", at: 1) || isWord("IN", at: 1))
+        if negated { p += 1 }
+        if accept("BETWEEN") {
+            let lo = try additive()
+            try expect("AND")
+            let e = Expression.between(lhs, lo, try additive())
+            return negated ? .not(e) : e
+        }
+        if accept("IN") {
+            try expect(symbol: "(")
+            var items: [Expression] = []
+            repeat { items.append(try additive()) } while accept(symbol: ",")
+            try expect(symbol: ")")
+            let e = Expression.inList(lhs, items)
+            return negated ? .not(e) : e
+        }
+        if accept("IS") {
+            let neg = accept("NOT")
+            try expect("NULL")
+            let e = Expression.function("isnull", [lhs])
+            return neg ? .not(e) : e
+        }
+        return lhs
+    }
+
+    mutating func additive() throws -> Expression {
+        var e = try multiplicative()
+        while true {
+            if accept(symbol: "+") { e = .binary("+", e, try multiplicative()) } else if accept(symbol: "-") {
+                e = .binary("-", e, try multiplicative())
+            } else {
+                return e
+            }
+        }
+    }
+
+    mutating func multiplicative() throws -> Expression {
+        var e = try unary()
+        while true {
+            if accept(symbol: "*") { e = .binary("*", e, try unary()) } else if accept(symbol: "/") {
+                e = .binary("/", e, try unary())
+            } else if accept(symbol: "%") || accept("MOD") {
+                e = .binary("%", e, try unary())
+            } else if accept("DIV") {
+                e = .binary("div", e, try unary())
+            } else {
+                return e
+            }
+        }
+    }
+
+    mutating func unary() throws -> Expression {
+        if accept(symbol: "-") {
+            switch peek.kind {
+            case .integer(let n):
+                p += 1
+                return .integer("-" + n)
+            case .float(let f):
+                p += 1
+                return .float("-" + f)
+            default:
+                return .negate(try unary())
+            }
+        }
+        return try primary()
+    }
+
+    mutating func primary() throws -> Expression {
+        let t = peek
+        switch t.kind {
+        case .integer(let n):
+            p += 1
+            return .integer(n)
+        case .float(let f):
+            p += 1
+            return .float(f)
+        case .string(let s):
+            p += 1
+            return .string(s)
+        case .variable(let v):
+            p += 1
+            return .variable(v)
+        case .symbol("*"):
+            p += 1
+            return .star
+        case .symbol("("):
+            p += 1
+            let e = try expression()
+            try expect(symbol: ")")
+            return e
+        case .word(let w) where w.uppercased() == "NULL":
+            p += 1
+            return .null
+        case .word(let w) where Parser.reserved.contains(w.uppercased()) && !(w.uppercased() == "IN" && tokens[p + 1].kind == .symbol("(")):
+            throw unexpected()
+        case .word, .quoted:
+            let first = try name()
+            if accept(symbol: "(") { return try functionCall(first.lowercased()) }
+            var path = first
+            while accept(symbol: ".") {
+                switch peek.kind {
+                case .word(let w), .quoted(let w):
+                    p += 1
+                    path += "." + w
+                case .integer(let n):
+                    p += 1
+                    path += "." + n
+                default:
+                    throw unexpected(expecting: "IDENT")
+                }
+            }
+            return .column(path)
+        default:
+            throw unexpected()
+        }
+    }
+
+    mutating func functionCall(_ n: String) throws -> Expression {
+        if accept(symbol: ")") { return .function(n, []) }
+        if n == "count" && accept("DISTINCT") {
+            let e = try expression()
+            try expect(symbol: ")")
+            return .function("count_distinct", [e])
+        }
+        var args: [Expression] = []
+        repeat { args.append(try expression()) } while accept(symbol: ",")
+        try expect(symbol: ")")
+        return .function(n, args)
+    }
+}
