@@ -29,6 +29,7 @@ let package = Package(
         ),
         .target(name: "AlcoIngest", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .target(name: "SphinxQL", swiftSettings: strict),
+        .target(name: "AlcoServer", dependencies: ["AlcoIndex", "SphinxQL"], swiftSettings: strict),
         .executableTarget(
             name: "alco",
             dependencies: [
@@ -41,5 +42,6 @@ let package = Package(
         .testTarget(name: "AlcoIngestTests", dependencies: ["AlcoIngest", "AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "SphinxQLTests", dependencies: ["SphinxQL"], swiftSettings: strict),
+        .testTarget(name: "AlcoServerTests", dependencies: ["AlcoServer", "AlcoIndex", "SphinxQL"], swiftSettings: strict),
     ]
 )
