@@ -86,88 +86,13 @@ public struct JSONParser {
         return .number(text: String(decoding: UnsafeRawBufferPointer(rebasing: p[start..<i]), as: UTF8.self))
     }
 
-    private mutating func hex4() throws -> UInt32 {
-        guard i + 4 <= p.count else { throw fail("truncated \\u escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = p[i]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: throw fail("invalid \\u escape")
-            }
-            v = v << 4 | d
-            i += 1
-        }
-        return v
-    }
-
+    /// Strings are decoded by the scanner's decoder, so both parsers agree on escapes.
     private mutating func string() throws -> String {
-        i += 1  // opening quote
-        let start = i
-        // Fast path: no escapes.
-        while i < p.count {
-            let c = p[i]
-            if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeRawBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
-                i += 1
-                return s
-            }
-            if c == UInt8(ascii: "\\") { break }
-            if c < 0x20 { throw fail("control character in string") }
-            i += 1
-        }
-        var out = [UInt8](UnsafeRawBufferPointer(rebasing: p[start..<min(i, p.count)]))
-        while i < p.count {
-            let c = p[i]
-            if c == UInt8(ascii: "\"") {
-                i += 1
-                return String(decoding: out, as: UTF8.self)
-            }
-            if c < 0x20 { throw fail("control character in string") }
-            if c != UInt8(ascii: "\\") {
-                out.append(c)
-                i += 1
-                continue
-            }
-            i += 1
-            guard i < p.count else { break }
-            let e = p[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""): out.append(0x22)
-            case UInt8(ascii: "\\"): out.append(0x5c)
-            case UInt8(ascii: "/"): out.append(0x2f)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0c)
-            case UInt8(ascii: "n"): out.append(0x0a)
-            case UInt8(ascii: "r"): out.append(0x0d)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    if i + 6 <= p.count, p[i] == 0x5c, p[i + 1] == UInt8(ascii: "u") {
-                        i += 2
-                        let low = try hex4()
-                        if (0xDC00..<0xE000).contains(low) {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else {
-                            scalar = 0xFFFD
-                        }
-                    } else {
-                        scalar = 0xFFFD
-                    }
-                } else if (0xDC00..<0xE000).contains(scalar) {
-                    scalar = 0xFFFD
-                }
-                let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                out.append(contentsOf: String(Character(u)).utf8)
-            default: throw fail("invalid escape")
-            }
-        }
-        throw fail("unterminated string")
+        var walker = JSONScanner.Walker(p: p)
+        walker.i = i
+        try walker.string()
+        i = walker.i
+        return String(decoding: walker.scratch, as: UTF8.self)
     }
 
     private mutating func array() throws -> JSONValue {
