@@ -1,0 +1,262 @@
+import AlcoIndex
+import SphinxQL
+
+/// What SHOW META reports about the last SELECT of a session.
+public struct QueryMeta: Equatable, Sendable {
+    public var total = 0
+    public var totalFound = 0
+    public var seconds = 0.0
+    public var keywords: [KeywordStats] = []
+}
+
+/// Runs a SELECT against the engine: resolves the table, translates WHERE, ordering, limits
+/// and options into a `SearchRequest`, and evaluates the select list per hit (js paths,
+/// WEIGHT(), SNIPPET(), IN(), comparisons, COUNT(*)) into a result set.
+public struct SelectExecutor {
+    public let catalog: Catalog
+
+    public init(catalog: Catalog) { self.catalog = catalog }
+
+    static let knownOptions: Set<String> = [
+        "max_matches", "ranker", "field_weights", "index_weights", "cutoff", "max_query_time", "comment",
+        "retry_count", "retry_delay", "reverse_scan", "sort_method", "agent_query_timeout", "boolean_simplify",
+        "idf", "global_idf", "local_df", "max_predicted_time", "rand_seed", "sort_method",
+    ]
+
+    public func execute(_ s: SelectStatement) throws -> (ResultSet, QueryMeta) {
+        guard let tableName = s.tables.first else { throw StatementError("a table is required") }
+        guard let table = TableName.resolve(tableName, exists: { catalog.indexIfExists($0) != nil }),
+            let index = catalog.indexIfExists(table.index)
+        else { throw StatementError("unknown local index '\(tableName)' in search request") }
+
+        var aliases: [String: Expression] = [:]
+        for item in s.items { if let a = item.alias { aliases[a] = item.expression } }
+        let translation = try WhereTranslator(aliases: aliases).translate(s.whereClause)
+
+        var request = SearchRequest(text: translation.text, filter: translation.filter)
+        request.partitions = table.partitions
+        request.offset = s.offset
+        request.limit = s.limit ?? 20
+        request.countTotal = true
+        for (name, value) in s.options {
+            guard SelectExecutor.knownOptions.contains(name) else { throw StatementError("unknown option '\(name)'") }
+            if name == "max_matches" {
+                guard case .integer(let n) = value, let m = Int(n), m > 0 else { throw StatementError("max_matches must be a positive integer") }
+                request.maxMatches = m
+            }
+        }
+        let hasMatch = translation.text != .all
+        request.order = hasMatch ? .relevance : .idAscending
+        if let key = s.orderBy.first {
+            switch resolve(key.expression, aliases) {
+            case .column("id"): request.order = key.descending ? .idDescending : .idAscending
+            case .function("weight", _): request.order = key.descending ? .relevance : .relevance
+            default: break  // other keys: order applied below, after evaluation
+            }
+        }
+        let isAggregate = s.groupBy.isEmpty && s.items.contains { if case .function("count", _) = $0.expression { return true }; return false }
+        if let g = s.groupBy.first {
+            guard case .column(let c) = resolve(g, aliases) else { throw StatementError("GROUP BY takes a column") }
+            request.groupBy = c == "id" ? "id" : try WhereTranslator(aliases: [:]).jsKey(c)
+        }
+        if isAggregate {
+            request.limit = 0
+            request.loadDocuments = false
+        }
+        guard request.offset < request.maxMatches || request.limit == 0 else {
+            throw StatementError("offset out of bounds (offset=\(request.offset), max_matches=\(request.maxMatches))")
+        }
+
+        let result: SearchResult
+        do {
+            result = try index.search(request)
+        } catch let e as AlcoError {
+            throw StatementError(e.description)
+        }
+        var meta = QueryMeta(total: 0, totalFound: result.totalFound,
+                             seconds: Double(result.elapsedNanoseconds) / 1e9, keywords: result.keywords)
+
+        let columns = try s.items.flatMap { try self.columns(for: $0) }
+        var rows: [[Cell]] = []
+        if isAggregate {
+            let row = try s.items.flatMap { item -> [Cell] in
+                if case .function("count", _) = item.expression { return [.int(Int64(result.totalFound))] }
+                return [.null]
+            }
+            rows = [row]
+        } else {
+            let counts = Dictionary(result.groups.map { ($0.representativeID, $0.count) }, uniquingKeysWith: { a, _ in a })
+            for hit in result.hits {
+                let js = (try? JSONParser.parse(hit.js)) ?? .object([])
+                var row: [Cell] = []
+                for item in s.items {
+                    if case .star = item.expression {
+                        row += [.unsigned(hit.id), .string(hit.logline), .string(hit.js)]
+                        continue
+                    }
+                    row.append(try evaluate(item.expression, hit: hit, js: js, aliases: aliases, groupCount: counts[hit.id]))
+                }
+                rows.append(row)
+            }
+        }
+        meta.total = rows.count
+        return (ResultSet(columns: columns, rows: rows), meta)
+    }
+
+    func resolve(_ e: Expression, _ aliases: [String: Expression]) -> Expression {
+        if case .column(let c) = e, let target = aliases[c] { return target }
+        return e
+    }
+
+    func columns(for item: SelectItem) throws -> [ResultColumn] {
+        if case .star = item.expression {
+            return [ResultColumn(name: "id", kind: .unsignedBigInt), ResultColumn(name: "logline", kind: .string),
+                    ResultColumn(name: "js", kind: .string)]
+        }
+        let name = item.alias ?? SelectExecutor.name(of: item.expression)
+        switch item.expression {
+        case .column("id"): return [ResultColumn(name: name, kind: .unsignedBigInt)]
+        case .column, .string, .function("snippet", _): return [ResultColumn(name: name, kind: .string)]
+        case .float: return [ResultColumn(name: name, kind: .double)]
+        case .function("count", _), .function("weight", _), .function("in", _), .binary, .not, .between, .inList, .integer:
+            return [ResultColumn(name: name, kind: .int)]
+        default: return [ResultColumn(name: name, kind: .string)]
+        }
+    }
+
+    /// The column name Sphinx shows for an unaliased expression.
+    static func name(of e: Expression) -> String {
+        switch e {
+        case .column(let c): return c
+        case .integer(let n), .float(let n): return n
+        case .string(let s): return s
+        case .variable(let v): return v
+        case .star: return "*"
+        case .null: return "NULL"
+        case .function(let f, let args):
+            let inner = args.map(name(of:)).joined(separator: ", ")
+            return f == "count_distinct" ? "count(distinct \(inner))" : "\(f)(\(inner))"
+        case .binary(let op, let a, let b): return "\(name(of: a)) \(op) \(name(of: b))"
+        case .not(let x): return "not \(name(of: x))"
+        case .negate(let x): return "-\(name(of: x))"
+        case .between(let a, let b, let c): return "\(name(of: a)) between \(name(of: b)) and \(name(of: c))"
+        case .inList(let a, let xs): return "\(name(of: a)) in (\(xs.map(name(of:)).joined(separator: ", ")))"
+        }
+    }
+
+    func evaluate(_ e: Expression, hit: Hit, js: JSONValue, aliases: [String: Expression], groupCount: Int?) throws -> Cell {
+        switch e {
+        case .column("id"): return .unsigned(hit.id)
+        case .column("logline"): return .string(hit.logline)
+        case .column("js"): return .string(hit.js)
+        case .column(let c):
+            if let target = aliases[c] { return try evaluate(target, hit: hit, js: js, aliases: aliases, groupCount: groupCount) }
+            guard c.hasPrefix("js.") else { throw StatementError("unknown column '\(c)'") }
+            var v: JSONValue? = js
+            for part in c.dropFirst(3).split(separator: ".") { v = v?[String(part)] }
+            switch v {
+            case .none, .some(.null): return .null
+            case .some(.string(let s)): return .string(s)
+            case .some(let other): return .string(other.displayText)
+            }
+        case .integer(let n): return Int64(n).map(Cell.int) ?? UInt64(n).map(Cell.unsigned) ?? .string(n)
+        case .float(let f): return .double(Double(f) ?? 0)
+        case .string(let s): return .string(s)
+        case .null: return .null
+        case .function("weight", _): return .int(Int64(hit.weight))
+        case .function("count", _): return .int(Int64(groupCount ?? 1))
+        case .function("snippet", let args):
+            guard args.count >= 2, case .string(let q) = args[1] else { throw StatementError("SNIPPET() takes a field and a query string") }
+            var options = SnippetOptions()
+            if args.count >= 3, case .string(let opts) = args[2] { SelectExecutor.apply(snippetOptions: opts, to: &options) }
+            let field = try evaluate(args[0], hit: hit, js: js, aliases: aliases, groupCount: groupCount)
+            let text = field.text ?? ""
+            let query = (try? QueryParser.parse(q)) ?? .all
+            return .string(Snippet.make(text, highlighter: Highlighter(query), options: options))
+        default:
+            return .int(try truth(e, hit: hit, js: js, aliases: aliases) ? 1 : 0)
+        }
+    }
+
+    /// Boolean expressions (IN(), comparisons, NOT/AND/OR) evaluated on one document.
+    func truth(_ e: Expression, hit: Hit, js: JSONValue, aliases: [String: Expression]) throws -> Bool {
+        switch e {
+        case .binary("and", let a, let b): return try truth(a, hit: hit, js: js, aliases: aliases) && truth(b, hit: hit, js: js, aliases: aliases)
+        case .binary("or", let a, let b): return try truth(a, hit: hit, js: js, aliases: aliases) || truth(b, hit: hit, js: js, aliases: aliases)
+        case .not(let x): return try !truth(x, hit: hit, js: js, aliases: aliases)
+        case .column(let c) where aliases[c] != nil: return try truth(aliases[c]!, hit: hit, js: js, aliases: aliases)
+        default:
+            // Evaluate as a filter on a one-document view: the same semantics as WHERE.
+            let filter = try WhereTranslator(aliases: aliases).filter(e)
+            return SelectExecutor.matches(filter, id: hit.id, js: js)
+        }
+    }
+
+    static func matches(_ f: Filter, id: UInt64, js: JSONValue) -> Bool {
+        func values(_ key: String) -> [JSONValue] {
+            var v: JSONValue? = js
+            for part in key.split(separator: ".") { v = v?[String(part)] }
+            switch v {
+            case .some(.array(let items)): return items
+            case .some(let x): return [x]
+            case .none: return []
+            }
+        }
+        switch f {
+        case .always(let b): return b
+        case .and(let fs): return fs.allSatisfy { matches($0, id: id, js: js) }
+        case .or(let fs): return fs.contains { matches($0, id: id, js: js) }
+        case .not(let x): return !matches(x, id: id, js: js)
+        case .idIn(let ids): return ids.contains(id)
+        case .idCompare(let op, let v):
+            switch op {
+            case .equal: return id == v
+            case .notEqual: return id != v
+            case .less: return id < v
+            case .lessOrEqual: return id <= v
+            case .greater: return id > v
+            case .greaterOrEqual: return id >= v
+            }
+        case .oneOf(let key, let wanted):
+            let vs = values(key)
+            return wanted.contains { w in
+                vs.contains { v in
+                    switch (w, v) {
+                    case (.string(let s), .string(let x)): return s == x
+                    case (.string(let s), .number): return Double(s) != nil && Double(s) == v.numberValue
+                    case (.number(let d), _): return v.numberValue == d && v.stringValue == nil
+                    default: return false
+                    }
+                }
+            }
+        case .compare(let key, let op, let d): return values(key).first?.numberValue.map { op.holds($0, d) } ?? false
+        case .between(let key, let lo, let hi): return values(key).first?.numberValue.map { $0 >= lo && $0 <= hi } ?? false
+        case .exists(let key): return !values(key).isEmpty
+        }
+    }
+
+    /// Sphinx's snippet options string: `limit=1000000, before_match=<em>, around=3`.
+    static func apply(snippetOptions text: String, to options: inout SnippetOptions) {
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " ") }
+            guard kv.count == 2 else { continue }
+            switch kv[0] {
+            case "limit": options.limit = Int(kv[1]) ?? options.limit
+            case "around": options.around = Int(kv[1]) ?? options.around
+            case "before_match": options.beforeMatch = kv[1]
+            case "after_match": options.afterMatch = kv[1]
+            case "chunk_separator": options.chunkSeparator = kv[1]
+            default: break
+            }
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,85 @@
+import AlcoIndex
+import Foundation
+import SphinxQL
+import Testing
+@testable import AlcoServer
+
+/// SELECTs as ALCO and django-sphinxsearch send them, run against an engine holding the rows
+/// of the captured REPLACE batch (day 2026-11-25 UTC).
+@Suite(.serialized) struct SelectExecutorTests {
+    static func withCatalog(_ body: (Catalog) throws -> Void) throws {
+        let dir = NSTemporaryDirectory() + "alco-select-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = EngineOptions()
+        options.backgroundMaintenance = false
+        options.syncWrites = false
+        let catalog = try Catalog(directory: dir, options: options)
+        let index = try catalog.createIndex(IndexSettings(name: "logs"))
+        let levels = ["INFO", "ERROR", "WARNING", "DEBUG", "ERROR"]
+        try index.append((1...5).map { k in
+            NewDocument(id: 1_795_640_400_000_000_007 + UInt64(k) * 1_000_000, logline: "payment \(k) failed: terminating worker",
+                        jsText: #"{"host":"vm","levelname":"\#(levels[k - 1])","process":\#(9000 + k),"ratio":0.5}"#)
+        }, mode: .replace)
+        try body(catalog)
+        try catalog.close()
+    }
+
+    func run(_ catalog: Catalog, _ sql: String) throws -> (ResultSet, QueryMeta) {
+        guard case .select(let s) = try Parser.parse(sql) else { throw StatementError("not a select") }
+        return try SelectExecutor(catalog: catalog).execute(s)
+    }
+
+    @Test func alcoGrepQueryWithSnippetAndFlags() throws {
+        try Self.withCatalog { catalog in
+            let (rs, meta) = try run(catalog, """
+                SELECT (SNIPPET(logline, 'failed terminating', 'limit=1000000')) AS `logline_snippet`, (IN(js.levelname, 'ERROR', 'WARNING')) AS `__levelname__in_str`, id, logline, js, js.host, js.levelname, js.process, (id >= 1795640400000000000 AND (__levelname__in_str = 1)) AS `__where_result` FROM `logs_20261125_distr` WHERE (MATCH('@logline ("failed terminating")') AND (__where_result = 1)) ORDER BY id ASC LIMIT 3 OPTION max_matches=4
+                """)
+            #expect(rs.columns.map(\.name) == ["logline_snippet", "__levelname__in_str", "id", "logline", "js", "js.host", "js.levelname", "js.process", "__where_result"])
+            #expect(rs.columns[2].kind == .unsignedBigInt && rs.columns[1].kind == .int && rs.columns[5].kind == .string)
+            #expect(rs.rows.count == 3)
+            #expect(rs.rows[0][0] == .string("payment 2 <b>failed</b>: <b>terminating</b> worker"))
+            #expect(rs.rows[0][1] == .int(1))
+            #expect(rs.rows[0][2] == .unsigned(1_795_640_400_002_000_007))
+            #expect(rs.rows[0][5] == .string("vm"))
+            #expect(rs.rows[0][7] == .string("9002"))
+            #expect(rs.rows[0][8] == .int(1))
+            #expect(rs.rows.map { $0[6] } == [.string("ERROR"), .string("WARNING"), .string("ERROR")])
+            #expect(meta.totalFound == 3)
+        }
+    }
+
+    @Test func countAndGroupBy() throws {
+        try Self.withCatalog { catalog in
+            let (count, _) = try run(catalog, "SELECT COUNT(*) AS `__count`, id > 1795640400002000007 AS `__where_result` FROM `logs_20261125_distr` WHERE (__where_result = 1)")
+            #expect(count.rows == [[.int(3), .null]])
+            #expect(count.columns.first == ResultColumn(name: "__count", kind: .int))
+            let (groups, _) = try run(catalog, "SELECT js.levelname, COUNT(*) FROM `logs` GROUP BY js.levelname")
+            let pairs = groups.rows.map { [$0[0].text ?? "", $0[1].text ?? ""] }
+            #expect(pairs.first == ["ERROR", "2"])
+            #expect(Set(pairs.map { $0[0] }) == ["ERROR", "INFO", "WARNING", "DEBUG"])
+            #expect(groups.columns.map(\.name) == ["js.levelname", "count(*)"])
+        }
+    }
+
+    @Test func pagesAndOrder() throws {
+        try Self.withCatalog { catalog in
+            let (desc, _) = try run(catalog, "SELECT id FROM logs ORDER BY id DESC LIMIT 2")
+            #expect(desc.rows.map { $0[0] } == [.unsigned(1_795_640_400_005_000_007), .unsigned(1_795_640_400_004_000_007)])
+            let (page, _) = try run(catalog, "SELECT logline, id, id > 1795640400000000000 AS `__where_result` FROM `logs` WHERE (__where_result = 1) ORDER BY id ASC LIMIT 2, 101 OPTION max_matches=200")
+            #expect(page.rows.count == 3)
+            let (star, _) = try run(catalog, "SELECT * FROM logs WHERE js.process = 9003")
+            #expect(star.columns.map(\.name) == ["id", "logline", "js"])
+            #expect(star.rows.count == 1)
+        }
+    }
+
+    @Test func sphinxErrors() throws {
+        try Self.withCatalog { catalog in
+            #expect(throws: StatementError("unknown local index 'nope' in search request")) { _ = try run(catalog, "SELECT id FROM nope") }
+            #expect(throws: StatementError("unknown option 'bogus'")) { _ = try run(catalog, "SELECT id FROM logs OPTION bogus=1") }
+            #expect(throws: StatementError("offset out of bounds (offset=9900, max_matches=1000)")) {
+                _ = try run(catalog, "SELECT id FROM logs LIMIT 9900, 100")
+            }
+        }
+    }
+}
