@@ -458,6 +458,13 @@ public struct Parser {
         case .symbol("("):
             p += 1
             let e = try expression()
+            if accept(symbol: ",") {
+                // A tuple: CALL SNIPPETS(('doc one', 'doc two'), ...).
+                var items = [e]
+                repeat { items.append(try expression()) } while accept(symbol: ",")
+                try expect(symbol: ")")
+                return .function("tuple", items)
+            }
             try expect(symbol: ")")
             return e
         case .word(let w) where w.uppercased() == "NULL":

@@ -86,7 +86,7 @@ struct IndexCommand: ParsableCommand {
                         guard parts.count == 2, let value = Bool(parts[1]) else {
                             throw AlcoError.invalidSetting("--set takes FLAG=true|false, not '\(f)'")
                         }
-                        try index.columns.update(column) { c in
+                        try index.columns.declare(column) { c in
                             switch parts[0] {
                             case "filtered": c.filtered = value
                             case "display": c.display = value

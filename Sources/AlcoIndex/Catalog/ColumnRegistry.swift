@@ -100,6 +100,18 @@ public final class ColumnRegistry: @unchecked Sendable {
         }
     }
 
+    /// Creates a column before it is first seen (to flag it `indexed` or `excluded` up front)
+    /// or changes an existing one.
+    public func declare(_ name: String, at seconds: Int64 = 0, _ change: (inout Column) -> Void) throws {
+        lock.withLock {
+            var c = columns[name] ?? Column.make(name, at: seconds)
+            change(&c)
+            columns[name] = c
+            dirty = true
+        }
+        try save()
+    }
+
     /// Changes a column's flags.
     public func update(_ name: String, _ change: (inout Column) -> Void) throws {
         try lock.withLock {

@@ -259,7 +259,7 @@ public enum Searcher {
         return (groups, total)
     }
 
-    static func keywordStats(_ q: TextQuery, segments: [SegmentSnapshot]) -> [KeywordStats] {
+    public static func keywordStats(_ q: TextQuery, segments: [SegmentSnapshot]) -> [KeywordStats] {
         var seen = Set<String>()
         var out: [KeywordStats] = []
         for (term, match) in q.positiveTerms where match == .exact && seen.insert(term).inserted {
