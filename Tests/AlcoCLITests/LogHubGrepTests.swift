@@ -104,3 +104,30 @@ import Testing
         #expect(found.stdout.contains("\"js\":{\"host\":\"vm\"}"))
     }
 }
+
+/// `alco serve` owns its data directory and stops cleanly on SIGTERM.
+@Suite struct ServeTests {
+    @Test func singleOwnerAndCleanShutdown() throws {
+        let dir = CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try CLI.alco(["index", "create", "--data", dir, "app"]).status == 0)
+        let server = try CLI.spawn(CLI.binary, ["serve", "--data", dir])
+        // Wait for the banner.
+        var banner = ""
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let deadline = Date().addingTimeInterval(20)
+        while !banner.contains("Ctrl-C") && Date() < deadline {
+            let n = buf.withUnsafeMutableBytes { read(server.stdout, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            banner += String(decoding: buf[0..<n], as: UTF8.self)
+        }
+        #expect(banner.contains("serving") && banner.contains("app"), "\(banner)")
+        let second = try CLI.alco(["serve", "--data", dir])
+        #expect(second.status == 2)
+        #expect(second.stderr.contains("in use by pid \(server.pid)"), "\(second.stderr)")
+        kill(server.pid, SIGTERM)
+        let rest = server.readAll()
+        #expect(server.wait() == 0)
+        #expect(rest.contains("stopped"))
+    }
+}
