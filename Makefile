@@ -4,7 +4,7 @@ DATA ?= alco-data
 SWIFT ?= swift
 APT_PACKAGES := liblz4-dev pkg-config
 
-.PHONY: deps build release serve test bench clean
+.PHONY: deps build release serve test fuzz bench clean
 
 # Installs the Debian packages the build needs when they are missing (needs root or sudo).
 deps:
@@ -25,10 +25,16 @@ release: deps
 serve: release
 	.build/release/alco serve --data $(DATA)
 
-# Runs every test (unit, property, crash and LogHub tests).
+# Runs every test (unit, property, crash and LogHub tests), then the parser fuzzer for 30 s.
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+	Fuzz/run.sh 30
+
+# libFuzzer on the SphinxQL parser (FUZZ_SECONDS bounds it).
+FUZZ_SECONDS ?= 300
+fuzz:
+	Fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: release
 	Benchmarks/run.sh
