@@ -208,15 +208,7 @@ public struct SelectExecutor {
         case .or(let fs): return fs.contains { matches($0, id: id, js: js) }
         case .not(let x): return !matches(x, id: id, js: js)
         case .idIn(let ids): return ids.contains(id)
-        case .idCompare(let op, let v):
-            switch op {
-            case .equal: return id == v
-            case .notEqual: return id != v
-            case .less: return id < v
-            case .lessOrEqual: return id <= v
-            case .greater: return id > v
-            case .greaterOrEqual: return id >= v
-            }
+        case .idCompare(let op, let v): return op.holds(id, v)
         case .oneOf(let key, let wanted):
             let vs = values(key)
             return wanted.contains { w in

@@ -8,20 +8,14 @@ import Testing
 /// of the captured REPLACE batch (day 2026-11-25 UTC).
 @Suite(.serialized) struct SelectExecutorTests {
     static func withCatalog(_ body: (Catalog) throws -> Void) throws {
-        let dir = NSTemporaryDirectory() + "alco-select-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var options = EngineOptions()
-        options.backgroundMaintenance = false
-        options.syncWrites = false
-        let catalog = try Catalog(directory: dir, options: options)
-        let index = try catalog.createIndex(IndexSettings(name: "logs"))
-        let levels = ["INFO", "ERROR", "WARNING", "DEBUG", "ERROR"]
-        try index.append((1...5).map { k in
-            NewDocument(id: 1_795_640_400_000_000_007 + UInt64(k) * 1_000_000, logline: "payment \(k) failed: terminating worker",
-                        jsText: #"{"host":"vm","levelname":"\#(levels[k - 1])","process":\#(9000 + k),"ratio":0.5}"#)
-        }, mode: .replace)
-        try body(catalog)
-        try catalog.close()
+        try withTestCatalog { catalog in
+            let levels = ["INFO", "ERROR", "WARNING", "DEBUG", "ERROR"]
+            try catalog.index("logs").append((1...5).map { k in
+                NewDocument(id: 1_795_640_400_000_000_007 + UInt64(k) * 1_000_000, logline: "payment \(k) failed: terminating worker",
+                            jsText: #"{"host":"vm","levelname":"\#(levels[k - 1])","process":\#(9000 + k),"ratio":0.5}"#)
+            }, mode: .replace)
+            try body(catalog)
+        }
     }
 
     func run(_ catalog: Catalog, _ sql: String) throws -> (ResultSet, QueryMeta) {

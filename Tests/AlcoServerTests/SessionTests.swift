@@ -6,17 +6,11 @@ import Testing
 
 @Suite(.serialized) struct SessionTests {
     static func withSession(_ body: (Session) throws -> Void) throws {
-        let dir = NSTemporaryDirectory() + "alco-session-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var options = EngineOptions()
-        options.backgroundMaintenance = false
-        options.syncWrites = false
-        let catalog = try Catalog(directory: dir, options: options)
-        try catalog.createIndex(IndexSettings(name: "logs"))
-        // ALCO's logsx had `rt_field = request_id`: here, a js column flagged indexed.
-        try catalog.createIndex(IndexSettings(name: "logsx")).columns.declare("request_id") { $0.indexed = true }
-        try body(Session(catalog: catalog))
-        try catalog.close()
+        try withTestCatalog(indexes: ["logs", "logsx"]) { catalog in
+            // ALCO's logsx had `rt_field = request_id`: here, a js column flagged indexed.
+            try catalog.index("logsx").columns.declare("request_id") { $0.indexed = true }
+            try body(Session(catalog: catalog))
+        }
     }
 
     func rows(_ s: Session, _ sql: String) throws -> ResultSet {

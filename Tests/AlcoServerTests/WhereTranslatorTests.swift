@@ -41,13 +41,10 @@ import Testing
     }
 
     @Test func alcoQueriesFindWhatSphinxFound() throws {
-        let dir = NSTemporaryDirectory() + "alco-where-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var options = EngineOptions()
-        options.backgroundMaintenance = false
-        options.syncWrites = false
-        let catalog = try Catalog(directory: dir, options: options)
-        let index = try catalog.createIndex(IndexSettings(name: "logs"))
+        try withTestCatalog { catalog in try check(try catalog.index("logs")) }
+    }
+
+    func check(_ index: LogIndex) throws {
         let insert = try Parser.parse(#"REPLACE INTO logs_20261125 (id, js, logline) VALUES (1795640400001000007, '{\"host\": \"vm\", \"levelname\": \"INFO\", \"process\": 9001}', 'payment 1 failed: terminating worker'),(1795640400002000007, '{\"host\": \"vm\", \"levelname\": \"ERROR\", \"process\": 9002}', 'payment 2 failed: terminating worker'),(1795640400003000007, '{\"host\": \"vm\", \"levelname\": \"WARNING\", \"process\": 9003}', 'payment 3 failed: terminating worker'),(1795640400004000007, '{\"host\": \"vm\", \"levelname\": \"DEBUG\", \"process\": 9004}', 'payment 4 failed: terminating worker')"#)
         guard case .insert(_, let columns, let rows, _) = insert else { Issue.record("not an insert"); return }
         var docs: [NewDocument] = []
@@ -75,7 +72,6 @@ import Testing
 
         let q5 = try select("SELECT id FROM logs WHERE js.process BETWEEN 9002 AND 9003 AND js.host = 'vm'")
         #expect(try index.search(request(q5)).totalFound == 2)
-        try catalog.close()
     }
 
     @Test func badMatchIsAStatementError() throws {

@@ -7,7 +7,7 @@ public enum FilterValue: Equatable, Sendable, Hashable {
 public enum Comparison: String, Equatable, Sendable {
     case equal = "=", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
 
-    public func holds(_ a: Double, _ b: Double) -> Bool {
+    public func holds<T: Comparable>(_ a: T, _ b: T) -> Bool {
         switch self {
         case .equal: return a == b
         case .notEqual: return a != b
