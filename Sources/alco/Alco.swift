@@ -25,6 +25,16 @@ struct DataOptions: ParsableArguments {
         options.backgroundMaintenance = background
         return try Catalog(directory: directory, options: options)
     }
+
+    /// Opens the data directory for one short command, runs `body`, and closes it; engine
+    /// errors become one line on stderr and exit status 2.
+    func withCatalog<T>(_ body: (Catalog) throws -> T) throws -> T {
+        try reportingErrors {
+            let catalog = try openCatalog(background: false)
+            defer { try? catalog.close() }
+            return try body(catalog)
+        }
+    }
 }
 
 /// Prints one line to stderr.

@@ -21,9 +21,7 @@ struct IndexCommand: ParsableCommand {
         @Option(name: .long, help: "Time zone producers write @timestamp in.") var producerTimezone: String = "UTC"
 
         func run() throws {
-            try reportingErrors {
-                let catalog = try data.openCatalog(background: false)
-                defer { try? catalog.close() }
+            try data.withCatalog { catalog in
                 let s = IndexSettings(name: name, retentionDays: retentionDays, queue: queue,
                                       routingKeys: splitKeys(routingKeys), durable: durable, timeZone: timezone,
                                       producerTimeZone: producerTimezone)
@@ -37,9 +35,7 @@ struct IndexCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List indexes.")
         @OptionGroup var data: DataOptions
         func run() throws {
-            try reportingErrors {
-                let catalog = try data.openCatalog(background: false)
-                defer { try? catalog.close() }
+            try data.withCatalog { catalog in
                 print(pad("NAME", 20) + pad("DOCS", 12) + pad("DAYS", 6) + pad("RETENTION", 10) + pad("QUEUE", 14) + "ROUTING KEYS")
                 for index in catalog.indexes {
                     let st = index.stats()
@@ -68,9 +64,7 @@ struct IndexCommand: ParsableCommand {
         var flags: [String] = []
 
         func run() throws {
-            try reportingErrors {
-                let catalog = try data.openCatalog(background: false)
-                defer { try? catalog.close() }
+            try data.withCatalog { catalog in
                 let s = try catalog.alterIndex(name) { s in
                     if let v = retentionDays { s.retentionDays = v }
                     if let v = queue { s.queue = v }
@@ -111,9 +105,7 @@ struct IndexCommand: ParsableCommand {
         @OptionGroup var data: DataOptions
         @Argument var name: String
         func run() throws {
-            try reportingErrors {
-                let catalog = try data.openCatalog(background: false)
-                defer { try? catalog.close() }
+            try data.withCatalog { catalog in
                 try catalog.dropIndex(name)
                 print("dropped index \(name)")
             }
@@ -125,9 +117,7 @@ struct IndexCommand: ParsableCommand {
         @OptionGroup var data: DataOptions
         @Argument var name: String
         func run() throws {
-            try reportingErrors {
-                let catalog = try data.openCatalog(background: false)
-                defer { try? catalog.close() }
+            try data.withCatalog { catalog in
                 let st = try catalog.index(name).stats()
                 print("index:            \(st.name)")
                 print("documents:        \(st.documents)")
@@ -149,9 +139,7 @@ struct IndexCommand: ParsableCommand {
         @OptionGroup var data: DataOptions
         @Argument var name: String
         func run() throws {
-            try reportingErrors {
-                let catalog = try data.openCatalog(background: false)
-                defer { try? catalog.close() }
+            try data.withCatalog { catalog in
                 let index = try catalog.index(name)
                 print(pad("COLUMN", 24) + "FLAGS")
                 for c in index.columns.all {

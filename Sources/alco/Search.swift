@@ -32,9 +32,7 @@ struct Search: ParsableCommand {
             warn("alco: -F and -E cannot be combined")
             throw ExitCode(2)
         }
-        let found: Bool = try reportingErrors {
-            let catalog = try data.openCatalog(background: false)
-            defer { try? catalog.close() }
+        let found: Bool = try data.withCatalog { catalog in
             let idx = try catalog.index(index)
             var request = SearchRequest()
             if fixed {

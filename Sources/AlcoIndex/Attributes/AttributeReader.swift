@@ -4,7 +4,6 @@
 public struct AttributeReader: @unchecked Sendable {
     public let key: String
     let data: UnsafeRawBufferPointer
-    let postings: UnsafeRawBufferPointer
     public let valueCount: Int
     let offsetsAt: Int
     let forwardAt: Int
@@ -59,7 +58,7 @@ public struct AttributeReader: @unchecked Sendable {
                     numericAt = at + 16
                 }
             }
-            out[key] = AttributeReader(key: key, data: data, postings: UnsafeRawBufferPointer(start: nil, count: 0),
+            out[key] = AttributeReader(key: key, data: data,
                                        valueCount: valueCount, offsetsAt: offsetsAt, forwardAt: forwardAt,
                                        forwardWidth: width, numericAt: numericAt, numericKind: kind,
                                        numericScale: scale, numericWidth: nwidth, numericMin: nmin, docCount: docCount)

@@ -85,6 +85,7 @@ public final class ColumnRegistry: @unchecked Sendable {
             }
             guard columns[s.key]!.filtered else { continue }
             var v = values[s.key] ?? ColumnValues()
+            let before = v
             for (text, id) in s.values where text.utf8.count <= ColumnRegistry.maxValueLength {
                 let t = DocumentID.microseconds(of: id) / 1_000_000
                 if let old = v.lastSeen[text] {
@@ -95,8 +96,10 @@ public final class ColumnRegistry: @unchecked Sendable {
                     v.lastSeen[text] = t
                 }
             }
-            values[s.key] = v
-            dirty = true
+            if v != before {
+                values[s.key] = v
+                dirty = true
+            }
         }
     }
 

@@ -139,6 +139,7 @@ extension LogIndex {
             lastPersistAt = DispatchTimeLike.now()
         }
         try writeManifest()
+        try columns.save()
         wal.removeFiles(coveredBy: checkpoint)
     }
 
@@ -389,7 +390,6 @@ extension LogIndex {
             let persistDue = memBytes >= options.persistThresholdBytes || memCount > 32
                 || (memCount > 0 && Double(sincePersist) / 1e9 >= options.persistIntervalSeconds)
             if persistDue { try flush() }
-            try columns.save()
         } catch {
             stateLock.withLock {
                 let message = "maintenance of index \(name) failed: \(error)"
@@ -402,7 +402,6 @@ extension LogIndex {
     func close() throws {
         stateLock.withLock { isClosing = true }
         try flush()
-        try columns.save()
         stateLock.withLock { isClosed = true }
         wal.close()
     }

@@ -266,7 +266,7 @@ public final class LogIndex: @unchecked Sendable {
                 if replace { _ = deleteLocked(d.id) }
                 let p = partition(calendar.day(ofMicroseconds: d.microseconds))
                 if p.buffer.updateValue(d, forKey: d.id) == nil { bufferedDocs += 1 }
-                p.bufferBytes += d.logline.utf8.count + d.js.utf8.count + 48
+                p.bufferBytes += d.bufferCost
                 if p.bufferMinLSN == nil { p.bufferMinLSN = lsn }
                 ids.observe(d.id)
             }
@@ -282,34 +282,39 @@ public final class LogIndex: @unchecked Sendable {
         }
     }
 
-    func containsLocked(_ id: UInt64) -> Bool {
-        if sealing[id] != nil && !deletedWhileSealing.contains(id) { return true }
-        guard let p = partitions[calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))] else { return false }
-        if p.buffer[id] != nil { return true }
-        for s in p.segments where id >= s.reader.minID && id <= s.reader.maxID {
-            if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) { return true }
-        }
-        return false
+    /// Where a live document is. Caller holds stateLock.
+    enum Location {
+        case sealing
+        case buffer(Partition)
+        case segment(Partition, index: Int, ordinal: UInt32)
     }
 
+    func locateLocked(_ id: UInt64) -> Location? {
+        if sealing[id] != nil && !deletedWhileSealing.contains(id) { return .sealing }
+        guard let p = partitions[calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))] else { return nil }
+        if p.buffer[id] != nil { return .buffer(p) }
+        for (k, s) in p.segments.enumerated() where id >= s.reader.minID && id <= s.reader.maxID {
+            if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) { return .segment(p, index: k, ordinal: o) }
+        }
+        return nil
+    }
+
+    func containsLocked(_ id: UInt64) -> Bool { locateLocked(id) != nil }
+
     func deleteLocked(_ id: UInt64) -> Bool {
-        if sealing[id] != nil && !deletedWhileSealing.contains(id) {
+        switch locateLocked(id) {
+        case nil:
+            return false
+        case .sealing:
             deletedWhileSealing.insert(id)
-            return true
-        }
-        guard let p = partitions[calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))] else { return false }
-        if let old = p.buffer.removeValue(forKey: id) {
+        case .buffer(let p):
+            let old = p.buffer.removeValue(forKey: id)!
             bufferedDocs -= 1
-            p.bufferBytes -= old.logline.utf8.count + old.js.utf8.count + 48
-            return true
+            p.bufferBytes -= old.bufferCost
+        case .segment(let p, let k, let o):
+            p.segments[k].deleted.insert(o)
         }
-        for k in p.segments.indices where id >= p.segments[k].reader.minID && id <= p.segments[k].reader.maxID {
-            if let o = p.segments[k].reader.ordinal(of: id), !p.segments[k].deleted.contains(o) {
-                p.segments[k].deleted.insert(o)
-                return true
-            }
-        }
-        return false
+        return true
     }
 
     /// True when a document with this id exists.

@@ -11,6 +11,9 @@ public struct Document: Equatable, Sendable {
         self.js = js
     }
 
+    /// Approximate bytes a buffered document holds (text plus bookkeeping), for flush thresholds.
+    var bufferCost: Int { logline.utf8.count + js.utf8.count + 48 }
+
     /// Microseconds since the epoch encoded in the id.
     public var microseconds: Int64 { DocumentID.microseconds(of: id) }
 }

@@ -122,10 +122,6 @@ struct PostingsPool {
                     pos &+= UInt32(v >> 1)
                 }
                 positions.append(pos)
-                // A slice may end exactly at the stream's end.
-                if at == end && at != stop {
-                    continue
-                }
             }
         }
         positionStarts.append(positions.count)

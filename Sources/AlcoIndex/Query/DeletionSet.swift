@@ -9,11 +9,6 @@ public struct DeletionSet: Sendable, Equatable {
         count = 0
     }
 
-    public init(docCount: Int, deleted: [UInt32]) {
-        self.init(docCount: docCount)
-        for d in deleted { insert(d) }
-    }
-
     @inline(__always)
     public func contains(_ ord: UInt32) -> Bool {
         let w = Int(ord >> 6)

@@ -150,10 +150,4 @@ public enum Tokenizer {
         }
         return String(decoding: out, as: UTF8.self)
     }
-
-    /// True when every character of `word` is a word character (so it is one whole token).
-    public static func isSingleToken(_ word: String) -> Bool {
-        let t = tokens(word)
-        return t.count == 1 && t[0].utf8.count == fold(word).utf8.count
-    }
 }

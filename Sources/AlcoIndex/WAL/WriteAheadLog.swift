@@ -137,9 +137,6 @@ public final class WriteAheadLog: @unchecked Sendable {
         return lsn
     }
 
-    /// The LSN of the last record queued.
-    var lastLSN: UInt64 { lock.withLock { nextLSN - 1 } }
-
     /// Blocks until `lsn` is on disk (written and fsynced), writing it if nobody else is.
     func waitDurable(_ lsn: UInt64) throws {
         lock.lock()
