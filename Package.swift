@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,10 +31,27 @@ let package = Package(
         .target(name: "AlcoIngest", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .target(name: "SphinxQL", swiftSettings: strict),
         .target(name: "AlcoServer", dependencies: ["AlcoIndex", "SphinxQL"], swiftSettings: strict),
+        // The MySQL wire protocol: packets, codec and the connection state machine; knows no SQL.
+        .target(
+            name: "MySQLWire",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // Binds the wire protocol to SphinxQL sessions and runs the listener.
+        .target(
+            name: "AlcoMySQLServer",
+            dependencies: [
+                "AlcoServer", "MySQLWire", "AlcoIndex",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "alco",
             dependencies: [
-                "AlcoIndex", "AlcoIngest",
+                "AlcoIndex", "AlcoIngest", "AlcoMySQLServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -43,5 +61,16 @@ let package = Package(
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "SphinxQLTests", dependencies: ["SphinxQL"], swiftSettings: strict),
         .testTarget(name: "AlcoServerTests", dependencies: ["AlcoServer", "AlcoIndex", "SphinxQL"], swiftSettings: strict),
+        .testTarget(
+            name: "MySQLWireTests",
+            dependencies: [
+                "MySQLWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -29,6 +29,18 @@ public final class Session {
 
     public init(catalog: Catalog) { self.catalog = catalog }
 
+    /// Whether a transaction holds writes not yet committed.
+    public var hasPendingWrites: Bool { !pendingWrites.isEmpty || !pendingDeletes.isEmpty }
+
+    /// Back to a fresh connection's state: the open transaction is dropped, not committed.
+    public func reset() {
+        pendingWrites = []
+        pendingDeletes = []
+        autocommit = true
+        variables = [:]
+        lastMeta = nil
+    }
+
     /// Runs a batch (`SELECT ...; SHOW META`): one outcome per statement, stopping at the
     /// first error as MySQL does.
     public func execute(batch text: String) -> [Result<StatementOutcome, StatementError>] {

@@ -1,5 +1,8 @@
 import AlcoIndex
+import AlcoMySQLServer
+import AlcoServer
 import ArgumentParser
+import MySQLWire
 import Dispatch
 import Foundation
 
@@ -9,11 +12,54 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
+    @Option(name: .customLong("mysql"), help: "SphinxQL (MySQL protocol) listener, HOST:PORT, or 'off'.")
+    var mysqlAddress = "127.0.0.1:9306"
+
+    @Option(name: .customLong("mysql-user"), help: "Require this user on the MySQL listener (default: accept any, as Sphinx).")
+    var mysqlUser: String?
+
+    @Option(name: .customLong("mysql-password"),
+            help: "The password of --mysql-user (or set ALCO_MYSQL_PASSWORD).")
+    var mysqlPassword: String?
+
+    @Option(name: .customLong("server-version"), help: "The version the MySQL handshake announces.")
+    var serverVersion = ServerInfo.version
+
+    @Option(name: .customLong("max-packet"), help: "Largest MySQL packet accepted, in bytes.")
+    var maxPacket = 64 << 20
+
+    func validate() throws {
+        if mysqlAddress != "off" { _ = try ListenAddress(mysqlAddress) }
+        guard serverVersion.first?.isNumber == true else {
+            throw ValidationError("--server-version must start with a MySQL-style version number such as 5.7.99")
+        }
+    }
+
     func run() throws {
         let catalog = try reportingErrors { try data.openCatalog() }
         for p in catalog.problems { warn("alco: \(p)") }
         let names = catalog.indexes.map(\.name)
         print("alco: serving \(data.directory) (pid \(getpid())); indexes: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
+        var listener: MySQLListener?
+        if mysqlAddress != "off" {
+            let address = try ListenAddress(mysqlAddress)
+            var credentials: MySQLCredentials?
+            if let user = mysqlUser {
+                let password = mysqlPassword ?? ProcessInfo.processInfo.environment["ALCO_MYSQL_PASSWORD"] ?? ""
+                credentials = MySQLCredentials(user: user, password: password)
+            }
+            let config = MySQLServerConfiguration(serverVersion: serverVersion, credentials: credentials, maxPacketSize: maxPacket)
+            let l = MySQLListener(catalog: catalog, configuration: config)
+            do {
+                let bound = try l.start(host: address.host, port: address.port)
+                print("alco: SphinxQL (MySQL protocol) on \(address.host):\(bound.port ?? address.port)")
+            } catch {
+                warn("alco: cannot listen for MySQL on \(mysqlAddress): \(error)")
+                try? catalog.close()
+                throw ExitCode(2)
+            }
+            listener = l
+        }
         print("alco: press Ctrl-C to stop")
         fflush(nil)
         let stop = DispatchSemaphore(value: 0)
@@ -26,6 +72,7 @@ struct Serve: ParsableCommand {
             sources.append(s)
         }
         stop.wait()
+        listener?.stop()
         print("alco: stopping, flushing indexes")
         try reportingErrors { try catalog.close() }
         print("alco: stopped")

@@ -1,0 +1,57 @@
+import AlcoIndex
+import AlcoServer
+import MySQLWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The SphinxQL listener of `alco serve`: accepts MySQL connections and gives each its own
+/// session on the catalog.
+public final class MySQLListener: Sendable {
+    public let catalog: Catalog
+    public let configuration: MySQLServerConfiguration
+    private let group: any EventLoopGroup
+    private let channel: NIOLockedValueBox<(any Channel)?> = NIOLockedValueBox(nil)
+    private let nextConnectionID = NIOLockedValueBox<UInt32>(1)
+
+    public init(catalog: Catalog, configuration: MySQLServerConfiguration = MySQLServerConfiguration(serverVersion: ServerInfo.version),
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.catalog = catalog
+        self.configuration = configuration
+        self.group = group
+    }
+
+    /// Binds and starts accepting; returns the bound address (port 0 picks a free port).
+    @discardableResult
+    public func start(host: String, port: Int) throws -> SocketAddress {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                let id = nextConnectionID.withLockedValue { v in
+                    defer { v = v &+ 1 == 0 ? 1 : v &+ 1 }
+                    return v
+                }
+                let executor = SessionExecutor(catalog: catalog, connectionID: id)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(MySQLPacketDecoder(maxPacketSize: configuration.maxPacketSize)))
+                    try channel.pipeline.syncOperations.addHandler(
+                        MySQLServerHandler(configuration: configuration, connectionID: id, executor: executor))
+                }
+            }
+        let bound = try bootstrap.bind(host: host, port: port).wait()
+        channel.withLockedValue { $0 = bound }
+        return bound.localAddress!
+    }
+
+    /// Stops accepting; open connections end with the process.
+    public func stop() {
+        let c = channel.withLockedValue { c in
+            defer { c = nil }
+            return c
+        }
+        try? c?.close().wait()
+    }
+}
