@@ -3,12 +3,23 @@ SHELL := /bin/bash
 DATA ?= alco-data
 SWIFT ?= swift
 APT_PACKAGES := liblz4-dev pkg-config
+# What the integration tests need: the mysql client, mysqlclient's headers, real Sphinx.
+TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch
+PYTHON ?= python3
 
-.PHONY: deps build release serve test fuzz bench clean
+.PHONY: deps test-deps build release serve test unit integration fuzz bench clean
 
 # Installs the Debian packages the build needs when they are missing (needs root or sudo).
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_PACKAGES)"
+
+# The build's packages plus the real clients and servers the integration tests start.
+test-deps: deps
+	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_APT_PACKAGES)"
+	@$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/Integration/requirements.txt
+
+apt:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -25,11 +36,20 @@ release: deps
 serve: release
 	.build/release/alco serve --data $(DATA)
 
-# Runs every test (unit, property, crash and LogHub tests), then the parser fuzzer for 30 s.
-test: deps
+# Runs every test: unit, property, crash and LogHub tests; the real clients against
+# `alco serve` and the differential test against Sphinx; then the parser fuzzer for 30 s.
+test: test-deps
 	$(SWIFT) build
 	$(SWIFT) test
+	$(PYTHON) -m pytest -q Tests/Integration
 	Fuzz/run.sh 30
+
+unit: deps
+	$(SWIFT) test
+
+integration: test-deps
+	$(SWIFT) build
+	$(PYTHON) -m pytest -q Tests/Integration
 
 # libFuzzer on the SphinxQL parser (FUZZ_SECONDS bounds it).
 FUZZ_SECONDS ?= 300

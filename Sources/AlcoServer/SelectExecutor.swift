@@ -99,7 +99,17 @@ public struct SelectExecutor {
                 rows.append(row)
             }
         }
-        meta.total = rows.count
+        // Sphinx's `total` is how many matches the query kept (up to max_matches), not how many
+        // rows LIMIT returned; an aggregate is one match, and grouping counts groups.
+        if isAggregate {
+            meta.total = 1
+            meta.totalFound = 1
+        } else if request.groupBy != nil {
+            meta.totalFound = result.groups.count
+            meta.total = min(result.groups.count, request.maxMatches)
+        } else {
+            meta.total = min(result.totalFound, request.maxMatches)
+        }
         return (ResultSet(columns: columns, rows: rows), meta)
     }
 

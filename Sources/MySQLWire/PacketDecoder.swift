@@ -13,21 +13,28 @@ public struct MySQLPacketDecoder: ByteToMessageDecoder {
     }
 
     public let maxPacketSize: Int
+    /// The client's first packet is its login, a few hundred bytes; anything announcing more
+    /// is not a MySQL client (an HTTP request reads as a 5 MB packet), so it is refused at once
+    /// instead of being waited for.
+    public let maxLoginPacketSize: Int
+    private var packetsRead = 0
 
-    public init(maxPacketSize: Int = 64 << 20) {
+    public init(maxPacketSize: Int = 64 << 20, maxLoginPacketSize: Int = 64 << 10) {
         self.maxPacketSize = maxPacketSize
+        self.maxLoginPacketSize = min(maxLoginPacketSize, maxPacketSize)
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let packet = try readPacket(&buffer) else { return .needMoreData }
+        guard let packet = try readPacket(&buffer, limit: packetsRead == 0 ? maxLoginPacketSize : maxPacketSize) else {
+            return .needMoreData
+        }
+        packetsRead += 1
         context.fireChannelRead(Self.wrapInboundOut(packet))
         return .continue
     }
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        while let packet = try readPacket(&buffer) {
-            context.fireChannelRead(Self.wrapInboundOut(packet))
-        }
+        while case .continue = try decode(context: context, buffer: &buffer) {}
         if buffer.readableBytes > 0 {
             let n = buffer.readableBytes
             buffer.moveReaderIndex(forwardBy: n)
@@ -38,7 +45,8 @@ public struct MySQLPacketDecoder: ByteToMessageDecoder {
 
     /// Reads one whole packet when all its frames have arrived; leaves the buffer untouched
     /// otherwise.
-    public func readPacket(_ buffer: inout ByteBuffer) throws -> MySQLPacket? {
+    public func readPacket(_ buffer: inout ByteBuffer, limit: Int? = nil) throws -> MySQLPacket? {
+        let maxPacketSize = limit ?? self.maxPacketSize
         // First pass: find where the packet ends without copying anything.
         var offset = buffer.readerIndex
         var total = 0

@@ -7,11 +7,15 @@ public struct MySQLServerConfiguration: Sendable {
     /// nil: accept any user and password, as Sphinx did.
     public var credentials: MySQLCredentials?
     public var maxPacketSize: Int
+    /// A connection that has not logged in by then is closed, so idle sockets cannot pile up.
+    public var loginTimeout: TimeAmount
 
-    public init(serverVersion: String, credentials: MySQLCredentials? = nil, maxPacketSize: Int = 64 << 20) {
+    public init(serverVersion: String, credentials: MySQLCredentials? = nil, maxPacketSize: Int = 64 << 20,
+                loginTimeout: TimeAmount = .seconds(10)) {
         self.serverVersion = serverVersion
         self.credentials = credentials
         self.maxPacketSize = maxPacketSize
+        self.loginTimeout = loginTimeout
     }
 }
 
@@ -23,8 +27,11 @@ public final class MySQLServerHandler: ChannelInboundHandler {
 
     private var stateMachine: MySQLServerStateMachine
     private let executor: any MySQLCommandExecutor
+    private let loginTimeout: TimeAmount
+    private var loginTimer: Scheduled<Void>?
 
     public init(configuration: MySQLServerConfiguration, connectionID: UInt32, executor: any MySQLCommandExecutor) {
+        self.loginTimeout = configuration.loginTimeout
         let handshake = MySQLHandshake(serverVersion: configuration.serverVersion, connectionID: connectionID,
                                        scramble: MySQLHandshake.makeScramble())
         self.stateMachine = MySQLServerStateMachine(handshake: handshake, credentials: configuration.credentials)
@@ -32,6 +39,11 @@ public final class MySQLServerHandler: ChannelInboundHandler {
     }
 
     public func channelActive(context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        loginTimer = context.eventLoop.scheduleTask(in: loginTimeout) {
+            let (handler, context) = bound.value
+            handler.run(handler.stateMachine.loginTimedOut(), context: context)
+        }
         run(stateMachine.connectionEstablished(), context: context)
         context.fireChannelActive()
     }
@@ -41,6 +53,7 @@ public final class MySQLServerHandler: ChannelInboundHandler {
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        loginTimer?.cancel()
         stateMachine.connectionClosed()
         executor.connectionClosed()
         context.fireChannelInactive()
@@ -75,6 +88,8 @@ public final class MySQLServerHandler: ChannelInboundHandler {
                 written.whenComplete { _ in channel.close(promise: nil) }
             }
         case .acceptLogin(let login, let sequenceID):
+            loginTimer?.cancel()
+            loginTimer = nil
             let status = executor.loggedIn(login)
             stateMachine.commandFinished(status: status)
             var encoder = MySQLMessageEncoder(allocator: context.channel.allocator, startingAt: sequenceID)

@@ -43,6 +43,19 @@ public struct MySQLServerStateMachine {
     }
 
     public var isClosed: Bool { state == .closed }
+    public var isLoggedIn: Bool { state == .ready || state == .executing }
+
+    /// The client did not log in within the allowed time.
+    public mutating func loginTimedOut() -> Action {
+        guard state == .awaitingLogin || state == .initial || isAuthSwitching else { return .none }
+        state = .closed
+        return .send(.error(.loginTimeout), sequenceID: 0, thenClose: true)
+    }
+
+    private var isAuthSwitching: Bool {
+        if case .awaitingAuthSwitchReply = state { return true }
+        return false
+    }
 
     public mutating func connectionEstablished() -> Action {
         guard state == .initial else { return .none }
@@ -83,8 +96,11 @@ public struct MySQLServerStateMachine {
 
     public mutating func decodingFailed(_ error: MySQLPacketDecoder.DecodingError) -> Action {
         guard state != .closed else { return .none }
+        let wasLoggingIn = state == .awaitingLogin
         state = .closed
         switch error {
+        case .packetTooLarge where wasLoggingIn:
+            return .send(.error(.badHandshake), sequenceID: 0, thenClose: true)
         case .packetTooLarge:
             return .send(.error(.packetTooLarge), sequenceID: 0, thenClose: true)
         case .truncated:

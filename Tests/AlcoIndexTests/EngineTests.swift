@@ -55,4 +55,18 @@ import Testing
         #expect(r.totalFound == 100)
         try catalog.close()
     }
+
+    @Test func proximityCountsTheSpanAsSphinxDoes() throws {
+        // Sphinx 2.2.11 on "17/06/99 20:11:09": "17 09"~4 misses (a 6-word span is not fewer
+        // than 4 + 2 words), "17 09"~5 hits.
+        let dir = TemporaryDirectory()
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let index = try catalog.createIndex(IndexSettings(name: "logs"))
+        try index.append([doc("17/06/99 20:11:09 INFO executor.Executor: Running task 1.0", at: day1 + 1)])
+        for (n, hits) in [(3, 0), (4, 0), (5, 1), (9, 1)] {
+            let r = try index.search(SearchRequest(text: try QueryParser.parse("\"17 09\"~\(n)")))
+            #expect(r.hits.count == hits, "~\(n)")
+        }
+        try catalog.close()
+    }
 }

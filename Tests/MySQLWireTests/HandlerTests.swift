@@ -150,6 +150,30 @@ final class ScriptedExecutor: MySQLCommandExecutor, Sendable {
         #expect(executor.log.withLockedValue { $0.last } == "closed")
     }
 
+    @Test func silentClientsAreDroppedAfterTheLoginTimeout() throws {
+        _ = try drain()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(11))
+        var peer = try drain()
+        guard case .error(1043, "08S01", _)? = peer.next() else { Issue.record("no timeout error"); return }
+        #expect(!channel.isActive)
+    }
+
+    @Test func loggedInClientsOutliveTheLoginTimeout() throws {
+        try loggedIn()
+        channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+        var peer = try send(.ping)
+        #expect(peer.next() == .ok(affected: 0, status: 2))
+    }
+
+    @Test func somethingThatIsNotALoginIsRefusedAtOnce() throws {
+        _ = try drain()
+        // An HTTP request read as a MySQL header announces a 5 MB packet.
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\n"))
+        var peer = try drain()
+        #expect(peer.next() == .error(code: 1043, sqlState: "08S01", message: "Bad handshake"))
+        #expect(!channel.isActive)
+    }
+
     @Test func quitClosesCleanly() throws {
         try loggedIn()
         _ = try send(.quit)

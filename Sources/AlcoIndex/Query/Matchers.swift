@@ -188,7 +188,8 @@ final class PhraseSet: DocSet {
             counts[events[hi].word] += 1
             while have == k {
                 let span = Int(events[hi].pos - events[lo].pos) + 1
-                if span - k <= n { return true }
+                // Sphinx: all words within a span of fewer than N + (word count) words.
+                if span - k < n { return true }
                 counts[events[lo].word] -= 1
                 if counts[events[lo].word] == 0 { have -= 1 }
                 lo += 1

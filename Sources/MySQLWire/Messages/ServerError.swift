@@ -15,6 +15,7 @@ public struct MySQLServerError: Error, Equatable, Sendable {
     public static func syntax(_ message: String) -> Self { Self(code: 1064, sqlState: "42000", message: message) }
     public static let badHandshake = Self(code: 1043, sqlState: "08S01", message: "Bad handshake")
     public static let packetTooLarge = Self(code: 1153, sqlState: "08S01", message: "Got a packet bigger than 'max_allowed_packet' bytes")
+    public static let loginTimeout = Self(code: 1043, sqlState: "08S01", message: "Bad handshake: no login within the time allowed")
     public static let sslUnsupported = Self(code: 1043, sqlState: "08S01", message: "SSL is not supported by this server")
     public static let preparedStatementsUnsupported = Self(
         code: 1295, sqlState: "HY000",

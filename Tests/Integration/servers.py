@@ -1,0 +1,136 @@
+"""Starts the real servers the integration tests talk to: `alco serve` and Sphinx 2.2.11.
+
+Both get the same corpus over the MySQL protocol, in the shape ALCO's collector wrote it:
+REPLACE INTO <table> (id, js, logline) batches.
+"""
+import datetime, json, os, shutil, signal, socket, subprocess, sys, tempfile, time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ALCO = os.environ.get("ALCO_BIN", os.path.join(ROOT, ".build", "debug", "alco"))
+# ALCO's charset_table, as its generated sphinx.conf had it.
+CHARSET = "0..9, A..Z->a..z, _, a..z, -, ., U+410..U+42F->U+430..U+44F, U+430..U+44F, U+401->U+451, U+451"
+RESERVED = {"pk", "id", "ts", "ms", "seq", "model"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited with %s" % proc.returncode)
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nothing listens on port %d" % port)
+
+
+def corpus(lines, seed=7):
+    """Rows (id, logline, js text) from Benchmarks/make_corpus.py, ids from the timestamps."""
+    out = tempfile.mktemp(suffix=".jsonl")
+    subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks", "make_corpus.py"), "--lines", str(lines),
+                    "--seed", str(seed), "--out", out], check=True, stderr=subprocess.DEVNULL)
+    rows = []
+    with open(out, encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            ts = rec["@timestamp"]
+            dt = datetime.datetime.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+            us = int(dt.timestamp()) * 1_000_000 + int(ts[20:26])
+            js = {(k + "_x" if k in RESERVED else k): v for k, v in rec.items()
+                  if k not in ("@timestamp", "@version", "message", "seq")}
+            rows.append((us * 1000, rec["message"], json.dumps(js)))
+    os.unlink(out)
+    os.unlink(out + ".meta.json")
+    return rows
+
+
+def load(conn, table, rows, batch=1000):
+    cur = conn.cursor()
+    for k in range(0, len(rows), batch):
+        chunk = rows[k:k + batch]
+        cur.execute("REPLACE INTO %s (id, js, logline) VALUES " % table + ",".join(["(%s,%s,%s)"] * len(chunk)),
+                    [x for (i, l, j) in chunk for x in (i, j, l)])
+    conn.commit()
+
+
+class AlcoServer:
+    """`alco serve` on a fresh data directory with the indexes ALCO used in its tests."""
+
+    def __init__(self, indexes=("logs",), prepare=(), extra_args=()):
+        self.dir = tempfile.mkdtemp(prefix="alco-it-")
+        self.data = os.path.join(self.dir, "data")
+        for name in indexes:
+            self.alco("index", "create", name)
+        for command in prepare:
+            self.alco(*command)
+        self.port = free_port()
+        self.log = open(os.path.join(self.dir, "serve.log"), "w")
+        self.proc = subprocess.Popen([ALCO, "serve", "--data", self.data, "--mysql", "127.0.0.1:%d" % self.port, *extra_args],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        wait_port(self.port, self.proc)
+
+    def alco(self, *args):
+        return subprocess.run([ALCO, *args, "--data", self.data], check=True, capture_output=True, text=True).stdout
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=60)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SphinxServer:
+    """Real Sphinx 2.2.11 (Debian's searchd) with RT indexes configured as ALCO configured them."""
+
+    def __init__(self, indexes=("logs",)):
+        self.dir = tempfile.mkdtemp(prefix="sphinx-it-")
+        self.port = free_port()
+        conf = os.path.join(self.dir, "sphinx.conf")
+        os.makedirs(os.path.join(self.dir, "data"))
+        with open(conf, "w") as f:
+            for name in indexes:
+                f.write(f"""
+index {name}
+{{
+    type = rt
+    path = {self.dir}/data/{name}
+    rt_field = logline
+    rt_field = js
+    rt_attr_string = logline
+    rt_attr_json = js
+    charset_table = {CHARSET}
+    rt_mem_limit = 128M
+}}
+""")
+            f.write(f"""
+searchd
+{{
+    listen = 127.0.0.1:{self.port}:mysql41
+    log = {self.dir}/searchd.log
+    query_log = {self.dir}/query.log
+    pid_file = {self.dir}/searchd.pid
+    binlog_path = {self.dir}/data
+    workers = threads
+    max_matches = 10000
+}}
+""")
+        self.proc = subprocess.Popen(["searchd", "--config", conf, "--nodetach"], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_port(self.port, self.proc)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=60)
+        shutil.rmtree(self.dir, ignore_errors=True)
