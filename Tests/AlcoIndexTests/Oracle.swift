@@ -90,7 +90,7 @@ struct Oracle {
             for j in i..<seq.count {
                 if need.contains(seq[j]) { have.insert(seq[j]) }
                 if have == need {
-                    if (j - i + 1) - words.count <= n { return true }
+                    if (j - i + 1) - words.count < n { return true }  // Sphinx: a span of fewer than N + words
                     break
                 }
             }
