@@ -121,6 +121,30 @@ public final class Session {
         case .truncateRTIndex(let t):
             try index(t).truncate()
             return .ok(affected: 0)
+        case .alterAddColumn(let t, let column, let type):
+            // Every attribute is a js key here; adding one declares it ahead of its first
+            // value, filtered like the attributes ALCO's config listed.
+            let index = try self.index(t)
+            let types = ["integer", "int", "uint", "bigint", "float", "bool", "timestamp", "string", "json"]
+            guard types.contains(type) else {
+                throw StatementError("unknown column type '\(type)' (expected one of \(types.joined(separator: ", ")))")
+            }
+            guard !["id", "logline", "js"].contains(column.lowercased()) else {
+                throw StatementError("'\(column)' column already exists")
+            }
+            try index.columns.declare(column) { $0.filtered = true }
+            return .ok(affected: 0)
+        case .alterDropColumn(let t, let column):
+            _ = try index(t)
+            throw StatementError("columns are the keys of stored js documents and cannot be dropped; "
+                + "hide '\(column)' with `alco index alter \(t) --column \(column) --set display=false`")
+        case .reconfigure(let t):
+            // Settings apply as soon as they change; there is no config file to re-read.
+            _ = try index(t)
+            return .ok(affected: 0)
+        case .attach(let source, _):
+            throw StatementError("ATTACH needs a plain disk index and '\(source)' is not one: alco indexes are all "
+                + "realtime; load lines with INSERT/REPLACE or `alco ingest`")
         case .begin:
             return .ok(affected: 0)
         case .commit:

@@ -89,6 +89,14 @@ public enum Statement: Equatable, Sendable {
     case flushRTIndex(String)
     case optimizeIndex(String)
     case truncateRTIndex(String)
+    /// `ALTER TABLE t ADD COLUMN c type`.
+    case alterAddColumn(table: String, column: String, type: String)
+    /// `ALTER TABLE t DROP COLUMN c`.
+    case alterDropColumn(table: String, column: String)
+    /// `ALTER RTINDEX t RECONFIGURE`.
+    case reconfigure(String)
+    /// `ATTACH INDEX source TO RTINDEX target [WITH TRUNCATE]`.
+    case attach(source: String, target: String)
     case begin
     case commit
     case rollback

@@ -135,6 +135,16 @@ public struct Parser {
             try expect("RTINDEX")
             return .truncateRTIndex(try name())
         }
+        if accept("ALTER") { return try alter() }
+        if accept("ATTACH") {
+            try expect("INDEX")
+            let source = try name()
+            try expect("TO")
+            try expect("RTINDEX")
+            let target = try name()
+            if accept("WITH") { try expect("TRUNCATE") }
+            return .attach(source: source, target: target)
+        }
         if accept("BEGIN") { return .begin }
         if accept("START") {
             try expect("TRANSACTION")
@@ -144,6 +154,24 @@ public struct Parser {
         if accept("ROLLBACK") { return .rollback }
         if accept("USE") { return .use(try name()) }
         throw unexpected()
+    }
+
+    mutating func alter() throws -> Statement {
+        if accept("RTINDEX") {
+            let t = try name()
+            try expect("RECONFIGURE")
+            return .reconfigure(t)
+        }
+        try expect("TABLE")
+        let t = try name()
+        if accept("ADD") {
+            try expect("COLUMN")
+            let c = try name()
+            return .alterAddColumn(table: t, column: c, type: try name().lowercased())
+        }
+        try expect("DROP")
+        try expect("COLUMN")
+        return .alterDropColumn(table: t, column: try name())
     }
 
     mutating func select() throws -> SelectStatement {

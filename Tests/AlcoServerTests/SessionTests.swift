@@ -99,4 +99,19 @@ import Testing
             #expect(d.code == 1146)
         }
     }
+
+    @Test func alterAndAttachWhereTheyMakeSense() throws {
+        try Self.withSession { (s: Session) throws in
+            #expect(s.execute(batch: "ALTER TABLE logs ADD COLUMN tenant string") == [.success(.ok(affected: 0))])
+            #expect(s.catalog.indexIfExists("logs")?.columns.column("tenant")?.filtered == true)
+            #expect(s.execute(batch: "ALTER RTINDEX logs RECONFIGURE") == [.success(.ok(affected: 0))])
+            guard case .failure(let drop)? = s.execute(batch: "ALTER TABLE logs DROP COLUMN tenant").first,
+                case .failure(let attach)? = s.execute(batch: "ATTACH INDEX old TO RTINDEX logs").first,
+                case .failure(let type)? = s.execute(batch: "ALTER TABLE logs ADD COLUMN x blob").first,
+                case .failure(let table)? = s.execute(batch: "ALTER TABLE nope ADD COLUMN x string").first
+            else { Issue.record("expected errors"); return }
+            #expect(drop.message.contains("cannot be dropped") && attach.message.contains("realtime"))
+            #expect(type.message.contains("unknown column type 'blob'") && table.message.contains("nope"))
+        }
+    }
 }
