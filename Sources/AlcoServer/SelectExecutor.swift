@@ -2,11 +2,35 @@ import AlcoIndex
 import SphinxQL
 
 /// What SHOW META reports about the last SELECT of a session.
-public struct QueryMeta: Equatable, Sendable {
+///
+/// Counting every match costs more than finding the newest 100, and most clients never ask,
+/// so an inexact total is left to `resolved()`: it counts on the very snapshot the SELECT
+/// searched, so the answer is what it would have been at the time.
+public struct QueryMeta: Sendable {
     public var total = 0
     public var totalFound = 0
     public var seconds = 0.0
     public var keywords: [KeywordStats] = []
+    /// Counts the matches when the search stopped early; nil once exact.
+    var pendingCount: (@Sendable () throws -> Int)?
+    var maxMatches = 1000
+
+    public init(total: Int = 0, totalFound: Int = 0, seconds: Double = 0, keywords: [KeywordStats] = []) {
+        self.total = total
+        self.totalFound = totalFound
+        self.seconds = seconds
+        self.keywords = keywords
+    }
+
+    /// The meta with exact totals, counting now if the search did not.
+    public func resolved() throws -> QueryMeta {
+        guard let pendingCount else { return self }
+        var m = self
+        m.totalFound = try pendingCount()
+        m.total = min(m.totalFound, maxMatches)
+        m.pendingCount = nil
+        return m
+    }
 }
 
 /// Runs a SELECT against the engine: resolves the table, translates WHERE, ordering, limits
@@ -37,7 +61,7 @@ public struct SelectExecutor {
         request.partitions = table.partitions
         request.offset = s.offset
         request.limit = s.limit ?? 20
-        request.countTotal = true
+        request.countTotal = false
         for (name, value) in s.options {
             guard SelectExecutor.knownOptions.contains(name) else { throw StatementError("unknown option '\(name)'") }
             if name == "max_matches" {
@@ -60,16 +84,20 @@ public struct SelectExecutor {
             request.groupBy = c == "id" ? "id" : try WhereTranslator(aliases: [:]).jsKey(c)
         }
         if isAggregate {
+            // Only the count matters: id order counts without ranking every match.
             request.limit = 0
             request.loadDocuments = false
+            request.countTotal = true
+            request.order = .idDescending
         }
         guard request.offset < request.maxMatches || request.limit == 0 else {
             throw StatementError("offset out of bounds (offset=\(request.offset), max_matches=\(request.maxMatches))")
         }
 
         let result: SearchResult
+        let snapshot: [SegmentSnapshot]
         do {
-            result = try index.search(request)
+            (result, snapshot) = try index.searchKeepingSnapshot(request)
         } catch let e as AlcoError {
             throw StatementError(e.description)
         }
@@ -79,15 +107,25 @@ public struct SelectExecutor {
         let columns = try s.items.flatMap { try self.columns(for: $0) }
         var rows: [[Cell]] = []
         if isAggregate {
-            let row = try s.items.flatMap { item -> [Cell] in
+            let row = s.items.flatMap { item -> [Cell] in
                 if case .function("count", _) = item.expression { return [.int(Int64(result.totalFound))] }
                 return [.null]
             }
             rows = [row]
         } else {
             let counts = Dictionary(result.groups.map { ($0.representativeID, $0.count) }, uniquingKeysWith: { a, _ in a })
+            // Parsing every hit's js only pays when the select list reads inside it.
+            let readsInsideJS = s.items.contains { item in
+                switch item.expression {
+                case .star, .column("id"), .column("logline"), .column("js"), .function("snippet", _), .function("weight", _),
+                     .function("count", _), .integer, .float, .string:
+                    return false
+                default:
+                    return true
+                }
+            }
             for hit in result.hits {
-                let js = (try? JSONParser.parse(hit.js)) ?? .object([])
+                let js = readsInsideJS ? (try? JSONParser.parse(hit.js)) ?? .object([]) : .object([])
                 var row: [Cell] = []
                 for item in s.items {
                     if case .star = item.expression {
@@ -109,6 +147,18 @@ public struct SelectExecutor {
             meta.total = min(result.groups.count, request.maxMatches)
         } else {
             meta.total = min(result.totalFound, request.maxMatches)
+            meta.maxMatches = request.maxMatches
+            if !result.totalIsExact {
+                var counting = request
+                counting.limit = 0
+                counting.offset = 0
+                counting.countTotal = true
+                counting.loadDocuments = false
+                counting.snippet = nil
+                if counting.order != .relevance { counting.order = .idDescending }
+                let request = counting
+                meta.pendingCount = { try Searcher.search(request, segments: snapshot).totalFound }
+            }
         }
         return (ResultSet(columns: columns, rows: rows), meta)
     }

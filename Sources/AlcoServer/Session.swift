@@ -181,8 +181,9 @@ public final class Session {
             }
             var id: UInt64?
             var logline = ""
-            var members: [(key: String, value: JSONValue)] = []
-            var extra: [(key: String, value: JSONValue)] = []
+            var jsText = "{}"
+            var jsKeys: [String] = []
+            var extra: [(key: String, value: String)] = []
             for (c, v) in zip(columns, row) {
                 switch c.lowercased() {
                 case "id":
@@ -195,21 +196,25 @@ public final class Session {
                     logline = s
                 case "js":
                     guard case .string(let s) = v else { throw StatementError("js must be a JSON string") }
-                    guard case .object(let ms) = (try? JSONParser.parse(s)) ?? .null else {
-                        throw StatementError("js is not a JSON object: \(s.prefix(60))")
-                    }
-                    members = ms
+                    // Checked, not rebuilt: the js text is stored exactly as the client sent it.
+                    var text = s
+                    let members = try? text.withUTF8 { try JSONScanner.topLevelMembers(UnsafeRawBufferPointer($0)) }
+                    guard let members else { throw StatementError("js is not a JSON object: \(s.prefix(60))") }
+                    jsText = text.trimmingJSONSpace()
+                    jsKeys = members.map(\.key)
                 default:
                     // ALCO's indexed columns (rt_field request_id, ...) live in js here.
                     switch v {
-                    case .string(let s): extra.append((c, .string(s)))
-                    case .integer(let n), .float(let n): extra.append((c, .number(text: n)))
+                    case .string(let s): extra.append((c, JSONValue.quoted(s)))
+                    case .integer(let n), .float(let n): extra.append((c, n))
                     default: break
                     }
                 }
             }
-            for e in extra where !members.contains(where: { $0.key == e.key }) { members.append(e) }
-            docs.append(NewDocument(id: id, logline: logline, js: .object(members)))
+            for e in extra where !jsKeys.contains(e.key) {
+                jsText = String(jsText.dropLast()) + (jsText.count > 2 ? "," : "") + JSONValue.quoted(e.key) + ":" + e.value + "}"
+            }
+            docs.append(NewDocument(id: id, logline: logline, jsText: jsText))
         }
         if autocommit {
             do {
@@ -318,7 +323,9 @@ public final class Session {
         switch kind {
         case .meta:
             var rows: [[Cell]] = []
-            if let m = lastMeta {
+            if let pending = lastMeta {
+                let m = try pending.resolved()
+                lastMeta = m
                 rows = [[.string("total"), .string(String(m.total))], [.string("total_found"), .string(String(m.totalFound))],
                         [.string("time"), .string(String(format3: m.seconds))]]
                 for (k, kw) in m.keywords.enumerated() {
@@ -452,6 +459,16 @@ public final class Session {
 }
 
 extension String {
+    /// Without leading and trailing JSON whitespace, so the engine sees `{` first and `}` last.
+    func trimmingJSONSpace() -> String {
+        let space: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
+        let u = Array(utf8)
+        guard let a = u.firstIndex(where: { !space.contains($0) }), let b = u.lastIndex(where: { !space.contains($0) }) else {
+            return self
+        }
+        return a == 0 && b == u.count - 1 ? self : String(decoding: u[a...b], as: UTF8.self)
+    }
+
     func replacingPrefix(_ prefix: String, with replacement: String) -> String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }

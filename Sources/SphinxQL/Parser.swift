@@ -3,11 +3,11 @@
 public struct Parser {
     private var tokens: [Token]
     private var p = 0
-    private let text: [Character]
+    private let text: [UInt8]
 
     init(_ text: String) throws {
         tokens = try Lexer.tokenize(text)
-        self.text = Array(text)
+        self.text = Array(text.utf8)
     }
 
     /// Every statement of a batch (`SELECT ...; SHOW META`).
@@ -75,7 +75,7 @@ public struct Parser {
         let t = peek
         var message = "syntax error, unexpected \(t.described)"
         if let expecting { message += ", expecting \(expecting)" }
-        return SphinxQLError(message: message, offset: t.offset, near: String(text[min(t.offset, text.count)...]))
+        return SphinxQLError(message: message, offset: t.offset, near: Lexer.text(text, from: t.offset))
     }
 
     /// A table, column or alias name: bare or backtick-quoted.

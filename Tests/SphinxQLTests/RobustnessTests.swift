@@ -32,7 +32,7 @@ import Testing
         do {
             _ = try Parser.parseBatch(text)
         } catch let e as SphinxQLError {
-            #expect(e.offset >= 0 && e.offset <= text.count)
+            #expect(e.offset >= 0 && e.offset <= text.utf8.count)
         } catch {
             Issue.record("unexpected error type \(error) for \(text)")
         }

@@ -263,7 +263,7 @@ extension LogIndex {
     /// K-way merge of the sources' live documents (ascending ids) into new segments on disk.
     private func mergeSegments(_ sources: [LiveSegment], day: Int) throws -> [SegmentReader] {
         let extraFields = columns.indexedKeys
-        var cursors = sources.map { (segment: $0, next: UInt32(0), cache: DocStoreCache(capacity: 2)) }
+        var cursors = sources.map { (segment: $0, next: UInt32(0), cache: DocStoreCache(capacity: 2, sharing: false)) }
         var out: [SegmentReader] = []
         var builder = SegmentBuilder(extraFields: extraFields, compression: .high)
         func finishBuilder() throws {

@@ -341,9 +341,15 @@ public final class LogIndex: @unchecked Sendable {
     public var fullTextFields: [String] { SegmentFormat.Field.names + columns.indexedKeys }
 
     public func search(_ request: SearchRequest) throws -> SearchResult {
+        try searchKeepingSnapshot(request).result
+    }
+
+    /// A search and the snapshot it ran on, for follow-up work (a deferred count) that must
+    /// see the same documents.
+    public func searchKeepingSnapshot(_ request: SearchRequest) throws -> (result: SearchResult, snapshot: [SegmentSnapshot]) {
         try checkFields(request.text)
         let snap = try snapshot(request.partitions)
-        return try Searcher.search(request, segments: snap)
+        return (try Searcher.search(request, segments: snap), snap)
     }
 
     func checkFields(_ q: TextQuery) throws {

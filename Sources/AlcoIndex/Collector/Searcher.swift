@@ -141,6 +141,10 @@ public enum Searcher {
                     }
                     continue
                 }
+                if window == 0 && s.deleted.isEmpty {
+                    total += try plan.count(range, segmentSize: UInt32(s.reader.docCount))
+                    continue
+                }
                 let docs = live(try plan.docs(range), s.deleted)
                 total += docs.count
                 if window > 0 {

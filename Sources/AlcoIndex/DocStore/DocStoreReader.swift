@@ -4,19 +4,85 @@ struct DecodedBlock {
     let offsets: [Int]
 }
 
-/// A per-query cache of decompressed doc store blocks (consecutive hits share blocks).
+/// A per-query cache of decompressed doc store blocks (consecutive hits share blocks), in
+/// front of the process-wide `SharedBlockCache` when `sharing` is on.
 public final class DocStoreCache {
-    var entries: [(segment: ObjectIdentifier, block: Int, decoded: DecodedBlock)] = []
+    var entries: [(segment: UInt64, block: Int, decoded: DecodedBlock)] = []
     let capacity: Int
-    public init(capacity: Int = 8) { self.capacity = capacity }
-
-    func get(_ seg: ObjectIdentifier, _ block: Int) -> DecodedBlock? {
-        entries.first { $0.segment == seg && $0.block == block }?.decoded
+    let sharing: Bool
+    /// - Parameter sharing: false for one-pass readers (merges), which would only evict what
+    ///   searches keep coming back to.
+    public init(capacity: Int = 8, sharing: Bool = true) {
+        self.capacity = capacity
+        self.sharing = sharing
     }
 
-    func put(_ seg: ObjectIdentifier, _ block: Int, _ decoded: DecodedBlock) {
+    func get(_ seg: UInt64, _ block: Int) -> DecodedBlock? {
+        if let hit = entries.first(where: { $0.segment == seg && $0.block == block }) { return hit.decoded }
+        guard sharing, let shared = SharedBlockCache.shared.get(seg, block) else { return nil }
+        putLocal(seg, block, shared)
+        return shared
+    }
+
+    func put(_ seg: UInt64, _ block: Int, _ decoded: DecodedBlock) {
+        putLocal(seg, block, decoded)
+        if sharing { SharedBlockCache.shared.put(seg, block, decoded) }
+    }
+
+    private func putLocal(_ seg: UInt64, _ block: Int, _ decoded: DecodedBlock) {
         if entries.count >= capacity { entries.removeFirst() }
         entries.append((seg, block, decoded))
+    }
+}
+
+/// Decompressed doc store blocks shared by all searches, bounded in bytes. Log readers page
+/// around the same recent stretch again and again; a 128 KiB LZ4HC block costs ~50 µs to
+/// decompress, so a page of 100 scattered hits costs milliseconds without this.
+final class SharedBlockCache: @unchecked Sendable {
+    static let shared = SharedBlockCache(capacityBytes: 32 << 20)
+
+    struct Key: Hashable {
+        var segment: UInt64
+        var block: Int
+    }
+
+    private let lock = ConditionLock()
+    private var entries: [Key: (block: DecodedBlock, lastUse: UInt64)] = [:]
+    private var bytes = 0
+    private var tick: UInt64 = 0
+    let capacityBytes: Int
+
+    init(capacityBytes: Int) { self.capacityBytes = capacityBytes }
+
+    func get(_ segment: UInt64, _ block: Int) -> DecodedBlock? {
+        lock.withLock {
+            let key = Key(segment: segment, block: block)
+            guard var e = entries[key] else { return nil }
+            tick += 1
+            e.lastUse = tick
+            entries[key] = e
+            return e.block
+        }
+    }
+
+    func put(_ segment: UInt64, _ block: Int, _ decoded: DecodedBlock) {
+        let size = decoded.bytes.count + decoded.offsets.count * 8
+        guard size <= capacityBytes / 8 else { return }
+        lock.withLock {
+            tick += 1
+            let key = Key(segment: segment, block: block)
+            if let old = entries.updateValue((decoded, tick), forKey: key) {
+                bytes -= old.block.bytes.count + old.block.offsets.count * 8
+            }
+            bytes += size
+            guard bytes > capacityBytes else { return }
+            // Evict the least recently used quarter at once, so eviction stays rare.
+            let victims = entries.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(max(1, entries.count / 4))
+            for (k, v) in victims {
+                entries[k] = nil
+                bytes -= v.block.bytes.count + v.block.offsets.count * 8
+            }
+        }
     }
 }
 
@@ -57,12 +123,11 @@ struct DocStoreReader {
         return lo - 1
     }
 
-    func fields(_ ord: Int, cache: DocStoreCache?, segment: AnyObject) throws -> (logline: String, js: String) {
+    func fields(_ ord: Int, cache: DocStoreCache?, segment key: UInt64) throws -> (logline: String, js: String) {
         guard ord >= 0, ord < docCount else { throw DecodeError("doc \(ord) out of range") }
         let b = block(containing: ord)
         guard b >= 0 else { throw DecodeError("doc \(ord) has no block") }
         let e = entry(b)
-        let key = ObjectIdentifier(segment)
         let block: DecodedBlock
         if let cached = cache?.get(key, b) {
             block = cached

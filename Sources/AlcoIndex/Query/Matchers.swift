@@ -6,11 +6,15 @@ protocol DocSet: AnyObject {
     /// True when the set is every ordinal (lets AND skip it).
     var isEverything: Bool { get }
     var isNothing: Bool { get }
+    /// How many ordinals of `range` match; `segmentSize` tells when `range` is the whole
+    /// segment, where stored document frequencies may answer without decoding.
+    func count(_ range: Range<UInt32>, segmentSize: UInt32) throws -> Int
 }
 
 extension DocSet {
     var isEverything: Bool { false }
     var isNothing: Bool { false }
+    func count(_ range: Range<UInt32>, segmentSize: UInt32) throws -> Int { try docs(range).count }
 }
 
 final class EverythingSet: DocSet {
@@ -45,6 +49,23 @@ final class PostingsUnion: DocSet {
             out = out.isEmpty ? next : union(out, next)
         }
         return out
+    }
+
+    func count(_ range: Range<UInt32>, segmentSize: UInt32) -> Int {
+        if lists.count == 1 && range == 0..<segmentSize { return lists[0].docFreq }
+        if lists.count == 1 { return docs(range).count }
+        // Several lists overlap: mark a bitmap instead of merging arrays, then count bits.
+        var bits = [UInt64](repeating: 0, count: (range.count + 63) / 64)
+        var scratch: [UInt32] = []
+        for l in lists {
+            scratch.removeAll(keepingCapacity: true)
+            l.docs(in: range, into: &scratch)
+            for d in scratch {
+                let k = Int(d - range.lowerBound)
+                bits[k >> 6] |= 1 << UInt64(k & 63)
+            }
+        }
+        return bits.reduce(0) { $0 + $1.nonzeroBitCount }
     }
 }
 

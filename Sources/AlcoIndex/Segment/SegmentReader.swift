@@ -38,6 +38,17 @@ public final class SegmentReader: @unchecked Sendable {
     public let maxID: UInt64
     public let totalTokens: UInt64
     public let fieldNames: [String]
+    /// Never reused by another reader, so caches can key on it safely.
+    let uniqueID = SegmentReader.makeUniqueID()
+
+    private static let idLock = ConditionLock()
+    nonisolated(unsafe) private static var lastID: UInt64 = 0
+    private static func makeUniqueID() -> UInt64 {
+        idLock.withLock {
+            lastID += 1
+            return lastID
+        }
+    }
 
     let ids: UnsafeBufferPointer<UInt64>
     let lengths: UnsafeBufferPointer<UInt32>
@@ -161,12 +172,12 @@ public final class SegmentReader: @unchecked Sendable {
     // MARK: documents
 
     public func document(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> Document {
-        let (logline, js) = try store.fields(Int(ord), cache: cache, segment: self)
+        let (logline, js) = try store.fields(Int(ord), cache: cache, segment: uniqueID)
         return Document(id: ids[Int(ord)], logline: logline, js: js)
     }
 
     public func logline(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> String {
-        try store.fields(Int(ord), cache: cache, segment: self).logline
+        try store.fields(Int(ord), cache: cache, segment: uniqueID).logline
     }
 
     // MARK: terms
