@@ -124,6 +124,27 @@ public struct AttributeReader: @unchecked Sendable {
         return BitPacking.read(data.baseAddress! + forwardAt, index: Int(doc), width: forwardWidth)
     }
 
+    /// Counts docs of `range` per forward rank in one tight pass (GROUP BY over a whole
+    /// segment); `newest[rank]` ends as the last ordinal seen with that rank.
+    func tally(_ range: Range<UInt32>, counts: inout [Int], newest: inout [UInt32]) {
+        guard valueCount > 0 else {
+            counts[0] += range.count
+            if !range.isEmpty { newest[0] = range.upperBound - 1 }
+            return
+        }
+        let base = data.baseAddress! + forwardAt
+        let width = forwardWidth
+        counts.withUnsafeMutableBufferPointer { c in
+            newest.withUnsafeMutableBufferPointer { n in
+                for d in range {
+                    let f = Int(BitPacking.read(base, index: Int(d), width: width))
+                    c[f] += 1
+                    n[f] = d
+                }
+            }
+        }
+    }
+
     @inline(__always)
     public func number(_ doc: UInt32) -> Double? {
         guard let numericAt else { return nil }

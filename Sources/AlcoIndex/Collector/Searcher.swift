@@ -239,7 +239,10 @@ public enum Searcher {
                 }
                 continue
             }
-            if plans[k].isEverything {
+            if plans[k].isEverything, s.deleted.isEmpty, let attr, !attr.hasNumbers {
+                attr.tally(ranges[k], counts: &rankCount, newest: &rankNewest)
+                total += ranges[k].count
+            } else if plans[k].isEverything {
                 for d in ranges[k] where !s.deleted.contains(d) {
                     count(d)
                     total += 1
