@@ -48,17 +48,20 @@ public struct SelectExecutor {
     ]
 
     public func execute(_ s: SelectStatement) throws -> (ResultSet, QueryMeta) {
-        guard let tableName = s.tables.first else { throw StatementError("a table is required") }
-        guard let table = TableName.resolve(tableName, exists: { catalog.indexIfExists($0) != nil }),
-            let index = catalog.indexIfExists(table.index)
-        else { throw StatementError("unknown local index '\(tableName)' in search request") }
+        guard !s.tables.isEmpty else { throw StatementError("a table is required") }
+        let tables = try s.tables.map { name in
+            guard let t = TableName.resolve(name, exists: { catalog.indexIfExists($0) != nil }) else {
+                throw StatementError("unknown local index '\(name)' in search request")
+            }
+            return t
+        }
+        let targets = UnionSearch.targets(tables, catalog: catalog)
 
         var aliases: [String: Expression] = [:]
         for item in s.items { if let a = item.alias { aliases[a] = item.expression } }
         let translation = try WhereTranslator(aliases: aliases).translate(s.whereClause)
 
         var request = SearchRequest(text: translation.text, filter: translation.filter)
-        request.partitions = table.partitions
         request.offset = s.offset
         request.limit = s.limit ?? 20
         request.countTotal = false
@@ -94,13 +97,13 @@ public struct SelectExecutor {
             throw StatementError("offset out of bounds (offset=\(request.offset), max_matches=\(request.maxMatches))")
         }
 
-        let result: SearchResult
-        let snapshot: [SegmentSnapshot]
+        let outcome: UnionSearch.Outcome
         do {
-            (result, snapshot) = try index.searchKeepingSnapshot(request)
+            outcome = try UnionSearch.run(request, on: targets)
         } catch let e as AlcoError {
             throw StatementError(e.description)
         }
+        let result = outcome.result
         var meta = QueryMeta(total: 0, totalFound: result.totalFound,
                              seconds: Double(result.elapsedNanoseconds) / 1e9, keywords: result.keywords)
 
@@ -148,17 +151,7 @@ public struct SelectExecutor {
         } else {
             meta.total = min(result.totalFound, request.maxMatches)
             meta.maxMatches = request.maxMatches
-            if !result.totalIsExact {
-                var counting = request
-                counting.limit = 0
-                counting.offset = 0
-                counting.countTotal = true
-                counting.loadDocuments = false
-                counting.snippet = nil
-                if counting.order != .relevance { counting.order = .idDescending }
-                let request = counting
-                meta.pendingCount = { try Searcher.search(request, segments: snapshot).totalFound }
-            }
+            if !result.totalIsExact { meta.pendingCount = outcome.countAll }
         }
         return (ResultSet(columns: columns, rows: rows), meta)
     }

@@ -76,4 +76,37 @@ import Testing
             }
         }
     }
+
+    @Test func severalTablesAreOneSearch() throws {
+        try withTestCatalog(indexes: ["logs", "other"]) { catalog in
+            let day1: UInt64 = 1_795_564_800_000_000_000  // 2026-11-25 00:00 UTC
+            let day2 = day1 + 86_400_000_000_000
+            try catalog.index("logs").append([
+                NewDocument(id: day1 + 1, logline: "alpha one", jsText: #"{"levelname":"INFO"}"#),
+                NewDocument(id: day2 + 1, logline: "alpha two", jsText: #"{"levelname":"ERROR"}"#),
+            ])
+            try catalog.index("other").append([
+                NewDocument(id: day1 + 5, logline: "alpha three", jsText: #"{"levelname":"INFO"}"#),
+                NewDocument(id: day2 + 9, logline: "beta four", jsText: #"{"levelname":"INFO"}"#),
+            ])
+            func ids(_ sql: String) throws -> [Cell] { try run(catalog, sql).0.rows.map { $0[0] } }
+            // Two indexes: merged in order, limited as a whole.
+            #expect(try ids("SELECT id FROM logs, other ORDER BY id DESC LIMIT 3")
+                == [.unsigned(day2 + 9), .unsigned(day2 + 1), .unsigned(day1 + 5)])
+            #expect(try ids("SELECT id FROM logs, `other` WHERE MATCH('alpha') ORDER BY id ASC LIMIT 1, 5")
+                == [.unsigned(day1 + 5), .unsigned(day2 + 1)])
+            // Two days of one index: one search over both, each row once.
+            #expect(try ids("SELECT id FROM logs_20261125, logs_20261126, logs ORDER BY id ASC")
+                == [.unsigned(day1 + 1), .unsigned(day2 + 1)])
+            #expect(try ids("SELECT id FROM logs_20261126, other_20261125 ORDER BY id ASC")
+                == [.unsigned(day1 + 5), .unsigned(day2 + 1)])
+            let (count, meta) = try run(catalog, "SELECT COUNT(*) FROM logs, other WHERE MATCH('alpha')")
+            #expect(count.rows == [[.int(3)]] && meta.totalFound == 1)
+            let (groups, _) = try run(catalog, "SELECT js.levelname AS l, COUNT(*) AS n FROM logs, other GROUP BY l")
+            #expect(groups.rows.map { [$0[0], $0[1]] } == [[.string("INFO"), .int(3)], [.string("ERROR"), .int(1)]])
+            let (_, lazy) = try run(catalog, "SELECT id FROM logs, other ORDER BY id DESC LIMIT 1")
+            #expect(try lazy.resolved().totalFound == 4)
+            #expect(throws: StatementError.self) { try run(catalog, "SELECT id FROM logs, nope") }
+        }
+    }
 }

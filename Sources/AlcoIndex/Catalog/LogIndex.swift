@@ -327,13 +327,7 @@ public final class LogIndex: @unchecked Sendable {
         let buffered = stateLock.withLock { partitions.values.contains { !$0.buffer.isEmpty } }
         if buffered { try seal() }
         return stateLock.withLock {
-            partitions.values.filter { p in
-                switch selection {
-                case .all: return true
-                case .day(let d): return p.day == d
-                case .fromDay(let d): return p.day >= d
-                }
-            }.flatMap { p in p.segments.map { SegmentSnapshot(reader: $0.reader, deleted: $0.deleted) } }
+            partitions.values.filter { selection.contains(day: $0.day) }.flatMap { p in p.segments.map { SegmentSnapshot(reader: $0.reader, deleted: $0.deleted) } }
         }
     }
 

@@ -46,10 +46,31 @@ public enum SortOrder: Equatable, Sendable {
 }
 
 /// Which day partitions a query reads, as ALCO's table names addressed them.
-public enum PartitionSelection: Equatable, Sendable {
+public indirect enum PartitionSelection: Equatable, Sendable {
     case all
     case day(Int)  // YYYYMMDD
     case fromDay(Int)
+    /// Days any of these select (`FROM logs_20261124, logs_20261125`).
+    case anyOf([PartitionSelection])
+
+    public func contains(day: Int) -> Bool {
+        switch self {
+        case .all: return true
+        case .day(let d): return day == d
+        case .fromDay(let d): return day >= d
+        case .anyOf(let parts): return parts.contains { $0.contains(day: day) }
+        }
+    }
+
+    /// The days of both, with `.all` absorbing everything.
+    public func union(_ other: PartitionSelection) -> PartitionSelection {
+        switch (self, other) {
+        case (.all, _), (_, .all): return .all
+        case (.anyOf(let a), .anyOf(let b)): return .anyOf(a + b)
+        case (.anyOf(let a), let x), (let x, .anyOf(let a)): return .anyOf(a + [x])
+        default: return self == other ? self : .anyOf([self, other])
+        }
+    }
 }
 
 public struct SnippetOptions: Equatable, Sendable {
@@ -145,6 +166,12 @@ public struct KeywordStats: Equatable, Sendable {
     public var keyword: String
     public var docs: Int
     public var hits: Int
+
+    public init(keyword: String, docs: Int, hits: Int) {
+        self.keyword = keyword
+        self.docs = docs
+        self.hits = hits
+    }
 }
 
 public struct SearchResult: Sendable {
@@ -156,4 +183,6 @@ public struct SearchResult: Sendable {
     public var keywords: [KeywordStats] = []
     public var segmentsSearched = 0
     public var elapsedNanoseconds: UInt64 = 0
+
+    public init() {}
 }
