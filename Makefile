@@ -2,9 +2,10 @@
 SHELL := /bin/bash
 DATA ?= alco-data
 SWIFT ?= swift
-APT_PACKAGES := liblz4-dev pkg-config
-# What the integration tests need: the mysql client, mysqlclient's headers, real Sphinx.
-TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch
+APT_PACKAGES := liblz4-dev librabbitmq-dev pkg-config
+# What the integration tests need: the mysql client, mysqlclient's headers, real Sphinx,
+# a RabbitMQ broker and its command-line publisher.
+TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools
 PYTHON ?= python3
 
 .PHONY: deps test-deps build release serve test unit integration fuzz bench clean
@@ -17,6 +18,7 @@ deps:
 test-deps: deps
 	@$(MAKE) --no-print-directory apt PACKAGES="$(TEST_APT_PACKAGES)"
 	@$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/Integration/requirements.txt
+	@Tests/Integration/start-servers.sh
 
 apt:
 	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -22,6 +22,11 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
         .target(
             name: "AlcoIndex", dependencies: ["CLZ4"],
             // The engine's hot loops keep state in locals; dynamic exclusivity checks on every
@@ -29,6 +34,8 @@ let package = Package(
             swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(name: "AlcoIngest", dependencies: ["AlcoIndex"], swiftSettings: strict),
+        // RabbitMQ consumers that store what logcollect publishes (rabbitmq-c through CRabbitMQ).
+        .target(name: "AlcoCollector", dependencies: ["AlcoIndex", "AlcoIngest", "CRabbitMQ"], swiftSettings: strict),
         .target(name: "SphinxQL", swiftSettings: strict),
         .target(name: "AlcoServer", dependencies: ["AlcoIndex", "SphinxQL"], swiftSettings: strict),
         // The MySQL wire protocol: packets, codec and the connection state machine; knows no SQL.
@@ -51,13 +58,14 @@ let package = Package(
         .executableTarget(
             name: "alco",
             dependencies: [
-                "AlcoIndex", "AlcoIngest", "AlcoMySQLServer",
+                "AlcoIndex", "AlcoIngest", "AlcoMySQLServer", "AlcoCollector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .testTarget(name: "AlcoIndexTests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoIngestTests", dependencies: ["AlcoIngest", "AlcoIndex"], swiftSettings: strict),
+        .testTarget(name: "AlcoCollectorTests", dependencies: ["AlcoCollector"], swiftSettings: strict),
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "SphinxQLTests", dependencies: ["SphinxQL"], swiftSettings: strict),
         .testTarget(name: "AlcoServerTests", dependencies: ["AlcoServer", "AlcoIndex", "SphinxQL"], swiftSettings: strict),

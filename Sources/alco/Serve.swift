@@ -1,3 +1,4 @@
+import AlcoCollector
 import AlcoIndex
 import AlcoMySQLServer
 import AlcoServer
@@ -28,8 +29,21 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-packet"), help: "Largest MySQL packet accepted, in bytes.")
     var maxPacket = 64 << 20
 
+    @Option(name: .customLong("amqp"),
+            help: "Consume RabbitMQ at this URL (amqp://user:pass@host:port/vhost; or set ALCO_AMQP_URL).")
+    var amqpURL: String?
+
+    @Option(name: .customLong("amqp-exchange"), help: "The topic exchange producers publish to.")
+    var amqpExchange = "logstash"
+
+    @Option(name: .customLong("amqp-consumers"), help: "Consumers (connections) per index, like ALCO's num_processes.")
+    var amqpConsumers = 1
+
     func validate() throws {
         if mysqlAddress != "off" { _ = try ListenAddress(mysqlAddress) }
+        if let url = amqpURL ?? ProcessInfo.processInfo.environment["ALCO_AMQP_URL"] {
+            do { _ = try AMQPURL(url) } catch { throw ValidationError("\(error)") }
+        }
         guard serverVersion.first?.isNumber == true else {
             throw ValidationError("--server-version must start with a MySQL-style version number such as 5.7.99")
         }
@@ -60,6 +74,19 @@ struct Serve: ParsableCommand {
             }
             listener = l
         }
+        var collector: Collector?
+        if let text = amqpURL ?? ProcessInfo.processInfo.environment["ALCO_AMQP_URL"] {
+            var config = Collector.Configuration(url: try AMQPURL(text))
+            config.exchange = amqpExchange
+            config.consumersPerIndex = amqpConsumers
+            let c = try reportingErrors { try Collector(catalog: catalog, configuration: config) { line in
+                // One write per line, so lines from several consumers never interleave.
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            } }
+            c.start()
+            print("alco: collecting from \(config.url) (exchange '\(config.exchange)', \(config.consumersPerIndex) consumer(s) per index)")
+            collector = c
+        }
         print("alco: press Ctrl-C to stop")
         fflush(nil)
         let stop = DispatchSemaphore(value: 0)
@@ -73,6 +100,7 @@ struct Serve: ParsableCommand {
         }
         stop.wait()
         listener?.stop()
+        collector?.stop()
         print("alco: stopping, flushing indexes")
         try reportingErrors { try catalog.close() }
         print("alco: stopped")

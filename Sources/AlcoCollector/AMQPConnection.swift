@@ -1,0 +1,178 @@
+import CRabbitMQ
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One connection and channel to a broker through rabbitmq-c, for one consumer thread.
+/// Every call blocks; errors close nothing by themselves: callers `close()` and reconnect.
+final class AMQPConnection {
+    struct Delivery {
+        var body: [UInt8]
+        var deliveryTag: UInt64
+        var routingKey: String
+    }
+
+    private let state: amqp_connection_state_t
+    private var channel: amqp_channel_t = 1
+    private var isOpen = false
+
+    init(url: AMQPURL, heartbeatSeconds: Int = 30, connectTimeoutSeconds: Int = 5) throws {
+        guard let s = amqp_new_connection() else { throw CollectorError.connection("cannot allocate an AMQP connection") }
+        state = s
+        if url.tls {
+            amqp_destroy_connection(s)
+            throw CollectorError.connection("amqps:// is not available in this build (rabbitmq-c without SSL); use amqp://")
+        }
+        guard let socket = amqp_tcp_socket_new(s) else {
+            amqp_destroy_connection(s)
+            throw CollectorError.connection("cannot create a TCP socket")
+        }
+        var timeout = timeval(tv_sec: connectTimeoutSeconds, tv_usec: 0)
+        let status = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &timeout)
+        guard status == AMQP_STATUS_OK.rawValue else {
+            amqp_destroy_connection(s)
+            throw CollectorError.connection("cannot connect to \(url): \(String(cString: amqp_error_string2(status)))")
+        }
+        let login = alco_amqp_login_plain(s, url.vhost, 131_072, Int32(heartbeatSeconds), url.user, url.password)
+        guard login.reply_type == AMQP_RESPONSE_NORMAL else {
+            let e = AMQPConnection.error(login, "login to \(url)")
+            amqp_destroy_connection(s)
+            throw e
+        }
+        isOpen = true
+        try openChannel()
+    }
+
+    deinit { close() }
+
+    func close() {
+        guard isOpen else { return }
+        isOpen = false
+        _ = amqp_channel_close(state, channel, Int32(AMQP_REPLY_SUCCESS))
+        _ = amqp_connection_close(state, Int32(AMQP_REPLY_SUCCESS))
+        amqp_destroy_connection(state)
+    }
+
+    private func openChannel() throws {
+        _ = amqp_channel_open(state, channel)
+        try check("open channel \(channel)")
+    }
+
+    static func error(_ reply: amqp_rpc_reply_t, _ what: String) -> CollectorError {
+        var buf = [CChar](repeating: 0, count: 512)
+        let code = alco_amqp_describe_reply(reply, &buf, buf.count)
+        let text = buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return .broker("\(what): \(text)", code: Int(code))
+    }
+
+    private func check(_ what: String) throws {
+        let reply = amqp_get_rpc_reply(state)
+        guard reply.reply_type == AMQP_RESPONSE_NORMAL else { throw AMQPConnection.error(reply, what) }
+    }
+
+    /// After the broker closed the channel (a refused declare), a fresh channel goes on.
+    private func recoverChannel() throws {
+        _ = alco_amqp_channel_close_ok(state, channel)
+        channel = channel &+ 1
+        try openChannel()
+    }
+
+    /// Declares a topic exchange; one that exists with the other durability is used as it is
+    /// (declared passively) instead of failing, since producers may have declared it first.
+    func declareExchange(_ name: String, durable: Bool) throws -> Bool {
+        do {
+            try withBytes([name, "topic"]) { b in
+                _ = amqp_exchange_declare(state, channel, b[0], b[1], 0, durable ? 1 : 0, 0, 0, amqp_empty_table)
+                try check("declare exchange '\(name)'")
+            }
+            return true
+        } catch CollectorError.broker(_, code: 406) {
+            try recoverChannel()
+            try withBytes([name, "topic"]) { b in
+                _ = amqp_exchange_declare(state, channel, b[0], b[1], 1, 0, 0, 0, amqp_empty_table)
+                try check("declare exchange '\(name)' passively")
+            }
+            return false
+        }
+    }
+
+    func declareQueue(_ name: String, durable: Bool) throws {
+        do {
+            try withBytes([name]) { b in
+                _ = amqp_queue_declare(state, channel, b[0], 0, durable ? 1 : 0, 0, 0, amqp_empty_table)
+                try check("declare queue '\(name)'")
+            }
+        } catch CollectorError.broker(_, code: 406) {
+            try recoverChannel()
+            try withBytes([name]) { b in
+                _ = amqp_queue_declare(state, channel, b[0], 1, 0, 0, 0, amqp_empty_table)
+                try check("declare queue '\(name)' passively")
+            }
+        }
+    }
+
+    func bind(queue: String, exchange: String, routingKey: String) throws {
+        try withBytes([queue, exchange, routingKey]) { b in
+            _ = amqp_queue_bind(state, channel, b[0], b[1], b[2], amqp_empty_table)
+            try check("bind '\(queue)' to '\(exchange)' with '\(routingKey)'")
+        }
+    }
+
+    func unbind(queue: String, exchange: String, routingKey: String) throws {
+        try withBytes([queue, exchange, routingKey]) { b in
+            _ = amqp_queue_unbind(state, channel, b[0], b[1], b[2], amqp_empty_table)
+            try check("unbind '\(queue)' from '\(exchange)' with '\(routingKey)'")
+        }
+    }
+
+    func consume(queue: String, prefetch: UInt16) throws {
+        _ = amqp_basic_qos(state, channel, 0, prefetch, 0)
+        try check("set prefetch \(prefetch)")
+        try withBytes([queue]) { b in
+            _ = amqp_basic_consume(state, channel, b[0], amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
+            try check("consume '\(queue)'")
+        }
+    }
+
+    /// The next delivery, or nil when none came within `timeoutMillis`.
+    func next(timeoutMillis: Int) throws -> Delivery? {
+        amqp_maybe_release_buffers(state)
+        var envelope = amqp_envelope_t()
+        var timeout = timeval(tv_sec: timeoutMillis / 1000, tv_usec: (timeoutMillis % 1000) * 1000)
+        let reply = amqp_consume_message(state, &envelope, &timeout, 0)
+        if reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT.rawValue {
+            return nil
+        }
+        if reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue {
+            // A method other than a delivery: a close from the broker ends this connection.
+            let method = alco_amqp_read_unexpected(state)
+            if method == alco_amqp_channel_close_method() || method == alco_amqp_connection_close_method() || method < 0 {
+                throw CollectorError.connection("the broker closed the channel")
+            }
+            return nil
+        }
+        guard reply.reply_type == AMQP_RESPONSE_NORMAL else { throw AMQPConnection.error(reply, "consume") }
+        defer { amqp_destroy_envelope(&envelope) }
+        let body = envelope.message.body
+        let bytes = body.len > 0 ? Array(UnsafeRawBufferPointer(start: body.bytes, count: body.len)) : []
+        let key = envelope.routing_key
+        let routingKey = key.len > 0 ? String(decoding: UnsafeRawBufferPointer(start: key.bytes, count: key.len), as: UTF8.self) : ""
+        return Delivery(body: bytes, deliveryTag: envelope.delivery_tag, routingKey: routingKey)
+    }
+
+    /// Acknowledges every delivery up to and including `deliveryTag`.
+    func ack(upTo deliveryTag: UInt64) throws {
+        let status = amqp_basic_ack(state, channel, deliveryTag, 1)
+        guard status == AMQP_STATUS_OK.rawValue else {
+            throw CollectorError.connection("ack failed: \(String(cString: amqp_error_string2(status)))")
+        }
+    }
+
+    /// Names as amqp_bytes_t, valid during `body`.
+    private func withBytes<R>(_ strings: [String], _ body: ([amqp_bytes_t]) throws -> R) throws -> R {
+        let copies = strings.map { strdup($0)! }
+        defer { copies.forEach { free($0) } }
+        return try body(copies.map { amqp_cstring_bytes($0) })
+    }
+}

@@ -1,0 +1,79 @@
+import AlcoIndex
+import AlcoIngest
+import Foundation
+
+/// The RabbitMQ side of `alco serve`: `consumersPerIndex` consumers for every index, each on
+/// its own connection, and a summary line per minute like ALCO's collector printed.
+public final class Collector: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var url: AMQPURL
+        public var exchange = "logstash"
+        public var consumersPerIndex = 1
+        public var batchSize = 2048
+        public var summaryInterval: TimeInterval = 60
+
+        public init(url: AMQPURL) { self.url = url }
+    }
+
+    public let catalog: Catalog
+    public let configuration: Configuration
+    public let rejects: RejectStore
+    private let log: @Sendable (String) -> Void
+    private var consumers: [QueueConsumer] = []
+    private var metricsByIndex: [String: CollectorMetrics] = [:]
+    private var summaryTimer: (any DispatchSourceTimer)?
+
+    public init(catalog: Catalog, configuration: Configuration, log: @escaping @Sendable (String) -> Void) throws {
+        self.catalog = catalog
+        self.configuration = configuration
+        self.rejects = try RejectStore(directory: catalog.directory + "/rejects")
+        self.log = log
+    }
+
+    public var metrics: [String: CollectorMetrics.Snapshot] { metricsByIndex.mapValues(\.snapshot) }
+
+    public func start() {
+        var options = QueueConsumer.Options()
+        options.batchSize = configuration.batchSize
+        options.prefetch = UInt16(min(65535, configuration.batchSize * 4))
+        for index in catalog.indexes {
+            let m = CollectorMetrics()
+            metricsByIndex[index.name] = m
+            for _ in 0..<max(1, configuration.consumersPerIndex) {
+                let c = QueueConsumer(index: index, url: configuration.url, exchange: configuration.exchange, rejects: rejects,
+                                      metrics: m, options: options, log: log)
+                consumers.append(c)
+                c.start()
+            }
+        }
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + configuration.summaryInterval, repeating: configuration.summaryInterval)
+        var last: [String: CollectorMetrics.Snapshot] = [:]
+        timer.setEventHandler { [self] in
+            for (name, m) in metricsByIndex.sorted(by: { $0.key < $1.key }) {
+                let now = m.snapshot
+                let before = last[name] ?? CollectorMetrics.Snapshot()
+                last[name] = now
+                let rejected = now.rejected.values.reduce(0, +) - before.rejected.values.reduce(0, +)
+                log("alco: collector \(name): \(now.received - before.received) received, \(now.stored - before.stored) stored, "
+                    + "\(rejected) rejected, \(now.acked - before.acked) acked in the last \(Int(configuration.summaryInterval)) s; "
+                    + (now.connected ? "connected" : "disconnected (\(now.lastError ?? "?"))"))
+            }
+        }
+        timer.resume()
+        summaryTimer = timer
+    }
+
+    /// Stops consuming; unacknowledged deliveries go back to the broker.
+    public func stop() {
+        summaryTimer?.cancel()
+        let all = consumers
+        let group = DispatchGroup()
+        for c in all {
+            DispatchQueue.global().async(group: group) { c.stop() }
+        }
+        group.wait()
+        consumers = []
+        rejects.close()
+    }
+}

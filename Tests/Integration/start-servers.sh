@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Starts the servers the integration tests use, on loopback, unless they already run:
+# RabbitMQ on 127.0.0.1:5672 (python logcollect always connects to 5672).
+set -euo pipefail
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if ! port_open 5672; then
+    echo "starting rabbitmq-server on 127.0.0.1:5672"
+    export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODENAME=rabbit@localhost
+    # The management/distribution ports stay on loopback too.
+    export ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_DIST_PORT=25672
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+    for _ in $(seq 1 120); do
+        port_open 5672 && break
+        sleep 0.5
+    done
+    port_open 5672 || { echo "rabbitmq-server did not start" >&2; exit 1; }
+fi
+echo "rabbitmq-server is up"

@@ -1,0 +1,182 @@
+"""python logcollect -> a real RabbitMQ -> `alco serve --amqp` -> found by SphinxQL.
+
+Needs rabbitmq-server on 127.0.0.1:5672 (start-servers.sh), since logcollect ignores the port.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pymysql
+import pytest
+
+from servers import ALCO, AlcoServer, free_port, wait_port
+
+HERE = os.path.dirname(__file__)
+AMQP = "amqp://guest:guest@127.0.0.1:5672"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def fresh_exchange():
+    """Start from no `logstash` exchange, as on a new broker: logcollect declares it
+    non-durable and fails (406) on one that an earlier run left durable."""
+    import amqp
+    conn = amqp.Connection(host="127.0.0.1:5672", userid="guest", password="guest")
+    ch = conn.channel()
+    ch.exchange_delete("logstash")
+    conn.close()
+    yield
+
+
+def publish(marker, count, *flags):
+    subprocess.run([sys.executable, os.path.join(HERE, "publish_logcollect.py"), marker, str(count), *flags],
+                   check=True, timeout=300)
+
+
+def collector(queue, durable=False):
+    create = ["index", "create", "logs", "--queue", queue, "--routing-keys", "logstash.#"]
+    if durable:
+        create.append("--durable")
+    return AlcoServer(indexes=(), prepare=[create], extra_args=["--amqp", AMQP])
+
+
+def rows(port, sql):
+    c = pymysql.connect(host="127.0.0.1", port=port, user="t", autocommit=True)
+    cur = c.cursor()
+    cur.execute(sql)
+    out = cur.fetchall()
+    c.close()
+    return out
+
+
+def wait_for(port, marker, expected, timeout=60):
+    deadline = time.time() + timeout
+    got = []
+    while time.time() < deadline:
+        got = rows(port, "SELECT id, logline, js FROM logs WHERE MATCH('@logline %s') LIMIT 100000 OPTION max_matches=100000" % marker)
+        if len(got) >= expected:
+            return got
+        time.sleep(0.2)
+    raise AssertionError("%d of %d records of %s arrived" % (len(got), expected, marker))
+
+
+def test_logcollect_records_are_stored_with_their_fields():
+    queue = "alco-test-" + uuid.uuid4().hex[:8]
+    server = collector(queue)
+    try:
+        marker = "m" + uuid.uuid4().hex[:10]
+        publish(marker, 3, "--exception")
+        got = wait_for(server.port, marker, 5)
+        by_line = {r[1]: json.loads(r[2]) for r in got}
+        info = by_line["record n=1 of %s" % marker]
+        assert info["levelname"] == "INFO" and info["request_id"] == "req-%s-1" % marker and info["number"] == 1
+        assert info["logger"] == "alcotest.app" and "host" in info and "seq" not in info
+        error = by_line["payment failed for %s" % marker]
+        assert error["levelname"] == "ERROR"
+        crash = by_line["crashed while handling %s" % marker]
+        assert "ZeroDivisionError" in crash["exc_info"]
+        # Found through the index too, not only by id order: by a js filter and by the CLI.
+        errors = rows(server.port, "SELECT id FROM logs WHERE MATCH('@logline %s') AND js.levelname = 'ERROR'" % marker)
+        assert len(errors) == 2
+    finally:
+        server.stop()
+
+
+def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing():
+    # logcollect declares the exchange non-durable; a durable index must use it as it is.
+    publish("warmup" + uuid.uuid4().hex[:6], 1)
+    queue = "alco-test-" + uuid.uuid4().hex[:8]
+    server = collector(queue, durable=True)
+    marker = "k" + uuid.uuid4().hex[:10]
+    count = 3000
+    try:
+        publisher = subprocess.Popen([sys.executable, os.path.join(HERE, "publish_logcollect.py"), marker, str(count),
+                                      "--delay", "0.0005"])
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            n = rows(server.port, "SELECT COUNT(*) FROM logs WHERE MATCH('@logline %s')" % marker)[0][0]
+            if n > 300:
+                break
+            time.sleep(0.05)
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait()
+        publisher.wait(timeout=300)
+        # The same data directory, a new process: unacked deliveries come back.
+        server.proc = subprocess.Popen([ALCO, "serve", "--data", server.data, "--mysql", "127.0.0.1:%d" % server.port,
+                                        "--amqp", AMQP], stdout=server.log, stderr=subprocess.STDOUT)
+        wait_port(server.port, server.proc)
+        got = wait_for(server.port, marker, count, timeout=120)
+        with open(os.path.join(server.dir, "serve.log")) as f:
+            assert "exists with other flags; using it as it is" in f.read()
+        time.sleep(1)
+        got = wait_for(server.port, marker, count)
+        numbers = sorted(int(r[1].split("n=")[1].split()[0]) for r in got)
+        assert numbers == list(range(count)), "every record exactly once"
+    finally:
+        server.stop()
+
+
+def test_broker_restart_mid_stream():
+    queue = "alco-test-" + uuid.uuid4().hex[:8]
+    # Non-durable like logcollect's exchange: after the restart the collector declares the
+    # exchange again, and producers must still be able to declare it their way.
+    server = collector(queue)
+    try:
+        before = "b" + uuid.uuid4().hex[:10]
+        publish(before, 200)
+        wait_for(server.port, before, 200)
+        subprocess.run(["rabbitmqctl", "-n", "rabbit@localhost", "stop_app"], check=True, capture_output=True, timeout=120)
+        subprocess.run(["rabbitmqctl", "-n", "rabbit@localhost", "start_app"], check=True, capture_output=True, timeout=120)
+        after = "a" + uuid.uuid4().hex[:10]
+        # The collector reconnects with backoff; records published once the queue is back arrive.
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            # Records published before the collector has re-declared its queue have nowhere to go.
+            publish(after, 1)
+            n = rows(server.port, "SELECT COUNT(*) FROM logs WHERE MATCH('@logline %s')" % after)[0][0]
+            if n:
+                break
+            time.sleep(1)
+        after2 = "c" + uuid.uuid4().hex[:10]
+        publish(after2, 200)
+        wait_for(server.port, after2, 200)
+        assert len(wait_for(server.port, before, 200)) == 200, "what was stored before the restart stays"
+        assert server.alive()
+    finally:
+        server.stop()
+
+
+def test_malformed_messages_are_rejected_with_reasons_and_consumption_goes_on():
+    queue = "alco-test-" + uuid.uuid4().hex[:8]
+    server = collector(queue)
+    try:
+        marker = "r" + uuid.uuid4().hex[:10]
+        publish(marker, 1)
+        wait_for(server.port, marker, 1)
+        bodies = ["this is not json " + marker, '{"message": "no timestamp %s"}' % marker,
+                  '{"@timestamp": "yesterday", "message": "bad time %s"}' % marker, '[1, 2, 3]']
+        for body in bodies:
+            subprocess.run(["amqp-publish", "-u", AMQP, "-e", "logstash", "-r", "logstash.bad", "-b", body],
+                           check=True, timeout=30)
+        good = "g" + uuid.uuid4().hex[:10]
+        publish(good, 5)
+        wait_for(server.port, good, 5)
+        deadline = time.time() + 30
+        found = []
+        while time.time() < deadline and len(found) < len(bodies):
+            found = []
+            rejects_dir = os.path.join(server.data, "rejects")
+            for name in os.listdir(rejects_dir) if os.path.isdir(rejects_dir) else []:
+                with open(os.path.join(rejects_dir, name)) as f:
+                    found += [json.loads(l) for l in f if marker in l or '[1, 2, 3]' in l]
+            time.sleep(0.2)
+        reasons = sorted(r["reason"] for r in found)
+        assert len(found) == len(bodies), found
+        assert "malformed_json" in reasons and "missing_timestamp" in reasons and "bad_timestamp" in reasons
+        assert all(r["source"].startswith("amqp:%s" % queue) for r in found)
+        assert any(r["raw"] == bodies[0] for r in found), "the raw body is kept"
+    finally:
+        server.stop()
