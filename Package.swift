@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
     ],
     targets: [
         .systemLibrary(
@@ -22,6 +23,7 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
             name: "CRabbitMQ",
             pkgConfig: "librabbitmq",
@@ -44,6 +46,16 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
+        // The HTTP server: ingestion (JSON lines, Elasticsearch bulk), /health, /metrics.
+        .target(
+            name: "AlcoHTTP",
+            dependencies: [
+                "AlcoIndex", "AlcoIngest", "AlcoCollector", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // Binds the wire protocol to SphinxQL sessions and runs the listener.
         .target(
             name: "AlcoMySQLServer",
@@ -58,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "alco",
             dependencies: [
-                "AlcoIndex", "AlcoIngest", "AlcoMySQLServer", "AlcoCollector",
+                "AlcoIndex", "AlcoIngest", "AlcoMySQLServer", "AlcoCollector", "AlcoHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -66,6 +78,14 @@ let package = Package(
         .testTarget(name: "AlcoIndexTests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoIngestTests", dependencies: ["AlcoIngest", "AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoCollectorTests", dependencies: ["AlcoCollector"], swiftSettings: strict),
+        .testTarget(
+            name: "AlcoHTTPTests",
+            dependencies: [
+                "AlcoHTTP", "AlcoIndex", "AlcoIngest",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "SphinxQLTests", dependencies: ["SphinxQL"], swiftSettings: strict),
         .testTarget(name: "AlcoServerTests", dependencies: ["AlcoServer", "AlcoIndex", "SphinxQL"], swiftSettings: strict),

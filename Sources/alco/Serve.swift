@@ -1,5 +1,7 @@
 import AlcoCollector
+import AlcoHTTP
 import AlcoIndex
+import AlcoIngest
 import AlcoMySQLServer
 import AlcoServer
 import ArgumentParser
@@ -29,6 +31,12 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-packet"), help: "Largest MySQL packet accepted, in bytes.")
     var maxPacket = 64 << 20
 
+    @Option(name: .customLong("http"), help: "HTTP listener (ingestion, /health, /metrics), HOST:PORT, or 'off'.")
+    var httpAddress = "127.0.0.1:8080"
+
+    @Option(name: .customLong("max-body"), help: "Largest HTTP request body accepted (after gzip), in bytes.")
+    var maxBody = 64 << 20
+
     @Option(name: .customLong("amqp"),
             help: "Consume RabbitMQ at this URL (amqp://user:pass@host:port/vhost; or set ALCO_AMQP_URL).")
     var amqpURL: String?
@@ -41,6 +49,7 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         if mysqlAddress != "off" { _ = try ListenAddress(mysqlAddress) }
+        if httpAddress != "off" { _ = try ListenAddress(httpAddress) }
         if let url = amqpURL ?? ProcessInfo.processInfo.environment["ALCO_AMQP_URL"] {
             do { _ = try AMQPURL(url) } catch { throw ValidationError("\(error)") }
         }
@@ -87,6 +96,30 @@ struct Serve: ParsableCommand {
             print("alco: collecting from \(config.url) (exchange '\(config.exchange)', \(config.consumersPerIndex) consumer(s) per index)")
             collector = c
         }
+        var http: HTTPServer?
+        if httpAddress != "off" {
+            let address = try ListenAddress(httpAddress)
+            var services = HTTPServices(catalog: catalog, rejects: try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects") })
+            services.maxBodyBytes = maxBody
+            if let collector {
+                services.collectorMetrics = { collector.metrics }
+            }
+            let server = HTTPServer()
+            let bound = DispatchSemaphore(value: 0)
+            server.start(services, host: address.host, port: address.port) { port in
+                print("alco: HTTP on \(address.host):\(port)")
+                bound.signal()
+            }
+            if bound.wait(timeout: .now() + 10) == .timedOut {
+                let why = server.failure(timeout: 1).map { "\($0)" } ?? "it did not start"
+                warn("alco: cannot listen for HTTP on \(httpAddress): \(why)")
+                listener?.stop()
+                collector?.stop()
+                try? catalog.close()
+                throw ExitCode(2)
+            }
+            http = server
+        }
         print("alco: press Ctrl-C to stop")
         fflush(nil)
         let stop = DispatchSemaphore(value: 0)
@@ -99,6 +132,7 @@ struct Serve: ParsableCommand {
             sources.append(s)
         }
         stop.wait()
+        http?.stop()
         listener?.stop()
         collector?.stop()
         print("alco: stopping, flushing indexes")

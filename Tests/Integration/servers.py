@@ -71,10 +71,17 @@ class AlcoServer:
         for command in prepare:
             self.alco(*command)
         self.port = free_port()
+        self.http_port = free_port()
         self.log = open(os.path.join(self.dir, "serve.log"), "w")
-        self.proc = subprocess.Popen([ALCO, "serve", "--data", self.data, "--mysql", "127.0.0.1:%d" % self.port, *extra_args],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.args = ["serve", "--data", self.data, "--mysql", "127.0.0.1:%d" % self.port,
+                     "--http", "127.0.0.1:%d" % self.http_port, *extra_args]
+        self.start()
+
+    def start(self):
+        """(Re)starts `alco serve` on the same data directory and ports."""
+        self.proc = subprocess.Popen([ALCO, *self.args], stdout=self.log, stderr=subprocess.STDOUT)
         wait_port(self.port, self.proc)
+        wait_port(self.http_port, self.proc)
 
     def alco(self, *args):
         return subprocess.run([ALCO, *args, "--data", self.data], check=True, capture_output=True, text=True).stdout

@@ -13,7 +13,7 @@ import uuid
 import pymysql
 import pytest
 
-from servers import ALCO, AlcoServer, free_port, wait_port
+from servers import AlcoServer
 
 HERE = os.path.dirname(__file__)
 AMQP = "amqp://guest:guest@127.0.0.1:5672"
@@ -105,9 +105,7 @@ def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing():
         server.proc.wait()
         publisher.wait(timeout=300)
         # The same data directory, a new process: unacked deliveries come back.
-        server.proc = subprocess.Popen([ALCO, "serve", "--data", server.data, "--mysql", "127.0.0.1:%d" % server.port,
-                                        "--amqp", AMQP], stdout=server.log, stderr=subprocess.STDOUT)
-        wait_port(server.port, server.proc)
+        server.start()
         got = wait_for(server.port, marker, count, timeout=120)
         with open(os.path.join(server.dir, "serve.log")) as f:
             assert "exists with other flags; using it as it is" in f.read()

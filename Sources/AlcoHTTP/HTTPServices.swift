@@ -1,0 +1,54 @@
+import AlcoCollector
+import AlcoIndex
+import AlcoIngest
+import Dispatch
+import Foundation
+
+/// What the HTTP routes work on: the catalog, the rejects store, limits, and the counters
+/// `/metrics` exports.
+public struct HTTPServices: Sendable {
+    public let catalog: Catalog
+    public let rejects: RejectStore
+    public var maxBodyBytes = 64 << 20
+    /// The RabbitMQ collector's counters per index, when one runs.
+    public var collectorMetrics: @Sendable () -> [String: CollectorMetrics.Snapshot] = { [:] }
+    let ingestCounters = IngestCounters()
+
+    public init(catalog: Catalog, rejects: RejectStore) {
+        self.catalog = catalog
+        self.rejects = rejects
+    }
+}
+
+/// Lines received, stored and rejected over HTTP, per index.
+final class IngestCounters: @unchecked Sendable {
+    struct Counts {
+        var received = 0
+        var stored = 0
+        var rejected = 0
+        var requests = 0
+    }
+
+    private let lock = ConditionLock()
+    private var byIndex: [String: Counts] = [:]
+
+    func add(_ index: String, received: Int, stored: Int, rejected: Int) {
+        lock.withLock {
+            byIndex[index, default: Counts()].received += received
+            byIndex[index, default: Counts()].stored += stored
+            byIndex[index, default: Counts()].rejected += rejected
+            byIndex[index, default: Counts()].requests += 1
+        }
+    }
+
+    var snapshot: [String: Counts] { lock.withLock { byIndex } }
+}
+
+/// Runs blocking engine work (an fsync-waiting append, a search) off the async executors.
+func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try work() })
+        }
+    }
+}

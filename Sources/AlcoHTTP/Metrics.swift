@@ -1,0 +1,55 @@
+import AlcoIndex
+
+/// `/metrics` in Prometheus' text format: per index, documents and what each source received,
+/// stored, rejected (by reason) and acknowledged.
+enum Metrics {
+    static func render(_ services: HTTPServices) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for s in samples { out += "\(name){\(s.labels)} \(s.value)\n" }
+        }
+        func label(_ v: String) -> String {
+            v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+        }
+        let indexes = services.catalog.indexes
+        let stats = indexes.map { ($0.name, $0.stats()) }
+        family("alco_index_documents", "gauge", "Documents in the index.",
+               stats.map { ("index=\"\(label($0.0))\"", String($0.1.documents)) })
+        family("alco_index_disk_bytes", "gauge", "Bytes of the index's segments on disk.",
+               stats.map { ("index=\"\(label($0.0))\"", String($0.1.diskBytes)) })
+        let http = services.ingestCounters.snapshot.sorted { $0.key < $1.key }
+        let amqp = services.collectorMetrics().sorted { $0.key < $1.key }
+        var received: [(String, String)] = []
+        var stored: [(String, String)] = []
+        var rejected: [(String, String)] = []
+        for (name, c) in http {
+            let l = "index=\"\(label(name))\",source=\"http\""
+            received.append((l, String(c.received)))
+            stored.append((l, String(c.stored)))
+            rejected.append((l + ",reason=\"any\"", String(c.rejected)))
+        }
+        var acked: [(String, String)] = []
+        var connected: [(String, String)] = []
+        var latency: [(String, String)] = []
+        for (name, m) in amqp {
+            let l = "index=\"\(label(name))\",source=\"amqp\""
+            received.append((l, String(m.received)))
+            stored.append((l, String(m.stored)))
+            for (reason, n) in m.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                rejected.append((l + ",reason=\"\(reason.rawValue)\"", String(n)))
+            }
+            acked.append((l, String(m.acked)))
+            connected.append((l, m.connected ? "1" : "0"))
+            latency.append((l, String(m.lastBatchMillis / 1000)))
+        }
+        family("alco_messages_received_total", "counter", "Messages received, per index and source.", received)
+        family("alco_messages_stored_total", "counter", "Messages stored durably.", stored)
+        family("alco_messages_rejected_total", "counter", "Messages rejected, by reason (kept in DATA/rejects).", rejected)
+        family("alco_messages_acked_total", "counter", "RabbitMQ deliveries acknowledged after being stored.", acked)
+        family("alco_source_connected", "gauge", "1 while the source's broker connection is up.", connected)
+        family("alco_batch_seconds", "gauge", "Duration of the last stored batch.", latency)
+        return out
+    }
+}

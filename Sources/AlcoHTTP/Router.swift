@@ -1,0 +1,89 @@
+import AlcoIndex
+import AlcoIngest
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Builds every HTTP route of `alco serve`; tests call it too, so they exercise exactly what
+/// the server runs.
+public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.get("/health") { _, _ in
+        Response.json(.object([("status", .string("ok")), ("indexes", .number(text: String(services.catalog.indexes.count)))]))
+    }
+    router.get("/metrics") { _, _ in
+        Response.text(Metrics.render(services), contentType: "text/plain; version=0.0.4")
+    }
+    // Elasticsearch shippers probe the root before sending bulk requests.
+    router.get("/") { _, _ in
+        Response.json(.object([
+            ("name", .string("alco")), ("cluster_name", .string("alco")),
+            ("version", .object([("number", .string("7.10.2")), ("distribution", .string("alco")),
+                                 ("build_flavor", .string("oss"))])),
+            ("tagline", .string("alco: logs you can grep, over the Elasticsearch bulk API too")),
+        ]))
+    }
+    router.post("/api/v1/ingest/{index}") { request, context in
+        let name = try context.parameters.require("index")
+        guard let index = services.catalog.indexIfExists(name) else {
+            throw APIError.notFound("no index '\(name)'; create it with `alco index create \(name)`")
+        }
+        let body = try await IngestBody.read(request, limit: services.maxBodyBytes)
+        var decoder = LogstashDecoder(producerZone: TimeZone(identifier: index.settings.producerTimeZone) ?? TimeZone(identifier: "UTC")!)
+        if let m = request.uri.queryParameters["message_field"] { decoder.messageField = String(m) }
+        if let t = request.uri.queryParameters["time_field"] { decoder.timeField = String(t) }
+        let d = decoder
+        let report = try await offload {
+            try LineIngest.ingest(body, into: index, decoder: d, rejects: services.rejects, source: "http:\(name)")
+        }
+        services.ingestCounters.add(name, received: report.stored + report.rejected, stored: report.stored, rejected: report.rejected)
+        var errors: [JSONValue] = []
+        for e in report.errors {
+            errors.append(.object([("line", .number(text: String(e.line))), ("reason", .string(e.reason)), ("detail", .string(e.detail))]))
+        }
+        return Response.json(.object([
+            ("index", .string(name)), ("stored", .number(text: String(report.stored))),
+            ("rejected", .number(text: String(report.rejected))), ("errors", .array(errors)),
+        ]))
+    }
+    let bulk: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
+        let defaultIndex = context.parameters.get("index")
+        let body = try await IngestBody.read(request, limit: services.maxBodyBytes)
+        var decoder = LogstashDecoder()
+        if let m = request.uri.queryParameters["message_field"] { decoder.messageField = String(m) }
+        if let t = request.uri.queryParameters["time_field"] { decoder.timeField = String(t) }
+        let d = decoder
+        let (response, _) = try await offload {
+            try BulkIngest.run(body, defaultIndex: defaultIndex, catalog: services.catalog, decoder: d, rejects: services.rejects)
+        }
+        return Response.json(response)
+    }
+    router.post("/_bulk", use: bulk)
+    router.post("/{index}/_bulk", use: bulk)
+    router.put("/_bulk", use: bulk)
+    router.put("/{index}/_bulk", use: bulk)
+    return router
+}
+
+/// The body of an ingest request, inflated when `Content-Encoding: gzip`, within the limit.
+enum IngestBody {
+    static func read(_ request: Request, limit: Int) async throws -> [UInt8] {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.tooLarge(limit)
+        }
+        let raw = Array(buffer.readableBytesView)
+        let encoding = request.headers[.contentEncoding]?.lowercased() ?? ""
+        guard encoding.contains("gzip") || encoding.contains("deflate") else { return raw }
+        do {
+            return try Gzip.inflate(raw, limit: limit)
+        } catch .tooLarge {
+            throw APIError.tooLarge(limit)
+        } catch .corrupt(let why) {
+            throw APIError.badRequest(why)
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import AlcoIndex
+import AlcoIngest
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import AlcoHTTP
+
+/// Every route through Hummingbird's test client: no sockets, the same router `alco serve` runs.
+@Suite struct RouteTests {
+    static func withServices(_ body: (HTTPServices, String) async throws -> Void) async throws {
+        let dir = NSTemporaryDirectory() + "alco-http-test-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = EngineOptions()
+        options.backgroundMaintenance = false
+        options.syncWrites = false
+        let catalog = try Catalog(directory: dir + "/data", options: options)
+        try catalog.createIndex(IndexSettings(name: "app"))
+        let services = HTTPServices(catalog: catalog, rejects: try RejectStore(directory: dir + "/rejects"))
+        try await body(services, dir)
+        try catalog.close()
+    }
+
+    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] ?? [:]
+    }
+
+    @Test func ingestsJSONLinesAndReportsBadOnes() async throws {
+        try await Self.withServices { services, dir in
+            let app = Application(router: buildRouter(services))
+            let body = """
+                {"@timestamp": "2026-11-25T21:05:51.852258Z", "message": "payment failed", "levelname": "ERROR", "seq": 3}
+                not json at all
+                {"message": "no time"}
+
+                {"@timestamp": "2026-11-25T21:05:52Z", "message": "second good line", "host": "vm"}
+                """
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/v1/ingest/app", method: .post, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .ok)
+                    let r = try Self.json(response.body)
+                    #expect(r["stored"] as? Int == 2 && r["rejected"] as? Int == 2)
+                    let errors = r["errors"] as? [[String: Any]] ?? []
+                    #expect(errors.map { $0["line"] as? Int } == [2, 3])
+                    #expect(errors.map { $0["reason"] as? String } == ["malformed_json", "missing_timestamp"])
+                }
+            }
+            let hits = try services.catalog.index("app").search(SearchRequest(text: try QueryParser.parse("payment"))).hits
+            #expect(hits.count == 1 && hits[0].js.contains("\"levelname\":\"ERROR\""))
+            let rejects = try FileManager.default.contentsOfDirectory(atPath: dir + "/rejects")
+            #expect(rejects.count == 1, "bad lines are kept with their reason")
+        }
+    }
+
+    @Test func customFieldNamesAndGzip() async throws {
+        try await Self.withServices { services, _ in
+            let app = Application(router: buildRouter(services))
+            let plain = #"{"ts": "2026-11-25 21:05:51", "msg": "custom fields line"}"# + "\n"
+            let gz = try gzip(plain)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/v1/ingest/app?message_field=msg&time_field=ts", method: .post,
+                                         headers: [.contentEncoding: "gzip"], body: ByteBuffer(bytes: gz)) { response in
+                    let r = try Self.json(response.body)
+                    #expect(r["stored"] as? Int == 1)
+                }
+                try await client.execute(uri: "/api/v1/ingest/app", method: .post, headers: [.contentEncoding: "gzip"],
+                                         body: ByteBuffer(bytes: Array(gz.prefix(10)))) { response in
+                    #expect(response.status == .badRequest)
+                    let r = try Self.json(response.body)
+                    #expect(r["error"] as? String == "bad_request")
+                }
+            }
+            let hits = try services.catalog.index("app").search(SearchRequest(text: try QueryParser.parse("custom"))).hits
+            #expect(hits.map(\.logline) == ["custom fields line"])
+        }
+    }
+
+    @Test func unknownIndexIs404AndTooLargeIs413() async throws {
+        try await Self.withServices { services, _ in
+            var small = services
+            small.maxBodyBytes = 100
+            let app = Application(router: buildRouter(small))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/v1/ingest/nope", method: .post, body: ByteBuffer(string: "{}")) { response in
+                    #expect(response.status == .notFound)
+                    let r = try Self.json(response.body)
+                    #expect(r["error"] as? String == "not_found")
+                }
+                try await client.execute(uri: "/api/v1/ingest/app", method: .post,
+                                         body: ByteBuffer(string: String(repeating: "x", count: 1000))) { response in
+                    #expect(response.status == .contentTooLarge)
+                    let r = try Self.json(response.body)
+                    #expect(r["error"] as? String == "too_large")
+                }
+            }
+        }
+    }
+
+    @Test func elasticsearchBulkAnswersPerItem() async throws {
+        try await Self.withServices { services, _ in
+            let app = Application(router: buildRouter(services))
+            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Fixtures/bulk-filebeat.ndjson")
+            let body = try Data(contentsOf: fixture)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/_bulk", method: .post, body: ByteBuffer(bytes: Array(body))) { response in
+                    #expect(response.status == .ok)
+                    let r = try Self.json(response.body)
+                    #expect(r["errors"] as? Bool == true)
+                    let items = r["items"] as? [[String: [String: Any]]] ?? []
+                    #expect(items.count == 7)
+                    let statuses = items.map { $0.values.first?["status"] as? Int }
+                    #expect(statuses == [201, 201, 200, 400, 400, 404, 400])
+                    #expect(items[2]["index"]?["_id"] as? String == "1795640752500000001")
+                    #expect(items[5]["index"]?["error"].flatMap { ($0 as? [String: Any])?["type"] as? String } == "index_not_found_exception")
+                }
+                try await client.execute(uri: "/app/_bulk", method: .post,
+                                         body: ByteBuffer(string: "{\"index\":{}}\n{\"@timestamp\":\"2026-11-25T21:06:00Z\",\"message\":\"default index\"}\n")) { response in
+                    let items = try Self.json(response.body)["items"] as? [[String: [String: Any]]] ?? []
+                    #expect(items.first?["index"]?["status"] as? Int == 201)
+                }
+                try await client.execute(uri: "/", method: .get) { response in
+                    let r = try Self.json(response.body)
+                    #expect((r["version"] as? [String: Any])?["number"] as? String == "7.10.2")
+                }
+            }
+            let index = try services.catalog.index("app")
+            #expect(try index.search(SearchRequest(countTotal: true)).totalFound == 4)
+            #expect(index.contains(1_795_640_752_500_000_001))
+        }
+    }
+
+    @Test func healthAndMetrics() async throws {
+        try await Self.withServices { services, _ in
+            let app = Application(router: buildRouter(services))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/v1/ingest/app", method: .post,
+                                         body: ByteBuffer(string: "{\"@timestamp\":\"2026-11-25T21:06:00Z\",\"message\":\"m\"}\nbad\n")) { _ in }
+                try await client.execute(uri: "/health", method: .get) { response in
+                    #expect(response.status == .ok && String(buffer: response.body).contains("\"status\":\"ok\""))
+                }
+                try await client.execute(uri: "/metrics", method: .get) { response in
+                    let text = String(buffer: response.body)
+                    #expect(text.contains("# TYPE alco_index_documents gauge"))
+                    #expect(text.contains("alco_index_documents{index=\"app\"} 1"))
+                    #expect(text.contains("alco_messages_stored_total{index=\"app\",source=\"http\"} 1"))
+                    #expect(text.contains("alco_messages_rejected_total{index=\"app\",source=\"http\",reason=\"any\"} 1"))
+                }
+            }
+        }
+    }
+
+    /// gzip through the system's gzip, so the test does not trust our own zlib use.
+    func gzip(_ text: String) throws -> [UInt8] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-c"]
+        let input = Pipe()
+        let output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Array(data)
+    }
+}
