@@ -2,10 +2,10 @@
 SHELL := /bin/bash
 DATA ?= alco-data
 SWIFT ?= swift
-APT_PACKAGES := liblz4-dev librabbitmq-dev pkg-config
+APT_PACKAGES := liblz4-dev librabbitmq-dev libhiredis-dev zlib1g-dev pkg-config
 # What the integration tests need: the mysql client, mysqlclient's headers, real Sphinx,
-# a RabbitMQ broker and its command-line publisher.
-TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools
+# a RabbitMQ broker and its command-line publisher, a Redis server.
+TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools redis-server
 PYTHON ?= python3
 
 .PHONY: deps test-deps build release serve test unit integration fuzz bench clean

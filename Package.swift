@@ -23,6 +23,7 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
             name: "CRabbitMQ",
@@ -37,7 +38,7 @@ let package = Package(
         ),
         .target(name: "AlcoIngest", dependencies: ["AlcoIndex"], swiftSettings: strict),
         // RabbitMQ consumers that store what logcollect publishes (rabbitmq-c through CRabbitMQ).
-        .target(name: "AlcoCollector", dependencies: ["AlcoIndex", "AlcoIngest", "CRabbitMQ"], swiftSettings: strict),
+        .target(name: "AlcoCollector", dependencies: ["AlcoIndex", "AlcoIngest", "CRabbitMQ", "CHiredis"], swiftSettings: strict),
         .target(name: "SphinxQL", swiftSettings: strict),
         .target(name: "AlcoServer", dependencies: ["AlcoIndex", "SphinxQL"], swiftSettings: strict),
         // The MySQL wire protocol: packets, codec and the connection state machine; knows no SQL.

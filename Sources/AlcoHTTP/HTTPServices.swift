@@ -10,8 +10,8 @@ public struct HTTPServices: Sendable {
     public let catalog: Catalog
     public let rejects: RejectStore
     public var maxBodyBytes = 64 << 20
-    /// The RabbitMQ collector's counters per index, when one runs.
-    public var collectorMetrics: @Sendable () -> [String: CollectorMetrics.Snapshot] = { [:] }
+    /// The counters of running sources (RabbitMQ, Redis lists): index, source name, counters.
+    public var sourceMetrics: @Sendable () -> [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] = { [] }
     let ingestCounters = IngestCounters()
 
     public init(catalog: Catalog, rejects: RejectStore) {

@@ -20,7 +20,7 @@ enum Metrics {
         family("alco_index_disk_bytes", "gauge", "Bytes of the index's segments on disk.",
                stats.map { ("index=\"\(label($0.0))\"", String($0.1.diskBytes)) })
         let http = services.ingestCounters.snapshot.sorted { $0.key < $1.key }
-        let amqp = services.collectorMetrics().sorted { $0.key < $1.key }
+        let sources = services.sourceMetrics().sorted { ($0.index, $0.source) < ($1.index, $1.source) }
         var received: [(String, String)] = []
         var stored: [(String, String)] = []
         var rejected: [(String, String)] = []
@@ -33,8 +33,8 @@ enum Metrics {
         var acked: [(String, String)] = []
         var connected: [(String, String)] = []
         var latency: [(String, String)] = []
-        for (name, m) in amqp {
-            let l = "index=\"\(label(name))\",source=\"amqp\""
+        for (name, source, m) in sources {
+            let l = "index=\"\(label(name))\",source=\"\(label(source))\""
             received.append((l, String(m.received)))
             stored.append((l, String(m.stored)))
             for (reason, n) in m.rejected.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
@@ -47,7 +47,7 @@ enum Metrics {
         family("alco_messages_received_total", "counter", "Messages received, per index and source.", received)
         family("alco_messages_stored_total", "counter", "Messages stored durably.", stored)
         family("alco_messages_rejected_total", "counter", "Messages rejected, by reason (kept in DATA/rejects).", rejected)
-        family("alco_messages_acked_total", "counter", "RabbitMQ deliveries acknowledged after being stored.", acked)
+        family("alco_messages_acked_total", "counter", "Messages acknowledged to their source (RabbitMQ ack, Redis trim) after being stored.", acked)
         family("alco_source_connected", "gauge", "1 while the source's broker connection is up.", connected)
         family("alco_batch_seconds", "gauge", "Duration of the last stored batch.", latency)
         return out

@@ -47,9 +47,24 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("amqp-consumers"), help: "Consumers (connections) per index, like ALCO's num_processes.")
     var amqpConsumers = 1
 
+    @Option(name: .customLong("redis"),
+            help: "Redis URL (redis://[:password@]host:port/db; or ALCO_REDIS_URL): mirror filtered columns' values under ALCO:VALUES:*.")
+    var redisURL: String?
+
+    @Option(name: .customLong("redis-source"), help: "Also take JSON lines from a Redis list into an index: LIST=INDEX (repeatable).")
+    var redisSources: [String] = []
+
     func validate() throws {
         if mysqlAddress != "off" { _ = try ListenAddress(mysqlAddress) }
         if httpAddress != "off" { _ = try ListenAddress(httpAddress) }
+        if let url = redisURL ?? ProcessInfo.processInfo.environment["ALCO_REDIS_URL"] {
+            do { _ = try RedisURL(url) } catch { throw ValidationError("\(error)") }
+        } else if !redisSources.isEmpty {
+            throw ValidationError("--redis-source needs --redis URL")
+        }
+        for s in redisSources where s.split(separator: "=").count != 2 {
+            throw ValidationError("--redis-source takes LIST=INDEX, not '\(s)'")
+        }
         if let url = amqpURL ?? ProcessInfo.processInfo.environment["ALCO_AMQP_URL"] {
             do { _ = try AMQPURL(url) } catch { throw ValidationError("\(error)") }
         }
@@ -96,13 +111,42 @@ struct Serve: ParsableCommand {
             print("alco: collecting from \(config.url) (exchange '\(config.exchange)', \(config.consumersPerIndex) consumer(s) per index)")
             collector = c
         }
+        let printLine: @Sendable (String) -> Void = { line in
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        }
+        var mirror: RedisMirror?
+        var listSources: [(source: RedisListSource, metrics: CollectorMetrics)] = []
+        if let text = redisURL ?? ProcessInfo.processInfo.environment["ALCO_REDIS_URL"] {
+            let url = try RedisURL(text)
+            let m = RedisMirror(catalog: catalog, url: url, log: printLine)
+            m.start()
+            mirror = m
+            let rejects = try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects") }
+            for spec in redisSources {
+                let parts = spec.split(separator: "=").map(String.init)
+                guard let index = catalog.indexIfExists(parts[1]) else {
+                    warn("alco: --redis-source \(spec): no index '\(parts[1])'")
+                    throw ExitCode(2)
+                }
+                let metrics = CollectorMetrics()
+                let source = RedisListSource(index: index, url: url, list: parts[0], rejects: rejects, metrics: metrics, log: printLine)
+                source.start()
+                listSources.append((source, metrics))
+            }
+            print("alco: mirroring column values to \(url)\(redisSources.isEmpty ? "" : "; taking lists " + redisSources.joined(separator: ", "))")
+        }
         var http: HTTPServer?
         if httpAddress != "off" {
             let address = try ListenAddress(httpAddress)
             var services = HTTPServices(catalog: catalog, rejects: try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects") })
             services.maxBodyBytes = maxBody
-            if let collector {
-                services.collectorMetrics = { collector.metrics }
+            let amqp = collector
+            let lists = listSources.map { ($0.source.index.name, "redis:" + $0.source.list, $0.metrics) }
+            services.sourceMetrics = {
+                var out: [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] = []
+                for (name, m) in amqp?.metrics ?? [:] { out.append((name, "amqp", m)) }
+                for (name, source, m) in lists { out.append((name, source, m.snapshot)) }
+                return out
             }
             let server = HTTPServer()
             let bound = DispatchSemaphore(value: 0)
@@ -135,6 +179,8 @@ struct Serve: ParsableCommand {
         http?.stop()
         listener?.stop()
         collector?.stop()
+        for s in listSources { s.source.stop() }
+        mirror?.stop()
         print("alco: stopping, flushing indexes")
         try reportingErrors { try catalog.close() }
         print("alco: stopped")

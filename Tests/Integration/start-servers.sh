@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the servers the integration tests use, on loopback, unless they already run:
-# RabbitMQ on 127.0.0.1:5672 (python logcollect always connects to 5672).
+# RabbitMQ on 127.0.0.1:5672 (python logcollect always connects to 5672), Redis on 127.0.0.1:6379.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -18,3 +18,14 @@ if ! port_open 5672; then
     port_open 5672 || { echo "rabbitmq-server did not start" >&2; exit 1; }
 fi
 echo "rabbitmq-server is up"
+
+if ! port_open 6379; then
+    echo "starting redis-server on 127.0.0.1:6379"
+    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save "" --appendonly no >/dev/null
+    for _ in $(seq 1 40); do
+        port_open 6379 && break
+        sleep 0.25
+    done
+    port_open 6379 || { echo "redis-server did not start" >&2; exit 1; }
+fi
+echo "redis-server is up"

@@ -1,0 +1,4 @@
+#ifndef ALCO_CHIREDIS_SHIM_H
+#define ALCO_CHIREDIS_SHIM_H
+#include <hiredis/hiredis.h>
+#endif
