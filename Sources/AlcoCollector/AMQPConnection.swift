@@ -161,6 +161,26 @@ final class AMQPConnection {
         return Delivery(body: bytes, deliveryTag: envelope.delivery_tag, routingKey: routingKey)
     }
 
+    /// Publishes a transient message without properties, as logcollect does.
+    func publish(exchange: String, routingKey: String, body: UnsafeRawBufferPointer) throws {
+        let status = try withBytes([exchange, routingKey]) { b in
+            amqp_basic_publish(state, channel, b[0], b[1], 0, 0, nil,
+                               amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+        }
+        guard status == AMQP_STATUS_OK.rawValue else {
+            throw CollectorError.connection("publish failed: \(String(cString: amqp_error_string2(status)))")
+        }
+    }
+
+    /// Messages waiting in a queue, from a passive declare (the collector's lag).
+    func messageCount(queue: String) throws -> Int {
+        try withBytes([queue]) { b in
+            let ok = amqp_queue_declare(state, channel, b[0], 1, 0, 0, 0, amqp_empty_table)
+            try check("inspect queue '\(queue)'")
+            return Int(ok?.pointee.message_count ?? 0)
+        }
+    }
+
     /// Acknowledges every delivery up to and including `deliveryTag`.
     func ack(upTo deliveryTag: UInt64) throws {
         let status = amqp_basic_ack(state, channel, deliveryTag, 1)

@@ -77,3 +77,27 @@ public final class Collector: @unchecked Sendable {
         rejects.close()
     }
 }
+
+/// Publishes messages over one connection (benchmarks and tools; the collector only consumes).
+public final class AMQPPublisher {
+    private let connection: AMQPConnection
+
+    public init(url: AMQPURL) throws { connection = try AMQPConnection(url: url) }
+
+    public func declare(exchange: String, durable: Bool = false) throws {
+        _ = try connection.declareExchange(exchange, durable: durable)
+    }
+
+    public func declare(queue: String, boundTo exchange: String, routingKey: String, durable: Bool = false) throws {
+        try connection.declareQueue(queue, durable: durable)
+        try connection.bind(queue: queue, exchange: exchange, routingKey: routingKey)
+    }
+
+    public func publish(exchange: String, routingKey: String, body: UnsafeRawBufferPointer) throws {
+        try connection.publish(exchange: exchange, routingKey: routingKey, body: body)
+    }
+
+    public func messageCount(queue: String) throws -> Int { try connection.messageCount(queue: queue) }
+
+    public func close() { connection.close() }
+}

@@ -11,6 +11,8 @@ public final class CollectorMetrics: @unchecked Sendable {
         public var acked = 0
         public var batches = 0
         public var lastBatchMillis = 0.0
+        /// Messages waiting in the broker's queue (RabbitMQ) or list (Redis), as last seen.
+        public var queueDepth = 0
         public var connected = false
         public var reconnects = 0
         public var lastError: String?

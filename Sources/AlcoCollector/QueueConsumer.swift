@@ -107,7 +107,14 @@ final class QueueConsumer: @unchecked Sendable {
         decoder.requireTimestamp = true
         var pending: [AMQPConnection.Delivery] = []
         var firstPendingAt = Date()
+        var depthCheckedAt = Date.distantPast
         while !isStopping {
+            if Date().timeIntervalSince(depthCheckedAt) >= 5 {
+                // The broker's count of messages not yet delivered: how far behind we are.
+                let depth = try connection.messageCount(queue: settings.queue)
+                metrics.update { $0.queueDepth = depth }
+                depthCheckedAt = Date()
+            }
             let wait = pending.isEmpty ? 200 : max(1, options.maxBatchDelayMillis - Int(Date().timeIntervalSince(firstPendingAt) * 1000))
             if let d = try connection.next(timeoutMillis: wait) {
                 if pending.isEmpty { firstPendingAt = Date() }

@@ -93,8 +93,14 @@ public final class RedisListSource: @unchecked Sendable {
             for r in more { if case .string(let b) = r { batch.append(b) } }
             try store(batch, decoder: decoder)
             // Stored: drop exactly this batch from the head of the processing list.
-            try c.expectOK(["LTRIM", processingList, String(batch.count), "-1"])
-            metrics.update { $0.acked += batch.count }
+            let replies = try c.pipeline([["LTRIM", processingList, String(batch.count), "-1"], ["LLEN", list]])
+            if case .error(let e) = replies[0] { throw CollectorError.broker("redis LTRIM: \(e)", code: 0) }
+            let depth: Int
+            if case .integer(let n) = replies[1] { depth = Int(n) } else { depth = 0 }
+            metrics.update {
+                $0.acked += batch.count
+                $0.queueDepth = depth
+            }
         }
     }
 

@@ -33,6 +33,7 @@ enum Metrics {
         var acked: [(String, String)] = []
         var connected: [(String, String)] = []
         var latency: [(String, String)] = []
+        var depth: [(String, String)] = []
         for (name, source, m) in sources {
             let l = "index=\"\(label(name))\",source=\"\(label(source))\""
             received.append((l, String(m.received)))
@@ -43,12 +44,14 @@ enum Metrics {
             acked.append((l, String(m.acked)))
             connected.append((l, m.connected ? "1" : "0"))
             latency.append((l, String(m.lastBatchMillis / 1000)))
+            depth.append((l, String(m.queueDepth)))
         }
         family("alco_messages_received_total", "counter", "Messages received, per index and source.", received)
         family("alco_messages_stored_total", "counter", "Messages stored durably.", stored)
         family("alco_messages_rejected_total", "counter", "Messages rejected, by reason (kept in DATA/rejects).", rejected)
         family("alco_messages_acked_total", "counter", "Messages acknowledged to their source (RabbitMQ ack, Redis trim) after being stored.", acked)
         family("alco_source_connected", "gauge", "1 while the source's broker connection is up.", connected)
+        family("alco_source_lag_messages", "gauge", "Messages waiting at the source (queue depth, list length).", depth)
         family("alco_batch_seconds", "gauge", "Duration of the last stored batch.", latency)
         return out
     }

@@ -1,3 +1,4 @@
+import AlcoCollector
 import AlcoIndex
 import AlcoIngest
 import ArgumentParser
@@ -7,7 +8,47 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure ingest and the anchor queries in process (see Benchmarks/).",
-        subcommands: [Ingest.self, Build.self, Queries.self])
+        subcommands: [Ingest.self, Build.self, Queries.self, Publish.self])
+
+    /// Publishes a corpus's lines to RabbitMQ as logcollect would (one message per line,
+    /// routing key logstash.<logger>), through rabbitmq-c: a publisher fast enough to measure
+    /// the collector rather than itself.
+    struct Publish: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Publish a corpus's lines to RabbitMQ.")
+        @Option var url = "amqp://guest:guest@127.0.0.1:5672"
+        @Option var exchange = "logstash"
+        @Option var routingKey = "logstash.bench"
+        @Option(help: "Declare this queue and bind it first, so messages wait for the collector.") var queue: String?
+        @Option var corpus: String
+        @Option var count: Int = .max
+
+        func run() throws {
+            let publisher = try AMQPPublisher(url: try AMQPURL(url))
+            try publisher.declare(exchange: exchange)
+            if let queue { try publisher.declare(queue: queue, boundTo: exchange, routingKey: "logstash.#") }
+            guard let file = fopen(corpus, "r") else { throw ValidationError("cannot open \(corpus)") }
+            defer { fclose(file) }
+            var line: UnsafeMutablePointer<CChar>?
+            var capacity = 0
+            var sent = 0
+            let t0 = Date()
+            while sent < count {
+                let n = getline(&line, &capacity, file)
+                if n <= 0 { break }
+                let length = line![n - 1] == 10 ? n - 1 : n
+                try publisher.publish(exchange: exchange, routingKey: routingKey,
+                                      body: UnsafeRawBufferPointer(start: line, count: length))
+                sent += 1
+            }
+            free(line)
+            let seconds = Date().timeIntervalSince(t0)
+            let waiting = try queue.map { try publisher.messageCount(queue: $0) }
+            publisher.close()
+            var out: [String: Any] = ["published": sent, "seconds": seconds, "per_second": Double(sent) / seconds]
+            if let waiting { out["queued"] = waiting }
+            Bench.emit(out)
+        }
+    }
 
     /// Peak resident set size of this process, from /proc.
     static func peakRSSBytes() -> Int {

@@ -15,94 +15,90 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var data: DataOptions
 
-    @Option(name: .customLong("mysql"), help: "SphinxQL (MySQL protocol) listener, HOST:PORT, or 'off'.")
-    var mysqlAddress = "127.0.0.1:9306"
+    @Option(name: .customLong("config"), help: "YAML config file (or $ALCO_CONFIG); see alco.example.yaml. Flags override it.")
+    var config: String?
+
+    @Option(name: .customLong("mysql"), help: "SphinxQL (MySQL protocol) listener, HOST:PORT, or 'off' (default 127.0.0.1:9306; $ALCO_MYSQL).")
+    var mysqlAddress: String?
 
     @Option(name: .customLong("mysql-user"), help: "Require this user on the MySQL listener (default: accept any, as Sphinx).")
     var mysqlUser: String?
 
-    @Option(name: .customLong("mysql-password"),
-            help: "The password of --mysql-user (or set ALCO_MYSQL_PASSWORD).")
+    @Option(name: .customLong("mysql-password"), help: "The password of --mysql-user (or $ALCO_MYSQL_PASSWORD).")
     var mysqlPassword: String?
 
-    @Option(name: .customLong("server-version"), help: "The version the MySQL handshake announces.")
-    var serverVersion = ServerInfo.version
+    @Option(name: .customLong("server-version"), help: "The version the MySQL handshake announces (default \(ServerInfo.version)).")
+    var serverVersion: String?
 
-    @Option(name: .customLong("max-packet"), help: "Largest MySQL packet accepted, in bytes.")
-    var maxPacket = 64 << 20
+    @Option(name: .customLong("max-packet"), help: "Largest MySQL packet accepted, in bytes (default 64 MiB).")
+    var maxPacket: Int?
 
-    @Option(name: .customLong("http"), help: "HTTP listener (ingestion, /health, /metrics), HOST:PORT, or 'off'.")
-    var httpAddress = "127.0.0.1:8080"
+    @Option(name: .customLong("http"), help: "HTTP listener, HOST:PORT, or 'off' (default 127.0.0.1:8080; $ALCO_HTTP).")
+    var httpAddress: String?
 
-    @Option(name: .customLong("max-body"), help: "Largest HTTP request body accepted (after gzip), in bytes.")
-    var maxBody = 64 << 20
+    @Option(name: .customLong("max-body"), help: "Largest HTTP request body accepted (after gzip), in bytes (default 64 MiB).")
+    var maxBody: Int?
 
-    @Option(name: .customLong("amqp"),
-            help: "Consume RabbitMQ at this URL (amqp://user:pass@host:port/vhost; or set ALCO_AMQP_URL).")
+    @Option(name: .customLong("amqp"), help: "Consume RabbitMQ at this URL, amqp://user:pass@host:port/vhost ($ALCO_AMQP_URL).")
     var amqpURL: String?
 
-    @Option(name: .customLong("amqp-exchange"), help: "The topic exchange producers publish to.")
-    var amqpExchange = "logstash"
+    @Option(name: .customLong("amqp-exchange"), help: "The topic exchange producers publish to (default logstash).")
+    var amqpExchange: String?
 
-    @Option(name: .customLong("amqp-consumers"), help: "Consumers (connections) per index, like ALCO's num_processes.")
-    var amqpConsumers = 1
+    @Option(name: .customLong("amqp-consumers"), help: "Consumers (connections) per index, like ALCO's num_processes (default 1).")
+    var amqpConsumers: Int?
 
     @Option(name: .customLong("redis"),
-            help: "Redis URL (redis://[:password@]host:port/db; or ALCO_REDIS_URL): mirror filtered columns' values under ALCO:VALUES:*.")
+            help: "Redis URL, redis://[:password@]host:port/db ($ALCO_REDIS_URL): mirror filtered columns' values under ALCO:VALUES:*.")
     var redisURL: String?
 
     @Option(name: .customLong("redis-source"), help: "Also take JSON lines from a Redis list into an index: LIST=INDEX (repeatable).")
     var redisSources: [String] = []
 
     func validate() throws {
-        if mysqlAddress != "off" { _ = try ListenAddress(mysqlAddress) }
-        if httpAddress != "off" { _ = try ListenAddress(httpAddress) }
-        if let url = redisURL ?? ProcessInfo.processInfo.environment["ALCO_REDIS_URL"] {
+        let s = try ServeSettings.resolve(self)
+        if let url = s.redisURL {
             do { _ = try RedisURL(url) } catch { throw ValidationError("\(error)") }
-        } else if !redisSources.isEmpty {
-            throw ValidationError("--redis-source needs --redis URL")
         }
-        for s in redisSources where s.split(separator: "=").count != 2 {
-            throw ValidationError("--redis-source takes LIST=INDEX, not '\(s)'")
-        }
-        if let url = amqpURL ?? ProcessInfo.processInfo.environment["ALCO_AMQP_URL"] {
+        if let url = s.amqpURL {
             do { _ = try AMQPURL(url) } catch { throw ValidationError("\(error)") }
-        }
-        guard serverVersion.first?.isNumber == true else {
-            throw ValidationError("--server-version must start with a MySQL-style version number such as 5.7.99")
         }
     }
 
     func run() throws {
-        let catalog = try reportingErrors { try data.openCatalog() }
+        let settings = try ServeSettings.resolve(self)
+        var options = EngineOptions()
+        options.backgroundMaintenance = true
+        let catalog = try reportingErrors { try Catalog(directory: settings.data, options: options) }
         for p in catalog.problems { warn("alco: \(p)") }
+        try reportingErrors { try settings.applyIndexes(to: catalog) }
         let names = catalog.indexes.map(\.name)
-        print("alco: serving \(data.directory) (pid \(getpid())); indexes: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
+        print("alco: serving \(settings.data) (pid \(getpid())); indexes: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
         var listener: MySQLListener?
-        if mysqlAddress != "off" {
-            let address = try ListenAddress(mysqlAddress)
+        if settings.mysqlListen != "off" {
+            let address = try ListenAddress(settings.mysqlListen)
             var credentials: MySQLCredentials?
-            if let user = mysqlUser {
-                let password = mysqlPassword ?? ProcessInfo.processInfo.environment["ALCO_MYSQL_PASSWORD"] ?? ""
-                credentials = MySQLCredentials(user: user, password: password)
+            if let user = settings.mysqlUser {
+                credentials = MySQLCredentials(user: user, password: settings.mysqlPassword ?? "")
             }
-            let config = MySQLServerConfiguration(serverVersion: serverVersion, credentials: credentials, maxPacketSize: maxPacket)
+            let config = MySQLServerConfiguration(serverVersion: settings.serverVersion, credentials: credentials,
+                                                  maxPacketSize: settings.maxPacket)
             let l = MySQLListener(catalog: catalog, configuration: config)
             do {
                 let bound = try l.start(host: address.host, port: address.port)
                 print("alco: SphinxQL (MySQL protocol) on \(address.host):\(bound.port ?? address.port)")
             } catch {
-                warn("alco: cannot listen for MySQL on \(mysqlAddress): \(error)")
+                warn("alco: cannot listen for MySQL on \(settings.mysqlListen): \(error)")
                 try? catalog.close()
                 throw ExitCode(2)
             }
             listener = l
         }
         var collector: Collector?
-        if let text = amqpURL ?? ProcessInfo.processInfo.environment["ALCO_AMQP_URL"] {
+        if let text = settings.amqpURL {
             var config = Collector.Configuration(url: try AMQPURL(text))
-            config.exchange = amqpExchange
-            config.consumersPerIndex = amqpConsumers
+            config.exchange = settings.amqpExchange
+            config.consumersPerIndex = settings.amqpConsumers
             let c = try reportingErrors { try Collector(catalog: catalog, configuration: config) { line in
                 // One write per line, so lines from several consumers never interleave.
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
@@ -116,30 +112,30 @@ struct Serve: ParsableCommand {
         }
         var mirror: RedisMirror?
         var listSources: [(source: RedisListSource, metrics: CollectorMetrics)] = []
-        if let text = redisURL ?? ProcessInfo.processInfo.environment["ALCO_REDIS_URL"] {
+        if let text = settings.redisURL {
             let url = try RedisURL(text)
             let m = RedisMirror(catalog: catalog, url: url, log: printLine)
             m.start()
             mirror = m
             let rejects = try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects") }
-            for spec in redisSources {
-                let parts = spec.split(separator: "=").map(String.init)
-                guard let index = catalog.indexIfExists(parts[1]) else {
-                    warn("alco: --redis-source \(spec): no index '\(parts[1])'")
+            for (list, name) in settings.redisSources {
+                guard let index = catalog.indexIfExists(name) else {
+                    warn("alco: Redis source \(list): no index '\(name)'")
                     throw ExitCode(2)
                 }
                 let metrics = CollectorMetrics()
-                let source = RedisListSource(index: index, url: url, list: parts[0], rejects: rejects, metrics: metrics, log: printLine)
+                let source = RedisListSource(index: index, url: url, list: list, rejects: rejects, metrics: metrics, log: printLine)
                 source.start()
                 listSources.append((source, metrics))
             }
-            print("alco: mirroring column values to \(url)\(redisSources.isEmpty ? "" : "; taking lists " + redisSources.joined(separator: ", "))")
+            let lists = settings.redisSources.map { "\($0.list) → \($0.index)" }
+            print("alco: mirroring column values to \(url)\(lists.isEmpty ? "" : "; taking lists " + lists.joined(separator: ", "))")
         }
         var http: HTTPServer?
-        if httpAddress != "off" {
-            let address = try ListenAddress(httpAddress)
+        if settings.httpListen != "off" {
+            let address = try ListenAddress(settings.httpListen)
             var services = HTTPServices(catalog: catalog, rejects: try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects") })
-            services.maxBodyBytes = maxBody
+            services.maxBodyBytes = settings.maxBody
             let amqp = collector
             let lists = listSources.map { ($0.source.index.name, "redis:" + $0.source.list, $0.metrics) }
             services.sourceMetrics = {
@@ -156,7 +152,7 @@ struct Serve: ParsableCommand {
             }
             if bound.wait(timeout: .now() + 10) == .timedOut {
                 let why = server.failure(timeout: 1).map { "\($0)" } ?? "it did not start"
-                warn("alco: cannot listen for HTTP on \(httpAddress): \(why)")
+                warn("alco: cannot listen for HTTP on \(settings.httpListen): \(why)")
                 listener?.stop()
                 collector?.stop()
                 try? catalog.close()

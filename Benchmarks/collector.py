@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""The collector's throughput: RabbitMQ -> searchable and HTTP JSON lines -> searchable, with
+ALCO's own pipeline into Sphinx 2.2.11 (logstash JSON -> REPLACE INTO batches of 1000) beside it.
+
+1. RabbitMQ: `alco bench publish` (rabbitmq-c) fills a queue with N corpus lines while no
+   collector runs; then `alco serve --amqp` starts and the clock runs until SphinxQL counts N
+   lines (every one acked only after its batch was fsynced).
+2. HTTP: the same lines POSTed to /api/v1/ingest in 10,000-line bodies over 4 connections;
+   the clock stops when the last response (sent after the batch is durable) arrives.
+3. Sphinx: the same lines as REPLACE batches of 1000 over SphinxQL, the path ALCO's collector
+   wrote; its rate bounds what ALCO's pipeline could collect.
+Writes the "Collector" section of RESULTS.md.
+"""
+import argparse, http.client, json, os, shutil, signal, subprocess, sys, tempfile, threading, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "Tests", "Integration"))
+from servers import SphinxServer, free_port, wait_port  # noqa: E402
+from protocol import statements, ingest  # noqa: E402
+
+import pymysql  # noqa: E402
+
+AMQP = "amqp://guest:guest@127.0.0.1:5672"
+
+
+def count(port):
+    c = pymysql.connect(host="127.0.0.1", port=port, user="bench", autocommit=True)
+    cur = c.cursor()
+    cur.execute("SELECT COUNT(*) FROM logs")
+    n = cur.fetchone()[0]
+    c.close()
+    return n
+
+
+def serve(binary, data, *extra):
+    port, http_port = free_port(), free_port()
+    proc = subprocess.Popen([binary, "serve", "--data", data, "--mysql", "127.0.0.1:%d" % port,
+                             "--http", "127.0.0.1:%d" % http_port, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return proc, port, http_port
+
+
+def bench_amqp(binary, corpus, lines, consumers):
+    d = tempfile.mkdtemp(prefix="alco-bench-amqp-")
+    queue = "bench_%d" % os.getpid()
+    try:
+        subprocess.run([binary, "index", "create", "logs", "--data", d, "--queue", queue, "--routing-keys", "logstash.#"],
+                       check=True, stdout=subprocess.DEVNULL)
+        pub = json.loads(subprocess.run([binary, "bench", "publish", "--corpus", corpus, "--count", str(lines), "--queue", queue],
+                                        check=True, capture_output=True, text=True).stdout)
+        t0 = time.perf_counter()
+        proc, port, _ = serve(binary, d, "--amqp", AMQP, "--amqp-consumers", str(consumers))
+        wait_port(port, proc)
+        n = 0
+        while n < lines:
+            time.sleep(0.05)
+            n = count(port)
+        seconds = time.perf_counter() - t0
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        return {"lines": lines, "seconds": seconds, "per_second": lines / seconds, "publish_per_second": pub["per_second"],
+                "consumers": consumers}
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def bench_http(binary, corpus, lines, connections=4, chunk=10000):
+    d = tempfile.mkdtemp(prefix="alco-bench-http-")
+    try:
+        subprocess.run([binary, "index", "create", "logs", "--data", d], check=True, stdout=subprocess.DEVNULL)
+        bodies, buf = [], []
+        with open(corpus, "rb") as f:
+            for k, line in enumerate(f):
+                if k >= lines:
+                    break
+                buf.append(line)
+                if len(buf) == chunk:
+                    bodies.append(b"".join(buf))
+                    buf = []
+        if buf:
+            bodies.append(b"".join(buf))
+        proc, port, http_port = serve(binary, d)
+        wait_port(http_port, proc)
+        stored = [0]
+        lock = threading.Lock()
+        work = list(bodies)
+
+        def worker():
+            conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=300)
+            while True:
+                with lock:
+                    if not work:
+                        break
+                    body = work.pop()
+                conn.request("POST", "/api/v1/ingest/logs", body=body, headers={"Content-Type": "application/x-ndjson"})
+                r = json.loads(conn.getresponse().read())
+                with lock:
+                    stored[0] += r["stored"]
+            conn.close()
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=worker) for _ in range(connections)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seconds = time.perf_counter() - t0
+        assert count(port) == stored[0] == lines, (stored[0], lines)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        return {"lines": lines, "seconds": seconds, "per_second": lines / seconds, "connections": connections}
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def bench_sphinx(corpus, lines):
+    stmts, n = statements(corpus)
+    stmts = [s.replace("INSERT INTO", "REPLACE INTO", 1) for s in stmts][: (lines + 999) // 1000]
+    sphinx = SphinxServer(indexes=("logs",))
+    try:
+        r = ingest(sphinx.port, stmts, min(lines, n))
+    finally:
+        sphinx.stop()
+    return {"lines": r["lines"], "seconds": r["seconds"], "per_second": r["lines_per_second"]}
+
+
+def report(results, path):
+    a, h, s = results["amqp"], results["http"], results["sphinx"]
+    section = "\n".join([
+        "<!-- collector:start -->", "## Collector (RabbitMQ and HTTP into a searchable index)", "",
+        "`Benchmarks/collector.py --lines %d`: RabbitMQ messages published beforehand with `alco bench publish` "
+        "(rabbitmq-c, %s msg/s), then consumed by `alco serve --amqp` with %d consumer(s) until SphinxQL counts them all; "
+        "HTTP JSON lines in 10,000-line bodies over %d connections. ALCO's pipeline wrote Sphinx with REPLACE batches of "
+        "1000: its rate on the same lines is the ceiling of what ALCO could collect." % (
+            a["lines"], "{:,.0f}".format(a["publish_per_second"]), a["consumers"], h["connections"]), "",
+        "| path | lines/s to searchable | vs ALCO's Sphinx path | target |", "|---|---|---|---|",
+        "| RabbitMQ → alco (acked after fsync) | %s | %.1f× | 100,000 |" % ("{:,.0f}".format(a["per_second"]), a["per_second"] / s["per_second"]),
+        "| HTTP JSON lines → alco (answered after fsync) | %s | %.1f× | 150,000 |" % ("{:,.0f}".format(h["per_second"]), h["per_second"] / s["per_second"]),
+        "| REPLACE batches of 1000 → Sphinx 2.2.11 | %s | 1× | |" % "{:,.0f}".format(s["per_second"]),
+        "", "<!-- collector:end -->"])
+    text = open(path).read() if os.path.exists(path) else ""
+    if "<!-- collector:start -->" in text:
+        start = text.index("<!-- collector:start -->")
+        end = text.index("<!-- collector:end -->") + len("<!-- collector:end -->")
+        text = text[:start] + section + text[end:]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    open(path, "w").write(text)
+    print(section)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=300_000)
+    ap.add_argument("--consumers", type=int, default=2)
+    ap.add_argument("--work", default=os.path.join(HERE, "work"))
+    ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "alco"))
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    corpus = os.path.join(args.work, "corpus-1000000.jsonl")
+    if not os.path.exists(corpus + ".meta.json"):
+        subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"), "--lines", "1000000", "--out", corpus], check=True)
+    results = {"amqp": bench_amqp(args.binary, corpus, args.lines, args.consumers)}
+    print(results, file=sys.stderr)
+    results["http"] = bench_http(args.binary, corpus, args.lines)
+    print(results, file=sys.stderr)
+    results["sphinx"] = bench_sphinx(corpus, args.lines)
+    print(results, file=sys.stderr)
+    json.dump(results, open(os.path.join(args.work, "collector-results-%d.json" % args.lines), "w"), indent=1)
+    report(results, args.out)
+
+
+if __name__ == "__main__":
+    main()

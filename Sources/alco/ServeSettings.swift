@@ -1,0 +1,174 @@
+import AlcoIndex
+import AlcoServer
+import ArgumentParser
+import Foundation
+import Yams
+
+/// `alco serve`'s settings from one YAML file (`--config`, or `$ALCO_CONFIG`); every value
+/// can be overridden by an environment variable and then by a flag. See `alco.example.yaml`.
+struct ConfigFile: Decodable, Equatable {
+    struct MySQL: Decodable, Equatable {
+        var listen: String?
+        var user: String?
+        var password: String?
+        var serverVersion: String?
+        var maxPacket: Int?
+    }
+
+    struct HTTP: Decodable, Equatable {
+        var listen: String?
+        var maxBody: Int?
+    }
+
+    struct AMQP: Decodable, Equatable {
+        var url: String?
+        var exchange: String?
+        var consumers: Int?
+    }
+
+    struct Redis: Decodable, Equatable {
+        struct Source: Decodable, Equatable {
+            var list: String
+            var index: String
+        }
+
+        var url: String?
+        var sources: [Source]?
+    }
+
+    struct Index: Decodable, Equatable {
+        var name: String
+        var retentionDays: Int?
+        var queue: String?
+        var routingKeys: [String]?
+        var durable: Bool?
+        var timezone: String?
+        var producerTimezone: String?
+    }
+
+    var data: String?
+    var mysql: MySQL?
+    var http: HTTP?
+    var amqp: AMQP?
+    var redis: Redis?
+    var indexes: [Index]?
+
+    static func load(_ path: String) throws -> ConfigFile {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("cannot read the config file \(path)")
+        }
+        do {
+            let decoder = YAMLDecoder()
+            return try decoder.decode(ConfigFile.self, from: text, userInfo: [:])
+        } catch {
+            throw ValidationError("config file \(path): \(error)")
+        }
+    }
+}
+
+// Keys are snake_case in the file.
+extension ConfigFile.MySQL {
+    enum CodingKeys: String, CodingKey {
+        case listen, user, password
+        case serverVersion = "server_version", maxPacket = "max_packet"
+    }
+}
+
+extension ConfigFile.HTTP {
+    enum CodingKeys: String, CodingKey {
+        case listen
+        case maxBody = "max_body"
+    }
+}
+
+extension ConfigFile.Index {
+    enum CodingKeys: String, CodingKey {
+        case name, queue, durable, timezone
+        case retentionDays = "retention_days", routingKeys = "routing_keys", producerTimezone = "producer_timezone"
+    }
+}
+
+/// The settings `serve` runs with: flag, else environment variable, else config file, else
+/// the built-in default.
+struct ServeSettings {
+    var data: String
+    var mysqlListen: String
+    var mysqlUser: String?
+    var mysqlPassword: String?
+    var serverVersion: String
+    var maxPacket: Int
+    var httpListen: String
+    var maxBody: Int
+    var amqpURL: String?
+    var amqpExchange: String
+    var amqpConsumers: Int
+    var redisURL: String?
+    var redisSources: [(list: String, index: String)]
+    var indexes: [ConfigFile.Index]
+
+    static func resolve(_ flags: Serve, environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeSettings {
+        let file = try (flags.config ?? env["ALCO_CONFIG"]).map(ConfigFile.load) ?? ConfigFile()
+        func int(_ name: String) throws -> Int? {
+            guard let text = env[name] else { return nil }
+            guard let n = Int(text) else { throw ValidationError("\(name) must be a number, not '\(text)'") }
+            return n
+        }
+        var sources: [(String, String)] = file.redis?.sources?.map { ($0.list, $0.index) } ?? []
+        let sourceSpecs = flags.redisSources.isEmpty ? (env["ALCO_REDIS_SOURCES"]?.split(separator: ",").map(String.init) ?? []) : flags.redisSources
+        if !sourceSpecs.isEmpty {
+            sources = try sourceSpecs.map { spec in
+                let parts = spec.split(separator: "=").map(String.init)
+                guard parts.count == 2 else { throw ValidationError("a Redis source is LIST=INDEX, not '\(spec)'") }
+                return (parts[0], parts[1])
+            }
+        }
+        let s = ServeSettings(
+            data: flags.data.data ?? env["ALCO_DATA"] ?? file.data ?? "alco-data",
+            mysqlListen: flags.mysqlAddress ?? env["ALCO_MYSQL"] ?? file.mysql?.listen ?? "127.0.0.1:9306",
+            mysqlUser: flags.mysqlUser ?? env["ALCO_MYSQL_USER"] ?? file.mysql?.user,
+            mysqlPassword: flags.mysqlPassword ?? env["ALCO_MYSQL_PASSWORD"] ?? file.mysql?.password,
+            serverVersion: flags.serverVersion ?? env["ALCO_SERVER_VERSION"] ?? file.mysql?.serverVersion ?? ServerInfo.version,
+            maxPacket: try flags.maxPacket ?? int("ALCO_MAX_PACKET") ?? file.mysql?.maxPacket ?? 64 << 20,
+            httpListen: flags.httpAddress ?? env["ALCO_HTTP"] ?? file.http?.listen ?? "127.0.0.1:8080",
+            maxBody: try flags.maxBody ?? int("ALCO_MAX_BODY") ?? file.http?.maxBody ?? 64 << 20,
+            amqpURL: flags.amqpURL ?? env["ALCO_AMQP_URL"] ?? file.amqp?.url,
+            amqpExchange: flags.amqpExchange ?? env["ALCO_AMQP_EXCHANGE"] ?? file.amqp?.exchange ?? "logstash",
+            amqpConsumers: try flags.amqpConsumers ?? int("ALCO_AMQP_CONSUMERS") ?? file.amqp?.consumers ?? 1,
+            redisURL: flags.redisURL ?? env["ALCO_REDIS_URL"] ?? file.redis?.url,
+            redisSources: sources,
+            indexes: file.indexes ?? [])
+        try s.validate()
+        return s
+    }
+
+    func validate() throws {
+        if mysqlListen != "off" { _ = try ListenAddress(mysqlListen) }
+        if httpListen != "off" { _ = try ListenAddress(httpListen) }
+        guard serverVersion.first?.isNumber == true else {
+            throw ValidationError("the server version must start with a MySQL-style number such as 5.7.99")
+        }
+        if !redisSources.isEmpty && redisURL == nil { throw ValidationError("Redis sources need a Redis URL (--redis)") }
+        guard amqpConsumers >= 1 else { throw ValidationError("AMQP consumers must be at least 1") }
+    }
+
+    /// Creates the indexes the config file lists and brings existing ones to its settings.
+    func applyIndexes(to catalog: Catalog) throws {
+        for i in indexes {
+            func change(_ s: inout IndexSettings) {
+                if let v = i.retentionDays { s.retentionDays = v }
+                if let v = i.queue { s.queue = v }
+                if let v = i.routingKeys { s.routingKeys = v }
+                if let v = i.durable { s.durable = v }
+                if let v = i.timezone { s.timeZone = v }
+                if let v = i.producerTimezone { s.producerTimeZone = v }
+            }
+            if catalog.indexIfExists(i.name) != nil {
+                _ = try catalog.alterIndex(i.name) { change(&$0) }
+            } else {
+                var s = IndexSettings(name: i.name)
+                change(&s)
+                _ = try catalog.createIndex(s)
+            }
+        }
+    }
+}
