@@ -322,10 +322,12 @@ public final class LogIndex: @unchecked Sendable {
 
     // MARK: reads
 
-    /// The segments a search reads, after sealing whatever is buffered.
+    /// The segments a search reads, after sealing whatever is buffered. Documents a seal on
+    /// another thread is building have left the buffer but are in no segment yet, so that seal
+    /// is waited for (`seal()` takes the seal lock) rather than missed.
     public func snapshot(_ selection: PartitionSelection = .all) throws -> [SegmentSnapshot] {
-        let buffered = stateLock.withLock { partitions.values.contains { !$0.buffer.isEmpty } }
-        if buffered { try seal() }
+        let unsealed = stateLock.withLock { !sealing.isEmpty || partitions.values.contains { !$0.buffer.isEmpty } }
+        if unsealed { try seal() }
         return stateLock.withLock {
             partitions.values.filter { selection.contains(day: $0.day) }.flatMap { p in p.segments.map { SegmentSnapshot(reader: $0.reader, deleted: $0.deleted) } }
         }
