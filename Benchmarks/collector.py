@@ -20,6 +20,8 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "Integration"))
 from servers import SphinxServer, free_port, wait_port  # noqa: E402
 from protocol import statements, ingest  # noqa: E402
 
+from common import ensure_corpus, replace_section  # noqa: E402
+
 import pymysql  # noqa: E402
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672"
@@ -139,14 +141,7 @@ def report(results, path):
         "| HTTP JSON lines → alco (answered after fsync) | %s | %.1f× | 150,000 |" % ("{:,.0f}".format(h["per_second"]), h["per_second"] / s["per_second"]),
         "| REPLACE batches of 1000 → Sphinx 2.2.11 | %s | 1× | |" % "{:,.0f}".format(s["per_second"]),
         "", "<!-- collector:end -->"])
-    text = open(path).read() if os.path.exists(path) else ""
-    if "<!-- collector:start -->" in text:
-        start = text.index("<!-- collector:start -->")
-        end = text.index("<!-- collector:end -->") + len("<!-- collector:end -->")
-        text = text[:start] + section + text[end:]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    open(path, "w").write(text)
+    replace_section(path, "collector", section)
     print(section)
 
 
@@ -158,10 +153,7 @@ def main():
     ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "alco"))
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     args = ap.parse_args()
-    os.makedirs(args.work, exist_ok=True)
-    corpus = os.path.join(args.work, "corpus-1000000.jsonl")
-    if not os.path.exists(corpus + ".meta.json"):
-        subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"), "--lines", "1000000", "--out", corpus], check=True)
+    corpus = ensure_corpus(args.work, 1_000_000)
     results = {"amqp": bench_amqp(args.binary, corpus, args.lines, args.consumers)}
     print(results, file=sys.stderr)
     results["http"] = bench_http(args.binary, corpus, args.lines)

@@ -19,6 +19,8 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "Integration"))
 from sidebyside import anchors, alco_js  # noqa: E402
 from servers import SphinxServer, free_port, wait_port  # noqa: E402
 
+from common import ensure_corpus, replace_section  # noqa: E402
+
 import pymysql  # noqa: E402
 
 
@@ -189,14 +191,7 @@ def report(meta, alco, sphinx, path):
         alco["ingest"]["peak_rss"] / 2**20, sphinx["ingest"]["peak_rss"] / 2**20))
     lines += ["", "<!-- protocol:end -->"]
     section = "\n".join(lines)
-    text = open(path).read() if os.path.exists(path) else ""
-    if "<!-- protocol:start -->" in text:
-        start = text.index("<!-- protocol:start -->")
-        end = text.index("<!-- protocol:end -->") + len("<!-- protocol:end -->")
-        text = text[:start] + section + text[end:]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    open(path, "w").write(text)
+    replace_section(path, "protocol", section)
     print(section)
 
 
@@ -209,10 +204,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     args = ap.parse_args()
-    os.makedirs(args.work, exist_ok=True)
-    corpus = os.path.join(args.work, f"corpus-{args.lines}.jsonl")
-    if not os.path.exists(corpus + ".meta.json"):
-        subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"), "--lines", str(args.lines), "--out", corpus], check=True)
+    corpus = ensure_corpus(args.work, args.lines)
     meta = json.load(open(corpus + ".meta.json"))
     queries = [(name, sql) for name, _, sql in anchors(meta) if sql is not None]
     stmts, lines = statements(corpus)

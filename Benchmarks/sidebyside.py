@@ -8,6 +8,7 @@ rt_attr_string logline, rt_attr_json js, ALCO's charset_table, binlog fsync per 
 the way ALCO's collector did (logstash JSON -> REPLACE INTO batches of 1000 over SphinxQL),
 queried over SphinxQL with PyMySQL. Prints JSON and writes a Markdown report.
 """
+from common import ensure_corpus
 import argparse, json, os, platform, re, shutil, signal, socket, statistics, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -252,10 +253,7 @@ def main():
     ap.add_argument("--skip-sphinx", action="store_true")
     ap.add_argument("--rerun-sphinx", action="store_true", help="ignore Sphinx results cached in the work folder")
     args = ap.parse_args()
-    os.makedirs(args.work, exist_ok=True)
-    corpus = os.path.join(args.work, f"corpus-{args.lines}.jsonl")
-    if not os.path.exists(corpus + ".meta.json"):
-        subprocess.run([sys.executable, os.path.join(HERE, "make_corpus.py"), "--lines", str(args.lines), "--out", corpus], check=True)
+    corpus = ensure_corpus(args.work, args.lines)
     meta = json.load(open(corpus + ".meta.json"))
     alco = bench_alco(args.binary, args.work, corpus, meta)
     print(json.dumps(alco, indent=1), file=sys.stderr)

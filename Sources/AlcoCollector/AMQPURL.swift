@@ -31,14 +31,9 @@ public struct AMQPURL: Equatable, Sendable, CustomStringConvertible {
             if !v.isEmpty { vhost = AMQPURL.percentDecoded(v) }
             rest = rest[..<slash]
         }
-        if let colon = rest.lastIndex(of: ":") {
-            guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
-                throw CollectorError.badURL(text, "the port must be a number from 1 to 65535")
-            }
-            port = p
-            rest = rest[..<colon]
-        }
-        if !rest.isEmpty { host = String(rest) }
+        let (h, p) = try hostAndPort(rest, in: text)
+        host = h ?? host
+        port = p ?? port
     }
 
     /// Without the password, for logs.
@@ -71,4 +66,18 @@ public enum CollectorError: Error, CustomStringConvertible, Equatable {
         case .connection(let m): return m
         }
     }
+}
+
+/// `host[:port]` of a URL; nil parts were not given.
+func hostAndPort(_ text: Substring, in url: String) throws -> (host: String?, port: Int?) {
+    var rest = text
+    var port: Int?
+    if let colon = rest.lastIndex(of: ":") {
+        guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
+            throw CollectorError.badURL(url, "the port must be a number from 1 to 65535")
+        }
+        port = p
+        rest = rest[..<colon]
+    }
+    return (rest.isEmpty ? nil : String(rest), port)
 }

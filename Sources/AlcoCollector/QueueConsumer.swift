@@ -21,10 +21,7 @@ final class QueueConsumer: @unchecked Sendable {
     let metrics: CollectorMetrics
     let options: Options
     let log: @Sendable (String) -> Void
-    private let stopLock = ConditionLock()
-    private var stopping = false
-    private var thread: Thread?
-    private let done = DispatchSemaphore(value: 0)
+    private let loop = BackgroundLoop()
 
     init(index: LogIndex, url: AMQPURL, exchange: String, rejects: RejectStore, metrics: CollectorMetrics,
          options: Options, log: @escaping @Sendable (String) -> Void) {
@@ -37,23 +34,12 @@ final class QueueConsumer: @unchecked Sendable {
         self.log = log
     }
 
-    var isStopping: Bool { stopLock.withLock { stopping } }
+    var isStopping: Bool { loop.isStopping }
 
-    func start() {
-        let t = Thread { [self] in
-            run()
-            done.signal()
-        }
-        t.name = "alco.amqp.\(index.name)"
-        thread = t
-        t.start()
-    }
+    func start() { loop.start(name: "alco.amqp.\(index.name)") { [self] in run() } }
 
     /// Asks the loop to end after its current batch, and waits for it.
-    func stop() {
-        stopLock.withLock { stopping = true }
-        if thread != nil { done.wait() }
-    }
+    func stop() { loop.stop() }
 
     private func run() {
         var backoff = 0.5
@@ -72,15 +58,10 @@ final class QueueConsumer: @unchecked Sendable {
                     log("alco: collector \(index.name): \(text); retrying with backoff up to \(Int(options.maxBackoffSeconds)) s")
                     lastReported = text
                 }
-                sleepUnlessStopping(backoff)
+                loop.pause(backoff)
                 backoff = min(backoff * 2, options.maxBackoffSeconds)
             }
         }
-    }
-
-    private func sleepUnlessStopping(_ seconds: Double) {
-        let until = Date().addingTimeInterval(seconds)
-        while !isStopping && Date() < until { usleep(50_000) }
     }
 
     private func session(connected: () -> Void) throws {
@@ -103,8 +84,8 @@ final class QueueConsumer: @unchecked Sendable {
         connected()
         log("alco: collector \(index.name): consuming '\(settings.queue)' from \(url), exchange '\(exchange)', keys \(settings.routingKeys.joined(separator: ","))")
 
-        var decoder = LogstashDecoder(producerZone: TimeZone(identifier: settings.producerTimeZone) ?? TimeZone(identifier: "UTC")!)
-        decoder.requireTimestamp = true
+        let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics)
+        let source = "amqp:\(settings.queue):"
         var pending: [AMQPConnection.Delivery] = []
         var firstPendingAt = Date()
         var depthCheckedAt = Date.distantPast
@@ -123,48 +104,12 @@ final class QueueConsumer: @unchecked Sendable {
             }
             guard !pending.isEmpty else { continue }
             if pending.count >= options.batchSize || Date().timeIntervalSince(firstPendingAt) * 1000 >= Double(options.maxBatchDelayMillis) {
-                try store(pending, decoder: decoder)
+                try batch.store(pending.map { ($0.body, source + $0.routingKey) })
                 try connection.ack(upTo: pending.last!.deliveryTag)
                 metrics.update { $0.acked += pending.count }
                 pending.removeAll(keepingCapacity: true)
             }
         }
         // Stopping: what was received but not stored stays unacknowledged and is redelivered.
-    }
-
-    /// Decodes and stores a batch; returns once it is durable (WAL fsync, rejects synced).
-    private func store(_ batch: [AMQPConnection.Delivery], decoder: LogstashDecoder) throws {
-        let started = Date()
-        let now = Int64(started.timeIntervalSince1970 * 1e6)
-        var docs: [NewDocument] = []
-        docs.reserveCapacity(batch.count)
-        var rejected = 0
-        for d in batch {
-            let result = d.body.withUnsafeBytes { decoder.decode($0, now: now) }
-            switch result {
-            case .success(var doc):
-                // logcollect's `seq` makes the id a function of the message, so a redelivered
-                // message replaces itself instead of appearing twice.
-                if let us = doc.microseconds, let seq = doc.sequenceHint {
-                    doc.id = DocumentID.make(microseconds: us, sequence: seq % DocumentID.perMicrosecond)
-                }
-                docs.append(doc)
-            case .failure(let rejection):
-                rejected += 1
-                try d.body.withUnsafeBytes {
-                    try rejects.record(rejection, raw: $0, source: "amqp:\(index.settings.queue):\(d.routingKey)", line: nil, index: index.name)
-                }
-                metrics.update { $0.rejected[rejection.reason, default: 0] += 1 }
-            }
-        }
-        if rejected > 0 { try rejects.sync() }
-        if !docs.isEmpty { try index.append(docs, mode: .replace) }
-        let millis = Date().timeIntervalSince(started) * 1000
-        metrics.update {
-            $0.received += batch.count
-            $0.stored += docs.count
-            $0.batches += 1
-            $0.lastBatchMillis = millis
-        }
     }
 }

@@ -24,14 +24,9 @@ public struct RedisURL: Equatable, Sendable, CustomStringConvertible {
             }
             rest = rest[..<slash]
         }
-        if let colon = rest.lastIndex(of: ":") {
-            guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else {
-                throw CollectorError.badURL(text, "the port must be a number from 1 to 65535")
-            }
-            port = p
-            rest = rest[..<colon]
-        }
-        if !rest.isEmpty { host = String(rest) }
+        let (h, p) = try hostAndPort(rest, in: text)
+        host = h ?? host
+        port = p ?? port
     }
 
     public var description: String { "redis://\(host):\(port)/\(database)" }

@@ -11,9 +11,7 @@ public final class RedisMirror: @unchecked Sendable {
     let interval: TimeInterval
     let log: @Sendable (String) -> Void
     private let lock = ConditionLock()
-    private var stopping = false
-    private var thread: Thread?
-    private let done = DispatchSemaphore(value: 0)
+    private let loop = BackgroundLoop()
     /// What Redis already has: index → column → value → time sent.
     private var sent: [String: [String: [String: Int64]]] = [:]
     public private(set) var syncedValues = 0
@@ -27,28 +25,15 @@ public final class RedisMirror: @unchecked Sendable {
 
     public static func key(index: String, column: String) -> String { "ALCO:VALUES:\(index):\(column)" }
 
-    public func start() {
-        let t = Thread { [self] in
-            loop()
-            done.signal()
-        }
-        t.name = "alco.redis.mirror"
-        thread = t
-        t.start()
-    }
+    public func start() { loop.start(name: "alco.redis.mirror") { [self] in run() } }
 
-    public func stop() {
-        lock.withLock { stopping = true }
-        if thread != nil { done.wait() }
-    }
+    public func stop() { loop.stop() }
 
-    private var isStopping: Bool { lock.withLock { stopping } }
-
-    private func loop() {
+    private func run() {
         var connection: RedisConnection?
         var backoff = interval
         var lastError = ""
-        while !isStopping {
+        while !loop.isStopping {
             do {
                 if connection == nil { connection = try RedisConnection(url: url) }
                 try syncOnce(connection!)
@@ -62,8 +47,7 @@ public final class RedisMirror: @unchecked Sendable {
                 }
                 backoff = min(backoff * 2, 30)
             }
-            let until = Date().addingTimeInterval(backoff)
-            while !isStopping && Date() < until { usleep(50_000) }
+            loop.pause(backoff)
         }
     }
 

@@ -1,0 +1,54 @@
+import AlcoIndex
+import AlcoIngest
+import Foundation
+
+/// Stores a batch of raw messages from a source: decodes each, keeps the bad ones in the
+/// rejects store (synced), and appends the good ones in one durable write. Returns only when
+/// all of it is on disk, so the caller may then acknowledge the batch to its source.
+struct MessageBatch {
+    let index: LogIndex
+    let rejects: RejectStore
+    let metrics: CollectorMetrics
+    let decoder: LogstashDecoder
+
+    init(index: LogIndex, rejects: RejectStore, metrics: CollectorMetrics) {
+        self.index = index
+        self.rejects = rejects
+        self.metrics = metrics
+        var d = LogstashDecoder(producerZone: TimeZone(identifier: index.settings.producerTimeZone) ?? TimeZone(identifier: "UTC")!)
+        d.requireTimestamp = true
+        decoder = d
+    }
+
+    func store(_ messages: [(body: [UInt8], source: String)]) throws {
+        let started = Date()
+        let now = Int64(started.timeIntervalSince1970 * 1e6)
+        var docs: [NewDocument] = []
+        docs.reserveCapacity(messages.count)
+        var rejected = 0
+        for m in messages {
+            switch m.body.withUnsafeBytes({ decoder.decode($0, now: now) }) {
+            case .success(var doc):
+                // logcollect's `seq` makes the id a function of the message, so a redelivered
+                // message replaces itself instead of appearing twice.
+                if let us = doc.microseconds, let seq = doc.sequenceHint {
+                    doc.id = DocumentID.make(microseconds: us, sequence: seq % DocumentID.perMicrosecond)
+                }
+                docs.append(doc)
+            case .failure(let rejection):
+                rejected += 1
+                try m.body.withUnsafeBytes { try rejects.record(rejection, raw: $0, source: m.source, line: nil, index: index.name) }
+                metrics.update { $0.rejected[rejection.reason, default: 0] += 1 }
+            }
+        }
+        if rejected > 0 { try rejects.sync() }
+        if !docs.isEmpty { try index.append(docs, mode: .replace) }
+        let millis = Date().timeIntervalSince(started) * 1000
+        metrics.update {
+            $0.received += messages.count
+            $0.stored += docs.count
+            $0.batches += 1
+            $0.lastBatchMillis = millis
+        }
+    }
+}
