@@ -23,6 +23,7 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
             ("tagline", .string("alco: logs you can grep, over the Elasticsearch bulk API too")),
         ]))
     }
+    router.get("/api/v1/search") { request, _ in try await SearchRoute.handle(request, services: services) }
     router.post("/api/v1/ingest/{index}") { request, context in
         let name = try context.parameters.require("index")
         guard let index = services.catalog.indexIfExists(name) else {

@@ -150,6 +150,49 @@ import Testing
         }
     }
 
+    @Test func searchWithModesFiltersAndCursorPages() async throws {
+        try await Self.withServices { services, _ in
+            let index = try services.catalog.index("app")
+            let base: Int64 = 1_795_640_751_000_000  // 2026-11-25T21:05:51Z
+            try index.append((0..<25).map { k in
+                NewDocument(microseconds: base + Int64(k) * 1_000_000, logline: "GET /api/orders/\(k) status=\(k % 5 == 0 ? 500 : 200) req-\(k)",
+                            jsText: #"{"levelname":"\#(k % 5 == 0 ? "ERROR" : "INFO")","host":"web0\#(k % 2)"}"#)
+            })
+            let app = Application(router: buildRouter(services))
+            try await app.test(.router) { client in
+                func get(_ uri: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+                    try await client.execute(uri: uri, method: .get) { response in (response.status, try Self.json(response.body)) }
+                }
+                var (status, r) = try await get("/api/v1/search?index=app&q=orders&limit=10")
+                #expect(status == .ok)
+                var hits = r["hits"] as? [[String: Any]] ?? []
+                #expect(hits.count == 10 && hits.first?["logline"] as? String == "GET /api/orders/24 status=200 req-24")
+                #expect(hits.first?["datetime"] as? String == "2026-11-25T21:06:15.000000+00:00")
+                // Follow the cursor to the end: every line once, newest first.
+                var seen = hits.compactMap { $0["logline"] as? String }
+                while let next = r["next"] as? String {
+                    (status, r) = try await get(next)
+                    hits = r["hits"] as? [[String: Any]] ?? []
+                    seen += hits.compactMap { $0["logline"] as? String }
+                }
+                #expect(seen.count == 25 && Set(seen).count == 25)
+                (_, r) = try await get("/api/v1/search?index=app&mode=substring&q=ders/1&order=asc")
+                #expect((r["hits"] as? [[String: Any]])?.count == 11, "orders/1 and orders/10-19")
+                (_, r) = try await get("/api/v1/search?index=app&mode=regex&q=status%3D5%5B0-9%5D%2B&field=host:web00")
+                let errors = (r["hits"] as? [[String: Any]]) ?? []
+                #expect(errors.count == 3 && errors.allSatisfy { ($0["js"] as? [String: Any])?["host"] as? String == "web00" })
+                (_, r) = try await get("/api/v1/search?index=app&field=levelname:ERROR&since=2026-11-25T21:06:00Z")
+                #expect((r["hits"] as? [[String: Any]])?.count == 3, "lines 10, 15 and 20")
+                (status, r) = try await get("/api/v1/search?index=app&q=%22unterminated")
+                #expect(status == .badRequest && r["error"] as? String == "bad_query")
+                (status, _) = try await get("/api/v1/search?index=nope")
+                #expect(status == .notFound)
+                (status, _) = try await get("/api/v1/search?index=app&mode=regex&q=%28")
+                #expect(status == .badRequest)
+            }
+        }
+    }
+
     /// gzip through the system's gzip, so the test does not trust our own zlib use.
     func gzip(_ text: String) throws -> [UInt8] {
         let p = Process()

@@ -104,4 +104,11 @@ import Testing
         #expect(checks > 0)
         try catalog.close()
     }
+
+    @Test func invalidRegularExpressionsAreErrorsNotCrashes() {
+        for pattern in ["(", "a{2,1}", "[z-a]", "*a\\"] {
+            #expect(throws: AlcoError.self, "\(pattern)") { try RegexMatcher(pattern, caseSensitive: true) }
+        }
+        #expect((try? RegexMatcher("blk_-69[0-9]+", caseSensitive: false))?.matches("x BLK_-6952 y") == true)
+    }
 }

@@ -81,6 +81,11 @@ def test_logcollect_records_are_stored_with_their_fields():
         # Found through the index too, not only by id order: by a js filter and by the CLI.
         errors = rows(server.port, "SELECT id FROM logs WHERE MATCH('@logline %s') AND js.levelname = 'ERROR'" % marker)
         assert len(errors) == 2
+        # And over HTTP.
+        out = subprocess.run(["curl", "-sS", "http://127.0.0.1:%d/api/v1/search?index=logs&q=%s&field=levelname:ERROR"
+                              % (server.http_port, marker)], capture_output=True, check=True).stdout
+        hits = json.loads(out)["hits"]
+        assert len(hits) == 2 and all(h["js"]["levelname"] == "ERROR" for h in hits)
     finally:
         server.stop()
 

@@ -52,20 +52,28 @@ public final class RegexMatcher: @unchecked Sendable {
     private let highlight: UnsafeMutablePointer<regex_t>
 
     public init(_ pattern: String, caseSensitive: Bool) throws {
-        self.pattern = pattern
-        compiled = .allocate(capacity: 1)
-        highlight = .allocate(capacity: 1)
+        // Compiled into locals first: throwing before every property is set means deinit
+        // does not run, so it never frees a regex that was not compiled.
         let flags = REG_EXTENDED | (caseSensitive ? 0 : REG_ICASE)
+        let compiled = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
         let rc = regcomp(compiled, pattern, flags | REG_NOSUB)
         if rc != 0 {
             var buf = [CChar](repeating: 0, count: 256)
             regerror(rc, compiled, &buf, buf.count)
             compiled.deallocate()
-            highlight.deallocate()
             let message = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw AlcoError.query(message: "invalid regular expression: \(message)", position: 0)
         }
-        _ = regcomp(highlight, pattern, flags)
+        let highlight = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
+        guard regcomp(highlight, pattern, flags) == 0 else {
+            regfree(compiled)
+            compiled.deallocate()
+            highlight.deallocate()
+            throw AlcoError.query(message: "invalid regular expression", position: 0)
+        }
+        self.pattern = pattern
+        self.compiled = compiled
+        self.highlight = highlight
     }
 
     deinit {

@@ -1,0 +1,101 @@
+import AlcoIndex
+import AlcoIngest
+import Foundation
+import Hummingbird
+
+/// `GET /api/v1/search?index=&q=&mode=&since=&until=&field=k:v&order=&limit=&after=&before=`:
+/// the engine's query form over HTTP. `mode` is `extended` (Sphinx syntax, the default),
+/// `substring` (grep -F) or `regex` (grep -E), `case=sensitive` for the last two. Pages are
+/// cursors: `next` repeats the query after the last id returned.
+enum SearchRoute {
+    static let maxLimit = 10_000
+
+    static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
+        let q = request.uri.queryParameters
+        guard let name = q["index"].map(String.init), !name.isEmpty else { throw APIError.badRequest("index is required") }
+        guard let index = services.catalog.indexIfExists(name) else { throw APIError.notFound("no index '\(name)'") }
+        let query = q["q"].map(String.init) ?? ""
+        let caseSensitive = q["case"] == "sensitive"
+        var search = SearchRequest()
+        switch q["mode"].map(String.init) ?? "extended" {
+        case "extended":
+            do {
+                search.text = try QueryParser.parse(query)
+            } catch let e as AlcoError {
+                throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
+            }
+        case "substring": search.text = query.isEmpty ? .all : .substring(query, caseSensitive: caseSensitive)
+        case "regex":
+            do {
+                _ = try RegexMatcher(query, caseSensitive: caseSensitive)
+            } catch {
+                throw APIError(status: .badRequest, error: "bad_query", detail: "\(error)")
+            }
+            search.text = query.isEmpty ? .all : .regex(query, caseSensitive: caseSensitive)
+        case let other:
+            throw APIError.badRequest("mode must be extended, substring or regex, not '\(other)'")
+        }
+        var filters: [Filter] = []
+        for f in q.getAll("field") {
+            let parts = f.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw APIError.badRequest("field takes KEY:VALUE, not '\(f)'") }
+            var values: [FilterValue] = [.string(parts[1])]
+            if let d = Double(parts[1]) { values.append(.number(d)) }
+            filters.append(.oneOf(key: parts[0], values: values))
+        }
+        if !filters.isEmpty { search.filter = .and(filters) }
+        let zone = TimeZone(identifier: index.settings.timeZone) ?? TimeZone(identifier: "UTC")!
+        let now = Int64(Date().timeIntervalSince1970 * 1e6)
+        func time(_ key: String) throws -> Int64? {
+            guard let s = q[Substring(key)].map(String.init) else { return nil }
+            guard let t = Timestamps.parseUserTime(s, zone: zone, now: now) else {
+                throw APIError.badRequest("cannot read \(key) '\(s)' (use 2026-11-25T10:00, epoch seconds, or 15m, 2h, 3d)")
+            }
+            return t
+        }
+        search.restrictTime(fromMicroseconds: try time("since"), toMicroseconds: try time("until"))
+        let ascending = q["order"] == "asc"
+        search.order = ascending ? .idAscending : .idDescending
+        guard let limit = Int(q["limit"].map(String.init) ?? "100"), (1...maxLimit).contains(limit) else {
+            throw APIError.badRequest("limit must be from 1 to \(maxLimit)")
+        }
+        search.limit = limit
+        search.maxMatches = max(limit, 1000)
+        if let after = q["after"].flatMap({ UInt64($0) }) {
+            search.idRange = max(search.idRange.lowerBound, after &+ 1)...search.idRange.upperBound
+        }
+        if let before = q["before"].flatMap({ UInt64($0) }), before > 0 {
+            search.idRange = search.idRange.lowerBound...min(search.idRange.upperBound, before - 1)
+        }
+        if search.idRange.lowerBound > search.idRange.upperBound { search.isEmptyRange = true }
+        let prepared = search
+        let result: SearchResult
+        do {
+            result = try await offload { try index.search(prepared) }
+        } catch let e as AlcoError {
+            throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
+        }
+        var hits: [JSONValue] = []
+        for h in result.hits {
+            let js = (try? JSONParser.parse(h.js)) ?? .object([])
+            hits.append(.object([
+                ("id", .string(String(h.id))),
+                ("datetime", .string(Timestamps.iso(microseconds: DocumentID.microseconds(of: h.id), zone: zone))),
+                ("logline", .string(h.logline)), ("js", js),
+            ]))
+        }
+        var body: [(key: String, value: JSONValue)] = [("index", .string(name)), ("hits", .array(hits))]
+        if result.hits.count == limit, let last = result.hits.last {
+            var next = request.uri.path + "?"
+            var params = q.filter { $0.key != "after" && $0.key != "before" }.map { "\($0.key)=\(percent(String($0.value)))" }
+            params.append(ascending ? "after=\(last.id)" : "before=\(last.id)")
+            next += params.joined(separator: "&")
+            body.append(("next", .string(next)))
+        }
+        return Response.json(.object(body))
+    }
+
+    static func percent(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
+    }
+}
