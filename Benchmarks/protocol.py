@@ -16,8 +16,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "Tests", "Integration"))
-from sidebyside import anchors, alco_js  # noqa: E402
-from servers import SphinxServer, free_port, wait_port  # noqa: E402
+from sidebyside import anchors  # noqa: E402
+from servers import SphinxServer, free_port, logstash_row, wait_port  # noqa: E402
 
 from common import ensure_corpus, replace_section  # noqa: E402
 
@@ -26,16 +26,12 @@ import pymysql  # noqa: E402
 
 def statements(corpus, batch=1000):
     """INSERT statements of `batch` lines, escaped as PyMySQL escapes them."""
-    import datetime
     conn_escape = pymysql.converters.escape_string
     out, rows, lines = [], [], 0
     with open(corpus, encoding="utf-8") as f:
         for line in f:
-            rec = json.loads(line)
-            ts = rec["@timestamp"]
-            dt = datetime.datetime.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
-            us = int(dt.timestamp()) * 1_000_000 + int(ts[20:26])
-            rows.append("(%d,'%s','%s')" % (us * 1000, conn_escape(json.dumps(alco_js(rec))), conn_escape(rec.get("message", ""))))
+            doc_id, logline, js = logstash_row(json.loads(line))
+            rows.append("(%d,'%s','%s')" % (doc_id, conn_escape(js), conn_escape(logline)))
             lines += 1
             if len(rows) == batch:
                 out.append("INSERT INTO logs (id, js, logline) VALUES " + ",".join(rows))

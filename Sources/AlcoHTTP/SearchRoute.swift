@@ -39,9 +39,7 @@ enum SearchRoute {
         for f in q.getAll("field") {
             let parts = f.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw APIError.badRequest("field takes KEY:VALUE, not '\(f)'") }
-            var values: [FilterValue] = [.string(parts[1])]
-            if let d = Double(parts[1]) { values.append(.number(d)) }
-            filters.append(.oneOf(key: parts[0], values: values))
+            filters.append(.typed(key: parts[0], value: parts[1]))
         }
         if !filters.isEmpty { search.filter = .and(filters) }
         let zone = TimeZone(identifier: index.settings.timeZone) ?? TimeZone(identifier: "UTC")!

@@ -47,9 +47,7 @@ struct Search: ParsableCommand {
             for f in field {
                 let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { throw AlcoError.invalidSetting("--field takes KEY=VALUE, not '\(f)'") }
-                var values: [FilterValue] = [.string(parts[1])]
-                if let d = Double(parts[1]) { values.append(.number(d)) }
-                filters.append(.oneOf(key: parts[0], values: values))
+                filters.append(.typed(key: parts[0], value: parts[1]))
             }
             if !filters.isEmpty { request.filter = .and(filters) }
             let zone = TimeZone(identifier: idx.settings.timeZone) ?? TimeZone(identifier: "UTC")!

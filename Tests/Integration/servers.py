@@ -31,6 +31,16 @@ def wait_port(port, proc, timeout=60):
     raise RuntimeError("nothing listens on port %d" % port)
 
 
+def logstash_row(rec):
+    """(id, logline, js) of a logstash record, as ALCO's collector made them: the id from
+    @timestamp (µs × 1000), reserved keys renamed, the rest of the record as js."""
+    ts = rec["@timestamp"]
+    dt = datetime.datetime.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    us = int(dt.timestamp()) * 1_000_000 + int(ts[20:26])
+    js = {(k + "_x" if k in RESERVED else k): v for k, v in rec.items() if k not in ("@timestamp", "@version", "message", "seq")}
+    return us * 1000, rec.get("message", ""), json.dumps(js)
+
+
 def corpus(lines, seed=7):
     """Rows (id, logline, js text) from Benchmarks/make_corpus.py, ids from the timestamps."""
     out = tempfile.mktemp(suffix=".jsonl")
@@ -39,13 +49,7 @@ def corpus(lines, seed=7):
     rows = []
     with open(out, encoding="utf-8") as f:
         for line in f:
-            rec = json.loads(line)
-            ts = rec["@timestamp"]
-            dt = datetime.datetime.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
-            us = int(dt.timestamp()) * 1_000_000 + int(ts[20:26])
-            js = {(k + "_x" if k in RESERVED else k): v for k, v in rec.items()
-                  if k not in ("@timestamp", "@version", "message", "seq")}
-            rows.append((us * 1000, rec["message"], json.dumps(js)))
+            rows.append(logstash_row(json.loads(line)))
     os.unlink(out)
     os.unlink(out + ".meta.json")
     return rows

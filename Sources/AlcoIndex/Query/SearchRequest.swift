@@ -21,6 +21,16 @@ public enum Comparison: String, Equatable, Sendable {
 
 /// A condition on document attributes; trees of them express SphinxQL's WHERE and the API's
 /// filters.
+extension Filter {
+    /// `js.key` equal to what a person typed: the text, or the number it reads as (the way
+    /// ALCO sent both `IN(js.process, '9002')` and `IN(js.process, 9002)`).
+    public static func typed(key: String, value text: String) -> Filter {
+        var values: [FilterValue] = [.string(text)]
+        if let d = Double(text) { values.append(.number(d)) }
+        return .oneOf(key: key, values: values)
+    }
+}
+
 public indirect enum Filter: Equatable, Sendable {
     /// `js.key` has one of the values (`=` and `IN`).
     case oneOf(key: String, values: [FilterValue])
