@@ -24,6 +24,11 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
         ]))
     }
     router.get("/api/v1/search") { request, _ in try await SearchRoute.handle(request, services: services) }
+    // Hummingbird matches these with or without the trailing slash ALCO's URLs had.
+    router.get("/api/grep/{index}/") { request, context in
+        try await ALCORoutes.grep(request, index: try context.parameters.require("index"), services: services)
+    }
+    router.get("/api/collector/indices/") { _, _ in ALCORoutes.indices(services: services) }
     router.post("/api/v1/ingest/{index}") { request, context in
         let name = try context.parameters.require("index")
         guard let index = services.catalog.indexIfExists(name) else {

@@ -193,6 +193,60 @@ import Testing
         }
     }
 
+    @Test func alcoGrepAPIWithFiltersSnippetsAndCursors() async throws {
+        try await Self.withServices { services, _ in
+            let base: Int64 = 1_795_640_751_000_000  // 2026-11-25T21:05:51Z
+            let levels = ["INFO", "ERROR", "WARNING", "ERROR", "INFO", "ERROR", "DEBUG"]
+            try services.catalog.index("app").append((0..<7).map { k in
+                NewDocument(microseconds: base + Int64(k) * 1_000_000, logline: "payment failed for user \(k)",
+                            jsText: #"{"levelname":"\#(levels[k])","process":\#(9000 + k),"host":"web01"}"#)
+            })
+            let app = Application(router: buildRouter(services))
+            try await app.test(.router) { client in
+                func get(_ uri: String) async throws -> [String: Any] {
+                    try await client.execute(uri: uri, method: .get) { response in
+                        #expect(response.status == .ok, "\(uri)")
+                        return try Self.json(response.body)
+                    }
+                }
+                let start = "start_ts=2026-11-25%2000:00:00"
+                // "failed for" as one phrase: "for failed" would find nothing.
+                #expect(((try await get("/api/grep/app/?search=failed%20payment&\(start)"))["results"] as? [Any])?.isEmpty == true)
+                var page = try await get("/api/grep/app/?search=payment%20failed&\(start)&page_size=3")
+                var ids = (page["results"] as? [[String: Any]] ?? []).compactMap { $0["logline"] as? String }
+                #expect(ids == ["payment failed for user 0", "payment failed for user 1", "payment failed for user 2"])
+                #expect(page["previous"] is NSNull)
+                let first = page["results"] as? [[String: Any]] ?? []
+                #expect(first.first?["logline_snippet"] as? String == "<b>payment</b> <b>failed</b> for user 0")
+                #expect(first.first?["datetime"] as? String == "2026-11-25T21:05:51.000000+00:00")
+                var all = ids
+                while let next = page["next"] as? String {
+                    page = try await get(next)
+                    ids = (page["results"] as? [[String: Any]] ?? []).compactMap { $0["logline"] as? String }
+                    all += ids
+                    if let previous = page["previous"] as? String, ids.first == "payment failed for user 3" {
+                        let back = try await get(previous)
+                        #expect((back["results"] as? [[String: Any]])?.compactMap { $0["logline"] as? String }.first == "payment failed for user 0")
+                    }
+                }
+                #expect(all.count == 7)
+                page = try await get("/api/grep/app/?\(start)&levelname__in=ERROR,WARNING&columns=levelname")
+                let filtered = page["results"] as? [[String: Any]] ?? []
+                #expect(filtered.count == 4)
+                #expect(filtered.allSatisfy { ($0["js"] as? [String: Any])?.keys.sorted() == ["levelname"] })
+                page = try await get("/api/grep/app/?\(start)&process=9003")
+                #expect((page["results"] as? [[String: Any]])?.count == 1)
+                page = try await get("/api/grep/app/?start_ts=2026-11-25T21:05:55Z&end_ts=2026-11-25%2021:05:56")
+                #expect((page["results"] as? [[String: Any]])?.count == 2)
+                let indices = try await client.execute(uri: "/api/collector/indices/", method: .get) { response in
+                    try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [[String: Any]] ?? []
+                }
+                #expect(indices.first?["name"] as? String == "app")
+                #expect(indices.first?["index_names"] as? [String] == ["app_20261125"])
+            }
+        }
+    }
+
     /// gzip through the system's gzip, so the test does not trust our own zlib use.
     func gzip(_ text: String) throws -> [UInt8] {
         let p = Process()
