@@ -7,13 +7,18 @@ import Hummingbird
 /// the engine's query form over HTTP. `mode` is `extended` (Sphinx syntax, the default),
 /// `substring` (grep -F) or `regex` (grep -E), `case=sensitive` for the last two. Pages are
 /// cursors: `next` repeats the query after the last id returned.
-enum SearchRoute {
-    static let maxLimit = 10_000
-
-    static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
-        let q = request.uri.queryParameters
+/// The query parameters every search-like endpoint shares: `index`, `q` with `mode` and
+/// `case`, `field=KEY:VALUE` filters, `since`/`until`.
+enum QueryParameters {
+    static func index(_ q: Parameters, _ services: HTTPServices) throws -> (LogIndex, String) {
         guard let name = q["index"].map(String.init), !name.isEmpty else { throw APIError.badRequest("index is required") }
         guard let index = services.catalog.indexIfExists(name) else { throw APIError.notFound("no index '\(name)'") }
+        return (index, name)
+    }
+
+    static func zone(_ index: LogIndex) -> TimeZone { TimeZone(identifier: index.settings.timeZone) ?? TimeZone(identifier: "UTC")! }
+
+    static func search(_ q: Parameters, index: LogIndex) throws -> SearchRequest {
         let query = q["q"].map(String.init) ?? ""
         let caseSensitive = q["case"] == "sensitive"
         var search = SearchRequest()
@@ -42,7 +47,13 @@ enum SearchRoute {
             filters.append(.typed(key: parts[0], value: parts[1]))
         }
         if !filters.isEmpty { search.filter = .and(filters) }
-        let zone = TimeZone(identifier: index.settings.timeZone) ?? TimeZone(identifier: "UTC")!
+        let range = try timeRange(q, index: index)
+        search.restrictTime(fromMicroseconds: range.since, toMicroseconds: range.until)
+        return search
+    }
+
+    static func timeRange(_ q: Parameters, index: LogIndex) throws -> (since: Int64?, until: Int64?) {
+        let zone = zone(index)
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         func time(_ key: String) throws -> Int64? {
             guard let s = q[Substring(key)].map(String.init) else { return nil }
@@ -51,7 +62,27 @@ enum SearchRoute {
             }
             return t
         }
-        search.restrictTime(fromMicroseconds: try time("since"), toMicroseconds: try time("until"))
+        return (try time("since"), try time("until"))
+    }
+
+    /// A hit as the JSON API returns it.
+    static func hit(_ h: Hit, zone: TimeZone) -> JSONValue {
+        .object([
+            ("id", .string(String(h.id))),
+            ("datetime", .string(Timestamps.iso(microseconds: DocumentID.microseconds(of: h.id), zone: zone))),
+            ("logline", .string(h.logline)), ("js", (try? JSONParser.parse(h.js)) ?? .object([])),
+        ])
+    }
+}
+
+enum SearchRoute {
+    static let maxLimit = 10_000
+
+    static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
+        let q = request.uri.queryParameters
+        let (index, name) = try QueryParameters.index(q, services)
+        let zone = QueryParameters.zone(index)
+        var search = try QueryParameters.search(q, index: index)
         let ascending = q["order"] == "asc"
         search.order = ascending ? .idAscending : .idDescending
         guard let limit = Int(q["limit"].map(String.init) ?? "100"), (1...maxLimit).contains(limit) else {
@@ -73,15 +104,7 @@ enum SearchRoute {
         } catch let e as AlcoError {
             throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
         }
-        var hits: [JSONValue] = []
-        for h in result.hits {
-            let js = (try? JSONParser.parse(h.js)) ?? .object([])
-            hits.append(.object([
-                ("id", .string(String(h.id))),
-                ("datetime", .string(Timestamps.iso(microseconds: DocumentID.microseconds(of: h.id), zone: zone))),
-                ("logline", .string(h.logline)), ("js", js),
-            ]))
-        }
+        let hits = result.hits.map { QueryParameters.hit($0, zone: zone) }
         var body: [(key: String, value: JSONValue)] = [("index", .string(name)), ("hits", .array(hits))]
         if result.hits.count == limit, let last = result.hits.last {
             var next = request.uri.path + "?"

@@ -247,6 +247,52 @@ import Testing
         }
     }
 
+    @Test func contextFieldsValuesAndHistogram() async throws {
+        try await Self.withServices { services, _ in
+            let base: Int64 = 1_795_640_700_000_000  // 2026-11-25T21:05:00Z
+            let ids = try services.catalog.index("app").append((0..<30).map { k in
+                NewDocument(microseconds: base + Int64(k) * 10_000_000, logline: "step \(k) of request r\(k % 3)",
+                            jsText: #"{"host":"web0\#(k % 2)","request_id":"r\#(k % 3)","levelname":"\#(k % 10 == 0 ? "ERROR" : "INFO")"}"#)
+            })
+            let app = Application(router: buildRouter(services))
+            try await app.test(.router) { client in
+                func get(_ uri: String) async throws -> (HTTPResponse.Status, [String: Any]) {
+                    try await client.execute(uri: uri, method: .get) { response in (response.status, try Self.json(response.body)) }
+                }
+                func lines(_ v: Any?) -> [String] { (v as? [[String: Any]] ?? []).compactMap { $0["logline"] as? String } }
+                var (status, r) = try await get("/api/v1/context?index=app&id=\(ids[10])&before=2&after=3")
+                #expect(status == .ok)
+                #expect((r["anchor"] as? [String: Any])?["logline"] as? String == "step 10 of request r1")
+                #expect(lines(r["before"]) == ["step 8 of request r2", "step 9 of request r0"])
+                #expect(lines(r["after"]) == ["step 11 of request r2", "step 12 of request r0", "step 13 of request r1"])
+                (_, r) = try await get("/api/v1/context?index=app&id=\(ids[10])&before=2&after=2&same=request_id")
+                #expect(lines(r["before"]) == ["step 4 of request r1", "step 7 of request r1"])
+                #expect(lines(r["after"]) == ["step 13 of request r1", "step 16 of request r1"])
+                (status, _) = try await get("/api/v1/context?index=app&id=42")
+                #expect(status == .notFound)
+
+                _ = try services.catalog.index("app").search(SearchRequest(limit: 1))  // seals, registering columns
+                (_, r) = try await get("/api/v1/fields?index=app")
+                let fields = (r["fields"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+                #expect(fields == ["host", "levelname", "request_id"])
+
+                (status, r) = try await get("/api/v1/values?index=app&name=levelname")
+                #expect(status == .ok, "\(r)")
+                let values = (r["values"] as? [[String: Any]] ?? []).map { "\($0["value"] ?? "")=\($0["count"] ?? "")" }
+                #expect(values == ["INFO=27", "ERROR=3"])
+                (_, r) = try await get("/api/v1/values?index=app&name=host&q=r1")
+                #expect((r["values"] as? [[String: Any]])?.count == 2 && r["distinct"] as? Int == 2)
+
+                (_, r) = try await get("/api/v1/histogram?index=app&since=2026-11-25T21:05:00Z&until=2026-11-25T21:10:00Z&buckets=10")
+                #expect(r["bucket_seconds"] as? Int == 30)
+                let counts = (r["buckets"] as? [[String: Any]] ?? []).compactMap { $0["count"] as? Int }
+                #expect(counts == Array(repeating: 3, count: 10), "a line every 10 s")
+                (_, r) = try await get("/api/v1/histogram?index=app&q=ERROR&since=2026-11-25T21:05:00Z&until=2026-11-25T21:10:00Z&buckets=5")
+                #expect((r["buckets"] as? [[String: Any]] ?? []).compactMap { $0["count"] as? Int }.reduce(0, +) == 3)
+            }
+        }
+    }
+
     /// gzip through the system's gzip, so the test does not trust our own zlib use.
     func gzip(_ text: String) throws -> [UInt8] {
         let p = Process()

@@ -162,6 +162,14 @@ public struct Hit: Equatable, Sendable {
     public var js: String
     public var weight: Int
     public var snippet: String?
+
+    public init(id: UInt64, logline: String, js: String, weight: Int = 0, snippet: String? = nil) {
+        self.id = id
+        self.logline = logline
+        self.js = js
+        self.weight = weight
+        self.snippet = snippet
+    }
 }
 
 public struct GroupCount: Equatable, Sendable {

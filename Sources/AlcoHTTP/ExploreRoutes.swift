@@ -1,0 +1,133 @@
+import AlcoIndex
+import AlcoIngest
+import Foundation
+import Hummingbird
+
+/// The reading endpoints around search: context around a line, the fields of an index and
+/// their values, and a histogram of hits over time.
+enum ExploreRoutes {
+    /// `GET /api/v1/context?index=&id=&before=&after=&same=host,request_id`: the lines just
+    /// before and after `id`, unfiltered, or only those sharing the anchor's values of `same`.
+    static func context(_ request: Request, services: HTTPServices) async throws -> Response {
+        let q = request.uri.queryParameters
+        let (index, _) = try QueryParameters.index(q, services)
+        guard let id = q["id"].flatMap({ UInt64($0) }) else { throw APIError.badRequest("id is required") }
+        func count(_ key: String) throws -> Int {
+            guard let n = Int(q[Substring(key)].map(String.init) ?? "20"), (0...1000).contains(n) else {
+                throw APIError.badRequest("\(key) must be from 0 to 1000")
+            }
+            return n
+        }
+        let before = try count("before")
+        let after = try count("after")
+        let same = q["same"].map { $0.split(separator: ",").map(String.init) } ?? []
+        let result = try await offload { () throws -> (Hit?, [Hit], [Hit]) in
+            guard let anchorDoc = try index.documents(ids: [id]).first else { return (nil, [], []) }
+            var filters: [Filter] = []
+            if !same.isEmpty, case .object(let members) = (try? JSONParser.parse(anchorDoc.js)) ?? .null {
+                for key in same {
+                    switch members.first(where: { $0.key == key })?.value {
+                    case .string(let s)?: filters.append(.typed(key: key, value: s))
+                    case .number(let t)?: filters.append(.typed(key: key, value: t))
+                    default: filters.append(.not(.exists(key: key)))
+                    }
+                }
+            }
+            var older = SearchRequest(filter: filters.isEmpty ? .always(true) : .and(filters), order: .idDescending, limit: before)
+            older.idRange = 0...(id == 0 ? 0 : id - 1)
+            var newer = SearchRequest(filter: older.filter, order: .idAscending, limit: after)
+            newer.idRange = (id &+ 1)...UInt64.max
+            let anchor = Hit(id: anchorDoc.id, logline: anchorDoc.logline, js: anchorDoc.js, weight: 0, snippet: nil)
+            return (anchor, try index.search(older).hits.reversed(), try index.search(newer).hits)
+        }
+        guard let anchor = result.0 else { throw APIError.notFound("no line with id \(id) in '\(index.name)'") }
+        let zone = QueryParameters.zone(index)
+        return Response.json(.object([
+            ("anchor", QueryParameters.hit(anchor, zone: zone)),
+            ("before", .array(result.1.map { QueryParameters.hit($0, zone: zone) })),
+            ("after", .array(result.2.map { QueryParameters.hit($0, zone: zone) })),
+        ]))
+    }
+
+    /// `GET /api/v1/fields?index=`: every js key seen, with its flags.
+    static func fields(_ request: Request, services: HTTPServices) throws -> Response {
+        let (index, _) = try QueryParameters.index(request.uri.queryParameters, services)
+        let columns: [JSONValue] = index.columns.all.map { c in
+            .object([
+                ("name", .string(c.name)), ("filtered", .bool(c.filtered)), ("display", .bool(c.display)),
+                ("excluded", .bool(c.excluded)), ("context", .bool(c.context)), ("indexed", .bool(c.indexed)),
+                ("first_seen", .number(text: String(c.firstSeen))), ("last_seen", .number(text: String(c.lastSeen))),
+            ])
+        }
+        return Response.json(.object([("index", .string(index.name)), ("fields", .array(columns))]))
+    }
+
+    /// `GET /api/v1/values?index=&name=&q=&field=…&since=&until=&limit=`: the values of field
+    /// `name` with how many matching lines carry each, most frequent first (the filter
+    /// sidebar); `field=KEY:VALUE` filters narrow the lines as in search.
+    static func values(_ request: Request, services: HTTPServices) async throws -> Response {
+        let q = request.uri.queryParameters
+        let (index, _) = try QueryParameters.index(q, services)
+        guard let field = q["name"].map(String.init), !field.isEmpty else { throw APIError.badRequest("name (the field) is required") }
+        guard let limit = Int(q["limit"].map(String.init) ?? "20"), (1...1000).contains(limit) else {
+            throw APIError.badRequest("limit must be from 1 to 1000")
+        }
+        var search = try QueryParameters.search(q, index: index)
+        search.groupBy = field
+        search.limit = 0
+        search.loadDocuments = false
+        let prepared = search
+        let result = try await offload { try index.search(prepared) }
+        let values: [JSONValue] = result.groups.prefix(limit).map { g in
+            .object([("value", g.value.map(JSONValue.string) ?? .null), ("count", .number(text: String(g.count)))])
+        }
+        return Response.json(.object([
+            ("field", .string(field)), ("values", .array(values)), ("distinct", .number(text: String(result.groups.count))),
+        ]))
+    }
+
+    /// Bucket widths a person reads easily, in seconds.
+    static let bucketWidths: [Int64] = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400]
+
+    /// `GET /api/v1/histogram?index=&q=&…&since=&until=&buckets=60`: matching lines per time
+    /// bucket, the width chosen from the range so there are about `buckets` of them.
+    static func histogram(_ request: Request, services: HTTPServices) async throws -> Response {
+        let q = request.uri.queryParameters
+        let (index, _) = try QueryParameters.index(q, services)
+        let search = try QueryParameters.search(q, index: index)
+        guard let wanted = Int(q["buckets"].map(String.init) ?? "60"), (1...1000).contains(wanted) else {
+            throw APIError.badRequest("buckets must be from 1 to 1000")
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1e6)
+        let range = try QueryParameters.timeRange(q, index: index)
+        let until = range.until ?? now
+        let since = range.since ?? (until - 3600 * 1_000_000)
+        guard since < until else { throw APIError.badRequest("since must be before until") }
+        let span = (until - since) / 1_000_000
+        let width = bucketWidths.first { span / $0 <= Int64(wanted) } ?? bucketWidths.last!
+        let widthMicros = width * 1_000_000
+        let first = since / widthMicros * widthMicros
+        let zone = QueryParameters.zone(index)
+        let buckets = try await offload { () throws -> [(Int64, Int)] in
+            var out: [(Int64, Int)] = []
+            let snapshot = try index.snapshot()
+            var t = first
+            while t < until {
+                var r = search
+                r.restrictTime(fromMicroseconds: max(t, since), toMicroseconds: min(t + widthMicros, until) - 1)
+                r.limit = 0
+                r.countTotal = true
+                r.loadDocuments = false
+                out.append((t, try Searcher.search(r, segments: snapshot).totalFound))
+                t += widthMicros
+            }
+            return out
+        }
+        return Response.json(.object([
+            ("bucket_seconds", .number(text: String(width))),
+            ("buckets", .array(buckets.map { b in
+                .object([("start", .string(Timestamps.iso(microseconds: b.0, zone: zone))), ("count", .number(text: String(b.1)))])
+            })),
+        ]))
+    }
+}
