@@ -33,6 +33,14 @@ def read_packet(s):
     return body
 
 
+def logged_in(alco):
+    """A raw connection past the handshake and login."""
+    s = raw(alco)
+    s.sendall(login_packet())
+    assert read_packet(s)[0] == 0x00
+    return s
+
+
 def still_serves(alco):
     c = pymysql.connect(host="127.0.0.1", port=alco.port, user="check")
     cur = c.cursor()
@@ -52,18 +60,14 @@ def test_garbage_instead_of_login(alco):
 
 
 def test_truncated_packet_then_disconnect(alco):
-    s = raw(alco)
-    s.sendall(login_packet())
-    assert read_packet(s)[0] == 0x00
+    s = logged_in(alco)
     s.sendall(b"\x50\x00\x00\x00\x03SELECT")  # announces 80 bytes, sends 7
     s.close()
     still_serves(alco)
 
 
 def test_oversized_packet_gets_1153_and_close(alco):
-    s = raw(alco)
-    s.sendall(login_packet())
-    assert read_packet(s)[0] == 0x00
+    s = logged_in(alco)
     s.sendall(b"\xff\xff\xff\x00" + b"\x03" + b"x" * 1000)  # a 16 MiB frame, more to follow
     # Within the 64 MiB default this is legal so far: keep announcing frames past the limit.
     for seq in range(1, 6):
@@ -88,9 +92,7 @@ def test_oversized_packet_gets_1153_and_close(alco):
 
 def test_client_vanishing_mid_result(alco):
     for _ in range(5):
-        s = raw(alco)
-        s.sendall(login_packet())
-        assert read_packet(s)[0] == 0x00
+        s = logged_in(alco)
         q = b"\x03SELECT id, logline, js FROM logs LIMIT 3000 OPTION max_matches=3000"
         s.sendall(struct.pack("<I", len(q))[:3] + b"\x00" + q)
         s.recv(100)
@@ -101,9 +103,7 @@ def test_client_vanishing_mid_result(alco):
 
 
 def test_prepared_statement_gets_a_clear_error(alco):
-    s = raw(alco)
-    s.sendall(login_packet())
-    assert read_packet(s)[0] == 0x00
+    s = logged_in(alco)
     q = b"\x16SELECT id FROM logs WHERE id = ?"
     s.sendall(struct.pack("<I", len(q))[:3] + b"\x00" + q)
     body = read_packet(s)

@@ -41,11 +41,18 @@ class LogDistr(LogColumns):
         app_label = "alcotest"
 
 
-class LogX(spx.SphinxModel):
+class LogXColumns(spx.SphinxModel):
+    """logsx had `rt_field = request_id` in ALCO's sphinx.conf."""
     id = models.BigIntegerField(primary_key=True)
     logline = spx.SphinxField()
     js = spx.SphinxJSONField()
     request_id = spx.SphinxField()
+
+    class Meta:
+        abstract = True
+
+
+class LogX(LogXColumns):
     levelname = models.CharField(max_length=255, db_column="js.levelname")
 
     class Meta:
@@ -53,12 +60,7 @@ class LogX(spx.SphinxModel):
         app_label = "alcotest"
 
 
-class LogXDay(spx.SphinxModel):
-    id = models.BigIntegerField(primary_key=True)
-    logline = spx.SphinxField()
-    js = spx.SphinxJSONField()
-    request_id = spx.SphinxField()
-
+class LogXDay(LogXColumns):
     class Meta:
         db_table = "logsx_" + DAY
         app_label = "alcotest"
