@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds alco in release mode, installs Sphinx 2.2.11 and PyMySQL when missing, and runs the
-# side-by-side benchmark (default 1,000,000 lines; pass --lines N for another size).
+# Builds alco in release mode, installs Sphinx 2.2.11, the broker and the Python clients when
+# missing, and runs the three side-by-side benchmarks (results in Benchmarks/RESULTS.md):
+#   sidebyside.py  the engine in process against Sphinx (default 1,000,000 lines; --lines N)
+#   protocol.py    both over the MySQL protocol with PyMySQL (anchors, 64 connections, INSERT)
+#   collector.py   RabbitMQ and HTTP into a searchable index, beside ALCO's Sphinx path
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v searchd >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sphinxsearch; }
-python3 -c "import pymysql" 2>/dev/null || pip install -q pymysql
+make --no-print-directory test-deps
 swift build -c release
 python3 Benchmarks/sidebyside.py "$@"
+python3 Benchmarks/protocol.py "$@"
+python3 Benchmarks/collector.py
