@@ -23,10 +23,11 @@ public final class Collector: @unchecked Sendable {
     private var metricsByIndex: [String: CollectorMetrics] = [:]
     private var summaryTimer: (any DispatchSourceTimer)?
 
-    public init(catalog: Catalog, configuration: Configuration, log: @escaping @Sendable (String) -> Void) throws {
+    /// - Parameter rejects: the server's one rejects store, shared by every source.
+    public init(catalog: Catalog, configuration: Configuration, rejects: RejectStore, log: @escaping @Sendable (String) -> Void) {
         self.catalog = catalog
         self.configuration = configuration
-        self.rejects = try RejectStore(directory: catalog.directory + "/rejects")
+        self.rejects = rejects
         self.log = log
     }
 
@@ -74,7 +75,6 @@ public final class Collector: @unchecked Sendable {
         }
         group.wait()
         consumers = []
-        rejects.close()
     }
 }
 

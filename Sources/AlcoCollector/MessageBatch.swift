@@ -15,7 +15,7 @@ struct MessageBatch {
         self.index = index
         self.rejects = rejects
         self.metrics = metrics
-        var d = LogstashDecoder(producerZone: TimeZone(identifier: index.settings.producerTimeZone) ?? TimeZone(identifier: "UTC")!)
+        var d = LogstashDecoder(producerZone: index.producerTimeZone)
         d.requireTimestamp = true
         decoder = d
     }

@@ -10,11 +10,9 @@ public final class RedisMirror: @unchecked Sendable {
     let url: RedisURL
     let interval: TimeInterval
     let log: @Sendable (String) -> Void
-    private let lock = ConditionLock()
     private let loop = BackgroundLoop()
     /// What Redis already has: index → column → value → time sent.
     private var sent: [String: [String: [String: Int64]]] = [:]
-    public private(set) var syncedValues = 0
 
     public init(catalog: Catalog, url: RedisURL, interval: TimeInterval = 1, log: @escaping @Sendable (String) -> Void) {
         self.catalog = catalog
@@ -72,6 +70,5 @@ public final class RedisMirror: @unchecked Sendable {
             if case .error(let e) = reply { throw CollectorError.broker("redis ZADD: \(e)", code: 0) }
         }
         for p in pending { sent[p.index, default: [:]][p.column, default: [:]][p.value] = p.time }
-        lock.withLock { syncedValues += pending.count }
     }
 }

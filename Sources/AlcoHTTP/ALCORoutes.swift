@@ -13,7 +13,7 @@ enum ALCORoutes {
     static func grep(_ request: Request, index name: String, services: HTTPServices) async throws -> Response {
         guard let index = services.catalog.indexIfExists(name) else { throw APIError.notFound("no index '\(name)'") }
         let q = request.uri.queryParameters
-        let zone = TimeZone(identifier: index.settings.timeZone) ?? TimeZone(identifier: "UTC")!
+        let zone = index.timeZone
         var search = SearchRequest()
         // As ALCO did: the search terms as one phrase on the logline.
         let text = q["search"].map(String.init) ?? ""
@@ -83,9 +83,7 @@ enum ALCORoutes {
             ]))
         }
         func link(_ forward: Bool, _ id: UInt64) -> JSONValue {
-            var params = q.filter { $0.key != "cursor" }.map { "\($0.key)=\(SearchRoute.percent(String($0.value)))" }
-            params.append("cursor=\(Cursor.encode(forward: forward, id: id))")
-            return .string(request.uri.path + "?" + params.joined(separator: "&"))
+            .string(QueryParameters.link(request, replacing: ["cursor"], with: ("cursor", Cursor.encode(forward: forward, id: id))))
         }
         // More after the last row when the page is full going forward; before the first row
         // whenever the page did not start at the beginning.

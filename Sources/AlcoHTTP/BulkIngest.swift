@@ -73,16 +73,26 @@ enum BulkIngest {
         return actions
     }
 
-    /// Runs the actions; returns the Elasticsearch-shaped response body and whether any failed.
+    /// Lines stored and refused for one index, for `/metrics`.
+    struct Counts {
+        var stored = 0
+        var rejected = 0
+    }
+
+    /// Runs the actions; returns the Elasticsearch-shaped response body and what each index got.
     static func run(_ body: [UInt8], defaultIndex: String?, catalog: Catalog, decoder: LogstashDecoder,
-                    rejects: RejectStore) throws -> (response: JSONValue, errors: Bool) {
+                    rejects: RejectStore) throws -> (response: JSONValue, counts: [String: Counts]) {
         let started = Date()
         let actions = parse(body)
         let now = Int64(started.timeIntervalSince1970 * 1e6)
         var items = [JSONValue](repeating: .null, count: actions.count)
         // Good sources grouped per index and write mode, stored as one durable batch each.
         var batches: [String: (index: LogIndex, replace: [(Int, NewDocument)], insert: [(Int, NewDocument)])] = [:]
+        var counts: [String: Counts] = [:]
+        var failed = false
         func fail(_ k: Int, _ op: String, _ index: String?, status: Int, type: String, reason: String) {
+            failed = true
+            if let index, catalog.indexIfExists(index) != nil { counts[index, default: Counts()].rejected += 1 }
             var inner: [(key: String, value: JSONValue)] = []
             if let index { inner.append(("_index", .string(index))) }
             inner.append(("status", .number(text: String(status))))
@@ -137,6 +147,7 @@ enum BulkIngest {
         for (name, b) in batches {
             for (mode, group) in [(WriteMode.replace, b.replace), (WriteMode.insert, b.insert)] where !group.isEmpty {
                 let ids = try b.index.append(group.map(\.1), mode: mode)
+                counts[name, default: Counts()].stored += ids.count
                 for ((k, _), id) in zip(group, ids) {
                     let op = actions[k].op
                     items[k] = .object([(op, .object([
@@ -147,13 +158,7 @@ enum BulkIngest {
                 }
             }
         }
-        let errors = items.contains { item in
-            if case .object(let outer) = item, case .object(let inner)? = outer.first?.value {
-                return inner.contains { $0.key == "error" }
-            }
-            return false
-        }
         let took = Int(Date().timeIntervalSince(started) * 1000)
-        return (.object([("took", .number(text: String(took))), ("errors", .bool(errors)), ("items", .array(items))]), errors)
+        return (.object([("took", .number(text: String(took))), ("errors", .bool(failed)), ("items", .array(items))]), counts)
     }
 }

@@ -41,7 +41,7 @@ enum ExploreRoutes {
             return (anchor, try index.search(older).hits.reversed(), try index.search(newer).hits)
         }
         guard let anchor = result.0 else { throw APIError.notFound("no line with id \(id) in '\(index.name)'") }
-        let zone = QueryParameters.zone(index)
+        let zone = index.timeZone
         return Response.json(.object([
             ("anchor", QueryParameters.hit(anchor, zone: zone)),
             ("before", .array(result.1.map { QueryParameters.hit($0, zone: zone) })),
@@ -107,7 +107,7 @@ enum ExploreRoutes {
         let width = bucketWidths.first { span / $0 <= Int64(wanted) } ?? bucketWidths.last!
         let widthMicros = width * 1_000_000
         let first = since / widthMicros * widthMicros
-        let zone = QueryParameters.zone(index)
+        let zone = index.timeZone
         let buckets = try await offload { () throws -> [(Int64, Int)] in
             var out: [(Int64, Int)] = []
             let snapshot = try index.snapshot()

@@ -1,28 +1,44 @@
+import AlcoIndex
 import Foundation
 import Hummingbird
 import Logging
 
 /// The HTTP side of `alco serve`, run on a task of its own so the command can stay synchronous.
 public final class HTTPServer: @unchecked Sendable {
-    private var task: Task<Void, any Error>?
+    public struct StartFailure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private var task: Task<Void, Never>?
     private let finished = DispatchSemaphore(value: 0)
 
     public init() {}
 
-    /// Binds and serves; `onRunning` gets the bound port (0 asks for a free one).
-    public func start(_ services: HTTPServices, host: String, port: Int, onRunning: @escaping @Sendable (Int) -> Void) {
+    /// Binds and starts serving; returns the bound port (0 asks for a free one) once the
+    /// server runs, or throws why it could not start (a port in use).
+    public func start(_ services: HTTPServices, host: String, port: Int, timeout: TimeInterval = 10) throws -> Int {
         var logger = Logger(label: "alco.http")
         logger.logLevel = .warning
+        let outcome = Outcome()
         let app = Application(
             router: buildRouter(services),
             configuration: .init(address: .hostname(host, port: port), serverName: "alco"),
-            onServerRunning: { channel in onRunning(channel.localAddress?.port ?? port) },
+            onServerRunning: { channel in outcome.settle(.success(channel.localAddress?.port ?? port)) },
             logger: logger
         )
         task = Task { [finished] in
             defer { finished.signal() }
-            try await app.run()
+            do {
+                try await app.run()
+                outcome.settle(.failure(StartFailure(description: "the server ended before it ran")))
+            } catch {
+                outcome.settle(.failure(error))
+            }
         }
+        guard let result = outcome.wait(timeout: timeout) else {
+            throw StartFailure(description: "it did not start within \(Int(timeout)) s")
+        }
+        return try result.get()
     }
 
     /// Stops accepting and waits for the server task to end.
@@ -32,17 +48,24 @@ public final class HTTPServer: @unchecked Sendable {
         finished.wait()
     }
 
-    /// The error that ended the server early (a port in use), if any.
-    public func failure(timeout: TimeInterval) -> (any Error)? {
-        guard let task else { return nil }
-        let box = ErrorBox()
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            if case .failure(let e) = await task.result { box.error = e }
-            done.signal()
-        }
-        return done.wait(timeout: .now() + timeout) == .success ? box.error : nil
-    }
+    /// The first of "running on port N" and "failed", whichever comes.
+    private final class Outcome: @unchecked Sendable {
+        private let lock = ConditionLock()
+        private let ready = DispatchSemaphore(value: 0)
+        private var result: Result<Int, any Error>?
 
-    private final class ErrorBox: @unchecked Sendable { var error: (any Error)? }
+        func settle(_ r: Result<Int, any Error>) {
+            let first = lock.withLock { () -> Bool in
+                guard result == nil else { return false }
+                result = r
+                return true
+            }
+            if first { ready.signal() }
+        }
+
+        func wait(timeout: TimeInterval) -> Result<Int, any Error>? {
+            guard ready.wait(timeout: .now() + timeout) == .success else { return nil }
+            return lock.withLock { result }
+        }
+    }
 }

@@ -34,10 +34,12 @@ final class IngestCounters: @unchecked Sendable {
 
     func add(_ index: String, received: Int, stored: Int, rejected: Int) {
         lock.withLock {
-            byIndex[index, default: Counts()].received += received
-            byIndex[index, default: Counts()].stored += stored
-            byIndex[index, default: Counts()].rejected += rejected
-            byIndex[index, default: Counts()].requests += 1
+            var c = byIndex[index] ?? Counts()
+            c.received += received
+            c.stored += stored
+            c.rejected += rejected
+            c.requests += 1
+            byIndex[index] = c
         }
     }
 

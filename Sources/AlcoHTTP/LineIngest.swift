@@ -1,11 +1,10 @@
 import AlcoIndex
 import AlcoIngest
-import Foundation
 
 /// What `POST /api/v1/ingest/<index>` answers: how many lines were stored and, per bad line,
 /// why not. Good lines are kept even when others are bad.
-struct IngestReport: Encodable, Equatable {
-    struct LineError: Encodable, Equatable {
+struct IngestReport: Equatable {
+    struct LineError: Equatable {
         var line: Int
         var reason: String
         var detail: String
@@ -15,46 +14,36 @@ struct IngestReport: Encodable, Equatable {
     var stored = 0
     var rejected = 0
     var errors: [LineError] = []
+
+    var json: JSONValue {
+        .object([
+            ("index", .string(index)), ("stored", .number(text: String(stored))), ("rejected", .number(text: String(rejected))),
+            ("errors", .array(errors.map { e in
+                .object([("line", .number(text: String(e.line))), ("reason", .string(e.reason)), ("detail", .string(e.detail))])
+            })),
+        ])
+    }
 }
 
 /// JSON lines (logstash messages, or any objects with a message and a time field) into one
-/// durable batch.
+/// durable batch, through the same line ingester as `alco ingest`.
 enum LineIngest {
     /// Errors listed in a response; the rest are counted and kept in the rejects store.
     static let maxListedErrors = 100
 
-    static func ingest(_ body: [UInt8], into index: LogIndex, decoder: LogstashDecoder, rejects: RejectStore,
-                       source: String) throws -> IngestReport {
-        var report = IngestReport(index: index.name)
-        var docs: [NewDocument] = []
-        let now = Int64(Date().timeIntervalSince1970 * 1e6)
-        try body.withUnsafeBytes { all in
-            var start = 0
-            var number = 0
-            while start < all.count {
-                var end = start
-                while end < all.count && all[end] != 0x0A { end += 1 }
-                number += 1
-                var lineEnd = end
-                if lineEnd > start && all[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                let line = UnsafeRawBufferPointer(rebasing: all[start..<lineEnd])
-                start = end + 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                switch decoder.decode(line, now: now) {
-                case .success(let doc):
-                    docs.append(doc)
-                case .failure(let rejection):
-                    report.rejected += 1
-                    if report.errors.count < maxListedErrors {
-                        report.errors.append(.init(line: number, reason: rejection.reason.rawValue, detail: rejection.detail))
-                    }
-                    try rejects.record(rejection, raw: line, source: source, line: number, index: index.name)
-                }
+    static func ingest(_ body: [UInt8], into index: LogIndex, rejects: RejectStore, source: String,
+                       messageField: String?, timeField: String?) throws -> IngestReport {
+        let ingester = LineIngester(index: index, rejects: rejects, format: .json)
+        ingester.batchSize = .max  // one durable append per request
+        if let messageField { ingester.decoder.messageField = messageField }
+        if let timeField { ingester.decoder.timeField = timeField }
+        var errors: [IngestReport.LineError] = []
+        ingester.onReject = { number, rejection in
+            if errors.count < maxListedErrors {
+                errors.append(.init(line: number, reason: rejection.reason.rawValue, detail: rejection.detail))
             }
         }
-        if report.rejected > 0 { try rejects.sync() }
-        if !docs.isEmpty { try index.append(docs) }
-        report.stored = docs.count
-        return report
+        try body.withUnsafeBytes { try ingester.ingest(buffer: $0, source: source) }
+        return IngestReport(index: index.name, stored: ingester.stored, rejected: ingester.rejected, errors: errors)
     }
 }

@@ -30,6 +30,8 @@ enum Metrics {
             stored.append((l, String(c.stored)))
             rejected.append((l + ",reason=\"any\"", String(c.rejected)))
         }
+        family("alco_http_ingest_requests_total", "counter", "Ingest requests (JSON lines and bulk) per index.",
+               http.map { ("index=\"\(label($0.key))\"", String($0.value.requests)) })
         var acked: [(String, String)] = []
         var connected: [(String, String)] = []
         var latency: [(String, String)] = []

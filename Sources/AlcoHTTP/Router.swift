@@ -39,22 +39,14 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
             throw APIError.notFound("no index '\(name)'; create it with `alco index create \(name)`")
         }
         let body = try await IngestBody.read(request, limit: services.maxBodyBytes)
-        var decoder = LogstashDecoder(producerZone: TimeZone(identifier: index.settings.producerTimeZone) ?? TimeZone(identifier: "UTC")!)
-        if let m = request.uri.queryParameters["message_field"] { decoder.messageField = String(m) }
-        if let t = request.uri.queryParameters["time_field"] { decoder.timeField = String(t) }
-        let d = decoder
+        let messageField = request.uri.queryParameters["message_field"].map(String.init)
+        let timeField = request.uri.queryParameters["time_field"].map(String.init)
         let report = try await offload {
-            try LineIngest.ingest(body, into: index, decoder: d, rejects: services.rejects, source: "http:\(name)")
+            try LineIngest.ingest(body, into: index, rejects: services.rejects, source: "http:\(name)",
+                                  messageField: messageField, timeField: timeField)
         }
         services.ingestCounters.add(name, received: report.stored + report.rejected, stored: report.stored, rejected: report.rejected)
-        var errors: [JSONValue] = []
-        for e in report.errors {
-            errors.append(.object([("line", .number(text: String(e.line))), ("reason", .string(e.reason)), ("detail", .string(e.detail))]))
-        }
-        return Response.json(.object([
-            ("index", .string(name)), ("stored", .number(text: String(report.stored))),
-            ("rejected", .number(text: String(report.rejected))), ("errors", .array(errors)),
-        ]))
+        return Response.json(report.json)
     }
     let bulk: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
         let defaultIndex = context.parameters.get("index")
@@ -63,9 +55,10 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
         if let m = request.uri.queryParameters["message_field"] { decoder.messageField = String(m) }
         if let t = request.uri.queryParameters["time_field"] { decoder.timeField = String(t) }
         let d = decoder
-        let (response, _) = try await offload {
+        let (response, counts) = try await offload {
             try BulkIngest.run(body, defaultIndex: defaultIndex, catalog: services.catalog, decoder: d, rejects: services.rejects)
         }
+        for (name, c) in counts { services.ingestCounters.add(name, received: c.stored + c.rejected, stored: c.stored, rejected: c.rejected) }
         return Response.json(response)
     }
     router.post("/_bulk", use: bulk)

@@ -16,8 +16,6 @@ enum QueryParameters {
         return (index, name)
     }
 
-    static func zone(_ index: LogIndex) -> TimeZone { TimeZone(identifier: index.settings.timeZone) ?? TimeZone(identifier: "UTC")! }
-
     static func search(_ q: Parameters, index: LogIndex) throws -> SearchRequest {
         let query = q["q"].map(String.init) ?? ""
         let caseSensitive = q["case"] == "sensitive"
@@ -53,7 +51,7 @@ enum QueryParameters {
     }
 
     static func timeRange(_ q: Parameters, index: LogIndex) throws -> (since: Int64?, until: Int64?) {
-        let zone = zone(index)
+        let zone = index.timeZone
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         func time(_ key: String) throws -> Int64? {
             guard let s = q[Substring(key)].map(String.init) else { return nil }
@@ -63,6 +61,17 @@ enum QueryParameters {
             return t
         }
         return (try time("since"), try time("until"))
+    }
+
+    /// This request's URL with `keys` dropped and `parameter` added: the next or previous page.
+    static func link(_ request: Request, replacing keys: Set<String>, with parameter: (String, String)) -> String {
+        func percent(_ s: String) -> String {
+            s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
+        }
+        var params = request.uri.queryParameters.filter { !keys.contains(String($0.key)) }
+            .map { "\($0.key)=\(percent(String($0.value)))" }
+        params.append("\(parameter.0)=\(percent(parameter.1))")
+        return request.uri.path + "?" + params.joined(separator: "&")
     }
 
     /// A hit as the JSON API returns it.
@@ -81,7 +90,7 @@ enum SearchRoute {
     static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
         let q = request.uri.queryParameters
         let (index, name) = try QueryParameters.index(q, services)
-        let zone = QueryParameters.zone(index)
+        let zone = index.timeZone
         var search = try QueryParameters.search(q, index: index)
         let ascending = q["order"] == "asc"
         search.order = ascending ? .idAscending : .idDescending
@@ -107,16 +116,11 @@ enum SearchRoute {
         let hits = result.hits.map { QueryParameters.hit($0, zone: zone) }
         var body: [(key: String, value: JSONValue)] = [("index", .string(name)), ("hits", .array(hits))]
         if result.hits.count == limit, let last = result.hits.last {
-            var next = request.uri.path + "?"
-            var params = q.filter { $0.key != "after" && $0.key != "before" }.map { "\($0.key)=\(percent(String($0.value)))" }
-            params.append(ascending ? "after=\(last.id)" : "before=\(last.id)")
-            next += params.joined(separator: "&")
-            body.append(("next", .string(next)))
+            let cursor = ascending ? ("after", String(last.id)) : ("before", String(last.id))
+            body.append(("next", .string(QueryParameters.link(request, replacing: ["after", "before"], with: cursor))))
         }
         return Response.json(.object(body))
     }
 
-    static func percent(_ s: String) -> String {
-        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
-    }
+
 }

@@ -22,6 +22,8 @@ public final class LineIngester {
     public private(set) var stored = 0
     public private(set) var rejected = 0
     public private(set) var bytesRead = 0
+    /// Told of each rejected line (its number and why), besides the rejects store.
+    public var onReject: ((Int, Rejection) -> Void)?
     private var batch: [NewDocument] = []
     private var lastTextTime: Int64 = 0
 
@@ -71,6 +73,26 @@ public final class LineIngester {
         try flush()
     }
 
+    /// Reads lines from memory (an HTTP body), then stores what is left.
+    public func ingest(buffer: UnsafeRawBufferPointer, source: String) throws {
+        var start = 0
+        var number = 0
+        while start < buffer.count {
+            var end = start
+            while end < buffer.count && buffer[end] != 0x0a { end += 1 }
+            number += 1
+            try line(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), source: source, number: number)
+            start = end + 1
+        }
+        try flush()
+    }
+
+    private func reject(_ r: Rejection, _ bytes: UnsafeRawBufferPointer, source: String, number: Int) throws {
+        try rejects.record(r, raw: bytes, source: source, line: number, index: index.name)
+        rejected += 1
+        onReject?(number, r)
+    }
+
     /// Decodes one line (without its newline).
     public func line(_ raw: UnsafeRawBufferPointer, source: String, number: Int) throws {
         var bytes = raw
@@ -87,14 +109,11 @@ public final class LineIngester {
             switch decoder.decode(bytes, now: now) {
             case .success(let doc): batch.append(doc)
             case .failure(let r):
-                try rejects.record(r, raw: bytes, source: source, line: number, index: index.name)
-                rejected += 1
+                try reject(r, bytes, source: source, number: number)
             }
         } else {
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                try rejects.record(Rejection(reason: .invalidUTF8, detail: "line is not UTF-8"), raw: bytes,
-                                   source: source, line: number, index: index.name)
-                rejected += 1
+                try reject(Rejection(reason: .invalidUTF8, detail: "line is not UTF-8"), bytes, source: source, number: number)
                 return
             }
             // Plain lines keep their order: each gets a time after the previous one.
@@ -105,10 +124,10 @@ public final class LineIngester {
     }
 
     public func flush() throws {
+        try rejects.sync()
         guard !batch.isEmpty else { return }
         let docs = batch
         batch.removeAll(keepingCapacity: true)
-        try rejects.sync()
         try index.append(docs, mode: .insert)
         stored += docs.count
     }

@@ -44,7 +44,7 @@ public struct SelectExecutor {
     static let knownOptions: Set<String> = [
         "max_matches", "ranker", "field_weights", "index_weights", "cutoff", "max_query_time", "comment",
         "retry_count", "retry_delay", "reverse_scan", "sort_method", "agent_query_timeout", "boolean_simplify",
-        "idf", "global_idf", "local_df", "max_predicted_time", "rand_seed", "sort_method",
+        "idf", "global_idf", "local_df", "max_predicted_time", "rand_seed",
     ]
 
     public func execute(_ s: SelectStatement) throws -> (ResultSet, QueryMeta) {
@@ -77,7 +77,7 @@ public struct SelectExecutor {
         if let key = s.orderBy.first {
             switch resolve(key.expression, aliases) {
             case .column("id"): request.order = key.descending ? .idDescending : .idAscending
-            case .function("weight", _): request.order = key.descending ? .relevance : .relevance
+            case .function("weight", _): request.order = .relevance
             default: break  // other keys: order applied below, after evaluation
             }
         }

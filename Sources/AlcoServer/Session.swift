@@ -461,6 +461,8 @@ public final class Session {
 extension String {
     /// Without leading and trailing JSON whitespace, so the engine sees `{` first and `}` last.
     func trimmingJSONSpace() -> String {
+        // The usual case, checked without copying: a client's js starts and ends with braces.
+        if utf8.first == UInt8(ascii: "{") && utf8.last == UInt8(ascii: "}") { return self }
         let space: Set<UInt8> = [0x20, 0x09, 0x0A, 0x0D]
         let u = Array(utf8)
         guard let a = u.firstIndex(where: { !space.contains($0) }), let b = u.lastIndex(where: { !space.contains($0) }) else {

@@ -91,7 +91,7 @@ public final class MySQLServerHandler: ChannelInboundHandler {
             loginTimer?.cancel()
             loginTimer = nil
             let status = executor.loggedIn(login)
-            stateMachine.commandFinished(status: status)
+            stateMachine.loginAccepted(status: status)
             var encoder = MySQLMessageEncoder(allocator: context.channel.allocator, startingAt: sequenceID)
             encoder.ok(status: status)
             context.writeAndFlush(wrapOutboundOut(encoder.buffer), promise: nil)

@@ -81,6 +81,11 @@ public struct MySQLServerStateMachine {
         }
     }
 
+    /// The executor took the login; `status` is the session's, for the OK and what follows.
+    public mutating func loginAccepted(status: MySQLStatusFlags) {
+        self.status = status
+    }
+
     /// The executor finished the running command. Packets that arrived meanwhile come out of
     /// `nextQueuedAction()`.
     public mutating func commandFinished(status: MySQLStatusFlags) {

@@ -50,7 +50,7 @@ struct Search: ParsableCommand {
                 filters.append(.typed(key: parts[0], value: parts[1]))
             }
             if !filters.isEmpty { request.filter = .and(filters) }
-            let zone = TimeZone(identifier: idx.settings.timeZone) ?? TimeZone(identifier: "UTC")!
+            let zone = idx.timeZone
             let now = Int64(Date().timeIntervalSince1970 * 1e6)
             func time(_ s: String?, _ what: String) throws -> Int64? {
                 guard let s else { return nil }

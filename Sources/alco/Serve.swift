@@ -55,16 +55,6 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("redis-source"), help: "Also take JSON lines from a Redis list into an index: LIST=INDEX (repeatable).")
     var redisSources: [String] = []
 
-    func validate() throws {
-        let s = try ServeSettings.resolve(self)
-        if let url = s.redisURL {
-            do { _ = try RedisURL(url) } catch { throw ValidationError("\(error)") }
-        }
-        if let url = s.amqpURL {
-            do { _ = try AMQPURL(url) } catch { throw ValidationError("\(error)") }
-        }
-    }
-
     func run() throws {
         let settings = try ServeSettings.resolve(self)
         var options = EngineOptions()
@@ -74,94 +64,129 @@ struct Serve: ParsableCommand {
         try reportingErrors { try settings.applyIndexes(to: catalog) }
         let names = catalog.indexes.map(\.name)
         print("alco: serving \(settings.data) (pid \(getpid())); indexes: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
-        var listener: MySQLListener?
-        if settings.mysqlListen != "off" {
-            let address = try ListenAddress(settings.mysqlListen)
-            var credentials: MySQLCredentials?
-            if let user = settings.mysqlUser {
-                credentials = MySQLCredentials(user: user, password: settings.mysqlPassword ?? "")
-            }
-            let config = MySQLServerConfiguration(serverVersion: settings.serverVersion, credentials: credentials,
-                                                  maxPacketSize: settings.maxPacket)
-            let l = MySQLListener(catalog: catalog, configuration: config)
-            do {
-                let bound = try l.start(host: address.host, port: address.port)
-                print("alco: SphinxQL (MySQL protocol) on \(address.host):\(bound.port ?? address.port)")
-            } catch {
-                warn("alco: cannot listen for MySQL on \(settings.mysqlListen): \(error)")
-                try? catalog.close()
-                throw ExitCode(2)
-            }
-            listener = l
+        // One rejects store for every source, so their lines never interleave in one file.
+        let rejects = try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects") }
+        var running = Running()
+        do {
+            try startMySQL(settings, catalog, &running)
+            let sources = try startSources(settings, catalog, rejects, &running)
+            try startHTTP(settings, catalog, rejects, sources, &running)
+        } catch {
+            warn("alco: \(error)")
+            running.stopAll()
+            rejects.close()
+            try? catalog.close()
+            throw ExitCode(2)
         }
+        print("alco: press Ctrl-C to stop")
+        fflush(nil)
+        waitForSignal()
+        running.stopAll()
+        rejects.close()
+        print("alco: stopping, flushing indexes")
+        try reportingErrors { try catalog.close() }
+        print("alco: stopped")
+    }
+
+    /// What has started, stopped in reverse order on the way out (or when a later part fails).
+    struct Running {
+        private var stops: [() -> Void] = []
+        mutating func add(_ stop: @escaping () -> Void) { stops.append(stop) }
+        mutating func stopAll() {
+            for stop in stops.reversed() { stop() }
+            stops = []
+        }
+    }
+
+    struct StartFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// One write per line, so lines from several threads never interleave.
+    static let printLine: @Sendable (String) -> Void = { line in
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    private func startMySQL(_ settings: ServeSettings, _ catalog: Catalog, _ running: inout Running) throws {
+        guard settings.mysqlListen != "off" else { return }
+        let address = try ListenAddress(settings.mysqlListen)
+        let credentials = settings.mysqlUser.map { MySQLCredentials(user: $0, password: settings.mysqlPassword ?? "") }
+        let config = MySQLServerConfiguration(serverVersion: settings.serverVersion, credentials: credentials,
+                                              maxPacketSize: settings.maxPacket)
+        let listener = MySQLListener(catalog: catalog, configuration: config)
+        do {
+            let bound = try listener.start(host: address.host, port: address.port)
+            print("alco: SphinxQL (MySQL protocol) on \(address.host):\(bound.port ?? address.port)")
+        } catch {
+            throw StartFailure(description: "cannot listen for MySQL on \(settings.mysqlListen): \(error)")
+        }
+        running.add { listener.stop() }
+    }
+
+    /// RabbitMQ consumers, the Redis mirror and Redis list sources; returns what `/metrics`
+    /// reports of them.
+    private func startSources(_ settings: ServeSettings, _ catalog: Catalog, _ rejects: RejectStore,
+                              _ running: inout Running) throws -> @Sendable () -> [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] {
         var collector: Collector?
         if let text = settings.amqpURL {
             var config = Collector.Configuration(url: try AMQPURL(text))
             config.exchange = settings.amqpExchange
             config.consumersPerIndex = settings.amqpConsumers
-            let c = try reportingErrors { try Collector(catalog: catalog, configuration: config) { line in
-                // One write per line, so lines from several consumers never interleave.
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
-            } }
+            let c = Collector(catalog: catalog, configuration: config, rejects: rejects, log: Serve.printLine)
             c.start()
+            running.add { c.stop() }
             print("alco: collecting from \(config.url) (exchange '\(config.exchange)', \(config.consumersPerIndex) consumer(s) per index)")
             collector = c
         }
-        let printLine: @Sendable (String) -> Void = { line in
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
-        }
-        var mirror: RedisMirror?
-        var listSources: [(source: RedisListSource, metrics: CollectorMetrics)] = []
+        var lists: [(source: RedisListSource, metrics: CollectorMetrics)] = []
         if let text = settings.redisURL {
             let url = try RedisURL(text)
-            let m = RedisMirror(catalog: catalog, url: url, log: printLine)
-            m.start()
-            mirror = m
-            let rejects = try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects") }
+            let mirror = RedisMirror(catalog: catalog, url: url, log: Serve.printLine)
+            mirror.start()
+            running.add { mirror.stop() }
             for (list, name) in settings.redisSources {
                 guard let index = catalog.indexIfExists(name) else {
-                    warn("alco: Redis source \(list): no index '\(name)'")
-                    throw ExitCode(2)
+                    throw StartFailure(description: "Redis source \(list): no index '\(name)'")
                 }
                 let metrics = CollectorMetrics()
-                let source = RedisListSource(index: index, url: url, list: list, rejects: rejects, metrics: metrics, log: printLine)
+                let source = RedisListSource(index: index, url: url, list: list, rejects: rejects, metrics: metrics, log: Serve.printLine)
                 source.start()
-                listSources.append((source, metrics))
+                running.add { source.stop() }
+                lists.append((source, metrics))
             }
-            let lists = settings.redisSources.map { "\($0.list) → \($0.index)" }
-            print("alco: mirroring column values to \(url)\(lists.isEmpty ? "" : "; taking lists " + lists.joined(separator: ", "))")
+            let described = settings.redisSources.map { "\($0.list) → \($0.index)" }
+            print("alco: mirroring column values to \(url)\(described.isEmpty ? "" : "; taking lists " + described.joined(separator: ", "))")
         }
-        var http: HTTPServer?
-        if settings.httpListen != "off" {
-            let address = try ListenAddress(settings.httpListen)
-            var services = HTTPServices(catalog: catalog, rejects: try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects") })
-            services.maxBodyBytes = settings.maxBody
-            let amqp = collector
-            let lists = listSources.map { ($0.source.index.name, "redis:" + $0.source.list, $0.metrics) }
-            services.sourceMetrics = {
-                var out: [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] = []
-                for (name, m) in amqp?.metrics ?? [:] { out.append((name, "amqp", m)) }
-                for (name, source, m) in lists { out.append((name, source, m.snapshot)) }
-                return out
-            }
-            let server = HTTPServer()
-            let bound = DispatchSemaphore(value: 0)
-            server.start(services, host: address.host, port: address.port) { port in
-                print("alco: HTTP on \(address.host):\(port)")
-                bound.signal()
-            }
-            if bound.wait(timeout: .now() + 10) == .timedOut {
-                let why = server.failure(timeout: 1).map { "\($0)" } ?? "it did not start"
-                warn("alco: cannot listen for HTTP on \(settings.httpListen): \(why)")
-                listener?.stop()
-                collector?.stop()
-                try? catalog.close()
-                throw ExitCode(2)
-            }
-            http = server
+        let amqp = collector
+        let redis = lists.map { ($0.source.index.name, "redis:" + $0.source.list, $0.metrics) }
+        return {
+            var out: [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] = []
+            for (name, m) in amqp?.metrics ?? [:] { out.append((name, "amqp", m)) }
+            for (name, source, m) in redis { out.append((name, source, m.snapshot)) }
+            return out
         }
-        print("alco: press Ctrl-C to stop")
-        fflush(nil)
+    }
+
+    private func startHTTP(_ settings: ServeSettings, _ catalog: Catalog, _ rejects: RejectStore,
+                           _ sourceMetrics: @escaping @Sendable () -> [(index: String, source: String, metrics: CollectorMetrics.Snapshot)],
+                           _ running: inout Running) throws {
+        guard settings.httpListen != "off" else { return }
+        let address = try ListenAddress(settings.httpListen)
+        var services = HTTPServices(catalog: catalog, rejects: rejects)
+        services.maxBodyBytes = settings.maxBody
+        services.sourceMetrics = sourceMetrics
+        let server = HTTPServer()
+        do {
+            let port = try server.start(services, host: address.host, port: address.port)
+            print("alco: HTTP on \(address.host):\(port)")
+        } catch {
+            server.stop()
+            throw StartFailure(description: "cannot listen for HTTP on \(settings.httpListen): \(error)")
+        }
+        running.add { server.stop() }
+    }
+
+    private func waitForSignal() {
         let stop = DispatchSemaphore(value: 0)
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
@@ -172,14 +197,6 @@ struct Serve: ParsableCommand {
             sources.append(s)
         }
         stop.wait()
-        http?.stop()
-        listener?.stop()
-        collector?.stop()
-        for s in listSources { s.source.stop() }
-        mirror?.stop()
-        print("alco: stopping, flushing indexes")
-        try reportingErrors { try catalog.close() }
-        print("alco: stopped")
-        _ = sources
+        sources.forEach { $0.cancel() }
     }
 }

@@ -1,3 +1,4 @@
+import AlcoCollector
 import AlcoIndex
 import AlcoServer
 import ArgumentParser
@@ -148,6 +149,12 @@ struct ServeSettings {
             throw ValidationError("the server version must start with a MySQL-style number such as 5.7.99")
         }
         if !redisSources.isEmpty && redisURL == nil { throw ValidationError("Redis sources need a Redis URL (--redis)") }
+        do {
+            _ = try redisURL.map(RedisURL.init)
+            _ = try amqpURL.map(AMQPURL.init)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         guard amqpConsumers >= 1 else { throw ValidationError("AMQP consumers must be at least 1") }
     }
 

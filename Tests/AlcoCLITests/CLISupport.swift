@@ -25,7 +25,7 @@ enum CLI {
 
     static var loghub: String { root + "/../shared/data/loghub" }
 
-    nonisolated(unsafe) static let spawnLock = NSLock()
+    static let spawnLock = NSLock()
 
     struct Output {
         var status: Int32

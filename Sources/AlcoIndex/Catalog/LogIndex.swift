@@ -130,6 +130,8 @@ public final class LogIndex: @unchecked Sendable {
 
     /// The zone producers' `@timestamp`s are in.
     public var producerTimeZone: TimeZone { stateLock.withLock { producerCalendarZone } }
+    /// The zone of the index's day boundaries, in which its times are shown.
+    public var timeZone: TimeZone { stateLock.withLock { calendar.timeZone } }
 
     /// The day partition (`YYYYMMDD`) of a time, in the index's zone.
     public func day(ofMicroseconds us: Int64) -> Int { stateLock.withLock { calendar.day(ofMicroseconds: us) } }
