@@ -57,6 +57,9 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let settings = try ServeSettings.resolve(self)
+        // Installed before anything starts: a SIGTERM sent as soon as the banner shows must
+        // not fall between ignoring the signal and listening for it.
+        let stopSignal = StopSignal()
         var options = EngineOptions()
         options.backgroundMaintenance = true
         let catalog = try reportingErrors { try Catalog(directory: settings.data, options: options) }
@@ -80,7 +83,7 @@ struct Serve: ParsableCommand {
         }
         print("alco: press Ctrl-C to stop")
         fflush(nil)
-        waitForSignal()
+        stopSignal.wait()
         running.stopAll()
         rejects.close()
         print("alco: stopping, flushing indexes")
@@ -186,16 +189,25 @@ struct Serve: ParsableCommand {
         running.add { server.stop() }
     }
 
-    private func waitForSignal() {
-        let stop = DispatchSemaphore(value: 0)
-        var sources: [any DispatchSourceSignal] = []
+}
+
+/// SIGINT and SIGTERM, turned into a wait: each source listens before its signal's default
+/// action is switched off, so no signal is lost in between.
+final class StopSignal {
+    private let stop = DispatchSemaphore(value: 0)
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
         for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { stop.signal() }
+            s.setEventHandler { [stop] in stop.signal() }
             s.resume()
+            signal(sig, SIG_IGN)
             sources.append(s)
         }
+    }
+
+    func wait() {
         stop.wait()
         sources.forEach { $0.cancel() }
     }
