@@ -4,11 +4,11 @@ DATA ?= alco-data
 SWIFT ?= swift
 APT_PACKAGES := liblz4-dev librabbitmq-dev libhiredis-dev zlib1g-dev pkg-config
 # What the integration tests need: the mysql client, mysqlclient's headers, real Sphinx,
-# a RabbitMQ broker and its command-line publisher, a Redis server.
-TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools redis-server
+# a RabbitMQ broker and its command-line publisher, a Redis server, headless Chromium for the web UI.
+TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk
 PYTHON ?= python3
 
-.PHONY: deps test-deps build release serve test unit integration fuzz bench clean
+.PHONY: deps test-deps build release serve loghub test unit integration fuzz bench clean
 
 # Installs the Debian packages the build needs when they are missing (needs root or sudo).
 deps:
@@ -37,6 +37,18 @@ release: deps
 # Builds and runs `alco serve` on the embedded default data directory.
 serve: release
 	.build/release/alco serve --data $(DATA)
+
+# Sends the 16 LogHub samples to a running `alco serve` (make serve, in another terminal)
+# as index `loghub`, each line tagged with its system: then open http://$(HTTP)/grep/loghub/.
+HTTP ?= 127.0.0.1:8080
+LOGHUB ?= ../shared/data/loghub
+loghub:
+	@for f in $(LOGHUB)/*_2k.log; do \
+	  system=$$(basename $$f _2k.log); \
+	  printf '%-12s ' $$system; \
+	  curl -sS --fail-with-body --data-binary @$$f "http://$(HTTP)/api/v1/ingest/loghub?format=text&create=true&field=system:$$system" | cut -c1-80; \
+	done
+	@echo "open http://$(HTTP)/grep/loghub/"
 
 # Runs every test: unit, property, crash and LogHub tests; the real clients against
 # `alco serve` and the differential test against Sphinx; then the parser fuzzer for 30 s.

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -48,7 +48,8 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
-        // The HTTP server: ingestion (JSON lines, Elasticsearch bulk), /health, /metrics.
+        // The HTTP server: the API, the web UI, ingestion (JSON lines, Elasticsearch bulk),
+        // /health, /metrics. The UI's files in Web/ are compiled in by EmbedWebAssets.
         .target(
             name: "AlcoHTTP",
             dependencies: [
@@ -56,8 +57,12 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            swiftSettings: strict
+            exclude: ["Web"],
+            swiftSettings: strict,
+            plugins: ["EmbedWebAssets"]
         ),
+        .executableTarget(name: "WebAssetEmbedder", swiftSettings: strict),
+        .plugin(name: "EmbedWebAssets", capability: .buildTool(), dependencies: ["WebAssetEmbedder"]),
         // Binds the wire protocol to SphinxQL sessions and runs the listener.
         .target(
             name: "AlcoMySQLServer",

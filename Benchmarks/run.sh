@@ -4,6 +4,7 @@
 #   sidebyside.py  the engine in process against Sphinx (default 1,000,000 lines; --lines N)
 #   protocol.py    both over the MySQL protocol with PyMySQL (anchors, 64 connections, INSERT)
 #   collector.py   RabbitMQ and HTTP into a searchable index, beside ALCO's Sphinx path
+#   http_api.py    the v1 HTTP API against the engine in process (anchors, 64 connections, export)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory test-deps
@@ -11,3 +12,4 @@ swift build -c release
 python3 Benchmarks/sidebyside.py "$@"
 python3 Benchmarks/protocol.py "$@"
 python3 Benchmarks/collector.py
+python3 Benchmarks/http_api.py "$@"

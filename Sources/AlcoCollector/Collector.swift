@@ -31,27 +31,17 @@ public final class Collector: @unchecked Sendable {
         self.log = log
     }
 
-    public var metrics: [String: CollectorMetrics.Snapshot] { metricsByIndex.mapValues(\.snapshot) }
+    private let lock = ConditionLock()
+
+    public var metrics: [String: CollectorMetrics.Snapshot] { lock.withLock { metricsByIndex }.mapValues(\.snapshot) }
 
     public func start() {
-        var options = QueueConsumer.Options()
-        options.batchSize = configuration.batchSize
-        options.prefetch = UInt16(min(65535, configuration.batchSize * 4))
-        for index in catalog.indexes {
-            let m = CollectorMetrics()
-            metricsByIndex[index.name] = m
-            for _ in 0..<max(1, configuration.consumersPerIndex) {
-                let c = QueueConsumer(index: index, url: configuration.url, exchange: configuration.exchange, rejects: rejects,
-                                      metrics: m, options: options, log: log)
-                consumers.append(c)
-                c.start()
-            }
-        }
+        for index in catalog.indexes { consume(index) }
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + configuration.summaryInterval, repeating: configuration.summaryInterval)
         var last: [String: CollectorMetrics.Snapshot] = [:]
         timer.setEventHandler { [self] in
-            for (name, m) in metricsByIndex.sorted(by: { $0.key < $1.key }) {
+            for (name, m) in lock.withLock({ metricsByIndex }).sorted(by: { $0.key < $1.key }) {
                 let now = m.snapshot
                 let before = last[name] ?? CollectorMetrics.Snapshot()
                 last[name] = now
@@ -65,16 +55,49 @@ public final class Collector: @unchecked Sendable {
         summaryTimer = timer
     }
 
+    /// Starts consuming for an index, at start or when one is created while running.
+    public func consume(_ index: LogIndex) {
+        var options = QueueConsumer.Options()
+        options.batchSize = configuration.batchSize
+        options.prefetch = UInt16(min(65535, configuration.batchSize * 4))
+        let m = CollectorMetrics()
+        let started = (0..<max(1, configuration.consumersPerIndex)).map { _ in
+            QueueConsumer(index: index, url: configuration.url, exchange: configuration.exchange, rejects: rejects,
+                          metrics: m, options: options, log: log)
+        }
+        lock.withLock {
+            metricsByIndex[index.name] = m
+            consumers.append(contentsOf: started)
+        }
+        started.forEach { $0.start() }
+    }
+
+    /// Stops the consumers of a dropped index; what they had not acked goes back to the broker.
+    public func forget(indexNamed name: String) {
+        let leaving = lock.withLock { () -> [QueueConsumer] in
+            metricsByIndex[name] = nil
+            let (gone, kept) = (consumers.filter { $0.index.name == name }, consumers.filter { $0.index.name != name })
+            consumers = kept
+            return gone
+        }
+        stopAll(leaving)
+    }
+
     /// Stops consuming; unacknowledged deliveries go back to the broker.
     public func stop() {
         summaryTimer?.cancel()
-        let all = consumers
+        stopAll(lock.withLock { () -> [QueueConsumer] in
+            defer { consumers = [] }
+            return consumers
+        })
+    }
+
+    private func stopAll(_ all: [QueueConsumer]) {
         let group = DispatchGroup()
         for c in all {
             DispatchQueue.global().async(group: group) { c.stop() }
         }
         group.wait()
-        consumers = []
     }
 }
 

@@ -6,8 +6,9 @@ import Hummingbird
 /// The reading endpoints around search: context around a line, the fields of an index and
 /// their values, and a histogram of hits over time.
 enum ExploreRoutes {
-    /// `GET /api/v1/context?index=&id=&before=&after=&same=host,request_id`: the lines just
-    /// before and after `id`, unfiltered, or only those sharing the anchor's values of `same`.
+    /// `GET /api/v1/context?index=&id=&before=&after=&same=host,request_id&hl_q=`: the lines
+    /// just before and after `id`, unfiltered, or only those sharing the anchor's values of
+    /// `same`; `hl_q` marks what a search matched in them.
     static func context(_ request: Request, services: HTTPServices) async throws -> Response {
         let q = request.uri.queryParameters
         let (index, _) = try QueryParameters.index(q, services)
@@ -42,10 +43,11 @@ enum ExploreRoutes {
         }
         guard let anchor = result.0 else { throw APIError.notFound("no line with id \(id) in '\(index.name)'") }
         let zone = index.timeZone
+        let marks = QueryParameters.highlighter(q, search: SearchRequest())
         return Response.json(.object([
-            ("anchor", QueryParameters.hit(anchor, zone: zone)),
-            ("before", .array(result.1.map { QueryParameters.hit($0, zone: zone) })),
-            ("after", .array(result.2.map { QueryParameters.hit($0, zone: zone) })),
+            ("anchor", QueryParameters.hit(anchor, zone: zone, highlighter: marks)),
+            ("before", .array(result.1.map { QueryParameters.hit($0, zone: zone, highlighter: marks) })),
+            ("after", .array(result.2.map { QueryParameters.hit($0, zone: zone, highlighter: marks) })),
         ]))
     }
 
@@ -87,7 +89,8 @@ enum ExploreRoutes {
     }
 
     /// Bucket widths a person reads easily, in seconds.
-    static let bucketWidths: [Int64] = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400]
+    static let bucketWidths: [Int64] = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400,
+                                        30 * 86400, 365 * 86400]
 
     /// `GET /api/v1/histogram?index=&q=&…&since=&until=&buckets=60`: matching lines per time
     /// bucket, the width chosen from the range so there are about `buckets` of them.
@@ -100,12 +103,18 @@ enum ExploreRoutes {
         }
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         let range = try QueryParameters.timeRange(q, index: index)
-        let until = range.until ?? now
-        let since = range.since ?? (until - 3600 * 1_000_000)
+        // No range at all: the index's whole span (logs replayed from last year included).
+        var span: (Int64, Int64)?
+        if range.since == nil && range.until == nil, let lo = index.stats().minID, let hi = index.stats().maxID {
+            span = (DocumentID.microseconds(of: lo), DocumentID.microseconds(of: hi) + 1)
+        }
+        let until = range.until ?? span?.1 ?? now
+        let since = range.since ?? span?.0 ?? (until - 3600 * 1_000_000)
         guard since < until else { throw APIError.badRequest("since must be before until") }
-        let span = (until - since) / 1_000_000
-        let width = bucketWidths.first { span / $0 <= Int64(wanted) } ?? bucketWidths.last!
+        let seconds = (until - since) / 1_000_000
+        let width = bucketWidths.first { seconds / $0 <= Int64(wanted) } ?? bucketWidths.last!
         let widthMicros = width * 1_000_000
+        guard seconds / width <= 2 * 1000 else { throw APIError.badRequest("the time range is too long for a histogram") }
         let first = since / widthMicros * widthMicros
         let zone = index.timeZone
         let buckets = try await offload { () throws -> [(Int64, Int)] in

@@ -10,6 +10,7 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private var task: Task<Void, Never>?
+    private var stopping: StopFlag?
     private let finished = DispatchSemaphore(value: 0)
 
     public init() {}
@@ -19,6 +20,7 @@ public final class HTTPServer: @unchecked Sendable {
     public func start(_ services: HTTPServices, host: String, port: Int, timeout: TimeInterval = 10) throws -> Int {
         var logger = Logger(label: "alco.http")
         logger.logLevel = .warning
+        stopping = services.stopping
         let outcome = Outcome()
         let app = Application(
             router: buildRouter(services),
@@ -43,6 +45,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Stops accepting and waits for the server task to end.
     public func stop() {
+        stopping?.set()
         guard let task else { return }
         task.cancel()
         finished.wait()

@@ -12,12 +12,34 @@ public struct HTTPServices: Sendable {
     public var maxBodyBytes = 64 << 20
     /// The counters of running sources (RabbitMQ, Redis lists): index, source name, counters.
     public var sourceMetrics: @Sendable () -> [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] = { [] }
+    /// Called after an index is created over HTTP (the collector starts consuming for it) and
+    /// before one is dropped (its consumers stop first).
+    public var indexCreated: @Sendable (LogIndex) -> Void = { _ in }
+    public var indexDropping: @Sendable (String) -> Void = { _ in }
+    /// Who may use the API and UI; `/health` is always open.
+    public var auth = HTTPAuth()
+    public let shortcuts: ShortcutStore
+    /// Set when the server stops, so endless answers (live tails) end and shutdown can finish.
+    public let stopping = StopFlag()
     let ingestCounters = IngestCounters()
 
-    public init(catalog: Catalog, rejects: RejectStore) {
+    /// - Parameter shortcuts: where saved searches are kept; by default `shortcuts.json` in the
+    ///   catalog's directory.
+    public init(catalog: Catalog, rejects: RejectStore, shortcuts: ShortcutStore? = nil) {
         self.catalog = catalog
         self.rejects = rejects
+        self.shortcuts = shortcuts ?? ShortcutStore(path: catalog.directory + "/shortcuts.json")
     }
+}
+
+/// A flag set once, read from any thread.
+public final class StopFlag: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var value = false
+
+    public init() {}
+    public var isSet: Bool { lock.withLock { value } }
+    public func set() { lock.withLock { value = true } }
 }
 
 /// Lines received, stored and rejected over HTTP, per index.

@@ -1,5 +1,6 @@
 import AlcoIndex
 import AlcoIngest
+import Hummingbird
 
 /// What `POST /api/v1/ingest/<index>` answers: how many lines were stored and, per bad line,
 /// why not. Good lines are kept even when others are bad.
@@ -32,8 +33,10 @@ enum LineIngest {
     static let maxListedErrors = 100
 
     static func ingest(_ body: [UInt8], into index: LogIndex, rejects: RejectStore, source: String,
-                       messageField: String?, timeField: String?) throws -> IngestReport {
-        let ingester = LineIngester(index: index, rejects: rejects, format: .json)
+                       messageField: String?, timeField: String?, format: LineFormat = .json,
+                       extraFields: [(key: String, value: JSONValue)] = []) throws -> IngestReport {
+        let ingester = LineIngester(index: index, rejects: rejects, format: format)
+        ingester.extraFields = extraFields
         ingester.batchSize = .max  // one durable append per request
         if let messageField { ingester.decoder.messageField = messageField }
         if let timeField { ingester.decoder.timeField = timeField }
@@ -45,5 +48,32 @@ enum LineIngest {
         }
         try body.withUnsafeBytes { try ingester.ingest(buffer: $0, source: source) }
         return IngestReport(index: index.name, stored: ingester.stored, rejected: ingester.rejected, errors: errors)
+    }
+
+    /// The index to ingest into; with `create=true` one that does not exist yet is created
+    /// with default settings.
+    static func target(_ name: String, create: Bool, services: HTTPServices) throws -> LogIndex {
+        if let index = services.catalog.indexIfExists(name) { return index }
+        guard create else {
+            throw APIError.notFound("no index '\(name)'; create it with `alco index create \(name)`, POST /api/v1/indexes, or add create=true")
+        }
+        do {
+            let index = try services.catalog.createIndex(IndexSettings(name: name))
+            services.indexCreated(index)
+            return index
+        } catch AlcoError.indexExists {
+            return try services.catalog.index(name)
+        } catch let e as AlcoError {
+            throw APIError.badRequest(e.description)
+        }
+    }
+
+    /// `field=KEY:VALUE` parameters: fields added to every line that lacks them.
+    static func extraFields(_ q: Parameters) throws -> [(key: String, value: JSONValue)] {
+        try q.getAll("field").map { f in
+            let parts = f.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw APIError.badRequest("field takes KEY:VALUE, not '\(f)'") }
+            return (parts[0], .string(parts[1]))
+        }
     }
 }

@@ -8,22 +8,46 @@ import NIOCore
 /// the server runs.
 public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: AuthMiddleware(auth: services.auth))
     router.get("/health") { _, _ in
         Response.json(.object([("status", .string("ok")), ("indexes", .number(text: String(services.catalog.indexes.count)))]))
     }
     router.get("/metrics") { _, _ in
         Response.text(Metrics.render(services), contentType: "text/plain; version=0.0.4")
     }
-    // Elasticsearch shippers probe the root before sending bulk requests.
-    router.get("/") { _, _ in
-        Response.json(.object([
+    // The web UI to browsers; Elasticsearch shippers probe the root before sending bulk requests.
+    router.get("/") { request, _ in
+        if WebRoutes.wantsHTML(request) { return WebRoutes.page() }
+        return Response.json(.object([
             ("name", .string("alco")), ("cluster_name", .string("alco")),
             ("version", .object([("number", .string("7.10.2")), ("distribution", .string("alco")),
                                  ("build_flavor", .string("oss"))])),
             ("tagline", .string("alco: logs you can grep, over the Elasticsearch bulk API too")),
         ]))
     }
+    router.get("/grep/{index}/") { _, _ in WebRoutes.page() }
+    router.get("/assets/{file}") { _, context in WebRoutes.asset(try context.parameters.require("file")) }
+    router.get("/grep/shortcut/{name}/") { _, context in
+        try ShortcutRoutes.follow(try context.parameters.require("name"), value: nil, services: services)
+    }
+    router.get("/grep/shortcut/{name}/{value}/") { _, context in
+        try ShortcutRoutes.follow(try context.parameters.require("name"), value: context.parameters.get("value"), services: services)
+    }
+    router.get("/api/v1/openapi.json") { _, _ in Response.text(OpenAPIDocument.json, contentType: "application/json") }
     router.get("/api/v1/search") { request, _ in try await SearchRoute.handle(request, services: services) }
+    router.get("/api/v1/tail") { request, _ in try await TailRoute.handle(request, services: services) }
+    router.get("/api/v1/indexes") { _, _ in try await IndexRoutes.list(services: services) }
+    router.post("/api/v1/indexes") { request, _ in try await IndexRoutes.create(request, services: services) }
+    router.get("/api/v1/indexes/{name}") { _, context in try await IndexRoutes.show(try context.parameters.require("name"), services: services) }
+    router.patch("/api/v1/indexes/{name}") { request, context in
+        try await IndexRoutes.alter(try context.parameters.require("name"), request, services: services)
+    }
+    router.delete("/api/v1/indexes/{name}") { _, context in try IndexRoutes.drop(try context.parameters.require("name"), services: services) }
+    router.get("/api/v1/shortcuts") { _, _ in try ShortcutRoutes.list(services: services) }
+    router.put("/api/v1/shortcuts/{name}") { request, context in
+        try await ShortcutRoutes.save(try context.parameters.require("name"), request, services: services)
+    }
+    router.delete("/api/v1/shortcuts/{name}") { _, context in try ShortcutRoutes.remove(try context.parameters.require("name"), services: services) }
     router.get("/api/v1/context") { request, _ in try await ExploreRoutes.context(request, services: services) }
     router.get("/api/v1/fields") { request, _ in try ExploreRoutes.fields(request, services: services) }
     router.get("/api/v1/values") { request, _ in try await ExploreRoutes.values(request, services: services) }
@@ -35,15 +59,18 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
     router.get("/api/collector/indices/") { _, _ in ALCORoutes.indices(services: services) }
     router.post("/api/v1/ingest/{index}") { request, context in
         let name = try context.parameters.require("index")
-        guard let index = services.catalog.indexIfExists(name) else {
-            throw APIError.notFound("no index '\(name)'; create it with `alco index create \(name)`")
-        }
+        let q = request.uri.queryParameters
+        let index = try LineIngest.target(name, create: q["create"] == "true", services: services)
         let body = try await IngestBody.read(request, limit: services.maxBodyBytes)
-        let messageField = request.uri.queryParameters["message_field"].map(String.init)
-        let timeField = request.uri.queryParameters["time_field"].map(String.init)
+        let messageField = q["message_field"].map(String.init)
+        let timeField = q["time_field"].map(String.init)
+        guard let format = LineFormat(rawValue: q["format"].map(String.init) ?? "json") else {
+            throw APIError.badRequest("format must be json, text or auto")
+        }
+        let extra = try LineIngest.extraFields(q)
         let report = try await offload {
             try LineIngest.ingest(body, into: index, rejects: services.rejects, source: "http:\(name)",
-                                  messageField: messageField, timeField: timeField)
+                                  messageField: messageField, timeField: timeField, format: format, extraFields: extra)
         }
         services.ingestCounters.add(name, received: report.stored + report.rejected, stored: report.stored, rejected: report.rejected)
         return Response.json(report.json)

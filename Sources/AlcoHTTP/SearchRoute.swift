@@ -38,16 +38,51 @@ enum QueryParameters {
         case let other:
             throw APIError.badRequest("mode must be extended, substring or regex, not '\(other)'")
         }
-        var filters: [Filter] = []
-        for f in q.getAll("field") {
-            let parts = f.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw APIError.badRequest("field takes KEY:VALUE, not '\(f)'") }
-            filters.append(.typed(key: parts[0], value: parts[1]))
-        }
-        if !filters.isEmpty { search.filter = .and(filters) }
+        if let filter = try fieldFilter(q) { search.filter = filter }
         let range = try timeRange(q, index: index)
         search.restrictTime(fromMicroseconds: range.since, toMicroseconds: range.until)
         return search
+    }
+
+    /// `field=KEY:VALUE` filters: values of one key are alternatives (a sidebar's ctrl-click
+    /// adds one), different keys must all hold; `field=-KEY:VALUE` excludes a value.
+    static func fieldFilter(_ q: Parameters) throws -> Filter? {
+        var wanted: [(key: String, values: [String])] = []
+        var excluded: [Filter] = []
+        for f in q.getAll("field") {
+            var text = Substring(f)
+            let negated = text.first == "-"
+            if negated { text = text.dropFirst() }
+            let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw APIError.badRequest("field takes KEY:VALUE, not '\(f)'") }
+            if negated {
+                excluded.append(.not(.typed(key: parts[0], value: parts[1])))
+            } else if let i = wanted.firstIndex(where: { $0.key == parts[0] }) {
+                wanted[i].values.append(parts[1])
+            } else {
+                wanted.append((parts[0], [parts[1]]))
+            }
+        }
+        let filters = wanted.map { w in
+            w.values.count == 1 ? Filter.typed(key: w.key, value: w.values[0]) : .or(w.values.map { .typed(key: w.key, value: $0) })
+        } + excluded
+        return filters.isEmpty ? nil : .and(filters)
+    }
+
+    /// What to mark in returned lines: the request's own query, or with `hl_q` (and
+    /// `hl_mode`, `hl_case`) another one, so unfiltered context still shows the hits.
+    static func highlighter(_ q: Parameters, search: SearchRequest) -> Highlighter? {
+        if let text = q["hl_q"].map(String.init) {
+            guard !text.isEmpty else { return nil }
+            let cs = q["hl_case"] == "sensitive"
+            switch q["hl_mode"].map(String.init) ?? "extended" {
+            case "substring": return Highlighter(.substring(text, caseSensitive: cs))
+            case "regex": return (try? RegexMatcher(text, caseSensitive: cs)).map { _ in Highlighter(.regex(text, caseSensitive: cs)) }
+            default: return (try? QueryParser.parse(text)).map(Highlighter.init)
+            }
+        }
+        guard q["highlight"] == "true" || q["highlight"] == "1", search.text != .all else { return nil }
+        return Highlighter(search.text)
     }
 
     static func timeRange(_ q: Parameters, index: LogIndex) throws -> (since: Int64?, until: Int64?) {
@@ -74,53 +109,141 @@ enum QueryParameters {
         return request.uri.path + "?" + params.joined(separator: "&")
     }
 
-    /// A hit as the JSON API returns it.
-    static func hit(_ h: Hit, zone: TimeZone) -> JSONValue {
-        .object([
+    /// A hit as the JSON API returns it; with a highlighter, `highlight` holds the matched
+    /// spans of the logline as [start, end) offsets in UTF-16 units, what JavaScript indexes.
+    static func hit(_ h: Hit, zone: TimeZone, highlighter: Highlighter? = nil) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
             ("id", .string(String(h.id))),
             ("datetime", .string(Timestamps.iso(microseconds: DocumentID.microseconds(of: h.id), zone: zone))),
             ("logline", .string(h.logline)), ("js", (try? JSONParser.parse(h.js)) ?? .object([])),
-        ])
+        ]
+        if let highlighter {
+            let spans = UTF16Spans.convert(highlighter.ranges(in: h.logline), in: h.logline)
+            members.append(("highlight", .array(spans.map { .array([.number(text: String($0.lowerBound)), .number(text: String($0.upperBound))]) })))
+        }
+        return .object(members)
     }
 }
 
+/// `GET /api/v1/search`: JSON pages with a `next` cursor (newest first by default), or with
+/// `format=ndjson` (or `Accept: application/x-ndjson`) every matching line as one JSON object
+/// per line, oldest first by default, streamed page by page from the engine with no
+/// row limit, so a whole day can be exported.
 enum SearchRoute {
     static let maxLimit = 10_000
+    static let streamPage = 8_192
 
     static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
         let q = request.uri.queryParameters
         let (index, name) = try QueryParameters.index(q, services)
-        let zone = index.timeZone
         var search = try QueryParameters.search(q, index: index)
-        let ascending = q["order"] == "asc"
-        search.order = ascending ? .idAscending : .idDescending
-        guard let limit = Int(q["limit"].map(String.init) ?? "100"), (1...maxLimit).contains(limit) else {
-            throw APIError.badRequest("limit must be from 1 to \(maxLimit)")
+        let streaming = q["format"] == "ndjson" || (q["format"] == nil && (request.headers[.accept]?.contains("application/x-ndjson") ?? false))
+        if let format = q["format"], format != "json", format != "ndjson" {
+            throw APIError.badRequest("format must be json or ndjson, not '\(format)'")
         }
-        search.limit = limit
-        search.maxMatches = max(limit, 1000)
-        if let after = q["after"].flatMap({ UInt64($0) }) {
+        let ascending: Bool
+        switch q["order"].map(String.init) {
+        case "asc"?: ascending = true
+        case "desc"?: ascending = false
+        case nil: ascending = streaming
+        case let other?: throw APIError.badRequest("order must be asc or desc, not '\(other)'")
+        }
+        search.order = ascending ? .idAscending : .idDescending
+        if let after = try cursorID(q, "after") {
             search.idRange = max(search.idRange.lowerBound, after &+ 1)...search.idRange.upperBound
         }
-        if let before = q["before"].flatMap({ UInt64($0) }), before > 0 {
-            search.idRange = search.idRange.lowerBound...min(search.idRange.upperBound, before - 1)
+        if let before = try cursorID(q, "before") {
+            if before == 0 { search.isEmptyRange = true } else {
+                search.idRange = search.idRange.lowerBound...min(search.idRange.upperBound, before - 1)
+            }
         }
         if search.idRange.lowerBound > search.idRange.upperBound { search.isEmptyRange = true }
-        let prepared = search
-        let result: SearchResult
+        let highlighter = QueryParameters.highlighter(q, search: search)
+        if streaming {
+            var limit = Int.max
+            if let text = q["limit"] {
+                guard let n = Int(text), n >= 1 else { throw APIError.badRequest("limit must be a positive number") }
+                limit = n
+            }
+            // Run the first page before answering, so a bad query is a 400, not a cut stream.
+            let first = try await page(search, limit: min(limit, streamPage), index: index)
+            let (prepared, wanted) = (search, limit)
+            return Response(
+                status: .ok, headers: [.contentType: "application/x-ndjson"],
+                body: ResponseBody { writer in
+                    try await stream(first: first, search: prepared, limit: wanted, index: index,
+                                     encoder: HitEncoder(zone: index.timeZone, highlighter: highlighter), to: &writer)
+                })
+        }
+        guard let limit = Int(q["limit"].map(String.init) ?? "100"), (1...maxLimit).contains(limit) else {
+            throw APIError.badRequest("limit must be from 1 to \(maxLimit) (use format=ndjson for more)")
+        }
+        let hits = try await page(search, limit: limit, index: index)
+        var encoder = HitEncoder(zone: index.timeZone, highlighter: highlighter)
+        var out: [UInt8] = Array(#"{"index":"#.utf8)
+        JSONValue.writeString(name, to: &out)
+        out.append(contentsOf: #","hits":["#.utf8)
+        for (i, h) in hits.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            encoder.write(h, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        if hits.count == limit, let last = hits.last {
+            let cursor = ascending ? ("after", String(last.id)) : ("before", String(last.id))
+            out.append(contentsOf: #","next":"#.utf8)
+            JSONValue.writeString(QueryParameters.link(request, replacing: ["after", "before"], with: cursor), to: &out)
+        }
+        out.append(contentsOf: "}\n".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out)))
+    }
+
+    static func cursorID(_ q: Parameters, _ key: String) throws -> UInt64? {
+        guard let text = q[Substring(key)] else { return nil }
+        guard let id = UInt64(text) else { throw APIError.badRequest("\(key) takes a line id, not '\(text)'") }
+        return id
+    }
+
+    static func page(_ search: SearchRequest, limit: Int, index: LogIndex) async throws -> [Hit] {
+        var request = search
+        request.limit = limit
+        request.maxMatches = max(limit, 1000)
+        let prepared = request
         do {
-            result = try await offload { try index.search(prepared) }
+            return try await offload { try index.search(prepared).hits }
         } catch let e as AlcoError {
             throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
         }
-        let hits = result.hits.map { QueryParameters.hit($0, zone: zone) }
-        var body: [(key: String, value: JSONValue)] = [("index", .string(name)), ("hits", .array(hits))]
-        if result.hits.count == limit, let last = result.hits.last {
-            let cursor = ascending ? ("after", String(last.id)) : ("before", String(last.id))
-            body.append(("next", .string(QueryParameters.link(request, replacing: ["after", "before"], with: cursor))))
-        }
-        return Response.json(.object(body))
     }
 
-
+    /// Writes pages until the matches or the limit run out, moving the id cursor past each
+    /// page; a client that goes away ends it at the next write.
+    static func stream(first: [Hit], search: SearchRequest, limit: Int, index: LogIndex, encoder: HitEncoder,
+                       to writer: inout any ResponseBodyWriter) async throws {
+        var encoder = encoder
+        var search = search
+        var hits = first
+        var requested = min(limit, streamPage)
+        var sent = 0
+        while true {
+            var out: [UInt8] = []
+            out.reserveCapacity(hits.count * 256)
+            for h in hits {
+                encoder.write(h, to: &out)
+                out.append(0x0A)
+            }
+            if !out.isEmpty { try await writer.write(ByteBuffer(bytes: out)) }
+            sent += hits.count
+            guard hits.count == requested, sent < limit, let last = hits.last else { break }
+            if search.order == .idAscending {
+                guard last.id < search.idRange.upperBound else { break }
+                search.idRange = (last.id + 1)...search.idRange.upperBound
+            } else {
+                guard last.id > search.idRange.lowerBound else { break }
+                search.idRange = search.idRange.lowerBound...(last.id - 1)
+            }
+            requested = min(limit - sent, streamPage)
+            hits = try await page(search, limit: requested, index: index)
+        }
+        try await writer.finish(nil)
+    }
 }

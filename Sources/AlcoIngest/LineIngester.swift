@@ -22,6 +22,12 @@ public final class LineIngester {
     public private(set) var stored = 0
     public private(set) var rejected = 0
     public private(set) var bytesRead = 0
+    /// Fields added to every line that lacks them (like a shipper's static `fields`): a plain
+    /// text line gets them as its js, a JSON line keeps its own values.
+    public var extraFields: [(key: String, value: JSONValue)] = [] {
+        didSet { extraJSText = extraFields.isEmpty ? "{}" : JSONValue.object(extraFields).serialized() }
+    }
+    private var extraJSText = "{}"
     /// Told of each rejected line (its number and why), besides the rejects store.
     public var onReject: ((Int, Rejection) -> Void)?
     private var batch: [NewDocument] = []
@@ -107,7 +113,9 @@ public final class LineIngester {
         }
         if isJSON {
             switch decoder.decode(bytes, now: now) {
-            case .success(let doc): batch.append(doc)
+            case .success(var doc):
+                if !extraFields.isEmpty { doc.js = withExtraFields(doc.js) }
+                batch.append(doc)
             case .failure(let r):
                 try reject(r, bytes, source: source, number: number)
             }
@@ -118,9 +126,15 @@ public final class LineIngester {
             }
             // Plain lines keep their order: each gets a time after the previous one.
             lastTextTime = max(now, lastTextTime + 1)
-            batch.append(NewDocument(microseconds: lastTextTime, logline: text))
+            batch.append(NewDocument(microseconds: lastTextTime, logline: text, jsText: extraJSText))
         }
         if batch.count >= batchSize { try flush() }
+    }
+
+    private func withExtraFields(_ js: String) -> String {
+        guard case .object(var members)? = try? JSONParser.parse(js) else { return js }
+        for f in extraFields where !members.contains(where: { $0.key == f.key }) { members.append(f) }
+        return JSONValue.object(members).serialized()
     }
 
     public func flush() throws {

@@ -18,3 +18,10 @@ struct ListenAddress {
         self.port = port
     }
 }
+
+extension ListenAddress {
+    /// Whether only this machine can connect: 127.0.0.0/8, ::1 or localhost.
+    var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

@@ -39,6 +39,18 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest HTTP request body accepted (after gzip), in bytes (default 64 MiB).")
     var maxBody: Int?
 
+    @Option(name: .customLong("http-token"), help: "Require this bearer token on the HTTP API and UI ($ALCO_HTTP_TOKEN).")
+    var httpToken: String?
+
+    @Option(name: .customLong("http-user"), help: "Require this user (basic auth, which browsers ask for) on the HTTP API and UI.")
+    var httpUser: String?
+
+    @Option(name: .customLong("http-password"), help: "The password of --http-user ($ALCO_HTTP_PASSWORD).")
+    var httpPassword: String?
+
+    @Flag(name: .customLong("insecure"), help: "Allow HTTP on a non-loopback address without credentials.")
+    var insecure = false
+
     @Option(name: .customLong("amqp"), help: "Consume RabbitMQ at this URL, amqp://user:pass@host:port/vhost ($ALCO_AMQP_URL).")
     var amqpURL: String?
 
@@ -128,8 +140,15 @@ struct Serve: ParsableCommand {
 
     /// RabbitMQ consumers, the Redis mirror and Redis list sources; returns what `/metrics`
     /// reports of them.
+    /// What the HTTP side needs of the running sources: their counters, and the collector to
+    /// tell of indexes created or dropped over HTTP.
+    struct Sources {
+        var metrics: @Sendable () -> [(index: String, source: String, metrics: CollectorMetrics.Snapshot)]
+        var collector: Collector?
+    }
+
     private func startSources(_ settings: ServeSettings, _ catalog: Catalog, _ rejects: RejectStore,
-                              _ running: inout Running) throws -> @Sendable () -> [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] {
+                              _ running: inout Running) throws -> Sources {
         var collector: Collector?
         if let text = settings.amqpURL {
             var config = Collector.Configuration(url: try AMQPURL(text))
@@ -162,26 +181,31 @@ struct Serve: ParsableCommand {
         }
         let amqp = collector
         let redis = lists.map { ($0.source.index.name, "redis:" + $0.source.list, $0.metrics) }
-        return {
+        return Sources(metrics: {
             var out: [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] = []
             for (name, m) in amqp?.metrics ?? [:] { out.append((name, "amqp", m)) }
             for (name, source, m) in redis { out.append((name, source, m.snapshot)) }
             return out
-        }
+        }, collector: collector)
     }
 
     private func startHTTP(_ settings: ServeSettings, _ catalog: Catalog, _ rejects: RejectStore,
-                           _ sourceMetrics: @escaping @Sendable () -> [(index: String, source: String, metrics: CollectorMetrics.Snapshot)],
-                           _ running: inout Running) throws {
+                           _ sources: Sources, _ running: inout Running) throws {
         guard settings.httpListen != "off" else { return }
         let address = try ListenAddress(settings.httpListen)
         var services = HTTPServices(catalog: catalog, rejects: rejects)
         services.maxBodyBytes = settings.maxBody
-        services.sourceMetrics = sourceMetrics
+        services.sourceMetrics = sources.metrics
+        services.auth = HTTPAuth(bearerToken: settings.httpToken, user: settings.httpUser, password: settings.httpPassword)
+        if let collector = sources.collector {
+            services.indexCreated = { collector.consume($0) }
+            services.indexDropping = { collector.forget(indexNamed: $0) }
+        }
         let server = HTTPServer()
         do {
             let port = try server.start(services, host: address.host, port: address.port)
-            print("alco: HTTP on \(address.host):\(port)")
+            let shown = address.host == "0.0.0.0" || address.host == "::" ? "127.0.0.1" : address.host
+            print("alco: HTTP on \(address.host):\(port) — open http://\(shown):\(port)/ in a browser\(services.auth.isEnabled ? " (credentials required)" : "")")
         } catch {
             server.stop()
             throw StartFailure(description: "cannot listen for HTTP on \(settings.httpListen): \(error)")

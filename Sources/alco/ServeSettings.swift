@@ -19,6 +19,10 @@ struct ConfigFile: Decodable, Equatable {
     struct HTTP: Decodable, Equatable {
         var listen: String?
         var maxBody: Int?
+        var token: String?
+        var user: String?
+        var password: String?
+        var insecure: Bool?
     }
 
     struct AMQP: Decodable, Equatable {
@@ -77,7 +81,7 @@ extension ConfigFile.MySQL {
 
 extension ConfigFile.HTTP {
     enum CodingKeys: String, CodingKey {
-        case listen
+        case listen, token, user, password, insecure
         case maxBody = "max_body"
     }
 }
@@ -100,6 +104,10 @@ struct ServeSettings {
     var maxPacket: Int
     var httpListen: String
     var maxBody: Int
+    var httpToken: String?
+    var httpUser: String?
+    var httpPassword: String?
+    var insecure: Bool
     var amqpURL: String?
     var amqpExchange: String
     var amqpConsumers: Int
@@ -132,6 +140,10 @@ struct ServeSettings {
             maxPacket: try flags.maxPacket ?? int("ALCO_MAX_PACKET") ?? file.mysql?.maxPacket ?? 64 << 20,
             httpListen: flags.httpAddress ?? env["ALCO_HTTP"] ?? file.http?.listen ?? "127.0.0.1:8080",
             maxBody: try flags.maxBody ?? int("ALCO_MAX_BODY") ?? file.http?.maxBody ?? 64 << 20,
+            httpToken: flags.httpToken ?? env["ALCO_HTTP_TOKEN"] ?? file.http?.token,
+            httpUser: flags.httpUser ?? env["ALCO_HTTP_USER"] ?? file.http?.user,
+            httpPassword: flags.httpPassword ?? env["ALCO_HTTP_PASSWORD"] ?? file.http?.password,
+            insecure: flags.insecure || env["ALCO_INSECURE"] == "1" || (file.http?.insecure ?? false),
             amqpURL: flags.amqpURL ?? env["ALCO_AMQP_URL"] ?? file.amqp?.url,
             amqpExchange: flags.amqpExchange ?? env["ALCO_AMQP_EXCHANGE"] ?? file.amqp?.exchange ?? "logstash",
             amqpConsumers: try flags.amqpConsumers ?? int("ALCO_AMQP_CONSUMERS") ?? file.amqp?.consumers ?? 1,
@@ -144,7 +156,14 @@ struct ServeSettings {
 
     func validate() throws {
         if mysqlListen != "off" { _ = try ListenAddress(mysqlListen) }
-        if httpListen != "off" { _ = try ListenAddress(httpListen) }
+        if httpListen != "off" {
+            let address = try ListenAddress(httpListen)
+            // Logs are often sensitive: open to the network only with credentials, or when told.
+            if !address.isLoopback && httpToken == nil && httpUser == nil && !insecure {
+                throw ValidationError("HTTP on \(httpListen) is reachable from other machines: set --http-token or --http-user/--http-password, or pass --insecure")
+            }
+        }
+        if httpPassword != nil && httpUser == nil { throw ValidationError("--http-password needs --http-user") }
         guard serverVersion.first?.isNumber == true else {
             throw ValidationError("the server version must start with a MySQL-style number such as 5.7.99")
         }

@@ -45,6 +45,8 @@ public final class LogIndex: @unchecked Sendable {
     var producerCalendarZone: TimeZone
     var ids = IDGenerator()
     var appliedLSN: UInt64 = 0
+    /// Recently appended ids in arrival order, for live tails.
+    var arrivalLog = ArrivalLog(capacity: 262_144)
     var checkpointLSN: UInt64 = 0
     var nextSegment = 1
     var sealing: [UInt64: Int] = [:]  // id -> day, while a seal is building
@@ -148,6 +150,15 @@ public final class LogIndex: @unchecked Sendable {
 
     // MARK: writes
 
+    /// The arrival sequence the next appended document will get (see `arrivals(since:limit:)`).
+    public var arrivalSequence: UInt64 { stateLock.withLock { arrivalLog.next } }
+
+    /// Ids of documents appended at arrival sequence `from` or later, in the order they became
+    /// searchable: what a live tail shows next.
+    public func arrivals(since from: UInt64, limit: Int) -> Arrivals {
+        stateLock.withLock { arrivalLog.since(from, limit: limit) }
+    }
+
     /// Appends documents; returns their ids once the batch is in the WAL and fsynced.
     @discardableResult
     public func append(_ batch: [NewDocument], mode: WriteMode = .insert) throws -> [UInt64] {
@@ -190,6 +201,7 @@ public final class LogIndex: @unchecked Sendable {
             lsn = wal.enqueue(record)
             apply(record, lsn: lsn, replaying: false)
             appliedLSN = lsn
+            arrivalLog.record(docs.lazy.map(\.id))
         }
         try wal.waitDurable(lsn)
         if stateLock.withLock({ bufferedDocs }) > options.maxBufferedDocs { try seal() }

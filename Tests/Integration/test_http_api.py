@@ -1,0 +1,156 @@
+"""The v1 API over real sockets: the live tail (Server-Sent Events) in arrival order and
+resumed with Last-Event-ID, NDJSON export, and the refusal to serve the network without
+credentials."""
+import http.client
+import json
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+
+from servers import ALCO, AlcoServer, free_port
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = AlcoServer(indexes=("api",))
+    yield s
+    s.stop()
+
+
+def ingest(server, *records):
+    body = "".join(json.dumps(r) + "\n" for r in records).encode()
+    c = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=30)
+    c.request("POST", "/api/v1/ingest/api", body=body)
+    r = c.getresponse()
+    out = json.loads(r.read())
+    c.close()
+    assert r.status == 200 and out["stored"] == len(records), out
+    return out
+
+
+def record(message, at, **fields):
+    return dict({"@timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + ".000000Z", "message": message}, **fields)
+
+
+class EventStream:
+    """A Server-Sent Events reader on a raw socket, so the test sees exactly what is sent."""
+
+    def __init__(self, server, path, headers=()):
+        self.sock = socket.create_connection(("127.0.0.1", server.http_port), timeout=10)
+        extra = "".join("%s: %s\r\n" % h for h in headers)
+        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n%s\r\n" % (path, extra)).encode())
+        self.buffer = b""
+        head = self._until(b"\r\n\r\n")
+        assert b" 200 " in head.split(b"\r\n")[0], head
+        assert b"text/event-stream" in head.lower()
+
+    def _until(self, marker):
+        while marker not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("stream closed")
+            self.buffer += chunk
+        head, _, self.buffer = self.buffer.partition(marker)
+        return head
+
+    def events(self, count, timeout=10):
+        """The next `count` data events as (id, hit) pairs; chunk framing is stripped."""
+        out = []
+        deadline = time.time() + timeout
+        text, self.buffer = self.buffer, b""
+        while True:
+            # Chunked transfer: events use bare \n, so every \r\n-separated piece that is
+            # only hex digits is a chunk size.
+            joined = b"".join(part for part in text.split(b"\r\n") if not _is_hex(part))
+            out = []
+            for block in joined.decode("utf-8", "replace").split("\n\n"):
+                fields = dict(line.split(": ", 1) for line in block.split("\n") if ": " in line and not line.startswith(":"))
+                if "data" in fields and "id" in fields:
+                    out.append((fields["id"], json.loads(fields["data"])))
+            if len(out) >= count:
+                return out
+            assert time.time() < deadline, "only %d of %d events" % (len(out), count)
+            self.sock.settimeout(max(0.1, deadline - time.time()))
+            text += self.sock.recv(65536)
+
+    def close(self):
+        self.sock.close()
+
+
+def _is_hex(part):
+    return part != b"" and all(c in b"0123456789abcdefABCDEF" for c in part)
+
+
+def test_tail_follows_arrivals_even_out_of_time_order_and_resumes(server):
+    now = int(time.time())
+    ingest(server, record("before the tail started", now - 5, host="a"))
+    stream = EventStream(server, "/api/v1/tail?index=api&field=host:a")
+    time.sleep(0.3)
+    ingest(server, record("first tailed", now, host="a"), record("other host", now, host="b"))
+    # Arrives second but is stamped a minute earlier: a tail by id would never show it.
+    ingest(server, record("late, stamped earlier", now - 60, host="a"))
+    got = stream.events(2)
+    assert [h["logline"] for _, h in got] == ["first tailed", "late, stamped earlier"]
+    last_id = got[-1][0]
+    stream.close()
+    # Lines sent while the client was away come when it reconnects with Last-Event-ID.
+    ingest(server, record("while away", now + 1, host="a"))
+    again = EventStream(server, "/api/v1/tail?index=api&field=host:a", headers=[("Last-Event-ID", last_id)])
+    assert [h["logline"] for _, h in again.events(1)] == ["while away"]
+    again.close()
+
+
+def test_tail_backlog_and_bad_resume(server):
+    now = int(time.time())
+    ingest(server, *[record("backlog %d" % i, now + 10 + i, host="bk") for i in range(5)])
+    stream = EventStream(server, "/api/v1/tail?index=api&field=host:bk&backlog=3")
+    assert [h["logline"] for _, h in stream.events(3)] == ["backlog 2", "backlog 3", "backlog 4"]
+    stream.close()
+    c = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    c.request("GET", "/api/v1/tail?index=api", headers={"Last-Event-ID": "not-an-id"})
+    r = c.getresponse()
+    assert r.status == 400 and json.loads(r.read())["error"] == "bad_request"
+    c.close()
+
+
+def test_ndjson_export_streams(server):
+    now = int(time.time()) - 7200
+    ingest(server, *[record("export line %d" % i, now + i, host="ex") for i in range(2500)])
+    c = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=30)
+    c.request("GET", "/api/v1/search?index=api&field=host:ex&format=ndjson")
+    r = c.getresponse()
+    assert r.status == 200 and r.getheader("Content-Type") == "application/x-ndjson"
+    rows = [json.loads(line) for line in r.read().splitlines()]
+    assert [x["logline"] for x in rows] == ["export line %d" % i for i in range(2500)]
+    c.close()
+
+
+def test_network_listener_needs_credentials(tmp_path):
+    port = free_port()
+    args = [ALCO, "serve", "--data", str(tmp_path / "d"), "--mysql", "off", "--http", "0.0.0.0:%d" % port]
+    refused = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "--insecure" in refused.stderr
+    proc = subprocess.Popen(args + ["--http-token", "t0ken"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request("GET", "/api/v1/indexes")
+                break
+            except OSError:
+                assert time.time() < deadline
+                time.sleep(0.1)
+        assert c.getresponse().status == 401
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/api/v1/indexes", headers={"Authorization": "Bearer t0ken"})
+        assert c.getresponse().status == 200
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/health")
+        assert c.getresponse().status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
