@@ -13,14 +13,8 @@ enum ExploreRoutes {
         let q = request.uri.queryParameters
         let (index, _) = try QueryParameters.index(q, services)
         guard let id = q["id"].flatMap({ UInt64($0) }) else { throw APIError.badRequest("id is required") }
-        func count(_ key: String) throws -> Int {
-            guard let n = Int(q[Substring(key)].map(String.init) ?? "20"), (0...1000).contains(n) else {
-                throw APIError.badRequest("\(key) must be from 0 to 1000")
-            }
-            return n
-        }
-        let before = try count("before")
-        let after = try count("after")
+        let before = try QueryParameters.number(q, "before", default: 20, in: 0...1000)
+        let after = try QueryParameters.number(q, "after", default: 20, in: 0...1000)
         let same = q["same"].map { $0.split(separator: ",").map(String.init) } ?? []
         let result = try await offload { () throws -> (Hit?, [Hit], [Hit]) in
             guard let anchorDoc = try index.documents(ids: [id]).first else { return (nil, [], []) }
@@ -71,9 +65,7 @@ enum ExploreRoutes {
         let q = request.uri.queryParameters
         let (index, _) = try QueryParameters.index(q, services)
         guard let field = q["name"].map(String.init), !field.isEmpty else { throw APIError.badRequest("name (the field) is required") }
-        guard let limit = Int(q["limit"].map(String.init) ?? "20"), (1...1000).contains(limit) else {
-            throw APIError.badRequest("limit must be from 1 to 1000")
-        }
+        let limit = try QueryParameters.number(q, "limit", default: 20, in: 1...1000)
         var search = try QueryParameters.search(q, index: index)
         search.groupBy = field
         search.limit = 0
@@ -98,9 +90,7 @@ enum ExploreRoutes {
         let q = request.uri.queryParameters
         let (index, _) = try QueryParameters.index(q, services)
         let search = try QueryParameters.search(q, index: index)
-        guard let wanted = Int(q["buckets"].map(String.init) ?? "60"), (1...1000).contains(wanted) else {
-            throw APIError.badRequest("buckets must be from 1 to 1000")
-        }
+        let wanted = try QueryParameters.number(q, "buckets", default: 60, in: 1...1000)
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         let range = try QueryParameters.timeRange(q, index: index)
         // No range at all: the index's whole span (logs replayed from last year included).

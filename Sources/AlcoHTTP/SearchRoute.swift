@@ -85,6 +85,15 @@ enum QueryParameters {
         return Highlighter(search.text)
     }
 
+    /// A whole-number parameter within `range`, `default` when absent.
+    static func number(_ q: Parameters, _ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = q[Substring(key)] else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw APIError.badRequest("\(key) must be from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return n
+    }
+
     static func timeRange(_ q: Parameters, index: LogIndex) throws -> (since: Int64?, until: Int64?) {
         let zone = index.timeZone
         let now = Int64(Date().timeIntervalSince1970 * 1e6)

@@ -26,9 +26,7 @@ enum TailRoute {
         let q = request.uri.queryParameters
         let (index, _) = try QueryParameters.index(q, services)
         let search = try QueryParameters.search(q, index: index)
-        guard let backlog = Int(q["backlog"].map(String.init) ?? "0"), (0...10_000).contains(backlog) else {
-            throw APIError.badRequest("backlog must be from 0 to 10000")
-        }
+        let backlog = try QueryParameters.number(q, "backlog", default: 0, in: 0...10_000)
         let resume = request.headers.first(where: { $0.name.canonicalName == "last-event-id" })?.value ?? q["after"].map(String.init)
         let start: Start
         if let resume {

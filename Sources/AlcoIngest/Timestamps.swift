@@ -1,4 +1,5 @@
 import Foundation
+import AlcoIndex
 
 /// Parses and prints the times logs carry, without DateFormatter on the hot path.
 public enum Timestamps {
@@ -101,7 +102,7 @@ public enum Timestamps {
 
     /// A number of seconds, milliseconds or microseconds since the epoch, by magnitude.
     public static func fromEpoch(_ value: Double) -> Int64? {
-        guard value.isFinite, value > 0 else { return nil }
+        guard value.isFinite, value > 0, value < 9e18 else { return nil }
         if value < 1e11 { return Int64(value * 1e6) }
         if value < 1e14 { return Int64(value * 1e3) }
         return Int64(value)
@@ -145,10 +146,19 @@ public enum Timestamps {
         let t = text.trimmingCharacters(in: .whitespaces)
         if let last = t.last, "smhdw".contains(last), let n = Double(t.dropLast()) {
             let unit: Double = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800][String(last)]!
-            return now - Int64(n * unit * 1e6)
+            return representable(Double(now) - n * unit * 1e6)
         }
-        if let v = Double(t), !t.contains("-") { return fromEpoch(v) }
+        if let v = Double(t), !t.contains("-") { return fromEpoch(v).flatMap { representable(Double($0)) } }
         if t == "now" { return now }
-        return parseISO(t, zone: zone, zuluIsLocal: false)
+        return parseISO(t, zone: zone, zuluIsLocal: false).flatMap { representable(Double($0)) }
+    }
+
+    /// The latest time an id can hold.
+    static let maxMicroseconds = DocumentID.microseconds(of: UInt64.max)
+
+    /// A time in µs clamped to what ids can express (before 1970 is 1970); nil for NaN.
+    static func representable(_ us: Double) -> Int64? {
+        guard !us.isNaN else { return nil }
+        return us <= 0 ? 0 : us >= Double(maxMicroseconds) ? maxMicroseconds : Int64(us)
     }
 }

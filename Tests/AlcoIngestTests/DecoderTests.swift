@@ -38,6 +38,18 @@ import Testing
         #expect(Timestamps.parseUserTime("2h", zone: utc, now: us) == us - 7_200_000_000)
         #expect(Timestamps.parseUserTime("1795640751", zone: utc, now: 0) == 1_795_640_751_000_000)
     }
+
+    /// What people (and fuzzers) type past the ends of time clamps to what ids can hold
+    /// instead of overflowing (the HTTP fuzz pass found a crash here).
+    @Test func userTimesOutOfRangeClamp() {
+        let now: Int64 = 1_795_640_751_852_258
+        let latest = DocumentID.microseconds(of: UInt64.max)
+        #expect(Timestamps.parseUserTime("99999999999999999999999", zone: utc, now: now) == nil)
+        #expect(Timestamps.parseUserTime("1e309", zone: utc, now: now) == nil)
+        #expect(Timestamps.parseUserTime("100000000000w", zone: utc, now: now) == 0)
+        #expect(Timestamps.parseUserTime("-1e300d", zone: utc, now: now) == latest)
+        #expect(Timestamps.parseUserTime("nanm", zone: utc, now: now) == nil)
+    }
 }
 
 @Suite struct LogstashDecoderTests {
