@@ -175,14 +175,12 @@ enum SearchRoute {
                 limit = n
             }
             // Run the first page before answering, so a bad query is a 400, not a cut stream.
-            let first = try await page(search, limit: min(limit, streamPage), index: index)
-            let (prepared, wanted) = (search, limit)
+            let export = Export(search: search, limit: limit, index: index, highlighter: highlighter)
+            // A small first page answers quickly; full pages follow.
+            let first = try await export.page(after: nil, sent: 0, size: 1024)
             return Response(
                 status: .ok, headers: [.contentType: "application/x-ndjson"],
-                body: ResponseBody { writer in
-                    try await stream(first: first, search: prepared, limit: wanted, index: index,
-                                     encoder: HitEncoder(zone: index.timeZone, highlighter: highlighter), to: &writer)
-                })
+                body: ResponseBody { writer in try await export.stream(first: first, to: &writer) })
         }
         guard let limit = Int(q["limit"].map(String.init) ?? "100"), (1...maxLimit).contains(limit) else {
             throw APIError.badRequest("limit must be from 1 to \(maxLimit) (use format=ndjson for more)")
@@ -223,35 +221,75 @@ enum SearchRoute {
             throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
         }
     }
+}
 
-    /// Writes pages until the matches or the limit run out, moving the id cursor past each
-    /// page; a client that goes away ends it at the next write.
-    static func stream(first: [Hit], search: SearchRequest, limit: Int, index: LogIndex, encoder: HitEncoder,
-                       to writer: inout any ResponseBodyWriter) async throws {
-        var encoder = encoder
-        var search = search
-        var hits = first
-        var requested = min(limit, streamPage)
-        var sent = 0
-        while true {
-            var out: [UInt8] = []
-            out.reserveCapacity(hits.count * 256)
-            for h in hits {
-                encoder.write(h, to: &out)
-                out.append(0x0A)
-            }
-            if !out.isEmpty { try await writer.write(ByteBuffer(bytes: out)) }
-            sent += hits.count
-            guard hits.count == requested, sent < limit, let last = hits.last else { break }
-            if search.order == .idAscending {
-                guard last.id < search.idRange.upperBound else { break }
-                search.idRange = (last.id + 1)...search.idRange.upperBound
+/// An NDJSON export: pages searched and encoded off the event loop, the next page prepared
+/// while the current one is written, so the engine and the socket work at the same time.
+struct Export: Sendable {
+    struct Page: Sendable {
+        var bytes: [UInt8]
+        var count: Int
+        var lastID: UInt64?
+        var requested: Int
+    }
+
+    let search: SearchRequest
+    let limit: Int
+    let index: LogIndex
+    let highlighter: Highlighter?
+
+    /// The page after line `after` (nil: the first), encoded; a bad query throws a 400.
+    func page(after: UInt64?, sent: Int, size: Int = SearchRoute.streamPage) async throws -> Page {
+        var request = search
+        if let after {
+            if request.order == .idAscending {
+                request.idRange = (after + 1)...request.idRange.upperBound
             } else {
-                guard last.id > search.idRange.lowerBound else { break }
-                search.idRange = search.idRange.lowerBound...(last.id - 1)
+                request.idRange = request.idRange.lowerBound...(after - 1)
             }
-            requested = min(limit - sent, streamPage)
-            hits = try await page(search, limit: requested, index: index)
+        }
+        let requested = min(limit - sent, size)
+        request.limit = requested
+        request.maxMatches = max(requested, 1000)
+        let prepared = request
+        let (zone, highlighter, index) = (index.timeZone, highlighter, index)
+        do {
+            return try await offload {
+                let hits = try index.search(prepared).hits
+                var encoder = HitEncoder(zone: zone, highlighter: highlighter)
+                var out: [UInt8] = []
+                out.reserveCapacity(hits.count * 320)
+                for h in hits {
+                    encoder.write(h, to: &out)
+                    out.append(0x0A)
+                }
+                return Page(bytes: out, count: hits.count, lastID: hits.last?.id, requested: requested)
+            }
+        } catch let e as AlcoError {
+            throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
+        }
+    }
+
+    /// Whether there may be lines after `page`, and after which id.
+    func cursor(after page: Page, sent: Int) -> UInt64? {
+        guard page.count == page.requested, sent < limit, let last = page.lastID else { return nil }
+        if search.order == .idAscending { return last < search.idRange.upperBound ? last : nil }
+        return last > search.idRange.lowerBound ? last : nil
+    }
+
+    /// Writes pages until the matches or the limit run out; a client that goes away ends it
+    /// at the next write.
+    func stream(first: Page, to writer: inout any ResponseBodyWriter) async throws {
+        var current = first
+        var sent = first.count
+        while true {
+            let upcoming = cursor(after: current, sent: sent).map { after in
+                Task { [sent] in try await page(after: after, sent: sent) }
+            }
+            if !current.bytes.isEmpty { try await writer.write(ByteBuffer(bytes: current.bytes)) }
+            guard let upcoming else { break }
+            current = try await upcoming.value
+            sent += current.count
         }
         try await writer.finish(nil)
     }

@@ -212,6 +212,29 @@ import Testing
     }
 }
 
+/// The export's byte writer against the general formatters it replaces on the hot path.
+@Suite struct HitEncoderTests {
+    @Test func datesAndIdsMatchTheGeneralFormatters() throws {
+        var rng = SystemRandomNumberGenerator()
+        for zoneName in ["UTC", "Europe/Moscow", "America/St_Johns", "Australia/Lord_Howe", "America/New_York"] {
+            let zone = TimeZone(identifier: zoneName)!
+            var encoder = HitEncoder(zone: zone)
+            // Sorted times, many to a second, across DST changes of 2026.
+            var us: Int64 = 1_767_225_600_000_000
+            for _ in 0..<3000 {
+                us += Int64.random(in: 0...20_000_000_000, using: &rng)
+                let id = DocumentID.make(microseconds: us, sequence: UInt64.random(in: 0...999, using: &rng))
+                var out: [UInt8] = []
+                encoder.write(Hit(id: id, logline: "a \"quoted\" line\twith\u{1} controls", js: #"{"k":1}"#, weight: 0, snippet: nil), to: &out)
+                let parsed = try JSONSerialization.jsonObject(with: Data(out)) as! [String: Any]
+                #expect(parsed["id"] as? String == String(id))
+                #expect(parsed["datetime"] as? String == Timestamps.iso(microseconds: DocumentID.microseconds(of: id), zone: zone), "\(zoneName) \(us)")
+                #expect(parsed["logline"] as? String == "a \"quoted\" line\twith\u{1} controls")
+            }
+        }
+    }
+}
+
 /// A value several tasks may change.
 final class LockedBox<T>: @unchecked Sendable {
     private let lock = NSLock()
