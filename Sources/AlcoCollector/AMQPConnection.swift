@@ -20,13 +20,12 @@ final class AMQPConnection {
     init(url: AMQPURL, heartbeatSeconds: Int = 30, connectTimeoutSeconds: Int = 5) throws {
         guard let s = amqp_new_connection() else { throw CollectorError.connection("cannot allocate an AMQP connection") }
         state = s
-        if url.tls {
+        let socket: OpaquePointer
+        do {
+            socket = try url.tls ? AMQPConnection.tlsSocket(s, url) : AMQPConnection.tcpSocket(s)
+        } catch {
             amqp_destroy_connection(s)
-            throw CollectorError.connection("amqps:// is not available in this build (rabbitmq-c without SSL); use amqp://")
-        }
-        guard let socket = amqp_tcp_socket_new(s) else {
-            amqp_destroy_connection(s)
-            throw CollectorError.connection("cannot create a TCP socket")
+            throw error
         }
         var timeout = timeval(tv_sec: connectTimeoutSeconds, tv_usec: 0)
         let status = amqp_socket_open_noblock(socket, url.host, Int32(url.port), &timeout)
@@ -45,6 +44,33 @@ final class AMQPConnection {
     }
 
     deinit { close() }
+
+    private static func tcpSocket(_ s: amqp_connection_state_t) throws -> OpaquePointer {
+        guard let socket = amqp_tcp_socket_new(s) else { throw CollectorError.connection("cannot create a TCP socket") }
+        return socket
+    }
+
+    /// A TLS socket checking the broker's certificate against `cacertfile` (or the system's
+    /// CAs) and its name, unless `verify=verify_none`; `certfile`/`keyfile` for client auth.
+    private static func tlsSocket(_ s: amqp_connection_state_t, _ url: AMQPURL) throws -> OpaquePointer {
+        guard let socket = amqp_ssl_socket_new(s) else { throw CollectorError.connection("cannot create a TLS socket") }
+        amqp_ssl_socket_set_verify_peer(socket, url.verifyPeer ? 1 : 0)
+        amqp_ssl_socket_set_verify_hostname(socket, url.verifyPeer ? 1 : 0)
+        let systemCAs = "/etc/ssl/certs/ca-certificates.crt"
+        if let ca = url.caCertFile ?? (url.verifyPeer && access(systemCAs, R_OK) == 0 ? systemCAs : nil) {
+            let status = amqp_ssl_socket_set_cacert(socket, ca)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw CollectorError.connection("cannot read the CA certificates \(ca): \(String(cString: amqp_error_string2(status)))")
+            }
+        }
+        if let cert = url.certFile, let key = url.keyFile {
+            let status = amqp_ssl_socket_set_key(socket, cert, key)
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw CollectorError.connection("cannot read the client certificate \(cert) / key \(key): \(String(cString: amqp_error_string2(status)))")
+            }
+        }
+        return socket
+    }
 
     func close() {
         guard isOpen else { return }

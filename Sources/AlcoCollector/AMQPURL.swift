@@ -6,6 +6,12 @@ public struct AMQPURL: Equatable, Sendable, CustomStringConvertible {
     public var password = "guest"
     public var vhost = "/"
     public var tls = false
+    /// TLS settings from the query, named as RabbitMQ's URI spec names them:
+    /// `?cacertfile=…&certfile=…&keyfile=…&verify=verify_peer|verify_none`.
+    public var caCertFile: String?
+    public var certFile: String?
+    public var keyFile: String?
+    public var verifyPeer = true
 
     public init(_ text: String) throws {
         var rest = Substring(text)
@@ -17,6 +23,10 @@ public struct AMQPURL: Equatable, Sendable, CustomStringConvertible {
             rest = rest.dropFirst(7)
         } else {
             throw CollectorError.badURL(text, "it must start with amqp:// or amqps://")
+        }
+        if let question = rest.firstIndex(of: "?") {
+            try readQuery(rest[rest.index(after: question)...], in: text)
+            rest = rest[..<question]
         }
         if let at = rest.lastIndex(of: "@") {
             let credentials = rest[..<at]
@@ -34,6 +44,29 @@ public struct AMQPURL: Equatable, Sendable, CustomStringConvertible {
         let (h, p) = try hostAndPort(rest, in: text)
         host = h ?? host
         port = p ?? port
+    }
+
+    private mutating func readQuery(_ query: Substring, in text: String) throws {
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let value = kv.count > 1 ? AMQPURL.percentDecoded(kv[1]) : ""
+            switch kv[0] {
+            case "cacertfile": caCertFile = value
+            case "certfile": certFile = value
+            case "keyfile": keyFile = value
+            case "verify":
+                guard value == "verify_peer" || value == "verify_none" else {
+                    throw CollectorError.badURL(text, "verify is verify_peer or verify_none")
+                }
+                verifyPeer = value == "verify_peer"
+            case "heartbeat", "connection_timeout", "channel_max", "auth_mechanism", "server_name_indication":
+                break  // RabbitMQ URI parameters alco sets itself
+            default:
+                throw CollectorError.badURL(text, "unknown parameter '\(kv[0])' (cacertfile, certfile, keyfile, verify)")
+            }
+        }
+        if (certFile == nil) != (keyFile == nil) { throw CollectorError.badURL(text, "certfile and keyfile go together") }
+        if !tls && (caCertFile != nil || certFile != nil) { throw CollectorError.badURL(text, "TLS files need amqps://") }
     }
 
     /// Without the password, for logs.

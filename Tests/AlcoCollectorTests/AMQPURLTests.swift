@@ -16,6 +16,17 @@ import Testing
         #expect(try AMQPURL("amqps://h").port == 5671)
     }
 
+    @Test func tlsSettingsFromTheQuery() throws {
+        let u = try AMQPURL("amqps://alco:pw@mq:5671/logs?cacertfile=/etc/ca%20dir/ca.pem&certfile=/c.pem&keyfile=/k.pem&heartbeat=10")
+        #expect(u.tls && u.vhost == "logs" && u.caCertFile == "/etc/ca dir/ca.pem" && u.certFile == "/c.pem" && u.keyFile == "/k.pem")
+        #expect(u.verifyPeer, "brokers are verified unless told otherwise")
+        #expect(try !AMQPURL("amqps://mq?verify=verify_none").verifyPeer)
+        #expect(throws: CollectorError.self) { try AMQPURL("amqps://mq?verify=maybe") }
+        #expect(throws: CollectorError.self) { try AMQPURL("amqps://mq?certfile=/c.pem") }
+        #expect(throws: CollectorError.self) { try AMQPURL("amqp://mq?cacertfile=/ca.pem") }
+        #expect(throws: CollectorError.self) { try AMQPURL("amqps://mq?colour=red") }
+    }
+
     @Test func refusesWhatIsNotAnAMQPURL() {
         #expect(throws: CollectorError.self) { try AMQPURL("http://h") }
         #expect(throws: CollectorError.self) { try AMQPURL("amqp://h:99999") }

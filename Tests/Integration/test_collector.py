@@ -183,3 +183,38 @@ def test_malformed_messages_are_rejected_with_reasons_and_consumption_goes_on():
         assert any(r["raw"] == bodies[0] for r in found), "the raw body is kept"
     finally:
         server.stop()
+
+
+TLS_DIR = os.environ.get("ALCO_TEST_TLS", "/tmp/alco-test-tls")
+
+
+def test_amqps_consumes_over_tls_and_checks_the_broker_certificate():
+    """The broker's TLS listener (start-servers.sh, a test CA): consuming over amqps://
+    verified against that CA works; against a CA that did not sign the broker's certificate
+    it refuses to connect and says why, and consumes nothing."""
+    queue = "alco-tls-" + uuid.uuid4().hex[:8]
+    create = ["index", "create", "logs", "--queue", queue, "--routing-keys", "logstash.#"]
+    good = "amqps://guest:guest@localhost:5671/?cacertfile=%s/ca.pem" % TLS_DIR
+    server = AlcoServer(indexes=(), prepare=[create], extra_args=["--amqp", good])
+    try:
+        time.sleep(1)  # the consumer declares its queue before logcollect publishes
+        marker = "t" + uuid.uuid4().hex[:10]
+        publish(marker, 3)
+        got = wait_for(server.port, marker, 3)
+        assert len(got) == 3
+    finally:
+        server.stop()
+    bad = "amqps://guest:guest@localhost:5671/?cacertfile=%s/other-ca.pem" % TLS_DIR
+    server = AlcoServer(indexes=(), prepare=[create], extra_args=["--amqp", bad])
+    try:
+        deadline = time.time() + 20
+        log = ""
+        while time.time() < deadline:
+            log = open(os.path.join(server.dir, "serve.log")).read()
+            if "certificate" in log.lower() or "ssl" in log.lower() or "tls" in log.lower():
+                break
+            time.sleep(0.2)
+        assert "cannot connect" in log and ("certificate" in log.lower() or "ssl" in log.lower()), log
+        assert server.alive()
+    finally:
+        server.stop()
