@@ -93,6 +93,7 @@ enum OpenAPIDocument {
           {"name": "before", "in": "query", "description": "Only lines with a smaller id.", "schema": {"type": "string", "pattern": "^[0-9]+$"}},
           {"name": "format", "in": "query", "description": "ndjson streams every match (also chosen by Accept: application/x-ndjson).", "schema": {"type": "string", "enum": ["json", "ndjson"]}},
           {"name": "highlight", "in": "query", "description": "true adds each hit's matched spans.", "schema": {"type": "string", "enum": ["true", "false"]}},
+          {"name": "count", "in": "query", "description": "true answers only {index, count}: how many lines match.", "schema": {"type": "string", "enum": ["true", "false"]}},
           {"$ref": "#/components/parameters/hl_q"}, {"$ref": "#/components/parameters/hl_mode"}, {"$ref": "#/components/parameters/hl_case"}
         ],
         "responses": {

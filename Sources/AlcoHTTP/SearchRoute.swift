@@ -167,6 +167,16 @@ enum SearchRoute {
             }
         }
         if search.idRange.lowerBound > search.idRange.upperBound { search.isEmptyRange = true }
+        // `count=true`: only how many lines match.
+        if q["count"] == "true" {
+            var counting = search
+            counting.limit = 0
+            counting.countTotal = true
+            counting.loadDocuments = false
+            let prepared = counting
+            let total = try await offload { try index.search(prepared).totalFound }
+            return Response.json(.object([("index", .string(name)), ("count", .number(text: String(total)))]))
+        }
         let highlighter = QueryParameters.highlighter(q, search: search)
         if streaming {
             var limit = Int.max

@@ -25,12 +25,27 @@ struct Search: ParsableCommand {
     @Flag(name: .customShort("E"), help: "QUERY is a POSIX extended regular expression.") var regex = false
     @Flag(name: .customShort("i"), help: "Ignore case with -F and -E.") var ignoreCase = false
     @Option(name: .long, help: "Filter on a js field, KEY=VALUE (repeatable).") var field: [String] = []
+    @Option(name: .long, help: "Search a running `alco serve` over HTTP instead of opening the data directory: http://[USER:PASSWORD@]HOST:PORT ($ALCO_SERVER).")
+    var server: String?
+    @Option(name: .long, help: "Bearer token for --server ($ALCO_HTTP_TOKEN).") var token: String?
     @Argument(help: "The query (empty: every line).") var query: String = ""
 
     func run() throws {
         guard !(fixed && regex) else {
             warn("alco: -F and -E cannot be combined")
             throw ExitCode(2)
+        }
+        let env = ProcessInfo.processInfo.environment
+        if let server = server ?? env["ALCO_SERVER"] {
+            let found: Bool
+            do {
+                found = try RemoteSearch(search: self, server: server, token: token ?? env["ALCO_HTTP_TOKEN"]).run()
+            } catch let e as HTTPLineClient.Failure {
+                warn("alco: \(e)")
+                throw ExitCode(2)
+            }
+            if !found { throw ExitCode(1) }
+            return
         }
         let found: Bool = try data.withCatalog { catalog in
             let idx = try catalog.index(index)

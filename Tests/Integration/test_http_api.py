@@ -154,3 +154,35 @@ def test_network_listener_needs_credentials(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_cli_search_through_a_running_server(tmp_path):
+    """`alco search --server` while `alco serve` owns the data directory: the same output a
+    local search prints (checked against a copy searched locally after the server stops)."""
+    s = AlcoServer(indexes=("cli",))
+    try:
+        now = int(time.time()) - 600
+        records = [record("request %d %s" % (i, "failed: timeout" if i % 7 == 0 else "ok"), now + i,
+                          host="web%d" % (i % 3), levelname="ERROR" if i % 7 == 0 else "INFO") for i in range(200)]
+        body = "".join(json.dumps(r) + "\n" for r in records).encode()
+        c = http.client.HTTPConnection("127.0.0.1", s.http_port, timeout=30)
+        c.request("POST", "/api/v1/ingest/cli", body=body)
+        assert c.getresponse().status == 200
+        server = "http://127.0.0.1:%d" % s.http_port
+        cases = [["timeout"], ["-F", "failed: time", "-C", "1"], ["-E", "request [0-9]+ ok", "--count"],
+                 ["--field", "host=web1", "--limit", "3", "--json", "timeout"], ["nothing-matches-this"]]
+        remote = [subprocess.run([ALCO, "search", "--server", server, "--index", "cli", *a], capture_output=True, text=True)
+                  for a in cases]
+        missing = subprocess.run([ALCO, "search", "--server", server, "--index", "nope", "x"], capture_output=True, text=True)
+        assert missing.returncode == 2 and "no index 'nope'" in missing.stderr
+    finally:
+        s.proc.send_signal(2)
+        s.proc.wait(timeout=60)
+    local = [subprocess.run([ALCO, "search", "--data", s.data, "--index", "cli", *a], capture_output=True, text=True)
+             for a in cases]
+    s.stop()
+    for args, r, l in zip(cases, remote, local):
+        assert (r.returncode, r.stdout) == (l.returncode, l.stdout), args
+    assert remote[0].stdout.count("\n") == len([i for i in range(200) if i % 7 == 0])
+    assert remote[2].stdout.strip() == str(len([i for i in range(200) if i % 7 != 0]))
+    assert remote[4].returncode == 1

@@ -1,0 +1,119 @@
+import AlcoIndex
+import AlcoIngest
+import ArgumentParser
+import Foundation
+
+/// `alco search --server URL`: the same search through a running server's HTTP API, for when
+/// `alco serve` owns the data directory. Prints exactly what a local search prints.
+struct RemoteSearch {
+    let search: Search
+    let server: String
+    let token: String?
+
+    func run() throws -> Bool {
+        let zone = try indexZone()
+        var params: [(String, String)] = [("index", search.index)]
+        if !search.query.isEmpty { params.append(("q", search.query)) }
+        if search.fixed || search.regex {
+            params.append(("mode", search.fixed ? "substring" : "regex"))
+            if !search.ignoreCase { params.append(("case", "sensitive")) }
+        }
+        for f in search.field {
+            let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--field takes KEY=VALUE, not '\(f)'") }
+            params.append(("field", parts[0] + ":" + parts[1]))
+        }
+        if let since = search.since { params.append(("since", since)) }
+        if let until = search.until { params.append(("until", until)) }
+        let text: TextQuery = search.fixed ? .substring(search.query, caseSensitive: !search.ignoreCase)
+            : search.regex ? .regex(search.query, caseSensitive: !search.ignoreCase) : ((try? QueryParser.parse(search.query)) ?? .all)
+        let printer = LinePrinter(json: search.json, color: Terminal.stdoutIsTTY, zone: zone, query: text)
+
+        if search.count {
+            let client = try open("/api/v1/search", params + [("count", "true")])
+            guard let line = try client.nextLine(), let n = (try? JSONParser.parse(line))?["count"]?.numberValue else {
+                throw ValidationError("the server did not answer with a count (is it older than this alco?)")
+            }
+            print(Int(n))
+            return n > 0
+        }
+        var hits: [Hit] = []
+        var any = false
+        let order = search.limit == nil ? "asc" : "desc"
+        var query = params + [("format", "ndjson"), ("order", order)]
+        if let limit = search.limit { query.append(("limit", String(max(1, limit)))) }
+        let client = try open("/api/v1/search", query)
+        while let line = try client.nextLine() {
+            guard let hit = Self.hit(line) else { continue }
+            any = true
+            if search.limit != nil || search.context > 0 {
+                hits.append(hit)
+            } else {
+                printer.print(hit, isMatch: true)
+            }
+        }
+        if search.limit != nil { hits.reverse() }
+        if search.context > 0 {
+            try printWithContext(hits, printer: printer)
+        } else {
+            for h in hits { printer.print(h, isMatch: true) }
+        }
+        return any
+    }
+
+    /// Each hit with the lines around it from /api/v1/context, groups split by `--` as grep does.
+    private func printWithContext(_ hits: [Hit], printer: LinePrinter) throws {
+        let matches = Set(hits.map(\.id))
+        var lastPrinted: UInt64?
+        for h in hits {
+            if let lp = lastPrinted, h.id <= lp { continue }
+            let client = try open("/api/v1/context", [("index", search.index), ("id", String(h.id)),
+                                                      ("before", String(search.context)), ("after", String(search.context))])
+            var body = ""
+            while let line = try client.nextLine() { body += line }
+            guard let answer = try? JSONParser.parse(body) else { continue }
+            func list(_ key: String) -> [Hit] {
+                guard case .array(let items)? = answer[key] else { return [] }
+                return items.compactMap { Self.hit($0) }
+            }
+            let before = list("before").filter { hit in lastPrinted.map { hit.id > $0 } ?? true }
+            if lastPrinted != nil, before.first.map({ $0.id > lastPrinted! + 1 }) ?? true { print("--") }
+            for p in before { printer.print(p, isMatch: matches.contains(p.id)) }
+            printer.print(h, isMatch: true)
+            lastPrinted = h.id
+            for n in list("after") {
+                printer.print(n, isMatch: matches.contains(n.id))
+                lastPrinted = n.id
+            }
+        }
+    }
+
+    private func indexZone() throws -> TimeZone {
+        let client = try open("/api/v1/indexes/" + search.index, [])
+        var body = ""
+        while let line = try client.nextLine() { body += line }
+        let name = (try? JSONParser.parse(body))?["time_zone"]?.stringValue ?? "UTC"
+        return TimeZone(identifier: name) ?? TimeZone(identifier: "UTC")!
+    }
+
+    private func open(_ path: String, _ params: [(String, String)]) throws -> HTTPLineClient {
+        let client = try HTTPLineClient(server: server, token: token)
+        var components = URLComponents()
+        components.path = path
+        if !params.isEmpty { components.queryItems = params.map { URLQueryItem(name: $0.0, value: $0.1) } }
+        // URLComponents leaves + and ; as they are; the server reads + as a space.
+        let encoded = components.percentEncodedQuery.map { "?" + $0.replacingOccurrences(of: "+", with: "%2B") } ?? ""
+        try client.get(components.percentEncodedPath + encoded)
+        return client
+    }
+
+    static func hit(_ line: String) -> Hit? {
+        guard let value = try? JSONParser.parse(line) else { return nil }
+        return hit(value)
+    }
+
+    static func hit(_ value: JSONValue) -> Hit? {
+        guard let id = value["id"]?.stringValue.flatMap(UInt64.init), let logline = value["logline"]?.stringValue else { return nil }
+        return Hit(id: id, logline: logline, js: value["js"]?.serialized() ?? "{}", weight: 0, snippet: nil)
+    }
+}
