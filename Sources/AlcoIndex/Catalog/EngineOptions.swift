@@ -17,6 +17,13 @@ public struct EngineOptions: Sendable {
     public var maxSegmentDocs = 262_144
     /// Merge when a day has more than this many segments on disk.
     public var mergeFactor = 8
+    /// While documents keep arriving (the last append is younger than this), background merges
+    /// wait, leaving the CPU to sealing, unless a day has `deferredMergeLimit` × `mergeFactor`
+    /// segments or more. Merges catch up once writes pause.
+    public var mergeQuietMilliseconds = 2_000
+    public var deferredMergeLimit = 4
+    /// Seals of at least this many documents are built as parallel segments on the cores.
+    public var parallelSealDocs = 16_384
     /// Run sealing, persisting, merging and retention on a background timer.
     public var backgroundMaintenance = true
     /// How often the background timer runs.

@@ -25,23 +25,39 @@ extension LogIndex {
             deletedWhileSealing = []
         }
         if work.isEmpty { return }
-        var built: [(day: Int, reader: SegmentReader)] = []
+        // Chunks of at most maxSegmentDocs, and of big seals one per core: each becomes a
+        // segment, built in parallel.
+        var chunks: [(day: Int, docs: ArraySlice<Document>)] = []
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         for (day, var docs) in work {
             docs.sort { $0.id < $1.id }
+            let pieces = docs.count >= options.parallelSealDocs ? cores : 1
+            let size = min(options.maxSegmentDocs, (docs.count + pieces - 1) / pieces)
             var start = 0
             while start < docs.count {
-                let end = min(docs.count, start + options.maxSegmentDocs)
-                let builder = SegmentBuilder(extraFields: extraFields)
-                for d in docs[start..<end] { builder.add(d) }
-                columns.observe(builder.columnSummaries())
-                let image = builder.finishImage()
-                let name = stateLock.withLock { () -> String in
-                    defer { nextSegment += 1 }
-                    return LogIndex.segmentName(day: day, number: nextSegment)
-                }
-                built.append((day, try SegmentReader(name: name, storage: SegmentStorage(adopting: image))))
+                let end = min(docs.count, start + size)
+                chunks.append((day, docs[start..<end]))
                 start = end
             }
+        }
+        let results = SealResults(count: chunks.count)
+        defer { results.release() }
+        let jobs = chunks
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
+            let builder = SegmentBuilder(extraFields: extraFields)
+            for d in jobs[i].docs { builder.add(d) }
+            results.store(i, summaries: builder.columnSummaries(), image: builder.finishImage())
+        }
+        let summaries = results.summaries
+        let images = results.images
+        var built: [(day: Int, reader: SegmentReader)] = []
+        for (i, chunk) in chunks.enumerated() {
+            columns.observe(summaries[i])
+            let name = stateLock.withLock { () -> String in
+                defer { nextSegment += 1 }
+                return LogIndex.segmentName(day: chunk.day, number: nextSegment)
+            }
+            built.append((chunk.day, try SegmentReader(name: name, storage: SegmentStorage(adopting: images[i]!))))
         }
         stateLock.withLock {
             defer {
@@ -181,13 +197,18 @@ extension LogIndex {
     /// Merges the smallest persisted segments of a day when it has too many, and rewrites
     /// segments that are mostly tombstones. Returns true when it merged something.
     @discardableResult
-    public func mergeOnce() throws -> Bool {
+    /// - Parameter deferWhileWriting: leave the merge for later while documents keep arriving
+    ///   and the day's segment count is under the deferral limit (background merges do).
+    public func mergeOnce(deferWhileWriting: Bool = false) throws -> Bool {
         // One merge at a time; sealing and persisting go on while it builds.
         mergeLock.lock()
         defer { mergeLock.unlock() }
         let plan: (day: Int, sources: [LiveSegment])? = stateLock.withLock {
+            let writing = deferWhileWriting && lastAppendAt > 0
+                && DispatchTimeLike.now() &- lastAppendAt < UInt64(options.mergeQuietMilliseconds) * 1_000_000
             for p in partitions.values.sorted(by: { $0.day < $1.day }) {
                 let persisted = p.segments.filter(\.isPersisted)
+                if writing && p.segments.count < options.mergeFactor * options.deferredMergeLimit { continue }
                 if let heavy = persisted.first(where: { $0.deleted.count * 3 > $0.reader.docCount }) {
                     return (p.day, [heavy])
                 }
@@ -357,7 +378,7 @@ extension LogIndex {
     /// Background merging (its own queue, so it never delays sealing and persisting).
     func maintainMerges() {
         do {
-            while try mergeOnce() {}
+            while try mergeOnce(deferWhileWriting: true) {}
         } catch {
             stateLock.withLock {
                 let message = "merging index \(name) failed: \(error)"
@@ -404,5 +425,33 @@ extension LogIndex {
         try flush()
         stateLock.withLock { isClosed = true }
         wal.close()
+    }
+}
+
+/// Slots the parallel builders of one seal write their results into, one slot each.
+private final class SealResults: @unchecked Sendable {
+    private let imageSlots: UnsafeMutableBufferPointer<UnsafeMutableRawBufferPointer?>
+    private let summarySlots: UnsafeMutableBufferPointer<[ColumnSummary]>
+
+    init(count: Int) {
+        imageSlots = .allocate(capacity: count)
+        imageSlots.initialize(repeating: nil)
+        summarySlots = .allocate(capacity: count)
+        summarySlots.initialize(repeating: [])
+    }
+
+    /// Each builder writes only its own slot, so no two threads touch the same memory.
+    func store(_ i: Int, summaries: [ColumnSummary], image: UnsafeMutableRawBufferPointer) {
+        summarySlots[i] = summaries
+        imageSlots[i] = image
+    }
+
+    var images: [UnsafeMutableRawBufferPointer?] { Array(imageSlots) }
+    var summaries: [[ColumnSummary]] { Array(summarySlots) }
+
+    func release() {
+        imageSlots.deallocate()
+        summarySlots.deinitialize()
+        summarySlots.deallocate()
     }
 }

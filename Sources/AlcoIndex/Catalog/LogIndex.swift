@@ -58,6 +58,8 @@ public final class LogIndex: @unchecked Sendable {
     /// Persisted segments no longer live: their files go once a manifest without them is durable.
     var retired: [String] = []
     var lastPersistAt = DispatchTimeLike.now()
+    /// When the last document arrived (monotonic ns), so merges can wait for a pause.
+    var lastAppendAt: UInt64 = 0
     var problemsValue: [String] = []
     var isClosed = false
     /// Set when closing: running merges give up (their inputs stay live).
@@ -284,7 +286,9 @@ public final class LogIndex: @unchecked Sendable {
                 if p.bufferMinLSN == nil { p.bufferMinLSN = lsn }
                 ids.observe(d.id)
             }
-            if oldestBufferedAt == nil { oldestBufferedAt = DispatchTimeLike.now() }
+            let now = DispatchTimeLike.now()
+            if oldestBufferedAt == nil { oldestBufferedAt = now }
+            if !replaying { lastAppendAt = now }
         case .delete(let ids):
             for id in ids { _ = deleteLocked(id) }
         case .truncate:
