@@ -8,7 +8,7 @@ rt_attr_string logline, rt_attr_json js, ALCO's charset_table, binlog fsync per 
 the way ALCO's collector did (logstash JSON -> REPLACE INTO batches of 1000 over SphinxQL),
 queried over SphinxQL with PyMySQL. Prints JSON and writes a Markdown report.
 """
-from common import ensure_corpus
+from common import ensure_corpus, replace_section
 import argparse, json, os, platform, re, shutil, signal, socket, statistics, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -239,8 +239,14 @@ def report(meta, alco, sphinx, grep, path):
         lines.append(f"| {a['name']} | {a['median_ms']:.3f} | {a['rows']} | {sm_text} | {s['rows'] if s['rows'] is not None else ''} | {vs} |")
     lines.append("")
     lines.append("Sections of alco's segments (bytes): " + ", ".join(f"{k} {v:,}" for k, v in sorted(ai.get("sections", {}).items())))
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    # Only this benchmark's part of the report: the other benchmarks keep their sections.
+    section = "\n".join(["<!-- engine:start -->"] + lines + ["<!-- engine:end -->"])
+    text = open(path).read() if os.path.exists(path) else ""
+    if "<!-- engine:start -->" in text:
+        replace_section(path, "engine", section)
+    else:
+        with open(path, "w") as f:
+            f.write(section + "\n\n" + text)
     print("\n".join(lines))
 
 
