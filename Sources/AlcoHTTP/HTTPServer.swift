@@ -18,12 +18,22 @@ public final class HTTPServer: @unchecked Sendable {
     /// Binds and starts serving; returns the bound port (0 asks for a free one) once the
     /// server runs, or throws why it could not start (a port in use).
     public func start(_ services: HTTPServices, host: String, port: Int, timeout: TimeInterval = 10) throws -> Int {
+        stopping = services.stopping
+        return try run(buildRouter(services), host: host, port: port, timeout: timeout)
+    }
+
+    /// Answers 503 to everything (`/health` says "opening") while the data directory opens,
+    /// so load balancers and scripts see "not ready" rather than a refused connection.
+    public func startOpening(host: String, port: Int, timeout: TimeInterval = 10) throws -> Int {
+        try run(buildOpeningRouter(), host: host, port: port, timeout: timeout)
+    }
+
+    private func run(_ router: Router<BasicRequestContext>, host: String, port: Int, timeout: TimeInterval) throws -> Int {
         var logger = Logger(label: "alco.http")
         logger.logLevel = .warning
-        stopping = services.stopping
         let outcome = Outcome()
         let app = Application(
-            router: buildRouter(services),
+            router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "alco"),
             onServerRunning: { channel in outcome.settle(.success(channel.localAddress?.port ?? port)) },
             logger: logger

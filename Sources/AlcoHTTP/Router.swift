@@ -95,6 +95,26 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
     return router
 }
 
+/// What the HTTP listener answers while `alco serve` is still opening the data directory
+/// (replaying the write-ahead log): 503 with a JSON error for every path and method.
+public func buildOpeningRouter() -> Router<BasicRequestContext> {
+    let router = Router()
+    let opening: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+        var response = request.uri.path == "/health"
+            ? Response.json(.object([("status", .string("opening"))]), status: .serviceUnavailable)
+            : Response.json(.object([("error", .string("opening")),
+                                     ("detail", .string("alco is opening its data directory; try again in a moment"))]),
+                            status: .serviceUnavailable)
+        response.headers[.retryAfter] = "1"
+        return response
+    }
+    for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head] {
+        router.on("/", method: method, use: opening)
+        router.on("**", method: method, use: opening)
+    }
+    return router
+}
+
 /// The body of an ingest request, inflated when `Content-Encoding: gzip`, within the limit.
 enum IngestBody {
     static func read(_ request: Request, limit: Int) async throws -> [UInt8] {

@@ -74,7 +74,21 @@ struct Serve: ParsableCommand {
         let stopSignal = StopSignal()
         var options = EngineOptions()
         options.backgroundMaintenance = true
-        let catalog = try reportingErrors { try Catalog(directory: settings.data, options: options) }
+        let opening: HTTPServer?
+        do {
+            opening = try startOpeningHTTP(settings)
+        } catch {
+            warn("alco: \(error)")
+            throw ExitCode(2)
+        }
+        let catalog: Catalog
+        do {
+            catalog = try reportingErrors { try Catalog(directory: settings.data, options: options) }
+        } catch {
+            opening?.stop()
+            throw error
+        }
+        opening?.stop()
         for p in catalog.problems { warn("alco: \(p)") }
         try reportingErrors { try settings.applyIndexes(to: catalog) }
         let names = catalog.indexes.map(\.name)
@@ -187,6 +201,21 @@ struct Serve: ParsableCommand {
             for (name, source, m) in redis { out.append((name, source, m.snapshot)) }
             return out
         }, collector: collector)
+    }
+
+    /// The HTTP listener's stand-in while the catalog opens (see `buildOpeningRouter`).
+    private func startOpeningHTTP(_ settings: ServeSettings) throws -> HTTPServer? {
+        guard settings.httpListen != "off" else { return nil }
+        let address = try ListenAddress(settings.httpListen)
+        guard address.port != 0 else { return nil }  // a free port is chosen once, by the real server
+        let server = HTTPServer()
+        do {
+            _ = try server.startOpening(host: address.host, port: address.port)
+        } catch {
+            server.stop()
+            throw StartFailure(description: "cannot listen for HTTP on \(settings.httpListen): \(error)")
+        }
+        return server
     }
 
     private func startHTTP(_ settings: ServeSettings, _ catalog: Catalog, _ rejects: RejectStore,

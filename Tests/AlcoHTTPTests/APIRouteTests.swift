@@ -212,6 +212,28 @@ import Testing
     }
 }
 
+/// What the listener says while the data directory opens.
+@Suite struct OpeningRouterTests {
+    @Test func everythingIs503WithAReason() async throws {
+        let app = Application(router: buildOpeningRouter())
+        try await app.test(.router) { client in
+            for (method, uri) in [(HTTPRequest.Method.get, "/api/v1/search?index=x&q=y"), (.post, "/api/v1/ingest/app"), (.get, "/"),
+                                  (.get, "/grep/app/"), (.delete, "/api/v1/indexes/app")] {
+                try await client.execute(uri: uri, method: method) { response in
+                    #expect(response.status == .serviceUnavailable && response.headers[.retryAfter] == "1")
+                    let body = try RouteTests.json(response.body)
+                    #expect(body["error"] as? String == "opening", "\(method) \(uri)")
+                }
+            }
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try RouteTests.json(response.body)
+                #expect(body["status"] as? String == "opening")
+            }
+        }
+    }
+}
+
 /// The export's byte writer against the general formatters it replaces on the hot path.
 @Suite struct HitEncoderTests {
     @Test func datesAndIdsMatchTheGeneralFormatters() throws {
