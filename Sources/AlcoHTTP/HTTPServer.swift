@@ -2,6 +2,7 @@ import AlcoIndex
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// The HTTP side of `alco serve`, run on a task of its own so the command can stay synchronous.
 public final class HTTPServer: @unchecked Sendable {
@@ -11,6 +12,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     private var task: Task<Void, Never>?
     private var stopping: StopFlag?
+    private var group: ServiceGroup?
     private let finished = DispatchSemaphore(value: 0)
 
     public init() {}
@@ -38,10 +40,14 @@ public final class HTTPServer: @unchecked Sendable {
             onServerRunning: { channel in outcome.settle(.success(channel.localAddress?.port ?? port)) },
             logger: logger
         )
+        // Our own service group, so stopping is a graceful shutdown (open requests finish,
+        // nothing logged as an error) rather than a cancellation.
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        self.group = group
         task = Task { [finished] in
             defer { finished.signal() }
             do {
-                try await app.run()
+                try await group.run()
                 outcome.settle(.failure(StartFailure(description: "the server ended before it ran")))
             } catch {
                 outcome.settle(.failure(error))
@@ -57,8 +63,16 @@ public final class HTTPServer: @unchecked Sendable {
     public func stop() {
         stopping?.set()
         guard let task else { return }
-        task.cancel()
-        finished.wait()
+        if let group {
+            Task { await group.triggerGracefulShutdown() }
+        } else {
+            task.cancel()
+        }
+        // A client that keeps a request open past this is cut off.
+        if finished.wait(timeout: .now() + 10) == .timedOut {
+            task.cancel()
+            finished.wait()
+        }
     }
 
     /// The first of "running on port N" and "failed", whichever comes.
