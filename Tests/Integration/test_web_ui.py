@@ -269,3 +269,40 @@ def test_keyboard(server, browser):
     assert len(rows(browser)) == len(expected) > 0
     shot(browser, "09-keyboard-inline-filter")
     assert js_errors(browser) == []
+
+
+def test_histogram_drag_zooms_and_shortcut_saves(server, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    browser.get("http://127.0.0.1:%d/grep/web/" % server.http_port)
+    chart = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".histogram svg.histo"), what="the histogram")[0]
+    wait(browser, loaded, what="lines")
+    width = chart.size["width"]
+    # Drag over the first fifth of the histogram: the range narrows to it, in the URL too.
+    ActionChains(browser).move_to_element_with_offset(chart, -width // 2 + 5, 0).click_and_hold() \
+        .move_by_offset(width // 5, 0).release().perform()
+    wait(browser, lambda d: "since=" in d.current_url and "until=" in d.current_url and loaded(d), what="the zoomed range")
+    assert browser.find_element(By.CSS_SELECTOR, "select.range").get_attribute("value") == "custom"
+    import datetime
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(browser.current_url).query)
+    since = datetime.datetime.fromisoformat(query["since"][0].replace("Z", "+00:00"))
+    until = datetime.datetime.fromisoformat(query["until"][0].replace("Z", "+00:00"))
+    times = [datetime.datetime.fromisoformat(r.find_element(By.CSS_SELECTOR, ".time").get_attribute("title")) for r in rows(browser)]
+    assert times and all(since <= t <= until for t in times)
+    assert until - since < datetime.timedelta(minutes=30)
+    shot(browser, "10-histogram-zoom")
+    # Save the view as a shortcut with a default field; the shortcut link filters on it.
+    browser.find_element(By.CSS_SELECTOR, "button.save").click()
+    alert = WebDriverWait(browser, 5).until(lambda d: d.switch_to.alert)
+    alert.send_keys("by_request")
+    alert.accept()
+    alert = WebDriverWait(browser, 5).until(lambda d: d.switch_to.alert)
+    alert.send_keys("request_id")
+    alert.accept()
+    wait(browser, lambda d: "saved shortcut by_request" in d.find_element(By.CSS_SELECTOR, ".status").text, what="the save")
+    saved = get(server, "/api/v1/shortcuts")
+    assert [s["name"] for s in saved] == ["by_request"] and saved[0]["default_field"] == "request_id"
+    browser.get("http://127.0.0.1:%d/grep/shortcut/by_request/req-0003/" % server.http_port)
+    wait(browser, lambda d: "field=request_id%3Areq-0003" in d.current_url.replace(":", "%3A") and loaded(d), what="the shortcut view")
+    assert browser.find_elements(By.CSS_SELECTOR, ".chip")
+    shot(browser, "11-shortcut")
+    assert js_errors(browser) == []
