@@ -21,6 +21,22 @@ public struct Rejection: Error, Sendable {
 /// reserved names get a `_x` suffix, and everything else becomes `js`.
 public struct LogstashDecoder: Sendable {
     public static let reservedNames: Set<String> = ["pk", "id", "ts", "ms", "seq", "model"]
+    static let longestReserved = reservedNames.map(\.utf8.count).max() ?? 0
+    static let versionKey = Array("@version".utf8)
+    static let seqKey = Array("seq".utf8)
+
+    /// A JSON value; a string without escapes (most messages) is taken straight from its bytes.
+    static func value(_ raw: UnsafeRawBufferPointer) -> JSONValue? {
+        if raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\""), !raw.contains(UInt8(ascii: "\\")) {
+            return .string(String(decoding: UnsafeRawBufferPointer(rebasing: raw.dropFirst().dropLast()), as: UTF8.self))
+        }
+        return try? JSONParser.parse(raw)
+    }
+
+    /// What a key written with escapes spells.
+    static func decodedKey(_ bytes: UnsafeRawBufferPointer, _ key: Range<Int>) -> String? {
+        (try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[(key.lowerBound - 1)..<(key.upperBound + 1)])))?.stringValue
+    }
     public var messageField = "message"
     public var timeField = "@timestamp"
     /// Zone of times without an offset (and of logcollect's literal Z).
@@ -39,9 +55,43 @@ public struct LogstashDecoder: Sendable {
         guard bytes.count <= maxBytes else {
             return .failure(Rejection(reason: .tooLarge, detail: "message of \(bytes.count) bytes exceeds \(maxBytes)"))
         }
-        let members: [(key: String, value: Range<Int>)]
+        // One pass over the members: js is assembled as they go; the time, the message and
+        // seq are only located, and read once the whole object is known to be valid JSON.
+        var timeRange: Range<Int>?
+        var messageRange: Range<Int>?
+        var seqRange: Range<Int>?
+        var js: [UInt8] = [UInt8(ascii: "{")]
+        js.reserveCapacity(bytes.count)
+        let timeKey = Array(timeField.utf8), messageKey = Array(messageField.utf8)
         do {
-            members = try JSONScanner.topLevelMembers(bytes)
+            try JSONScanner.forEachTopLevelMember(bytes) { keyRange, valueRange in
+                let key = UnsafeRawBufferPointer(rebasing: bytes[keyRange])
+                // A key written with escapes is compared by what it spells.
+                let plain = !key.contains(UInt8(ascii: "\\"))
+                let spelled: String? = plain ? nil : LogstashDecoder.decodedKey(bytes, keyRange)
+                func isKey(_ name: [UInt8], _ text: String) -> Bool { plain ? key.elementsEqual(name) : spelled == text }
+                if isKey(timeKey, timeField) {
+                    timeRange = valueRange
+                } else if isKey(messageKey, messageField) {
+                    messageRange = valueRange
+                } else if isKey(LogstashDecoder.versionKey, "@version") {
+                    return
+                } else if isKey(LogstashDecoder.seqKey, "seq") {
+                    seqRange = valueRange
+                } else {
+                    if js.count > 1 { js.append(UInt8(ascii: ",")) }
+                    // Reserved names are short: longer keys need no String to be checked.
+                    let name = spelled ?? (key.count <= LogstashDecoder.longestReserved ? String(decoding: key, as: UTF8.self) : nil)
+                    if let name, LogstashDecoder.reservedNames.contains(name) {
+                        JSONValue.writeString(name + "_x", to: &js)
+                    } else {
+                        // The key exactly as sent, quotes included.
+                        js.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(keyRange.lowerBound - 1)..<(keyRange.upperBound + 1)]))
+                    }
+                    js.append(UInt8(ascii: ":"))
+                    js.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[valueRange]))
+                }
+            }
         } catch let e as JSONParseError {
             let first = bytes.first { $0 != 0x20 && $0 != 0x09 }
             if first != UInt8(ascii: "{"), (try? JSONParser.parse(bytes)) != nil {
@@ -52,40 +102,27 @@ public struct LogstashDecoder: Sendable {
             return .failure(Rejection(reason: .malformedJSON, detail: "\(error)"))
         }
         var micros: Int64?
-        var message = ""
-        var seq: UInt64?
-        var js: [UInt8] = [UInt8(ascii: "{")]
-        js.reserveCapacity(bytes.count)
-        var sawTime = false
-        for m in members {
-            let raw = UnsafeRawBufferPointer(rebasing: bytes[m.value])
-            if m.key == timeField {
-                sawTime = true
-                switch try? JSONParser.parse(raw) {
-                case .string(let s): micros = Timestamps.parseISO(s, zone: producerZone)
-                case .number(let t): micros = Double(t).flatMap(Timestamps.fromEpoch)
-                default: micros = nil
-                }
-                if micros == nil {
-                    return .failure(Rejection(reason: .badTimestamp, detail: "unusable \(timeField): \(String(decoding: raw, as: UTF8.self))"))
-                }
-            } else if m.key == messageField {
-                switch try? JSONParser.parse(raw) {
-                case .string(let s): message = s
-                case .null, nil: break
-                case .some(let v): message = v.serialized()
-                }
-            } else if m.key == "@version" {
-                continue
-            } else if m.key == "seq" {
-                seq = UInt64(String(decoding: raw, as: UTF8.self))
-            } else {
-                if js.count > 1 { js.append(UInt8(ascii: ",")) }
-                JSONValue.writeString(LogstashDecoder.reservedNames.contains(m.key) ? m.key + "_x" : m.key, to: &js)
-                js.append(UInt8(ascii: ":"))
-                js.append(contentsOf: raw)
+        let sawTime = timeRange != nil
+        if let timeRange {
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[timeRange])
+            switch LogstashDecoder.value(raw) {
+            case .string(let s): micros = Timestamps.parseISO(s, zone: producerZone)
+            case .number(let t): micros = Double(t).flatMap(Timestamps.fromEpoch)
+            default: micros = nil
+            }
+            if micros == nil {
+                return .failure(Rejection(reason: .badTimestamp, detail: "unusable \(timeField): \(String(decoding: raw, as: UTF8.self))"))
             }
         }
+        var message = ""
+        if let messageRange {
+            switch LogstashDecoder.value(UnsafeRawBufferPointer(rebasing: bytes[messageRange])) {
+            case .string(let s): message = s
+            case .null, nil: break
+            case .some(let v): message = v.serialized()
+            }
+        }
+        let seq = seqRange.flatMap { UInt64(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0]), as: UTF8.self)) }
         js.append(UInt8(ascii: "}"))
         if !sawTime {
             if requireTimestamp {

@@ -26,6 +26,17 @@ public enum JSONScanner {
         return try w.members()
     }
 
+    /// Calls `body` with each top-level member of a JSON object, in order: the range of the
+    /// key's bytes between its quotes (escapes as sent) and the range of its value's bytes.
+    /// Throws when `text` is not exactly one valid JSON object; members before the error have
+    /// been seen by then.
+    public static func forEachTopLevelMember(
+        _ text: UnsafeRawBufferPointer, _ body: (_ key: Range<Int>, _ value: Range<Int>) throws -> Void
+    ) throws {
+        var w = Walker(p: text)
+        try w.members { key, value in try body(key, value) }
+    }
+
     struct Walker {
         let p: UnsafeRawBufferPointer
         var i = 0
@@ -48,10 +59,19 @@ public enum JSONScanner {
         }
 
         mutating func members() throws -> [(key: String, value: Range<Int>)] {
+            var ranges: [(key: Range<Int>, value: Range<Int>)] = []
+            try members { key, value in ranges.append((key, value)) }
+            return try ranges.map { r in
+                try string(at: r.key.lowerBound - 1)
+                return (String(decoding: scratch, as: UTF8.self), r.value)
+            }
+        }
+
+        /// Walks a top-level object, handing over raw key ranges and value ranges.
+        mutating func members(_ body: (Range<Int>, Range<Int>) throws -> Void) throws {
             skipSpace()
             guard i < p.count, p[i] == UInt8(ascii: "{") else { throw JSONParseError(message: "expected a JSON object", offset: i) }
             i += 1
-            var out: [(String, Range<Int>)] = []
             skipSpace()
             if i < p.count, p[i] == UInt8(ascii: "}") {
                 i += 1
@@ -59,15 +79,18 @@ public enum JSONScanner {
                 while true {
                     skipSpace()
                     guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw JSONParseError(message: "expected a string key", offset: i) }
-                    try string()
-                    let key = String(decoding: scratch, as: UTF8.self)
+                    let keyStart = i + 1
+                    try string(capture: false)
+                    let key = keyStart..<(i - 1)
                     skipSpace()
                     guard i < p.count, p[i] == UInt8(ascii: ":") else { throw JSONParseError(message: "expected ':'", offset: i) }
                     i += 1
                     skipSpace()
                     let start = i
                     try value(nil)
-                    out.append((key, start..<i))
+                    let end = i
+                    try body(key, start..<end)
+                    i = end
                     skipSpace()
                     guard i < p.count else { throw JSONParseError(message: "unterminated object", offset: i) }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -77,10 +100,16 @@ public enum JSONScanner {
             }
             skipSpace()
             guard i == p.count else { throw JSONParseError(message: "unexpected data after JSON value", offset: i) }
-            return out
         }
 
-        /// Parses one value; reports scalars to `body` when given.
+        /// Decodes the (already validated) string whose opening quote is at `at` into `scratch`.
+        mutating func string(at: Int) throws {
+            let saved = i
+            i = at
+            defer { i = saved }
+            try string()
+        }
+
         mutating func value(_ body: ((UnsafeRawBufferPointer, Scalar) -> Void)?) throws {
             guard i < p.count else { throw JSONParseError(message: "unexpected end of JSON", offset: i) }
             switch p[i] {
@@ -94,7 +123,7 @@ public enum JSONScanner {
                 while true {
                     skipSpace()
                     guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw JSONParseError(message: "expected a string key", offset: i) }
-                    try string()
+                    try string(capture: body != nil)
                     let saved = path.count
                     if body != nil {
                         if !path.isEmpty { path.append(UInt8(ascii: ".")) }
@@ -129,7 +158,7 @@ public enum JSONScanner {
                     throw JSONParseError(message: "expected ',' or ']'", offset: i)
                 }
             case UInt8(ascii: "\""):
-                try string()
+                try string(capture: body != nil)
                 if let body {
                     path.withUnsafeBytes { pb in scratch.withUnsafeBytes { body(pb, .string($0)) } }
                 }
@@ -182,21 +211,22 @@ public enum JSONScanner {
             }
         }
 
-        /// Decodes the string at `i` into `scratch`.
-        mutating func string() throws {
+        /// Decodes the string at `i` into `scratch`, or with `capture` false only checks it
+        /// (values nobody reads are not copied).
+        mutating func string(capture: Bool = true) throws {
             scratch.removeAll(keepingCapacity: true)
             i += 1
             var start = i
             while i < p.count {
                 let c = p[i]
                 if c == UInt8(ascii: "\"") {
-                    scratch.append(contentsOf: p[start..<i])
+                    if capture { scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[start..<i])) }
                     i += 1
                     return
                 }
                 if c < 0x20 { throw JSONParseError(message: "control character in string", offset: i) }
                 if c == UInt8(ascii: "\\") {
-                    scratch.append(contentsOf: p[start..<i])
+                    if capture { scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[start..<i])) }
                     i += 1
                     guard i < p.count else { break }
                     let e = p[i]
