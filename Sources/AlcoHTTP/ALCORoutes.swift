@@ -71,7 +71,10 @@ enum ALCORoutes {
         let result = try await offload { try index.search(prepared) }
         var hits = result.hits
         if backwards { hits.reverse() }
-        let columns = q["columns"].map { Set($0.split(separator: ",").map(String.init)) }
+        // `columns` picks the js fields shown; `context` adds the long ones shown on demand
+        // (ALCO's context columns, such as exc_info).
+        let contextColumns = Set((q["context"] ?? "").split(separator: ",").map(String.init))
+        let columns = q["columns"].map { Set($0.split(separator: ",").map(String.init)).union(contextColumns) }
         var results: [JSONValue] = []
         for h in hits {
             var js = (try? JSONParser.parse(h.js)) ?? .object([])

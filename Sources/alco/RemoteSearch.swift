@@ -39,26 +39,43 @@ struct RemoteSearch {
         }
         var hits: [Hit] = []
         var any = false
-        let order = search.limit == nil ? "asc" : "desc"
+        // Following starts like tail -f: the last few matches first.
+        let limit = search.limit ?? (search.follow ? 10 : nil)
+        let order = limit == nil ? "asc" : "desc"
         var query = params + [("format", "ndjson"), ("order", order)]
-        if let limit = search.limit { query.append(("limit", String(max(1, limit)))) }
+        if let limit { query.append(("limit", String(max(1, limit)))) }
         let client = try open("/api/v1/search", query)
         while let line = try client.nextLine() {
             guard let hit = Self.hit(line) else { continue }
             any = true
-            if search.limit != nil || search.context > 0 {
+            if limit != nil || search.context > 0 {
                 hits.append(hit)
             } else {
                 printer.print(hit, isMatch: true)
             }
         }
-        if search.limit != nil { hits.reverse() }
+        if limit != nil { hits.reverse() }
         if search.context > 0 {
             try printWithContext(hits, printer: printer)
         } else {
             for h in hits { printer.print(h, isMatch: true) }
         }
+        if search.follow {
+            try follow(params.filter { $0.0 != "since" && $0.0 != "until" }, after: hits.last?.id, printer: printer)
+        }
         return any
+    }
+
+    /// Prints matching lines as the server's live tail sends them, until interrupted.
+    private func follow(_ params: [(String, String)], after: UInt64?, printer: LinePrinter) throws {
+        fflush(nil)
+        let client = try open("/api/v1/tail", params + (after.map { [("after", String($0))] } ?? []))
+        while let line = try client.nextLine() {
+            guard line.hasPrefix("data: "), let hit = Self.hit(String(line.dropFirst(6))) else { continue }
+            printer.print(hit, isMatch: true)
+            fflush(nil)
+        }
+        throw HTTPLineClient.Failure(description: "the server ended the tail (stopped?)")
     }
 
     /// Each hit with the lines around it from /api/v1/context, groups split by `--` as grep does.

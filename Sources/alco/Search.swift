@@ -25,6 +25,8 @@ struct Search: ParsableCommand {
     @Flag(name: .customShort("E"), help: "QUERY is a POSIX extended regular expression.") var regex = false
     @Flag(name: .customShort("i"), help: "Ignore case with -F and -E.") var ignoreCase = false
     @Option(name: .long, help: "Filter on a js field, KEY=VALUE (repeatable).") var field: [String] = []
+    @Flag(name: [.customShort("f"), .long], help: "Like tail -f: print the last matches (10 unless --limit), then new ones as they arrive (needs --server).")
+    var follow = false
     @Option(name: .long, help: "Search a running `alco serve` over HTTP instead of opening the data directory: http://[USER:PASSWORD@]HOST:PORT ($ALCO_SERVER).")
     var server: String?
     @Option(name: .long, help: "Bearer token for --server ($ALCO_HTTP_TOKEN).") var token: String?
@@ -36,6 +38,10 @@ struct Search: ParsableCommand {
             throw ExitCode(2)
         }
         let env = ProcessInfo.processInfo.environment
+        if follow && (server ?? env["ALCO_SERVER"]) == nil {
+            warn("alco: --follow reads new lines from a running server: add --server http://HOST:PORT (or set ALCO_SERVER)")
+            throw ExitCode(2)
+        }
         if let server = server ?? env["ALCO_SERVER"] {
             let found: Bool
             do {

@@ -234,6 +234,10 @@ import Testing
                 let filtered = page["results"] as? [[String: Any]] ?? []
                 #expect(filtered.count == 4)
                 #expect(filtered.allSatisfy { ($0["js"] as? [String: Any])?.keys.sorted() == ["levelname"] })
+                // Context columns (long text shown on demand) come along with the shown ones.
+                page = try await get("/api/grep/app/?\(start)&levelname=ERROR&columns=levelname&context=process")
+                let withContext = page["results"] as? [[String: Any]] ?? []
+                #expect(withContext.count == 3 && withContext.allSatisfy { ($0["js"] as? [String: Any])?.keys.sorted() == ["levelname", "process"] })
                 page = try await get("/api/grep/app/?\(start)&process=9003")
                 #expect((page["results"] as? [[String: Any]])?.count == 1)
                 page = try await get("/api/grep/app/?start_ts=2026-11-25T21:05:55Z&end_ts=2026-11-25%2021:05:56")

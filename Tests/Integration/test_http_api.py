@@ -186,3 +186,21 @@ def test_cli_search_through_a_running_server(tmp_path):
     assert remote[0].stdout.count("\n") == len([i for i in range(200) if i % 7 == 0])
     assert remote[2].stdout.strip() == str(len([i for i in range(200) if i % 7 != 0]))
     assert remote[4].returncode == 1
+
+
+def test_cli_follow_prints_the_last_lines_then_new_ones(server):
+    now = int(time.time()) + 100
+    ingest(server, *[record("follow me %d" % i, now + i, host="fo") for i in range(15)])
+    proc = subprocess.Popen([ALCO, "search", "--server", "http://127.0.0.1:%d" % server.http_port, "--index", "api",
+                             "--field", "host=fo", "-f", "follow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = [proc.stdout.readline() for _ in range(10)]
+        assert [l.rsplit(" ", 1)[-1].strip() for l in first] == [str(i) for i in range(5, 15)], first
+        ingest(server, *[record("follow me %d" % i, now + i, host="fo") for i in range(15, 18)])
+        more = [proc.stdout.readline() for _ in range(3)]
+        assert [l.rsplit(" ", 1)[-1].strip() for l in more] == ["15", "16", "17"], more
+    finally:
+        proc.kill()
+        proc.wait()
+    alone = subprocess.run([ALCO, "search", "--data", "/nonexistent", "--index", "api", "-f", "x"], capture_output=True, text=True)
+    assert alone.returncode == 2 and "--server" in alone.stderr
