@@ -219,8 +219,8 @@ def report(r):
         "scans Q11/Q12 at 1.0–1.3×) and cannot hold for the sub-0.2 ms index queries: a request that does nothing",
         "already costs the round-trip floor above (wrk on one connection measures ~0.28 ms for `/health`; perf shows",
         "the time in thread wake-ups between the event loop, Swift's executors and the engine's queue), and",
-        "returning 100 lines adds ~0.25 ms of encoding and transfer. Under 64 connections the API serves the index",
-        "mix at the rate above with a p99 well under the MySQL listener's (see the protocol section).",
+        "returning 100 lines adds ~0.25 ms of encoding and transfer. Under 64 connections the mix above has no Q7",
+        "(the API has no bare count), the query that dominates the SphinxQL mix's cost (see the native-client section).",
         "<!-- http:end -->",
     ])
 

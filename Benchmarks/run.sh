@@ -5,6 +5,7 @@
 #   protocol.py    both over the MySQL protocol with PyMySQL (anchors, 64 connections, INSERT)
 #   collector.py   RabbitMQ and HTTP into a searchable index, beside ALCO's Sphinx path
 #   http_api.py    the v1 HTTP API against the engine in process (anchors, 64 connections, export)
+#   protocol_native.py  SphinxQL under 64 connections from sysbench (a native client)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory test-deps
@@ -13,3 +14,4 @@ python3 Benchmarks/sidebyside.py "$@"
 python3 Benchmarks/protocol.py "$@"
 python3 Benchmarks/collector.py
 python3 Benchmarks/http_api.py "$@"
+python3 Benchmarks/protocol_native.py "$@"

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""SphinxQL under 64 connections from a native client (sysbench, C, libmariadb), beside the
+Python-client load in protocol.py: with 64 PyMySQL threads on a 2-core machine the clients
+take most of the CPU, so their p99 measures the clients as much as the server.
+
+The corpus is indexed with `alco bench ingest`; `alco serve` answers the anchor queries that
+SphinxQL can express (Q1-Q10) sent in random order by `Benchmarks/anchor_mix.lua` for 30 s.
+Writes work/native-results-N.json and the "Native client" section of RESULTS.md.
+"""
+import argparse, json, os, re, shutil, subprocess, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "Tests", "Integration"))
+from sidebyside import anchors, run_json  # noqa: E402
+from servers import free_port, wait_port  # noqa: E402
+
+from common import ensure_corpus, replace_section  # noqa: E402
+
+
+def sysbench(port, queries_file, connections, seconds):
+    env = dict(os.environ, ANCHOR_QUERIES=queries_file)
+    out = subprocess.run(["sysbench", os.path.join(HERE, "anchor_mix.lua"), "--db-driver=mysql",
+                          "--mysql-host=127.0.0.1", "--mysql-port=%d" % port, "--mysql-user=bench", "--mysql-db=logs",
+                          "--threads=%d" % connections, "--time=%d" % seconds, "--percentile=99", "run"],
+                         capture_output=True, text=True, env=env, check=True).stdout
+
+    def number(pattern):
+        m = re.search(pattern, out)
+        return float(m.group(1)) if m else None
+
+    return {"connections": connections, "seconds": seconds,
+            "qps": number(r"transactions:\s+\d+\s+\(([\d.]+) per sec"),
+            "errors": number(r"ignored errors:\s+(\d+)"),
+            "avg_ms": number(r"avg:\s+([\d.]+)"), "p99_ms": number(r"99th percentile:\s+([\d.]+)"),
+            "max_ms": number(r"max:\s+([\d.]+)")}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--work", default=os.path.join(HERE, "work"))
+    ap.add_argument("--alco", default=os.path.join(ROOT, ".build", "release", "alco"))
+    ap.add_argument("--seconds", type=int, default=30)
+    args = ap.parse_args()
+    corpus = ensure_corpus(args.work, args.lines)
+    meta = json.load(open(corpus + ".meta.json"))
+    data = os.path.join(args.work, "native-data")
+    shutil.rmtree(data, ignore_errors=True)
+    run_json([args.alco, "bench", "ingest", "--data", data, "--corpus", corpus])
+    queries_file = os.path.join(args.work, "anchor-queries.sql")
+    with open(queries_file, "w") as f:
+        for _, _, sql in anchors(meta):
+            if sql:
+                f.write(sql + "\n")
+    port = free_port()
+    log = open(os.path.join(args.work, "native-serve.log"), "w")
+    proc = subprocess.Popen([args.alco, "serve", "--data", data, "--mysql", "127.0.0.1:%d" % port, "--http", "off"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_port(port, proc)
+        results = {"lines": args.lines, "runs": [sysbench(port, queries_file, c, args.seconds) for c in (64, 16)]}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+        log.close()
+    print(json.dumps(results, indent=1), file=sys.stderr)
+    json.dump(results, open(os.path.join(args.work, "native-results-%d.json" % args.lines), "w"), indent=1)
+    replace_section(os.path.join(HERE, "RESULTS.md"), "native", report(results))
+
+
+def report(r):
+    rows = ["| connections | queries/s | avg (ms) | p99 (ms) | max (ms) | errors |", "|---:|---:|---:|---:|---:|---:|"]
+    for x in r["runs"]:
+        rows.append("| %d | %.0f | %.2f | %.2f | %.1f | %d |" % (x["connections"], x["qps"], x["avg_ms"], x["p99_ms"],
+                                                                 x["max_ms"], x["errors"] or 0))
+    return "\n".join([
+        "<!-- native:start -->",
+        "## Over the protocol with a native client (%s lines)" % format(r["lines"], ","),
+        "",
+        "`Benchmarks/protocol_native.py`: sysbench (C, libmariadb) sends Q1–Q10 as SphinxQL in random order",
+        "(`anchor_mix.lua`) to `alco serve` for 30 s. Target of issue 3: p99 ≤ 20 ms at 64 connections.",
+        "",
+        *rows,
+        "",
+        "Reading: the server, not the client, is the limit here: ~1,000 queries/s is ~2 ms of CPU per query of",
+        "this mix on 2 cores, most of it Q7 (a count over 800k hits, ~10 ms) and Q3/Q8 (1–2 ms). 64 closed-loop",
+        "connections then queue (~64 ÷ 1,000/s ≈ 65 ms on average), so the 20 ms p99 target needs the mix about",
+        "3× cheaper: Q7 at its own 3 ms target first.",
+        "<!-- native:end -->",
+    ])
+
+
+if __name__ == "__main__":
+    main()
