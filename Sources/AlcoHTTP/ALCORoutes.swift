@@ -67,8 +67,7 @@ enum ALCORoutes {
         }
         if search.idRange.lowerBound > search.idRange.upperBound { search.isEmptyRange = true }
         search.order = backwards ? .idDescending : .idAscending
-        let prepared = search
-        let result = try await offload { try index.search(prepared) }
+        let result = try await runSearch(search, in: index)
         var hits = result.hits
         if backwards { hits.reverse() }
         // `columns` picks the js fields shown; `context` adds the long ones shown on demand

@@ -36,13 +36,16 @@ enum ExploreRoutes {
             return (anchor, try index.search(older).hits.reversed(), try index.search(newer).hits)
         }
         guard let anchor = result.0 else { throw APIError.notFound("no line with id \(id) in '\(index.name)'") }
-        let zone = index.timeZone
-        let marks = QueryParameters.highlighter(q, search: SearchRequest())
-        return Response.json(.object([
-            ("anchor", QueryParameters.hit(anchor, zone: zone, highlighter: marks)),
-            ("before", .array(result.1.map { QueryParameters.hit($0, zone: zone, highlighter: marks) })),
-            ("after", .array(result.2.map { QueryParameters.hit($0, zone: zone, highlighter: marks) })),
-        ]))
+        var encoder = HitEncoder(zone: index.timeZone, highlighter: QueryParameters.highlighter(q, search: SearchRequest()))
+        var out: [UInt8] = Array(#"{"anchor":"#.utf8)
+        encoder.write(anchor, to: &out)
+        for (key, hits) in [("before", result.1), ("after", result.2)] {
+            out.append(contentsOf: ",\"\(key)\":[".utf8)
+            encoder.write(hits, to: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(contentsOf: "}\n".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out)))
     }
 
     /// `GET /api/v1/fields?index=`: every js key seen, with its flags.
@@ -70,8 +73,7 @@ enum ExploreRoutes {
         search.groupBy = field
         search.limit = 0
         search.loadDocuments = false
-        let prepared = search
-        let result = try await offload { try index.search(prepared) }
+        let result = try await runSearch(search, in: index)
         let values: [JSONValue] = result.groups.prefix(limit).map { g in
             .object([("value", g.value.map(JSONValue.string) ?? .null), ("count", .number(text: String(g.count)))])
         }
@@ -95,7 +97,7 @@ enum ExploreRoutes {
         let range = try QueryParameters.timeRange(q, index: index)
         // No range at all: the index's whole span (logs replayed from last year included).
         var span: (Int64, Int64)?
-        if range.since == nil && range.until == nil, let lo = index.stats().minID, let hi = index.stats().maxID {
+        if range.since == nil && range.until == nil, case let stats = index.stats(), let lo = stats.minID, let hi = stats.maxID {
             span = (DocumentID.microseconds(of: lo), DocumentID.microseconds(of: hi) + 1)
         }
         let until = range.until ?? span?.1 ?? now

@@ -76,3 +76,21 @@ func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
         }
     }
 }
+
+/// Runs a search off the async executors, and `then` on its result there too (encoding a
+/// page beside the search); a query or window the engine refuses is a 400 `bad_query`.
+func runSearch<T: Sendable>(_ request: SearchRequest, in index: LogIndex,
+                            then: @escaping @Sendable (SearchResult) -> T) async throws -> T {
+    do {
+        return try await offload { then(try index.search(request)) }
+    } catch let e as AlcoError {
+        switch e {
+        case .query, .invalidSetting: throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
+        default: throw e
+        }
+    }
+}
+
+func runSearch(_ request: SearchRequest, in index: LogIndex) async throws -> SearchResult {
+    try await runSearch(request, in: index) { $0 }
+}

@@ -44,6 +44,14 @@ struct HitEncoder {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// Hits separated by commas (the inside of a JSON array).
+    mutating func write(_ hits: [Hit], to out: inout [UInt8]) {
+        for (i, h) in hits.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            write(h, to: &out)
+        }
+    }
+
     static func writeDigits(_ value: UInt64, to out: inout [UInt8]) {
         var digits: (UInt64, Int) = (1, 1)
         while digits.1 < 20 && value / digits.0 >= 10 { digits = (digits.0 * 10, digits.1 + 1) }

@@ -117,21 +117,6 @@ enum QueryParameters {
         params.append("\(parameter.0)=\(percent(parameter.1))")
         return request.uri.path + "?" + params.joined(separator: "&")
     }
-
-    /// A hit as the JSON API returns it; with a highlighter, `highlight` holds the matched
-    /// spans of the logline as [start, end) offsets in UTF-16 units, what JavaScript indexes.
-    static func hit(_ h: Hit, zone: TimeZone, highlighter: Highlighter? = nil) -> JSONValue {
-        var members: [(key: String, value: JSONValue)] = [
-            ("id", .string(String(h.id))),
-            ("datetime", .string(Timestamps.iso(microseconds: DocumentID.microseconds(of: h.id), zone: zone))),
-            ("logline", .string(h.logline)), ("js", (try? JSONParser.parse(h.js)) ?? .object([])),
-        ]
-        if let highlighter {
-            let spans = UTF16Spans.convert(highlighter.ranges(in: h.logline), in: h.logline)
-            members.append(("highlight", .array(spans.map { .array([.number(text: String($0.lowerBound)), .number(text: String($0.upperBound))]) })))
-        }
-        return .object(members)
-    }
 }
 
 /// `GET /api/v1/search`: JSON pages with a `next` cursor (newest first by default), or with
@@ -173,8 +158,7 @@ enum SearchRoute {
             counting.limit = 0
             counting.countTotal = true
             counting.loadDocuments = false
-            let prepared = counting
-            let total = try await offload { try index.search(prepared).totalFound }
+            let total = try await runSearch(counting, in: index).totalFound
             return Response.json(.object([("index", .string(name)), ("count", .number(text: String(total)))]))
         }
         let highlighter = QueryParameters.highlighter(q, search: search)
@@ -200,10 +184,7 @@ enum SearchRoute {
         var out: [UInt8] = Array(#"{"index":"#.utf8)
         JSONValue.writeString(name, to: &out)
         out.append(contentsOf: #","hits":["#.utf8)
-        for (i, h) in hits.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            encoder.write(h, to: &out)
-        }
+        encoder.write(hits, to: &out)
         out.append(UInt8(ascii: "]"))
         if hits.count == limit, let last = hits.last {
             let cursor = ascending ? ("after", String(last.id)) : ("before", String(last.id))
@@ -224,12 +205,7 @@ enum SearchRoute {
         var request = search
         request.limit = limit
         request.maxMatches = max(limit, 1000)
-        let prepared = request
-        do {
-            return try await offload { try index.search(prepared).hits }
-        } catch let e as AlcoError {
-            throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
-        }
+        return try await runSearch(request, in: index).hits
     }
 }
 
@@ -261,22 +237,16 @@ struct Export: Sendable {
         let requested = min(limit - sent, size)
         request.limit = requested
         request.maxMatches = max(requested, 1000)
-        let prepared = request
-        let (zone, highlighter, index) = (index.timeZone, highlighter, index)
-        do {
-            return try await offload {
-                let hits = try index.search(prepared).hits
-                var encoder = HitEncoder(zone: zone, highlighter: highlighter)
-                var out: [UInt8] = []
-                out.reserveCapacity(hits.count * 320)
-                for h in hits {
-                    encoder.write(h, to: &out)
-                    out.append(0x0A)
-                }
-                return Page(bytes: out, count: hits.count, lastID: hits.last?.id, requested: requested)
+        let (zone, highlighter) = (index.timeZone, highlighter)
+        return try await runSearch(request, in: index) { result in
+            var encoder = HitEncoder(zone: zone, highlighter: highlighter)
+            var out: [UInt8] = []
+            out.reserveCapacity(result.hits.count * 320)
+            for h in result.hits {
+                encoder.write(h, to: &out)
+                out.append(0x0A)
             }
-        } catch let e as AlcoError {
-            throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
+            return Page(bytes: out, count: result.hits.count, lastID: result.hits.last?.id, requested: requested)
         }
     }
 

@@ -17,10 +17,12 @@ public struct Shortcut: Codable, Equatable, Sendable {
     }
 }
 
-/// Shortcuts in one JSON file, replaced atomically on every change.
+/// Shortcuts in one JSON file, read once and replaced atomically on every change (the server
+/// owns its data directory, so nothing else writes it).
 public final class ShortcutStore: @unchecked Sendable {
     public let path: String
     private let lock = ConditionLock()
+    private var cached: [Shortcut]?
 
     public init(path: String) { self.path = path }
 
@@ -48,15 +50,22 @@ public final class ShortcutStore: @unchecked Sendable {
         }
     }
 
+    /// Caller holds the lock.
     private func load() -> [Shortcut] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        return (try? JSONDecoder().decode([Shortcut].self, from: data)) ?? []
+        if let cached { return cached }
+        let data = FileManager.default.contents(atPath: path)
+        let list = data.flatMap { try? JSONDecoder().decode([Shortcut].self, from: $0) } ?? []
+        cached = list
+        return list
     }
 
+    /// Caller holds the lock.
     private func store(_ list: [Shortcut]) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(list.sorted { $0.name < $1.name }).write(to: URL(fileURLWithPath: path), options: .atomic)
+        let sorted = list.sorted { $0.name < $1.name }
+        try encoder.encode(sorted).write(to: URL(fileURLWithPath: path), options: .atomic)
+        cached = sorted
     }
 }
 

@@ -59,8 +59,7 @@ enum TailRoute {
                         r.order = .idAscending
                         r.limit = batch
                         r.maxMatches = batch
-                        let prepared = r
-                        let hits = try await offload { try index.search(prepared).hits }
+                        let hits = try await runSearch(r, in: index).hits
                         guard let last = hits.last else { break }
                         var out: [UInt8] = []
                         for h in hits {
@@ -88,9 +87,8 @@ enum TailRoute {
                         r.order = .idAscending
                         r.limit = arrived.ids.count
                         r.maxMatches = max(r.limit, 1000)
-                        let prepared = r
                         // In arrival order, so event ids (and a resume) only move forward.
-                        let hits = try await offload { try index.search(prepared).hits }
+                        let hits = try await runSearch(r, in: index).hits
                             .sorted { (position[$0.id] ?? 0) < (position[$1.id] ?? 0) }
                         for h in hits where !alreadySent.contains(h.id) {
                             event(h, id: "\(h.id)-\(epoch)-\(position[h.id] ?? arrived.next)", encoder: &encoder, to: &out)
@@ -138,8 +136,7 @@ enum TailRoute {
         r.limit = skipping + 1
         r.maxMatches = max(r.limit, 1000)
         r.loadDocuments = false
-        let prepared = r
-        let hits = try await offload { try index.search(prepared).hits }
+        let hits = try await runSearch(r, in: index).hits
         guard let oldest = hits.last else { return 0 }
         return hits.count > skipping ? oldest.id : (oldest.id == 0 ? 0 : oldest.id - 1)
     }

@@ -37,8 +37,11 @@ public struct LogstashDecoder: Sendable {
     static func decodedKey(_ bytes: UnsafeRawBufferPointer, _ key: Range<Int>) -> String? {
         (try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[(key.lowerBound - 1)..<(key.upperBound + 1)])))?.stringValue
     }
-    public var messageField = "message"
-    public var timeField = "@timestamp"
+    public var messageField = "message" { didSet { messageKey = Array(messageField.utf8) } }
+    public var timeField = "@timestamp" { didSet { timeKey = Array(timeField.utf8) } }
+    /// The two names as bytes, compared with every key of every message.
+    private var messageKey = Array("message".utf8)
+    private var timeKey = Array("@timestamp".utf8)
     /// Zone of times without an offset (and of logcollect's literal Z).
     public var producerZone: TimeZone
     /// Largest accepted message in bytes.
@@ -62,7 +65,7 @@ public struct LogstashDecoder: Sendable {
         var seqRange: Range<Int>?
         var js: [UInt8] = [UInt8(ascii: "{")]
         js.reserveCapacity(bytes.count)
-        let timeKey = Array(timeField.utf8), messageKey = Array(messageField.utf8)
+        let (timeKey, messageKey) = (self.timeKey, self.messageKey)
         do {
             try JSONScanner.forEachTopLevelMember(bytes) { keyRange, valueRange in
                 let key = UnsafeRawBufferPointer(rebasing: bytes[keyRange])

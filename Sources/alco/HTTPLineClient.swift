@@ -69,11 +69,17 @@ final class HTTPLineClient {
             framing = .length(length)
         }
         guard status == 200 else {
-            var body = ""
-            while let line = try nextLine() { body += line }
+            let body = try readAll()
             let detail = (try? JSONParser.parse(body))?["detail"]?.stringValue ?? body
             throw Failure(description: "the server answered \(status): \(detail)")
         }
+    }
+
+    /// The rest of the body, its lines joined.
+    func readAll() throws -> String {
+        var body = ""
+        while let line = try nextLine() { body += line }
+        return body
     }
 
     /// The next line of the body, nil at its end.

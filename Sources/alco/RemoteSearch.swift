@@ -78,37 +78,22 @@ struct RemoteSearch {
         throw HTTPLineClient.Failure(description: "the server ended the tail (stopped?)")
     }
 
-    /// Each hit with the lines around it from /api/v1/context, groups split by `--` as grep does.
+    /// Each hit with the lines around it from /api/v1/context.
     private func printWithContext(_ hits: [Hit], printer: LinePrinter) throws {
-        let matches = Set(hits.map(\.id))
-        var lastPrinted: UInt64?
-        for h in hits {
-            if let lp = lastPrinted, h.id <= lp { continue }
+        try printer.printWithContext(hits) { h, _ in
             let client = try open("/api/v1/context", [("index", search.index), ("id", String(h.id)),
                                                       ("before", String(search.context)), ("after", String(search.context))])
-            var body = ""
-            while let line = try client.nextLine() { body += line }
-            guard let answer = try? JSONParser.parse(body) else { continue }
+            let answer = try? JSONParser.parse(try client.readAll())
             func list(_ key: String) -> [Hit] {
-                guard case .array(let items)? = answer[key] else { return [] }
+                guard case .array(let items)? = answer?[key] else { return [] }
                 return items.compactMap { Self.hit($0) }
             }
-            let before = list("before").filter { hit in lastPrinted.map { hit.id > $0 } ?? true }
-            if lastPrinted != nil, before.first.map({ $0.id > lastPrinted! + 1 }) ?? true { print("--") }
-            for p in before { printer.print(p, isMatch: matches.contains(p.id)) }
-            printer.print(h, isMatch: true)
-            lastPrinted = h.id
-            for n in list("after") {
-                printer.print(n, isMatch: matches.contains(n.id))
-                lastPrinted = n.id
-            }
+            return (list("before"), list("after"))
         }
     }
 
     private func indexZone() throws -> TimeZone {
-        let client = try open("/api/v1/indexes/" + search.index, [])
-        var body = ""
-        while let line = try client.nextLine() { body += line }
+        let body = try open("/api/v1/indexes/" + search.index, []).readAll()
         let name = (try? JSONParser.parse(body))?["time_zone"]?.stringValue ?? "UTC"
         return TimeZone(identifier: name) ?? TimeZone(identifier: "UTC")!
     }

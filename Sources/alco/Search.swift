@@ -125,24 +125,13 @@ struct Search: ParsableCommand {
             for h in hits { printer.print(h, isMatch: true) }
             return
         }
-        var lastPrinted: UInt64?
-        for h in hits {
-            if let lp = lastPrinted, h.id <= lp { continue }
+        try printer.printWithContext(hits) { h, lastPrinted in
             var before = SearchRequest(order: .idDescending, limit: context)
             before.idRange = (lastPrinted.map { $0 + 1 } ?? 0)...(h.id == 0 ? 0 : h.id - 1)
             let prev = h.id == 0 ? [] : try index.search(before).hits.reversed()
             var after = SearchRequest(order: .idAscending, limit: context)
             after.idRange = (h.id + 1)...UInt64.max
-            let next = try index.search(after).hits
-            if lastPrinted != nil, prev.first.map({ $0.id > lastPrinted! + 0 }) ?? true { print("--") }
-            for p in prev { printer.print(p, isMatch: hits.contains { $0.id == p.id }) }
-            printer.print(h, isMatch: true)
-            var printedUpTo = h.id
-            for n in next {
-                printer.print(n, isMatch: hits.contains { $0.id == n.id })
-                printedUpTo = n.id
-            }
-            lastPrinted = printedUpTo
+            return (Array(prev), try index.search(after).hits)
         }
     }
 }
@@ -163,6 +152,25 @@ struct LinePrinter {
         options.beforeMatch = "\u{1B}[1;31m"
         options.afterMatch = "\u{1B}[0m"
         options.limit = 0
+    }
+
+    /// grep -C: each hit with the lines around it, groups apart by `--`. `around` gives the
+    /// lines before a hit (newer than the last line printed) and after it.
+    func printWithContext(_ hits: [Hit], around: (Hit, _ lastPrinted: UInt64?) throws -> (before: [Hit], after: [Hit])) throws {
+        let matches = Set(hits.map(\.id))
+        var lastPrinted: UInt64?
+        for h in hits {
+            if let lp = lastPrinted, h.id <= lp { continue }
+            let (before, after) = try around(h, lastPrinted)
+            if lastPrinted != nil { Swift.print("--") }
+            for p in before where lastPrinted.map({ p.id > $0 }) ?? true { print(p, isMatch: matches.contains(p.id)) }
+            print(h, isMatch: true)
+            lastPrinted = h.id
+            for n in after {
+                print(n, isMatch: matches.contains(n.id))
+                lastPrinted = n.id
+            }
+        }
     }
 
     func print(_ hit: Hit, isMatch: Bool) {
