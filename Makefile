@@ -5,7 +5,7 @@ SWIFT ?= swift
 APT_PACKAGES := liblz4-dev librabbitmq-dev libhiredis-dev zlib1g-dev pkg-config
 # What the integration tests need: the mysql client, mysqlclient's headers, real Sphinx,
 # a RabbitMQ broker and its command-line publisher, a Redis server, headless Chromium for the web UI.
-TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk sysbench
+TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk sysbench gdb
 PYTHON ?= python3
 
 .PHONY: deps test-deps build release serve loghub test unit integration fuzz bench clean

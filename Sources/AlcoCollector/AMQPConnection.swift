@@ -17,7 +17,7 @@ final class AMQPConnection {
     private var channel: amqp_channel_t = 1
     private var isOpen = false
 
-    init(url: AMQPURL, heartbeatSeconds: Int = 30, connectTimeoutSeconds: Int = 5) throws {
+    init(url: AMQPURL, heartbeatSeconds: Int = 30, connectTimeoutSeconds: Int = 5, rpcTimeoutSeconds: Int = 15) throws {
         guard let s = amqp_new_connection() else { throw CollectorError.connection("cannot allocate an AMQP connection") }
         state = s
         let socket: OpaquePointer
@@ -40,6 +40,10 @@ final class AMQPConnection {
             throw e
         }
         isOpen = true
+        // Heartbeats catch a dead peer only while frames flow; a broker that accepts a
+        // declare or a close and never answers must not hold a consumer (or a shutdown) forever.
+        var rpcTimeout = timeval(tv_sec: rpcTimeoutSeconds, tv_usec: 0)
+        amqp_set_rpc_timeout(s, &rpcTimeout)
         try openChannel()
     }
 

@@ -110,19 +110,25 @@ struct Serve: ParsableCommand {
         print("alco: press Ctrl-C to stop")
         fflush(nil)
         stopSignal.wait()
-        running.stopAll()
+        let progress = ShutdownProgress()
+        running.stopAll(progress)
+        progress.enter("the rejects store")
         rejects.close()
-        print("alco: stopping, flushing indexes")
+        progress.enter("indexes (flushing to segments)")
+        defer { progress.finish() }
         try reportingErrors { try catalog.close() }
         print("alco: stopped")
     }
 
     /// What has started, stopped in reverse order on the way out (or when a later part fails).
     struct Running {
-        private var stops: [() -> Void] = []
-        mutating func add(_ stop: @escaping () -> Void) { stops.append(stop) }
-        mutating func stopAll() {
-            for stop in stops.reversed() { stop() }
+        private var stops: [(name: String, stop: () -> Void)] = []
+        mutating func add(_ name: String, _ stop: @escaping () -> Void) { stops.append((name, stop)) }
+        mutating func stopAll(_ progress: ShutdownProgress? = nil) {
+            for (name, stop) in stops.reversed() {
+                progress?.enter(name)
+                stop()
+            }
             stops = []
         }
     }
@@ -149,7 +155,7 @@ struct Serve: ParsableCommand {
         } catch {
             throw StartFailure(description: "cannot listen for MySQL on \(settings.mysqlListen): \(error)")
         }
-        running.add { listener.stop() }
+        running.add("the MySQL listener") { listener.stop() }
     }
 
     /// RabbitMQ consumers, the Redis mirror and Redis list sources; returns what `/metrics`
@@ -170,7 +176,7 @@ struct Serve: ParsableCommand {
             config.consumersPerIndex = settings.amqpConsumers
             let c = Collector(catalog: catalog, configuration: config, rejects: rejects, log: Serve.printLine)
             c.start()
-            running.add { c.stop() }
+            running.add("the RabbitMQ consumers") { c.stop() }
             print("alco: collecting from \(config.url) (exchange '\(config.exchange)', \(config.consumersPerIndex) consumer(s) per index)")
             collector = c
         }
@@ -179,7 +185,7 @@ struct Serve: ParsableCommand {
             let url = try RedisURL(text)
             let mirror = RedisMirror(catalog: catalog, url: url, log: Serve.printLine)
             mirror.start()
-            running.add { mirror.stop() }
+            running.add("the Redis mirror") { mirror.stop() }
             for (list, name) in settings.redisSources {
                 guard let index = catalog.indexIfExists(name) else {
                     throw StartFailure(description: "Redis source \(list): no index '\(name)'")
@@ -187,7 +193,7 @@ struct Serve: ParsableCommand {
                 let metrics = CollectorMetrics()
                 let source = RedisListSource(index: index, url: url, list: list, rejects: rejects, metrics: metrics, log: Serve.printLine)
                 source.start()
-                running.add { source.stop() }
+                running.add("the Redis list source \(list)") { source.stop() }
                 lists.append((source, metrics))
             }
             let described = settings.redisSources.map { "\($0.list) → \($0.index)" }
@@ -239,29 +245,7 @@ struct Serve: ParsableCommand {
             server.stop()
             throw StartFailure(description: "cannot listen for HTTP on \(settings.httpListen): \(error)")
         }
-        running.add { server.stop() }
+        running.add("the HTTP server") { server.stop() }
     }
 
-}
-
-/// SIGINT and SIGTERM, turned into a wait: each source listens before its signal's default
-/// action is switched off, so no signal is lost in between.
-final class StopSignal {
-    private let stop = DispatchSemaphore(value: 0)
-    private var sources: [any DispatchSourceSignal] = []
-
-    init() {
-        for sig in [SIGINT, SIGTERM] {
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { [stop] in stop.signal() }
-            s.resume()
-            signal(sig, SIG_IGN)
-            sources.append(s)
-        }
-    }
-
-    func wait() {
-        stop.wait()
-        sources.forEach { $0.cancel() }
-    }
 }

@@ -94,11 +94,31 @@ class AlcoServer:
         return self.proc.poll() is None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=60)
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError("alco serve did not stop within 60 s of SIGTERM\n" + self.diagnosis())
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.log.close()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def diagnosis(self):
+        """The end of the server's log and every thread's stack: what a hang is waiting on."""
+        self.log.flush()
+        with open(self.log.name, errors="replace") as f:
+            tail = "".join(f.readlines()[-40:])
+        try:
+            stacks = subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex", "thread apply all bt 30"],
+                                    capture_output=True, text=True, timeout=120).stdout
+        except (OSError, subprocess.TimeoutExpired) as e:
+            stacks = "(no stacks: %s)" % e
+        return "--- serve.log (end)\n%s\n--- threads\n%s" % (tail, stacks[-30000:])
 
 
 class SphinxServer:
