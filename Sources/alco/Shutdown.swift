@@ -22,7 +22,15 @@ final class StopSignal {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in sem_post(stopSignals) }
         sigemptyset(&action.sa_mask)
-        for sig in [SIGINT, SIGTERM] { sigaction(sig, &action, nil) }
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM] {
+            sigaction(sig, &action, nil)
+            sigaddset(&set, sig)
+        }
+        // A parent may have started us with these blocked (the mask is inherited): threads
+        // made from here on inherit this thread's mask, so they can all take the signal.
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Returns after the first SIGINT or SIGTERM.

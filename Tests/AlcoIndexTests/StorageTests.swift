@@ -43,6 +43,44 @@ import Testing
         #expect(prefixed == (0..<7).map { "word\($0)" })
     }
 
+    /// A word in both fields: the stored any-field count, block-header counts and the bitmap
+    /// union all agree with counting by hand, over the whole segment and inside ranges.
+    @Test func wordCountsOverSeveralFieldsAgreeWithBruteForce() throws {
+        var docs: [Document] = []
+        var hasAlpha: [Bool] = []
+        for i in 0..<5000 {
+            let inLine = i % 3 != 0
+            let inJS = i % 5 == 0 || i >= 4000
+            hasAlpha.append(inLine || inJS)
+            docs.append(Document(id: UInt64(10 + i), logline: "x\(i) \(inLine ? "alpha " : "")for block b\(i % 11)",
+                                 js: #"{"tag":"\#(inJS ? "alpha" : "beta")","n":\#(i)}"#))
+        }
+        let r = try build(docs)
+        let expected = hasAlpha.filter { $0 }.count
+        #expect(r.docFreqInAnyField(Array("alpha".utf8)) == expected)
+        #expect(r.docFreqInAnyField(Array("beta".utf8)) == nil, "only in js: nothing to store")
+        let planner = SegmentPlanner(segment: r, cache: DocStoreCache())
+        let set = try planner.termSet("alpha", fields: [0, 1], match: .exact)
+        let size = UInt32(r.docCount)
+        #expect(try set.count(0..<size, segmentSize: size) == expected)
+        for range in [UInt32(0)..<1, 17..<900, 129..<4097, 3000..<5000, 4999..<5000] {
+            let want = range.filter { hasAlpha[Int($0)] }.count
+            #expect(try set.count(range, segmentSize: size) == want, "\(range)")
+            #expect(try set.docs(range).count == want)
+        }
+        let line = try r.postingList(try #require(r.lookup([0] + Array("alpha".utf8))))
+        for range in [UInt32(0)..<5000, 1..<4096, 128..<256, 300..<301] {
+            #expect(line.count(in: range) == range.filter { $0 % 3 != 0 }.count)
+        }
+        // Positions only for the docs asked, empty for docs without the word.
+        let wanted: [UInt32] = [0, 1, 2, 3000, 4001, 4998]
+        let positions = line.positions(of: wanted)
+        #expect(positions.map(\.isEmpty) == wanted.map { $0 % 3 == 0 })
+        #expect(positions[1] == [1])
+        let phrase = try planner.plan(.phrase(["for", "block"], fields: .all, proximity: nil))
+        #expect(try phrase.docs(0..<size).count == 5000)
+    }
+
     @Test func corruptSegmentIsReportedByName() throws {
         let b = SegmentBuilder()
         b.add(Document(id: 1, logline: "hello world", js: "{}"))

@@ -29,6 +29,7 @@ public enum Searcher {
         if request.offset >= request.maxMatches && request.limit > 0 {
             throw AlcoError.invalidSetting("offset out of bounds (offset=\(request.offset), max_matches=\(request.maxMatches))")
         }
+        try request.text.validate()
         if request.isEmptyRange {
             result.totalIsExact = true
             return result
@@ -39,12 +40,8 @@ public enum Searcher {
         }
         result.segmentsSearched = segments.count
         let cache = DocStoreCache(capacity: 16)
-        var plans: [any DocSet] = []
-        var ranges: [Range<UInt32>] = []
-        for s in segments {
-            plans.append(try SegmentPlanner(segment: s.reader, cache: cache).plan(request))
-            ranges.append(s.reader.ordinals(in: request.idRange))
-        }
+        let plans = SegmentPlans(request, segments: segments, cache: cache)
+        let ranges = segments.map { $0.reader.ordinals(in: request.idRange) }
         result.keywords = keywordStats(request.text, segments: segments)
 
         var chosen: [Candidate] = []
@@ -66,7 +63,7 @@ public enum Searcher {
         } else if request.order == .relevance {
             var all: [Candidate] = []
             for (k, s) in segments.enumerated() {
-                let docs = try live(plans[k].docs(ranges[k]), s.deleted)
+                let docs = try live(plans.plan(k).docs(ranges[k]), s.deleted)
                 let weights = Ranker.weights(docs, query: request.text, segment: s.reader)
                 for (i, d) in docs.enumerated() {
                     all.append(Candidate(id: s.reader.id(d), segment: k, ordinal: d, weight: weights[i]))
@@ -110,7 +107,7 @@ public enum Searcher {
     /// The first `window` matches in id order. Without `countAll` it reads segments from the
     /// newest (or oldest) end in growing windows and stops once nothing left can enter.
     static func collectByID(
-        segments: [SegmentSnapshot], plans: [any DocSet], ranges: [Range<UInt32>],
+        segments: [SegmentSnapshot], plans: SegmentPlans, ranges: [Range<UInt32>],
         window: Int, descending: Bool, countAll: Bool
     ) throws -> (top: [Candidate], total: Int, exact: Bool) {
         var top: [Candidate] = []
@@ -131,7 +128,7 @@ public enum Searcher {
             let range = ranges[k]
             if range.isEmpty { continue }
             if countAll {
-                let plan = plans[k]
+                let plan = try plans.plan(k)
                 if plan.isEverything {
                     let deletedInRange = s.deleted.isEmpty ? 0 : s.deleted.ordinals.filter { range.contains($0) }.count
                     total += range.count - deletedInRange
@@ -162,7 +159,7 @@ public enum Searcher {
                 }
             }
             let threshold = top.count >= window ? top[window - 1].id : nil
-            let found = try takeEdge(plans[k], range: range, deleted: s.deleted, count: window, descending: descending) { ord in
+            let found = try takeEdge(plans.plan(k), range: range, deleted: s.deleted, count: window, descending: descending) { ord in
                 guard let threshold else { return true }
                 return better(s.reader.id(ord), threshold)
             }
@@ -208,7 +205,7 @@ public enum Searcher {
     }
 
     static func group(
-        by key: String, segments: [SegmentSnapshot], plans: [any DocSet], ranges: [Range<UInt32>]
+        by key: String, segments: [SegmentSnapshot], plans: SegmentPlans, ranges: [Range<UInt32>]
     ) throws -> ([GroupCount], Int) {
         var counts: [String?: (count: Int, newest: UInt64)] = [:]
         var total = 0
@@ -232,23 +229,23 @@ public enum Searcher {
                 }
             }
             if key == "id" {
-                for d in live(try plans[k].docs(ranges[k]), s.deleted) {
+                for d in live(try plans.plan(k).docs(ranges[k]), s.deleted) {
                     let id = s.reader.id(d)
                     counts[String(id), default: (0, id)].count += 1
                     total += 1
                 }
                 continue
             }
-            if plans[k].isEverything, s.deleted.isEmpty, let attr, !attr.hasNumbers {
+            if try plans.plan(k).isEverything, s.deleted.isEmpty, let attr, !attr.hasNumbers {
                 attr.tally(ranges[k], counts: &rankCount, newest: &rankNewest)
                 total += ranges[k].count
-            } else if plans[k].isEverything {
+            } else if try plans.plan(k).isEverything {
                 for d in ranges[k] where !s.deleted.contains(d) {
                     count(d)
                     total += 1
                 }
             } else {
-                let docs = live(try plans[k].docs(ranges[k]), s.deleted)
+                let docs = live(try plans.plan(k).docs(ranges[k]), s.deleted)
                 total += docs.count
                 for d in docs { count(d) }
             }
@@ -308,5 +305,28 @@ extension Searcher {
             for d in live(try plan.docs(range), s.deleted) { out.append(s.reader.id(d)) }
         }
         return out
+    }
+}
+
+/// Each segment's plan, made when first needed: a newest-first search that fills its page
+/// from recent segments never looks terms up (or scans dictionaries) in the others.
+final class SegmentPlans {
+    private let request: SearchRequest
+    private let segments: [SegmentSnapshot]
+    private let cache: DocStoreCache
+    private var made: [(any DocSet)?]
+
+    init(_ request: SearchRequest, segments: [SegmentSnapshot], cache: DocStoreCache) {
+        self.request = request
+        self.segments = segments
+        self.cache = cache
+        made = Array(repeating: nil, count: segments.count)
+    }
+
+    func plan(_ k: Int) throws -> any DocSet {
+        if let p = made[k] { return p }
+        let p = try SegmentPlanner(segment: segments[k].reader, cache: cache).plan(request)
+        made[k] = p
+        return p
     }
 }

@@ -88,6 +88,68 @@ public struct PostingList {
         }
     }
 
+    /// Calls `body` with each doc of `range`, ascending, decoding straight from the bytes
+    /// (no arrays): what counting needs.
+    @inline(__always)
+    func forEachDoc(in range: Range<UInt32>, _ body: (UInt32) -> Void) {
+        guard !range.isEmpty, !blockLast.isEmpty else { return }
+        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var b = firstBlock(atOrAfter: range.lowerBound)
+        while b < blockLast.count {
+            let n = blockDocCount(b)
+            var i = blockStart[b]
+            var doc: UInt32 = b == 0 ? 0 : blockLast[b - 1]
+            let whole = range.lowerBound <= (b == 0 ? 0 : doc + 1) && blockLast[b] < range.upperBound
+            for k in 0..<n {
+                let delta = readVarint32(p, &i)
+                doc = (b == 0 && k == 0) ? delta : doc &+ delta
+                if whole || range.contains(doc) { body(doc) }
+            }
+            if blockLast[b] >= range.upperBound { return }
+            b += 1
+        }
+    }
+
+    /// How many docs fall in `range`; whole blocks inside it are counted from their headers.
+    func count(in range: Range<UInt32>) -> Int {
+        guard !range.isEmpty, !blockLast.isEmpty else { return 0 }
+        var total = 0
+        var b = firstBlock(atOrAfter: range.lowerBound)
+        while b < blockLast.count {
+            // Docs of block b lie above the previous block's last doc.
+            let lowest: UInt32 = b == 0 ? 0 : blockLast[b - 1] + 1
+            if lowest >= range.lowerBound && blockLast[b] < range.upperBound {
+                total += blockDocCount(b)
+            } else {
+                forEachDocOfBlock(b) { if range.contains($0) { total += 1 } }
+            }
+            if blockLast[b] >= range.upperBound { break }
+            b += 1
+        }
+        return total
+    }
+
+    @inline(__always)
+    private func forEachDocOfBlock(_ b: Int, _ body: (UInt32) -> Void) {
+        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var i = blockStart[b]
+        var doc: UInt32 = b == 0 ? 0 : blockLast[b - 1]
+        for k in 0..<blockDocCount(b) {
+            let delta = readVarint32(p, &i)
+            doc = (b == 0 && k == 0) ? delta : doc &+ delta
+            body(doc)
+        }
+    }
+
+    /// Sets bit `doc - range.lowerBound` for each doc of `range`.
+    func mark(in range: Range<UInt32>, bits: UnsafeMutableBufferPointer<UInt64>) {
+        let base = range.lowerBound
+        forEachDoc(in: range) { d in
+            let k = Int(d &- base)
+            bits[k >> 6] |= 1 << UInt64(k & 63)
+        }
+    }
+
     /// Every doc, ascending.
     public func allDocs() -> [UInt32] {
         var out: [UInt32] = []
@@ -126,6 +188,44 @@ public struct PostingList {
             }
             if blockLast[b] >= range.upperBound { break }
             b += 1
+        }
+        return out
+    }
+
+    /// The positions of each of `docs` (ascending), empty where the term is not in the doc.
+    /// Blocks without a wanted doc are not decoded, and only wanted docs get arrays.
+    public func positions(of docs: [UInt32]) -> [[UInt32]] {
+        var out = [[UInt32]](repeating: [], count: docs.count)
+        guard hasPositions, !docs.isEmpty, !blockLast.isEmpty else { return out }
+        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var blockDocs: [UInt32] = []
+        var freqs: [UInt32] = []
+        var j = 0
+        while j < docs.count {
+            let b = firstBlock(atOrAfter: docs[j])
+            if b >= blockLast.count { break }
+            blockDocs.removeAll(keepingCapacity: true)
+            freqs.removeAll(keepingCapacity: true)
+            withUnsafeMutablePointer(to: &freqs) { decodeBlock(b, docs: &blockDocs, freqs: $0) }
+            var i = blockStart[b] + blockDocBytes[b]
+            for (k, d) in blockDocs.enumerated() {
+                let f = Int(freqs[k])
+                while j < docs.count && docs[j] < d { j += 1 }
+                if j < docs.count && docs[j] == d {
+                    var pos: [UInt32] = []
+                    pos.reserveCapacity(f)
+                    var prev: UInt32 = 0
+                    for _ in 0..<f {
+                        prev &+= readVarint32(p, &i)
+                        pos.append(prev)
+                    }
+                    out[j] = pos
+                    j += 1
+                } else {
+                    for _ in 0..<f { _ = readVarint32(p, &i) }
+                }
+            }
+            // Every wanted doc up to this block's last has been seen: j moved past it.
         }
         return out
     }

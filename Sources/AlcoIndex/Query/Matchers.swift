@@ -30,7 +30,12 @@ final class NothingSet: DocSet {
 /// Docs in any of several posting lists (a word in several fields, prefix expansions).
 final class PostingsUnion: DocSet {
     let lists: [PostingList]
-    init(_ lists: [PostingList]) { self.lists = lists }
+    /// Docs in the union over the whole segment, when the segment stored it.
+    let wholeSegmentCount: Int?
+    init(_ lists: [PostingList], wholeSegmentCount: Int? = nil) {
+        self.lists = lists
+        self.wholeSegmentCount = wholeSegmentCount
+    }
 
     func docs(_ range: Range<UInt32>) -> [UInt32] {
         var out: [UInt32] = []
@@ -52,18 +57,15 @@ final class PostingsUnion: DocSet {
     }
 
     func count(_ range: Range<UInt32>, segmentSize: UInt32) -> Int {
-        if lists.count == 1 && range == 0..<segmentSize { return lists[0].docFreq }
-        if lists.count == 1 { return docs(range).count }
+        if range == 0..<segmentSize {
+            if lists.count == 1 { return lists[0].docFreq }
+            if let wholeSegmentCount { return wholeSegmentCount }
+        }
+        if lists.count == 1 { return lists[0].count(in: range) }
         // Several lists overlap: mark a bitmap instead of merging arrays, then count bits.
         var bits = [UInt64](repeating: 0, count: (range.count + 63) / 64)
-        var scratch: [UInt32] = []
-        for l in lists {
-            scratch.removeAll(keepingCapacity: true)
-            l.docs(in: range, into: &scratch)
-            for d in scratch {
-                let k = Int(d - range.lowerBound)
-                bits[k >> 6] |= 1 << UInt64(k & 63)
-            }
+        bits.withUnsafeMutableBufferPointer { b in
+            for l in lists { l.mark(in: range, bits: b) }
         }
         return bits.reduce(0) { $0 + $1.nonzeroBitCount }
     }
@@ -151,23 +153,11 @@ final class PhraseSet: DocSet {
             cand = intersect(cand, other)
         }
         if cand.isEmpty { return [] }
-        // Positions of each word for the candidates only (merge-joined, no hashing).
-        let r = cand.first!..<(cand.last! + 1)
-        var perWord: [[(doc: UInt32, positions: [UInt32])]] = []
-        for l in lists {
-            let all = l.docsWithPositions(in: r)
-            var kept: [(doc: UInt32, positions: [UInt32])] = []
-            kept.reserveCapacity(cand.count)
-            var j = 0
-            for c in cand {
-                while j < all.count && all[j].doc < c { j += 1 }
-                if j < all.count && all[j].doc == c { kept.append(all[j]) } else { kept.append((c, [])) }
-            }
-            perWord.append(kept)
-        }
+        // Positions of each word for the candidates only.
+        let perWord = lists.map { $0.positions(of: cand) }
         var out: [UInt32] = []
         for (i, d) in cand.enumerated() {
-            let words = perWord.map { $0[i].positions }
+            let words = perWord.map { $0[i] }
             if proximity == nil ? PhraseSet.hasPhrase(words) : PhraseSet.withinSpan(words, proximity!) { out.append(d) }
         }
         return out

@@ -114,7 +114,11 @@ struct SegmentPlanner {
                 for info in infos { lists.append(try segment.postingList(info)) }
             }
         }
-        return lists.isEmpty ? NothingSet() : PostingsUnion(lists)
+        if lists.isEmpty { return NothingSet() }
+        // A word over every field: the segment may know its docs without decoding.
+        let wholeSegment = match == .exact && lists.count > 1 && fields.count == segment.fieldNames.count
+            ? segment.docFreqInAnyField(w) : nil
+        return PostingsUnion(lists, wholeSegmentCount: wholeSegment)
     }
 
     /// Lines that may contain `needle`, from the logline dictionary: whole words inside the

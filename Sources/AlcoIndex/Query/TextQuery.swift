@@ -40,6 +40,17 @@ public indirect enum TextQuery: Equatable, Sendable {
     /// Every document.
     case all
 
+    /// Throws what planning would, before any segment is planned: a bad regular expression
+    /// is an error even when no segment gets that far.
+    public func validate() throws {
+        switch self {
+        case .regex(let pattern, let caseSensitive): _ = try RegexMatcher(pattern, caseSensitive: caseSensitive)
+        case .and(let qs), .or(let qs): try qs.forEach { try $0.validate() }
+        case .not(let q): try q.validate()
+        case .term, .phrase, .quorum, .substring, .all: return
+        }
+    }
+
     /// Words that count towards ranking and highlighting.
     public var positiveTerms: [(term: String, match: TermMatch)] {
         switch self {

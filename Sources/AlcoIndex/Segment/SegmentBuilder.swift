@@ -191,6 +191,7 @@ public final class SegmentBuilder {
         var postingBytes = ByteWriter(capacity: postings.pool.count)
         let (termIndex, termData) = writeTerms(postings: &postingBytes)
         let (attrDir, attrData) = writeAttributes(postings: &postingBytes)
+        let multiField = multiFieldFrequencies()
 
         var meta = ByteWriter()
         meta.u32(SegmentFormat.version)
@@ -221,6 +222,7 @@ public final class SegmentBuilder {
         file.add(.postings, postingBytes.take())
         file.add(.attributes, attrDir)
         file.add(.attributeData, attrData)
+        if !multiField.isEmpty { file.add(.multiFieldFrequencies, multiField) }
         return file.finish()
     }
 
@@ -257,6 +259,54 @@ public final class SegmentBuilder {
             prev = term
         }
         return (index.take(), data.take())
+    }
+
+    /// Terms below this many docs in every field are cheap to count by decoding.
+    static let multiFieldFrequencyMinimum: UInt32 = 1024
+
+    /// For each frequent term found in several text fields, the docs having it in any of them:
+    /// counting a bare word over the whole segment (the commonest count) then decodes nothing.
+    /// Entries: varint term length, term bytes (no field byte), varint doc count; in term order.
+    private func multiFieldFrequencies() -> [UInt8] {
+        let fieldCount = 2 + extraFields.count
+        guard fieldCount > 1, fieldCount <= 256 else { return [] }
+        var entries: [(term: [UInt8], docs: Int)] = []
+        var key: [UInt8] = []
+        var docs: [UInt32] = []
+        var starts: [Int] = []
+        var positions: [UInt32] = []
+        var bits = [UInt64](repeating: 0, count: (ids.count + 63) / 64)
+        for t in 0..<terms.count where postings.docFreq[t] >= SegmentBuilder.multiFieldFrequencyMinimum {
+            let full = terms.term(t)
+            let word = full.dropFirst()
+            var twins: [Int] = []
+            for f in 0..<fieldCount {
+                key.removeAll(keepingCapacity: true)
+                key.append(UInt8(f))
+                key.append(contentsOf: word)
+                if let id = key.withUnsafeBytes({ terms.find($0) }) { twins.append(id) }
+            }
+            // Each group once: from its first member that is frequent enough to get here.
+            guard twins.count > 1,
+                twins.first(where: { postings.docFreq[$0] >= SegmentBuilder.multiFieldFrequencyMinimum }) == t
+            else { continue }
+            for k in bits.indices { bits[k] = 0 }
+            for id in twins {
+                postings.decode(id, docs: &docs, positionStarts: &starts, positions: &positions)
+                for d in docs { bits[Int(d >> 6)] |= 1 << UInt64(d & 63) }
+            }
+            entries.append((Array(word), bits.reduce(0) { $0 + $1.nonzeroBitCount }))
+        }
+        guard !entries.isEmpty else { return [] }
+        entries.sort { $0.term.lexicographicallyPrecedes($1.term) }
+        var out = ByteWriter()
+        out.varint(entries.count)
+        for e in entries {
+            out.varint(e.term.count)
+            out.append(contentsOf: e.term)
+            out.varint(e.docs)
+        }
+        return out.take()
     }
 
     private func writeAttributes(postings: inout ByteWriter) -> (directory: [UInt8], data: [UInt8]) {

@@ -21,6 +21,8 @@ enum SegmentFormat {
         case postings = 8
         case attributes = 9
         case attributeData = 10
+        /// Optional: docs per term over all text fields, for frequent terms in several fields.
+        case multiFieldFrequencies = 11
     }
 
     static let termsPerBlock = 32

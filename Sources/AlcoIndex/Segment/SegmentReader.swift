@@ -59,6 +59,9 @@ public final class SegmentReader: @unchecked Sendable {
     public let termCount: Int
     let postings: UnsafeRawBufferPointer
     let attributes: [String: AttributeReader]
+    /// Docs having a term in any text field, for frequent terms found in several fields
+    /// (absent in segments written before it existed: those counts decode postings).
+    let multiFieldDocFreq: [[UInt8]: Int]
     /// Bytes per section, for `alco index inspect` and the benchmark's disk report.
     public private(set) var sectionSizes: [String: Int] = [:]
 
@@ -127,10 +130,33 @@ public final class SegmentReader: @unchecked Sendable {
             guard termIndex.count == 8 + termBlockCount * 8 else { throw corrupt("term index has the wrong size") }
             postings = try section(.postings)
             attributes = try AttributeReader.readDirectory(try section(.attributes), data: try section(.attributeData), docCount: docCount)
+            if let bytes = sections[SegmentFormat.Section.multiFieldFrequencies.rawValue] {
+                multiFieldDocFreq = try SegmentReader.readMultiFieldFrequencies(bytes, docCount: docCount)
+            } else {
+                multiFieldDocFreq = [:]
+            }
         } catch let e as DecodeError {
             throw corrupt(e.description)
         }
     }
+
+    private static func readMultiFieldFrequencies(_ bytes: UnsafeRawBufferPointer, docCount: Int) throws -> [[UInt8]: Int] {
+        var r = ByteReader(bytes)
+        let n = try r.varintInt()
+        guard n <= bytes.count else { throw DecodeError("\(n) multi-field frequencies in \(bytes.count) bytes") }
+        var out: [[UInt8]: Int] = [:]
+        out.reserveCapacity(n)
+        for _ in 0..<n {
+            let term = Array(try r.bytes(try r.varintInt()))
+            let docs = try r.varintInt()
+            guard docs <= docCount else { throw DecodeError("a term in \(docs) of \(docCount) docs") }
+            out[term] = docs
+        }
+        return out
+    }
+
+    /// Docs with `word` in any text field, when the segment stored that count.
+    func docFreqInAnyField(_ word: [UInt8]) -> Int? { multiFieldDocFreq[word] }
 
     // MARK: ids
 

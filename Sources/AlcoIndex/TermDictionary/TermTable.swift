@@ -28,6 +28,18 @@ struct TermTable {
         arena[Int(starts[id])..<Int(starts[id + 1])]
     }
 
+    /// The id of `key`, if it was interned.
+    func find(_ key: UnsafeRawBufferPointer) -> Int? {
+        let h = TermTable.hash(key)
+        var slot = Int(h) & mask
+        while true {
+            let id = Int(slots[slot])
+            if id < 0 { return nil }
+            if hashes[id] == h && equals(id, key) { return id }
+            slot = (slot + 1) & mask
+        }
+    }
+
     /// Returns the id of `key`, adding it when new.
     @inline(__always)
     mutating func intern(_ key: UnsafeRawBufferPointer) -> Int {
