@@ -81,6 +81,55 @@ import Testing
         #expect(try phrase.docs(0..<size).count == 5000)
     }
 
+    /// Infix and suffix look-ups that skip dictionary blocks by their gram filters list the
+    /// same terms as testing every term; a substring inside a word needs no stored line and
+    /// still finds matches that straddle a word cut at the token limit.
+    @Test func infixLookupsAgreeWithScanningEveryTerm() throws {
+        var docs: [Document] = []
+        var rng = SeededRandom(seed: 7)
+        for i in 0..<4000 {
+            let block = "blk_-\(rng.next() % 10_000_000_000)"
+            docs.append(Document(id: UInt64(100 + i), logline: "Receiving \(block) src /10.250.\(i % 250).\(i % 7):50010 x\(i)",
+                                 js: #"{"host":"web\#(i % 9)"}"#))
+        }
+        let long = String(repeating: "a", count: Tokenizer.maxTokenBytes - 2) + "zq9" + String(repeating: "b", count: 40)
+        docs.append(Document(id: 100_000, logline: "cut " + long, js: "{}"))
+        let r = try build(docs)
+        for needle in ["lk_-69", "69", "10.250.1", "_-1234", "0010", "zq9", "web", "nothing-here", "q", "250."] {
+            let bytes = Array(needle.utf8)
+            var viaFilter: [String] = []
+            r.terms(field: 0, containing: bytes, orAtLeast: Tokenizer.maxTokenBytes) { t, _ in
+                if findBytes(t.baseAddress, t.count, bytes, bytes.count) { viaFilter.append(String(decoding: t, as: UTF8.self)) }
+            }
+            var everyTerm: [String] = []
+            r.allTerms(field: 0) { t, _ in
+                if findBytes(t.baseAddress, t.count, bytes, bytes.count) { everyTerm.append(String(decoding: t, as: UTF8.self)) }
+            }
+            #expect(viaFilter == everyTerm, "\(needle)")
+            var suffixes: [String] = []
+            r.terms(field: 0, containing: bytes, suffixOnly: true) { t, _ in suffixes.append(String(decoding: t, as: UTF8.self)) }
+            #expect(suffixes == everyTerm.filter { $0.hasSuffix(needle) }, "\(needle)")
+        }
+        let planner = SegmentPlanner(segment: r, cache: DocStoreCache())
+        let size = UInt32(r.docCount)
+        for needle in ["lk_-69", "aazq9bb", "LK_-1", "0.250.3"] {
+            let want = docs.indices.filter { Tokenizer.fold(docs[$0].logline).contains(Tokenizer.fold(needle)) }.map(UInt32.init)
+            let got = try planner.plan(.substring(needle, caseSensitive: false)).docs(0..<size)
+            #expect(got == want, "\(needle)")
+        }
+        // Regexes that match within one word go through the dictionary; the others scan.
+        for (pattern, oneWord) in [("blk_-6[0-9]{2}5", true), ("BLK_-(12|34)[0-9]+", true), ("aa[z]q9b", true),
+                                   ("blk_-69.*50010", false), ("^Receiving blk_-1", false), ("10\\.250\\.1[0-9]", true)] {
+            #expect(RegexLiterals.matchesWithinOneWord(pattern) == oneWord, "\(pattern)")
+            for caseSensitive in [true, false] {
+                let m = try RegexMatcher(pattern, caseSensitive: caseSensitive)
+                let want = docs.indices.filter { m.matches(docs[$0].logline) }.map(UInt32.init)
+                let got = try planner.plan(.regex(pattern, caseSensitive: caseSensitive)).docs(0..<size)
+                #expect(got == want, "\(pattern) caseSensitive=\(caseSensitive)")
+            }
+        }
+    }
+
     @Test func corruptSegmentIsReportedByName() throws {
         let b = SegmentBuilder()
         b.add(Document(id: 1, logline: "hello world", js: "{}"))

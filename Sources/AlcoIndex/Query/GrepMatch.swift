@@ -113,6 +113,57 @@ public final class RegexMatcher: @unchecked Sendable {
 
 /// Extracts literal runs that any match of a simple ERE must contain.
 enum RegexLiterals {
+    /// True when every string the pattern can match is made of word characters (ASCII
+    /// letters, digits, `_`, `-`, `.`): then a match in a line lies inside one of its words,
+    /// and matching the dictionary's words finds the lines. Conservative: anchors, `.`,
+    /// negated or named classes and escapes other than `\.` say no.
+    static func matchesWithinOneWord(_ pattern: String) -> Bool {
+        let cs = Array(pattern.utf8)
+        func isWordByte(_ c: UInt8) -> Bool {
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D || c == 0x2E
+        }
+        var i = 0
+        while i < cs.count {
+            let c = cs[i]
+            switch c {
+            case UInt8(ascii: "\\"):
+                guard i + 1 < cs.count, cs[i + 1] == UInt8(ascii: ".") else { return false }
+                i += 2
+                continue
+            case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "|"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"):
+                break
+            case UInt8(ascii: "{"):
+                while i < cs.count && cs[i] != UInt8(ascii: "}") {
+                    let d = cs[i]
+                    guard d == UInt8(ascii: "{") || d == UInt8(ascii: ",") || (d >= 0x30 && d <= 0x39) else { return false }
+                    i += 1
+                }
+                guard i < cs.count else { return false }
+            case UInt8(ascii: "["):
+                i += 1
+                guard i < cs.count, cs[i] != UInt8(ascii: "^"), cs[i] != UInt8(ascii: "]") else { return false }
+                while i < cs.count && cs[i] != UInt8(ascii: "]") {
+                    let lo = cs[i]
+                    guard isWordByte(lo) else { return false }
+                    if i + 2 < cs.count && cs[i + 1] == UInt8(ascii: "-") && cs[i + 2] != UInt8(ascii: "]") {
+                        let hi = cs[i + 2]
+                        let sameClass = [(UInt8(ascii: "0"), UInt8(ascii: "9")), (UInt8(ascii: "a"), UInt8(ascii: "z")),
+                                         (UInt8(ascii: "A"), UInt8(ascii: "Z"))].contains { lo >= $0.0 && hi <= $0.1 && lo <= hi }
+                        guard sameClass else { return false }
+                        i += 3
+                    } else {
+                        i += 1
+                    }
+                }
+                guard i < cs.count else { return false }
+            default:
+                guard isWordByte(c) && c != UInt8(ascii: ".") else { return false }
+            }
+            i += 1
+        }
+        return true
+    }
+
     static func longestRequired(_ pattern: String) -> String? {
         let cs = Array(pattern)
         var depth = 0

@@ -70,12 +70,19 @@ struct SegmentPlanner {
             return neg.isNothing ? EverythingSet() : AndNotSet(EverythingSet(), neg)
         case .substring(let needle, let caseSensitive):
             let matcher = SubstringMatcher(needle, caseSensitive: caseSensitive)
+            if !caseSensitive, let exact = try wordInfixMatches(needle) { return exact }
             let candidates = try substringCandidates(needle)
             let seg = segment
             let cache = cache
             return ScanSet(over: candidates) { d in matcher.matches(try seg.logline(d, cache: cache)) }
         case .regex(let pattern, let caseSensitive):
             let matcher = try RegexMatcher(pattern, caseSensitive: caseSensitive)
+            if let words = try wordRegexMatches(matcher) {
+                if !caseSensitive && words.cut.isNothing { return words.exact }
+                let seg = segment
+                let cache = cache
+                return ScanSet(over: or([words.exact, words.cut])) { d in matcher.matches(try seg.logline(d, cache: cache)) }
+            }
             let candidates: any DocSet = try matcher.requiredLiteral.map { try substringCandidates($0) } ?? EverythingSet()
             let seg = segment
             let cache = cache
@@ -97,19 +104,8 @@ struct SegmentPlanner {
                 for info in infos { lists.append(try segment.postingList(info)) }
             case .suffix, .infix:
                 var infos: [TermInfo] = []
-                w.withUnsafeBytes { needle in
-                    segment.allTerms(field: f) { term, info in
-                        guard infos.count < SegmentPlanner.maxExpansions else { return }
-                        if match == .suffix {
-                            if term.count >= needle.count
-                                && memcmp(term.baseAddress! + term.count - needle.count, needle.baseAddress!, needle.count) == 0
-                            {
-                                infos.append(info)
-                            }
-                        } else if needle.count == 0 || findBytes(term.baseAddress, term.count, needle.baseAddress, needle.count) {
-                            infos.append(info)
-                        }
-                    }
+                segment.terms(field: f, containing: w, suffixOnly: match == .suffix, limit: SegmentPlanner.maxExpansions) {
+                    _, info in infos.append(info)
                 }
                 for info in infos { lists.append(try segment.postingList(info)) }
             }
@@ -119,6 +115,61 @@ struct SegmentPlanner {
         let wholeSegment = match == .exact && lists.count > 1 && fields.count == segment.fieldNames.count
             ? segment.docFreqInAnyField(w) : nil
         return PostingsUnion(lists, wholeSegmentCount: wholeSegment)
+    }
+
+    /// The lines containing `needle` when it is all word characters: a folded line contains it
+    /// exactly when one of its words (the folded runs of word characters) does, so the logline
+    /// terms containing it answer without reading a stored line. Nil when that does not hold
+    /// or the terms containing it are too many to list.
+    func wordInfixMatches(_ needle: String) throws -> (any DocSet)? {
+        let pieces = Tokenizer.tokenRanges(needle)
+        guard pieces.count == 1, pieces[0].range == 0..<needle.utf8.count,
+            pieces[0].term.utf8.count < Tokenizer.maxTokenBytes
+        else { return nil }
+        let needleBytes = Array(pieces[0].term.utf8)
+        var infos: [TermInfo] = []
+        var cut: [TermInfo] = []  // words longer than a token were split: a match may straddle
+        segment.terms(field: SegmentFormat.Field.logline, containing: needleBytes, orAtLeast: Tokenizer.maxTokenBytes,
+                      limit: SegmentPlanner.maxExpansions) { term, info in
+            if term.count >= Tokenizer.maxTokenBytes { cut.append(info) } else { infos.append(info) }
+        }
+        if infos.count + cut.count >= SegmentPlanner.maxExpansions { return nil }
+        let exact: any DocSet = infos.isEmpty ? NothingSet() : PostingsUnion(try infos.map { try segment.postingList($0) })
+        if cut.isEmpty { return exact }
+        let matcher = SubstringMatcher(needle, caseSensitive: false)
+        let seg = segment
+        let cache = cache
+        let straddling = ScanSet(over: PostingsUnion(try cut.map { try segment.postingList($0) })) { d in
+            matcher.matches(try seg.logline(d, cache: cache))
+        }
+        return or([exact, straddling])
+    }
+
+    /// For a regex whose matches are all words (`RegexLiterals.matchesWithinOneWord`) with a
+    /// required literal: the lines having a dictionary word the regex matches, ignoring case
+    /// (exact for a case-insensitive regex), and the lines with words cut at the token limit
+    /// (which need the stored line). Nil when the shape does not allow it.
+    func wordRegexMatches(_ matcher: RegexMatcher) throws -> (exact: any DocSet, cut: any DocSet)? {
+        guard RegexLiterals.matchesWithinOneWord(matcher.pattern), let literal = matcher.requiredLiteral else { return nil }
+        let pieces = Tokenizer.tokenRanges(literal)
+        guard pieces.count == 1 else { return nil }
+        let folded = try RegexMatcher(matcher.pattern, caseSensitive: false)
+        var infos: [TermInfo] = []
+        var cut: [TermInfo] = []
+        var seen = 0
+        segment.terms(field: SegmentFormat.Field.logline, containing: Array(pieces[0].term.utf8),
+                      orAtLeast: Tokenizer.maxTokenBytes, limit: SegmentPlanner.maxExpansions) { term, info in
+            seen += 1
+            if term.count >= Tokenizer.maxTokenBytes {
+                cut.append(info)
+            } else if folded.matches(String(decoding: term, as: UTF8.self)) {
+                infos.append(info)
+            }
+        }
+        if seen >= SegmentPlanner.maxExpansions { return nil }
+        let exact: any DocSet = infos.isEmpty ? NothingSet() : PostingsUnion(try infos.map { try segment.postingList($0) })
+        let straddling: any DocSet = cut.isEmpty ? NothingSet() : PostingsUnion(try cut.map { try segment.postingList($0) })
+        return (exact, straddling)
     }
 
     /// Lines that may contain `needle`, from the logline dictionary: whole words inside the
@@ -143,12 +194,18 @@ struct SegmentPlanner {
         if !exact.isEmpty {
             // Prefix look-ups are cheap; suffix and infix scans are skipped when whole words narrow enough.
             for (t, m) in open where m == .prefix {
-                exact.append(try termSet(t, fields: [SegmentFormat.Field.logline], match: .prefix))
+                exact.append(try candidateSet(t, match: .prefix))
             }
             return and(exact)
         }
-        let sets = try open.map { try termSet($0.0, fields: [SegmentFormat.Field.logline], match: $0.1) }
-        return and(sets)
+        return and(try open.map { try candidateSet($0.0, match: $0.1) })
+    }
+
+    /// `termSet` for candidates: a piece with more expansions than listed constrains nothing.
+    func candidateSet(_ word: String, match: TermMatch) throws -> any DocSet {
+        let set = try termSet(word, fields: [SegmentFormat.Field.logline], match: match)
+        if let union = set as? PostingsUnion, union.lists.count >= SegmentPlanner.maxExpansions { return EverythingSet() }
+        return set
     }
 
     // MARK: attribute filters

@@ -189,7 +189,7 @@ public final class SegmentBuilder {
     public func finishImage() -> UnsafeMutableRawBufferPointer {
         flushStoreBlock()
         var postingBytes = ByteWriter(capacity: postings.pool.count)
-        let (termIndex, termData) = writeTerms(postings: &postingBytes)
+        let (termIndex, termData, gramFilters) = writeTerms(postings: &postingBytes)
         let (attrDir, attrData) = writeAttributes(postings: &postingBytes)
         let multiField = multiFieldFrequencies()
 
@@ -219,6 +219,7 @@ public final class SegmentBuilder {
         file.add(.docStoreData, storeData.take())
         file.add(.termIndex, termIndex)
         file.add(.termData, termData)
+        file.add(.termGramFilters, gramFilters)
         file.add(.postings, postingBytes.take())
         file.add(.attributes, attrDir)
         file.add(.attributeData, attrData)
@@ -227,13 +228,32 @@ public final class SegmentBuilder {
     }
 
     /// Writes the sorted, prefix-compressed dictionary with each term's postings.
-    private func writeTerms(postings out: inout ByteWriter) -> (index: [UInt8], data: [UInt8]) {
+    private func writeTerms(postings out: inout ByteWriter) -> (index: [UInt8], data: [UInt8], gramFilters: [UInt8]) {
         var index = ByteWriter()
         var data = ByteWriter(capacity: terms.arena.count)
         let order = terms.sortedIDs()
         let nBlocks = (order.count + SegmentFormat.termsPerBlock - 1) / SegmentFormat.termsPerBlock
         index.u32(UInt32(nBlocks))
         index.u32(UInt32(order.count))
+        var filters = [UInt8](repeating: 0, count: 8 + nBlocks * GramFilter.bytes)
+        filters.withUnsafeMutableBytes { f in
+            f.storeBytes(of: UInt32(nBlocks).littleEndian, toByteOffset: 0, as: UInt32.self)
+            f.storeBytes(of: UInt32(GramFilter.bytes).littleEndian, toByteOffset: 4, as: UInt32.self)
+            let base = f.baseAddress!.assumingMemoryBound(to: UInt8.self) + 8
+            terms.arena.withUnsafeBytes { arena in
+                for (k, t) in order.enumerated() {
+                    let filter = base + (k / SegmentFormat.termsPerBlock) * GramFilter.bytes
+                    let start = Int(terms.starts[t]) + 1  // the word, without its field byte
+                    let end = Int(terms.starts[t + 1])
+                    // A word cut at the token limit may hold a match across the cut: never skip it.
+                    if end - start >= Tokenizer.maxTokenBytes {
+                        GramFilter.fill(filter)
+                    } else if end > start {
+                        GramFilter.add(UnsafeRawBufferPointer(rebasing: arena[start..<end]), to: filter)
+                    }
+                }
+            }
+        }
         var prev: ArraySlice<UInt8> = []
         var docs: [UInt32] = []
         var starts: [Int] = []
@@ -258,7 +278,7 @@ public final class SegmentBuilder {
             }
             prev = term
         }
-        return (index.take(), data.take())
+        return (index.take(), data.take(), filters)
     }
 
     /// Terms below this many docs in every field are cheap to count by decoding.

@@ -23,6 +23,9 @@ enum SegmentFormat {
         case attributeData = 10
         /// Optional: docs per term over all text fields, for frequent terms in several fields.
         case multiFieldFrequencies = 11
+        /// Optional: per dictionary block, a Bloom filter of the 3-byte grams of its terms, so
+        /// infix and suffix look-ups skip the blocks that cannot hold a match.
+        case termGramFilters = 12
     }
 
     static let termsPerBlock = 32

@@ -62,6 +62,8 @@ public final class SegmentReader: @unchecked Sendable {
     /// Docs having a term in any text field, for frequent terms found in several fields
     /// (absent in segments written before it existed: those counts decode postings).
     let multiFieldDocFreq: [[UInt8]: Int]
+    /// Per dictionary block, the Bloom filter of its terms' grams (nil in older segments).
+    let gramFilters: UnsafePointer<UInt8>?
     /// Bytes per section, for `alco index inspect` and the benchmark's disk report.
     public private(set) var sectionSizes: [String: Int] = [:]
 
@@ -134,6 +136,17 @@ public final class SegmentReader: @unchecked Sendable {
                 multiFieldDocFreq = try SegmentReader.readMultiFieldFrequencies(bytes, docCount: docCount)
             } else {
                 multiFieldDocFreq = [:]
+            }
+            if let grams = sections[SegmentFormat.Section.termGramFilters.rawValue] {
+                var g = ByteReader(grams)
+                let blocks = Int(try g.u32())
+                let width = Int(try g.u32())
+                guard blocks == termBlockCount, width == GramFilter.bytes, grams.count == 8 + blocks * width else {
+                    throw DecodeError("term gram filters do not fit the dictionary")
+                }
+                gramFilters = grams.baseAddress!.assumingMemoryBound(to: UInt8.self) + 8
+            } else {
+                gramFilters = nil
             }
         } catch let e as DecodeError {
             throw corrupt(e.description)
@@ -261,6 +274,85 @@ public final class SegmentReader: @unchecked Sendable {
     /// Every term of `field` (for infix scans).
     public func allTerms(field: UInt8, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
         terms(field: field, prefix: [], body)
+    }
+
+    /// Terms of `field` that contain `needle` (or, with `suffixOnly`, end with it), in order,
+    /// up to `limit`. One pass over the dictionary bytes, decoding nothing a rejected term
+    /// does not need; a term is searched only where it differs from the previous one unless
+    /// that one matched (what it shares with it was already searched).
+    /// Terms of at least `orAtLeast` bytes are reported too, matching or not.
+    public func terms(field: UInt8, containing needle: [UInt8], suffixOnly: Bool = false, orAtLeast: Int = .max,
+                      limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
+        guard termBlockCount > 0 else { return }
+        let key = [field]
+        var lo = 0
+        var hi = termBlockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compare(firstTermOfBlock(mid), key) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        let startBlock = max(0, lo - 1)
+        func blockOffset(_ b: Int) -> Int {
+            b < termBlockCount ? Int(termIndex.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian) : termData.count
+        }
+        var i = blockOffset(startBlock)
+        let end = termData.count
+        let required = orAtLeast >= Tokenizer.maxTokenBytes ? GramFilter.required(needle) : []
+        let filters = required.isEmpty ? nil : gramFilters
+        var block = startBlock
+        var blockEnd = blockOffset(block + 1)
+        let data = termData.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var emitted = 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
+            let term = scratch.baseAddress!
+            needle.withUnsafeBufferPointer { nb in
+                let n = nb.baseAddress ?? UnsafePointer(term)
+                let nc = nb.count
+                var previousMatched = true
+                while i < end {
+                    if i >= blockEnd {
+                        block += 1
+                        blockEnd = blockOffset(block + 1)
+                        if let filters {
+                            // Blocks whose grams rule the needle out are stepped over whole.
+                            while block < termBlockCount && !GramFilter.mayContain(filters + block * GramFilter.bytes, required) {
+                                block += 1
+                            }
+                            guard block < termBlockCount else { return }
+                            i = blockOffset(block)
+                            blockEnd = blockOffset(block + 1)
+                        }
+                    }
+                    let shared = Int(readVarint32(data, &i))
+                    let suffixLen = Int(readVarint32(data, &i))
+                    guard shared + suffixLen <= scratch.count, i + suffixLen <= end else { return }
+                    (term + shared).update(from: data + i, count: suffixLen)
+                    i += suffixLen
+                    let df = readVarint64(data, &i)
+                    let po = readVarint64(data, &i)
+                    let len = shared + suffixLen
+                    guard len > 0 else { continue }
+                    if term[0] < field { continue }
+                    if term[0] > field { return }
+                    let word = term + 1
+                    let wordLen = len - 1
+                    let matched: Bool
+                    if suffixOnly {
+                        matched = wordLen >= nc && memcmp(word + wordLen - nc, n, nc) == 0
+                    } else {
+                        // Without a match in the previous term, one here must reach past the shared part.
+                        let from = previousMatched || shared < 1 ? 0 : max(0, shared - 1 - nc + 1)
+                        matched = findInShort(word + from, wordLen - from, n, nc)
+                        previousMatched = matched
+                    }
+                    if matched || wordLen >= orAtLeast {
+                        body(UnsafeRawBufferPointer(start: word, count: wordLen), TermInfo(docFreq: Int(df), postingsOffset: Int(po)))
+                        emitted += 1
+                        if emitted >= limit { return }
+                    }
+                }
+            }
+        }
     }
 
     private func firstTermOfBlock(_ b: Int) -> UnsafeRawBufferPointer {

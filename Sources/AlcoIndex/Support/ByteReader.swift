@@ -111,3 +111,20 @@ func readVarint32(_ p: UnsafePointer<UInt8>, _ i: inout Int) -> UInt32 {
     } while b >= 0x80 && shift < 35
     return result
 }
+
+/// `readVarint32` for values that may pass 32 bits (postings offsets).
+@inline(__always)
+func readVarint64(_ p: UnsafePointer<UInt8>, _ i: inout Int) -> UInt64 {
+    var b = p[i]
+    i += 1
+    if b < 0x80 { return UInt64(b) }
+    var result = UInt64(b & 0x7f)
+    var shift: UInt64 = 7
+    repeat {
+        b = p[i]
+        i += 1
+        result |= UInt64(b & 0x7f) << shift
+        shift += 7
+    } while b >= 0x80 && shift < 64
+    return result
+}
