@@ -26,6 +26,9 @@ public final class SegmentStorage: @unchecked Sendable {
     }
 
     deinit { heap?.deallocate() }
+
+    /// See `MappedFile.releaseResidentPages`; heap storage is left alone.
+    func releaseResidentPages() { mapped?.releaseResidentPages() }
 }
 
 /// Reads an immutable segment: ids, term dictionary, postings, doc store and js attributes.
@@ -151,6 +154,8 @@ public final class SegmentReader: @unchecked Sendable {
         } catch let e as DecodeError {
             throw corrupt(e.description)
         }
+        // Checking every section's checksum read the whole file; keep none of it resident.
+        storage.releaseResidentPages()
     }
 
     private static func readMultiFieldFrequencies(_ bytes: UnsafeRawBufferPointer, docCount: Int) throws -> [[UInt8]: Int] {

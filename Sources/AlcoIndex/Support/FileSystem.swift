@@ -190,6 +190,13 @@ public final class MappedFile: @unchecked Sendable {
     deinit {
         if let mapping { munmap(mapping, bytes.count) }
     }
+
+    /// Drops this process's resident pages of the mapping (they stay in the page cache and
+    /// fault back in when read): after a pass over the whole file, such as checking its
+    /// checksums, the process should hold only what queries touch.
+    public func releaseResidentPages() {
+        if let mapping { _ = madvise(mapping, bytes.count, Int32(MADV_DONTNEED)) }
+    }
 }
 
 /// Keeps one process per data directory: an flock'd file holding the owner's pid.
