@@ -134,13 +134,32 @@ public struct AttributeReader: @unchecked Sendable {
         }
         let base = data.baseAddress! + forwardAt
         let width = forwardWidth
-        counts.withUnsafeMutableBufferPointer { c in
-            newest.withUnsafeMutableBufferPointer { n in
-                for d in range {
-                    let f = Int(BitPacking.read(base, index: Int(d), width: width))
-                    c[f] += 1
-                    n[f] = d
-                }
+        let ranks = counts.count
+        // Four counter lanes: most docs share a few values, and one counter per value would
+        // make every increment wait for the previous one.
+        var lanes = [Int](repeating: 0, count: ranks * 4)
+        lanes.withUnsafeMutableBufferPointer { c in
+            for d in range {
+                let f = Int(BitPacking.read(base, index: Int(d), width: width))
+                c[Int(d & 3) * ranks + f] += 1
+            }
+        }
+        var unseen = 0
+        for f in 0..<ranks {
+            let n = lanes[f] + lanes[ranks + f] + lanes[2 * ranks + f] + lanes[3 * ranks + f]
+            counts[f] += n
+            if n > 0 { unseen += 1 }
+        }
+        // The newest doc of each value present: walk back from the end until all are found.
+        var found = [Bool](repeating: false, count: ranks)
+        var d = range.upperBound
+        while unseen > 0 && d > range.lowerBound {
+            d -= 1
+            let f = Int(BitPacking.read(base, index: Int(d), width: width))
+            if !found[f] {
+                found[f] = true
+                newest[f] = max(newest[f], d)
+                unseen -= 1
             }
         }
     }

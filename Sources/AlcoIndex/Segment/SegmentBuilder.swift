@@ -190,7 +190,7 @@ public final class SegmentBuilder {
         flushStoreBlock()
         var postingBytes = ByteWriter(capacity: postings.pool.count)
         let (termIndex, termData, gramFilters) = writeTerms(postings: &postingBytes)
-        let (attrDir, attrData) = writeAttributes(postings: &postingBytes)
+        let (attrDir, attrData, tallies) = writeAttributes(postings: &postingBytes)
         let multiField = multiFieldFrequencies()
 
         var meta = ByteWriter()
@@ -224,6 +224,7 @@ public final class SegmentBuilder {
         file.add(.attributes, attrDir)
         file.add(.attributeData, attrData)
         if !multiField.isEmpty { file.add(.multiFieldFrequencies, multiField) }
+        file.add(.forwardTallies, tallies)
         return file.finish()
     }
 
@@ -329,9 +330,10 @@ public final class SegmentBuilder {
         return out.take()
     }
 
-    private func writeAttributes(postings: inout ByteWriter) -> (directory: [UInt8], data: [UInt8]) {
+    private func writeAttributes(postings: inout ByteWriter) -> (directory: [UInt8], data: [UInt8], tallies: [UInt8]) {
         var dir = ByteWriter()
         var data = ByteWriter()
+        var tallies: [(String, ForwardTally)] = []
         let keys = (0..<attributes.count).map { (String(decoding: attributePaths.term($0), as: UTF8.self), $0) }.sorted { $0.0 < $1.0 }
         dir.varint(keys.count)
         let n = ids.count
@@ -347,12 +349,13 @@ public final class SegmentBuilder {
                 dir.varint(encoded.offsetsAt)
                 dir.varint(encoded.forwardAt)
                 dir.u8(encoded.forwardWidth)
+                tallies.append((key, encoded.tally))
             }
             if hasNumbers {
                 dir.varint(acc.encodeNumbers(docCount: n, data: &data))
             }
         }
-        return (dir.take(), data.take())
+        return (dir.take(), data.take(), ForwardTally.encode(tallies))
     }
 }
 
@@ -393,7 +396,7 @@ final class AttributeAccumulator {
     /// Writes the sorted value dictionary (with postings) and a bit-packed forward column of
     /// each doc's first value rank + 1 (0 = none).
     func encodeStrings(docCount n: Int, postings: inout ByteWriter, data: inout ByteWriter)
-        -> (valueCount: Int, offsetsAt: Int, forwardAt: Int, forwardWidth: UInt8)
+        -> (valueCount: Int, offsetsAt: Int, forwardAt: Int, forwardWidth: UInt8, tally: ForwardTally)
     {
         let order = values.sortedIDs()
         var rank = [UInt32](repeating: 0, count: values.count)
@@ -435,7 +438,13 @@ final class AttributeAccumulator {
         data.align(8)
         let forwardAt = data.count
         BitPacking.write(forward, width: Int(width), to: &data)
-        return (values.count, offsetsAt, forwardAt, width)
+        var tally = ForwardTally(counts: [Int](repeating: 0, count: values.count + 1),
+                                 newest: [UInt32](repeating: 0, count: values.count + 1))
+        for (d, f) in forward.enumerated() {
+            tally.counts[Int(f)] += 1
+            tally.newest[Int(f)] = UInt32(d)
+        }
+        return (values.count, offsetsAt, forwardAt, width, tally)
     }
 
     /// Writes the numeric column: scaled integers bit-packed when every value is a decimal

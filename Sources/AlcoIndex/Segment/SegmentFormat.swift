@@ -26,6 +26,9 @@ enum SegmentFormat {
         /// Optional: per dictionary block, a Bloom filter of the 3-byte grams of its terms, so
         /// infix and suffix look-ups skip the blocks that cannot hold a match.
         case termGramFilters = 12
+        /// Optional: per js key, docs and newest ordinal per forward rank (GROUP BY over a
+        /// whole segment without reading the column).
+        case forwardTallies = 13
     }
 
     static let termsPerBlock = 32

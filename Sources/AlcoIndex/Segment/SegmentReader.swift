@@ -65,6 +65,8 @@ public final class SegmentReader: @unchecked Sendable {
     /// Docs having a term in any text field, for frequent terms found in several fields
     /// (absent in segments written before it existed: those counts decode postings).
     let multiFieldDocFreq: [[UInt8]: Int]
+    /// Per js key with strings, docs per forward rank (empty in older segments).
+    let forwardTallies: [String: ForwardTally]
     /// Per dictionary block, the Bloom filter of its terms' grams (nil in older segments).
     let gramFilters: UnsafePointer<UInt8>?
     /// Bytes per section, for `alco index inspect` and the benchmark's disk report.
@@ -139,6 +141,11 @@ public final class SegmentReader: @unchecked Sendable {
                 multiFieldDocFreq = try SegmentReader.readMultiFieldFrequencies(bytes, docCount: docCount)
             } else {
                 multiFieldDocFreq = [:]
+            }
+            if let tallies = sections[SegmentFormat.Section.forwardTallies.rawValue] {
+                forwardTallies = try ForwardTally.decode(tallies, docCount: docCount)
+            } else {
+                forwardTallies = [:]
             }
             if let grams = sections[SegmentFormat.Section.termGramFilters.rawValue] {
                 var g = ByteReader(grams)
