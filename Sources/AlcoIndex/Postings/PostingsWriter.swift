@@ -6,12 +6,28 @@ enum PostingsFormat {
     static let hasPositions: UInt64 = 1
 }
 
+/// Writes posting lists one after another, reusing its scratch buffers (a segment has
+/// millions of terms: no allocation per list).
 struct PostingsWriter {
-    /// Appends the list for `docs` (ascending), with `positions[i]` the positions in `docs[i]`
-    /// when positions are kept.
-    static func write(
+    private var blockDocs = ByteWriter(capacity: 512)
+    private var blockPos = ByteWriter(capacity: 512)
+    private var headers = ByteWriter(capacity: 1024)
+    private var bodies = ByteWriter(capacity: 1 << 16)
+
+    init() {}
+
+    /// Appends the list for `docs` (ascending) without positions.
+    static func write(docs: UnsafeBufferPointer<UInt32>, to out: inout ByteWriter) {
+        var w = PostingsWriter()
+        w.write(docs: docs, positions: nil, starts: nil, to: &out)
+    }
+
+    /// Appends the list for `docs` (ascending); with positions, doc `i`'s positions are
+    /// `positions[starts[i]..<starts[i + 1]]`.
+    mutating func write(
         docs: UnsafeBufferPointer<UInt32>,
-        positions: ((Int) -> ArraySlice<UInt32>)?,
+        positions: UnsafeBufferPointer<UInt32>?,
+        starts: UnsafeBufferPointer<Int>?,
         to out: inout ByteWriter
     ) {
         let n = docs.count
@@ -19,10 +35,8 @@ struct PostingsWriter {
         out.varint(positions == nil ? 0 : PostingsFormat.hasPositions)
         let nBlocks = (n + PostingsFormat.blockSize - 1) / PostingsFormat.blockSize
         out.varint(nBlocks)
-        var blockDocs = ByteWriter(capacity: 256)
-        var blockPos = ByteWriter(capacity: 256)
-        var headers = ByteWriter(capacity: nBlocks * 6)
-        var bodies = ByteWriter(capacity: n * 2)
+        headers.reset()
+        bodies.reset()
         var prevLast: UInt32 = 0
         var prevDoc: UInt32 = 0
         var first = true
@@ -37,11 +51,12 @@ struct PostingsWriter {
                 first = false
                 prevDoc = d
             }
-            if let positions {
-                for i in lo..<hi { blockDocs.varint(positions(i).count) }
+            if let positions, let starts {
+                for i in lo..<hi { blockDocs.varint(starts[i + 1] - starts[i]) }
                 for i in lo..<hi {
                     var prev: UInt32 = 0
-                    for p in positions(i) {
+                    for k in starts[i]..<starts[i + 1] {
+                        let p = positions[k]
                         blockPos.varint(p - prev)
                         prev = p
                     }

@@ -255,29 +255,39 @@ public final class SegmentBuilder {
                 }
             }
         }
-        var prev: ArraySlice<UInt8> = []
         var docs: [UInt32] = []
         var starts: [Int] = []
         var positions: [UInt32] = []
-        for (k, t) in order.enumerated() {
-            if k % SegmentFormat.termsPerBlock == 0 {
-                index.u64(UInt64(data.count))
-                prev = []
+        var writer = PostingsWriter()
+        let pool = postings
+        let termStarts = terms.starts
+        terms.arena.withUnsafeBytes { arena in
+            var prevStart = 0
+            var prevLen = 0
+            for (k, t) in order.enumerated() {
+                if k % SegmentFormat.termsPerBlock == 0 {
+                    index.u64(UInt64(data.count))
+                    prevLen = 0
+                }
+                let start = Int(termStarts[t])
+                let len = Int(termStarts[t + 1]) - start
+                var shared = 0
+                let limit = min(prevLen, len)
+                while shared < limit && arena[prevStart + shared] == arena[start + shared] { shared += 1 }
+                pool.decode(t, docs: &docs, positionStarts: &starts, positions: &positions)
+                data.varint(shared)
+                data.varint(len - shared)
+                data.append(UnsafeRawBufferPointer(rebasing: arena[(start + shared)..<(start + len)]))
+                data.varint(docs.count)
+                data.varint(out.count)
+                docs.withUnsafeBufferPointer { d in
+                    positions.withUnsafeBufferPointer { p in
+                        starts.withUnsafeBufferPointer { s in writer.write(docs: d, positions: p, starts: s, to: &out) }
+                    }
+                }
+                prevStart = start
+                prevLen = len
             }
-            let term = terms.term(t)
-            var shared = 0
-            let limit = min(prev.count, term.count)
-            while shared < limit && prev[prev.startIndex + shared] == term[term.startIndex + shared] { shared += 1 }
-            postings.decode(t, docs: &docs, positionStarts: &starts, positions: &positions)
-            data.varint(shared)
-            data.varint(term.count - shared)
-            data.append(contentsOf: term[(term.startIndex + shared)...])
-            data.varint(docs.count)
-            data.varint(out.count)
-            docs.withUnsafeBufferPointer { d in
-                PostingsWriter.write(docs: d, positions: { j in positions[starts[j]..<starts[j + 1]] }, to: &out)
-            }
-            prev = term
         }
         return (index.take(), data.take(), filters)
     }
@@ -297,6 +307,7 @@ public final class SegmentBuilder {
         var starts: [Int] = []
         var positions: [UInt32] = []
         var bits = [UInt64](repeating: 0, count: (ids.count + 63) / 64)
+        let postings = self.postings
         for t in 0..<terms.count where postings.docFreq[t] >= SegmentBuilder.multiFieldFrequencyMinimum {
             let full = terms.term(t)
             let word = full.dropFirst()
@@ -424,7 +435,7 @@ final class AttributeAccumulator {
             for i in start[id]..<start[id + 1] where docs.last != docsByValue[i] { docs.append(docsByValue[i]) }
             data.varint(docs.count)
             data.varint(postings.count)
-            docs.withUnsafeBufferPointer { PostingsWriter.write(docs: $0, positions: nil, to: &postings) }
+            docs.withUnsafeBufferPointer { PostingsWriter.write(docs: $0, to: &postings) }
         }
         data.align(4)
         let offsetsAt = data.count
