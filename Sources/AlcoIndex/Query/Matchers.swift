@@ -104,6 +104,33 @@ final class AndSet: DocSet {
     }
 }
 
+/// `inner` within ordinals `bounds`: an id range narrows the window each read asks for
+/// instead of being listed and intersected.
+final class BoundedSet: DocSet {
+    let inner: any DocSet
+    let bounds: Range<UInt32>
+    init(_ inner: any DocSet, bounds: Range<UInt32>) {
+        self.inner = inner
+        self.bounds = bounds
+    }
+
+    private func clamp(_ range: Range<UInt32>) -> Range<UInt32> {
+        let lo = max(range.lowerBound, bounds.lowerBound)
+        let hi = min(range.upperBound, bounds.upperBound)
+        return lo..<max(lo, hi)
+    }
+
+    func docs(_ range: Range<UInt32>) throws -> [UInt32] {
+        let r = clamp(range)
+        return r.isEmpty ? [] : try inner.docs(r)
+    }
+
+    func count(_ range: Range<UInt32>, segmentSize: UInt32) throws -> Int {
+        let r = clamp(range)
+        return r.isEmpty ? 0 : try inner.count(r, segmentSize: segmentSize)
+    }
+}
+
 final class OrSet: DocSet {
     let parts: [any DocSet]
     init(_ parts: [any DocSet]) { self.parts = parts }

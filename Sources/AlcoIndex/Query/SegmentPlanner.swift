@@ -14,9 +14,28 @@ struct SegmentPlanner {
 
     func and(_ sets: [any DocSet]) -> any DocSet {
         if sets.contains(where: { $0.isNothing }) { return NothingSet() }
-        let real = sets.filter { !$0.isEverything }
-        if real.isEmpty { return EverythingSet() }
-        return real.count == 1 ? real[0] : AndSet(real)
+        // Ordinal ranges (id conditions) become bounds on the rest, not lists to intersect.
+        var bounds: Range<UInt32>?
+        var rest: [any DocSet] = []
+        func narrow(_ b: Range<UInt32>) {
+            let current = bounds ?? b
+            let lo = max(current.lowerBound, b.lowerBound)
+            bounds = lo..<max(lo, min(current.upperBound, b.upperBound))
+        }
+        for set in sets where !set.isEverything {
+            if let r = set as? OrdinalRange {
+                narrow(r.bounds)
+            } else if let b = set as? BoundedSet {
+                narrow(b.bounds)
+                if !b.inner.isEverything { rest.append(b.inner) }
+            } else {
+                rest.append(set)
+            }
+        }
+        if let bounds, bounds.isEmpty { return NothingSet() }
+        let inner: any DocSet = rest.isEmpty ? EverythingSet() : rest.count == 1 ? rest[0] : AndSet(rest)
+        guard let bounds else { return inner }
+        return rest.isEmpty ? OrdinalRange(bounds) : BoundedSet(inner, bounds: bounds)
     }
 
     func or(_ sets: [any DocSet]) -> any DocSet {
