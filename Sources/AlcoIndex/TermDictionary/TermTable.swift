@@ -3,14 +3,15 @@
 struct TermTable {
     private(set) var arena: [UInt8] = []
     private(set) var starts: [UInt32] = [0]
-    private var slots: [Int32]
-    private var hashes: [UInt32] = []
+    /// Each slot holds `hash << 32 | (id + 1)`, 0 when empty: a probe reads the hash with the
+    /// id in one load (one cache miss), and only a matching hash goes on to compare bytes.
+    private var slots: [UInt64]
     private var mask: Int
 
     init(capacity: Int = 1 << 14) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
         arena.reserveCapacity(capacity * 8)
     }
@@ -33,9 +34,10 @@ struct TermTable {
         let h = TermTable.hash(key)
         var slot = Int(h) & mask
         while true {
-            let id = Int(slots[slot])
-            if id < 0 { return nil }
-            if hashes[id] == h && equals(id, key) { return id }
+            let entry = slots[slot]
+            if entry == 0 { return nil }
+            let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+            if UInt32(truncatingIfNeeded: entry >> 32) == h && equals(id, key) { return id }
             slot = (slot + 1) & mask
         }
     }
@@ -46,16 +48,16 @@ struct TermTable {
         let h = TermTable.hash(key)
         var slot = Int(h) & mask
         while true {
-            let id = Int(slots[slot])
-            if id < 0 { break }
-            if hashes[id] == h && equals(id, key) { return id }
+            let entry = slots[slot]
+            if entry == 0 { break }
+            let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+            if UInt32(truncatingIfNeeded: entry >> 32) == h && equals(id, key) { return id }
             slot = (slot + 1) & mask
         }
         let id = count
         arena.append(contentsOf: key)
         starts.append(UInt32(arena.count))
-        hashes.append(h)
-        slots[slot] = Int32(id)
+        slots[slot] = UInt64(h) << 32 | UInt64(id + 1)
         if count * 2 > slots.count { grow() }
         return id
     }
@@ -71,13 +73,14 @@ struct TermTable {
     }
 
     private mutating func grow() {
+        let old = slots
         let size = slots.count * 2
-        slots = [Int32](repeating: -1, count: size)
+        slots = [UInt64](repeating: 0, count: size)
         mask = size - 1
-        for id in 0..<count {
-            var slot = Int(hashes[id]) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(id)
+        for entry in old where entry != 0 {
+            var slot = Int(truncatingIfNeeded: entry >> 32) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = entry
         }
     }
 
