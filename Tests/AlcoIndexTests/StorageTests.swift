@@ -98,7 +98,7 @@ import Testing
         for needle in ["lk_-69", "69", "10.250.1", "_-1234", "0010", "zq9", "web", "nothing-here", "q", "250."] {
             let bytes = Array(needle.utf8)
             var viaFilter: [String] = []
-            r.terms(field: 0, containing: bytes, orAtLeast: Tokenizer.maxTokenBytes) { t, _ in
+            r.terms(field: 0, containing: bytes, includingCutWords: true) { t, _ in
                 if findBytes(t.baseAddress, t.count, bytes, bytes.count) { viaFilter.append(String(decoding: t, as: UTF8.self)) }
             }
             var everyTerm: [String] = []

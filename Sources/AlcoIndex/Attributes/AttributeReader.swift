@@ -14,6 +14,9 @@ public struct AttributeReader: @unchecked Sendable {
     let numericWidth: Int
     let numericMin: Int64
     let docCount: Int
+    /// Docs and newest doc per forward rank over the whole segment, when the segment stored
+    /// them (`ForwardTally`); nil in older segments.
+    var wholeSegmentTally: ForwardTally?
 
     static func readDirectory(_ dir: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, docCount: Int) throws -> [String: AttributeReader] {
         var r = ByteReader(dir)
@@ -124,9 +127,17 @@ public struct AttributeReader: @unchecked Sendable {
         return BitPacking.read(data.baseAddress! + forwardAt, index: Int(doc), width: forwardWidth)
     }
 
-    /// Counts docs of `range` per forward rank in one tight pass (GROUP BY over a whole
-    /// segment); `newest[rank]` ends as the last ordinal seen with that rank.
+    /// Adds the docs of `range` per forward rank to `counts` (GROUP BY without a filter), and
+    /// raises `newest[rank]` to the last ordinal with that rank: from the stored tally when
+    /// `range` is the whole segment, else in one pass over the column.
     func tally(_ range: Range<UInt32>, counts: inout [Int], newest: inout [UInt32]) {
+        if range == 0..<UInt32(docCount), let stored = wholeSegmentTally {
+            for f in stored.counts.indices where stored.counts[f] > 0 {
+                counts[f] += stored.counts[f]
+                newest[f] = max(newest[f], stored.newest[f])
+            }
+            return
+        }
         guard valueCount > 0 else {
             counts[0] += range.count
             if !range.isEmpty { newest[0] = range.upperBound - 1 }

@@ -237,16 +237,7 @@ public enum Searcher {
                 continue
             }
             if try plans.plan(k).isEverything, s.deleted.isEmpty, let attr, !attr.hasNumbers {
-                if ranges[k] == 0..<UInt32(s.reader.docCount), let stored = s.reader.forwardTallies[key],
-                    stored.counts.count == ranks
-                {
-                    for f in 0..<ranks where stored.counts[f] > 0 {
-                        rankCount[f] += stored.counts[f]
-                        rankNewest[f] = max(rankNewest[f], stored.newest[f])
-                    }
-                } else {
-                    attr.tally(ranges[k], counts: &rankCount, newest: &rankNewest)
-                }
+                attr.tally(ranges[k], counts: &rankCount, newest: &rankNewest)
                 total += ranges[k].count
             } else if try plans.plan(k).isEverything {
                 for d in ranges[k] where !s.deleted.contains(d) {

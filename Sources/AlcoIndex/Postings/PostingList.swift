@@ -54,19 +54,27 @@ public struct PostingList {
         return lo
     }
 
-    /// Decodes block `b`'s docs (and frequencies when asked) into the arrays, appending.
-    func decodeBlock(_ b: Int, docs: inout [UInt32], freqs: UnsafeMutablePointer<[UInt32]>? = nil) {
-        let n = blockDocCount(b)
+    /// Walks block `b`'s docs in order, decoding straight from the bytes; returns the offset
+    /// just after them, where the block's frequencies start.
+    @inline(__always) @discardableResult
+    private func forEachDocOfBlock(_ b: Int, _ body: (UInt32) -> Void) -> Int {
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var i = blockStart[b]
-        var prev: UInt32 = b == 0 ? 0 : blockLast[b - 1]
-        for k in 0..<n {
+        var doc: UInt32 = b == 0 ? 0 : blockLast[b - 1]
+        for k in 0..<blockDocCount(b) {
             let delta = readVarint32(p, &i)
-            prev = (b == 0 && k == 0) ? delta : prev &+ delta
-            docs.append(prev)
+            doc = (b == 0 && k == 0) ? delta : doc &+ delta
+            body(doc)
         }
+        return i
+    }
+
+    /// Decodes block `b`'s docs (and frequencies when asked) into the arrays, appending.
+    func decodeBlock(_ b: Int, docs: inout [UInt32], freqs: UnsafeMutablePointer<[UInt32]>? = nil) {
+        var i = forEachDocOfBlock(b) { docs.append($0) }
         if let freqs, hasPositions {
-            for _ in 0..<n { freqs.pointee.append(readVarint32(p, &i)) }
+            let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            for _ in 0..<blockDocCount(b) { freqs.pointee.append(readVarint32(p, &i)) }
         }
     }
 
@@ -88,37 +96,29 @@ public struct PostingList {
         }
     }
 
-    /// Calls `body` with each doc of `range`, ascending, decoding straight from the bytes
-    /// (no arrays): what counting needs.
+    /// Calls `body` with each doc of `range`, ascending, without arrays: what counting needs.
     @inline(__always)
     func forEachDoc(in range: Range<UInt32>, _ body: (UInt32) -> Void) {
         guard !range.isEmpty, !blockLast.isEmpty else { return }
-        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var b = firstBlock(atOrAfter: range.lowerBound)
         while b < blockLast.count {
-            let n = blockDocCount(b)
-            var i = blockStart[b]
-            var doc: UInt32 = b == 0 ? 0 : blockLast[b - 1]
-            let whole = range.lowerBound <= (b == 0 ? 0 : doc + 1) && blockLast[b] < range.upperBound
-            for k in 0..<n {
-                let delta = readVarint32(p, &i)
-                doc = (b == 0 && k == 0) ? delta : doc &+ delta
-                if whole || range.contains(doc) { body(doc) }
+            if blockInside(b, range) {
+                forEachDocOfBlock(b, body)
+            } else {
+                forEachDocOfBlock(b) { if range.contains($0) { body($0) } }
             }
             if blockLast[b] >= range.upperBound { return }
             b += 1
         }
     }
 
-    /// How many docs fall in `range`; whole blocks inside it are counted from their headers.
+    /// How many docs fall in `range`; blocks wholly inside it are counted from their headers.
     func count(in range: Range<UInt32>) -> Int {
-        guard !range.isEmpty, !blockLast.isEmpty else { return 0 }
         var total = 0
+        guard !range.isEmpty, !blockLast.isEmpty else { return 0 }
         var b = firstBlock(atOrAfter: range.lowerBound)
         while b < blockLast.count {
-            // Docs of block b lie above the previous block's last doc.
-            let lowest: UInt32 = b == 0 ? 0 : blockLast[b - 1] + 1
-            if lowest >= range.lowerBound && blockLast[b] < range.upperBound {
+            if blockInside(b, range) {
                 total += blockDocCount(b)
             } else {
                 forEachDocOfBlock(b) { if range.contains($0) { total += 1 } }
@@ -129,16 +129,12 @@ public struct PostingList {
         return total
     }
 
+    /// True when every doc of block `b` lies in `range` (they all lie above the previous
+    /// block's last doc).
     @inline(__always)
-    private func forEachDocOfBlock(_ b: Int, _ body: (UInt32) -> Void) {
-        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var i = blockStart[b]
-        var doc: UInt32 = b == 0 ? 0 : blockLast[b - 1]
-        for k in 0..<blockDocCount(b) {
-            let delta = readVarint32(p, &i)
-            doc = (b == 0 && k == 0) ? delta : doc &+ delta
-            body(doc)
-        }
+    private func blockInside(_ b: Int, _ range: Range<UInt32>) -> Bool {
+        let lowest: UInt32 = b == 0 ? 0 : blockLast[b - 1] + 1
+        return lowest >= range.lowerBound && blockLast[b] < range.upperBound
     }
 
     /// Sets bit `doc - range.lowerBound` for each doc of `range`.
@@ -155,40 +151,6 @@ public struct PostingList {
         var out: [UInt32] = []
         out.reserveCapacity(docFreq)
         for b in 0..<blockLast.count { decodeBlock(b, docs: &out) }
-        return out
-    }
-
-    /// Docs within `range` with their frequencies and positions.
-    public func docsWithPositions(in range: Range<UInt32>) -> [(doc: UInt32, positions: [UInt32])] {
-        var out: [(UInt32, [UInt32])] = []
-        guard !range.isEmpty, !blockLast.isEmpty, hasPositions else { return out }
-        var b = firstBlock(atOrAfter: range.lowerBound)
-        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var docs: [UInt32] = []
-        var freqs: [UInt32] = []
-        while b < blockLast.count {
-            docs.removeAll(keepingCapacity: true)
-            freqs.removeAll(keepingCapacity: true)
-            withUnsafeMutablePointer(to: &freqs) { decodeBlock(b, docs: &docs, freqs: $0) }
-            var i = blockStart[b] + blockDocBytes[b]
-            for (k, d) in docs.enumerated() {
-                let f = Int(freqs[k])
-                if d >= range.lowerBound && d < range.upperBound {
-                    var pos: [UInt32] = []
-                    pos.reserveCapacity(f)
-                    var prev: UInt32 = 0
-                    for _ in 0..<f {
-                        prev &+= readVarint32(p, &i)
-                        pos.append(prev)
-                    }
-                    out.append((d, pos))
-                } else {
-                    for _ in 0..<f { _ = readVarint32(p, &i) }
-                }
-            }
-            if blockLast[b] >= range.upperBound { break }
-            b += 1
-        }
         return out
     }
 

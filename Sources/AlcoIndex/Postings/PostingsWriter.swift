@@ -16,12 +16,6 @@ struct PostingsWriter {
 
     init() {}
 
-    /// Appends the list for `docs` (ascending) without positions.
-    static func write(docs: UnsafeBufferPointer<UInt32>, to out: inout ByteWriter) {
-        var w = PostingsWriter()
-        w.write(docs: docs, positions: nil, starts: nil, to: &out)
-    }
-
     /// Appends the list for `docs` (ascending); with positions, doc `i`'s positions are
     /// `positions[starts[i]..<starts[i + 1]]`.
     mutating func write(

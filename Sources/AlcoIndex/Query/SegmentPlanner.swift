@@ -89,24 +89,33 @@ struct SegmentPlanner {
             return neg.isNothing ? EverythingSet() : AndNotSet(EverythingSet(), neg)
         case .substring(let needle, let caseSensitive):
             let matcher = SubstringMatcher(needle, caseSensitive: caseSensitive)
-            if !caseSensitive, let exact = try wordInfixMatches(needle) { return exact }
-            let candidates = try substringCandidates(needle)
-            let seg = segment
-            let cache = cache
-            return ScanSet(over: candidates) { d in matcher.matches(try seg.logline(d, cache: cache)) }
+            // A needle of word characters is in a folded line exactly when one of its words holds it.
+            if let words = try wordMatches(needle) { _ in true } {
+                return caseSensitive ? verifying(or([words.exact, words.cut]), matcher.matches)
+                    : or([words.exact, verifying(words.cut, matcher.matches)])
+            }
+            return verifying(try substringCandidates(needle), matcher.matches)
         case .regex(let pattern, let caseSensitive):
             let matcher = try RegexMatcher(pattern, caseSensitive: caseSensitive)
-            if let words = try wordRegexMatches(matcher) {
-                if !caseSensitive && words.cut.isNothing { return words.exact }
-                let seg = segment
-                let cache = cache
-                return ScanSet(over: or([words.exact, words.cut])) { d in matcher.matches(try seg.logline(d, cache: cache)) }
+            // A regex whose matches are words matches a line exactly when it matches one of its words.
+            if RegexLiterals.matchesWithinOneWord(pattern), let literal = matcher.requiredLiteral {
+                let folded = try RegexMatcher(pattern, caseSensitive: false)
+                if let words = try wordMatches(literal, where: { folded.matches(String(decoding: $0, as: UTF8.self)) }) {
+                    return caseSensitive ? verifying(or([words.exact, words.cut]), matcher.matches)
+                        : or([words.exact, verifying(words.cut, matcher.matches)])
+                }
             }
             let candidates: any DocSet = try matcher.requiredLiteral.map { try substringCandidates($0) } ?? EverythingSet()
-            let seg = segment
-            let cache = cache
-            return ScanSet(over: candidates) { d in matcher.matches(try seg.logline(d, cache: cache)) }
+            return verifying(candidates, matcher.matches)
         }
+    }
+
+    /// The docs of `candidates` whose stored line passes `test`.
+    func verifying(_ candidates: any DocSet, _ test: @escaping (String) -> Bool) -> any DocSet {
+        if candidates.isNothing { return candidates }
+        let seg = segment
+        let cache = cache
+        return ScanSet(over: candidates) { d in test(try seg.logline(d, cache: cache)) }
     }
 
     /// A word in any of `fields`, matched exactly or as a prefix, suffix or infix of terms.
@@ -136,59 +145,34 @@ struct SegmentPlanner {
         return PostingsUnion(lists, wholeSegmentCount: wholeSegment)
     }
 
-    /// The lines containing `needle` when it is all word characters: a folded line contains it
-    /// exactly when one of its words (the folded runs of word characters) does, so the logline
-    /// terms containing it answer without reading a stored line. Nil when that does not hold
-    /// or the terms containing it are too many to list.
-    func wordInfixMatches(_ needle: String) throws -> (any DocSet)? {
-        let pieces = Tokenizer.tokenRanges(needle)
-        guard pieces.count == 1, pieces[0].range == 0..<needle.utf8.count,
+    /// For `literal` made of one word's characters: the lines with a logline word containing it
+    /// (folded) that also passes `accept` (`exact`), and the lines with words cut at the token
+    /// limit, where a match may straddle the cut (`cut`, for the caller to verify). Nil when
+    /// `literal` is not one word or its words are too many to list.
+    func wordMatches(_ literal: String, where accept: (UnsafeRawBufferPointer) -> Bool) throws
+        -> (exact: any DocSet, cut: any DocSet)?
+    {
+        let pieces = Tokenizer.tokenRanges(literal)
+        guard pieces.count == 1, pieces[0].range == 0..<literal.utf8.count,
             pieces[0].term.utf8.count < Tokenizer.maxTokenBytes
         else { return nil }
-        let needleBytes = Array(pieces[0].term.utf8)
-        var infos: [TermInfo] = []
-        var cut: [TermInfo] = []  // words longer than a token were split: a match may straddle
-        segment.terms(field: SegmentFormat.Field.logline, containing: needleBytes, orAtLeast: Tokenizer.maxTokenBytes,
-                      limit: SegmentPlanner.maxExpansions) { term, info in
-            if term.count >= Tokenizer.maxTokenBytes { cut.append(info) } else { infos.append(info) }
-        }
-        if infos.count + cut.count >= SegmentPlanner.maxExpansions { return nil }
-        let exact: any DocSet = infos.isEmpty ? NothingSet() : PostingsUnion(try infos.map { try segment.postingList($0) })
-        if cut.isEmpty { return exact }
-        let matcher = SubstringMatcher(needle, caseSensitive: false)
-        let seg = segment
-        let cache = cache
-        let straddling = ScanSet(over: PostingsUnion(try cut.map { try segment.postingList($0) })) { d in
-            matcher.matches(try seg.logline(d, cache: cache))
-        }
-        return or([exact, straddling])
-    }
-
-    /// For a regex whose matches are all words (`RegexLiterals.matchesWithinOneWord`) with a
-    /// required literal: the lines having a dictionary word the regex matches, ignoring case
-    /// (exact for a case-insensitive regex), and the lines with words cut at the token limit
-    /// (which need the stored line). Nil when the shape does not allow it.
-    func wordRegexMatches(_ matcher: RegexMatcher) throws -> (exact: any DocSet, cut: any DocSet)? {
-        guard RegexLiterals.matchesWithinOneWord(matcher.pattern), let literal = matcher.requiredLiteral else { return nil }
-        let pieces = Tokenizer.tokenRanges(literal)
-        guard pieces.count == 1 else { return nil }
-        let folded = try RegexMatcher(matcher.pattern, caseSensitive: false)
-        var infos: [TermInfo] = []
+        var exact: [TermInfo] = []
         var cut: [TermInfo] = []
         var seen = 0
-        segment.terms(field: SegmentFormat.Field.logline, containing: Array(pieces[0].term.utf8),
-                      orAtLeast: Tokenizer.maxTokenBytes, limit: SegmentPlanner.maxExpansions) { term, info in
+        segment.terms(field: SegmentFormat.Field.logline, containing: Array(pieces[0].term.utf8), includingCutWords: true,
+                      limit: SegmentPlanner.maxExpansions) { term, info in
             seen += 1
             if term.count >= Tokenizer.maxTokenBytes {
                 cut.append(info)
-            } else if folded.matches(String(decoding: term, as: UTF8.self)) {
-                infos.append(info)
+            } else if accept(term) {
+                exact.append(info)
             }
         }
         if seen >= SegmentPlanner.maxExpansions { return nil }
-        let exact: any DocSet = infos.isEmpty ? NothingSet() : PostingsUnion(try infos.map { try segment.postingList($0) })
-        let straddling: any DocSet = cut.isEmpty ? NothingSet() : PostingsUnion(try cut.map { try segment.postingList($0) })
-        return (exact, straddling)
+        func union(_ infos: [TermInfo]) throws -> any DocSet {
+            infos.isEmpty ? NothingSet() : PostingsUnion(try infos.map { try segment.postingList($0) })
+        }
+        return (try union(exact), try union(cut))
     }
 
     /// Lines that may contain `needle`, from the logline dictionary: whole words inside the

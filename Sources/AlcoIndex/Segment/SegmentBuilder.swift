@@ -77,7 +77,7 @@ public final class SegmentBuilder {
         var jsPosition: UInt32 = 0
         var extraPositions: [UInt8: UInt32] = [:]
         var js = doc.js
-        js.withUTF8 { buf in
+        _ = js.withUTF8 { buf in
             JSONScanner.forEachScalar(UnsafeRawBufferPointer(buf)) { path, scalar in
                 let attr = attribute(path)
                 switch scalar {
@@ -236,25 +236,10 @@ public final class SegmentBuilder {
         let nBlocks = (order.count + SegmentFormat.termsPerBlock - 1) / SegmentFormat.termsPerBlock
         index.u32(UInt32(nBlocks))
         index.u32(UInt32(order.count))
-        var filters = [UInt8](repeating: 0, count: 8 + nBlocks * GramFilter.bytes)
-        filters.withUnsafeMutableBytes { f in
-            f.storeBytes(of: UInt32(nBlocks).littleEndian, toByteOffset: 0, as: UInt32.self)
-            f.storeBytes(of: UInt32(GramFilter.bytes).littleEndian, toByteOffset: 4, as: UInt32.self)
-            let base = f.baseAddress!.assumingMemoryBound(to: UInt8.self) + 8
-            terms.arena.withUnsafeBytes { arena in
-                for (k, t) in order.enumerated() {
-                    let filter = base + (k / SegmentFormat.termsPerBlock) * GramFilter.bytes
-                    let start = Int(terms.starts[t]) + 1  // the word, without its field byte
-                    let end = Int(terms.starts[t + 1])
-                    // A word cut at the token limit may hold a match across the cut: never skip it.
-                    if end - start >= Tokenizer.maxTokenBytes {
-                        GramFilter.fill(filter)
-                    } else if end > start {
-                        GramFilter.add(UnsafeRawBufferPointer(rebasing: arena[start..<end]), to: filter)
-                    }
-                }
-            }
-        }
+        var filters = ByteWriter(capacity: 8 + nBlocks * GramFilter.bytes)
+        filters.u32(UInt32(nBlocks))
+        filters.u32(UInt32(GramFilter.bytes))
+        var blockFilter = [UInt8](repeating: 0, count: GramFilter.bytes)
         var docs: [UInt32] = []
         var starts: [Int] = []
         var positions: [UInt32] = []
@@ -266,11 +251,22 @@ public final class SegmentBuilder {
             var prevLen = 0
             for (k, t) in order.enumerated() {
                 if k % SegmentFormat.termsPerBlock == 0 {
+                    if k > 0 { filters.append(contentsOf: blockFilter) }
+                    for j in blockFilter.indices { blockFilter[j] = 0 }
                     index.u64(UInt64(data.count))
                     prevLen = 0
                 }
                 let start = Int(termStarts[t])
                 let len = Int(termStarts[t + 1]) - start
+                // The block's gram filter gets the word (no field byte); a word cut at the token
+                // limit may hold a match across the cut, so its block is never skipped.
+                blockFilter.withUnsafeMutableBufferPointer { f in
+                    if len - 1 >= Tokenizer.maxTokenBytes {
+                        GramFilter.fill(f.baseAddress!)
+                    } else {
+                        GramFilter.add(UnsafeRawBufferPointer(rebasing: arena[(start + 1)..<(start + len)]), to: f.baseAddress!)
+                    }
+                }
                 var shared = 0
                 let limit = min(prevLen, len)
                 while shared < limit && arena[prevStart + shared] == arena[start + shared] { shared += 1 }
@@ -289,7 +285,8 @@ public final class SegmentBuilder {
                 prevLen = len
             }
         }
-        return (index.take(), data.take(), filters)
+        if !order.isEmpty { filters.append(contentsOf: blockFilter) }
+        return (index.take(), data.take(), filters.take())
     }
 
     /// Terms below this many docs in every field are cheap to count by decoding.
@@ -426,6 +423,7 @@ final class AttributeAccumulator {
         entryOffsets.reserveCapacity(values.count)
         let blobStart = data.count
         var docs: [UInt32] = []
+        var writer = PostingsWriter()
         for id in order {
             entryOffsets.append(UInt32(data.count - blobStart))
             let v = values.term(id)
@@ -435,7 +433,7 @@ final class AttributeAccumulator {
             for i in start[id]..<start[id + 1] where docs.last != docsByValue[i] { docs.append(docsByValue[i]) }
             data.varint(docs.count)
             data.varint(postings.count)
-            docs.withUnsafeBufferPointer { PostingsWriter.write(docs: $0, to: &postings) }
+            docs.withUnsafeBufferPointer { writer.write(docs: $0, positions: nil, starts: nil, to: &postings) }
         }
         data.align(4)
         let offsetsAt = data.count

@@ -65,8 +65,6 @@ public final class SegmentReader: @unchecked Sendable {
     /// Docs having a term in any text field, for frequent terms found in several fields
     /// (absent in segments written before it existed: those counts decode postings).
     let multiFieldDocFreq: [[UInt8]: Int]
-    /// Per js key with strings, docs per forward rank (empty in older segments).
-    let forwardTallies: [String: ForwardTally]
     /// Per dictionary block, the Bloom filter of its terms' grams (nil in older segments).
     let gramFilters: UnsafePointer<UInt8>?
     /// Bytes per section, for `alco index inspect` and the benchmark's disk report.
@@ -136,16 +134,21 @@ public final class SegmentReader: @unchecked Sendable {
             termCount = Int(try ti.u32())
             guard termIndex.count == 8 + termBlockCount * 8 else { throw corrupt("term index has the wrong size") }
             postings = try section(.postings)
-            attributes = try AttributeReader.readDirectory(try section(.attributes), data: try section(.attributeData), docCount: docCount)
+            var attributes = try AttributeReader.readDirectory(try section(.attributes), data: try section(.attributeData),
+                                                               docCount: docCount)
+            if let tallies = sections[SegmentFormat.Section.forwardTallies.rawValue] {
+                for (key, tally) in try ForwardTally.decode(tallies, docCount: docCount) {
+                    guard let a = attributes[key], tally.counts.count == a.valueCount + 1 else {
+                        throw DecodeError("forward tally of \(key) does not fit its column")
+                    }
+                    attributes[key]?.wholeSegmentTally = tally
+                }
+            }
+            self.attributes = attributes
             if let bytes = sections[SegmentFormat.Section.multiFieldFrequencies.rawValue] {
                 multiFieldDocFreq = try SegmentReader.readMultiFieldFrequencies(bytes, docCount: docCount)
             } else {
                 multiFieldDocFreq = [:]
-            }
-            if let tallies = sections[SegmentFormat.Section.forwardTallies.rawValue] {
-                forwardTallies = try ForwardTally.decode(tallies, docCount: docCount)
-            } else {
-                forwardTallies = [:]
             }
             if let grams = sections[SegmentFormat.Section.termGramFilters.rawValue] {
                 var g = ByteReader(grams)
@@ -258,13 +261,7 @@ public final class SegmentReader: @unchecked Sendable {
     public func terms(field: UInt8, prefix: [UInt8], limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
         guard termBlockCount > 0 else { return }
         let key = [field] + prefix
-        var lo = 0
-        var hi = termBlockCount
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if compare(firstTermOfBlock(mid), key) < 0 { lo = mid + 1 } else { hi = mid }
-        }
-        var block = max(0, lo - 1)
+        var block = blockWhereTermsFrom(key)
         var emitted = 0
         var done = false
         while block < termBlockCount && !done {
@@ -289,30 +286,20 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Terms of `field` that contain `needle` (or, with `suffixOnly`, end with it), in order,
-    /// up to `limit`. One pass over the dictionary bytes, decoding nothing a rejected term
-    /// does not need; a term is searched only where it differs from the previous one unless
-    /// that one matched (what it shares with it was already searched).
-    /// Terms of at least `orAtLeast` bytes are reported too, matching or not.
-    public func terms(field: UInt8, containing needle: [UInt8], suffixOnly: Bool = false, orAtLeast: Int = .max,
+    /// up to `limit`; with `includingCutWords`, also every word cut at the token limit (a match
+    /// may straddle the cut). One pass over the dictionary bytes: blocks whose gram filter
+    /// rules the needle out are stepped over, and a term is searched only where it differs
+    /// from the previous one unless that one matched (the shared part was searched already).
+    public func terms(field: UInt8, containing needle: [UInt8], suffixOnly: Bool = false, includingCutWords: Bool = false,
                       limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
         guard termBlockCount > 0 else { return }
-        let key = [field]
-        var lo = 0
-        var hi = termBlockCount
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if compare(firstTermOfBlock(mid), key) < 0 { lo = mid + 1 } else { hi = mid }
-        }
-        let startBlock = max(0, lo - 1)
-        func blockOffset(_ b: Int) -> Int {
-            b < termBlockCount ? Int(termIndex.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian) : termData.count
-        }
-        var i = blockOffset(startBlock)
-        let end = termData.count
-        let required = orAtLeast >= Tokenizer.maxTokenBytes ? GramFilter.required(needle) : []
+        // Blocks holding a cut word have every filter bit set, so filtering never hides one.
+        let required = GramFilter.required(needle)
         let filters = required.isEmpty ? nil : gramFilters
-        var block = startBlock
+        var block = blockWhereTermsFrom([field])
+        var i = blockOffset(block)
         var blockEnd = blockOffset(block + 1)
+        let end = termData.count
         let data = termData.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var emitted = 0
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
@@ -324,16 +311,14 @@ public final class SegmentReader: @unchecked Sendable {
                 while i < end {
                     if i >= blockEnd {
                         block += 1
-                        blockEnd = blockOffset(block + 1)
                         if let filters {
-                            // Blocks whose grams rule the needle out are stepped over whole.
                             while block < termBlockCount && !GramFilter.mayContain(filters + block * GramFilter.bytes, required) {
                                 block += 1
                             }
                             guard block < termBlockCount else { return }
                             i = blockOffset(block)
-                            blockEnd = blockOffset(block + 1)
                         }
+                        blockEnd = blockOffset(block + 1)
                     }
                     let shared = Int(readVarint32(data, &i))
                     let suffixLen = Int(readVarint32(data, &i))
@@ -353,11 +338,11 @@ public final class SegmentReader: @unchecked Sendable {
                         matched = wordLen >= nc && memcmp(word + wordLen - nc, n, nc) == 0
                     } else {
                         // Without a match in the previous term, one here must reach past the shared part.
-                        let from = previousMatched || shared < 1 ? 0 : max(0, shared - 1 - nc + 1)
+                        let from = previousMatched ? 0 : max(0, shared - nc)
                         matched = findInShort(word + from, wordLen - from, n, nc)
                         previousMatched = matched
                     }
-                    if matched || wordLen >= orAtLeast {
+                    if matched || (includingCutWords && wordLen >= Tokenizer.maxTokenBytes) {
                         body(UnsafeRawBufferPointer(start: word, count: wordLen), TermInfo(docFreq: Int(df), postingsOffset: Int(po)))
                         emitted += 1
                         if emitted >= limit { return }
@@ -367,9 +352,24 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    /// The block where terms from `key` on may start: the last one whose first term is below it.
+    private func blockWhereTermsFrom(_ key: [UInt8]) -> Int {
+        var lo = 0
+        var hi = termBlockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compare(firstTermOfBlock(mid), key) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return max(0, lo - 1)
+    }
+
+    /// Where block `b`'s terms start in `termData` (its end for `b == termBlockCount`).
+    private func blockOffset(_ b: Int) -> Int {
+        b < termBlockCount ? Int(termIndex.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian) : termData.count
+    }
+
     private func firstTermOfBlock(_ b: Int) -> UnsafeRawBufferPointer {
-        let off = Int(termIndex.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian)
-        var r = ByteReader(termData, offset: off)
+        var r = ByteReader(termData, offset: blockOffset(b))
         _ = try? r.varint()  // shared = 0
         let len = (try? r.varintInt()) ?? 0
         return (try? r.bytes(len)) ?? UnsafeRawBufferPointer(start: nil, count: 0)
@@ -377,11 +377,8 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Walks the terms of block `b`; `body` returns false to stop.
     private func scanBlock(_ b: Int, _ body: (UnsafeRawBufferPointer, TermInfo) -> Bool) {
-        let off = Int(termIndex.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian)
-        let end = b + 1 < termBlockCount
-            ? Int(termIndex.loadUnaligned(fromByteOffset: 8 + (b + 1) * 8, as: UInt64.self).littleEndian)
-            : termData.count
-        var r = ByteReader(termData, offset: off)
+        let end = blockOffset(b + 1)
+        var r = ByteReader(termData, offset: blockOffset(b))
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
             var len = 0
             while r.offset < end {

@@ -97,23 +97,6 @@ public struct ByteReader {
 
 /// Unchecked varint decoding for hot loops over data whose section checksum was verified.
 @inline(__always)
-func readVarint32(_ p: UnsafePointer<UInt8>, _ i: inout Int) -> UInt32 {
-    var b = p[i]
-    i += 1
-    if b < 0x80 { return UInt32(b) }
-    var result = UInt32(b & 0x7f)
-    var shift: UInt32 = 7
-    repeat {
-        b = p[i]
-        i += 1
-        result |= UInt32(b & 0x7f) << shift
-        shift += 7
-    } while b >= 0x80 && shift < 35
-    return result
-}
-
-/// `readVarint32` for values that may pass 32 bits (postings offsets).
-@inline(__always)
 func readVarint64(_ p: UnsafePointer<UInt8>, _ i: inout Int) -> UInt64 {
     var b = p[i]
     i += 1
@@ -127,4 +110,10 @@ func readVarint64(_ p: UnsafePointer<UInt8>, _ i: inout Int) -> UInt64 {
         shift += 7
     } while b >= 0x80 && shift < 64
     return result
+}
+
+/// `readVarint64` for doc ordinals, deltas, frequencies and positions (32-bit values).
+@inline(__always)
+func readVarint32(_ p: UnsafePointer<UInt8>, _ i: inout Int) -> UInt32 {
+    UInt32(truncatingIfNeeded: readVarint64(p, &i))
 }
