@@ -32,8 +32,10 @@ let package = Package(
             pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
+        // A cache prefetch hint for the segment builder's hash probes (Swift has no intrinsic).
+        .target(name: "CPrefetch"),
         .target(
-            name: "AlcoIndex", dependencies: ["CLZ4"],
+            name: "AlcoIndex", dependencies: ["CLZ4", "CPrefetch"],
             // The engine's hot loops keep state in locals; dynamic exclusivity checks on every
             // class-property access cost ~5% of indexing for no safety we rely on.
             swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]

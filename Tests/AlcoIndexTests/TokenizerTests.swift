@@ -63,6 +63,33 @@ import Testing
         }
     }
 
+    /// The eight-bytes-at-a-time scan must stop exactly where a byte-by-byte one does.
+    @Test func plainByteScanAgreesWithByteByByte() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x22, 0x5C, 0x00, 0x1F, 0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xA2, 0xDC, 0xFF, 0x61]
+        for _ in 0..<20_000 {
+            let n = Int.random(in: 0...40, using: &rng)
+            // Mostly harmless bytes, so specials land at every offset of a word.
+            let bytes = (0..<n).map { _ in Int.random(in: 0..<6, using: &rng) == 0 ? alphabet.randomElement(using: &rng)! : UInt8.random(in: 0x23...0x5B, using: &rng) }
+            let from = n == 0 ? 0 : Int.random(in: 0...n, using: &rng)
+            let expected = (from..<n).first { bytes[$0] == 0x22 || bytes[$0] == 0x5C || bytes[$0] < 0x20 } ?? n
+            bytes.withUnsafeBytes { #expect(JSONScanner.plainBytes($0, from: from) == expected, "\(bytes) from \(from)") }
+        }
+    }
+
+    @Test func scalarsOfEscapedAndPlainStringsAreDecoded() {
+        let text = #"{"a":"plain","b\u0041":"x\"y","c":{"d":"\u00e9t\u00e9"}}"#
+        var seen: [String] = []
+        var bytes = Array(text.utf8)
+        let ok = bytes.withUnsafeMutableBytes { raw in
+            JSONScanner.forEachScalar(UnsafeRawBufferPointer(raw)) { path, scalar in
+                if case .string(let s) = scalar { seen.append(String(decoding: path, as: UTF8.self) + "=" + String(decoding: s, as: UTF8.self)) }
+            }
+        }
+        #expect(ok)
+        #expect(seen == ["a=plain", "bA=x\"y", "c.d=été"])
+    }
+
     @Test func deepNestingIsAnErrorNotACrash() {
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         #expect(throws: JSONParseError.self) { try JSONParser.parse(deep) }

@@ -37,6 +37,33 @@ public enum JSONScanner {
         try w.members { key, value in try body(key, value) }
     }
 
+    /// The first index from `start` holding a quote, a backslash or a control character
+    /// (`p.count` when none): the bytes a string scan can skip. Eight bytes per step, with
+    /// the "has a byte less than n" bit trick; the lowest flagged byte is always a real one.
+    @inline(__always)
+    static func plainBytes(_ p: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var k = start
+        let n = p.count
+        guard let base = p.baseAddress else { return n }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while k + 8 <= n {
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: k, as: UInt64.self))
+            let quote = w ^ (ones &* 0x22)
+            let backslash = w ^ (ones &* 0x5C)
+            let flagged = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+            let hits = flagged & highs
+            if hits != 0 { return k + hits.trailingZeroBitCount >> 3 }
+            k += 8
+        }
+        while k < n {
+            let c = base.load(fromByteOffset: k, as: UInt8.self)
+            if c == 0x22 || c == 0x5C || c < 0x20 { return k }
+            k += 1
+        }
+        return n
+    }
+
     struct Walker {
         let p: UnsafeRawBufferPointer
         var i = 0
@@ -123,11 +150,13 @@ public enum JSONScanner {
                 while true {
                     skipSpace()
                     guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw JSONParseError(message: "expected a string key", offset: i) }
-                    try string(capture: body != nil)
                     let saved = path.count
                     if body != nil {
+                        let raw = try stringInPlace()
                         if !path.isEmpty { path.append(UInt8(ascii: ".")) }
-                        path.append(contentsOf: scratch)
+                        if let raw { path.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[raw])) } else { path.append(contentsOf: scratch) }
+                    } else {
+                        try string(capture: false)
                     }
                     skipSpace()
                     guard i < p.count, p[i] == UInt8(ascii: ":") else { throw JSONParseError(message: "expected ':'", offset: i) }
@@ -158,9 +187,14 @@ public enum JSONScanner {
                     throw JSONParseError(message: "expected ',' or ']'", offset: i)
                 }
             case UInt8(ascii: "\""):
-                try string(capture: body != nil)
                 if let body {
-                    path.withUnsafeBytes { pb in scratch.withUnsafeBytes { body(pb, .string($0)) } }
+                    if let raw = try stringInPlace() {
+                        path.withUnsafeBytes { body($0, .string(UnsafeRawBufferPointer(rebasing: p[raw]))) }
+                    } else {
+                        path.withUnsafeBytes { pb in scratch.withUnsafeBytes { body(pb, .string($0)) } }
+                    }
+                } else {
+                    try string(capture: false)
                 }
             case UInt8(ascii: "t"):
                 try literal("true")
@@ -211,13 +245,28 @@ public enum JSONScanner {
             }
         }
 
+        /// The string at `i`: its raw range when it has no escape (most do: no copy), else
+        /// nil with the decoded text in `scratch`.
+        mutating func stringInPlace() throws -> Range<Int>? {
+            let k = JSONScanner.plainBytes(p, from: i + 1)
+            if k < p.count && p[k] == UInt8(ascii: "\"") {
+                defer { i = k + 1 }
+                return (i + 1)..<k
+            }
+            if k < p.count && p[k] < 0x20 { throw JSONParseError(message: "control character in string", offset: k) }
+            try string()
+            return nil
+        }
+
         /// Decodes the string at `i` into `scratch`, or with `capture` false only checks it
         /// (values nobody reads are not copied).
         mutating func string(capture: Bool = true) throws {
             scratch.removeAll(keepingCapacity: true)
             i += 1
             var start = i
-            while i < p.count {
+            while true {
+                i = JSONScanner.plainBytes(p, from: i)
+                guard i < p.count else { break }
                 let c = p[i]
                 if c == UInt8(ascii: "\"") {
                     if capture { scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[start..<i])) }
@@ -225,38 +274,35 @@ public enum JSONScanner {
                     return
                 }
                 if c < 0x20 { throw JSONParseError(message: "control character in string", offset: i) }
-                if c == UInt8(ascii: "\\") {
-                    if capture { scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[start..<i])) }
-                    i += 1
-                    guard i < p.count else { break }
-                    let e = p[i]
-                    i += 1
-                    switch e {
-                    case UInt8(ascii: "\""): scratch.append(0x22)
-                    case UInt8(ascii: "\\"): scratch.append(0x5c)
-                    case UInt8(ascii: "/"): scratch.append(0x2f)
-                    case UInt8(ascii: "b"): scratch.append(0x08)
-                    case UInt8(ascii: "f"): scratch.append(0x0c)
-                    case UInt8(ascii: "n"): scratch.append(0x0a)
-                    case UInt8(ascii: "r"): scratch.append(0x0d)
-                    case UInt8(ascii: "t"): scratch.append(0x09)
-                    case UInt8(ascii: "u"):
-                        var scalar = try hex4()
-                        if (0xD800..<0xDC00).contains(scalar), i + 6 <= p.count, p[i] == 0x5c, p[i + 1] == UInt8(ascii: "u") {
-                            i += 2
-                            let low = try hex4()
-                            scalar = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
-                        } else if (0xD800..<0xE000).contains(scalar) {
-                            scalar = 0xFFFD
-                        }
-                        let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
-                        scratch.append(contentsOf: String(Character(u)).utf8)
-                    default: throw JSONParseError(message: "invalid escape", offset: i - 1)
-                    }
-                    start = i
-                    continue
-                }
+                // A backslash.
+                if capture { scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[start..<i])) }
                 i += 1
+                guard i < p.count else { break }
+                let e = p[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""): scratch.append(0x22)
+                case UInt8(ascii: "\\"): scratch.append(0x5c)
+                case UInt8(ascii: "/"): scratch.append(0x2f)
+                case UInt8(ascii: "b"): scratch.append(0x08)
+                case UInt8(ascii: "f"): scratch.append(0x0c)
+                case UInt8(ascii: "n"): scratch.append(0x0a)
+                case UInt8(ascii: "r"): scratch.append(0x0d)
+                case UInt8(ascii: "t"): scratch.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800..<0xDC00).contains(scalar), i + 6 <= p.count, p[i] == 0x5c, p[i + 1] == UInt8(ascii: "u") {
+                        i += 2
+                        let low = try hex4()
+                        scalar = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
+                    } else if (0xD800..<0xE000).contains(scalar) {
+                        scalar = 0xFFFD
+                    }
+                    let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                    scratch.append(contentsOf: String(Character(u)).utf8)
+                default: throw JSONParseError(message: "invalid escape", offset: i - 1)
+                }
+                start = i
             }
             throw JSONParseError(message: "unterminated string", offset: i)
         }

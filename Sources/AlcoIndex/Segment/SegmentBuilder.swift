@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How hard the doc store is compressed: fast when sealing fresh writes, high (LZ4HC, larger
 /// blocks) when merging, where it pays for itself on every later read of the disk.
 public enum StoreCompression: Sendable {
@@ -36,7 +42,8 @@ public final class SegmentBuilder {
 
     private var terms = TermTable()
     private var postings = PostingsPool()
-    private var keyBuffer = [UInt8](repeating: 0, count: Tokenizer.maxTokenBytes + 8)
+    private var batch = TokenBatch()
+    private var termIDs = GrowableBuffer<Int>(capacity: 256)
 
     private var attributePaths = TermTable(capacity: 64)
     private var attributes: [AttributeAccumulator] = []
@@ -62,17 +69,20 @@ public final class SegmentBuilder {
         // no class-property access checks or reference counting per token.
         var t = TermTable(capacity: 0)
         var p = PostingsPool(expectedBytes: 0)
+        var b = TokenBatch()
         swap(&t, &terms)
         swap(&p, &postings)
+        swap(&b, &batch)
         defer {
             swap(&t, &terms)
             swap(&p, &postings)
+            swap(&b, &batch)
         }
+        b.removeAll()
         var tokens: UInt32 = 0
         var logline = doc.logline
         logline.withUTF8 { buf in
-            tokens += SegmentBuilder.index(UnsafeRawBufferPointer(buf), field: SegmentFormat.Field.logline, doc: ord,
-                                           firstPosition: 0, terms: &t, postings: &p, key: &keyBuffer)
+            tokens += b.add(UnsafeRawBufferPointer(buf), field: SegmentFormat.Field.logline, firstPosition: 0)
         }
         var jsPosition: UInt32 = 0
         var extraPositions: [UInt8: UInt32] = [:]
@@ -83,33 +93,32 @@ public final class SegmentBuilder {
                 switch scalar {
                 case .string(let s):
                     attr.addString(s, doc: ord)
-                    tokens += indexValue(s, path: path, doc: ord, jsPosition: &jsPosition, extraPositions: &extraPositions,
-                                         terms: &t, postings: &p)
+                    tokens += indexValue(s, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
                 case .number(let raw):
                     attr.addNumber(raw, doc: ord)
-                    tokens += indexValue(raw, path: path, doc: ord, jsPosition: &jsPosition, extraPositions: &extraPositions,
-                                         terms: &t, postings: &p)
-                case .bool(let b):
-                    b ? "true".utf8.withContiguousStorageIfAvailable { attr.addString(UnsafeRawBufferPointer($0), doc: ord) }
+                    tokens += indexValue(raw, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
+                case .bool(let v):
+                    v ? "true".utf8.withContiguousStorageIfAvailable { attr.addString(UnsafeRawBufferPointer($0), doc: ord) }
                         : "false".utf8.withContiguousStorageIfAvailable { attr.addString(UnsafeRawBufferPointer($0), doc: ord) }
                 }
             }
         }
+        SegmentBuilder.invert(b, doc: ord, terms: &t, postings: &p, ids: &termIDs)
         lengths.append(tokens)
         totalTokens += UInt64(tokens)
     }
 
+    /// Adds a js value's words to the batch in field `js` (and in its own field when the key
+    /// is `indexed`); returns the number of words.
     private func indexValue(
-        _ text: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, doc: UInt32, jsPosition: inout UInt32,
-        extraPositions: inout [UInt8: UInt32], terms: inout TermTable, postings: inout PostingsPool
+        _ text: UnsafeRawBufferPointer, path: UnsafeRawBufferPointer, jsPosition: inout UInt32,
+        extraPositions: inout [UInt8: UInt32], batch: inout TokenBatch
     ) -> UInt32 {
-        let n = SegmentBuilder.index(text, field: SegmentFormat.Field.js, doc: doc, firstPosition: jsPosition,
-                                     terms: &terms, postings: &postings, key: &keyBuffer)
+        let n = batch.add(text, field: SegmentFormat.Field.js, firstPosition: jsPosition)
         jsPosition += n + SegmentFormat.valuePositionGap
         if !extraFieldIndex.isEmpty, let f = extraFieldIndex[Array(path)] {
             let start = extraPositions[f] ?? 0
-            let m = SegmentBuilder.index(text, field: f, doc: doc, firstPosition: start,
-                                         terms: &terms, postings: &postings, key: &keyBuffer)
+            let m = batch.add(text, field: f, firstPosition: start)
             extraPositions[f] = start + m + SegmentFormat.valuePositionGap
         }
         return n
@@ -121,25 +130,27 @@ public final class SegmentBuilder {
         return attributes[id]
     }
 
-    /// Tokenizes `text` into `field`; returns the number of tokens.
+    /// Adds a document's tokens to the postings in passes that each request what the next
+    /// one reads: every token's slot, then the term records those slots name, then (while
+    /// interning) each term's postings state, then the pool line its next byte goes to. Per
+    /// term, occurrences still arrive in position order.
     @inline(__always)
-    private static func index(
-        _ text: UnsafeRawBufferPointer, field: UInt8, doc: UInt32, firstPosition: UInt32,
-        terms: inout TermTable, postings: inout PostingsPool, key keyBuffer: inout [UInt8]
-    ) -> UInt32 {
-        var n: UInt32 = 0
-        keyBuffer.withUnsafeMutableBytes { key in
-            key[0] = field
-            Tokenizer.forEachToken(text) { tok, pos, _ in
-                let len = tok.count
-                UnsafeMutableRawBufferPointer(rebasing: key[1..<(1 + len)]).copyMemory(from: tok)
-                let id = terms.intern(UnsafeRawBufferPointer(rebasing: key[0..<(1 + len)]))
-                if id == postings.termCount { postings.addTerm() }
-                postings.add(term: id, doc: doc, position: firstPosition + UInt32(pos))
-                n += 1
-            }
+    private static func invert(
+        _ batch: borrowing TokenBatch, doc: UInt32, terms: inout TermTable, postings: inout PostingsPool,
+        ids: inout GrowableBuffer<Int>
+    ) {
+        let n = batch.count
+        for k in 0..<n { terms.prefetch(hash: batch.tokens[k].hash) }
+        for k in 0..<n { terms.prefetchRecord(hash: batch.tokens[k].hash) }
+        ids.removeAll()
+        for k in 0..<n {
+            let id = terms.intern(batch.key(k), hash: batch.tokens[k].hash)
+            if id == postings.termCount { postings.addTerm() }
+            postings.prefetch(term: id)
+            ids.append(id)
         }
-        return n
+        for k in 0..<n { postings.prefetchTail(term: ids[k]) }
+        for k in 0..<n { postings.add(term: ids[k], doc: doc, position: batch.tokens[k].position) }
     }
 
     private func appendToStore(_ doc: Document) {
@@ -173,7 +184,9 @@ public final class SegmentBuilder {
             for v in 0..<min(a.values.count, ColumnRegistry.maxValuesPerColumn) {
                 values.append((String(decoding: a.values.term(v), as: UTF8.self), ids[Int(a.lastDocOfValue[v])]))
             }
-            for (text, ord) in a.numberSamples { values.append((text, ids[Int(ord)])) }
+            for v in 0..<a.numberSamples.count {
+                values.append((String(decoding: a.numberSamples.term(v), as: UTF8.self), ids[Int(a.lastDocOfSample[v])]))
+            }
             return ColumnSummary(key: key, lastID: ids[Int(a.lastDoc)], values: values)
         }
     }
@@ -188,7 +201,7 @@ public final class SegmentBuilder {
     /// Serializes the segment into a buffer the caller owns (see `SegmentStorage(adopting:)`).
     public func finishImage() -> UnsafeMutableRawBufferPointer {
         flushStoreBlock()
-        var postingBytes = ByteWriter(capacity: postings.pool.count)
+        var postingBytes = ByteWriter(capacity: postings.poolBytes)
         let (termIndex, termData, gramFilters) = writeTerms(postings: &postingBytes)
         let (attrDir, attrData, tallies) = writeAttributes(postings: &postingBytes)
         let multiField = multiFieldFrequencies()
@@ -231,7 +244,7 @@ public final class SegmentBuilder {
     /// Writes the sorted, prefix-compressed dictionary with each term's postings.
     private func writeTerms(postings out: inout ByteWriter) -> (index: [UInt8], data: [UInt8], gramFilters: [UInt8]) {
         var index = ByteWriter()
-        var data = ByteWriter(capacity: terms.arena.count)
+        var data = ByteWriter(capacity: terms.arenaBytes)
         let order = terms.sortedIDs()
         let nBlocks = (order.count + SegmentFormat.termsPerBlock - 1) / SegmentFormat.termsPerBlock
         index.u32(UInt32(nBlocks))
@@ -240,50 +253,47 @@ public final class SegmentBuilder {
         filters.u32(UInt32(nBlocks))
         filters.u32(UInt32(GramFilter.bytes))
         var blockFilter = [UInt8](repeating: 0, count: GramFilter.bytes)
-        var docs: [UInt32] = []
-        var starts: [Int] = []
-        var positions: [UInt32] = []
+        var decoded = DecodedPostings()
         var writer = PostingsWriter()
-        let pool = postings
-        let termStarts = terms.starts
-        terms.arena.withUnsafeBytes { arena in
-            var prevStart = 0
-            var prevLen = 0
-            for (k, t) in order.enumerated() {
-                if k % SegmentFormat.termsPerBlock == 0 {
-                    if k > 0 { filters.append(contentsOf: blockFilter) }
-                    for j in blockFilter.indices { blockFilter[j] = 0 }
-                    index.u64(UInt64(data.count))
-                    prevLen = 0
-                }
-                let start = Int(termStarts[t])
-                let len = Int(termStarts[t + 1]) - start
-                // The block's gram filter gets the word (no field byte); a word cut at the token
-                // limit may hold a match across the cut, so its block is never skipped.
-                blockFilter.withUnsafeMutableBufferPointer { f in
-                    if len - 1 >= Tokenizer.maxTokenBytes {
-                        GramFilter.fill(f.baseAddress!)
-                    } else {
-                        GramFilter.add(UnsafeRawBufferPointer(rebasing: arena[(start + 1)..<(start + len)]), to: f.baseAddress!)
-                    }
-                }
-                var shared = 0
-                let limit = min(prevLen, len)
-                while shared < limit && arena[prevStart + shared] == arena[start + shared] { shared += 1 }
-                pool.decode(t, docs: &docs, positionStarts: &starts, positions: &positions)
-                data.varint(shared)
-                data.varint(len - shared)
-                data.append(UnsafeRawBufferPointer(rebasing: arena[(start + shared)..<(start + len)]))
-                data.varint(docs.count)
-                data.varint(out.count)
-                docs.withUnsafeBufferPointer { d in
-                    positions.withUnsafeBufferPointer { p in
-                        starts.withUnsafeBufferPointer { s in writer.write(docs: d, positions: p, starts: s, to: &out) }
-                    }
-                }
-                prevStart = start
-                prevLen = len
+        var prev = UnsafeRawBufferPointer(start: nil, count: 0)
+        for (k, t) in order.enumerated() {
+            // Sorted order visits terms at random places: request what later iterations read.
+            if k + 16 < order.count {
+                terms.prefetchTerm(order[k + 16], stage: 0)
+                postings.prefetch(term: order[k + 16])
             }
+            if k + 8 < order.count {
+                terms.prefetchTerm(order[k + 8], stage: 1)
+                postings.prefetchHead(term: order[k + 8])
+            }
+            if k % SegmentFormat.termsPerBlock == 0 {
+                if k > 0 { filters.append(contentsOf: blockFilter) }
+                for j in blockFilter.indices { blockFilter[j] = 0 }
+                index.u64(UInt64(data.count))
+                prev = UnsafeRawBufferPointer(start: nil, count: 0)
+            }
+            let term = terms.term(t)
+            let len = term.count
+            // The block's gram filter gets the word (no field byte); a word cut at the token
+            // limit may hold a match across the cut, so its block is never skipped.
+            blockFilter.withUnsafeMutableBufferPointer { f in
+                if len - 1 >= Tokenizer.maxTokenBytes {
+                    GramFilter.fill(f.baseAddress!)
+                } else {
+                    GramFilter.add(UnsafeRawBufferPointer(rebasing: term[1...]), to: f.baseAddress!)
+                }
+            }
+            var shared = 0
+            let limit = min(prev.count, len)
+            while shared < limit && prev[shared] == term[shared] { shared += 1 }
+            postings.decode(t, into: &decoded)
+            data.varint(shared)
+            data.varint(len - shared)
+            data.append(UnsafeRawBufferPointer(rebasing: term[shared...]))
+            data.varint(decoded.docs.count)
+            data.varint(out.count)
+            writer.write(docs: decoded.docs.buffer, positions: decoded.positions.buffer, starts: decoded.starts.buffer, to: &out)
+            prev = term
         }
         if !order.isEmpty { filters.append(contentsOf: blockFilter) }
         return (index.take(), data.take(), filters.take())
@@ -300,12 +310,9 @@ public final class SegmentBuilder {
         guard fieldCount > 1, fieldCount <= 256 else { return [] }
         var entries: [(term: [UInt8], docs: Int)] = []
         var key: [UInt8] = []
-        var docs: [UInt32] = []
-        var starts: [Int] = []
-        var positions: [UInt32] = []
+        var decoded = DecodedPostings()
         var bits = [UInt64](repeating: 0, count: (ids.count + 63) / 64)
-        let postings = self.postings
-        for t in 0..<terms.count where postings.docFreq[t] >= SegmentBuilder.multiFieldFrequencyMinimum {
+        for t in 0..<terms.count where postings.docFreq(t) >= SegmentBuilder.multiFieldFrequencyMinimum {
             let full = terms.term(t)
             let word = full.dropFirst()
             var twins: [Int] = []
@@ -317,12 +324,12 @@ public final class SegmentBuilder {
             }
             // Each group once: from its first member that is frequent enough to get here.
             guard twins.count > 1,
-                twins.first(where: { postings.docFreq[$0] >= SegmentBuilder.multiFieldFrequencyMinimum }) == t
+                twins.first(where: { postings.docFreq($0) >= SegmentBuilder.multiFieldFrequencyMinimum }) == t
             else { continue }
             for k in bits.indices { bits[k] = 0 }
             for id in twins {
-                postings.decode(id, docs: &docs, positionStarts: &starts, positions: &positions)
-                for d in docs { bits[Int(d >> 6)] |= 1 << UInt64(d & 63) }
+                postings.decode(id, into: &decoded)
+                for d in decoded.docs.buffer { bits[Int(d >> 6)] |= 1 << UInt64(d & 63) }
             }
             entries.append((Array(word), bits.reduce(0) { $0 + $1.nonzeroBitCount }))
         }
@@ -375,7 +382,8 @@ final class AttributeAccumulator {
     var docOcc: [UInt32] = []
     var numberDocs: [UInt32] = []
     var numberValues: [Double] = []
-    var numberSamples: [String: UInt32] = [:]
+    var numberSamples = TermTable(capacity: 16)
+    var lastDocOfSample: [UInt32] = []
     var lastDoc: UInt32 = 0
 
     func addString(_ s: UnsafeRawBufferPointer, doc: UInt32) {
@@ -390,14 +398,29 @@ final class AttributeAccumulator {
 
     func addNumber(_ raw: UnsafeRawBufferPointer, doc: UInt32) {
         lastDoc = doc
-        let text = String(decoding: raw, as: UTF8.self)
-        guard let d = Double(text) else { return }
+        guard let d = AttributeAccumulator.parseNumber(raw) else { return }
         if numberDocs.last != doc {
             numberDocs.append(doc)
             numberValues.append(d)
         }
-        if numberSamples.count < ColumnRegistry.maxValuesPerColumn || numberSamples[text] != nil {
-            numberSamples[text] = doc
+        // Distinct values for the column registry, bounded: past the bound only the ones
+        // already kept get their last doc updated.
+        let sample = numberSamples.count < ColumnRegistry.maxValuesPerColumn ? numberSamples.intern(raw) : numberSamples.find(raw)
+        if let sample {
+            if sample == lastDocOfSample.count { lastDocOfSample.append(doc) } else { lastDocOfSample[sample] = doc }
+        }
+    }
+
+    /// A JSON number literal's value, parsed in place (no String per value: this runs for
+    /// every number of every document).
+    static func parseNumber(_ raw: UnsafeRawBufferPointer) -> Double? {
+        guard raw.count > 0, raw.count < 64 else { return raw.count == 0 ? nil : Double(String(decoding: raw, as: UTF8.self)) }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> Double? in
+            UnsafeMutableRawBufferPointer(text).copyMemory(from: raw)
+            text[raw.count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(text.baseAddress!, &end)
+            return end == text.baseAddress! + raw.count ? value : nil
         }
     }
 

@@ -1,22 +1,45 @@
+import CPrefetch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An open-addressing hash table from term bytes to dense term numbers, with the term bytes
 /// kept in one arena: the builder's vocabulary without a String per token.
-struct TermTable {
-    private(set) var arena: [UInt8] = []
-    private(set) var starts: [UInt32] = [0]
-    /// Each slot holds `hash << 32 | (id + 1)`, 0 when empty: a probe reads the hash with the
-    /// id in one load (one cache miss), and only a matching hash goes on to compare bytes.
-    private var slots: [UInt64]
+///
+/// Noncopyable and on raw memory: it is probed once per token, and Swift arrays there cost a
+/// uniqueness and a bounds check per access on top of the cache miss that is the real price.
+/// A probe touches two places: the slot, then the term's arena record (its id, length and
+/// bytes together), and `prefetch`/`prefetchRecord` let a caller request both ahead.
+struct TermTable: ~Copyable {
+    /// Each slot holds `hash << 32 | (record + 1)`, 0 when empty, where `record` is the
+    /// offset of the term's record in the arena: `id` (u32), `length` (u32), then the bytes.
+    private var slots: UnsafeMutablePointer<UInt64>
     private var mask: Int
+    private var arena: GrowableBuffer<UInt8>
+    /// Each term's record offset, by id (for `term`, `sortedIDs`; not used by probes).
+    private var records: GrowableBuffer<UInt32>
+    private(set) var keyBytes = 0
+
+    private static let recordHeader = 8
 
     init(capacity: Int = 1 << 14) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [UInt64](repeating: 0, count: size)
+        slots = .allocate(capacity: size)
+        slots.initialize(repeating: 0, count: size)
         mask = size - 1
-        arena.reserveCapacity(capacity * 8)
+        arena = GrowableBuffer(capacity: max(64, capacity * 16))
+        records = GrowableBuffer(capacity: capacity)
     }
 
-    var count: Int { starts.count - 1 }
+    deinit { slots.deallocate() }
+
+    var count: Int { records.count }
+    /// Bytes of all terms together.
+    var arenaBytes: Int { keyBytes }
 
     @inline(__always)
     static func hash(_ key: UnsafeRawBufferPointer) -> UInt32 {
@@ -25,8 +48,18 @@ struct TermTable {
         return h
     }
 
-    func term(_ id: Int) -> ArraySlice<UInt8> {
-        arena[Int(starts[id])..<Int(starts[id + 1])]
+    @inline(__always)
+    private func record(at offset: Int) -> (id: Int, bytes: UnsafeRawBufferPointer) {
+        let r = UnsafeRawPointer(arena.base + offset)
+        let id = Int(r.loadUnaligned(as: UInt32.self))
+        let length = Int(r.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
+        return (id, UnsafeRawBufferPointer(start: r + TermTable.recordHeader, count: length))
+    }
+
+    /// Term `id`'s bytes; valid until the next `intern`.
+    @inline(__always)
+    func term(_ id: Int) -> UnsafeRawBufferPointer {
+        record(at: Int(records[id])).bytes
     }
 
     /// The id of `key`, if it was interned.
@@ -36,8 +69,10 @@ struct TermTable {
         while true {
             let entry = slots[slot]
             if entry == 0 { return nil }
-            let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-            if UInt32(truncatingIfNeeded: entry >> 32) == h && equals(id, key) { return id }
+            if UInt32(truncatingIfNeeded: entry >> 32) == h {
+                let r = record(at: Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1)
+                if TermTable.same(r.bytes, key) { return r.id }
+            }
             slot = (slot + 1) & mask
         }
     }
@@ -45,63 +80,165 @@ struct TermTable {
     /// Returns the id of `key`, adding it when new.
     @inline(__always)
     mutating func intern(_ key: UnsafeRawBufferPointer) -> Int {
-        let h = TermTable.hash(key)
+        intern(key, hash: TermTable.hash(key))
+    }
+
+    /// Starts loading the slot where a key with hash `h` is probed first.
+    @inline(__always)
+    func prefetch(hash h: UInt32) {
+        alco_prefetch(slots + (Int(h) & mask))
+    }
+
+    /// Once that slot is loaded: starts loading the record of the term it names, if its
+    /// hash matches (the probe will compare those bytes).
+    @inline(__always)
+    func prefetchRecord(hash h: UInt32) {
+        let entry = slots[Int(h) & mask]
+        if entry != 0 && UInt32(truncatingIfNeeded: entry >> 32) == h {
+            alco_prefetch(arena.base + (Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1))
+        }
+    }
+
+    /// For walks by id: stage 0 requests where term `id`'s record is, stage 1 (later, once
+    /// that arrived) the record itself.
+    @inline(__always)
+    func prefetchTerm(_ id: Int, stage: Int) {
+        if stage == 0 { alco_prefetch(records.base + id) } else { alco_prefetch(arena.base + Int(records[id])) }
+    }
+
+    /// `intern` with the key's `TermTable.hash` already computed.
+    @inline(__always)
+    mutating func intern(_ key: UnsafeRawBufferPointer, hash h: UInt32) -> Int {
         var slot = Int(h) & mask
         while true {
             let entry = slots[slot]
             if entry == 0 { break }
-            let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-            if UInt32(truncatingIfNeeded: entry >> 32) == h && equals(id, key) { return id }
+            if UInt32(truncatingIfNeeded: entry >> 32) == h {
+                let r = record(at: Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1)
+                if TermTable.same(r.bytes, key) { return r.id }
+            }
             slot = (slot + 1) & mask
         }
         let id = count
+        let offset = arena.count
+        arena.reserve(offset + TermTable.recordHeader + key.count)
+        withUnsafeBytes(of: UInt32(id)) { arena.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(key.count)) { arena.append(contentsOf: $0) }
         arena.append(contentsOf: key)
-        starts.append(UInt32(arena.count))
-        slots[slot] = UInt64(h) << 32 | UInt64(id + 1)
-        if count * 2 > slots.count { grow() }
+        records.append(UInt32(offset))
+        keyBytes += key.count
+        slots[slot] = UInt64(h) << 32 | UInt64(offset + 1)
+        if count * 2 > mask + 1 { grow() }
         return id
     }
 
     @inline(__always)
-    private func equals(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        let s = Int(starts[id])
-        let e = Int(starts[id + 1])
-        if e - s != key.count { return false }
-        return arena.withUnsafeBytes { a in
-            memcmp(a.baseAddress! + s, key.baseAddress!, key.count) == 0
-        }
+    private static func same(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
     private mutating func grow() {
-        let old = slots
-        let size = slots.count * 2
-        slots = [UInt64](repeating: 0, count: size)
-        mask = size - 1
-        for entry in old where entry != 0 {
-            var slot = Int(truncatingIfNeeded: entry >> 32) & mask
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = entry
+        let oldSize = mask + 1
+        let size = oldSize * 2
+        let fresh = UnsafeMutablePointer<UInt64>.allocate(capacity: size)
+        fresh.initialize(repeating: 0, count: size)
+        let newMask = size - 1
+        for k in 0..<oldSize {
+            let entry = slots[k]
+            if entry == 0 { continue }
+            var slot = Int(truncatingIfNeeded: entry >> 32) & newMask
+            while fresh[slot] != 0 { slot = (slot + 1) & newMask }
+            fresh[slot] = entry
         }
+        slots.deallocate()
+        slots = fresh
+        mask = newMask
     }
 
-    /// Term ids ordered by their bytes (the dictionary's order).
+    /// Term ids ordered by their bytes (the dictionary's order). Sorts on each term's first
+    /// 8 bytes as an integer and compares bytes only on ties: most comparisons are then one
+    /// integer compare instead of a memcmp through two indirections.
     func sortedIDs() -> [Int] {
-        arena.withUnsafeBytes { a in
-            let base = a.baseAddress!
-            return (0..<count).sorted { x, y in
-                let xs = Int(starts[x]), xe = Int(starts[x + 1])
-                let ys = Int(starts[y]), ye = Int(starts[y + 1])
-                let n = min(xe - xs, ye - ys)
-                let c = memcmp(base + xs, base + ys, n)
-                if c != 0 { return c < 0 }
-                return xe - xs < ye - ys
-            }
+        struct Key {
+            var prefix: UInt64
+            var id: UInt32
         }
+        let n = count
+        var keys: [Key] = []
+        keys.reserveCapacity(n)
+        for id in 0..<n {
+            let t = term(id)
+            var prefix: UInt64 = 0
+            for k in 0..<8 { prefix = prefix << 8 | UInt64(k < t.count ? t[k] : 0) }
+            keys.append(Key(prefix: prefix, id: UInt32(id)))
+        }
+        keys.sort { a, b in
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            let x = term(Int(a.id))
+            let y = term(Int(b.id))
+            let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
+            return c != 0 ? c < 0 : x.count < y.count
+        }
+        return keys.map { Int($0.id) }
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+/// A growable array on raw memory for trivial element types, for the builder's hot tables:
+/// no copy-on-write uniqueness check per append. Noncopyable, so there is one owner.
+struct GrowableBuffer<Element: BitwiseCopyable>: ~Copyable {
+    private(set) var base: UnsafeMutablePointer<Element>
+    private(set) var count = 0
+    private(set) var capacity: Int
+
+    init(capacity: Int = 16) {
+        self.capacity = max(1, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    @inline(__always)
+    subscript(i: Int) -> Element {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
+    }
+
+    @inline(__always)
+    mutating func append(_ e: Element) {
+        if count == capacity { reserve(count + 1) }
+        base[count] = e
+        count += 1
+    }
+
+    mutating func append(contentsOf raw: UnsafeRawBufferPointer) where Element == UInt8 {
+        if count + raw.count > capacity { reserve(count + raw.count) }
+        if raw.count > 0 { UnsafeMutableRawPointer(base + count).copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+        count += raw.count
+    }
+
+    /// Appends `n` copies of `e`; returns where they start.
+    @inline(__always)
+    mutating func append(repeating e: Element, count n: Int) -> Int {
+        if count + n > capacity { reserve(count + n) }
+        let at = count
+        (base + at).initialize(repeating: e, count: n)
+        count += n
+        return at
+    }
+
+    mutating func removeAll() { count = 0 }
+
+    /// Grows to at least `minimum` elements (doubling, so appends stay amortized O(1)).
+    mutating func reserve(_ minimum: Int) {
+        guard minimum > capacity else { return }
+        var c = capacity * 2
+        while c < minimum { c *= 2 }
+        let fresh = UnsafeMutablePointer<Element>.allocate(capacity: c)
+        fresh.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = fresh
+        capacity = c
+    }
+
+    var buffer: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
+}
