@@ -32,10 +32,11 @@ let package = Package(
             pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
         ),
-        // A cache prefetch hint for the segment builder's hash probes (Swift has no intrinsic).
-        .target(name: "CPrefetch"),
+        // CPU instructions Swift has no spelling for: cache prefetch hints for the segment
+        // builder, the CRC-32C instruction for checksums.
+        .target(name: "CSupport"),
         .target(
-            name: "AlcoIndex", dependencies: ["CLZ4", "CPrefetch"],
+            name: "AlcoIndex", dependencies: ["CLZ4", "CSupport"],
             // The engine's hot loops keep state in locals; dynamic exclusivity checks on every
             // class-property access cost ~5% of indexing for no safety we rely on.
             swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]

@@ -24,6 +24,14 @@ public struct LogstashDecoder: Sendable {
     static let longestReserved = reservedNames.map(\.utf8.count).max() ?? 0
     static let versionKey = Array("@version".utf8)
     static let seqKey = Array("seq".utf8)
+    static let reservedKeys = reservedNames.map { Array($0.utf8) }
+
+    /// Whether `key` is spelled exactly `name` (memcmp: every key of every message is
+    /// compared with several names).
+    @inline(__always)
+    static func same(_ key: UnsafeRawBufferPointer, _ name: [UInt8]) -> Bool {
+        key.count == name.count && name.withUnsafeBytes { memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0 }
+    }
 
     /// A JSON value; a string without escapes (most messages) is taken straight from its bytes.
     static func value(_ raw: UnsafeRawBufferPointer) -> JSONValue? {
@@ -43,7 +51,8 @@ public struct LogstashDecoder: Sendable {
     private var messageKey = Array("message".utf8)
     private var timeKey = Array("@timestamp".utf8)
     /// Zone of times without an offset (and of logcollect's literal Z).
-    public var producerZone: TimeZone
+    public var producerZone: TimeZone { didSet { producerOffset = Timestamps.fixedOffset(of: producerZone) } }
+    private var producerOffset: Int?
     /// Largest accepted message in bytes.
     public var maxBytes = 1 << 20
     /// When false, a message without a time is stamped now instead of rejected.
@@ -51,6 +60,7 @@ public struct LogstashDecoder: Sendable {
 
     public init(producerZone: TimeZone = TimeZone(identifier: "UTC")!) {
         self.producerZone = producerZone
+        producerOffset = Timestamps.fixedOffset(of: producerZone)
     }
 
     /// Decodes one message. Values of `js` keep their bytes exactly as the producer sent them.
@@ -66,27 +76,29 @@ public struct LogstashDecoder: Sendable {
         var js: [UInt8] = [UInt8(ascii: "{")]
         js.reserveCapacity(bytes.count)
         let (timeKey, messageKey) = (self.timeKey, self.messageKey)
+        let (versionKey, seqKey, reservedKeys) = (LogstashDecoder.versionKey, LogstashDecoder.seqKey, LogstashDecoder.reservedKeys)
         do {
             try JSONScanner.forEachTopLevelMember(bytes) { keyRange, valueRange in
                 let key = UnsafeRawBufferPointer(rebasing: bytes[keyRange])
                 // A key written with escapes is compared by what it spells.
                 let plain = !key.contains(UInt8(ascii: "\\"))
                 let spelled: String? = plain ? nil : LogstashDecoder.decodedKey(bytes, keyRange)
-                func isKey(_ name: [UInt8], _ text: String) -> Bool { plain ? key.elementsEqual(name) : spelled == text }
+                func isKey(_ name: [UInt8], _ text: String) -> Bool { plain ? LogstashDecoder.same(key, name) : spelled == text }
                 if isKey(timeKey, timeField) {
                     timeRange = valueRange
                 } else if isKey(messageKey, messageField) {
                     messageRange = valueRange
-                } else if isKey(LogstashDecoder.versionKey, "@version") {
+                } else if isKey(versionKey, "@version") {
                     return
-                } else if isKey(LogstashDecoder.seqKey, "seq") {
+                } else if isKey(seqKey, "seq") {
                     seqRange = valueRange
                 } else {
                     if js.count > 1 { js.append(UInt8(ascii: ",")) }
-                    // Reserved names are short: longer keys need no String to be checked.
-                    let name = spelled ?? (key.count <= LogstashDecoder.longestReserved ? String(decoding: key, as: UTF8.self) : nil)
-                    if let name, LogstashDecoder.reservedNames.contains(name) {
-                        JSONValue.writeString(name + "_x", to: &js)
+                    let reserved = plain
+                        ? reservedKeys.contains { LogstashDecoder.same(key, $0) }
+                        : LogstashDecoder.reservedNames.contains(spelled ?? "")
+                    if reserved {
+                        JSONValue.writeString((spelled ?? String(decoding: key, as: UTF8.self)) + "_x", to: &js)
                     } else {
                         // The key exactly as sent, quotes included.
                         js.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(keyRange.lowerBound - 1)..<(keyRange.upperBound + 1)]))
@@ -108,10 +120,16 @@ public struct LogstashDecoder: Sendable {
         let sawTime = timeRange != nil
         if let timeRange {
             let raw = UnsafeRawBufferPointer(rebasing: bytes[timeRange])
-            switch LogstashDecoder.value(raw) {
-            case .string(let s): micros = Timestamps.parseISO(s, zone: producerZone)
-            case .number(let t): micros = Double(t).flatMap(Timestamps.fromEpoch)
-            default: micros = nil
+            if raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\""), !raw.contains(UInt8(ascii: "\\")) {
+                // The usual case, read in place.
+                micros = Timestamps.parseISO(UnsafeRawBufferPointer(rebasing: raw.dropFirst().dropLast()), zone: producerZone,
+                                             fixedOffset: producerOffset)
+            } else {
+                switch LogstashDecoder.value(raw) {
+                case .string(let s): micros = Timestamps.parseISO(s, zone: producerZone)
+                case .number(let t): micros = Double(t).flatMap(Timestamps.fromEpoch)
+                default: micros = nil
+                }
             }
             if micros == nil {
                 return .failure(Rejection(reason: .badTimestamp, detail: "unusable \(timeField): \(String(decoding: raw, as: UTF8.self))"))

@@ -31,7 +31,15 @@ public enum Timestamps {
     /// an explicit offset, or with logcollect's literal `Z`, is read in `zone` when
     /// `zuluIsLocal` is set (logcollect writes local time with a Z), else Z means UTC.
     public static func parseISO(_ text: String, zone: TimeZone, zuluIsLocal: Bool = true) -> Int64? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parseISO(UnsafeRawBufferPointer($0), zone: zone, zuluIsLocal: zuluIsLocal) }
+    }
+
+    /// `parseISO` over the text's bytes. `fixedOffset` is the zone's offset when it never
+    /// changes (UTC, most servers): then no time-zone lookup per message.
+    public static func parseISO(
+        _ b: UnsafeRawBufferPointer, zone: TimeZone, zuluIsLocal: Bool = true, fixedOffset: Int? = nil
+    ) -> Int64? {
         var i = 0
         func num(_ n: Int) -> Int? {
             guard i + n <= b.count else { return nil }
@@ -92,12 +100,17 @@ public enum Timestamps {
         let days = daysFromCivil(y, mo, d)
         let wall = Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s)
         let offset: Int64
-        if let o = offsetSeconds {
+        if let o = offsetSeconds ?? fixedOffset {
             offset = Int64(o)
         } else {
             offset = Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(wall))))
         }
         return (wall - offset) * 1_000_000 + Int64(micros)
+    }
+
+    /// The zone's offset from UTC if it has no daylight saving transitions (nil otherwise).
+    public static func fixedOffset(of zone: TimeZone) -> Int? {
+        zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: 0)) == nil ? zone.secondsFromGMT() : nil
     }
 
     /// A number of seconds, milliseconds or microseconds since the epoch, by magnitude.

@@ -1,4 +1,4 @@
-import CPrefetch
+import CSupport
 
 /// Accumulates every term's occurrences while a segment is built, as varint streams in
 /// slices of one byte pool (Lucene's byte-block idea): about 2–3 bytes per occurrence and

@@ -29,6 +29,10 @@ struct PostingsWriter {
         out.varint(positions == nil ? 0 : PostingsFormat.hasPositions)
         let nBlocks = (n + PostingsFormat.blockSize - 1) / PostingsFormat.blockSize
         out.varint(nBlocks)
+        if nBlocks == 1 {
+            writeSingleBlock(docs: docs, positions: positions, starts: starts, to: &out)
+            return
+        }
         headers.reset()
         bodies.reset()
         var prevLast: UInt32 = 0
@@ -66,5 +70,49 @@ struct PostingsWriter {
         }
         out.append(contentsOf: headers.bytes)
         out.append(contentsOf: bodies.bytes)
+    }
+
+    /// The same bytes for a list of one block (nearly every term of a segment has few docs),
+    /// written straight to `out`: the block's sizes are counted first instead of staging it.
+    private func writeSingleBlock(
+        docs: UnsafeBufferPointer<UInt32>,
+        positions: UnsafeBufferPointer<UInt32>?,
+        starts: UnsafeBufferPointer<Int>?,
+        to out: inout ByteWriter
+    ) {
+        let n = docs.count
+        var docBytes = PostingsWriter.varintSize(UInt64(docs[0]))
+        for i in 1..<n { docBytes += PostingsWriter.varintSize(UInt64(docs[i] - docs[i - 1])) }
+        var positionBytes = 0
+        if let positions, let starts {
+            for i in 0..<n {
+                docBytes += PostingsWriter.varintSize(UInt64(starts[i + 1] - starts[i]))
+                var prev: UInt32 = 0
+                for k in starts[i]..<starts[i + 1] {
+                    positionBytes += PostingsWriter.varintSize(UInt64(positions[k] - prev))
+                    prev = positions[k]
+                }
+            }
+        }
+        out.varint(docs[n - 1])
+        out.varint(docBytes)
+        out.varint(positionBytes)
+        out.varint(docs[0])
+        for i in 1..<n { out.varint(docs[i] - docs[i - 1]) }
+        if let positions, let starts {
+            for i in 0..<n { out.varint(starts[i + 1] - starts[i]) }
+            for i in 0..<n {
+                var prev: UInt32 = 0
+                for k in starts[i]..<starts[i + 1] {
+                    out.varint(positions[k] - prev)
+                    prev = positions[k]
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func varintSize(_ v: UInt64) -> Int {
+        (64 - (v | 1).leadingZeroBitCount + 6) / 7
     }
 }

@@ -579,13 +579,17 @@ struct SegmentFileWriter {
         t.append(contentsOf: SegmentFormat.trailerMagic)
         let total = tocOffset + t.count
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 16)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0)
         buffer.copyBytes(from: SegmentFormat.magic)
+        var written = SegmentFormat.magic.count
         for (k, (_, bytes)) in sections.enumerated() {
             let off = layout[k].2
+            // Only the alignment padding needs zeroing; sections overwrite the rest.
+            UnsafeMutableRawBufferPointer(rebasing: buffer[written..<off]).initializeMemory(as: UInt8.self, repeating: 0)
+            written = off + bytes.count
             bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[off..<(off + bytes.count)]).copyMemory(from: $0) }
             sections[k].1 = []  // release each section as soon as it is copied
         }
+        UnsafeMutableRawBufferPointer(rebasing: buffer[written..<tocOffset]).initializeMemory(as: UInt8.self, repeating: 0)
         t.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[tocOffset...]).copyMemory(from: $0) }
         return buffer
     }

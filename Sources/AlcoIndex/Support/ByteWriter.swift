@@ -29,7 +29,12 @@ public struct ByteWriter: Sendable {
     public mutating func f64(_ v: Double) { u64(v.bitPattern) }
 
     /// LEB128 unsigned varint: small numbers (deltas, lengths) take one byte.
+    @inline(__always)
     public mutating func varint(_ value: UInt64) {
+        if value < 0x80 {
+            bytes.append(UInt8(value))
+            return
+        }
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)

@@ -1,5 +1,11 @@
-/// CRC-32C (Castagnoli), slicing-by-8, for WAL records and segment sections.
+import CSupport
+
+/// CRC-32C (Castagnoli) for WAL records and segment sections: the CPU's instruction where it
+/// has one (about ten times faster: every byte indexed is checksummed twice), else
+/// slicing-by-8 tables.
 public enum CRC32C {
+    static let hardware = alco_crc32c_available() != 0
+
     static let tables: [[UInt32]] = {
         let poly: UInt32 = 0x82F6_3B78
         var t = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
@@ -20,6 +26,15 @@ public enum CRC32C {
     static let flat: [UInt32] = tables.flatMap { $0 }
 
     public static func checksum(_ data: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+        if hardware {
+            guard let base = data.baseAddress else { return seed }
+            return ~alco_crc32c_update(~seed, base, data.count)
+        }
+        return software(data, seed: seed)
+    }
+
+    /// The table-driven computation (also what tests compare the instruction with).
+    static func software(_ data: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
         var crc = ~seed
         flat.withUnsafeBufferPointer { t in
             var i = 0

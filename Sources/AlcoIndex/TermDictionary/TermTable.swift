@@ -1,4 +1,4 @@
-import CPrefetch
+import CSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -156,11 +156,12 @@ struct TermTable: ~Copyable {
     }
 
     /// Term ids ordered by their bytes (the dictionary's order). Sorts on each term's first
-    /// 8 bytes as an integer and compares bytes only on ties: most comparisons are then one
-    /// integer compare instead of a memcmp through two indirections.
+    /// 16 bytes as two integers and compares bytes only on ties: most comparisons are then
+    /// integer compares instead of a memcmp through two indirections.
     func sortedIDs() -> [Int] {
         struct Key {
-            var prefix: UInt64
+            var high: UInt64
+            var low: UInt64
             var id: UInt32
         }
         let n = count
@@ -168,12 +169,15 @@ struct TermTable: ~Copyable {
         keys.reserveCapacity(n)
         for id in 0..<n {
             let t = term(id)
-            var prefix: UInt64 = 0
-            for k in 0..<8 { prefix = prefix << 8 | UInt64(k < t.count ? t[k] : 0) }
-            keys.append(Key(prefix: prefix, id: UInt32(id)))
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+            for k in 0..<8 { high = high << 8 | UInt64(k < t.count ? t[k] : 0) }
+            for k in 8..<16 { low = low << 8 | UInt64(k < t.count ? t[k] : 0) }
+            keys.append(Key(high: high, low: low, id: UInt32(id)))
         }
         keys.sort { a, b in
-            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            if a.high != b.high { return a.high < b.high }
+            if a.low != b.low { return a.low < b.low }
             let x = term(Int(a.id))
             let y = term(Int(b.id))
             let c = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
