@@ -284,7 +284,12 @@ extension LogIndex {
     /// K-way merge of the sources' live documents (ascending ids) into new segments on disk.
     private func mergeSegments(_ sources: [LiveSegment], day: Int) throws -> [SegmentReader] {
         let extraFields = columns.indexedKeys
-        var cursors = sources.map { (segment: $0, next: UInt32(0), cache: DocStoreCache(capacity: 2, sharing: false)) }
+        // Per source: reader, tombstones, cache and the next ordinal, in parallel arrays (a
+        // tuple of them copied per document cost a retain and release of each).
+        let readers = sources.map(\.reader)
+        let deleted = sources.map(\.deleted)
+        let caches = sources.map { _ in DocStoreCache(capacity: 2, sharing: false) }
+        var next = [UInt32](repeating: 0, count: sources.count)
         var out: [SegmentReader] = []
         var builder = SegmentBuilder(extraFields: extraFields, compression: .high)
         func finishBuilder() throws {
@@ -307,18 +312,21 @@ extension LogIndex {
         while true {
             if stateLock.withLock({ isClosing }) { throw AlcoError.closed }
             var best: Int?
-            for k in cursors.indices {
-                let c = cursors[k]
-                var n = c.next
-                while Int(n) < c.segment.reader.docCount && c.segment.deleted.contains(n) { n += 1 }
-                cursors[k].next = n
-                guard Int(n) < c.segment.reader.docCount else { continue }
-                if best == nil || c.segment.reader.id(n) < cursors[best!].segment.reader.id(cursors[best!].next) { best = k }
+            var bestID: UInt64 = 0
+            for k in readers.indices {
+                var n = next[k]
+                while Int(n) < readers[k].docCount && deleted[k].contains(n) { n += 1 }
+                next[k] = n
+                guard Int(n) < readers[k].docCount else { continue }
+                let id = readers[k].id(n)
+                if best == nil || id < bestID {
+                    best = k
+                    bestID = id
+                }
             }
             guard let b = best else { break }
-            let c = cursors[b]
-            let doc = try c.segment.reader.document(c.next, cache: c.cache)
-            cursors[b].next += 1
+            let doc = try readers[b].document(next[b], cache: caches[b])
+            next[b] += 1
             if let last = builder.lastID, last == doc.id { continue }
             builder.add(doc)
             if builder.count >= options.maxSegmentDocs { try finishBuilder() }
