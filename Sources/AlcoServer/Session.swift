@@ -174,7 +174,18 @@ public final class Session {
         guard columns.contains(where: { $0.lowercased() == "id" }) else {
             throw StatementError("column list must contain an 'id' column")
         }
+        // Column roles resolved once per statement, not per row.
+        enum Role { case id, logline, js, extra }
+        let roles: [Role] = columns.map {
+            switch $0.lowercased() {
+            case "id": return .id
+            case "logline": return .logline
+            case "js": return .js
+            default: return .extra
+            }
+        }
         var docs: [NewDocument] = []
+        docs.reserveCapacity(rows.count)
         for row in rows {
             guard row.count == columns.count else {
                 throw StatementError("column count does not match value count (expected \(columns.count), got \(row.count))")
@@ -182,34 +193,41 @@ public final class Session {
             var id: UInt64?
             var logline = ""
             var jsText = "{}"
-            var jsKeys: [String] = []
+            var jsGiven = false
             var extra: [(key: String, value: String)] = []
-            for (c, v) in zip(columns, row) {
-                switch c.lowercased() {
-                case "id":
+            for (k, v) in row.enumerated() {
+                switch roles[k] {
+                case .id:
                     guard case .integer(let n) = v, let x = UInt64(n), x > 0 else {
                         throw StatementError("id must be a positive integer")
                     }
                     id = x
-                case "logline":
+                case .logline:
                     guard case .string(let s) = v else { throw StatementError("logline must be a string") }
                     logline = s
-                case "js":
+                case .js:
                     guard case .string(let s) = v else { throw StatementError("js must be a JSON string") }
-                    // Checked, not rebuilt: the js text is stored exactly as the client sent it.
+                    // Checked, not rebuilt: the js text is stored exactly as the client sent it
+                    // (validated member by member without building its keys).
                     var text = s
-                    let members = try? text.withUTF8 { try JSONScanner.topLevelMembers(UnsafeRawBufferPointer($0)) }
-                    guard let members else { throw StatementError("js is not a JSON object: \(s.prefix(60))") }
+                    let valid = (try? text.withUTF8 { try JSONScanner.forEachTopLevelMember(UnsafeRawBufferPointer($0)) { _, _ in } }) != nil
+                    guard valid else { throw StatementError("js is not a JSON object: \(s.prefix(60))") }
                     jsText = text.trimmingJSONSpace()
-                    jsKeys = members.map(\.key)
-                default:
+                    jsGiven = true
+                case .extra:
                     // ALCO's indexed columns (rt_field request_id, ...) live in js here.
                     switch v {
-                    case .string(let s): extra.append((c, JSONValue.quoted(s)))
-                    case .integer(let n), .float(let n): extra.append((c, n))
+                    case .string(let s): extra.append((columns[k], JSONValue.quoted(s)))
+                    case .integer(let n), .float(let n): extra.append((columns[k], n))
                     default: break
                     }
                 }
+            }
+            // Keys of the js (only needed when extra columns might collide with them).
+            var jsKeys: [String] = []
+            if jsGiven && !extra.isEmpty {
+                var text = jsText
+                jsKeys = ((try? text.withUTF8 { try JSONScanner.topLevelMembers(UnsafeRawBufferPointer($0)) }) ?? []).map(\.key)
             }
             for e in extra where !jsKeys.contains(e.key) {
                 jsText = String(jsText.dropLast()) + (jsText.count > 2 ? "," : "") + JSONValue.quoted(e.key) + ":" + e.value + "}"

@@ -77,6 +77,33 @@ public struct Lexer {
     private static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A || b >= 0x80 }
     private static func isWordByte(_ b: UInt8) -> Bool { isLetter(b) || isDigit(b) || b == UInt8(ascii: "_") }
 
+    /// The first index from `start` holding `quote` or a backslash (`raw.count` when none),
+    /// eight bytes per step: a bulk INSERT is mostly the insides of string literals.
+    static func quoteOrBackslash(_ raw: UnsafeRawBufferPointer, quote: UInt8, from start: Int) -> Int {
+        var k = start
+        let n = raw.count
+        guard let base = raw.baseAddress else { return n }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let q = ones &* UInt64(quote)
+        let b = ones &* 0x5C
+        while k + 8 <= n {
+            let w = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: k, as: UInt64.self))
+            let x = w ^ q
+            let y = w ^ b
+            // A zero byte in x or y is a hit; the lowest flagged byte is always a real one.
+            let hits = (((x &- ones) & ~x) | ((y &- ones) & ~y)) & highs
+            if hits != 0 { return k + hits.trailingZeroBitCount >> 3 }
+            k += 8
+        }
+        while k < n {
+            let d = base.load(fromByteOffset: k, as: UInt8.self)
+            if d == quote || d == 0x5C { return k }
+            k += 1
+        }
+        return n
+    }
+
     private func peek(_ k: Int = 0) -> UInt8? { i + k < bytes.count ? bytes[i + k] : nil }
 
     private func string(_ from: Int, _ to: Int) -> String { String(decoding: bytes[from..<to], as: UTF8.self) }
@@ -122,23 +149,29 @@ public struct Lexer {
             i += 1
             var runStart = i
             var unescaped: [UInt8]?  // only built when the literal has escapes
-            while let d = peek(), d != c {
-                if d == UInt8(ascii: "\\"), let e = peek(1) {
+            let closed = bytes.withUnsafeBytes { raw -> Bool in
+                while true {
+                    let k = Lexer.quoteOrBackslash(raw, quote: c, from: i)
+                    // A backslash as the last byte escapes nothing: unterminated, as before.
+                    guard k < raw.count, raw[k] == c || k + 1 < raw.count else {
+                        i = raw.count
+                        return false
+                    }
+                    i = k
+                    if raw[k] == c { return true }
                     if unescaped == nil { unescaped = [] }
-                    unescaped!.append(contentsOf: bytes[runStart..<i])
-                    switch e {
+                    unescaped!.append(contentsOf: raw[runStart..<k])
+                    switch raw[k + 1] {
                     case UInt8(ascii: "n"): unescaped!.append(0x0A)
                     case UInt8(ascii: "t"): unescaped!.append(0x09)
                     case UInt8(ascii: "r"): unescaped!.append(0x0D)
-                    default: unescaped!.append(e)
+                    case let e: unescaped!.append(e)
                     }
-                    i += 2
+                    i = k + 2
                     runStart = i
-                    continue
                 }
-                i += 1
             }
-            guard i < bytes.count else { throw error("unterminated string", at: start) }
+            guard closed else { throw error("unterminated string", at: start) }
             let value: String
             if var u = unescaped {
                 u.append(contentsOf: bytes[runStart..<i])

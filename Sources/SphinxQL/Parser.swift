@@ -339,11 +339,33 @@ public struct Parser {
         repeat {
             try expect(symbol: "(")
             var row: [Expression] = []
-            repeat { row.append(try expression()) } while accept(symbol: ",")
+            row.reserveCapacity(columns.count)
+            repeat { row.append(try value()) } while accept(symbol: ",")
             try expect(symbol: ")")
             rows.append(row)
         } while accept(symbol: ",")
         return .insert(table: t, columns: columns, rows: rows, replace: replace)
+    }
+
+    /// One value of an INSERT row. A bulk INSERT is thousands of plain literals: one followed
+    /// by `,` or `)` is taken as it is, without descending through every precedence level
+    /// (the same Expression `expression()` would give).
+    mutating func value() throws -> Expression {
+        if p + 1 < tokens.count, case .symbol(let next) = tokens[p + 1].kind, next == "," || next == ")" {
+            switch tokens[p].kind {
+            case .integer(let n):
+                p += 1
+                return .integer(n)
+            case .float(let f):
+                p += 1
+                return .float(f)
+            case .string(let s):
+                p += 1
+                return .string(s)
+            default: break
+            }
+        }
+        return try expression()
     }
 
     mutating func call() throws -> Statement {
