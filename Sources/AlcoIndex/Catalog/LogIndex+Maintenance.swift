@@ -11,8 +11,10 @@ extension LogIndex {
         let extraFields = columns.indexedKeys
         stateLock.withLock {
             for p in partitions.values where !p.buffer.isEmpty {
-                let docs = Array(p.buffer.values)
-                for d in docs { sealing[d.id] = p.day }
+                // Sorted here so the ids being sealed are one sorted array (binary-searched
+                // by lookups meanwhile) rather than a dictionary entry per document.
+                let docs = p.buffer.values.sorted { $0.id < $1.id }
+                sealing.append(docs.map(\.id))
                 work.append((p.day, docs))
                 if let m = p.bufferMinLSN { sealingMinLSN = min(sealingMinLSN ?? m, m) }
                 bufferedDocs -= p.buffer.count
@@ -29,8 +31,7 @@ extension LogIndex {
         // segment, built in parallel.
         var chunks: [(day: Int, docs: ArraySlice<Document>)] = []
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        for (day, var docs) in work {
-            docs.sort { $0.id < $1.id }
+        for (day, docs) in work {
             let pieces = docs.count >= options.parallelSealDocs ? cores : 1
             let size = min(options.maxSegmentDocs, (docs.count + pieces - 1) / pieces)
             var start = 0
@@ -61,7 +62,7 @@ extension LogIndex {
         }
         stateLock.withLock {
             defer {
-                sealing = [:]
+                sealing = []
                 sealingMinLSN = nil
                 deletedWhileSealing = []
                 truncatedWhileSealing = false

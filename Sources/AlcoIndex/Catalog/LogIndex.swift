@@ -49,7 +49,8 @@ public final class LogIndex: @unchecked Sendable {
     var arrivalLog = ArrivalLog(capacity: 262_144)
     var checkpointLSN: UInt64 = 0
     var nextSegment = 1
-    var sealing: [UInt64: Int] = [:]  // id -> day, while a seal is building
+    /// Ids a seal is building into segments (one sorted array per day partition).
+    var sealing: [[UInt64]] = []
     var sealingMinLSN: UInt64?
     var deletedWhileSealing = Set<UInt64>()
     var truncatedWhileSealing = false
@@ -308,7 +309,7 @@ public final class LogIndex: @unchecked Sendable {
     }
 
     func locateLocked(_ id: UInt64) -> Location? {
-        if sealing[id] != nil && !deletedWhileSealing.contains(id) { return .sealing }
+        if isSealing(id) && !deletedWhileSealing.contains(id) { return .sealing }
         guard let p = partitions[calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))] else { return nil }
         if p.buffer[id] != nil { return .buffer(p) }
         for (k, s) in p.segments.enumerated() where id >= s.reader.minID && id <= s.reader.maxID {
@@ -318,6 +319,20 @@ public final class LogIndex: @unchecked Sendable {
     }
 
     func containsLocked(_ id: UInt64) -> Bool { locateLocked(id) != nil }
+
+    /// Whether a seal in progress holds `id`. Caller holds stateLock.
+    func isSealing(_ id: UInt64) -> Bool {
+        for ids in sealing where !ids.isEmpty && id >= ids[0] && id <= ids[ids.count - 1] {
+            var lo = 0
+            var hi = ids.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if ids[mid] < id { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < ids.count && ids[lo] == id { return true }
+        }
+        return false
+    }
 
     func deleteLocked(_ id: UInt64) -> Bool {
         switch locateLocked(id) {
