@@ -108,9 +108,14 @@ public enum Timestamps {
         return (wall - offset) * 1_000_000 + Int64(micros)
     }
 
-    /// The zone's offset from UTC if it has no daylight saving transitions (nil otherwise).
+    /// The zone's offset from UTC if it never changed since 1970: no daylight saving
+    /// transitions and the same offset then as now (nil otherwise: look it up per time).
     public static func fixedOffset(of zone: TimeZone) -> Int? {
-        zone.nextDaylightSavingTimeTransition(after: Date(timeIntervalSince1970: 0)) == nil ? zone.secondsFromGMT() : nil
+        let epoch = Date(timeIntervalSince1970: 0)
+        guard zone.nextDaylightSavingTimeTransition(after: epoch) == nil,
+            zone.secondsFromGMT(for: epoch) == zone.secondsFromGMT(for: Date())
+        else { return nil }
+        return zone.secondsFromGMT()
     }
 
     /// A number of seconds, milliseconds or microseconds since the epoch, by magnitude.

@@ -31,6 +31,26 @@ import Testing
         #expect(Timestamps.parseISO("2026-11-25T21:05:51Z", zone: moscow, zuluIsLocal: false) == 1_795_640_751_000_000)
     }
 
+    /// The decoder reads times in place with a zone's fixed offset when it has one; that
+    /// must agree with the general lookup for zones with and without daylight saving.
+    @Test func fixedOffsetAgreesWithZoneLookup() {
+        let zones = ["UTC", "Asia/Tokyo", "Europe/Berlin", "America/New_York", "Europe/Moscow", "Asia/Kolkata"]
+        let times = ["2026-01-15T03:04:05.123456Z", "2026-07-15T23:59:59Z", "2026-03-29T02:30:00Z", "1999-12-31T23:00:00"]
+        for id in zones {
+            let zone = TimeZone(identifier: id)!
+            let fixed = Timestamps.fixedOffset(of: zone)
+            if id == "UTC" || id == "Asia/Tokyo" { #expect(fixed != nil, "\(id)") }
+            if id == "Europe/Berlin" || id == "America/New_York" { #expect(fixed == nil, "\(id)") }
+            for t in times {
+                var bytes = Array(t.utf8)
+                let inPlace = bytes.withUnsafeMutableBytes {
+                    Timestamps.parseISO(UnsafeRawBufferPointer($0), zone: zone, fixedOffset: fixed)
+                }
+                #expect(inPlace == Timestamps.parseISO(t, zone: zone), "\(id) \(t)")
+            }
+        }
+    }
+
     @Test func formatsAndRoundTrips() {
         let us: Int64 = 1_795_640_751_852_258
         #expect(Timestamps.format(microseconds: us, zone: utc) == "2026-11-25 21:05:51.852258")
