@@ -35,10 +35,15 @@ public struct LogstashDecoder: Sendable {
 
     /// A JSON value; a string without escapes (most messages) is taken straight from its bytes.
     static func value(_ raw: UnsafeRawBufferPointer) -> JSONValue? {
-        if raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\""), !raw.contains(UInt8(ascii: "\\")) {
-            return .string(String(decoding: UnsafeRawBufferPointer(rebasing: raw.dropFirst().dropLast()), as: UTF8.self))
-        }
+        if let text = plainString(raw) { return .string(String(decoding: text, as: UTF8.self)) }
         return try? JSONParser.parse(raw)
+    }
+
+    /// The inside of a JSON string literal without escapes (read as is), else nil.
+    static func plainString(_ raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        guard raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\""), !raw.contains(UInt8(ascii: "\\"))
+        else { return nil }
+        return UnsafeRawBufferPointer(rebasing: raw.dropFirst().dropLast())
     }
 
     /// What a key written with escapes spells.
@@ -120,10 +125,9 @@ public struct LogstashDecoder: Sendable {
         let sawTime = timeRange != nil
         if let timeRange {
             let raw = UnsafeRawBufferPointer(rebasing: bytes[timeRange])
-            if raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\""), !raw.contains(UInt8(ascii: "\\")) {
+            if let text = LogstashDecoder.plainString(raw) {
                 // The usual case, read in place.
-                micros = Timestamps.parseISO(UnsafeRawBufferPointer(rebasing: raw.dropFirst().dropLast()), zone: producerZone,
-                                             fixedOffset: producerOffset)
+                micros = Timestamps.parseISO(text, zone: producerZone, fixedOffset: producerOffset)
             } else {
                 switch LogstashDecoder.value(raw) {
                 case .string(let s): micros = Timestamps.parseISO(s, zone: producerZone)

@@ -353,15 +353,7 @@ public struct Parser {
     mutating func value() throws -> Expression {
         if p + 1 < tokens.count, case .symbol(let next) = tokens[p + 1].kind, next == "," || next == ")" {
             switch tokens[p].kind {
-            case .integer(let n):
-                p += 1
-                return .integer(n)
-            case .float(let f):
-                p += 1
-                return .float(f)
-            case .string(let s):
-                p += 1
-                return .string(s)
+            case .integer, .float, .string: return try primary()
             default: break
             }
         }

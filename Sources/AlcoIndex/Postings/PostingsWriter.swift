@@ -29,42 +29,24 @@ struct PostingsWriter {
         out.varint(positions == nil ? 0 : PostingsFormat.hasPositions)
         let nBlocks = (n + PostingsFormat.blockSize - 1) / PostingsFormat.blockSize
         out.varint(nBlocks)
+        // Every header precedes every body, so a longer list stages both; a one-block list
+        // (nearly every term of a segment) goes straight to `out`.
         if nBlocks == 1 {
-            writeSingleBlock(docs: docs, positions: positions, starts: starts, to: &out)
+            encodeBlock(0..<n, docs: docs, positions: positions, starts: starts)
+            writeHeader(last: docs[n - 1], to: &out)
+            out.append(contentsOf: blockDocs.bytes)
+            out.append(contentsOf: blockPos.bytes)
             return
         }
         headers.reset()
         bodies.reset()
         var prevLast: UInt32 = 0
-        var prevDoc: UInt32 = 0
-        var first = true
         for b in 0..<nBlocks {
-            blockDocs.reset()
-            blockPos.reset()
             let lo = b * PostingsFormat.blockSize
             let hi = min(n, lo + PostingsFormat.blockSize)
-            for i in lo..<hi {
-                let d = docs[i]
-                blockDocs.varint(first ? d : d - prevDoc)
-                first = false
-                prevDoc = d
-            }
-            if let positions, let starts {
-                for i in lo..<hi { blockDocs.varint(starts[i + 1] - starts[i]) }
-                for i in lo..<hi {
-                    var prev: UInt32 = 0
-                    for k in starts[i]..<starts[i + 1] {
-                        let p = positions[k]
-                        blockPos.varint(p - prev)
-                        prev = p
-                    }
-                }
-            }
-            let last = docs[hi - 1]
-            headers.varint(last - prevLast)
-            headers.varint(blockDocs.count)
-            headers.varint(blockPos.count)
-            prevLast = last
+            encodeBlock(lo..<hi, docs: docs, positions: positions, starts: starts)
+            writeHeader(last: docs[hi - 1] - prevLast, to: &headers)
+            prevLast = docs[hi - 1]
             bodies.append(contentsOf: blockDocs.bytes)
             bodies.append(contentsOf: blockPos.bytes)
         }
@@ -72,47 +54,30 @@ struct PostingsWriter {
         out.append(contentsOf: bodies.bytes)
     }
 
-    /// The same bytes for a list of one block (nearly every term of a segment has few docs),
-    /// written straight to `out`: the block's sizes are counted first instead of staging it.
-    private func writeSingleBlock(
-        docs: UnsafeBufferPointer<UInt32>,
-        positions: UnsafeBufferPointer<UInt32>?,
-        starts: UnsafeBufferPointer<Int>?,
-        to out: inout ByteWriter
-    ) {
-        let n = docs.count
-        var docBytes = PostingsWriter.varintSize(UInt64(docs[0]))
-        for i in 1..<n { docBytes += PostingsWriter.varintSize(UInt64(docs[i] - docs[i - 1])) }
-        var positionBytes = 0
-        if let positions, let starts {
-            for i in 0..<n {
-                docBytes += PostingsWriter.varintSize(UInt64(starts[i + 1] - starts[i]))
-                var prev: UInt32 = 0
-                for k in starts[i]..<starts[i + 1] {
-                    positionBytes += PostingsWriter.varintSize(UInt64(positions[k] - prev))
-                    prev = positions[k]
-                }
-            }
-        }
-        out.varint(docs[n - 1])
-        out.varint(docBytes)
-        out.varint(positionBytes)
-        out.varint(docs[0])
-        for i in 1..<n { out.varint(docs[i] - docs[i - 1]) }
-        if let positions, let starts {
-            for i in 0..<n { out.varint(starts[i + 1] - starts[i]) }
-            for i in 0..<n {
-                var prev: UInt32 = 0
-                for k in starts[i]..<starts[i + 1] {
-                    out.varint(positions[k] - prev)
-                    prev = positions[k]
-                }
-            }
-        }
+    /// A block's header: its last doc (as a delta from the previous block's), body sizes.
+    private func writeHeader(last: UInt32, to out: inout ByteWriter) {
+        out.varint(last)
+        out.varint(blockDocs.count)
+        out.varint(blockPos.count)
     }
 
-    @inline(__always)
-    static func varintSize(_ v: UInt64) -> Int {
-        (64 - (v | 1).leadingZeroBitCount + 6) / 7
+    /// Encodes `docs[range]` into `blockDocs` (doc deltas, then frequencies) and `blockPos`
+    /// (each doc's position deltas).
+    private mutating func encodeBlock(
+        _ range: Range<Int>, docs: UnsafeBufferPointer<UInt32>, positions: UnsafeBufferPointer<UInt32>?,
+        starts: UnsafeBufferPointer<Int>?
+    ) {
+        blockDocs.reset()
+        blockPos.reset()
+        for i in range { blockDocs.varint(i == 0 ? docs[0] : docs[i] - docs[i - 1]) }
+        guard let positions, let starts else { return }
+        for i in range { blockDocs.varint(starts[i + 1] - starts[i]) }
+        for i in range {
+            var prev: UInt32 = 0
+            for k in starts[i]..<starts[i + 1] {
+                blockPos.varint(positions[k] - prev)
+                prev = positions[k]
+            }
+        }
     }
 }

@@ -259,11 +259,11 @@ public final class SegmentBuilder {
         for (k, t) in order.enumerated() {
             // Sorted order visits terms at random places: request what later iterations read.
             if k + 16 < order.count {
-                terms.prefetchTerm(order[k + 16], stage: 0)
+                terms.prefetchRecordOffset(ofTerm: order[k + 16])
                 postings.prefetch(term: order[k + 16])
             }
             if k + 8 < order.count {
-                terms.prefetchTerm(order[k + 8], stage: 1)
+                terms.prefetchTerm(order[k + 8])
                 postings.prefetchHead(term: order[k + 8])
             }
             if k % SegmentFormat.termsPerBlock == 0 {
