@@ -26,6 +26,123 @@ import Testing
         }
     }
 
+    /// A posting list as the tests describe it: docs ascending, each with its positions.
+    struct ListSpec {
+        var docs: [UInt32]
+        var positions: [[UInt32]]?
+    }
+
+    static func randomList(count: Int, maxGap: UInt32, positions: Int?, rng: inout some RandomNumberGenerator) -> ListSpec {
+        var docs: [UInt32] = []
+        var doc = UInt32.random(in: 0...maxGap, using: &rng)
+        for _ in 0..<count {
+            docs.append(doc)
+            doc += UInt32.random(in: 1...max(1, maxGap), using: &rng)
+        }
+        guard let positions else { return ListSpec(docs: docs, positions: nil) }
+        let constant = UInt32.random(in: 0...300, using: &rng)
+        let lists: [[UInt32]] = docs.map { _ in
+            if positions == 0 { return [constant] }  // a js value: same place in every doc
+            let n = Int.random(in: 1...4, using: &rng)
+            return (0..<n).map { _ in UInt32.random(in: 0...UInt32(positions), using: &rng) }.sorted().reduce(into: []) {
+                if $0.last != $1 { $0.append($1) }
+            }
+        }
+        return ListSpec(docs: docs, positions: lists)
+    }
+
+    /// Writes `spec` as lists were written before bit packing (format 1), to check they are
+    /// still read: varint doc deltas, frequencies and position gaps per block of 128.
+    static func writeVarintList(_ spec: ListSpec, to out: inout ByteWriter) {
+        let n = spec.docs.count
+        let blocks = stride(from: 0, to: n, by: 128).map { $0..<min(n, $0 + 128) }
+        out.varint(n)
+        out.varint(spec.positions == nil ? 0 : 1)
+        out.varint(blocks.count)
+        var bodies: [(docs: ByteWriter, pos: ByteWriter)] = []
+        var prevLast: UInt32 = 0
+        for range in blocks {
+            var d = ByteWriter()
+            var p = ByteWriter()
+            for i in range { d.varint(i == 0 ? spec.docs[0] : spec.docs[i] - spec.docs[i - 1]) }
+            if let positions = spec.positions {
+                for i in range { d.varint(positions[i].count) }
+                for i in range {
+                    var prev: UInt32 = 0
+                    for q in positions[i] { p.varint(q - prev); prev = q }
+                }
+            }
+            out.varint(spec.docs[range.upperBound - 1] - prevLast)
+            prevLast = spec.docs[range.upperBound - 1]
+            out.varint(d.count)
+            out.varint(p.count)
+            bodies.append((d, p))
+        }
+        for (d, p) in bodies { out.append(contentsOf: d.bytes); out.append(contentsOf: p.bytes) }
+    }
+
+    /// Every reading of a list agrees with what was written, for lists of every shape:
+    /// one doc, partial and full blocks, dense (gaps of 1: no bits) and sparse docs, js-like
+    /// constant positions and scattered ones, without positions, and in the varint layout.
+    @Test func postingListsRoundTripAtEveryShape() throws {
+        var rng = SystemRandomNumberGenerator()
+        var specs: [ListSpec] = []
+        for count in [1, 2, 3, 127, 128, 129, 255, 256, 1000] {
+            for maxGap: UInt32 in [1, 40, 1 << 20] {
+                for positions: Int? in [nil, 0, 50, 70_000] {
+                    specs.append(Self.randomList(count: count, maxGap: maxGap, positions: positions, rng: &rng))
+                }
+            }
+        }
+        var out = ByteWriter()
+        var writer = PostingsWriter()
+        var offsets: [(offset: Int, packed: Bool)] = []
+        for (k, spec) in specs.enumerated() {
+            let packed = k % 5 != 0
+            offsets.append((out.count, packed))
+            guard packed else {
+                Self.writeVarintList(spec, to: &out)
+                continue
+            }
+            let flat = spec.positions?.flatMap { $0 } ?? []
+            var starts = [0]
+            for p in spec.positions ?? [] { starts.append(starts.last! + p.count) }
+            spec.docs.withUnsafeBufferPointer { docs in
+                flat.withUnsafeBufferPointer { pos in
+                    starts.withUnsafeBufferPointer { st in
+                        writer.write(docs: docs, positions: spec.positions == nil ? nil : pos,
+                                     starts: spec.positions == nil ? nil : st, to: &out)
+                    }
+                }
+            }
+        }
+        try out.bytes.withUnsafeBytes { bytes in
+            for (spec, at) in zip(specs, offsets) {
+                let list = try PostingList(bytes: bytes, offset: at.offset)
+                #expect(list.docFreq == spec.docs.count)
+                #expect(list.allDocs() == spec.docs)
+                let all = list.docsWithFrequencies(in: 0..<UInt32.max)
+                #expect(all.map(\.doc) == spec.docs)
+                #expect(all.map(\.freq) == spec.docs.indices.map { UInt32(spec.positions?[$0].count ?? 1) })
+                if let positions = spec.positions {
+                    let wanted = spec.docs.enumerated().filter { $0.offset % 3 != 1 }
+                    let got = list.positions(of: wanted.map(\.element) + [spec.docs.last! + 1])
+                    #expect(Array(got.dropLast()) == wanted.map { positions[$0.offset] })
+                    #expect(got.last == [])
+                }
+                for _ in 0..<5 {
+                    let a = UInt32.random(in: 0...spec.docs.last! + 1, using: &rng)
+                    let b = UInt32.random(in: a...spec.docs.last! + 2, using: &rng)
+                    let expected = spec.docs.filter { (a..<b).contains($0) }
+                    #expect(list.count(in: a..<b) == expected.count)
+                    var window: [UInt32] = []
+                    list.docs(in: a..<b, into: &window)
+                    #expect(window == expected)
+                }
+            }
+        }
+    }
+
     @Test func segmentRoundTrip() throws {
         var docs: [Document] = []
         for i in 0..<3000 {

@@ -6,35 +6,52 @@ public struct PostingList {
     let bytes: UnsafeRawBufferPointer
     public let docFreq: Int
     public let hasPositions: Bool
+    /// Blocks bit-packed (see `PostingsFormat`), or varints as lists were first written.
+    private let packed: Bool
     private(set) var blockLast: [UInt32] = []
     private(set) var blockStart: [Int] = []
-    private(set) var blockDocBytes: [Int] = []
-    private(set) var blockPosBytes: [Int] = []
 
     init(bytes: UnsafeRawBufferPointer, offset: Int) throws {
         self.bytes = bytes
         var r = ByteReader(bytes, offset: offset)
         docFreq = try r.varintInt()
-        hasPositions = (try r.varint() & PostingsFormat.hasPositions) != 0
-        let nBlocks = try r.varintInt()
+        let flags = try r.varint()
+        hasPositions = (flags & PostingsFormat.hasPositions) != 0
+        if (flags & PostingsFormat.packed) != 0 && docFreq == 1 {
+            // Varints with no header: the doc, then (as in a varint block) its positions.
+            packed = false
+            blockStart = [r.offset]
+            blockLast = [UInt32(truncatingIfNeeded: try r.varint())]
+            return
+        }
+        packed = (flags & PostingsFormat.packed) != 0
+        let nBlocks = packed
+            ? (docFreq + PostingsFormat.blockSize - 1) / PostingsFormat.blockSize : try r.varintInt()
         guard nBlocks <= docFreq else { throw DecodeError("posting list with \(nBlocks) blocks for \(docFreq) docs") }
         blockLast.reserveCapacity(nBlocks)
-        blockDocBytes.reserveCapacity(nBlocks)
-        blockPosBytes.reserveCapacity(nBlocks)
+        blockStart.reserveCapacity(nBlocks)
         var last: UInt32 = 0
+        var bodyBytes = 0
         for _ in 0..<nBlocks {
             last &+= UInt32(truncatingIfNeeded: try r.varint())
             blockLast.append(last)
-            blockDocBytes.append(try r.varintInt())
-            blockPosBytes.append(try r.varintInt())
+            blockStart.append(bodyBytes)
+            bodyBytes += try r.varintInt() + r.varintInt()
         }
-        var at = r.offset
-        blockStart.reserveCapacity(nBlocks)
-        for b in 0..<nBlocks {
-            blockStart.append(at)
-            at += blockDocBytes[b] + blockPosBytes[b]
-        }
-        guard at <= bytes.count else { throw DecodeError("posting list runs past the section end") }
+        for b in 0..<nBlocks { blockStart[b] += r.offset }
+        guard r.offset + bodyBytes <= bytes.count else { throw DecodeError("posting list runs past the section end") }
+    }
+
+    /// A one-document list written by `PostingsWriter.writeSingle` at `offset` (inside a
+    /// dictionary entry).
+    init(single bytes: UnsafeRawBufferPointer, offset: Int, hasPositions: Bool) throws {
+        self.bytes = bytes
+        docFreq = 1
+        self.hasPositions = hasPositions
+        packed = false
+        var r = ByteReader(bytes, offset: offset)
+        blockLast = [UInt32(truncatingIfNeeded: try r.varint())]
+        blockStart = [offset]
     }
 
     public var blockCount: Int { blockLast.count }
@@ -60,8 +77,21 @@ public struct PostingList {
     private func forEachDocOfBlock(_ b: Int, _ body: (UInt32) -> Void) -> Int {
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var i = blockStart[b]
+        let count = blockDocCount(b)
+        if packed {
+            let first = readVarint32(p, &i)
+            var doc = b == 0 ? first : blockLast[b - 1] &+ first
+            body(doc)
+            let width = Int(p[i])
+            i += 1
+            for k in 0..<count - 1 {
+                doc &+= BitPacking.value(bytes, start: i, index: k, width: width) &+ 1
+                body(doc)
+            }
+            return i + BitPacking.packedByteCount(count: count - 1, width: width)
+        }
         var doc: UInt32 = b == 0 ? 0 : blockLast[b - 1]
-        for k in 0..<blockDocCount(b) {
+        for k in 0..<count {
             let delta = readVarint32(p, &i)
             doc = (b == 0 && k == 0) ? delta : doc &+ delta
             body(doc)
@@ -69,13 +99,22 @@ public struct PostingList {
         return i
     }
 
-    /// Decodes block `b`'s docs (and frequencies when asked) into the arrays, appending.
-    func decodeBlock(_ b: Int, docs: inout [UInt32], freqs: UnsafeMutablePointer<[UInt32]>? = nil) {
+    /// Decodes block `b`'s docs (and frequencies when asked) into the arrays, appending;
+    /// returns where the block's positions start when frequencies were decoded.
+    @discardableResult
+    func decodeBlock(_ b: Int, docs: inout [UInt32], freqs: UnsafeMutablePointer<[UInt32]>? = nil) -> Int {
         var i = forEachDocOfBlock(b) { docs.append($0) }
-        if let freqs, hasPositions {
-            let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            for _ in 0..<blockDocCount(b) { freqs.pointee.append(readVarint32(p, &i)) }
+        guard let freqs, hasPositions else { return i }
+        let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let count = blockDocCount(b)
+        if packed {
+            let width = Int(p[i])
+            i += 1
+            for k in 0..<count { freqs.pointee.append(BitPacking.value(bytes, start: i, index: k, width: width) &+ 1) }
+            return i + BitPacking.packedByteCount(count: count, width: width)
         }
+        for _ in 0..<count { freqs.pointee.append(readVarint32(p, &i)) }
+        return i
     }
 
     /// Appends the docs within `range`, ascending.
@@ -168,8 +207,16 @@ public struct PostingList {
             if b >= blockLast.count { break }
             blockDocs.removeAll(keepingCapacity: true)
             freqs.removeAll(keepingCapacity: true)
-            withUnsafeMutablePointer(to: &freqs) { decodeBlock(b, docs: &blockDocs, freqs: $0) }
-            var i = blockStart[b] + blockDocBytes[b]
+            var i = withUnsafeMutablePointer(to: &freqs) { decodeBlock(b, docs: &blockDocs, freqs: $0) }
+            // Packed: every position gap of the block above one base; varint: gap by gap.
+            var base: UInt32 = 0
+            var width = 0
+            if packed {
+                base = readVarint32(p, &i)
+                width = Int(p[i])
+                i += 1
+            }
+            var index = 0
             for (k, d) in blockDocs.enumerated() {
                 let f = Int(freqs[k])
                 while j < docs.count && docs[j] < d { j += 1 }
@@ -177,15 +224,18 @@ public struct PostingList {
                     var pos: [UInt32] = []
                     pos.reserveCapacity(f)
                     var prev: UInt32 = 0
-                    for _ in 0..<f {
-                        prev &+= readVarint32(p, &i)
+                    for t in 0..<f {
+                        prev &+= packed
+                            ? base &+ BitPacking.value(bytes, start: i, index: index + t, width: width)
+                            : readVarint32(p, &i)
                         pos.append(prev)
                     }
                     out[j] = pos
                     j += 1
-                } else {
+                } else if !packed {
                     for _ in 0..<f { _ = readVarint32(p, &i) }
                 }
+                index += f
             }
             // Every wanted doc up to this block's last has been seen: j moved past it.
         }

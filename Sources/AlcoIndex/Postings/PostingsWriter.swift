@@ -1,9 +1,17 @@
-/// Serializes one posting list: doc ordinals delta-encoded in blocks of 128 with a block
-/// header (last doc, byte lengths) so readers can jump to, or walk backwards from, any block;
-/// term frequencies and positions follow each block's docs so doc-only queries skip them.
+/// Serializes one posting list: doc ordinals in blocks of 128 behind block headers (last
+/// doc, byte lengths) so readers can jump to, or walk backwards from, any block; term
+/// frequencies and positions follow each block's docs so doc-only queries skip them.
+///
+/// A block stores its first doc as a varint gap and the rest bit-packed at the width of the
+/// block's widest gap (so a word in every document needs no bits per doc), then frequencies
+/// minus one bit-packed (usually width 0), then every position gap of the block bit-packed
+/// above their minimum (a js value sits at the same position in every document: width 0).
+/// A one-document list is varints with no header. Lists written before packing (flag clear)
+/// keep their varint layout and are still read.
 enum PostingsFormat {
     static let blockSize = 128
     static let hasPositions: UInt64 = 1
+    static let packed: UInt64 = 2
 }
 
 /// Writes posting lists one after another, reusing its scratch buffers (a segment has
@@ -13,8 +21,11 @@ struct PostingsWriter {
     private var blockPos = ByteWriter(capacity: 512)
     private var headers = ByteWriter(capacity: 1024)
     private var bodies = ByteWriter(capacity: 1 << 16)
+    private var values: [UInt32] = []
 
-    init() {}
+    init() {
+        values.reserveCapacity(1024)
+    }
 
     /// Appends the list for `docs` (ascending); with positions, doc `i`'s positions are
     /// `positions[starts[i]..<starts[i + 1]]`.
@@ -26,11 +37,14 @@ struct PostingsWriter {
     ) {
         let n = docs.count
         out.varint(n)
-        out.varint(positions == nil ? 0 : PostingsFormat.hasPositions)
+        out.varint((positions == nil ? 0 : PostingsFormat.hasPositions) | PostingsFormat.packed)
+        if n == 1 {
+            PostingsWriter.writeSingle(doc: docs[0], positions: positions, starts: starts, to: &out)
+            return
+        }
         let nBlocks = (n + PostingsFormat.blockSize - 1) / PostingsFormat.blockSize
-        out.varint(nBlocks)
         // Every header precedes every body, so a longer list stages both; a one-block list
-        // (nearly every term of a segment) goes straight to `out`.
+        // (most terms of a segment) goes straight to `out`.
         if nBlocks == 1 {
             encodeBlock(0..<n, docs: docs, positions: positions, starts: starts)
             writeHeader(last: docs[n - 1], to: &out)
@@ -54,6 +68,22 @@ struct PostingsWriter {
         out.append(contentsOf: bodies.bytes)
     }
 
+    /// A one-document list: the doc, its frequency and position gaps, as varints (also how
+    /// a dictionary entry holds its one-document term's postings).
+    static func writeSingle(
+        doc: UInt32, positions: UnsafeBufferPointer<UInt32>?, starts: UnsafeBufferPointer<Int>?,
+        to out: inout ByteWriter
+    ) {
+        out.varint(doc)
+        guard let positions, let starts else { return }
+        out.varint(starts[1] - starts[0])
+        var prev: UInt32 = 0
+        for k in starts[0]..<starts[1] {
+            out.varint(positions[k] - prev)
+            prev = positions[k]
+        }
+    }
+
     /// A block's header: its last doc (as a delta from the previous block's), body sizes.
     private func writeHeader(last: UInt32, to out: inout ByteWriter) {
         out.varint(last)
@@ -61,23 +91,45 @@ struct PostingsWriter {
         out.varint(blockPos.count)
     }
 
-    /// Encodes `docs[range]` into `blockDocs` (doc deltas, then frequencies) and `blockPos`
-    /// (each doc's position deltas).
+    /// Encodes `docs[range]` into `blockDocs` (doc gaps, then frequencies) and `blockPos`
+    /// (the position gaps of each doc in turn).
     private mutating func encodeBlock(
         _ range: Range<Int>, docs: UnsafeBufferPointer<UInt32>, positions: UnsafeBufferPointer<UInt32>?,
         starts: UnsafeBufferPointer<Int>?
     ) {
         blockDocs.reset()
         blockPos.reset()
-        for i in range { blockDocs.varint(i == 0 ? docs[0] : docs[i] - docs[i - 1]) }
+        let lo = range.lowerBound
+        blockDocs.varint(lo == 0 ? docs[0] : docs[lo] - docs[lo - 1])
+        values.removeAll(keepingCapacity: true)
+        for i in lo + 1..<range.upperBound { values.append(docs[i] - docs[i - 1] - 1) }
+        packValues(to: &blockDocs)
         guard let positions, let starts else { return }
-        for i in range { blockDocs.varint(starts[i + 1] - starts[i]) }
+        values.removeAll(keepingCapacity: true)
+        for i in range { values.append(UInt32(starts[i + 1] - starts[i] - 1)) }
+        packValues(to: &blockDocs)
+        values.removeAll(keepingCapacity: true)
+        var base = UInt32.max
         for i in range {
             var prev: UInt32 = 0
             for k in starts[i]..<starts[i + 1] {
-                blockPos.varint(positions[k] - prev)
+                let gap = positions[k] - prev
+                values.append(gap)
+                base = min(base, gap)
                 prev = positions[k]
             }
         }
+        blockPos.varint(base)
+        for k in values.indices { values[k] -= base }
+        packValues(to: &blockPos)
+    }
+
+    /// Writes `values` as a width byte and the packed run.
+    private func packValues(to out: inout ByteWriter) {
+        var widest: UInt32 = 0
+        for v in values { widest |= v }
+        let width = BitPacking.width(of: widest)
+        out.u8(UInt8(width))
+        values.withUnsafeBufferPointer { BitPacking.pack($0, width: width, to: &out) }
     }
 }

@@ -217,8 +217,9 @@ public final class SegmentBuilder {
 
         var idBytes = ByteWriter(capacity: ids.count * 8)
         for id in ids { idBytes.u64(id) }
-        var lengthBytes = ByteWriter(capacity: ids.count * 4)
-        for l in lengths { lengthBytes.u32(l) }
+        // Ranking needs lengths only roughly: past 65,535 tokens they saturate.
+        var lengthBytes = ByteWriter(capacity: ids.count * 2)
+        for l in lengths { lengthBytes.u16(UInt16(min(l, UInt32(UInt16.max)))) }
         var storeHeader = ByteWriter()
         storeHeader.u32(storeBlocks)
         storeHeader.u32(0)
@@ -256,6 +257,7 @@ public final class SegmentBuilder {
         var decoded = DecodedPostings()
         var writer = PostingsWriter()
         var prev = UnsafeRawBufferPointer(start: nil, count: 0)
+        var previousOffset = 0
         for (k, t) in order.enumerated() {
             // Sorted order visits terms at random places: request what later iterations read.
             if k + 16 < order.count {
@@ -271,6 +273,7 @@ public final class SegmentBuilder {
                 for j in blockFilter.indices { blockFilter[j] = 0 }
                 index.u64(UInt64(data.count))
                 prev = UnsafeRawBufferPointer(start: nil, count: 0)
+                previousOffset = 0
             }
             let term = terms.term(t)
             let len = term.count
@@ -291,8 +294,16 @@ public final class SegmentBuilder {
             data.varint(len - shared)
             data.append(UnsafeRawBufferPointer(rebasing: term[shared...]))
             data.varint(decoded.docs.count)
-            data.varint(out.count)
-            writer.write(docs: decoded.docs.buffer, positions: decoded.positions.buffer, starts: decoded.starts.buffer, to: &out)
+            // Most terms of a log segment occur once (ids, numbers): their postings sit in the
+            // entry. Others point into the postings section, as a delta within the block.
+            if decoded.docs.count == 1 {
+                PostingsWriter.writeSingle(doc: decoded.docs.buffer[0], positions: decoded.positions.buffer,
+                                           starts: decoded.starts.buffer, to: &data)
+            } else {
+                data.varint(out.count - previousOffset)
+                previousOffset = out.count
+                writer.write(docs: decoded.docs.buffer, positions: decoded.positions.buffer, starts: decoded.starts.buffer, to: &out)
+            }
             prev = term
         }
         if !order.isEmpty { filters.append(contentsOf: blockFilter) }
@@ -593,42 +604,4 @@ struct SegmentFileWriter {
         t.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[tocOffset...]).copyMemory(from: $0) }
         return buffer
     }
-}
-
-/// Fixed-width bit packing for forward and numeric columns.
-enum BitPacking {
-    static func write(_ values: [UInt32], width: Int, to out: inout ByteWriter) {
-        write64(values.map(UInt64.init), width: width, to: &out)
-    }
-
-    static func write64(_ values: [UInt64], width: Int, to out: inout ByteWriter) {
-        var acc: UInt64 = 0
-        var bits = 0
-        for v in values {
-            // Up to 56 bits per value: the accumulator never holds more than 63.
-            acc |= v << UInt64(bits)
-            bits += width
-            while bits >= 8 {
-                out.u8(UInt8(truncatingIfNeeded: acc))
-                acc >>= 8
-                bits -= 8
-            }
-        }
-        if bits > 0 { out.u8(UInt8(truncatingIfNeeded: acc)) }
-        for _ in 0..<8 { out.u8(0) }  // slack so readers can load 8 bytes at any value
-    }
-
-    @inline(__always)
-    static func read(_ base: UnsafeRawPointer, index: Int, width: Int) -> UInt32 {
-        UInt32(truncatingIfNeeded: read64(base, index: index, width: width))
-    }
-
-    @inline(__always)
-    static func read64(_ base: UnsafeRawPointer, index: Int, width: Int) -> UInt64 {
-        let bit = index * width
-        let word = base.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self).littleEndian
-        return (word >> UInt64(bit & 7)) & ((1 << UInt64(width)) - 1)
-    }
-
-    static func byteCount(count: Int, width: Int) -> Int { (count * width + 7) / 8 + 8 }
 }

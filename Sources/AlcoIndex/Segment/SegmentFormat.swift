@@ -4,7 +4,11 @@
 enum SegmentFormat {
     static let magic: [UInt8] = Array("ALCOSEG1".utf8)
     static let trailerMagic: [UInt8] = Array("ALCOEND1".utf8)
-    static let version: UInt32 = 1
+    /// 2: a one-document term's postings sit in its dictionary entry, other terms' postings
+    /// offsets are deltas within their dictionary block, and lengths are 16-bit. Version 1
+    /// is still read.
+    static let version: UInt32 = 2
+    static let oldestReadableVersion: UInt32 = 1
     static let trailerSize = 8 + 4 + 4 + 8
     static let docStoreBlockBytes = 16 * 1024
     /// Positions of separate js values are this far apart so phrases never span two values.

@@ -54,10 +54,14 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     let ids: UnsafeBufferPointer<UInt64>
-    let lengths: UnsafeBufferPointer<UInt32>
+    /// Tokens per document, for ranking: 16-bit (saturated) from format 2, 32-bit before.
+    let lengths: UnsafeRawBufferPointer
+    let lengthsAreShort: Bool
     let store: DocStoreReader
     let termIndex: UnsafeRawBufferPointer
     let termData: UnsafeRawBufferPointer
+    /// Format 2 on: one-document terms' postings are in their entries, offsets are deltas.
+    let inlineSingles: Bool
     let termBlockCount: Int
     public let termCount: Int
     let postings: UnsafeRawBufferPointer
@@ -110,7 +114,10 @@ public final class SegmentReader: @unchecked Sendable {
         do {
             var m = ByteReader(try section(.meta))
             let version = try m.u32()
-            guard version == SegmentFormat.version else { throw corrupt("unsupported version \(version)") }
+            guard (SegmentFormat.oldestReadableVersion...SegmentFormat.version).contains(version) else {
+                throw corrupt("unsupported version \(version)")
+            }
+            inlineSingles = version >= 2
             docCount = Int(try m.u32())
             minID = try m.u64()
             maxID = try m.u64()
@@ -124,8 +131,10 @@ public final class SegmentReader: @unchecked Sendable {
             guard idSection.count == docCount * 8 else { throw corrupt("id column has the wrong size") }
             ids = idSection.bindMemory(to: UInt64.self)
             let lenSection = try section(.lengths)
-            guard lenSection.count == docCount * 4 else { throw corrupt("length column has the wrong size") }
-            lengths = lenSection.bindMemory(to: UInt32.self)
+            let lengthBytes = version >= 2 ? 2 : 4
+            guard lenSection.count == docCount * lengthBytes else { throw corrupt("length column has the wrong size") }
+            lengths = lenSection
+            lengthsAreShort = version >= 2
             store = try DocStoreReader(index: try section(.docStoreIndex), data: try section(.docStoreData), docCount: docCount)
             termIndex = try section(.termIndex)
             termData = try section(.termData)
@@ -215,7 +224,11 @@ public final class SegmentReader: @unchecked Sendable {
         return lo..<max(lo, hi)
     }
 
-    public func length(_ ord: UInt32) -> UInt32 { lengths[Int(ord)] }
+    public func length(_ ord: UInt32) -> UInt32 {
+        lengthsAreShort
+            ? UInt32(lengths.loadUnaligned(fromByteOffset: Int(ord) * 2, as: UInt16.self).littleEndian)
+            : lengths.loadUnaligned(fromByteOffset: Int(ord) * 4, as: UInt32.self).littleEndian
+    }
 
     public var averageLength: Double { docCount == 0 ? 1 : max(1, Double(totalTokens) / Double(docCount)) }
 
@@ -308,6 +321,7 @@ public final class SegmentReader: @unchecked Sendable {
                 let n = nb.baseAddress ?? UnsafePointer(term)
                 let nc = nb.count
                 var previousMatched = true
+                var previousOffset = 0
                 while i < end {
                     if i >= blockEnd {
                         block += 1
@@ -319,14 +333,15 @@ public final class SegmentReader: @unchecked Sendable {
                             i = blockOffset(block)
                         }
                         blockEnd = blockOffset(block + 1)
+                        previousOffset = 0
                     }
                     let shared = Int(readVarint32(data, &i))
                     let suffixLen = Int(readVarint32(data, &i))
                     guard shared + suffixLen <= scratch.count, i + suffixLen <= end else { return }
                     (term + shared).update(from: data + i, count: suffixLen)
                     i += suffixLen
-                    let df = readVarint64(data, &i)
-                    let po = readVarint64(data, &i)
+                    let df = Int(readVarint64(data, &i))
+                    let info = readPostingsReference(df: df, data, &i, previous: &previousOffset)
                     let len = shared + suffixLen
                     guard len > 0 else { continue }
                     if term[0] < field { continue }
@@ -343,7 +358,7 @@ public final class SegmentReader: @unchecked Sendable {
                         previousMatched = matched
                     }
                     if matched || (includingCutWords && wordLen >= Tokenizer.maxTokenBytes) {
-                        body(UnsafeRawBufferPointer(start: word, count: wordLen), TermInfo(docFreq: Int(df), postingsOffset: Int(po)))
+                        body(UnsafeRawBufferPointer(start: word, count: wordLen), info)
                         emitted += 1
                         if emitted >= limit { return }
                     }
@@ -381,16 +396,21 @@ public final class SegmentReader: @unchecked Sendable {
         var r = ByteReader(termData, offset: blockOffset(b))
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
             var len = 0
+            var previousOffset = 0
             while r.offset < end {
                 guard let shared = try? r.varintInt(), let suffixLen = try? r.varintInt(),
                     let suffix = try? r.bytes(suffixLen), let df = try? r.varintInt(),
-                    let po = try? r.varintInt(), shared + suffixLen <= scratch.count
+                    shared + suffixLen <= scratch.count, r.offset < end
                 else { return }
+                var at = r.offset
+                let info = readPostingsReference(df: df, termData.baseAddress!.assumingMemoryBound(to: UInt8.self), &at,
+                                                 previous: &previousOffset)
+                guard at <= end, (try? r.skip(at - r.offset)) != nil else { return }
                 len = shared
                 UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[len..<(len + suffixLen)]).copyMemory(from: suffix)
                 len += suffixLen
                 let term = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[0..<len])
-                if !body(term, TermInfo(docFreq: df, postingsOffset: po)) { return }
+                if !body(term, info) { return }
             }
         }
     }
@@ -405,8 +425,27 @@ public final class SegmentReader: @unchecked Sendable {
         return a.count - b.count
     }
 
+    /// Reads what follows a dictionary entry's doc count at `i`: the term's postings held in
+    /// the entry (one document, format 2) or a postings offset (a delta from the block's
+    /// previous one in format 2), leaving `i` after it.
+    @inline(__always)
+    private func readPostingsReference(df: Int, _ data: UnsafePointer<UInt8>, _ i: inout Int, previous: inout Int) -> TermInfo {
+        guard inlineSingles else { return TermInfo(docFreq: df, postingsOffset: Int(readVarint64(data, &i))) }
+        if df == 1 {
+            let at = i
+            _ = readVarint64(data, &i)
+            let freq = readVarint64(data, &i)
+            for _ in 0..<min(freq, UInt64(termData.count)) { _ = readVarint64(data, &i) }
+            return TermInfo(docFreq: 1, postingsOffset: at, inline: true)
+        }
+        previous += Int(readVarint64(data, &i))
+        return TermInfo(docFreq: df, postingsOffset: previous)
+    }
+
     public func postingList(_ info: TermInfo) throws -> PostingList {
-        try PostingList(bytes: postings, offset: info.postingsOffset)
+        info.inline
+            ? try PostingList(single: termData, offset: info.postingsOffset, hasPositions: true)
+            : try PostingList(bytes: postings, offset: info.postingsOffset)
     }
 
     public func attribute(_ key: String) -> AttributeReader? { attributes[key] }
@@ -415,7 +454,9 @@ public final class SegmentReader: @unchecked Sendable {
 
 public struct TermInfo: Sendable {
     public let docFreq: Int
+    /// In the postings section, or in the dictionary's bytes when `inline`.
     public let postingsOffset: Int
+    public var inline = false
 }
 
 #if canImport(Glibc)
