@@ -26,6 +26,28 @@ import Testing
         }
     }
 
+    /// The dictionary order from the radix sort equals sorting the bytes, for terms that tie
+    /// on their first 12 bytes, are prefixes of one another, are empty, or hold 0 and high bytes.
+    @Test func termOrderAgreesWithSortingBytes() {
+        var rng = SystemRandomNumberGenerator()
+        var table = TermTable()
+        var seen = Set<[UInt8]>()
+        var added: [[UInt8]] = []
+        let stems: [[UInt8]] = [[], [0], Array("req-a3b1799d-1c".utf8), [0, 0, 0], Array("абв".utf8), [255, 1]]
+        for _ in 0..<20_000 {
+            var t = stems.randomElement(using: &rng)!
+            for _ in 0..<Int.random(in: 0...14, using: &rng) {
+                t.append([0, 1, 45, 97, 98, 122, 128, 208, 255].randomElement(using: &rng)!)
+            }
+            guard seen.insert(t).inserted else { continue }
+            let id = t.withUnsafeBytes { table.intern($0) }
+            #expect(id == added.count)
+            added.append(t)
+        }
+        let expected = added.indices.sorted { added[$0].lexicographicallyPrecedes(added[$1]) }
+        #expect(table.sortedIDs() == expected)
+    }
+
     /// A posting list as the tests describe it: docs ascending, each with its positions.
     struct ListSpec {
         var docs: [UInt32]

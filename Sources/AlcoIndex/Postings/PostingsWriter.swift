@@ -21,11 +21,8 @@ struct PostingsWriter {
     private var blockPos = ByteWriter(capacity: 512)
     private var headers = ByteWriter(capacity: 1024)
     private var bodies = ByteWriter(capacity: 1 << 16)
-    private var values: [UInt32] = []
 
-    init() {
-        values.reserveCapacity(1024)
-    }
+    init() {}
 
     /// Appends the list for `docs` (ascending); with positions, doc `i`'s positions are
     /// `positions[starts[i]..<starts[i + 1]]`.
@@ -92,7 +89,8 @@ struct PostingsWriter {
     }
 
     /// Encodes `docs[range]` into `blockDocs` (doc gaps, then frequencies) and `blockPos`
-    /// (the position gaps of each doc in turn).
+    /// (the position gaps of each doc in turn). Each run is walked twice, for its width and
+    /// to pack it, rather than staged.
     private mutating func encodeBlock(
         _ range: Range<Int>, docs: UnsafeBufferPointer<UInt32>, positions: UnsafeBufferPointer<UInt32>?,
         starts: UnsafeBufferPointer<Int>?
@@ -100,36 +98,38 @@ struct PostingsWriter {
         blockDocs.reset()
         blockPos.reset()
         let lo = range.lowerBound
+        let rest = lo + 1..<range.upperBound
         blockDocs.varint(lo == 0 ? docs[0] : docs[lo] - docs[lo - 1])
-        values.removeAll(keepingCapacity: true)
-        for i in lo + 1..<range.upperBound { values.append(docs[i] - docs[i - 1] - 1) }
-        packValues(to: &blockDocs)
+        var widest: UInt32 = 0
+        for i in rest { widest |= docs[i] - docs[i - 1] - 1 }
+        var packer = BitPacker(width: BitPacking.width(of: widest), to: &blockDocs)
+        for i in rest { packer.add(docs[i] - docs[i - 1] - 1, to: &blockDocs) }
+        packer.finish(to: &blockDocs)
         guard let positions, let starts else { return }
-        values.removeAll(keepingCapacity: true)
-        for i in range { values.append(UInt32(starts[i + 1] - starts[i] - 1)) }
-        packValues(to: &blockDocs)
-        values.removeAll(keepingCapacity: true)
+        widest = 0
+        for i in range { widest |= UInt32(starts[i + 1] - starts[i] - 1) }
+        packer = BitPacker(width: BitPacking.width(of: widest), to: &blockDocs)
+        for i in range { packer.add(UInt32(starts[i + 1] - starts[i] - 1), to: &blockDocs) }
+        packer.finish(to: &blockDocs)
+        // Position gaps: the first of a doc is its position, the others the gap to the previous.
+        let all = starts[lo]..<starts[range.upperBound]
         var base = UInt32.max
-        for i in range {
-            var prev: UInt32 = 0
-            for k in starts[i]..<starts[i + 1] {
-                let gap = positions[k] - prev
-                values.append(gap)
-                base = min(base, gap)
-                prev = positions[k]
-            }
+        widest = 0
+        var doc = lo
+        for k in all {
+            while k == starts[doc + 1] { doc += 1 }
+            let gap = k == starts[doc] ? positions[k] : positions[k] - positions[k - 1]
+            base = min(base, gap)
+            widest = max(widest, gap)
         }
         blockPos.varint(base)
-        for k in values.indices { values[k] -= base }
-        packValues(to: &blockPos)
-    }
-
-    /// Writes `values` as a width byte and the packed run.
-    private func packValues(to out: inout ByteWriter) {
-        var widest: UInt32 = 0
-        for v in values { widest |= v }
-        let width = BitPacking.width(of: widest)
-        out.u8(UInt8(width))
-        values.withUnsafeBufferPointer { BitPacking.pack($0, width: width, to: &out) }
+        packer = BitPacker(width: BitPacking.width(of: widest - base), to: &blockPos)
+        doc = lo
+        for k in all {
+            while k == starts[doc + 1] { doc += 1 }
+            let gap = k == starts[doc] ? positions[k] : positions[k] - positions[k - 1]
+            packer.add(gap - base, to: &blockPos)
+        }
+        packer.finish(to: &blockPos)
     }
 }

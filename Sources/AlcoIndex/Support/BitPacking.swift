@@ -2,7 +2,7 @@
 /// width `w` occupies bits `i*w ..< (i+1)*w` of the run. Forward and numeric columns are
 /// written with 8 bytes of slack so readers load a word at any value unchecked; posting
 /// blocks (doc gaps, frequencies, positions: a few bits each, often none) are packed tight
-/// and read with a bounds check, as they are many and small.
+/// by `BitPacker` and read with a bounds check, as they are many and small.
 enum BitPacking {
     static func write(_ values: [UInt32], width: Int, to out: inout ByteWriter) {
         write64(values.map(UInt64.init), width: width, to: &out)
@@ -44,26 +44,9 @@ enum BitPacking {
     @inline(__always)
     static func width(of maxValue: UInt32) -> Int { 32 - maxValue.leadingZeroBitCount }
 
-    /// Bytes a tight run (`pack`) of `count` values of `width` bits takes.
+    /// Bytes a tight run (`BitPacker`) of `count` values of `width` bits takes.
     @inline(__always)
     static func packedByteCount(count: Int, width: Int) -> Int { (count * width + 7) >> 3 }
-
-    /// Appends `values` packed at `width` bits (each must fit).
-    static func pack(_ values: UnsafeBufferPointer<UInt32>, width: Int, to out: inout ByteWriter) {
-        guard width > 0 else { return }
-        var acc: UInt64 = 0
-        var bits = 0
-        for v in values {
-            acc |= UInt64(v) << UInt64(bits)
-            bits += width
-            while bits >= 8 {
-                out.u8(UInt8(truncatingIfNeeded: acc))
-                acc >>= 8
-                bits -= 8
-            }
-        }
-        if bits > 0 { out.u8(UInt8(truncatingIfNeeded: acc)) }
-    }
 
     /// Value `index` of the run of `width`-bit values at `start`. Reads whole words where the
     /// buffer allows and byte by byte at its end, so a run ending a section is read in bounds.
@@ -88,5 +71,34 @@ enum BitPacking {
         }
         word = UInt64(littleEndian: word)
         return UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & ((1 << UInt64(w)) - 1))
+    }
+}
+
+/// Packs values one at a time at a fixed width after writing the width byte.
+struct BitPacker {
+    private let width: Int
+    private var acc: UInt64 = 0
+    private var bits = 0
+
+    init(width: Int, to out: inout ByteWriter) {
+        self.width = width
+        out.u8(UInt8(width))
+    }
+
+    @inline(__always)
+    mutating func add(_ v: UInt32, to out: inout ByteWriter) {
+        guard width > 0 else { return }
+        acc |= UInt64(v) << UInt64(bits)
+        bits += width
+        while bits >= 8 {
+            out.u8(UInt8(truncatingIfNeeded: acc))
+            acc >>= 8
+            bits -= 8
+        }
+    }
+
+    mutating func finish(to out: inout ByteWriter) {
+        if bits > 0 { out.u8(UInt8(truncatingIfNeeded: acc)) }
+        bits = 0
     }
 }
