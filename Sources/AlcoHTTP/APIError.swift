@@ -13,6 +13,14 @@ struct APIError: HTTPResponseError {
         APIError(status: .contentTooLarge, error: "too_large", detail: "the body is larger than the limit of \(limit) bytes")
     }
 
+    /// A write the engine could not make durable (nothing of it was kept): 507 when the disk
+    /// is full, so clients retry later, 500 otherwise.
+    static func storage(_ e: AlcoError) -> APIError {
+        e.isOutOfSpace
+            ? APIError(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), error: "insufficient_storage", detail: e.description)
+            : APIError(status: .internalServerError, error: "storage_error", detail: e.description)
+    }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
         Response.json(.object([("error", .string(error)), ("detail", .string(detail))]), status: status)
     }

@@ -90,9 +90,9 @@ enum BulkIngest {
         var batches: [String: (index: LogIndex, replace: [(Int, NewDocument)], insert: [(Int, NewDocument)])] = [:]
         var counts: [String: Counts] = [:]
         var failed = false
-        func fail(_ k: Int, _ op: String, _ index: String?, status: Int, type: String, reason: String) {
+        func fail(_ k: Int, _ op: String, _ index: String?, status: Int, type: String, reason: String, rejected: Bool = true) {
             failed = true
-            if let index, catalog.indexIfExists(index) != nil { counts[index, default: Counts()].rejected += 1 }
+            if rejected, let index, catalog.indexIfExists(index) != nil { counts[index, default: Counts()].rejected += 1 }
             var inner: [(key: String, value: JSONValue)] = []
             if let index { inner.append(("_index", .string(index))) }
             inner.append(("status", .number(text: String(status))))
@@ -146,7 +146,17 @@ enum BulkIngest {
         try rejects.sync()
         for (name, b) in batches {
             for (mode, group) in [(WriteMode.replace, b.replace), (WriteMode.insert, b.insert)] where !group.isEmpty {
-                let ids = try b.index.append(group.map(\.1), mode: mode)
+                let ids: [UInt64]
+                do {
+                    ids = try b.index.append(group.map(\.1), mode: mode)
+                } catch let e as AlcoError where e.isIO {
+                    // Not stored: each item fails alone, so the shipper retries just these.
+                    for (k, _) in group {
+                        fail(k, actions[k].op, name, status: e.isOutOfSpace ? 507 : 500, type: "storage_exception",
+                             reason: e.description, rejected: false)
+                    }
+                    continue
+                }
                 counts[name, default: Counts()].stored += ids.count
                 for ((k, _), id) in zip(group, ids) {
                     let op = actions[k].op

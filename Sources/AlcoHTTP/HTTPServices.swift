@@ -77,6 +77,19 @@ func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
     }
 }
 
+/// Runs a durable write off the async executors; one the engine could not make durable is
+/// a 507 or 500 with the reason (see `APIError.storage`).
+func offloadWrite<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    do {
+        return try await offload(work)
+    } catch let e as AlcoError {
+        switch e {
+        case .io, .closed: throw APIError.storage(e)
+        default: throw e
+        }
+    }
+}
+
 /// Runs a search off the async executors, and `then` on its result there too (encoding a
 /// page beside the search); a query or window the engine refuses is a 400 `bad_query`.
 func runSearch<T: Sendable>(_ request: SearchRequest, in index: LogIndex,

@@ -68,7 +68,7 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
             throw APIError.badRequest("format must be json, text or auto")
         }
         let extra = try LineIngest.extraFields(q)
-        let report = try await offload {
+        let report = try await offloadWrite {
             try LineIngest.ingest(body, into: index, rejects: services.rejects, source: "http:\(name)",
                                   messageField: messageField, timeField: timeField, format: format, extraFields: extra)
         }

@@ -31,6 +31,11 @@ public final class LineIngester {
     /// Told of each rejected line (its number and why), besides the rejects store.
     public var onReject: ((Int, Rejection) -> Void)?
     private var batch: [NewDocument] = []
+    /// Where the lines of the pending batch start, to say where to resume when storing fails.
+    private var batchStart: (source: String, line: Int)?
+    /// After a failed store: the first line not stored (every line before it was, or was
+    /// rejected).
+    public private(set) var firstUnstored: (source: String, line: Int)?
     private var lastTextTime: Int64 = 0
 
     public init(index: LogIndex, rejects: RejectStore, format: LineFormat = .auto) {
@@ -104,6 +109,7 @@ public final class LineIngester {
         var bytes = raw
         if let last = bytes.last, last == 0x0d { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }
         if bytes.isEmpty { return }
+        if batch.isEmpty { batchStart = (source, number) }
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         let isJSON: Bool
         switch format {
@@ -142,7 +148,12 @@ public final class LineIngester {
         guard !batch.isEmpty else { return }
         let docs = batch
         batch.removeAll(keepingCapacity: true)
-        try index.append(docs, mode: .insert)
+        do {
+            try index.append(docs, mode: .insert)
+        } catch {
+            firstUnstored = batchStart
+            throw error
+        }
         stored += docs.count
     }
 }

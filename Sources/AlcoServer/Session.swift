@@ -60,7 +60,10 @@ public final class Session {
                 out.append(.failure(e))
                 break
             } catch let e as AlcoError {
-                out.append(.failure(StatementError(e.description)))
+                // MySQL's codes for a full disk (ER_DISK_FULL) and other storage failures
+                // (ER_GET_ERRNO), not a syntax error: clients retry those.
+                let code: UInt16 = e.isOutOfSpace ? 1021 : e.isIO ? 1030 : 1064
+                out.append(.failure(StatementError(e.description, code: code, sqlState: code == 1064 ? "42000" : "HY000")))
                 break
             } catch {
                 out.append(.failure(StatementError("\(error)")))

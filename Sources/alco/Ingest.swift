@@ -44,7 +44,7 @@ struct Ingest: ParsableCommand {
             let rate = Int(Double(ing.stored) / secs)
             FileHandle.standardError.write(Data("\r\(ing.stored) lines, \(rate) lines/s, \(ing.rejected) rejected   ".utf8))
         }
-        try reportingErrors {
+        do {
             if files.isEmpty {
                 try ingester.ingest(fd: 0, source: "<stdin>", progress: progress)
             }
@@ -54,6 +54,16 @@ struct Ingest: ParsableCommand {
                 defer { close(fd) }
                 try ingester.ingest(fd: fd, source: path, progress: progress)
             }
+        } catch {
+            // One line: the reason, what was kept, and where to start again.
+            if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r".utf8)) }
+            let reason = (error as? AlcoError)?.description ?? "\(error)"
+            var line = "alco: \(reason); \(ingester.stored) lines stored"
+            if let resume = ingester.firstUnstored {
+                line += ", none from line \(resume.line) of \(resume.source) on"
+            }
+            warn(line)
+            throw ExitCode(2)
         }
         rejects.close()
         if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r".utf8)) }

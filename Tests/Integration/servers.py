@@ -67,9 +67,9 @@ def load(conn, table, rows, batch=1000):
 class AlcoServer:
     """`alco serve` on a fresh data directory with the indexes ALCO used in its tests."""
 
-    def __init__(self, indexes=("logs",), prepare=(), extra_args=()):
+    def __init__(self, indexes=("logs",), prepare=(), extra_args=(), data=None):
         self.dir = tempfile.mkdtemp(prefix="alco-it-")
-        self.data = os.path.join(self.dir, "data")
+        self.data = data or os.path.join(self.dir, "data")
         for name in indexes:
             self.alco("index", "create", name)
         for command in prepare:

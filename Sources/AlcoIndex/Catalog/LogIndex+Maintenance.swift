@@ -123,10 +123,7 @@ extension LogIndex {
         var writtenTombstones: [String: Int] = [:]
         for w in toWrite where w.segment.deleted.count < w.segment.reader.docCount {
             let path = segmentsDirectory + "/" + w.segment.name + ".seg"
-            let file = try WritableFile(path: path, truncate: true)
-            try file.write(w.segment.reader.storage.bytes)
-            try file.sync()
-            file.close()
+            try FileSystem.writeDurably(path, w.segment.reader.storage.bytes)
             if !w.segment.deleted.isEmpty {
                 try DeletionFile.write(segmentsDirectory + "/" + w.segment.name + ".del", w.segment.deleted)
                 writtenTombstones[w.segment.name] = w.segment.deleted.count
@@ -302,10 +299,7 @@ extension LogIndex {
             let path = segmentsDirectory + "/" + name + ".seg"
             let image = builder.finishImage()
             defer { image.deallocate() }
-            let file = try WritableFile(path: path, truncate: true)
-            try file.write(UnsafeRawBufferPointer(image))
-            try file.sync()
-            file.close()
+            try FileSystem.writeDurably(path, UnsafeRawBufferPointer(image))
             try FileSystem.syncDirectory(segmentsDirectory)
             out.append(try SegmentReader(name: name, storage: SegmentStorage(mapped: MappedFile(path: path))))
             builder = SegmentBuilder(extraFields: extraFields, compression: .high)

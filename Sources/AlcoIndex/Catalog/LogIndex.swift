@@ -206,7 +206,17 @@ public final class LogIndex: @unchecked Sendable {
             appliedLSN = lsn
             arrivalLog.record(docs.lazy.map(\.id))
         }
-        try wal.waitDurable(lsn)
+        do {
+            try wal.waitDurable(lsn)
+        } catch {
+            // Not in the log (a full disk), so not acknowledged: take the batch back out of
+            // memory, or a seal would store what the writer was told failed and its retry would
+            // duplicate it. (Documents a REPLACE displaced stay gone until the next open.)
+            stateLock.withLock {
+                for d in docs { _ = deleteLocked(d.id) }
+            }
+            throw error
+        }
         if stateLock.withLock({ bufferedDocs }) > options.maxBufferedDocs { try seal() }
         return docs.map(\.id)
     }

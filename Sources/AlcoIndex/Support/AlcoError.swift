@@ -30,6 +30,19 @@ public enum AlcoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .closed: return "the index is closed"
         }
     }
+
+    /// An operating-system error on a file (for a write: nothing of it was kept).
+    public var isIO: Bool {
+        if case .io = self { return true }
+        return false
+    }
+
+    /// A write that failed for want of space: nothing of it was kept, and it may be retried
+    /// once space is freed.
+    public var isOutOfSpace: Bool {
+        if case .io(_, _, let e) = self { return e == ENOSPC || e == EDQUOT }
+        return false
+    }
 }
 
 #if canImport(Glibc)

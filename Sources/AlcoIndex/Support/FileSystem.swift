@@ -67,6 +67,21 @@ public enum FileSystem {
 
     /// Writes `bytes` to a temporary file, fsyncs it, renames it over `path` and fsyncs the
     /// directory, so readers see the old file or the new one, never a mix.
+    /// Creates (or replaces) `path` with `bytes`, fsynced. On failure (a full disk) the
+    /// partial file is removed, so a failed write does not hold on to the space it took.
+    public static func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws {
+        let file = try WritableFile(path: path, truncate: true)
+        do {
+            try file.write(bytes)
+            try file.sync()
+            file.close()
+        } catch {
+            file.close()
+            unlink(path)
+            throw error
+        }
+    }
+
     public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
         let tmp = path + ".tmp"
         let file = try WritableFile(path: tmp, truncate: true)

@@ -51,7 +51,8 @@ public final class WriteAheadLog: @unchecked Sendable {
     }
 
     /// Reads every record with LSN > `checkpoint` in order. A torn or corrupt tail in the
-    /// newest file is cut off and reported; corruption in an older file is an error.
+    /// newest file, or a torn one in an older file, is cut off and reported; other corruption
+    /// in an older file is an error.
     static func replay(directory: String, after checkpoint: UInt64, _ apply: (UInt64, WALRecord) throws -> Void) throws -> ReplayReport {
         var report = ReplayReport()
         report.lastLSN = checkpoint
@@ -61,10 +62,12 @@ public final class WriteAheadLog: @unchecked Sendable {
             let bytes = try FileSystem.readAll(path)
             var offset = 0
             var problem: String?
+            var torn = false
             try bytes.withUnsafeBytes { buf in
                 while offset < buf.count {
                     guard offset + headerSize <= buf.count else {
                         problem = "torn record header at byte \(offset)"
+                        torn = true
                         break
                     }
                     var h = ByteReader(buf, offset: offset)
@@ -73,6 +76,7 @@ public final class WriteAheadLog: @unchecked Sendable {
                     let lsn = try h.u64()
                     guard length > 0, offset + headerSize + length <= buf.count else {
                         problem = "torn record at byte \(offset)"
+                        torn = length > 0
                         break
                     }
                     let payload = UnsafeRawBufferPointer(rebasing: buf[(offset + headerSize)..<(offset + headerSize + length)])
@@ -99,7 +103,9 @@ public final class WriteAheadLog: @unchecked Sendable {
                 }
             }
             if let problem {
-                if k == lsns.count - 1 {
+                // An incomplete last record is a write that never finished (a crash, or a
+                // failed write in an older file); anything else in an older file is damage.
+                if k == lsns.count - 1 || torn {
                     let f = try WritableFile(path: path)
                     try f.truncate(to: offset)
                     try f.sync()
@@ -193,10 +199,14 @@ public final class WriteAheadLog: @unchecked Sendable {
             if syncEnabled { try file!.sync() }
             fileBytes += batch.count
         } catch {
-            // A partial write leaves a torn record; start a fresh file so later records stay readable.
-            file?.close()
-            file = nil
-            fileBytes = 0
+            // A failed write (a full disk) may leave part of the batch: cut the file back to its
+            // last whole record so later records follow it; if even that fails, start a fresh
+            // file (replay cuts a torn tail in any file).
+            if (try? file!.truncate(to: fileBytes)) == nil {
+                file?.close()
+                file = nil
+                fileBytes = 0
+            }
             throw error
         }
     }
