@@ -26,6 +26,31 @@ import Testing
         }
     }
 
+    /// Documents come back exactly from blocks compressed against the segment's dictionary,
+    /// fast (seal) and high (merge); a small segment has no dictionary.
+    @Test(arguments: [StoreCompression.fast, .high])
+    func docStoreWithDictionaryRoundTrips(_ compression: StoreCompression) throws {
+        var rng = SystemRandomNumberGenerator()
+        var docs: [Document] = []
+        for i in 0..<8000 {
+            let noise = (0..<Int.random(in: 0...12, using: &rng)).map { _ in String(UInt32.random(in: 0...UInt32.max, using: &rng), radix: 36) }
+            docs.append(Document(id: UInt64(10 + i), logline: "INFO worker-\(i % 17) handled request \(noise.joined(separator: " ")) in \(i % 997) ms ✓",
+                                 js: #"{"host":"web\#(i % 5)","seq":\#(i),"tags":["x"],"msg":"\#(noise.first ?? "")"}"#))
+        }
+        let b = SegmentBuilder(compression: compression)
+        for d in docs { b.add(d) }
+        let r = try SegmentReader(name: "d", storage: SegmentStorage(copying: b.finish()))
+        #expect(r.sectionSizes["docStoreDictionary"] == DocStoreWriter.dictionaryBytes)
+        let cache = DocStoreCache(sharing: false)
+        for (k, d) in docs.enumerated() { #expect(try r.document(UInt32(k), cache: cache) == d) }
+
+        let small = SegmentBuilder(compression: compression)
+        for d in docs.prefix(50) { small.add(d) }
+        let s = try SegmentReader(name: "s", storage: SegmentStorage(copying: small.finish()))
+        #expect(s.sectionSizes["docStoreDictionary"] == nil)
+        for (k, d) in docs.prefix(50).enumerated() { #expect(try s.document(UInt32(k)) == d) }
+    }
+
     /// The dictionary order from the radix sort equals sorting the bytes, for terms that tie
     /// on their first 12 bytes, are prefixes of one another, are empty, or hold 0 and high bytes.
     @Test func termOrderAgreesWithSortingBytes() {

@@ -36,8 +36,8 @@ public final class DocStoreCache {
 }
 
 /// Decompressed doc store blocks shared by all searches, bounded in bytes. Log readers page
-/// around the same recent stretch again and again; a 128 KiB LZ4HC block costs ~50 µs to
-/// decompress, so a page of 100 scattered hits costs milliseconds without this.
+/// around the same recent stretch again and again; a 32 KiB block costs ~10 µs to decompress,
+/// so a page of 100 scattered hits costs a millisecond without this.
 final class SharedBlockCache: @unchecked Sendable {
     static let shared = SharedBlockCache(capacityBytes: 32 << 20)
 
@@ -86,17 +86,21 @@ final class SharedBlockCache: @unchecked Sendable {
     }
 }
 
-/// The doc store: LZ4 blocks of about 16 KiB of (logline, js) pairs with an index of the
-/// first ordinal of each block.
+/// The doc store (see `DocStoreWriter`): LZ4 blocks of (logline, js) pairs, compressed
+/// against the segment's dictionary when it has one, with an index of the first ordinal of
+/// each block.
 struct DocStoreReader {
     let index: UnsafeRawBufferPointer
     let data: UnsafeRawBufferPointer
+    let dictionary: UnsafeRawBufferPointer?
     let blockCount: Int
     let docCount: Int
 
-    init(index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, docCount: Int) throws {
+    init(index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer?,
+         docCount: Int) throws {
         self.index = index
         self.data = data
+        self.dictionary = dictionary
         self.docCount = docCount
         var r = ByteReader(index)
         blockCount = Int(try r.u32())
@@ -135,7 +139,8 @@ struct DocStoreReader {
             guard e.offset + e.compressed <= data.count else { throw DecodeError("doc store block \(b) out of range") }
             var out = [UInt8](repeating: 0, count: e.raw)
             try out.withUnsafeMutableBytes { dst in
-                try LZ4.decompress(UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)]), into: dst)
+                try LZ4.decompress(UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)]), into: dst,
+                                   dictionary: dictionary)
             }
             // Index the block's documents once, so reading every doc of it is linear.
             let offsets = try out.withUnsafeBytes { buf -> [Int] in

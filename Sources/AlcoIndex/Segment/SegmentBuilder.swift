@@ -4,13 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// How hard the doc store is compressed: fast when sealing fresh writes, high (LZ4HC, larger
-/// blocks) when merging, where it pays for itself on every later read of the disk.
+/// How hard the doc store is compressed: fast when sealing fresh writes, high (LZ4HC) when
+/// merging, where it pays for itself on every later read of the disk.
 public enum StoreCompression: Sendable {
     case fast
     case high
-
-    var blockBytes: Int { self == .fast ? 64 * 1024 : 128 * 1024 }
 }
 
 /// What a built segment saw of each js key, for the column registry.
@@ -34,11 +32,7 @@ public final class SegmentBuilder {
     private var lengths: [UInt32] = []
     private var totalTokens: UInt64 = 0
 
-    private var storeBlock = ByteWriter()
-    private var storeBlockFirst: UInt32 = 0
-    private var storeIndex = ByteWriter()
-    private var storeData = ByteWriter()
-    private var storeBlocks: UInt32 = 0
+    private var store: DocStoreWriter
 
     private var terms = TermTable()
     private var postings = PostingsPool()
@@ -52,7 +46,7 @@ public final class SegmentBuilder {
         self.extraFields = extraFields
         self.compression = compression
         for (i, f) in extraFields.enumerated() where i < 200 { extraFieldIndex[Array(f.utf8)] = UInt8(i + 2) }
-        storeBlock = ByteWriter(capacity: compression.blockBytes + 4096)
+        store = DocStoreWriter(compression: compression)
     }
 
     public var count: Int { ids.count }
@@ -63,7 +57,7 @@ public final class SegmentBuilder {
         precondition(ids.last.map { $0 < doc.id } ?? true, "segment documents must be added in ascending id order")
         let ord = UInt32(ids.count)
         ids.append(doc.id)
-        appendToStore(doc)
+        store.add(logline: doc.logline, js: doc.js)
 
         // Work on local copies of the hot tables (swapped, not copied) so the token loop does
         // no class-property access checks or reference counting per token.
@@ -153,28 +147,6 @@ public final class SegmentBuilder {
         for k in 0..<n { postings.add(term: ids[k], doc: doc, position: batch.tokens[k].position) }
     }
 
-    private func appendToStore(_ doc: Document) {
-        if storeBlock.count == 0 { storeBlockFirst = UInt32(ids.count - 1) }
-        storeBlock.string(doc.logline)
-        storeBlock.string(doc.js)
-        if storeBlock.count >= compression.blockBytes { flushStoreBlock() }
-    }
-
-    private func flushStoreBlock() {
-        guard storeBlock.count > 0 else { return }
-        let compressed = storeBlock.bytes.withUnsafeBytes {
-            compression == .fast ? LZ4.compress($0) : LZ4.compressHigh($0)
-        }
-        storeIndex.u32(storeBlockFirst)
-        storeIndex.u32(UInt32(storeBlock.count))
-        storeIndex.u64(UInt64(storeData.count))
-        storeIndex.u32(UInt32(compressed.count))
-        storeIndex.u32(0)
-        storeData.append(contentsOf: compressed)
-        storeBlocks += 1
-        storeBlock.reset()
-    }
-
     /// What this segment saw of each js key (call before `finish`).
     public func columnSummaries() -> [ColumnSummary] {
         (0..<attributes.count).map { k in
@@ -200,7 +172,6 @@ public final class SegmentBuilder {
 
     /// Serializes the segment into a buffer the caller owns (see `SegmentStorage(adopting:)`).
     public func finishImage() -> UnsafeMutableRawBufferPointer {
-        flushStoreBlock()
         var postingBytes = ByteWriter(capacity: postings.poolBytes)
         let (termIndex, termData, gramFilters) = writeTerms(postings: &postingBytes)
         let (attrDir, attrData, tallies) = writeAttributes(postings: &postingBytes)
@@ -220,17 +191,15 @@ public final class SegmentBuilder {
         // Ranking needs lengths only roughly: past 65,535 tokens they saturate.
         var lengthBytes = ByteWriter(capacity: ids.count * 2)
         for l in lengths { lengthBytes.u16(UInt16(min(l, UInt32(UInt16.max)))) }
-        var storeHeader = ByteWriter()
-        storeHeader.u32(storeBlocks)
-        storeHeader.u32(0)
-        storeHeader.append(contentsOf: storeIndex.bytes)
+        let docStore = store.finish()
 
         var file = SegmentFileWriter()
         file.add(.meta, meta.take())
         file.add(.ids, idBytes.take())
         file.add(.lengths, lengthBytes.take())
-        file.add(.docStoreIndex, storeHeader.take())
-        file.add(.docStoreData, storeData.take())
+        file.add(.docStoreIndex, docStore.index)
+        file.add(.docStoreData, docStore.data)
+        if !docStore.dictionary.isEmpty { file.add(.docStoreDictionary, docStore.dictionary) }
         file.add(.termIndex, termIndex)
         file.add(.termData, termData)
         file.add(.termGramFilters, gramFilters)

@@ -10,7 +10,6 @@ enum SegmentFormat {
     static let version: UInt32 = 2
     static let oldestReadableVersion: UInt32 = 1
     static let trailerSize = 8 + 4 + 4 + 8
-    static let docStoreBlockBytes = 16 * 1024
     /// Positions of separate js values are this far apart so phrases never span two values.
     static let valuePositionGap: UInt32 = 64
 
@@ -33,6 +32,8 @@ enum SegmentFormat {
         /// Optional: per js key, docs and newest ordinal per forward rank (GROUP BY over a
         /// whole segment without reading the column).
         case forwardTallies = 13
+        /// Optional: the LZ4 dictionary the doc store's blocks were compressed against.
+        case docStoreDictionary = 14
     }
 
     static let termsPerBlock = 32

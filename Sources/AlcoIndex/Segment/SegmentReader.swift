@@ -135,7 +135,9 @@ public final class SegmentReader: @unchecked Sendable {
             guard lenSection.count == docCount * lengthBytes else { throw corrupt("length column has the wrong size") }
             lengths = lenSection
             lengthsAreShort = version >= 2
-            store = try DocStoreReader(index: try section(.docStoreIndex), data: try section(.docStoreData), docCount: docCount)
+            store = try DocStoreReader(index: try section(.docStoreIndex), data: try section(.docStoreData),
+                                       dictionary: sections[SegmentFormat.Section.docStoreDictionary.rawValue],
+                                       docCount: docCount)
             termIndex = try section(.termIndex)
             termData = try section(.termData)
             var ti = ByteReader(termIndex)
