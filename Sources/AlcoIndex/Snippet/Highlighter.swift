@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Finds what a query matched inside a text: its words (exact, prefix, suffix, infix) and
 /// grep-mode substrings or regex matches, as byte ranges.
 public struct Highlighter: Sendable {
@@ -7,6 +13,7 @@ public struct Highlighter: Sendable {
     let infixes: [String]
     let substrings: [SubstringMatcher]
     let regexes: [RegexMatcher]
+    private let words: WordSet
 
     public init(_ query: TextQuery) {
         var exact = Set<String>()
@@ -38,6 +45,7 @@ public struct Highlighter: Sendable {
         self.infixes = infixes
         self.substrings = substrings
         self.regexes = regexes
+        words = WordSet(exact: exact, prefixes: prefixes, suffixes: suffixes, infixes: infixes)
     }
 
     /// Merged, ascending byte ranges of matches in `text`.
@@ -45,7 +53,14 @@ public struct Highlighter: Sendable {
         var out: [Range<Int>] = []
         let hasTerms = !exact.isEmpty || !prefixes.isEmpty || !suffixes.isEmpty || !infixes.isEmpty
         if hasTerms {
-            for (term, range) in Tokenizer.tokenRanges(text) where matches(term) { out.append(range) }
+            // Words compared as bytes where they lie: a snippet page tokenizes every line of
+            // it, and a String per word was most of a snippet's cost.
+            var text = text
+            text.withUTF8 { buf in
+                Tokenizer.forEachToken(UnsafeRawBufferPointer(buf)) { token, _, range in
+                    if words.matches(token) { out.append(range) }
+                }
+            }
         }
         for s in substrings { out.append(contentsOf: s.occurrences(in: text)) }
         for r in regexes { out.append(contentsOf: r.occurrences(in: text)) }
@@ -53,10 +68,7 @@ public struct Highlighter: Sendable {
     }
 
     func matches(_ term: String) -> Bool {
-        if exact.contains(term) { return true }
-        if prefixes.contains(where: { term.hasPrefix($0) }) { return true }
-        if suffixes.contains(where: { term.hasSuffix($0) }) { return true }
-        return infixes.contains { term.contains($0) }
+        Array(term.utf8).withUnsafeBytes { words.matches($0) }
     }
 
     static func merge(_ ranges: [Range<Int>]) -> [Range<Int>] {
@@ -70,5 +82,35 @@ public struct Highlighter: Sendable {
             }
         }
         return out
+    }
+}
+
+/// A highlighter's words as bytes, matched against folded tokens without building strings.
+private struct WordSet: Sendable {
+    let exact: [[UInt8]]
+    let prefixes: [[UInt8]]
+    let suffixes: [[UInt8]]
+    let infixes: [[UInt8]]
+
+    init(exact: Set<String>, prefixes: [String], suffixes: [String], infixes: [String]) {
+        self.exact = exact.map { Array($0.utf8) }
+        self.prefixes = prefixes.map { Array($0.utf8) }
+        self.suffixes = suffixes.map { Array($0.utf8) }
+        self.infixes = infixes.map { Array($0.utf8) }
+    }
+
+    func matches(_ token: UnsafeRawBufferPointer) -> Bool {
+        for w in exact where w.count == token.count && WordSet.equal(w, token, at: 0) { return true }
+        for w in prefixes where w.count <= token.count && WordSet.equal(w, token, at: 0) { return true }
+        for w in suffixes where w.count <= token.count && WordSet.equal(w, token, at: token.count - w.count) { return true }
+        for w in infixes where w.count <= token.count {
+            for at in 0...(token.count - w.count) where WordSet.equal(w, token, at: at) { return true }
+        }
+        return false
+    }
+
+    @inline(__always)
+    private static func equal(_ word: [UInt8], _ token: UnsafeRawBufferPointer, at offset: Int) -> Bool {
+        word.isEmpty || word.withUnsafeBytes { memcmp($0.baseAddress!, token.baseAddress! + offset, word.count) == 0 }
     }
 }

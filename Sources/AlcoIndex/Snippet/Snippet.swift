@@ -8,7 +8,7 @@ public enum Snippet {
         if options.limit <= 0 || charCount <= options.limit {
             return wrap(bytes, 0..<bytes.count, hits: hits, options: options)
         }
-        let tokens = Tokenizer.tokenRanges(text).map(\.range)
+        let tokens = Tokenizer.wordRanges(text)
         guard !hits.isEmpty, !tokens.isEmpty else {
             return String(decoding: bytes.prefix(prefixBytes(text, chars: options.limit)), as: UTF8.self)
                 + (options.limit < charCount ? options.chunkSeparator.trimmingLeadingSpace : "")

@@ -112,6 +112,16 @@ public enum Tokenizer {
     }
 
     /// Words with their byte ranges in `text` (for highlighting).
+    /// Byte ranges of the words of `text`, without the words.
+    public static func wordRanges(_ text: String) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var text = text
+        text.withUTF8 { buf in
+            forEachToken(UnsafeRawBufferPointer(buf)) { _, _, r in out.append(r) }
+        }
+        return out
+    }
+
     public static func tokenRanges(_ text: String) -> [(term: String, range: Range<Int>)] {
         var out: [(String, Range<Int>)] = []
         var text = text
