@@ -84,8 +84,8 @@ public struct PostingList {
             body(doc)
             let width = Int(p[i])
             i += 1
-            for k in 0..<count - 1 {
-                doc &+= BitPacking.value(bytes, start: i, index: k, width: width) &+ 1
+            BitPacking.forEach(bytes, start: i, count: count - 1, width: width) { gap in
+                doc &+= gap &+ 1
                 body(doc)
             }
             return i + BitPacking.packedByteCount(count: count - 1, width: width)
@@ -103,14 +103,16 @@ public struct PostingList {
     /// returns where the block's positions start when frequencies were decoded.
     @discardableResult
     func decodeBlock(_ b: Int, docs: inout [UInt32], freqs: UnsafeMutablePointer<[UInt32]>? = nil) -> Int {
+        let count = blockDocCount(b)
+        docs.reserveCapacity(docs.count + count)
         var i = forEachDocOfBlock(b) { docs.append($0) }
         guard let freqs, hasPositions else { return i }
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let count = blockDocCount(b)
+        freqs.pointee.reserveCapacity(freqs.pointee.count + count)
         if packed {
             let width = Int(p[i])
             i += 1
-            for k in 0..<count { freqs.pointee.append(BitPacking.value(bytes, start: i, index: k, width: width) &+ 1) }
+            BitPacking.forEach(bytes, start: i, count: count, width: width) { freqs.pointee.append($0 &+ 1) }
             return i + BitPacking.packedByteCount(count: count, width: width)
         }
         for _ in 0..<count { freqs.pointee.append(readVarint32(p, &i)) }
@@ -193,11 +195,15 @@ public struct PostingList {
         return out
     }
 
-    /// The positions of each of `docs` (ascending), empty where the term is not in the doc.
-    /// Blocks without a wanted doc are not decoded, and only wanted docs get arrays.
-    public func positions(of docs: [UInt32]) -> [[UInt32]] {
-        var out = [[UInt32]](repeating: [], count: docs.count)
-        guard hasPositions, !docs.isEmpty, !blockLast.isEmpty else { return out }
+    /// The positions of each of `docs` (ascending), empty where the term is not in the doc,
+    /// in one buffer. Blocks without a wanted doc are not decoded.
+    public func positions(of docs: [UInt32]) -> PositionRuns {
+        var out = PositionRuns()
+        out.starts.reserveCapacity(docs.count + 1)
+        guard hasPositions, !docs.isEmpty, !blockLast.isEmpty else {
+            out.starts.append(contentsOf: repeatElement(0, count: docs.count))
+            return out
+        }
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var blockDocs: [UInt32] = []
         var freqs: [UInt32] = []
@@ -219,18 +225,19 @@ public struct PostingList {
             var index = 0
             for (k, d) in blockDocs.enumerated() {
                 let f = Int(freqs[k])
-                while j < docs.count && docs[j] < d { j += 1 }
+                while j < docs.count && docs[j] < d {
+                    out.starts.append(out.values.count)  // not in this list
+                    j += 1
+                }
                 if j < docs.count && docs[j] == d {
-                    var pos: [UInt32] = []
-                    pos.reserveCapacity(f)
                     var prev: UInt32 = 0
                     for t in 0..<f {
                         prev &+= packed
                             ? base &+ BitPacking.value(bytes, start: i, index: index + t, width: width)
                             : readVarint32(p, &i)
-                        pos.append(prev)
+                        out.values.append(prev)
                     }
-                    out[j] = pos
+                    out.starts.append(out.values.count)
                     j += 1
                 } else if !packed {
                     for _ in 0..<f { _ = readVarint32(p, &i) }
@@ -239,6 +246,7 @@ public struct PostingList {
             }
             // Every wanted doc up to this block's last has been seen: j moved past it.
         }
+        while out.starts.count <= docs.count { out.starts.append(out.values.count) }
         return out
     }
 
@@ -261,4 +269,15 @@ public struct PostingList {
         }
         return out
     }
+}
+
+/// Positions of several documents in one buffer (no array per document): document `j`'s
+/// are `values[starts[j]..<starts[j + 1]]`.
+public struct PositionRuns: Sendable {
+    public var values: [UInt32] = []
+    public var starts: [Int] = [0]
+
+    public var count: Int { starts.count - 1 }
+
+    public subscript(_ j: Int) -> ArraySlice<UInt32> { values[starts[j]..<starts[j + 1]] }
 }

@@ -183,26 +183,29 @@ final class PhraseSet: DocSet {
         // Positions of each word for the candidates only.
         let perWord = lists.map { $0.positions(of: cand) }
         var out: [UInt32] = []
+        var cursors = [Int](repeating: 0, count: lists.count)
         for (i, d) in cand.enumerated() {
-            let words = perWord.map { $0[i] }
-            if proximity == nil ? PhraseSet.hasPhrase(words) : PhraseSet.withinSpan(words, proximity!) { out.append(d) }
+            let found = proximity.map { PhraseSet.withinSpan(perWord.map { Array($0[i]) }, $0) }
+                ?? PhraseSet.hasPhrase(perWord, doc: i, cursors: &cursors)
+            if found { out.append(d) }
         }
         return out
     }
 
-    /// True when word k occurs at p + k for some p (position lists are ascending).
-    static func hasPhrase(_ perWord: [[UInt32]]) -> Bool {
-        var cursors = [Int](repeating: 0, count: perWord.count)
-        for p in perWord[0] {
+    /// True when word k occurs at p + k for some p in document `i` (position lists ascend).
+    static func hasPhrase(_ perWord: [PositionRuns], doc i: Int, cursors: inout [Int]) -> Bool {
+        for k in perWord.indices { cursors[k] = perWord[k].starts[i] }
+        for p in perWord[0][i] {
             var ok = true
             for k in 1..<perWord.count {
                 let want = p + UInt32(k)
                 let list = perWord[k]
+                let end = list.starts[i + 1]
                 var c = cursors[k]
-                while c < list.count && list[c] < want { c += 1 }
+                while c < end && list.values[c] < want { c += 1 }
                 cursors[k] = c
-                if c >= list.count { return false }
-                if list[c] != want {
+                if c >= end { return false }
+                if list.values[c] != want {
                     ok = false
                     break
                 }

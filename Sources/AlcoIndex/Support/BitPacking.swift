@@ -48,6 +48,31 @@ enum BitPacking {
     @inline(__always)
     static func packedByteCount(count: Int, width: Int) -> Int { (count * width + 7) >> 3 }
 
+    /// Calls `body` with each of the `count` values of the run at `start`, in order: a word
+    /// load and a shift each, checked once for the run rather than per value.
+    @inline(__always)
+    static func forEach(
+        _ bytes: UnsafeRawBufferPointer, start: Int, count: Int, width: Int, _ body: (UInt32) -> Void
+    ) {
+        guard width > 0 else {
+            for _ in 0..<count { body(0) }
+            return
+        }
+        let w = min(width, 32)
+        guard start + packedByteCount(count: count, width: w) + 8 <= bytes.count else {
+            for k in 0..<count { body(value(bytes, start: start, index: k, width: w)) }
+            return
+        }
+        let base = bytes.baseAddress! + start
+        let mask: UInt64 = (1 << UInt64(w)) - 1
+        var bit = 0
+        for _ in 0..<count {
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: bit >> 3, as: UInt64.self))
+            body(UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & mask))
+            bit += w
+        }
+    }
+
     /// Value `index` of the run of `width`-bit values at `start`. Reads whole words where the
     /// buffer allows and byte by byte at its end, so a run ending a section is read in bounds.
     @inline(__always)
