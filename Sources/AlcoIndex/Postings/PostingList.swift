@@ -27,7 +27,10 @@ public struct PostingList {
         packed = (flags & PostingsFormat.packed) != 0
         let nBlocks = packed
             ? (docFreq + PostingsFormat.blockSize - 1) / PostingsFormat.blockSize : try r.varintInt()
-        guard nBlocks <= docFreq else { throw DecodeError("posting list with \(nBlocks) blocks for \(docFreq) docs") }
+        // A block header takes at least 3 bytes: bounds what is reserved below for a bad count.
+        guard nBlocks <= docFreq, nBlocks <= (bytes.count - r.offset) / 3 else {
+            throw DecodeError("posting list with \(nBlocks) blocks for \(docFreq) docs")
+        }
         blockLast.reserveCapacity(nBlocks)
         blockStart.reserveCapacity(nBlocks)
         var last: UInt32 = 0

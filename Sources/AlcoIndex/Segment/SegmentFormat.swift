@@ -34,6 +34,8 @@ enum SegmentFormat {
         case forwardTallies = 13
         /// Optional: the LZ4 dictionary the doc store's blocks were compressed against.
         case docStoreDictionary = 14
+        /// The ids bit-packed in blocks (see `IDColumn`), in place of `ids`.
+        case packedIDs = 15
     }
 
     static let termsPerBlock = 32

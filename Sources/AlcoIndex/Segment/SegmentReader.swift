@@ -53,7 +53,7 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
-    let ids: UnsafeBufferPointer<UInt64>
+    let ids: IDColumn.Reader
     /// Tokens per document, for ranking: 16-bit (saturated) from format 2, 32-bit before.
     let lengths: UnsafeRawBufferPointer
     let lengthsAreShort: Bool
@@ -127,9 +127,11 @@ public final class SegmentReader: @unchecked Sendable {
             for _ in 0..<nf { names.append(try m.string()) }
             fieldNames = names
 
-            let idSection = try section(.ids)
-            guard idSection.count == docCount * 8 else { throw corrupt("id column has the wrong size") }
-            ids = idSection.bindMemory(to: UInt64.self)
+            if let packedIDs = sections[SegmentFormat.Section.packedIDs.rawValue] {
+                ids = try IDColumn.Reader(packed: packedIDs, docCount: docCount)
+            } else {
+                ids = try IDColumn.Reader(raw: try section(.ids), docCount: docCount)
+            }
             let lenSection = try section(.lengths)
             let lengthBytes = version >= 2 ? 2 : 4
             guard lenSection.count == docCount * lengthBytes else { throw corrupt("length column has the wrong size") }
@@ -200,7 +202,7 @@ public final class SegmentReader: @unchecked Sendable {
     // MARK: ids
 
     @inline(__always)
-    public func id(_ ord: UInt32) -> UInt64 { ids[Int(ord)] }
+    public func id(_ ord: UInt32) -> UInt64 { ids.id(Int(ord)) }
 
     /// The first ordinal whose id is >= `id`.
     public func lowerBound(id: UInt64) -> UInt32 {
@@ -208,7 +210,7 @@ public final class SegmentReader: @unchecked Sendable {
         var hi = docCount
         while lo < hi {
             let mid = (lo + hi) / 2
-            if ids[mid] < id { lo = mid + 1 } else { hi = mid }
+            if ids.id(mid) < id { lo = mid + 1 } else { hi = mid }
         }
         return UInt32(lo)
     }
@@ -216,7 +218,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// The ordinal of `id`, if present.
     public func ordinal(of id: UInt64) -> UInt32? {
         let o = lowerBound(id: id)
-        return Int(o) < docCount && ids[Int(o)] == id ? o : nil
+        return Int(o) < docCount && ids.id(Int(o)) == id ? o : nil
     }
 
     /// Ordinals whose ids fall in `range`.
@@ -242,7 +244,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     public func document(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> Document {
         let (logline, js) = try store.fields(Int(ord), cache: cache, segment: uniqueID)
-        return Document(id: ids[Int(ord)], logline: logline, js: js)
+        return Document(id: ids.id(Int(ord)), logline: logline, js: js)
     }
 
     public func logline(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> String {

@@ -1,0 +1,99 @@
+/// A segment's ids in ordinal order (ascending). Ids are µs × 1000, so neighbours differ in
+/// their low ~35 bits only: blocks of 128 store their first id and each id's distance from it
+/// bit-packed at the block's width (~4.4 bytes an id instead of 8), still read in O(1).
+///
+/// Section `packedIDs`: u32 doc count, u32 block count, per block 16 bytes (first id u64,
+/// offset of its run u32, width u8, 3 zero bytes), then the runs and 8 bytes of slack.
+/// Segments whose blocks would need more than 56 bits, and format 1, have the plain `ids`
+/// section of u64s instead.
+enum IDColumn {
+    static let blockSize = 128
+    static let headerBytes = 16
+
+    /// The packed section for `ids`, or nil when a block spans too far to pack.
+    static func pack(_ ids: [UInt64]) -> [UInt8]? {
+        let blocks = (ids.count + blockSize - 1) / blockSize
+        var headers = ByteWriter(capacity: 8 + blocks * headerBytes)
+        headers.u32(UInt32(ids.count))
+        headers.u32(UInt32(blocks))
+        var runs = ByteWriter(capacity: ids.count * 5 + 8)
+        for b in 0..<blocks {
+            let lo = b * blockSize
+            let hi = min(ids.count, lo + blockSize)
+            let first = ids[lo]
+            let span = ids[hi - 1] &- first
+            let width = 64 - span.leadingZeroBitCount
+            guard width <= 56 else { return nil }
+            headers.u64(first)
+            headers.u32(UInt32(runs.count))
+            headers.u8(UInt8(width))
+            headers.u8(0)
+            headers.u16(0)
+            var acc: UInt64 = 0
+            var bits = 0
+            for i in lo..<hi where width > 0 {
+                acc |= (ids[i] &- first) << UInt64(bits)  // bits < 8 and width <= 56: fits
+                bits += width
+                while bits >= 8 {
+                    runs.u8(UInt8(truncatingIfNeeded: acc))
+                    acc >>= 8
+                    bits -= 8
+                }
+            }
+            if bits > 0 { runs.u8(UInt8(truncatingIfNeeded: acc)) }
+        }
+        for _ in 0..<8 { runs.u8(0) }
+        headers.append(contentsOf: runs.bytes)
+        return headers.take()
+    }
+
+    /// Reads either form.
+    struct Reader {
+        private let raw: UnsafeBufferPointer<UInt64>?
+        private let packed: UnsafeRawBufferPointer?
+        private let runs: UnsafeRawPointer?
+
+        init(raw: UnsafeRawBufferPointer, docCount: Int) throws {
+            guard raw.count == docCount * 8 else { throw DecodeError("id column has the wrong size") }
+            self.raw = raw.bindMemory(to: UInt64.self)
+            packed = nil
+            runs = nil
+        }
+
+        init(packed section: UnsafeRawBufferPointer, docCount: Int) throws {
+            var r = ByteReader(section)
+            let n = Int(try r.u32())
+            let blocks = Int(try r.u32())
+            guard n == docCount, blocks == (n + blockSize - 1) / blockSize else {
+                throw DecodeError("packed id column disagrees with the segment's document count")
+            }
+            let runsAt = 8 + blocks * headerBytes
+            guard runsAt + 8 <= section.count else { throw DecodeError("packed id column is truncated") }
+            // Every run must lie inside the section (its slack included) with a width that packs.
+            for b in 0..<blocks {
+                let h = 8 + b * headerBytes
+                let offset = Int(section.loadUnaligned(fromByteOffset: h + 8, as: UInt32.self).littleEndian)
+                let width = Int(section[h + 12])
+                let count = min(blockSize, n - b * blockSize)
+                guard width <= 56, runsAt + offset + (count * width + 7) / 8 + 8 <= section.count else {
+                    throw DecodeError("packed id column block \(b) is out of range")
+                }
+            }
+            raw = nil
+            packed = section
+            runs = section.baseAddress! + runsAt
+        }
+
+        @inline(__always)
+        func id(_ ord: Int) -> UInt64 {
+            if let raw { return raw[ord] }
+            let section = packed!
+            let h = 8 + (ord >> 7) * IDColumn.headerBytes
+            let first = UInt64(littleEndian: section.loadUnaligned(fromByteOffset: h, as: UInt64.self))
+            let offset = Int(UInt32(littleEndian: section.loadUnaligned(fromByteOffset: h + 8, as: UInt32.self)))
+            let width = Int(section[h + 12])
+            guard width > 0 else { return first }
+            return first &+ BitPacking.read64(runs! + offset, index: ord & (IDColumn.blockSize - 1), width: width)
+        }
+    }
+}
