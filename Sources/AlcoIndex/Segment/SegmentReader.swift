@@ -344,7 +344,7 @@ public final class SegmentReader: @unchecked Sendable {
                     guard shared + suffixLen <= scratch.count, i + suffixLen <= end else { return }
                     (term + shared).update(from: data + i, count: suffixLen)
                     i += suffixLen
-                    let df = Int(readVarint64(data, &i))
+                    let df = Int(truncatingIfNeeded: readVarint64(data, &i))
                     let info = readPostingsReference(df: df, data, &i, previous: &previousOffset)
                     let len = shared + suffixLen
                     guard len > 0 else { continue }
@@ -434,7 +434,7 @@ public final class SegmentReader: @unchecked Sendable {
     /// previous one in format 2), leaving `i` after it.
     @inline(__always)
     private func readPostingsReference(df: Int, _ data: UnsafePointer<UInt8>, _ i: inout Int, previous: inout Int) -> TermInfo {
-        guard inlineSingles else { return TermInfo(docFreq: df, postingsOffset: Int(readVarint64(data, &i))) }
+        guard inlineSingles else { return TermInfo(docFreq: df, postingsOffset: Int(truncatingIfNeeded: readVarint64(data, &i))) }
         if df == 1 {
             let at = i
             _ = readVarint64(data, &i)
@@ -442,7 +442,7 @@ public final class SegmentReader: @unchecked Sendable {
             for _ in 0..<min(freq, UInt64(termData.count)) { _ = readVarint64(data, &i) }
             return TermInfo(docFreq: 1, postingsOffset: at, inline: true)
         }
-        previous += Int(readVarint64(data, &i))
+        previous &+= Int(truncatingIfNeeded: readVarint64(data, &i))
         return TermInfo(docFreq: df, postingsOffset: previous)
     }
 
