@@ -82,11 +82,8 @@ func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
 func offloadWrite<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     do {
         return try await offload(work)
-    } catch let e as AlcoError {
-        switch e {
-        case .io, .closed: throw APIError.storage(e)
-        default: throw e
-        }
+    } catch let e as AlcoError where e.isIO {
+        throw APIError.storage(e)
     }
 }
 

@@ -10,6 +10,14 @@ enum IDColumn {
     static let blockSize = 128
     static let headerBytes = 16
 
+    /// The section that holds `ids`: packed, or plain when a block spans too far to pack.
+    static func section(for ids: [UInt64]) -> (SegmentFormat.Section, [UInt8]) {
+        if let packed = pack(ids) { return (.packedIDs, packed) }
+        var plain = ByteWriter(capacity: ids.count * 8)
+        for id in ids { plain.u64(id) }
+        return (.ids, plain.take())
+    }
+
     /// The packed section for `ids`, or nil when a block spans too far to pack.
     static func pack(_ ids: [UInt64]) -> [UInt8]? {
         let blocks = (ids.count + blockSize - 1) / blockSize
@@ -29,18 +37,9 @@ enum IDColumn {
             headers.u8(UInt8(width))
             headers.u8(0)
             headers.u16(0)
-            var acc: UInt64 = 0
-            var bits = 0
-            for i in lo..<hi where width > 0 {
-                acc |= (ids[i] &- first) << UInt64(bits)  // bits < 8 and width <= 56: fits
-                bits += width
-                while bits >= 8 {
-                    runs.u8(UInt8(truncatingIfNeeded: acc))
-                    acc >>= 8
-                    bits -= 8
-                }
-            }
-            if bits > 0 { runs.u8(UInt8(truncatingIfNeeded: acc)) }
+            var packer = BitPacker(width: width)
+            for i in lo..<hi { packer.add(ids[i] &- first, to: &runs) }
+            packer.finish(to: &runs)
         }
         for _ in 0..<8 { runs.u8(0) }
         headers.append(contentsOf: runs.bytes)

@@ -186,9 +186,7 @@ public final class SegmentBuilder {
         meta.varint(2 + extraFields.count)
         for f in SegmentFormat.Field.names + extraFields { meta.string(f) }
 
-        let packedIDs = IDColumn.pack(ids)
-        var idBytes = ByteWriter(capacity: packedIDs == nil ? ids.count * 8 : 0)
-        if packedIDs == nil { for id in ids { idBytes.u64(id) } }
+        let (idSection, idBytes) = IDColumn.section(for: ids)
         // Ranking needs lengths only roughly: past 65,535 tokens they saturate.
         var lengthBytes = ByteWriter(capacity: ids.count * 2)
         for l in lengths { lengthBytes.u16(UInt16(min(l, UInt32(UInt16.max)))) }
@@ -196,7 +194,7 @@ public final class SegmentBuilder {
 
         var file = SegmentFileWriter()
         file.add(.meta, meta.take())
-        if let packedIDs { file.add(.packedIDs, packedIDs) } else { file.add(.ids, idBytes.take()) }
+        file.add(idSection, idBytes)
         file.add(.lengths, lengthBytes.take())
         file.add(.docStoreIndex, docStore.index)
         file.add(.docStoreData, docStore.data)

@@ -7,31 +7,18 @@ import Darwin
 /// Finds what a query matched inside a text: its words (exact, prefix, suffix, infix) and
 /// grep-mode substrings or regex matches, as byte ranges.
 public struct Highlighter: Sendable {
-    let exact: Set<String>
-    let prefixes: [String]
-    let suffixes: [String]
-    let infixes: [String]
+    private let words: WordSet
     let substrings: [SubstringMatcher]
     let regexes: [RegexMatcher]
-    private let words: WordSet
 
     public init(_ query: TextQuery) {
-        var exact = Set<String>()
-        var prefixes: [String] = []
-        var suffixes: [String] = []
-        var infixes: [String] = []
+        var words = WordSet()
         var substrings: [SubstringMatcher] = []
         var regexes: [RegexMatcher] = []
         func walk(_ q: TextQuery) {
             switch q {
-            case .term(let t, _, let m):
-                switch m {
-                case .exact: exact.insert(t)
-                case .prefix: prefixes.append(t)
-                case .suffix: suffixes.append(t)
-                case .infix: infixes.append(t)
-                }
-            case .phrase(let ws, _, _), .quorum(let ws, _, _): exact.formUnion(ws)
+            case .term(let t, _, let m): words.add(t, m)
+            case .phrase(let ws, _, _), .quorum(let ws, _, _): for w in ws { words.add(w, .exact) }
             case .and(let qs), .or(let qs): qs.forEach(walk)
             case .not, .all: break
             case .substring(let s, let cs): substrings.append(SubstringMatcher(s, caseSensitive: cs))
@@ -39,20 +26,15 @@ public struct Highlighter: Sendable {
             }
         }
         walk(query)
-        self.exact = exact
-        self.prefixes = prefixes
-        self.suffixes = suffixes
-        self.infixes = infixes
+        self.words = words
         self.substrings = substrings
         self.regexes = regexes
-        words = WordSet(exact: exact, prefixes: prefixes, suffixes: suffixes, infixes: infixes)
     }
 
     /// Merged, ascending byte ranges of matches in `text`.
     public func ranges(in text: String) -> [Range<Int>] {
         var out: [Range<Int>] = []
-        let hasTerms = !exact.isEmpty || !prefixes.isEmpty || !suffixes.isEmpty || !infixes.isEmpty
-        if hasTerms {
+        if !words.isEmpty {
             // Words compared as bytes where they lie: a snippet page tokenizes every line of
             // it, and a String per word was most of a snippet's cost.
             var text = text
@@ -65,10 +47,6 @@ public struct Highlighter: Sendable {
         for s in substrings { out.append(contentsOf: s.occurrences(in: text)) }
         for r in regexes { out.append(contentsOf: r.occurrences(in: text)) }
         return Highlighter.merge(out)
-    }
-
-    func matches(_ term: String) -> Bool {
-        Array(term.utf8).withUnsafeBytes { words.matches($0) }
     }
 
     static func merge(_ ranges: [Range<Int>]) -> [Range<Int>] {
@@ -87,16 +65,21 @@ public struct Highlighter: Sendable {
 
 /// A highlighter's words as bytes, matched against folded tokens without building strings.
 private struct WordSet: Sendable {
-    let exact: [[UInt8]]
-    let prefixes: [[UInt8]]
-    let suffixes: [[UInt8]]
-    let infixes: [[UInt8]]
+    private var exact: [[UInt8]] = []
+    private var prefixes: [[UInt8]] = []
+    private var suffixes: [[UInt8]] = []
+    private var infixes: [[UInt8]] = []
 
-    init(exact: Set<String>, prefixes: [String], suffixes: [String], infixes: [String]) {
-        self.exact = exact.map { Array($0.utf8) }
-        self.prefixes = prefixes.map { Array($0.utf8) }
-        self.suffixes = suffixes.map { Array($0.utf8) }
-        self.infixes = infixes.map { Array($0.utf8) }
+    var isEmpty: Bool { exact.isEmpty && prefixes.isEmpty && suffixes.isEmpty && infixes.isEmpty }
+
+    mutating func add(_ word: String, _ match: TermMatch) {
+        let bytes = Array(word.utf8)
+        switch match {
+        case .exact: if !exact.contains(bytes) { exact.append(bytes) }
+        case .prefix: prefixes.append(bytes)
+        case .suffix: suffixes.append(bytes)
+        case .infix: infixes.append(bytes)
+        }
     }
 
     func matches(_ token: UnsafeRawBufferPointer) -> Bool {

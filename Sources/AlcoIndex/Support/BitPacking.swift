@@ -9,19 +9,9 @@ enum BitPacking {
     }
 
     static func write64(_ values: [UInt64], width: Int, to out: inout ByteWriter) {
-        var acc: UInt64 = 0
-        var bits = 0
-        for v in values {
-            // Up to 56 bits per value: the accumulator never holds more than 63.
-            acc |= v << UInt64(bits)
-            bits += width
-            while bits >= 8 {
-                out.u8(UInt8(truncatingIfNeeded: acc))
-                acc >>= 8
-                bits -= 8
-            }
-        }
-        if bits > 0 { out.u8(UInt8(truncatingIfNeeded: acc)) }
+        var packer = BitPacker(width: width)
+        for v in values { packer.add(v, to: &out) }
+        packer.finish(to: &out)
         for _ in 0..<8 { out.u8(0) }  // slack so readers can load 8 bytes at any value
     }
 
@@ -99,21 +89,30 @@ enum BitPacking {
     }
 }
 
-/// Packs values one at a time at a fixed width after writing the width byte.
+/// Packs values one at a time at a fixed width of up to 56 bits (the accumulator then never
+/// holds more than 63).
 struct BitPacker {
     private let width: Int
     private var acc: UInt64 = 0
     private var bits = 0
 
-    init(width: Int, to out: inout ByteWriter) {
+    init(width: Int) {
         self.width = width
+    }
+
+    /// Writes the width byte first, as posting blocks carry it.
+    init(width: Int, to out: inout ByteWriter) {
+        self.init(width: width)
         out.u8(UInt8(width))
     }
 
     @inline(__always)
-    mutating func add(_ v: UInt32, to out: inout ByteWriter) {
+    mutating func add(_ v: UInt32, to out: inout ByteWriter) { add(UInt64(v), to: &out) }
+
+    @inline(__always)
+    mutating func add(_ v: UInt64, to out: inout ByteWriter) {
         guard width > 0 else { return }
-        acc |= UInt64(v) << UInt64(bits)
+        acc |= v << UInt64(bits)
         bits += width
         while bits >= 8 {
             out.u8(UInt8(truncatingIfNeeded: acc))

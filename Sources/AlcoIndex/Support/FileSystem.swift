@@ -65,8 +65,6 @@ public enum FileSystem {
         if fsync(fd) != 0 { throw AlcoError.io(path: path, operation: "fsync", errno: errno) }
     }
 
-    /// Writes `bytes` to a temporary file, fsyncs it, renames it over `path` and fsyncs the
-    /// directory, so readers see the old file or the new one, never a mix.
     /// Creates (or replaces) `path` with `bytes`, fsynced. On failure (a full disk) the
     /// partial file is removed, so a failed write does not hold on to the space it took.
     public static func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws {
@@ -82,18 +80,11 @@ public enum FileSystem {
         }
     }
 
+    /// Writes `bytes` to a temporary file, fsyncs it, renames it over `path` and fsyncs the
+    /// directory, so readers see the old file or the new one, never a mix.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
         let tmp = path + ".tmp"
-        let file = try WritableFile(path: tmp, truncate: true)
-        do {
-            try file.write(bytes)
-            try file.sync()
-            file.close()
-        } catch {
-            file.close()
-            unlink(tmp)
-            throw error
-        }
+        try bytes.withUnsafeBytes { try writeDurably(tmp, $0) }
         if rename(tmp, path) != 0 {
             let e = errno
             unlink(tmp)

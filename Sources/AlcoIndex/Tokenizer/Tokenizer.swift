@@ -111,7 +111,6 @@ public enum Tokenizer {
         return out
     }
 
-    /// Words with their byte ranges in `text` (for highlighting).
     /// Byte ranges of the words of `text`, without the words.
     public static func wordRanges(_ text: String) -> [Range<Int>] {
         var out: [Range<Int>] = []
@@ -122,6 +121,7 @@ public enum Tokenizer {
         return out
     }
 
+    /// Words with their byte ranges in `text`.
     public static func tokenRanges(_ text: String) -> [(term: String, range: Range<Int>)] {
         var out: [(String, Range<Int>)] = []
         var text = text
