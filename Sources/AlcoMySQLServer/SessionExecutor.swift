@@ -1,62 +1,111 @@
 import AlcoIndex
 import AlcoServer
-import Dispatch
 import MySQLWire
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
-/// Runs one connection's commands against its SphinxQL session, one at a time on a queue of
-/// its own, so engine work (searches, fsync waits) never blocks an event loop.
+/// Runs one connection's commands against its SphinxQL session. Reads run right away on the
+/// connection's event loop; statements that may wait for an fsync go to the writers' pool, so
+/// a group commit in flight never holds a loop. The protocol sends one command at a time per
+/// connection; the lock only orders a command against the connection's close.
 final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
-    // `session` is only touched on `queue`, which is what makes this class Sendable.
+    // `session` is only touched under `lock`, which is what makes this class Sendable.
     private let session: Session
-    private let queue: DispatchQueue
+    private let lock = NIOLock()
+    private let writers: NIOThreadPool
 
-    init(catalog: Catalog, connectionID: UInt32) {
+    init(catalog: Catalog, writers: NIOThreadPool) {
         self.session = Session(catalog: catalog)
-        self.queue = DispatchQueue(label: "alco.mysql.connection.\(connectionID)")
+        self.writers = writers
+    }
+
+    private func withSession<T>(_ body: (Session) -> T) -> T {
+        lock.withLock { body(session) }
     }
 
     func loggedIn(_ login: MySQLHandshakeResponse) -> MySQLStatusFlags {
-        queue.sync {
+        withSession { session in
             session.user = login.user.isEmpty ? "alco" : login.user
             session.database = login.database
-            return status
+            return Self.status(of: session)
         }
     }
 
     func execute(_ command: MySQLCommand, completion: @escaping @Sendable (MySQLReply) -> Void) {
-        queue.async { [self] in
-            let responses: [MySQLResponse]
-            switch command {
-            case .query(let text):
-                responses = session.execute(batch: text).map { result in
-                    switch result {
-                    case .success(let outcome): return MySQLResponse(outcome)
-                    case .failure(let error): return MySQLResponse(error)
-                    }
-                }
-            case .initDB(let name):
-                // Sphinx has no databases and accepts any name; remember it for DATABASE().
-                session.database = name
-                responses = [.ok(affectedRows: 0)]
-            case .resetConnection:
-                session.reset()
-                responses = [.ok(affectedRows: 0)]
-            default:
-                responses = [.error(.unknownCommand(0))]
+        if case .query(let text) = command, !Self.mayWaitForDisk(text) {
+            completion(reply(to: command))
+            return
+        }
+        writers.submit { [self] state in
+            guard case .active = state else {
+                completion(MySQLReply([.error(.unknownCommand(0))], status: []))
+                return
             }
-            completion(MySQLReply(responses, status: status))
+            completion(reply(to: command))
+        }
+    }
+
+    private func reply(to command: MySQLCommand) -> MySQLReply {
+        withSession { session in
+            MySQLReply(Self.run(command, on: session), status: Self.status(of: session))
         }
     }
 
     func connectionClosed() {
         // An open transaction dies with its connection, as in MySQL and Sphinx.
-        queue.async { [self] in session.reset() }
+        writers.submit { [self] _ in withSession { $0.reset() } }
     }
 
-    private var status: MySQLStatusFlags {
+    private static func run(_ command: MySQLCommand, on session: Session) -> [MySQLResponse] {
+        switch command {
+        case .query(let text):
+            return session.execute(batch: text).map { result in
+                switch result {
+                case .success(let outcome): return MySQLResponse(outcome)
+                case .failure(let error): return MySQLResponse(error)
+                }
+            }
+        case .initDB(let name):
+            // Sphinx has no databases and accepts any name; remember it for DATABASE().
+            session.database = name
+            return [.ok(affectedRows: 0)]
+        case .resetConnection:
+            session.reset()
+            return [.ok(affectedRows: 0)]
+        default:
+            return [.error(.unknownCommand(0))]
+        }
+    }
+
+    private static func status(of session: Session) -> MySQLStatusFlags {
         var s: MySQLStatusFlags = []
         if session.autocommit { s.insert(.autocommit) }
         if session.hasPendingWrites { s.insert(.inTransaction) }
         return s
     }
+
+    /// Whether a batch may wait on the disk: anything but one statement that only reads or
+    /// sets session state. Only scheduling depends on this; a misjudged batch still runs right.
+    static func mayWaitForDisk(_ text: String) -> Bool {
+        if let semicolon = text.utf8.firstIndex(of: UInt8(ascii: ";")),
+           text.utf8[text.utf8.index(after: semicolon)...].contains(where: { $0 > 0x20 }) {
+            return true
+        }
+        var keyword: [UInt8] = []
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                keyword.append(byte | 0x20)
+                if keyword.count > 8 { return true }
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "("):
+                if !keyword.isEmpty { return !readKeywords.contains(keyword) }
+            default:
+                return keyword.isEmpty || !readKeywords.contains(keyword)
+            }
+        }
+        return !readKeywords.contains(keyword)
+    }
+
+    private static let readKeywords: Set<[UInt8]> = Set(["select", "show", "describe", "desc", "call", "set"].map { Array($0.utf8) })
 }

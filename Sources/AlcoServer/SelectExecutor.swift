@@ -4,8 +4,9 @@ import SphinxQL
 /// What SHOW META reports about the last SELECT of a session.
 ///
 /// Counting every match costs more than finding the newest 100, and most clients never ask,
-/// so an inexact total is left to `resolved()`: it counts on the very snapshot the SELECT
-/// searched, so the answer is what it would have been at the time.
+/// so an inexact total (and the documents of each query word) is left to `resolved()`: it
+/// counts on the very snapshot the SELECT searched, so the answer is what it would have been
+/// at the time.
 public struct QueryMeta: Sendable {
     public var total = 0
     public var totalFound = 0
@@ -13,6 +14,8 @@ public struct QueryMeta: Sendable {
     public var keywords: [KeywordStats] = []
     /// Counts the matches when the search stopped early; nil once exact.
     var pendingCount: (@Sendable () throws -> Int)?
+    /// Looks up the query's words; nil once `keywords` holds them.
+    var pendingKeywords: (@Sendable () -> [KeywordStats])?
     var maxMatches = 1000
 
     public init(total: Int = 0, totalFound: Int = 0, seconds: Double = 0, keywords: [KeywordStats] = []) {
@@ -24,11 +27,16 @@ public struct QueryMeta: Sendable {
 
     /// The meta with exact totals, counting now if the search did not.
     public func resolved() throws -> QueryMeta {
-        guard let pendingCount else { return self }
         var m = self
-        m.totalFound = try pendingCount()
-        m.total = min(m.totalFound, maxMatches)
-        m.pendingCount = nil
+        if let pendingKeywords {
+            m.keywords = pendingKeywords()
+            m.pendingKeywords = nil
+        }
+        if let pendingCount {
+            m.totalFound = try pendingCount()
+            m.total = min(m.totalFound, maxMatches)
+            m.pendingCount = nil
+        }
         return m
     }
 }
@@ -105,7 +113,8 @@ public struct SelectExecutor {
         }
         let result = outcome.result
         var meta = QueryMeta(total: 0, totalFound: result.totalFound,
-                             seconds: Double(result.elapsedNanoseconds) / 1e9, keywords: result.keywords)
+                             seconds: Double(result.elapsedNanoseconds) / 1e9)
+        meta.pendingKeywords = outcome.keywords
 
         let columns = try s.items.flatMap { try self.columns(for: $0) }
         var rows: [[Cell]] = []
@@ -117,27 +126,10 @@ public struct SelectExecutor {
             rows = [row]
         } else {
             let counts = Dictionary(result.groups.map { ($0.representativeID, $0.count) }, uniquingKeysWith: { a, _ in a })
-            // Parsing every hit's js only pays when the select list reads inside it.
-            let readsInsideJS = s.items.contains { item in
-                switch item.expression {
-                case .star, .column("id"), .column("logline"), .column("js"), .function("snippet", _), .function("weight", _),
-                     .function("count", _), .integer, .float, .string:
-                    return false
-                default:
-                    return true
-                }
-            }
+            let projection = RowProjection(s.items, aliases: aliases)
+            rows.reserveCapacity(result.hits.count)
             for hit in result.hits {
-                let js = readsInsideJS ? (try? JSONParser.parse(hit.js)) ?? .object([]) : .object([])
-                var row: [Cell] = []
-                for item in s.items {
-                    if case .star = item.expression {
-                        row += [.unsigned(hit.id), .string(hit.logline), .string(hit.js)]
-                        continue
-                    }
-                    row.append(try evaluate(item.expression, hit: hit, js: js, aliases: aliases, groupCount: counts[hit.id]))
-                }
-                rows.append(row)
+                rows.append(try projection.cells(for: hit, groupCount: counts[hit.id]))
             }
         }
         // Sphinx's `total` is how many matches the query kept (up to max_matches), not how many
@@ -194,54 +186,6 @@ public struct SelectExecutor {
         case .negate(let x): return "-\(name(of: x))"
         case .between(let a, let b, let c): return "\(name(of: a)) between \(name(of: b)) and \(name(of: c))"
         case .inList(let a, let xs): return "\(name(of: a)) in (\(xs.map(name(of:)).joined(separator: ", ")))"
-        }
-    }
-
-    func evaluate(_ e: Expression, hit: Hit, js: JSONValue, aliases: [String: Expression], groupCount: Int?) throws -> Cell {
-        switch e {
-        case .column("id"): return .unsigned(hit.id)
-        case .column("logline"): return .string(hit.logline)
-        case .column("js"): return .string(hit.js)
-        case .column(let c):
-            if let target = aliases[c] { return try evaluate(target, hit: hit, js: js, aliases: aliases, groupCount: groupCount) }
-            guard c.hasPrefix("js.") else { throw StatementError("unknown column '\(c)'") }
-            var v: JSONValue? = js
-            for part in c.dropFirst(3).split(separator: ".") { v = v?[String(part)] }
-            switch v {
-            case .none, .some(.null): return .null
-            case .some(.string(let s)): return .string(s)
-            case .some(let other): return .string(other.displayText)
-            }
-        case .integer(let n): return Int64(n).map(Cell.int) ?? UInt64(n).map(Cell.unsigned) ?? .string(n)
-        case .float(let f): return .double(Double(f) ?? 0)
-        case .string(let s): return .string(s)
-        case .null: return .null
-        case .function("weight", _): return .int(Int64(hit.weight))
-        case .function("count", _): return .int(Int64(groupCount ?? 1))
-        case .function("snippet", let args):
-            guard args.count >= 2, case .string(let q) = args[1] else { throw StatementError("SNIPPET() takes a field and a query string") }
-            var options = SnippetOptions()
-            if args.count >= 3, case .string(let opts) = args[2] { SelectExecutor.apply(snippetOptions: opts, to: &options) }
-            let field = try evaluate(args[0], hit: hit, js: js, aliases: aliases, groupCount: groupCount)
-            let text = field.text ?? ""
-            let query = (try? QueryParser.parse(q)) ?? .all
-            return .string(Snippet.make(text, highlighter: Highlighter(query), options: options))
-        default:
-            return .int(try truth(e, hit: hit, js: js, aliases: aliases) ? 1 : 0)
-        }
-    }
-
-    /// Boolean expressions (IN(), comparisons, NOT/AND/OR) evaluated on one document.
-    func truth(_ e: Expression, hit: Hit, js: JSONValue, aliases: [String: Expression]) throws -> Bool {
-        switch e {
-        case .binary("and", let a, let b): return try truth(a, hit: hit, js: js, aliases: aliases) && truth(b, hit: hit, js: js, aliases: aliases)
-        case .binary("or", let a, let b): return try truth(a, hit: hit, js: js, aliases: aliases) || truth(b, hit: hit, js: js, aliases: aliases)
-        case .not(let x): return try !truth(x, hit: hit, js: js, aliases: aliases)
-        case .column(let c) where aliases[c] != nil: return try truth(aliases[c]!, hit: hit, js: js, aliases: aliases)
-        default:
-            // Evaluate as a filter on a one-document view: the same semantics as WHERE.
-            let filter = try WhereTranslator(aliases: aliases).filter(e)
-            return SelectExecutor.matches(filter, id: hit.id, js: js)
         }
     }
 

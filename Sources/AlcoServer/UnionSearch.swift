@@ -11,10 +11,12 @@ struct UnionSearch {
         var partitions: PartitionSelection
     }
 
-    /// A search and a way to count every match later on the same snapshots.
+    /// A search, and ways to count every match and each word's documents later on the same
+    /// snapshots.
     struct Outcome {
         var result: SearchResult
         var countAll: @Sendable () throws -> Int
+        var keywords: @Sendable () -> [KeywordStats]
     }
 
     static func targets(_ tables: [TableName], catalog: Catalog) -> [Target] {
@@ -44,8 +46,28 @@ struct UnionSearch {
             parts.append(try t.index.searchKeepingSnapshot(r))
         }
         let countAll = counter(request, parts.map(\.1))
-        guard parts.count > 1 else { return Outcome(result: parts[0].0, countAll: countAll) }
-        return Outcome(result: merge(request, parts.map(\.0)), countAll: countAll)
+        let keywords = keywordCounter(request.text, parts.map(\.1))
+        guard parts.count > 1 else { return Outcome(result: parts[0].0, countAll: countAll, keywords: keywords) }
+        return Outcome(result: merge(request, parts.map(\.0)), countAll: countAll, keywords: keywords)
+    }
+
+    /// Each word's documents summed over the parts, in the query's order.
+    private static func keywordCounter(_ text: TextQuery, _ snapshots: [[SegmentSnapshot]]) -> @Sendable () -> [KeywordStats] {
+        return {
+            var out: [KeywordStats] = []
+            for part in snapshots {
+                let stats = Searcher.keywordStats(text, segments: part)
+                if out.isEmpty {
+                    out = stats
+                } else {
+                    for (k, s) in stats.enumerated() where k < out.count {
+                        out[k].docs += s.docs
+                        out[k].hits += s.hits
+                    }
+                }
+            }
+            return out
+        }
     }
 
     private static func counter(_ request: SearchRequest, _ snapshots: [[SegmentSnapshot]]) -> @Sendable () throws -> Int {
@@ -66,15 +88,6 @@ struct UnionSearch {
         out.totalIsExact = results.allSatisfy(\.totalIsExact)
         out.elapsedNanoseconds = results.reduce(0) { $0 + $1.elapsedNanoseconds }
         out.segmentsSearched = results.reduce(0) { $0 + $1.segmentsSearched }
-        var keywords: [String: KeywordStats] = [:]
-        for r in results {
-            for k in r.keywords {
-                keywords[k.keyword, default: KeywordStats(keyword: k.keyword, docs: 0, hits: 0)].docs += k.docs
-                keywords[k.keyword]!.hits += k.hits
-            }
-        }
-        out.keywords = results.first?.keywords.compactMap { keywords[$0.keyword] } ?? []
-
         if request.groupBy != nil {
             var merged: [String?: GroupCount] = [:]
             var hitByID: [UInt64: Hit] = [:]

@@ -9,19 +9,29 @@ public struct MySQLMessageEncoder {
     public private(set) var buffer: ByteBuffer
     /// The sequence id the next packet gets.
     public private(set) var sequenceID: UInt8
-    private var payload: ByteBuffer
 
     public init(allocator: ByteBufferAllocator = ByteBufferAllocator(), startingAt sequenceID: UInt8) {
         self.buffer = allocator.buffer(capacity: 256)
-        self.payload = allocator.buffer(capacity: 256)
         self.sequenceID = sequenceID
     }
 
-    /// Frames whatever `body` writes as one packet.
+    /// Frames whatever `body` writes as one packet. The payload is written in place after a
+    /// header filled in once its length is known; only a payload of a whole frame or more
+    /// is moved, to be split.
     public mutating func packet(_ body: (inout ByteBuffer) -> Void) {
-        payload.clear()
-        body(&payload)
-        appendFrames(payload)
+        let header = buffer.writerIndex
+        buffer.writeInteger(UInt32(0))
+        let start = buffer.writerIndex
+        body(&buffer)
+        let n = buffer.writerIndex - start
+        if n < MySQLPacket.maxFramePayload {
+            buffer.setInteger(UInt32(n) | UInt32(sequenceID) << 24, at: header, endianness: .little)
+            sequenceID &+= 1
+        } else {
+            let payload = buffer.getSlice(at: start, length: n)!
+            buffer.moveWriterIndex(to: header)
+            appendFrames(payload)
+        }
     }
 
     private mutating func appendFrames(_ payload: ByteBuffer) {

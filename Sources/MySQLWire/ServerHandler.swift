@@ -100,7 +100,7 @@ public final class MySQLServerHandler: ChannelInboundHandler {
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
             executor.execute(command) { reply in
-                // Framing happens here, off the event loop, since large results take a while.
+                // Framed where the executor replies: for a write, on its thread, off the event loop.
                 var encoder = MySQLMessageEncoder(allocator: allocator, startingAt: sequenceID)
                 encoder.reply(reply)
                 let bytes = encoder.buffer

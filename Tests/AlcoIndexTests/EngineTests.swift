@@ -41,6 +41,32 @@ import Testing
         try catalog.close()
     }
 
+    @Test func longPostingListsParsedOnceAnswerAsBefore() throws {
+        // Past PostingListCache.minimumDocs, a word's and an attribute value's lists are parsed
+        // once per segment and shared: every query asking again must get the same answers.
+        let dir = TemporaryDirectory()
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let index = try catalog.createIndex(IndexSettings(name: "logs"))
+        let n = 3 * PostingListCache.minimumDocs
+        let ids = try index.append((0..<n).map { k in
+            doc("common \(k % 2 == 0 ? "even" : "odd") line \(k)", at: day1 + Int64(k),
+                [("parity", .string(k % 2 == 0 ? "even" : "odd"))])
+        })
+        try index.flush()
+        let evens = stride(from: 0, to: n, by: 2).map { ids[$0] }
+        for _ in 0..<3 {
+            var r = try index.search(SearchRequest(text: try QueryParser.parse("common even"), limit: 5, countTotal: true))
+            #expect(r.totalFound == evens.count)
+            #expect(r.hits.map(\.id) == Array(evens.suffix(5).reversed()))
+            r = try index.search(SearchRequest(text: try QueryParser.parse("common"),
+                                               filter: .oneOf(key: "parity", values: [.string("odd")]),
+                                               order: .idAscending, limit: 3, countTotal: true))
+            #expect(r.totalFound == n / 2)
+            #expect(r.hits.map(\.id) == [ids[1], ids[3], ids[5]])
+        }
+        try catalog.close()
+    }
+
     @Test func walReplayWithoutFlush() throws {
         let dir = TemporaryDirectory()
         do {

@@ -109,4 +109,34 @@ import Testing
             #expect(throws: StatementError.self) { try run(catalog, "SELECT id FROM logs, nope") }
         }
     }
+
+    @Test func projectionDecodesOnlyTheMembersItReads() {
+        let keys = [Array("b".utf8), Array("d".utf8)]
+        let js = #"{"a":{"deep":[1,2,{"x":"y"}]},"b":"two","c":3,"d":[true,null],"b":"again"}"#
+        #expect(RowProjection.members(of: js, named: keys)
+            == .object([("b", .string("two")), ("d", .array([.bool(true), .null])), ("b", .string("again"))]))
+        // A key spelled with escapes is matched once decoded: the document is decoded whole.
+        let escaped = #"{"b":"escaped","c":1}"#
+        #expect(RowProjection.members(of: escaped, named: keys)["b"] == .string("escaped"))
+        // Text that is not a JSON object reads as an empty one, as a full parse would.
+        #expect(RowProjection.members(of: #"{"b":"#, named: keys) == .object([]))
+        #expect(RowProjection.members(of: "[1]", named: keys) == .object([]))
+    }
+
+    @Test func selectListIsCompiledOnceAndEvaluatedPerRow() throws {
+        try Self.withCatalog { catalog in
+            let (rs, _) = try run(catalog, """
+                SELECT id, js.process AS p, IN(js.levelname, 'ERROR') AS e, NOT e AS ne, js.nope AS n, 7 AS k,
+                SNIPPET(logline, 'failed') AS s FROM logs WHERE e = 1 ORDER BY id ASC
+                """)
+            #expect(rs.rows.count == 2)
+            #expect(rs.rows.map { $0[1] } == [.string("9002"), .string("9005")])
+            #expect(rs.rows.allSatisfy { $0[2] == .int(1) && $0[3] == .int(0) && $0[4] == .null && $0[5] == .int(7) })
+            #expect(rs.rows.map { $0[6] } == [.string("payment 2 <b>failed</b>: terminating worker"),
+                                              .string("payment 5 <b>failed</b>: terminating worker")])
+            // An expression that cannot be evaluated is an error once a row reaches it, not before.
+            #expect(throws: StatementError.self) { try run(catalog, "SELECT id, nope FROM logs") }
+            #expect(try run(catalog, "SELECT id, nope FROM logs WHERE id = 1").0.rows.isEmpty)
+        }
+    }
 }

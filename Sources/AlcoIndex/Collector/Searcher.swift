@@ -42,7 +42,6 @@ public enum Searcher {
         let cache = DocStoreCache(capacity: 16)
         let plans = SegmentPlans(request, segments: segments, cache: cache)
         let ranges = segments.map { $0.reader.ordinals(in: request.idRange) }
-        result.keywords = keywordStats(request.text, segments: segments)
 
         var chosen: [Candidate] = []
         if let key = request.groupBy {
@@ -177,6 +176,11 @@ public enum Searcher {
         _ plan: any DocSet, range: Range<UInt32>, deleted: DeletionSet, count: Int, descending: Bool,
         accept: (UInt32) -> Bool = { _ in true }
     ) throws -> [UInt32] {
+        if let every = plan.contiguous {
+            let lo = max(range.lowerBound, every.lowerBound)
+            let hi = max(lo, min(range.upperBound, every.upperBound))
+            return takeEdge(of: lo..<hi, deleted: deleted, count: count, descending: descending, accept: accept)
+        }
         var out: [UInt32] = []
         var width = UInt32(max(256, min(count * 4, 1 << 20)))
         var lo = range.lowerBound
@@ -200,6 +204,29 @@ public enum Searcher {
                 if out.count >= count { return out }
             }
             width = width > (1 << 28) ? width : width * 4
+        }
+        return out
+    }
+
+    /// `takeEdge` when every ordinal of `range` matches: the range is walked, never listed.
+    private static func takeEdge(
+        of range: Range<UInt32>, deleted: DeletionSet, count: Int, descending: Bool, accept: (UInt32) -> Bool
+    ) -> [UInt32] {
+        var out: [UInt32] = []
+        out.reserveCapacity(min(count, range.count))
+        var next = descending ? range.upperBound : range.lowerBound
+        while out.count < count && (descending ? next > range.lowerBound : next < range.upperBound) {
+            let d: UInt32
+            if descending {
+                next -= 1
+                d = next
+            } else {
+                d = next
+                next += 1
+            }
+            if deleted.contains(d) { continue }
+            if !accept(d) { break }
+            out.append(d)
         }
         return out
     }
@@ -263,6 +290,8 @@ public enum Searcher {
         return (groups, total)
     }
 
+    /// Each exact word of the query with the documents holding it (SHOW META's keyword
+    /// lines); asked for separately, since few clients read them.
     public static func keywordStats(_ q: TextQuery, segments: [SegmentSnapshot]) -> [KeywordStats] {
         var seen = Set<String>()
         var out: [KeywordStats] = []

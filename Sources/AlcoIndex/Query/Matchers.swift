@@ -6,6 +6,9 @@ protocol DocSet: AnyObject {
     /// True when the set is every ordinal (lets AND skip it).
     var isEverything: Bool { get }
     var isNothing: Bool { get }
+    /// When the set is exactly the ordinals of a range: that range, so a reader can walk it
+    /// instead of listing it.
+    var contiguous: Range<UInt32>? { get }
     /// How many ordinals of `range` match; `segmentSize` tells when `range` is the whole
     /// segment, where stored document frequencies may answer without decoding.
     func count(_ range: Range<UInt32>, segmentSize: UInt32) throws -> Int
@@ -14,6 +17,7 @@ protocol DocSet: AnyObject {
 extension DocSet {
     var isEverything: Bool { false }
     var isNothing: Bool { false }
+    var contiguous: Range<UInt32>? { isEverything ? 0..<UInt32.max : nil }
     func count(_ range: Range<UInt32>, segmentSize: UInt32) throws -> Int { try docs(range).count }
 }
 
@@ -83,6 +87,7 @@ final class OrdinalList: DocSet {
 final class OrdinalRange: DocSet {
     let bounds: Range<UInt32>
     init(_ bounds: Range<UInt32>) { self.bounds = bounds }
+    var contiguous: Range<UInt32>? { bounds }
     func docs(_ range: Range<UInt32>) -> [UInt32] {
         let lo = max(range.lowerBound, bounds.lowerBound)
         let hi = min(range.upperBound, bounds.upperBound)

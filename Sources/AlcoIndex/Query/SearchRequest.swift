@@ -198,7 +198,6 @@ public struct SearchResult: Sendable {
     public var totalFound = 0
     public var totalIsExact = false
     public var groups: [GroupCount] = []
-    public var keywords: [KeywordStats] = []
     public var segmentsSearched = 0
     public var elapsedNanoseconds: UInt64 = 0
 

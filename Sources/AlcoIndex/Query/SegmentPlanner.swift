@@ -254,7 +254,7 @@ struct SegmentPlanner {
             for v in values {
                 switch v {
                 case .string(let s):
-                    if let list = try attr.postingList(for: s, segmentPostings: segment.postings) {
+                    if let list = try segment.postingList(of: attr, value: s) {
                         sets.append(PostingsUnion([list]))
                     }
                     // Numbers are not in the string dictionary: '9002' also means 9002.

@@ -65,6 +65,7 @@ public final class SegmentReader: @unchecked Sendable {
     let termBlockCount: Int
     public let termCount: Int
     let postings: UnsafeRawBufferPointer
+    private let longLists = PostingListCache()
     let attributes: [String: AttributeReader]
     /// Docs having a term in any text field, for frequent terms found in several fields
     /// (absent in segments written before it existed: those counts decode postings).
@@ -447,9 +448,21 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     public func postingList(_ info: TermInfo) throws -> PostingList {
-        info.inline
-            ? try PostingList(single: termData, offset: info.postingsOffset, hasPositions: true)
-            : try PostingList(bytes: postings, offset: info.postingsOffset)
+        if info.inline { return try PostingList(single: termData, offset: info.postingsOffset, hasPositions: true) }
+        if info.docFreq >= PostingListCache.minimumDocs {
+            return try longLists.list(at: info.postingsOffset) { try PostingList(bytes: postings, offset: info.postingsOffset) }
+        }
+        return try PostingList(bytes: postings, offset: info.postingsOffset)
+    }
+
+    /// The docs whose `attribute` has `value`, nil when no doc has it.
+    func postingList(of attribute: AttributeReader, value: String) throws -> PostingList? {
+        guard let rank = attribute.rank(of: value) else { return nil }
+        let entry = attribute.value(rank)
+        if entry.docFreq >= PostingListCache.minimumDocs {
+            return try longLists.list(at: entry.postingsOffset) { try PostingList(bytes: postings, offset: entry.postingsOffset) }
+        }
+        return try PostingList(bytes: postings, offset: entry.postingsOffset)
     }
 
     public func attribute(_ key: String) -> AttributeReader? { attributes[key] }
