@@ -191,8 +191,13 @@ public struct SelectExecutor {
 
     static func matches(_ f: Filter, id: UInt64, js: JSONValue) -> Bool {
         func values(_ key: String) -> [JSONValue] {
-            var v: JSONValue? = js
-            for part in key.split(separator: ".") { v = v?[String(part)] }
+            var v: JSONValue?
+            if key.utf8.contains(UInt8(ascii: ".")) {
+                v = js
+                for part in key.split(separator: ".") { v = v?[String(part)] }
+            } else {
+                v = js[key]
+            }
             switch v {
             case .some(.array(let items)): return items
             case .some(let x): return [x]

@@ -44,7 +44,24 @@ public struct Parser {
 
     func isWord(_ w: String, at offset: Int = 0) -> Bool {
         guard p + offset < tokens.count, case .word(let x) = tokens[p + offset].kind else { return false }
-        return x.uppercased() == w.uppercased()
+        return Parser.sameIgnoringASCIICase(x, w)
+    }
+
+    /// Keyword comparison without the two uppercased copies it took per check (a SELECT's
+    /// parse asks dozens of times).
+    static func sameIgnoringASCIICase(_ a: String, _ b: String) -> Bool {
+        var x = a.utf8.makeIterator()
+        var y = b.utf8.makeIterator()
+        while true {
+            switch (x.next(), y.next()) {
+            case (nil, nil): return true
+            case (let c?, let d?):
+                if c == d { continue }
+                let folded = c | 0x20
+                guard folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z"), folded == d | 0x20 else { return false }
+            default: return false
+            }
+        }
     }
 
     mutating func accept(_ w: String) -> Bool {
