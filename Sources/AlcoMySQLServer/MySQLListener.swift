@@ -9,10 +9,10 @@ import NIOPosix
 /// session on the catalog.
 ///
 /// Searches run on the listener's event loops (one per core, not shared with HTTP): a search
-/// takes tenths of a millisecond, and handing it to a pool thread and the reply back cost a
+/// takes tenths of a millisecond, and handing it to another thread and the reply back cost a
 /// quarter of the CPU of each query in context switches (measured under 64 connections); a
 /// pool of one thread per core would give a slow query the same two lanes to hold. Writes,
-/// which wait for the WAL's fsync, run on a pool of their own.
+/// which wait for the WAL's fsync, run off the loops (see `SessionExecutor`).
 public final class MySQLListener: Sendable {
     public let catalog: Catalog
     public let configuration: MySQLServerConfiguration
@@ -20,7 +20,6 @@ public final class MySQLListener: Sendable {
     private let channel: NIOLockedValueBox<(any Channel)?> = NIOLockedValueBox(nil)
     private let nextConnectionID = NIOLockedValueBox<UInt32>(1)
     private let ownsGroup: Bool
-    private let writers = NIOThreadPool(numberOfThreads: 16)
 
     public init(catalog: Catalog, configuration: MySQLServerConfiguration = MySQLServerConfiguration(serverVersion: ServerInfo.version),
                 group: (any EventLoopGroup)? = nil) {
@@ -28,7 +27,6 @@ public final class MySQLListener: Sendable {
         self.configuration = configuration
         self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         self.ownsGroup = group == nil
-        writers.start()
     }
 
     /// Binds and starts accepting; returns the bound address (port 0 picks a free port).
@@ -43,7 +41,7 @@ public final class MySQLListener: Sendable {
                     defer { v = v &+ 1 == 0 ? 1 : v &+ 1 }
                     return v
                 }
-                let executor = SessionExecutor(catalog: catalog, writers: writers)
+                let executor = SessionExecutor(catalog: catalog, connectionID: id)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(MySQLPacketDecoder(maxPacketSize: configuration.maxPacketSize)))
@@ -63,7 +61,6 @@ public final class MySQLListener: Sendable {
             return c
         }
         try? c?.close().wait()
-        try? writers.syncShutdownGracefully()
         if ownsGroup { try? group.syncShutdownGracefully() }
     }
 }

@@ -1,23 +1,23 @@
 import AlcoIndex
 import AlcoServer
+import Dispatch
 import MySQLWire
 import NIOConcurrencyHelpers
-import NIOCore
-import NIOPosix
 
 /// Runs one connection's commands against its SphinxQL session. Reads run right away on the
-/// connection's event loop; statements that may wait for an fsync go to the writers' pool, so
-/// a group commit in flight never holds a loop. The protocol sends one command at a time per
+/// connection's event loop; statements that may wait for an fsync go to a queue of the
+/// connection's own, so a group commit in flight never holds a loop (and the writes of many
+/// connections wait for one fsync together). The protocol sends one command at a time per
 /// connection; the lock only orders a command against the connection's close.
 final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
     // `session` is only touched under `lock`, which is what makes this class Sendable.
     private let session: Session
     private let lock = NIOLock()
-    private let writers: NIOThreadPool
+    private let writes: DispatchQueue
 
-    init(catalog: Catalog, writers: NIOThreadPool) {
+    init(catalog: Catalog, connectionID: UInt32) {
         self.session = Session(catalog: catalog)
-        self.writers = writers
+        self.writes = DispatchQueue(label: "alco.mysql.connection.\(connectionID).writes")
     }
 
     private func withSession<T>(_ body: (Session) -> T) -> T {
@@ -37,13 +37,7 @@ final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
             completion(reply(to: command))
             return
         }
-        writers.submit { [self] state in
-            guard case .active = state else {
-                completion(MySQLReply([.error(.unknownCommand(0))], status: []))
-                return
-            }
-            completion(reply(to: command))
-        }
+        writes.async { [self] in completion(reply(to: command)) }
     }
 
     private func reply(to command: MySQLCommand) -> MySQLReply {
@@ -54,7 +48,7 @@ final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
 
     func connectionClosed() {
         // An open transaction dies with its connection, as in MySQL and Sphinx.
-        writers.submit { [self] _ in withSession { $0.reset() } }
+        writes.async { [self] in withSession { $0.reset() } }
     }
 
     private static func run(_ command: MySQLCommand, on session: Session) -> [MySQLResponse] {
