@@ -112,8 +112,8 @@ def reading(runs):
         % cpu_ms,
         "per query of this mix at %.0f queries/s. %d closed-loop connections wait ~%d ÷ %.0f/s ≈ %.0f ms on average"
         % (qps, busiest["connections"], busiest["connections"], qps, queue_ms),
-        "(Little's law), so the p99 tracks the CPU per query. Session 7 took it from ~0.76 to ~0.3–0.4 ms",
-        "(2,634 → ~5,000–5,900 queries/s, p99 56 → 19–22 ms): reads run on the listener's event loops",
+        "(Little's law), so the p99 tracks the CPU per query. Session 7 took the mix from 2,634 to",
+        "~5,000–5,900 queries/s (p99 56 → 19–22 ms across its runs): reads run on the listener's event loops",
         "instead of a queue per connection (64 threads on 2 cores, and a hand-off each way that cost a",
         "quarter of each query in context switches), the select list is compiled once per SELECT and",
         "decodes only the js members it reads, SHOW META's keyword counts are looked up only when asked,",
