@@ -159,14 +159,17 @@ struct RowProjection {
         }
     }
 
-    /// The members of `js` whose keys are among `keys`, in document order, each value
-    /// decoded; the others are only stepped over. Text that is not a JSON object reads as
-    /// an empty one, as a full parse would have it.
+    /// The first member of `js` under each of `keys` (what a path reads), in document order,
+    /// each value decoded; members before the last one wanted are only stepped over, and the
+    /// walk ends there. Text that is not a JSON object reads as an empty one, as a full parse
+    /// would have it (stored js is always an object: INSERT and the decoders check).
     static func members(of js: String, named keys: [[UInt8]]) -> JSONValue {
+        struct AllFound: Error {}
         var text = js
         return text.withUTF8 { utf8 -> JSONValue in
             let raw = UnsafeRawBufferPointer(utf8)
             var found: [(key: String, value: JSONValue)] = []
+            var seen = [Bool](repeating: false, count: keys.count)
             var escapedKey = false
             do {
                 try JSONScanner.forEachTopLevelMember(raw) { keyRange, valueRange in
@@ -175,10 +178,14 @@ struct RowProjection {
                         escapedKey = true
                         return
                     }
-                    guard keys.contains(where: { $0.elementsEqual(key) }) else { return }
+                    guard let k = keys.firstIndex(where: { $0.elementsEqual(key) }), !seen[k] else { return }
+                    seen[k] = true
                     let value = try JSONParser.parse(UnsafeRawBufferPointer(rebasing: raw[valueRange]))
                     found.append((String(decoding: key, as: UTF8.self), value))
+                    if found.count == keys.count && !escapedKey { throw AllFound() }
                 }
+            } catch is AllFound {
+                return .object(found)
             } catch {
                 return .object([])
             }
