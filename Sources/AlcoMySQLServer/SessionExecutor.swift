@@ -81,24 +81,29 @@ final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
 
     /// Whether a batch may wait on the disk: anything but one statement that only reads or
     /// sets session state. Only scheduling depends on this; a misjudged batch still runs right.
+    /// Looks at the first keyword first: an INSERT of 1000 lines is half a megabyte, and is a
+    /// write whatever follows.
     static func mayWaitForDisk(_ text: String) -> Bool {
-        if let semicolon = text.utf8.firstIndex(of: UInt8(ascii: ";")),
-           text.utf8[text.utf8.index(after: semicolon)...].contains(where: { $0 > 0x20 }) {
-            return true
-        }
         var keyword: [UInt8] = []
+        var rest = text.utf8.startIndex
         for byte in text.utf8 {
+            rest = text.utf8.index(after: rest)
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
                 keyword.append(byte | 0x20)
                 if keyword.count > 8 { return true }
+                continue
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "("):
-                if !keyword.isEmpty { return !readKeywords.contains(keyword) }
+                if keyword.isEmpty { continue }
             default:
-                return keyword.isEmpty || !readKeywords.contains(keyword)
+                break
             }
+            break
         }
-        return !readKeywords.contains(keyword)
+        guard readKeywords.contains(keyword) else { return true }
+        // A read, unless another statement follows it.
+        guard let semicolon = text.utf8[rest...].firstIndex(of: UInt8(ascii: ";")) else { return false }
+        return text.utf8[text.utf8.index(after: semicolon)...].contains(where: { $0 > 0x20 })
     }
 
     private static let readKeywords: Set<[UInt8]> = Set(["select", "show", "describe", "desc", "call", "set"].map { Array($0.utf8) })
