@@ -8,7 +8,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure ingest and the anchor queries in process (see Benchmarks/).",
-        subcommands: [Ingest.self, Build.self, Queries.self, Publish.self])
+        subcommands: [Ingest.self, Build.self, Queries.self, Publish.self, Drain.self])
 
     /// Publishes a corpus's lines to RabbitMQ as logcollect would (one message per line,
     /// routing key logstash.<logger>), through rabbitmq-c: a publisher fast enough to measure
@@ -47,6 +47,22 @@ struct Bench: ParsableCommand {
             var out: [String: Any] = ["published": sent, "seconds": seconds, "per_second": Double(sent) / seconds]
             if let waiting { out["queued"] = waiting }
             Bench.emit(out)
+        }
+    }
+
+    /// Consumes and acknowledges a queue's messages without storing them: the broker's own
+    /// delivery rate, beside which the collector's is read.
+    struct Drain: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Consume and ack a queue's messages, storing nothing.")
+        @Option var url = "amqp://guest:guest@127.0.0.1:5672"
+        @Option var queue: String
+        @Option var count: Int
+
+        func run() throws {
+            let drain = try AMQPDrain(url: try AMQPURL(url))
+            defer { drain.close() }
+            let (messages, seconds) = try drain.drain(queue: queue, count: count)
+            Bench.emit(["messages": messages, "seconds": seconds, "per_second": seconds > 0 ? Double(messages) / seconds : 0])
         }
     }
 
