@@ -7,6 +7,7 @@ import SphinxQL
 /// members those keys name are the only ones decoded).
 struct RowProjection {
     indirect enum Item {
+        /// `*`: id, logline and js, expanded by `cells` (never nested).
         case star
         case id, logline, js
         /// `js.a.b`: the path below js.
@@ -15,9 +16,16 @@ struct RowProjection {
         case weight
         case groupCount
         case snippet(field: Item, highlighter: Highlighter, options: SnippetOptions)
-        case and(Item, Item), or(Item, Item), not(Item)
-        case filter(Filter)
+        /// IN(), comparisons, AND/OR/NOT: 1 or 0.
+        case condition(Condition)
         /// An expression that cannot be evaluated: the error a row that reaches it throws.
+        case failure(any Error)
+    }
+
+    indirect enum Condition {
+        case and(Condition, Condition), or(Condition, Condition), not(Condition)
+        /// Evaluated on the one document as WHERE would.
+        case filter(Filter)
         case failure(any Error)
     }
 
@@ -52,7 +60,7 @@ struct RowProjection {
 
     private func value(_ item: Item, hit: Hit, js: JSONValue, groupCount: Int?) throws -> Cell {
         switch item {
-        case .star: return .null
+        case .star: return .null  // expanded by `cells`
         case .id: return .unsigned(hit.id)
         case .logline: return .string(hit.logline)
         case .js: return .string(hit.js)
@@ -70,19 +78,18 @@ struct RowProjection {
         case .snippet(let field, let highlighter, let options):
             let text = try value(field, hit: hit, js: js, groupCount: groupCount).text ?? ""
             return .string(Snippet.make(text, highlighter: highlighter, options: options))
-        case .and, .or, .not, .filter, .failure:
-            return .int(try truth(item, hit: hit, js: js) ? 1 : 0)
+        case .condition(let c): return .int(try truth(c, hit: hit, js: js) ? 1 : 0)
+        case .failure(let e): throw e
         }
     }
 
-    private func truth(_ item: Item, hit: Hit, js: JSONValue) throws -> Bool {
-        switch item {
+    private func truth(_ c: Condition, hit: Hit, js: JSONValue) throws -> Bool {
+        switch c {
         case .and(let a, let b): return try truth(a, hit: hit, js: js) && truth(b, hit: hit, js: js)
         case .or(let a, let b): return try truth(a, hit: hit, js: js) || truth(b, hit: hit, js: js)
         case .not(let x): return try !truth(x, hit: hit, js: js)
         case .filter(let f): return SelectExecutor.matches(f, id: hit.id, js: js)
         case .failure(let e): throw e
-        default: return try value(item, hit: hit, js: js, groupCount: nil).text.map { $0 != "0" } ?? false
         }
     }
 
@@ -115,11 +122,11 @@ struct RowProjection {
                 let query = (try? QueryParser.parse(q)) ?? .all
                 return .snippet(field: value(args[0]), highlighter: Highlighter(query), options: options)
             default:
-                return condition(e)
+                return .condition(condition(e))
             }
         }
 
-        func condition(_ e: Expression) -> Item {
+        func condition(_ e: Expression) -> Condition {
             switch e {
             case .binary("and", let a, let b): return .and(condition(a), condition(b))
             case .binary("or", let a, let b): return .or(condition(a), condition(b))
@@ -140,12 +147,19 @@ struct RowProjection {
         switch item {
         case .jsPath(let parts): if let first = parts.first { keys.insert(first) }
         case .snippet(let field, _, _): collectKeys(field, into: &keys)
+        case .condition(let c): collectKeys(c, into: &keys)
+        case .star, .id, .logline, .js, .constant, .weight, .groupCount, .failure: break
+        }
+    }
+
+    private static func collectKeys(_ c: Condition, into keys: inout Set<String>) {
+        switch c {
         case .and(let a, let b), .or(let a, let b):
             collectKeys(a, into: &keys)
             collectKeys(b, into: &keys)
         case .not(let x): collectKeys(x, into: &keys)
         case .filter(let f): collectKeys(f, into: &keys)
-        case .star, .id, .logline, .js, .constant, .weight, .groupCount, .failure: break
+        case .failure: break
         }
     }
 

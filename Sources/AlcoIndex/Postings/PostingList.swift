@@ -263,7 +263,7 @@ public struct PostingList {
         while b < blockLast.count {
             docs.removeAll(keepingCapacity: true)
             freqs.removeAll(keepingCapacity: true)
-            withUnsafeMutablePointer(to: &freqs) { decodeBlock(b, docs: &docs, freqs: $0) }
+            _ = withUnsafeMutablePointer(to: &freqs) { decodeBlock(b, docs: &docs, freqs: $0) }
             for (k, d) in docs.enumerated() where d >= range.lowerBound && d < range.upperBound {
                 out.append((d, hasPositions ? freqs[k] : 1))
             }

@@ -90,7 +90,7 @@ struct SegmentPlanner {
         case .substring(let needle, let caseSensitive):
             let matcher = SubstringMatcher(needle, caseSensitive: caseSensitive)
             // A needle of word characters is in a folded line exactly when one of its words holds it.
-            if let words = try wordMatches(needle) { _ in true } {
+            if let words = try wordMatches(needle, where: { _ in true }) {
                 return caseSensitive ? verifying(or([words.exact, words.cut]), matcher.matches)
                     : or([words.exact, verifying(words.cut, matcher.matches)])
             }
