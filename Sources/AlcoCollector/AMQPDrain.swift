@@ -8,12 +8,13 @@ public final class AMQPDrain {
 
     public init(url: AMQPURL) throws { connection = try AMQPConnection(url: url) }
 
-    /// Consumes `count` messages from `queue`, acknowledging every `batch`; returns the
-    /// seconds from the first delivery to the last acknowledgement. Gives up, with what it
-    /// got, after `idleSeconds` without a delivery.
-    public func drain(queue: String, count: Int, prefetch: UInt16 = 8192, batch: Int = 2048,
-                      idleSeconds: Double = 10) throws -> (messages: Int, seconds: Double) {
-        try connection.consume(queue: queue, prefetch: prefetch)
+    /// Consumes `count` messages from `queue`, acknowledging each batch of the collector's
+    /// size; returns the seconds from the first delivery to the last acknowledgement. Gives
+    /// up, with what it got, after `idleSeconds` without a delivery.
+    public func drain(queue: String, count: Int, idleSeconds: Double = 10) throws -> (messages: Int, seconds: Double) {
+        let options = QueueConsumer.Options()
+        let batch = options.batchSize
+        try connection.consume(queue: queue, prefetch: options.prefetch)
         var received = 0
         var unacked = 0
         var lastTag: UInt64 = 0

@@ -51,23 +51,10 @@ struct UnionSearch {
         return Outcome(result: merge(request, parts.map(\.0)), countAll: countAll, keywords: keywords)
     }
 
-    /// Each word's documents summed over the parts, in the query's order.
+    /// Each word's documents over every part's segments, in the query's order.
     private static func keywordCounter(_ text: TextQuery, _ snapshots: [[SegmentSnapshot]]) -> @Sendable () -> [KeywordStats] {
-        return {
-            var out: [KeywordStats] = []
-            for part in snapshots {
-                let stats = Searcher.keywordStats(text, segments: part)
-                if out.isEmpty {
-                    out = stats
-                } else {
-                    for (k, s) in stats.enumerated() where k < out.count {
-                        out[k].docs += s.docs
-                        out[k].hits += s.hits
-                    }
-                }
-            }
-            return out
-        }
+        let segments = snapshots.flatMap { $0 }
+        return { Searcher.keywordStats(text, segments: segments) }
     }
 
     private static func counter(_ request: SearchRequest, _ snapshots: [[SegmentSnapshot]]) -> @Sendable () throws -> Int {

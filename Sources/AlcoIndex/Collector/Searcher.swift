@@ -116,10 +116,10 @@ public enum Searcher {
                 : segments[$0].reader.minID < segments[$1].reader.minID
         }
         func better(_ a: UInt64, _ b: UInt64) -> Bool { descending ? a > b : a < b }
+        // `found` is always in order from the edge: a segment's ordinals are in id order.
         func merge(_ found: [Candidate]) {
             guard !found.isEmpty else { return }
-            let inOrder = zip(found, found.dropFirst()).allSatisfy { !better($1.id, $0.id) }
-            if inOrder && (top.isEmpty || !better(found[0].id, top[top.count - 1].id)) {
+            if top.isEmpty || !better(found[0].id, top[top.count - 1].id) {
                 // Segments that do not overlap in ids (the usual case): the run goes after
                 // what is kept, with no sort.
                 top.append(contentsOf: found.prefix(max(0, window - top.count)))

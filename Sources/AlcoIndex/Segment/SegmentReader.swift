@@ -449,20 +449,22 @@ public final class SegmentReader: @unchecked Sendable {
 
     public func postingList(_ info: TermInfo) throws -> PostingList {
         if info.inline { return try PostingList(single: termData, offset: info.postingsOffset, hasPositions: true) }
-        if info.docFreq >= PostingListCache.minimumDocs {
-            return try longLists.list(at: info.postingsOffset) { try PostingList(bytes: postings, offset: info.postingsOffset) }
+        return try postingList(at: info.postingsOffset, docFreq: info.docFreq)
+    }
+
+    /// The list at `offset` of the postings section; a long one's headers are parsed once.
+    private func postingList(at offset: Int, docFreq: Int) throws -> PostingList {
+        if docFreq >= PostingListCache.minimumDocs {
+            return try longLists.list(at: offset) { try PostingList(bytes: postings, offset: offset) }
         }
-        return try PostingList(bytes: postings, offset: info.postingsOffset)
+        return try PostingList(bytes: postings, offset: offset)
     }
 
     /// The docs whose `attribute` has `value`, nil when no doc has it.
     func postingList(of attribute: AttributeReader, value: String) throws -> PostingList? {
         guard let rank = attribute.rank(of: value) else { return nil }
         let entry = attribute.value(rank)
-        if entry.docFreq >= PostingListCache.minimumDocs {
-            return try longLists.list(at: entry.postingsOffset) { try PostingList(bytes: postings, offset: entry.postingsOffset) }
-        }
-        return try PostingList(bytes: postings, offset: entry.postingsOffset)
+        return try postingList(at: entry.postingsOffset, docFreq: entry.docFreq)
     }
 
     public func attribute(_ key: String) -> AttributeReader? { attributes[key] }
