@@ -13,22 +13,32 @@ import uuid
 import pymysql
 import pytest
 
-from servers import AlcoServer
+from servers import ALCO, AlcoServer
 
 HERE = os.path.dirname(__file__)
 AMQP = "amqp://guest:guest@127.0.0.1:5672"
+QUEUES = []  # every queue a test here made, removed when the module ends
+
+
+def broker(body):
+    import amqp
+    conn = amqp.Connection(host="127.0.0.1:5672", userid="guest", password="guest")
+    try:
+        return body(conn.channel())
+    finally:
+        conn.close()
 
 
 @pytest.fixture(autouse=True, scope="module")
 def fresh_exchange():
     """Start from no `logstash` exchange, as on a new broker: logcollect declares it
-    non-durable and fails (406) on one that an earlier run left durable."""
-    import amqp
-    conn = amqp.Connection(host="127.0.0.1:5672", userid="guest", password="guest")
-    ch = conn.channel()
-    ch.exchange_delete("logstash")
-    conn.close()
+    non-durable and fails (406) on one that an earlier run left durable. Afterwards the
+    tests' queues go too: left bound to `logstash.#`, each would take a copy of every
+    message published on this broker later."""
+    broker(lambda ch: ch.exchange_delete("logstash"))
     yield
+    for queue in QUEUES:
+        broker(lambda ch: ch.queue_delete(queue))
 
 
 def publish(marker, count, *flags):
@@ -37,6 +47,7 @@ def publish(marker, count, *flags):
 
 
 def collector(queue, durable=False):
+    QUEUES.append(queue)
     create = ["index", "create", "logs", "--queue", queue, "--routing-keys", "logstash.#"]
     if durable:
         create.append("--durable")
@@ -86,6 +97,19 @@ def test_logcollect_records_are_stored_with_their_fields():
                               % (server.http_port, marker)], capture_output=True, check=True).stdout
         hits = json.loads(out)["hits"]
         assert len(hits) == 2 and all(h["js"]["levelname"] == "ERROR" for h in hits)
+        # And by `alco search`: against the running server, then on its data once it stopped.
+        cli = ["search", "--index", "logs", "--json", "--field", "levelname=ERROR", marker]
+        remote = subprocess.run([ALCO, *cli, "--server", "http://127.0.0.1:%d" % server.http_port],
+                                capture_output=True, text=True, check=True).stdout
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(timeout=60)
+        local = subprocess.run([ALCO, *cli, "--data", server.data], capture_output=True, text=True, check=True).stdout
+        for out in (remote, local):
+            found = [json.loads(line) for line in out.splitlines()]
+            assert sorted(f["logline"] for f in found) == sorted(["payment failed for %s" % marker,
+                                                                  "crashed while handling %s" % marker])
+            assert all(f["js"]["levelname"] == "ERROR" and f["js"]["logger"] == "alcotest.app" for f in found)
+        assert remote == local
     finally:
         server.stop()
 
