@@ -9,6 +9,8 @@ final class QueueConsumer: @unchecked Sendable {
     struct Options: Sendable {
         var batchSize = 2048
         var maxBatchDelayMillis = 20
+        /// Room for the batches in the storing stage and the one being received (the collector
+        /// sets four batches), so the broker keeps delivering while they are stored.
         var prefetch: UInt16 = 8192
         var heartbeatSeconds = 30
         var maxBackoffSeconds = 30.0
@@ -85,18 +87,29 @@ final class QueueConsumer: @unchecked Sendable {
         log("alco: collector \(index.name): consuming '\(settings.queue)' from \(url), exchange '\(exchange)', keys \(settings.routingKeys.joined(separator: ","))")
 
         let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics)
+        let stage = StoringStage(name: "alco.amqp.\(index.name).store")
+        // However the session ends, no store may still be running when the next one begins, and
+        // what was stored is acknowledged while the connection may still carry it: a batch
+        // stored but not acked comes back, and a message without `seq` would be stored twice.
+        defer {
+            stage.finish()
+            try? acknowledgeStored(stage, on: connection)
+        }
         let source = "amqp:\(settings.queue):"
         var pending: [AMQPConnection.Delivery] = []
         var firstPendingAt = Date()
         var depthCheckedAt = Date.distantPast
         while !isStopping {
+            try acknowledgeStored(stage, on: connection)
             if Date().timeIntervalSince(depthCheckedAt) >= 5 {
                 // The broker's count of messages not yet delivered: how far behind we are.
                 let depth = try connection.messageCount(queue: settings.queue)
                 metrics.update { $0.queueDepth = depth }
                 depthCheckedAt = Date()
             }
-            let wait = pending.isEmpty ? 200 : max(1, options.maxBatchDelayMillis - Int(Date().timeIntervalSince(firstPendingAt) * 1000))
+            // While batches are being stored, come back soon to acknowledge them.
+            let idleWait = stage.inFlight > 0 ? 2 : 200
+            let wait = pending.isEmpty ? idleWait : max(1, options.maxBatchDelayMillis - Int(Date().timeIntervalSince(firstPendingAt) * 1000))
             if let d = try connection.next(timeoutMillis: wait) {
                 if pending.isEmpty { firstPendingAt = Date() }
                 pending.append(d)
@@ -104,12 +117,21 @@ final class QueueConsumer: @unchecked Sendable {
             }
             guard !pending.isEmpty else { continue }
             if pending.count >= options.batchSize || Date().timeIntervalSince(firstPendingAt) * 1000 >= Double(options.maxBatchDelayMillis) {
-                try batch.store(pending.map { ($0.body, source + $0.routingKey) })
-                try connection.ack(upTo: pending.last!.deliveryTag)
-                metrics.update { $0.acked += pending.count }
+                let deliveries = pending
+                try stage.submit(lastTag: deliveries.last!.deliveryTag, messages: deliveries.count) {
+                    try batch.store(deliveries.map { ($0.body, source + $0.routingKey) })
+                }
                 pending.removeAll(keepingCapacity: true)
             }
         }
-        // Stopping: what was received but not stored stays unacknowledged and is redelivered.
+        // Stopping: what was handed over is stored and acknowledged (above); what was received
+        // but not handed over stays unacknowledged and is redelivered.
+    }
+
+    /// Acknowledges, with one `multiple` ack, every delivery whose batch is durable.
+    private func acknowledgeStored(_ stage: StoringStage, on connection: AMQPConnection) throws {
+        guard let stored = try stage.takeStored() else { return }
+        try connection.ack(upTo: stored.lastTag)
+        metrics.update { $0.acked += stored.messages }
     }
 }
