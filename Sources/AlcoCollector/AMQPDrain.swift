@@ -9,19 +9,28 @@ public final class AMQPDrain {
     public init(url: AMQPURL) throws { connection = try AMQPConnection(url: url) }
 
     /// Consumes `count` messages from `queue`, acknowledging each batch of the collector's
-    /// size; returns the seconds from the first delivery to the last acknowledgement. Gives
-    /// up, with what it got, after `idleSeconds` without a delivery.
-    public func drain(queue: String, count: Int, idleSeconds: Double = 10) throws -> (messages: Int, seconds: Double) {
+    /// size `ackDelay` seconds after its last message arrived (0: at once), as a collector that
+    /// stores the batch meanwhile would; returns the seconds from the first delivery to the last
+    /// acknowledgement. Gives up, with what it got, after `idleSeconds` without a delivery.
+    public func drain(queue: String, count: Int, ackDelay: Double = 0, idleSeconds: Double = 10) throws -> (messages: Int, seconds: Double) {
         let options = QueueConsumer.Options()
         let batch = options.batchSize
         try connection.consume(queue: queue, prefetch: options.prefetch)
         var received = 0
         var unacked = 0
         var lastTag: UInt64 = 0
+        var due: [(tag: UInt64, at: Date)] = []  // batches received, oldest first
         var first: Date?
         var lastDelivery = Date()
+        func ackDue(all: Bool) throws {
+            let now = Date()
+            guard let k = due.lastIndex(where: { all || $0.at <= now }) else { return }
+            try connection.ack(upTo: due[k].tag)
+            due.removeFirst(k + 1)
+        }
         while received < count {
-            guard let d = try connection.next(timeoutMillis: 200) else {
+            try ackDue(all: false)
+            guard let d = try connection.next(timeoutMillis: due.isEmpty ? 200 : 1) else {
                 if Date().timeIntervalSince(lastDelivery) > idleSeconds { break }
                 continue
             }
@@ -31,11 +40,15 @@ public final class AMQPDrain {
             unacked += 1
             lastTag = d.deliveryTag
             if unacked >= batch {
-                try connection.ack(upTo: lastTag)
+                due.append((lastTag, Date().addingTimeInterval(ackDelay)))
                 unacked = 0
             }
         }
-        if unacked > 0 { try connection.ack(upTo: lastTag) }
+        if unacked > 0 { due.append((lastTag, Date().addingTimeInterval(ackDelay))) }
+        while !due.isEmpty {
+            if let wait = due.last.map({ $0.at.timeIntervalSinceNow }), wait > 0 { usleep(useconds_t(wait * 1e6)) }
+            try ackDue(all: true)
+        }
         return (received, first.map { Date().timeIntervalSince($0) } ?? 0)
     }
 

@@ -57,11 +57,13 @@ struct Bench: ParsableCommand {
         @Option var url = "amqp://guest:guest@127.0.0.1:5672"
         @Option var queue: String
         @Option var count: Int
+        @Option(help: "Acknowledge each batch this many milliseconds after it arrived, as a collector storing it would.")
+        var ackDelayMs: Double = 0
 
         func run() throws {
             let drain = try AMQPDrain(url: try AMQPURL(url))
             defer { drain.close() }
-            let (messages, seconds) = try drain.drain(queue: queue, count: count)
+            let (messages, seconds) = try drain.drain(queue: queue, count: count, ackDelay: ackDelayMs / 1000)
             Bench.emit(["messages": messages, "seconds": seconds, "per_second": seconds > 0 ? Double(messages) / seconds : 0])
         }
     }

@@ -184,9 +184,12 @@ def test_malformed_messages_are_rejected_with_reasons_and_consumption_goes_on():
         publish(marker, 1)
         wait_for(server.port, marker, 1)
         bodies = ["this is not json " + marker, '{"message": "no timestamp %s"}' % marker,
-                  '{"@timestamp": "yesterday", "message": "bad time %s"}' % marker, '[1, 2, 3]']
+                  '{"@timestamp": "yesterday", "message": "bad time %s"}' % marker, '[1, 2, 3]',
+                  # Over the 1 MiB a message may have (RabbitMQ itself takes up to 128 MiB).
+                  json.dumps({"@timestamp": "2026-11-25T10:00:00Z", "message": "huge %s " % marker + "x" * (1 << 20)})]
         for body in bodies:
-            subprocess.run(["amqp-publish", "-u", AMQP, "-e", "logstash", "-r", "logstash.bad", "-b", body],
+            # The body on stdin: the huge one is longer than an argument may be.
+            subprocess.run(["amqp-publish", "-u", AMQP, "-e", "logstash", "-r", "logstash.bad"], input=body.encode(),
                            check=True, timeout=30)
         good = "g" + uuid.uuid4().hex[:10]
         publish(good, 5)
@@ -203,8 +206,41 @@ def test_malformed_messages_are_rejected_with_reasons_and_consumption_goes_on():
         reasons = sorted(r["reason"] for r in found)
         assert len(found) == len(bodies), found
         assert "malformed_json" in reasons and "missing_timestamp" in reasons and "bad_timestamp" in reasons
+        assert "too_large" in reasons
         assert all(r["source"].startswith("amqp:%s" % queue) for r in found)
         assert any(r["raw"] == bodies[0] for r in found), "the raw body is kept"
+    finally:
+        server.stop()
+
+
+def test_routing_keys_removed_from_the_settings_are_unbound():
+    """AMQP cannot list a queue's bindings; alco remembers what it bound, so a key taken out
+    of the index's settings stops routing to its queue after the next start."""
+    queue = "alco-test-" + uuid.uuid4().hex[:8]
+    QUEUES.append(queue)
+    create = ["index", "create", "logs", "--queue", queue, "--routing-keys", "logstash.#,extra.#"]
+    server = AlcoServer(indexes=(), prepare=[create], extra_args=["--amqp", AMQP])
+
+    def send(routing_key, marker):
+        body = json.dumps({"@timestamp": "2026-11-25T10:00:00Z", "message": "routed %s" % marker})
+        subprocess.run(["amqp-publish", "-u", AMQP, "-e", "logstash", "-r", routing_key, "-b", body], check=True, timeout=30)
+
+    try:
+        time.sleep(1)  # bound before anything is published
+        first = "b" + uuid.uuid4().hex[:10]
+        send("extra.one", first)
+        wait_for(server.port, first, 1)
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(timeout=60)
+        server.alco("index", "alter", "logs", "--routing-keys", "logstash.#")
+        server.start()
+        time.sleep(1)
+        dropped, kept = "d" + uuid.uuid4().hex[:10], "k" + uuid.uuid4().hex[:10]
+        send("extra.two", dropped)
+        send("logstash.app", kept)
+        # One queue delivers in order: once the later message is in, the earlier would be too.
+        wait_for(server.port, kept, 1)
+        assert rows(server.port, "SELECT COUNT(*) FROM logs WHERE MATCH('%s')" % dropped)[0][0] == 0
     finally:
         server.stop()
 
@@ -217,6 +253,7 @@ def test_amqps_consumes_over_tls_and_checks_the_broker_certificate():
     verified against that CA works; against a CA that did not sign the broker's certificate
     it refuses to connect and says why, and consumes nothing."""
     queue = "alco-tls-" + uuid.uuid4().hex[:8]
+    QUEUES.append(queue)
     create = ["index", "create", "logs", "--queue", queue, "--routing-keys", "logstash.#"]
     good = "amqps://guest:guest@localhost:5671/?cacertfile=%s/ca.pem" % TLS_DIR
     server = AlcoServer(indexes=(), prepare=[create], extra_args=["--amqp", good])
