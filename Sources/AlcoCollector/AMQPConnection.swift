@@ -7,12 +7,6 @@ import Glibc
 /// One connection and channel to a broker through rabbitmq-c, for one consumer thread.
 /// Every call blocks; errors close nothing by themselves: callers `close()` and reconnect.
 final class AMQPConnection {
-    struct Delivery {
-        var body: [UInt8]
-        var deliveryTag: UInt64
-        var routingKey: String
-    }
-
     private let state: amqp_connection_state_t
     private var channel: amqp_channel_t = 1
     private var isOpen = false
@@ -165,8 +159,11 @@ final class AMQPConnection {
         }
     }
 
-    /// The next delivery, or nil when none came within `timeoutMillis`.
-    func next(timeoutMillis: Int) throws -> Delivery? {
+    /// Waits up to `timeoutMillis` for the next delivery and appends its body to `messages`,
+    /// with the origin `origin` names for its routing key; returns its delivery tag, or nil
+    /// when none came.
+    func receive(into messages: inout ReceivedMessages, timeoutMillis: Int,
+                 origin: (_ routingKey: UnsafeRawBufferPointer) -> String) throws -> UInt64? {
         amqp_maybe_release_buffers(state)
         var envelope = amqp_envelope_t()
         var timeout = timeval(tv_sec: timeoutMillis / 1000, tv_usec: (timeoutMillis % 1000) * 1000)
@@ -185,10 +182,10 @@ final class AMQPConnection {
         guard reply.reply_type == AMQP_RESPONSE_NORMAL else { throw AMQPConnection.error(reply, "consume") }
         defer { amqp_destroy_envelope(&envelope) }
         let body = envelope.message.body
-        let bytes = body.len > 0 ? Array(UnsafeRawBufferPointer(start: body.bytes, count: body.len)) : []
         let key = envelope.routing_key
-        let routingKey = key.len > 0 ? String(decoding: UnsafeRawBufferPointer(start: key.bytes, count: key.len), as: UTF8.self) : ""
-        return Delivery(body: bytes, deliveryTag: envelope.delivery_tag, routingKey: routingKey)
+        messages.append(UnsafeRawBufferPointer(start: body.bytes, count: body.len),
+                        origin: origin(UnsafeRawBufferPointer(start: key.bytes, count: key.len)))
+        return envelope.delivery_tag
     }
 
     /// Publishes a transient message without properties, as logcollect does.

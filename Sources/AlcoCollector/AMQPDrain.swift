@@ -20,6 +20,7 @@ public final class AMQPDrain {
         var unacked = 0
         var lastTag: UInt64 = 0
         var due: [(tag: UInt64, at: Date)] = []  // batches received, oldest first
+        var bodies = ReceivedMessages()  // received as the collector does, then dropped
         var first: Date?
         var lastDelivery = Date()
         func ackDue(all: Bool) throws {
@@ -30,7 +31,7 @@ public final class AMQPDrain {
         }
         while received < count {
             try ackDue(all: false)
-            guard let d = try connection.next(timeoutMillis: due.isEmpty ? 200 : 1) else {
+            guard let tag = try connection.receive(into: &bodies, timeoutMillis: due.isEmpty ? 200 : 1, origin: { _ in "" }) else {
                 if Date().timeIntervalSince(lastDelivery) > idleSeconds { break }
                 continue
             }
@@ -38,10 +39,11 @@ public final class AMQPDrain {
             lastDelivery = Date()
             received += 1
             unacked += 1
-            lastTag = d.deliveryTag
+            lastTag = tag
             if unacked >= batch {
                 due.append((lastTag, Date().addingTimeInterval(ackDelay)))
                 unacked = 0
+                bodies.removeAll()
             }
         }
         if unacked > 0 { due.append((lastTag, Date().addingTimeInterval(ackDelay))) }

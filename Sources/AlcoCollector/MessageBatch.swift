@@ -20,14 +20,14 @@ struct MessageBatch {
         decoder = d
     }
 
-    func store(_ messages: [(body: [UInt8], source: String)]) throws {
+    func store(_ messages: ReceivedMessages) throws {
         let started = Date()
         let now = Int64(started.timeIntervalSince1970 * 1e6)
         var docs: [NewDocument] = []
         docs.reserveCapacity(messages.count)
         var rejected = 0
-        for m in messages {
-            switch m.body.withUnsafeBytes({ decoder.decode($0, now: now) }) {
+        try messages.forEach { body, origin in
+            switch decoder.decode(body, now: now) {
             case .success(var doc):
                 // logcollect's `seq` makes the id a function of the message, so a redelivered
                 // message replaces itself instead of appearing twice.
@@ -37,7 +37,7 @@ struct MessageBatch {
                 docs.append(doc)
             case .failure(let rejection):
                 rejected += 1
-                try m.body.withUnsafeBytes { try rejects.record(rejection, raw: $0, source: m.source, line: nil, index: index.name) }
+                try rejects.record(rejection, raw: body, source: origin(), line: nil, index: index.name)
                 metrics.update { $0.rejected[rejection.reason, default: 0] += 1 }
             }
         }

@@ -95,8 +95,9 @@ final class QueueConsumer: @unchecked Sendable {
             stage.finish()
             try? acknowledgeStored(stage, on: connection)
         }
-        let source = "amqp:\(settings.queue):"
-        var pending: [AMQPConnection.Delivery] = []
+        let origins = OriginNames(prefix: "amqp:\(settings.queue):")
+        var pending = ReceivedMessages()
+        var lastTag: UInt64 = 0
         var firstPendingAt = Date()
         var depthCheckedAt = Date.distantPast
         while !isStopping {
@@ -110,18 +111,17 @@ final class QueueConsumer: @unchecked Sendable {
             // While batches are being stored, come back soon to acknowledge them.
             let idleWait = stage.inFlight > 0 ? 2 : 200
             let wait = pending.isEmpty ? idleWait : max(1, options.maxBatchDelayMillis - Int(Date().timeIntervalSince(firstPendingAt) * 1000))
-            if let d = try connection.next(timeoutMillis: wait) {
-                if pending.isEmpty { firstPendingAt = Date() }
-                pending.append(d)
+            let wasEmpty = pending.isEmpty
+            if let tag = try connection.receive(into: &pending, timeoutMillis: wait, origin: origins.name) {
+                if wasEmpty { firstPendingAt = Date() }
+                lastTag = tag
                 if pending.count < options.batchSize { continue }
             }
             guard !pending.isEmpty else { continue }
             if pending.count >= options.batchSize || Date().timeIntervalSince(firstPendingAt) * 1000 >= Double(options.maxBatchDelayMillis) {
-                let deliveries = pending
-                try stage.submit(lastTag: deliveries.last!.deliveryTag, messages: deliveries.count) {
-                    try batch.store(deliveries.map { ($0.body, source + $0.routingKey) })
-                }
-                pending.removeAll(keepingCapacity: true)
+                let received = pending
+                try stage.submit(lastTag: lastTag, messages: received.count) { try batch.store(received) }
+                pending = ReceivedMessages(reservingBytes: received.bytes.count, messages: received.count)
             }
         }
         // Stopping: what was handed over is stored and acknowledged (above); what was received
@@ -133,5 +133,26 @@ final class QueueConsumer: @unchecked Sendable {
         guard let stored = try stage.takeStored() else { return }
         try connection.ack(upTo: stored.lastTag)
         metrics.update { $0.acked += stored.messages }
+    }
+}
+
+/// "amqp:<queue>:<routing key>" for the rejects store, made once per run of messages with the
+/// same routing key rather than once per message.
+private final class OriginNames {
+    let prefix: String
+    private var lastKey: [UInt8] = []
+    private var last: String
+
+    init(prefix: String) {
+        self.prefix = prefix
+        last = prefix
+    }
+
+    func name(_ routingKey: UnsafeRawBufferPointer) -> String {
+        if !routingKey.elementsEqual(lastKey) {
+            lastKey = Array(routingKey)
+            last = prefix + String(decoding: routingKey, as: UTF8.self)
+        }
+        return last
     }
 }

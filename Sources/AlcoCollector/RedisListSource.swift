@@ -66,7 +66,9 @@ public final class RedisListSource: @unchecked Sendable {
         let source = "redis:\(list)"
         // Left over from a crash: stored again (at least once; logcollect's seq makes it a replace).
         if case .array(let leftover) = try c.command(["LRANGE", processingList, "0", "-1"]), !leftover.isEmpty {
-            try batch.store(leftover.compactMap { if case .string(let b) = $0 { return (b, source) }; return nil })
+            var messages = ReceivedMessages()
+            for case .string(let b) in leftover { messages.append(b, origin: source) }
+            try batch.store(messages)
             try c.expectOK(["DEL", processingList])
         }
         while !loop.isStopping {
@@ -74,7 +76,9 @@ public final class RedisListSource: @unchecked Sendable {
             var lines = [first]
             let more = try c.pipeline(Array(repeating: ["LMOVE", list, processingList, "LEFT", "RIGHT"], count: batchSize - 1))
             for r in more { if case .string(let b) = r { lines.append(b) } }
-            try batch.store(lines.map { ($0, source) })
+            var messages = ReceivedMessages()
+            for line in lines { messages.append(line, origin: source) }
+            try batch.store(messages)
             // Stored: drop exactly this batch from the head of the processing list.
             let replies = try c.pipeline([["LTRIM", processingList, String(lines.count), "-1"], ["LLEN", list]])
             if case .error(let e) = replies[0] { throw CollectorError.broker("redis LTRIM: \(e)", code: 0) }
