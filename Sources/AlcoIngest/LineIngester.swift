@@ -62,7 +62,9 @@ public final class LineIngester {
             var start = 0
             try buffer.withUnsafeBytes { raw in
                 let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                for i in 0..<n where chunk[i] == 0x0a {
+                let base = chunk.baseAddress!
+                while start < n, let found = memchr(base + start, 0x0a, n - start) {
+                    let i = UnsafeRawPointer(found) - base
                     lineNumber += 1
                     if carry.isEmpty {
                         try line(UnsafeRawBufferPointer(rebasing: chunk[start..<i]), source: source, number: lineNumber)
@@ -88,9 +90,9 @@ public final class LineIngester {
     public func ingest(buffer: UnsafeRawBufferPointer, source: String) throws {
         var start = 0
         var number = 0
+        guard let base = buffer.baseAddress else { return try flush() }
         while start < buffer.count {
-            var end = start
-            while end < buffer.count && buffer[end] != 0x0a { end += 1 }
+            let end = memchr(base + start, 0x0a, buffer.count - start).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? buffer.count
             number += 1
             try line(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), source: source, number: number)
             start = end + 1
