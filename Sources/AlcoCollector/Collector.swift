@@ -45,9 +45,12 @@ public final class Collector: @unchecked Sendable {
                 let now = m.snapshot
                 let before = last[name] ?? CollectorMetrics.Snapshot()
                 last[name] = now
-                let rejected = now.rejected.values.reduce(0, +) - before.rejected.values.reduce(0, +)
+                let byReason = now.rejected.map { ($0.key, $0.value - (before.rejected[$0.key] ?? 0)) }.filter { $0.1 > 0 }
+                let rejected = byReason.reduce(0) { $0 + $1.1 }
+                let reasons = byReason.isEmpty ? "" : " (" + byReason.sorted { $0.0.rawValue < $1.0.rawValue }
+                    .map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ") + ")"
                 log("alco: collector \(name): \(now.received - before.received) received, \(now.stored - before.stored) stored, "
-                    + "\(rejected) rejected, \(now.acked - before.acked) acked in the last \(Int(configuration.summaryInterval)) s; "
+                    + "\(rejected) rejected\(reasons), \(now.acked - before.acked) acked in the last \(Int(configuration.summaryInterval)) s; "
                     + (now.connected ? "connected" : "disconnected (\(now.lastError ?? "?"))"))
             }
         }

@@ -9,9 +9,14 @@ public final class RejectStore: @unchecked Sendable {
     private var counts: [RejectReason: Int] = [:]
     private var file: WritableFile?
     private var fileDay = ""
+    private var rejectLog = RejectLog()
+    private let log: (@Sendable (String) -> Void)?
 
-    public init(directory: String) throws {
+    /// - Parameter log: where to say what was rejected (once per reason per minute); nil for
+    ///   commands that report rejects themselves.
+    public init(directory: String, log: (@Sendable (String) -> Void)? = nil) throws {
         self.directory = directory
+        self.log = log
         try FileSystem.makeDirectory(directory)
     }
 
@@ -36,7 +41,7 @@ public final class RejectStore: @unchecked Sendable {
         var bytes: [UInt8] = []
         JSONValue.object(members).write(to: &bytes)
         bytes.append(0x0a)
-        try lock.withLock {
+        let logLine = try lock.withLock { () -> String? in
             counts[rejection.reason, default: 0] += 1
             let day = String(Timestamps.format(microseconds: Int64(Date().timeIntervalSince1970 * 1e6), zone: TimeZone(identifier: "UTC")!).prefix(10))
             if file == nil || day != fileDay {
@@ -45,7 +50,10 @@ public final class RejectStore: @unchecked Sendable {
                 fileDay = day
             }
             try file!.write(bytes)
+            guard log != nil else { return nil }
+            return rejectLog.line(for: rejection, source: source, index: index, at: Date().timeIntervalSince1970)
         }
+        if let logLine { log?(logLine) }
     }
 
     /// Makes recorded rejects durable (before the messages that caused them are acked).

@@ -94,7 +94,7 @@ struct Serve: ParsableCommand {
         let names = catalog.indexes.map(\.name)
         print("alco: serving \(settings.data) (pid \(getpid())); indexes: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
         // One rejects store for every source, so their lines never interleave in one file.
-        let rejects = try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects") }
+        let rejects = try reportingErrors { try RejectStore(directory: catalog.directory + "/rejects", log: Serve.printLine) }
         var running = Running()
         do {
             try startMySQL(settings, catalog, &running)

@@ -183,7 +183,7 @@ def test_malformed_messages_are_rejected_with_reasons_and_consumption_goes_on():
         marker = "r" + uuid.uuid4().hex[:10]
         publish(marker, 1)
         wait_for(server.port, marker, 1)
-        bodies = ["this is not json " + marker, '{"message": "no timestamp %s"}' % marker,
+        bodies = ["this is not json " + marker, "nor is this " + marker, '{"message": "no timestamp %s"}' % marker,
                   '{"@timestamp": "yesterday", "message": "bad time %s"}' % marker, '[1, 2, 3]',
                   # Over the 1 MiB a message may have (RabbitMQ itself takes up to 128 MiB).
                   json.dumps({"@timestamp": "2026-11-25T10:00:00Z", "message": "huge %s " % marker + "x" * (1 << 20)})]
@@ -207,6 +207,11 @@ def test_malformed_messages_are_rejected_with_reasons_and_consumption_goes_on():
         assert len(found) == len(bodies), found
         assert "malformed_json" in reasons and "missing_timestamp" in reasons and "bad_timestamp" in reasons
         assert "too_large" in reasons
+        # The log says so once per reason (per minute), with where it came from.
+        log = open(os.path.join(server.dir, "serve.log")).read()
+        said = [l for l in log.splitlines() if "rejected a message from amqp:%s:logstash.bad" % queue in l]
+        for reason in set(reasons):
+            assert sum(": %s (" % reason in l for l in said) == 1, (reason, said)
         assert all(r["source"].startswith("amqp:%s" % queue) for r in found)
         assert any(r["raw"] == bodies[0] for r in found), "the raw body is kept"
     finally:
