@@ -2,8 +2,8 @@ import AlcoIndex
 import AlcoIngest
 import Foundation
 
-/// The RabbitMQ side of `alco serve`: `consumersPerIndex` consumers for every index, each on
-/// its own connection, and a summary line per minute like ALCO's collector printed.
+/// The RabbitMQ side of `alco serve`: consumers for every index (its `consumers` setting, else
+/// `consumersPerIndex`), each on its own connection, and a summary line per minute like ALCO's collector printed.
 public final class Collector: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var url: AMQPURL
@@ -64,7 +64,7 @@ public final class Collector: @unchecked Sendable {
         options.batchSize = configuration.batchSize
         options.prefetch = UInt16(min(65535, configuration.batchSize * 4))
         let m = CollectorMetrics()
-        let started = (0..<max(1, configuration.consumersPerIndex)).map { _ in
+        let started = (0..<max(1, index.settings.consumers ?? configuration.consumersPerIndex)).map { _ in
             QueueConsumer(index: index, url: configuration.url, exchange: configuration.exchange, rejects: rejects,
                           metrics: m, options: options, log: log)
         }

@@ -79,7 +79,7 @@ enum IndexRoutes {
 
     /// The settings a body names, each checked for its type.
     static func apply(_ body: [String: JSONValue], to s: inout IndexSettings) throws {
-        let known: Set<String> = ["name", "retention_days", "queue", "routing_keys", "durable", "time_zone", "producer_time_zone", "columns"]
+        let known: Set<String> = ["name", "retention_days", "queue", "routing_keys", "durable", "time_zone", "producer_time_zone", "consumers", "columns"]
         if let unknown = body.keys.sorted().first(where: { !known.contains($0) }) {
             throw APIError.badRequest("unknown setting '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -97,6 +97,12 @@ enum IndexRoutes {
         if let q = try string("queue") { s.queue = q }
         if let z = try string("time_zone") { s.timeZone = z }
         if let z = try string("producer_time_zone") { s.producerTimeZone = z }
+        if let v = body["consumers"] {
+            guard let n = v.numberValue, n == n.rounded(), n >= 1, n <= 64 else {
+                throw APIError.badRequest("consumers must be a whole number from 1 to 64")
+            }
+            s.consumers = Int(n)
+        }
         if let v = body["durable"] {
             guard case .bool(let b) = v else { throw APIError.badRequest("durable must be true or false") }
             s.durable = b
@@ -144,6 +150,7 @@ enum IndexRoutes {
             ("name", .string(s.name)), ("retention_days", .number(text: String(s.retentionDays))),
             ("queue", .string(s.queue)), ("routing_keys", .array(s.routingKeys.map(JSONValue.string))),
             ("durable", .bool(s.durable)), ("time_zone", .string(s.timeZone)), ("producer_time_zone", .string(s.producerTimeZone)),
+            ("consumers", s.consumers.map { .number(text: String($0)) } ?? .null),
             ("documents", .number(text: String(stats.documents))), ("disk_bytes", .number(text: String(stats.diskBytes))),
             ("days", .array(stats.days.map { .number(text: String($0.day)) })),
             ("problems", .array(stats.problems.map(JSONValue.string))),

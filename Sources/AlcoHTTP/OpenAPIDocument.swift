@@ -44,6 +44,7 @@ enum OpenAPIDocument {
           "durable": {"type": "boolean"},
           "time_zone": {"type": "string", "description": "IANA zone of day partitions."},
           "producer_time_zone": {"type": "string", "description": "Zone producers write @timestamp in."},
+          "consumers": {"type": "integer", "minimum": 1, "maximum": 64, "description": "RabbitMQ consumers for this index (like ALCO's num_processes); unset: the server's default."},
           "columns": {"type": "object", "description": "Column flags to set: {name: {filtered, display, excluded, context, indexed}}.", "additionalProperties": {"type": "object", "additionalProperties": {"type": "boolean"}}}
         }
       },
@@ -53,6 +54,7 @@ enum OpenAPIDocument {
           "name": {"type": "string"}, "retention_days": {"type": "integer"}, "queue": {"type": "string"},
           "routing_keys": {"type": "array", "items": {"type": "string"}}, "durable": {"type": "boolean"},
           "time_zone": {"type": "string"}, "producer_time_zone": {"type": "string"},
+          "consumers": {"type": ["integer", "null"]},
           "documents": {"type": "integer"}, "disk_bytes": {"type": "integer"},
           "days": {"type": "array", "items": {"type": "integer"}}, "problems": {"type": "array", "items": {"type": "string"}},
           "last_5m": {"type": "integer"}, "per_minute": {"type": "array", "items": {"type": "integer"}, "description": "Lines per minute over the last hour, oldest first."}

@@ -19,12 +19,14 @@ struct IndexCommand: ParsableCommand {
         @Flag(name: .long, help: "Durable exchange and queue.") var durable = false
         @Option(name: .long, help: "Time zone of day partitions.") var timezone: String = "UTC"
         @Option(name: .long, help: "Time zone producers write @timestamp in.") var producerTimezone: String = "UTC"
+        @Option(name: .long, help: "RabbitMQ consumers for this index, like ALCO's num_processes (default: serve's --amqp-consumers).")
+        var consumers: Int?
 
         func run() throws {
             try data.withCatalog { catalog in
                 let s = IndexSettings(name: name, retentionDays: retentionDays, queue: queue,
                                       routingKeys: splitKeys(routingKeys), durable: durable, timeZone: timezone,
-                                      producerTimeZone: producerTimezone)
+                                      producerTimeZone: producerTimezone, consumers: consumers)
                 try catalog.createIndex(s)
                 print("created index \(name)")
             }
@@ -59,6 +61,7 @@ struct IndexCommand: ParsableCommand {
         @Option(name: .long, help: "true or false.") var durable: Bool?
         @Option(name: .long) var timezone: String?
         @Option(name: .long) var producerTimezone: String?
+        @Option(name: .long, help: "RabbitMQ consumers for this index (0: serve's default).") var consumers: Int?
         @Option(name: .long, help: "Column whose flags --set changes.") var column: String?
         @Option(name: .customLong("set"), help: "FLAG=true|false for --column (filtered, display, excluded, context, indexed).")
         var flags: [String] = []
@@ -72,6 +75,7 @@ struct IndexCommand: ParsableCommand {
                     if let v = durable { s.durable = v }
                     if let v = timezone { s.timeZone = v }
                     if let v = producerTimezone { s.producerTimeZone = v }
+                    if let v = consumers { s.consumers = v == 0 ? nil : v }
                 }
                 if let column {
                     let index = try catalog.index(name)
@@ -95,7 +99,7 @@ struct IndexCommand: ParsableCommand {
                         }
                     }
                 }
-                print("index \(s.name): retention \(s.retentionDays)d, queue \(s.queue), routing keys \(s.routingKeys.joined(separator: ",")), durable \(s.durable), time zone \(s.timeZone)")
+                print("index \(s.name): retention \(s.retentionDays)d, queue \(s.queue), routing keys \(s.routingKeys.joined(separator: ",")), durable \(s.durable), time zone \(s.timeZone), consumers \(s.consumers.map(String.init) ?? "serve's default")")
             }
         }
     }

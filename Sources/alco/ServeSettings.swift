@@ -49,6 +49,7 @@ struct ConfigFile: Decodable, Equatable {
         var durable: Bool?
         var timezone: String?
         var producerTimezone: String?
+        var consumers: Int?
     }
 
     var data: String?
@@ -88,7 +89,7 @@ extension ConfigFile.HTTP {
 
 extension ConfigFile.Index {
     enum CodingKeys: String, CodingKey {
-        case name, queue, durable, timezone
+        case name, queue, durable, timezone, consumers
         case retentionDays = "retention_days", routingKeys = "routing_keys", producerTimezone = "producer_timezone"
     }
 }
@@ -187,6 +188,7 @@ struct ServeSettings {
                 if let v = i.durable { s.durable = v }
                 if let v = i.timezone { s.timeZone = v }
                 if let v = i.producerTimezone { s.producerTimeZone = v }
+                if let v = i.consumers { s.consumers = v }
             }
             if catalog.indexIfExists(i.name) != nil {
                 _ = try catalog.alterIndex(i.name) { change(&$0) }

@@ -250,6 +250,28 @@ def test_routing_keys_removed_from_the_settings_are_unbound():
         server.stop()
 
 
+def test_an_index_sets_its_own_number_of_consumers():
+    """Like ALCO's num_processes: an index's `consumers` setting overrides serve's default."""
+    queue = "alco-test-" + uuid.uuid4().hex[:8]
+    QUEUES.append(queue)
+    create = ["index", "create", "logs", "--queue", queue, "--routing-keys", "logstash.#", "--consumers", "3"]
+    server = AlcoServer(indexes=(), prepare=[create], extra_args=["--amqp", AMQP, "--amqp-consumers", "1"])
+    try:
+        marker = "c" + uuid.uuid4().hex[:10]
+        time.sleep(1)
+        publish(marker, 30)
+        assert len(wait_for(server.port, marker, 30)) == 30
+        log = open(os.path.join(server.dir, "serve.log")).read()
+        assert log.count("collector logs: consuming '%s'" % queue) == 3, log
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(timeout=60)
+        bad = subprocess.run([ALCO, "index", "alter", "logs", "--consumers", "100", "--data", server.data],
+                             capture_output=True, text=True)
+        assert bad.returncode != 0 and "consumers must be from 1 to 64" in bad.stderr
+    finally:
+        server.stop()
+
+
 TLS_DIR = os.environ.get("ALCO_TEST_TLS", "/tmp/alco-test-tls")
 
 

@@ -11,11 +11,14 @@ public struct IndexSettings: Codable, Equatable, Sendable {
     public var timeZone: String
     /// Zone producers write `@timestamp` in (logcollect writes local time with a literal Z).
     public var producerTimeZone: String
+    /// RabbitMQ consumers (connections) for this index, like ALCO's `num_processes`; nil: the
+    /// server's default.
+    public var consumers: Int?
 
     public init(
         name: String, retentionDays: Int = 30, queue: String = "logstash",
         routingKeys: [String] = ["logstash.#"], durable: Bool = false, timeZone: String = "UTC",
-        producerTimeZone: String = "UTC"
+        producerTimeZone: String = "UTC", consumers: Int? = nil
     ) {
         self.name = name
         self.retentionDays = retentionDays
@@ -24,11 +27,12 @@ public struct IndexSettings: Codable, Equatable, Sendable {
         self.durable = durable
         self.timeZone = timeZone
         self.producerTimeZone = producerTimeZone
+        self.consumers = consumers
     }
 
     enum CodingKeys: String, CodingKey {
         case name, retentionDays = "retention_days", queue, routingKeys = "routing_keys", durable
-        case timeZone = "time_zone", producerTimeZone = "producer_time_zone"
+        case timeZone = "time_zone", producerTimeZone = "producer_time_zone", consumers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +44,7 @@ public struct IndexSettings: Codable, Equatable, Sendable {
         durable = try c.decodeIfPresent(Bool.self, forKey: .durable) ?? false
         timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone) ?? "UTC"
         producerTimeZone = try c.decodeIfPresent(String.self, forKey: .producerTimeZone) ?? "UTC"
+        consumers = try c.decodeIfPresent(Int.self, forKey: .consumers)
     }
 
     public static func isValidName(_ name: String) -> Bool {
@@ -55,6 +60,9 @@ public struct IndexSettings: Codable, Equatable, Sendable {
             throw AlcoError.invalidSetting("unknown time zone '\(producerTimeZone)'")
         }
         guard !queue.isEmpty else { throw AlcoError.invalidSetting("queue must not be empty") }
+        if let consumers, !(1...64).contains(consumers) {
+            throw AlcoError.invalidSetting("consumers must be from 1 to 64, not \(consumers)")
+        }
     }
 }
 
