@@ -76,7 +76,8 @@ enum BulkIngest {
     /// Lines stored and refused for one index, for `/metrics`.
     struct Counts {
         var stored = 0
-        var rejected = 0
+        /// By reason: the decoder's, or `bad_request` / `conflict` for items refused before it.
+        var rejected: [String: Int] = [:]
     }
 
     /// Runs the actions; returns the Elasticsearch-shaped response body and what each index got.
@@ -90,9 +91,11 @@ enum BulkIngest {
         var batches: [String: (index: LogIndex, replace: [(Int, NewDocument)], insert: [(Int, NewDocument)])] = [:]
         var counts: [String: Counts] = [:]
         var failed = false
-        func fail(_ k: Int, _ op: String, _ index: String?, status: Int, type: String, reason: String, rejected: Bool = true) {
+        func fail(_ k: Int, _ op: String, _ index: String?, status: Int, type: String, reason: String, rejected: String? = "bad_request") {
             failed = true
-            if rejected, let index, catalog.indexIfExists(index) != nil { counts[index, default: Counts()].rejected += 1 }
+            if let rejected, let index, catalog.indexIfExists(index) != nil {
+                counts[index, default: Counts()].rejected[rejected, default: 0] += 1
+            }
             var inner: [(key: String, value: JSONValue)] = []
             if let index { inner.append(("_index", .string(index))) }
             inner.append(("status", .number(text: String(status))))
@@ -130,12 +133,13 @@ enum BulkIngest {
                     try rejects.record(rejection, raw: UnsafeRawBufferPointer(rebasing: $0[a.source!]), source: "http:_bulk",
                                        line: nil, index: name)
                 }
-                fail(k, a.op, name, status: 400, type: "mapper_parsing_exception", reason: "\(rejection.reason.rawValue): \(rejection.detail)")
+                fail(k, a.op, name, status: 400, type: "mapper_parsing_exception", reason: "\(rejection.reason.rawValue): \(rejection.detail)",
+                     rejected: rejection.reason.rawValue)
             case .success(var doc):
                 doc.id = id
                 if a.op == "create", let id, index.contains(id) {
                     fail(k, a.op, name, status: 409, type: "version_conflict_engine_exception",
-                         reason: "[\(id)]: document already exists")
+                         reason: "[\(id)]: document already exists", rejected: "conflict")
                     continue
                 }
                 var b = batches[name] ?? (index, [], [])
@@ -153,7 +157,7 @@ enum BulkIngest {
                     // Not stored: each item fails alone, so the shipper retries just these.
                     for (k, _) in group {
                         fail(k, actions[k].op, name, status: e.isOutOfSpace ? 507 : 500, type: "storage_exception",
-                             reason: e.description, rejected: false)
+                             reason: e.description, rejected: nil)
                     }
                     continue
                 }

@@ -47,19 +47,20 @@ final class IngestCounters: @unchecked Sendable {
     struct Counts {
         var received = 0
         var stored = 0
-        var rejected = 0
+        /// By reason: the decoder's (`malformed_json`, …), or what a bulk item was refused for.
+        var rejected: [String: Int] = [:]
         var requests = 0
     }
 
     private let lock = ConditionLock()
     private var byIndex: [String: Counts] = [:]
 
-    func add(_ index: String, received: Int, stored: Int, rejected: Int) {
+    func add(_ index: String, stored: Int, rejected: [String: Int]) {
         lock.withLock {
             var c = byIndex[index] ?? Counts()
-            c.received += received
+            c.received += stored + rejected.values.reduce(0, +)
             c.stored += stored
-            c.rejected += rejected
+            c.rejected.merge(rejected, uniquingKeysWith: +)
             c.requests += 1
             byIndex[index] = c
         }

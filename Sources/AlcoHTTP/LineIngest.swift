@@ -15,6 +15,8 @@ struct IngestReport: Equatable {
     var stored = 0
     var rejected = 0
     var errors: [LineError] = []
+    /// Every rejected line by reason, for `/metrics` (the listed errors stop at 100).
+    var rejectedByReason: [String: Int] = [:]
 
     var json: JSONValue {
         .object([
@@ -41,13 +43,16 @@ enum LineIngest {
         if let messageField { ingester.decoder.messageField = messageField }
         if let timeField { ingester.decoder.timeField = timeField }
         var errors: [IngestReport.LineError] = []
+        var byReason: [String: Int] = [:]
         ingester.onReject = { number, rejection in
+            byReason[rejection.reason.rawValue, default: 0] += 1
             if errors.count < maxListedErrors {
                 errors.append(.init(line: number, reason: rejection.reason.rawValue, detail: rejection.detail))
             }
         }
         try body.withUnsafeBytes { try ingester.ingest(buffer: $0, source: source) }
-        return IngestReport(index: index.name, stored: ingester.stored, rejected: ingester.rejected, errors: errors)
+        return IngestReport(index: index.name, stored: ingester.stored, rejected: ingester.rejected, errors: errors,
+                            rejectedByReason: byReason)
     }
 
     /// The index to ingest into; with `create=true` one that does not exist yet is created

@@ -28,7 +28,9 @@ enum Metrics {
             let l = "index=\"\(label(name))\",source=\"http\""
             received.append((l, String(c.received)))
             stored.append((l, String(c.stored)))
-            rejected.append((l + ",reason=\"any\"", String(c.rejected)))
+            for (reason, n) in c.rejected.sorted(by: { $0.key < $1.key }) {
+                rejected.append((l + ",reason=\"\(label(reason))\"", String(n)))
+            }
         }
         family("alco_http_ingest_requests_total", "counter", "Ingest requests (JSON lines and bulk) per index.",
                http.map { ("index=\"\(label($0.key))\"", String($0.value.requests)) })

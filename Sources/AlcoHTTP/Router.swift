@@ -72,7 +72,7 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
             try LineIngest.ingest(body, into: index, rejects: services.rejects, source: "http:\(name)",
                                   messageField: messageField, timeField: timeField, format: format, extraFields: extra)
         }
-        services.ingestCounters.add(name, received: report.stored + report.rejected, stored: report.stored, rejected: report.rejected)
+        services.ingestCounters.add(name, stored: report.stored, rejected: report.rejectedByReason)
         return Response.json(report.json)
     }
     let bulk: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
@@ -85,7 +85,7 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
         let (response, counts) = try await offload {
             try BulkIngest.run(body, defaultIndex: defaultIndex, catalog: services.catalog, decoder: d, rejects: services.rejects)
         }
-        for (name, c) in counts { services.ingestCounters.add(name, received: c.stored + c.rejected, stored: c.stored, rejected: c.rejected) }
+        for (name, c) in counts { services.ingestCounters.add(name, stored: c.stored, rejected: c.rejected) }
         return Response.json(response)
     }
     router.post("/_bulk", use: bulk)

@@ -135,7 +135,7 @@ import Testing
             let app = Application(router: buildRouter(services))
             try await app.test(.router) { client in
                 try await client.execute(uri: "/api/v1/ingest/app", method: .post,
-                                         body: ByteBuffer(string: "{\"@timestamp\":\"2026-11-25T21:06:00Z\",\"message\":\"m\"}\nbad\n")) { _ in }
+                                         body: ByteBuffer(string: "{\"@timestamp\":\"2026-11-25T21:06:00Z\",\"message\":\"m\"}\nbad\n{\"message\":\"x\"}\nworse\n")) { _ in }
                 try await client.execute(uri: "/health", method: .get) { response in
                     #expect(response.status == .ok && String(buffer: response.body).contains("\"status\":\"ok\""))
                 }
@@ -144,7 +144,9 @@ import Testing
                     #expect(text.contains("# TYPE alco_index_documents gauge"))
                     #expect(text.contains("alco_index_documents{index=\"app\"} 1"))
                     #expect(text.contains("alco_messages_stored_total{index=\"app\",source=\"http\"} 1"))
-                    #expect(text.contains("alco_messages_rejected_total{index=\"app\",source=\"http\",reason=\"any\"} 1"))
+                    // Counted by reason, like the broker's sources.
+                    #expect(text.contains("alco_messages_rejected_total{index=\"app\",source=\"http\",reason=\"malformed_json\"} 2"))
+                    #expect(text.contains("alco_messages_received_total{index=\"app\",source=\"http\"} 4"))
                 }
             }
         }
