@@ -3,7 +3,8 @@ import AlcoIngest
 import Foundation
 
 /// The RabbitMQ side of `alco serve`: consumers for every index (its `consumers` setting, else
-/// `consumersPerIndex`), each on its own connection, and a summary line per minute like ALCO's collector printed.
+/// `consumersPerIndex`), each on its own connection, and a summary line per minute like ALCO's
+/// collector printed.
 public final class Collector: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var url: AMQPURL
