@@ -168,7 +168,9 @@ public final class LogIndex: @unchecked Sendable {
         guard !batch.isEmpty else { return [] }
         let excluded = columns.excludedKeys
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
-        var prepared: [(doc: NewDocument, js: String, us: Int64)] = []
+        // Each document's js (excluded keys removed) and time; the document itself is read from
+        // `batch` by position rather than copied here (a copy retains and releases its strings).
+        var prepared: [(js: String, us: Int64)] = []
         prepared.reserveCapacity(batch.count)
         for d in batch {
             var text = d.js
@@ -177,7 +179,7 @@ public final class LogIndex: @unchecked Sendable {
             }
             if !excluded.isEmpty { text = try LogIndex.removing(excluded, from: text) }
             let us = d.id.map { DocumentID.microseconds(of: $0) } ?? d.microseconds ?? now
-            prepared.append((d, text, us))
+            prepared.append((text, us))
         }
         stateLock.lock()
         var docs: [Document] = []
@@ -187,18 +189,18 @@ public final class LogIndex: @unchecked Sendable {
             defer { stateLock.unlock() }
             guard !isClosed else { throw AlcoError.closed }
             var inBatch = Set<UInt64>()
-            for p in prepared {
+            for (k, p) in prepared.enumerated() {
                 let id: UInt64
-                if let given = p.doc.id {
+                if let given = batch[k].id {
                     id = given
                     if mode == .insert && (inBatch.contains(id) || containsLocked(id)) {
                         throw AlcoError.duplicateID(id, index: name)
                     }
                 } else {
-                    id = ids.next(microseconds: p.us, hint: p.doc.sequenceHint) { inBatch.contains($0) || self.containsLocked($0) }
+                    id = ids.next(microseconds: p.us, hint: batch[k].sequenceHint) { inBatch.contains($0) || self.containsLocked($0) }
                 }
                 inBatch.insert(id)
-                docs.append(Document(id: id, logline: p.doc.logline, js: p.js))
+                docs.append(Document(id: id, logline: batch[k].logline, js: p.js))
             }
             let record: WALRecord = mode == .insert ? .insert(docs) : .replace(docs)
             lsn = wal.enqueue(record)
