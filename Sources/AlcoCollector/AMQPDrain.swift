@@ -17,10 +17,9 @@ public final class AMQPDrain {
         let batch = options.batchSize
         try connection.consume(queue: queue, prefetch: options.prefetch)
         var received = 0
-        var unacked = 0
         var lastTag: UInt64 = 0
         var due: [(tag: UInt64, at: Date)] = []  // batches received, oldest first
-        var bodies = ReceivedMessages()  // received as the collector does, then dropped
+        var unacked = ReceivedMessages()  // received as the collector does, dropped once due
         var first: Date?
         var lastDelivery = Date()
         func ackDue(all: Bool) throws {
@@ -31,22 +30,20 @@ public final class AMQPDrain {
         }
         while received < count {
             try ackDue(all: false)
-            guard let tag = try connection.receive(into: &bodies, timeoutMillis: due.isEmpty ? 200 : 1, origin: { _ in "" }) else {
+            guard let tag = try connection.receive(into: &unacked, timeoutMillis: due.isEmpty ? 200 : 1, origin: { _ in "" }) else {
                 if Date().timeIntervalSince(lastDelivery) > idleSeconds { break }
                 continue
             }
             if first == nil { first = Date() }
             lastDelivery = Date()
             received += 1
-            unacked += 1
             lastTag = tag
-            if unacked >= batch {
+            if unacked.count >= batch {
                 due.append((lastTag, Date().addingTimeInterval(ackDelay)))
-                unacked = 0
-                bodies.removeAll()
+                unacked.removeAll()
             }
         }
-        if unacked > 0 { due.append((lastTag, Date().addingTimeInterval(ackDelay))) }
+        if !unacked.isEmpty { due.append((lastTag, Date().addingTimeInterval(ackDelay))) }
         while !due.isEmpty {
             if let wait = due.last.map({ $0.at.timeIntervalSinceNow }), wait > 0 { usleep(useconds_t(wait * 1e6)) }
             try ackDue(all: true)

@@ -108,17 +108,19 @@ final class QueueConsumer: @unchecked Sendable {
                 metrics.update { $0.queueDepth = depth }
                 depthCheckedAt = Date()
             }
-            // While batches are being stored, come back soon to acknowledge them.
+            // Receive until the batch is full or its delay is up, or until nothing comes: the
+            // acks and the depth above are per batch, not per message. While batches are being
+            // stored, an idle wait is short so that their acks go out soon.
             let idleWait = stage.inFlight > 0 ? 2 : 200
-            let wait = pending.isEmpty ? idleWait : max(1, options.maxBatchDelayMillis - Int(Date().timeIntervalSince(firstPendingAt) * 1000))
-            let wasEmpty = pending.isEmpty
-            if let tag = try connection.receive(into: &pending, timeoutMillis: wait, origin: origins.name) {
-                if wasEmpty { firstPendingAt = Date() }
+            while pending.count < options.batchSize {
+                let wait = pending.isEmpty ? idleWait : options.maxBatchDelayMillis - Int(Date().timeIntervalSince(firstPendingAt) * 1000)
+                guard wait > 0, let tag = try connection.receive(into: &pending, timeoutMillis: wait, origin: origins.name) else { break }
+                if pending.count == 1 { firstPendingAt = Date() }
                 lastTag = tag
-                if pending.count < options.batchSize { continue }
             }
-            guard !pending.isEmpty else { continue }
-            if pending.count >= options.batchSize || Date().timeIntervalSince(firstPendingAt) * 1000 >= Double(options.maxBatchDelayMillis) {
+            let due = pending.count >= options.batchSize
+                || Date().timeIntervalSince(firstPendingAt) * 1000 >= Double(options.maxBatchDelayMillis)
+            if !pending.isEmpty && due {
                 let received = pending
                 try stage.submit(lastTag: lastTag, messages: received.count) { try batch.store(received) }
                 pending = ReceivedMessages(reservingBytes: received.bytes.count, messages: received.count)

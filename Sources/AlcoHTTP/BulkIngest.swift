@@ -91,10 +91,12 @@ enum BulkIngest {
         var batches: [String: (index: LogIndex, replace: [(Int, NewDocument)], insert: [(Int, NewDocument)])] = [:]
         var counts: [String: Counts] = [:]
         var failed = false
-        func fail(_ k: Int, _ op: String, _ index: String?, status: Int, type: String, reason: String, rejected: String? = "bad_request") {
+        /// `countedAs`: the reason `/metrics` counts the item under; nil for items not refused
+        /// (the disk failed, so the shipper retries them).
+        func fail(_ k: Int, _ op: String, _ index: String?, status: Int, type: String, reason: String, countedAs: String? = "bad_request") {
             failed = true
-            if let rejected, let index, catalog.indexIfExists(index) != nil {
-                counts[index, default: Counts()].rejected[rejected, default: 0] += 1
+            if let countedAs, let index, catalog.indexIfExists(index) != nil {
+                counts[index, default: Counts()].rejected[countedAs, default: 0] += 1
             }
             var inner: [(key: String, value: JSONValue)] = []
             if let index { inner.append(("_index", .string(index))) }
@@ -134,12 +136,12 @@ enum BulkIngest {
                                        line: nil, index: name)
                 }
                 fail(k, a.op, name, status: 400, type: "mapper_parsing_exception", reason: "\(rejection.reason.rawValue): \(rejection.detail)",
-                     rejected: rejection.reason.rawValue)
+                     countedAs: rejection.reason.rawValue)
             case .success(var doc):
                 doc.id = id
                 if a.op == "create", let id, index.contains(id) {
                     fail(k, a.op, name, status: 409, type: "version_conflict_engine_exception",
-                         reason: "[\(id)]: document already exists", rejected: "conflict")
+                         reason: "[\(id)]: document already exists", countedAs: "conflict")
                     continue
                 }
                 var b = batches[name] ?? (index, [], [])
@@ -157,7 +159,7 @@ enum BulkIngest {
                     // Not stored: each item fails alone, so the shipper retries just these.
                     for (k, _) in group {
                         fail(k, actions[k].op, name, status: e.isOutOfSpace ? 507 : 500, type: "storage_exception",
-                             reason: e.description, rejected: nil)
+                             reason: e.description, countedAs: nil)
                     }
                     continue
                 }

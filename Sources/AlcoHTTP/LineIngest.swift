@@ -13,10 +13,10 @@ struct IngestReport: Equatable {
 
     var index: String
     var stored = 0
-    var rejected = 0
     var errors: [LineError] = []
     /// Every rejected line by reason, for `/metrics` (the listed errors stop at 100).
     var rejectedByReason: [String: Int] = [:]
+    var rejected: Int { rejectedByReason.values.reduce(0, +) }
 
     var json: JSONValue {
         .object([
@@ -51,8 +51,7 @@ enum LineIngest {
             }
         }
         try body.withUnsafeBytes { try ingester.ingest(buffer: $0, source: source) }
-        return IngestReport(index: index.name, stored: ingester.stored, rejected: ingester.rejected, errors: errors,
-                            rejectedByReason: byReason)
+        return IngestReport(index: index.name, stored: ingester.stored, errors: errors, rejectedByReason: byReason)
     }
 
     /// The index to ingest into; with `create=true` one that does not exist yet is created
