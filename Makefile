@@ -8,7 +8,7 @@ APT_PACKAGES := liblz4-dev librabbitmq-dev libhiredis-dev zlib1g-dev pkg-config
 TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk sysbench gdb
 PYTHON ?= python3
 
-.PHONY: deps test-deps build release serve loghub test unit integration fuzz bench clean
+.PHONY: deps test-deps build release serve loghub test unit integration fuzz bench clean stop-servers apt
 
 # Installs the Debian packages the build needs when they are missing (needs root or sudo).
 deps:
@@ -41,9 +41,11 @@ serve: release
 # Sends the 16 LogHub samples to a running `alco serve` (make serve, in another terminal)
 # as index `loghub`, each line tagged with its system: then open http://$(HTTP)/grep/loghub/.
 HTTP ?= 127.0.0.1:8080
-LOGHUB ?= ../shared/data/loghub
+LOGHUB ?= Fixtures/loghub
 loghub:
-	@for f in $(LOGHUB)/*_2k.log; do \
+	@ls $(LOGHUB)/*_2k.log >/dev/null 2>&1 || { echo "make loghub: no LogHub samples (*_2k.log) in $(LOGHUB); set LOGHUB=DIR" >&2; exit 1; }
+	@curl -sS -o /dev/null --max-time 5 "http://$(HTTP)/health" 2>/dev/null || { echo "make loghub: no alco server answers on http://$(HTTP) (start one with make serve, or set HTTP=HOST:PORT)" >&2; exit 1; }
+	@set -eo pipefail; for f in $(LOGHUB)/*_2k.log; do \
 	  system=$$(basename $$f _2k.log); \
 	  printf '%-12s ' $$system; \
 	  curl -sS --fail-with-body --data-binary @$$f "http://$(HTTP)/api/v1/ingest/loghub?format=text&create=true&field=system:$$system" | cut -c1-80; \
@@ -52,11 +54,22 @@ loghub:
 
 # Runs every test: unit, property, crash and LogHub tests; the real clients against
 # `alco serve` and the differential test against Sphinx; then the parser fuzzer for 30 s.
+# Every stage runs even when an earlier one fails, so one run reports every failure; the
+# target fails if any stage did.
 test: test-deps
 	$(SWIFT) build
-	$(SWIFT) test
-	$(PYTHON) -m pytest -q Tests/Integration
-	Fuzz/run.sh 30
+	@failed=""; \
+	$(SWIFT) test || failed="$$failed swift-test"; \
+	$(PYTHON) -m pytest -q Tests/Integration || failed="$$failed integration"; \
+	Fuzz/run.sh $(TEST_FUZZ_SECONDS) || failed="$$failed fuzz"; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
+
+# Seconds each fuzz target runs in `make test`.
+TEST_FUZZ_SECONDS ?= 30
+
+# Stops the RabbitMQ and Redis servers `make test` started on loopback.
+stop-servers:
+	@Tests/Integration/stop-servers.sh
 
 unit: deps
 	$(SWIFT) test

@@ -18,7 +18,7 @@ LOGGERS = ["app.views.api", "app.views.web", "app.tasks", "db.pool", "cache.redi
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--loghub", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "loghub"))
+    ap.add_argument("--loghub", default=os.path.join(os.path.dirname(__file__), "..", "Fixtures", "loghub"))
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--start", type=float, default=1795564800.0 + 3600 * 5, help="first timestamp (unix seconds)")

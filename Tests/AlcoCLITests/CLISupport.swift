@@ -4,7 +4,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Locates the built `alco` binary (ALCO_BINARY overrides) and the shared LogHub data, and
+/// Locates the built `alco` binary (ALCO_BINARY overrides) and the LogHub samples in Fixtures/, and
 /// runs programs with posix_spawn + waitpid (Foundation's Process can miss a child's exit when
 /// tests spawn concurrently).
 enum CLI {
@@ -23,7 +23,7 @@ enum CLI {
         return root + "/.build/debug/alco"
     }
 
-    static var loghub: String { root + "/../shared/data/loghub" }
+    static var loghub: String { root + "/Fixtures/loghub" }
 
     static let spawnLock = NSLock()
 

@@ -131,6 +131,32 @@ import Testing
         try catalog.close()
     }
 
+    @Test func statsCountDocumentsWhileASealBuildsThem() throws {
+        // A seal takes documents out of the realtime buffer before their segment exists; the
+        // index list read stats() in that window and showed 0 lines for 401 searchable ones.
+        let dir = TemporaryDirectory()
+        var options = testOptions()
+        options.maxBufferedDocs = 1 << 20  // the appends leave the seal to this test
+        let catalog = try Catalog(directory: dir.path, options: options)
+        let index = try catalog.createIndex(IndexSettings(name: "logs"))
+        let n = 100_000
+        _ = try index.append((0..<n).map { k in doc("line \(k) of the seal window", at: day1 + Int64(k)) })
+        let sealing = DispatchQueue(label: "seal")
+        let done = DispatchSemaphore(value: 0)
+        sealing.async {
+            try? index.seal()
+            done.signal()
+        }
+        var readings = 0
+        while done.wait(timeout: .now()) == .timedOut {
+            #expect(index.stats().documents == n)
+            readings += 1
+        }
+        #expect(index.stats().documents == n)
+        #expect(readings > 0)
+        try catalog.close()
+    }
+
     @Test func invalidRegularExpressionsAreErrorsNotCrashes() {
         for pattern in ["(", "a{2,1}", "[z-a]", "*a\\"] {
             #expect(throws: AlcoError.self, "\(pattern)") { try RegexMatcher(pattern, caseSensitive: true) }

@@ -76,7 +76,7 @@ import Testing
     /// Every body logcollect published in the captured session decodes.
     @Test func decodesCapturedLogcollectBodies() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path + "/../shared/compat/logcollect-bodies.jsonl"
+            .deletingLastPathComponent().path + "/Fixtures/compat/logcollect-bodies.jsonl"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let decoder = LogstashDecoder()
         var n = 0

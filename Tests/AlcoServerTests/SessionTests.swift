@@ -22,7 +22,7 @@ import Testing
     @Test func replaysEveryCapturedClientSession() throws {
         // Every statement the original clients sent, in order, succeeds against alco.
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path + "/../shared/compat/client-statements.txt"
+            .deletingLastPathComponent().path + "/Fixtures/compat/client-statements.txt"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         try Self.withSession { (session: Session) throws in
             var executed = 0

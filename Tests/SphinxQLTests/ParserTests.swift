@@ -2,10 +2,10 @@ import Foundation
 import Testing
 @testable import SphinxQL
 
-/// Every statement real clients sent to Sphinx for ALCO (../shared/compat/client-statements.txt).
+/// Every statement real clients sent to Sphinx for ALCO (Fixtures/compat/client-statements.txt).
 let clientStatements: [String] = {
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path + "/../shared/compat/client-statements.txt"
+        .deletingLastPathComponent().path + "/Fixtures/compat/client-statements.txt"
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
     var out: [String] = []
     for line in text.split(separator: "\n") where !line.hasPrefix("#") {

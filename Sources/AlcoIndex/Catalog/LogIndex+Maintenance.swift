@@ -14,7 +14,7 @@ extension LogIndex {
                 // Sorted here so the ids being sealed are one sorted array (binary-searched
                 // by lookups meanwhile) rather than a dictionary entry per document.
                 let docs = p.buffer.values.sorted { $0.id < $1.id }
-                sealing.append(docs.map(\.id))
+                sealing.append((p.day, docs.map(\.id)))
                 work.append((p.day, docs))
                 if let m = p.bufferMinLSN { sealingMinLSN = min(sealingMinLSN ?? m, m) }
                 bufferedDocs -= p.buffer.count

@@ -50,7 +50,7 @@ public final class LogIndex: @unchecked Sendable {
     var checkpointLSN: UInt64 = 0
     var nextSegment = 1
     /// Ids a seal is building into segments (one sorted array per day partition).
-    var sealing: [[UInt64]] = []
+    var sealing: [(day: Int, ids: [UInt64])] = []
     var sealingMinLSN: UInt64?
     var deletedWhileSealing = Set<UInt64>()
     var truncatedWhileSealing = false
@@ -334,7 +334,7 @@ public final class LogIndex: @unchecked Sendable {
 
     /// Whether a seal in progress holds `id`. Caller holds stateLock.
     func isSealing(_ id: UInt64) -> Bool {
-        for ids in sealing where !ids.isEmpty && id >= ids[0] && id <= ids[ids.count - 1] {
+        for (_, ids) in sealing where !ids.isEmpty && id >= ids[0] && id <= ids[ids.count - 1] {
             var lo = 0
             var hi = ids.count
             while lo < hi {
@@ -447,8 +447,22 @@ public final class LogIndex: @unchecked Sendable {
             var days: [(Int, Int, Int)] = []
             var minID: UInt64?
             var maxID: UInt64?
+            // A seal in progress holds documents that have left the buffer but are in no
+            // segment yet: they are searchable (a search waits for the seal) and are counted.
+            var sealingByDay: [Int: Int] = [:]
+            for (day, ids) in sealing where !ids.isEmpty {
+                sealingByDay[day, default: 0] += ids.count
+                minID = min(minID ?? ids[0], ids[0])
+                maxID = max(maxID ?? ids[ids.count - 1], ids[ids.count - 1])
+            }
+            if !deletedWhileSealing.isEmpty {
+                for id in deletedWhileSealing {
+                    let day = calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))
+                    sealingByDay[day, default: 0] -= 1
+                }
+            }
             for p in partitions.values.sorted(by: { $0.day < $1.day }) {
-                var dayDocs = p.buffer.count
+                var dayDocs = p.buffer.count + (sealingByDay[p.day] ?? 0)
                 buffered += p.buffer.count
                 for id in p.buffer.keys {
                     minID = min(minID ?? id, id)
