@@ -35,8 +35,14 @@ let package = Package(
         // CPU instructions Swift has no spelling for: cache prefetch hints for the segment
         // builder, the CRC-32C instruction for checksums.
         .target(name: "CSupport"),
+        // RE2 (Debian libre2-dev) behind a C face: users' regular expressions run in linear
+        // time and bounded memory (glibc's regexec backtracks, and crashes on some patterns).
         .target(
-            name: "AlcoIndex", dependencies: ["CLZ4", "CSupport"],
+            name: "CRE2",
+            linkerSettings: [.linkedLibrary("re2"), .linkedLibrary("stdc++")]
+        ),
+        .target(
+            name: "AlcoIndex", dependencies: ["CLZ4", "CSupport", "CRE2"],
             // The engine's hot loops keep state in locals; dynamic exclusivity checks on every
             // class-property access cost ~5% of indexing for no safety we rely on.
             swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]

@@ -58,14 +58,12 @@ enum ALCORoutes {
         if let cursor = q["cursor"].map(String.init) {
             guard let (forward, id) = Cursor.decode(cursor) else { throw APIError.badRequest("invalid cursor") }
             if forward {
-                search.idRange = max(search.idRange.lowerBound, id &+ 1)...search.idRange.upperBound
+                search.ids.after(id)
             } else {
-                guard id > 0 else { throw APIError.badRequest("invalid cursor") }
-                search.idRange = search.idRange.lowerBound...min(search.idRange.upperBound, id - 1)
+                search.ids.before(id)
                 backwards = true
             }
         }
-        if search.idRange.lowerBound > search.idRange.upperBound { search.isEmptyRange = true }
         search.order = backwards ? .idDescending : .idAscending
         let result = try await runSearch(search, in: index)
         var hits = result.hits

@@ -15,6 +15,13 @@ struct APIError: HTTPResponseError {
 
     /// A write the engine could not make durable (nothing of it was kept): 507 when the disk
     /// is full, so clients retry later, 500 otherwise.
+    /// A search stopped at the server's query time limit (`--query-timeout-ms`).
+    static func timedOut(_ elapsedNanoseconds: UInt64) -> APIError {
+        APIError(status: .serviceUnavailable, error: "timeout",
+                 detail: "the query stopped at the server's time limit after \(elapsedNanoseconds / 1_000_000) ms: "
+                    + "narrow it (a time range, more words) or raise --query-timeout-ms")
+    }
+
     static func storage(_ e: AlcoError) -> APIError {
         e.isOutOfSpace
             ? APIError(status: .init(code: 507, reasonPhrase: "Insufficient Storage"), error: "insufficient_storage", detail: e.description)

@@ -29,9 +29,9 @@ enum ExploreRoutes {
                 }
             }
             var older = SearchRequest(filter: filters.isEmpty ? .always(true) : .and(filters), order: .idDescending, limit: before)
-            older.idRange = 0...(id == 0 ? 0 : id - 1)
+            older.ids.before(id)
             var newer = SearchRequest(filter: older.filter, order: .idAscending, limit: after)
-            newer.idRange = (id &+ 1)...UInt64.max
+            newer.ids.after(id)
             let anchor = Hit(id: anchorDoc.id, logline: anchorDoc.logline, js: anchorDoc.js, weight: 0, snippet: nil)
             return (anchor, try index.search(older).hits.reversed(), try index.search(newer).hits)
         }

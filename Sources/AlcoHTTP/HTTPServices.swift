@@ -93,7 +93,13 @@ func offloadWrite<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async
 func runSearch<T: Sendable>(_ request: SearchRequest, in index: LogIndex,
                             then: @escaping @Sendable (SearchResult) -> T) async throws -> T {
     do {
-        return try await offload { then(try index.search(request)) }
+        return try await offload {
+            let result = try index.search(request)
+            // An API answer is whole or an error: a page cut short by the time limit would
+            // read as "no more lines".
+            if result.timedOut { throw APIError.timedOut(result.elapsedNanoseconds) }
+            return then(result)
+        }
     } catch let e as AlcoError {
         switch e {
         case .query, .invalidSetting: throw APIError(status: .badRequest, error: "bad_query", detail: e.description)

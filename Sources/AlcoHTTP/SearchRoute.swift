@@ -143,15 +143,8 @@ enum SearchRoute {
         case let other?: throw APIError.badRequest("order must be asc or desc, not '\(other)'")
         }
         search.order = ascending ? .idAscending : .idDescending
-        if let after = try cursorID(q, "after") {
-            search.idRange = max(search.idRange.lowerBound, after &+ 1)...search.idRange.upperBound
-        }
-        if let before = try cursorID(q, "before") {
-            if before == 0 { search.isEmptyRange = true } else {
-                search.idRange = search.idRange.lowerBound...min(search.idRange.upperBound, before - 1)
-            }
-        }
-        if search.idRange.lowerBound > search.idRange.upperBound { search.isEmptyRange = true }
+        if let after = try cursorID(q, "after") { search.ids.after(after) }
+        if let before = try cursorID(q, "before") { search.ids.before(before) }
         // `count=true`: only how many lines match.
         if q["count"] == "true" {
             var counting = search
@@ -228,11 +221,7 @@ struct Export: Sendable {
     func page(after: UInt64?, sent: Int, size: Int = SearchRoute.streamPage) async throws -> Page {
         var request = search
         if let after {
-            if request.order == .idAscending {
-                request.idRange = (after + 1)...request.idRange.upperBound
-            } else {
-                request.idRange = request.idRange.lowerBound...(after - 1)
-            }
+            if request.order == .idAscending { request.ids.after(after) } else { request.ids.before(after) }
         }
         let requested = min(limit - sent, size)
         request.limit = requested

@@ -54,8 +54,8 @@ enum TailRoute {
                     var cursor = line
                     while true {
                         var r = search
-                        guard cursor < r.idRange.upperBound else { break }
-                        r.idRange = max(r.idRange.lowerBound, cursor + 1)...r.idRange.upperBound
+                        r.ids.after(cursor)
+                        if r.isEmptyRange { break }
                         r.order = .idAscending
                         r.limit = batch
                         r.maxMatches = batch

@@ -18,6 +18,9 @@ public final class LineIngester {
     public let rejects: RejectStore
     public var format: LineFormat
     public var batchSize = 8192
+    /// Longest line stored; a longer one is rejected as `too_large` (its first bytes kept with
+    /// the reject), and the reader never holds more of it than this.
+    public var maxLineBytes = 16 << 20 { didSet { decoder.maxBytes = maxLineBytes } }
     public var decoder: LogstashDecoder
     public private(set) var stored = 0
     public private(set) var rejected = 0
@@ -43,14 +46,33 @@ public final class LineIngester {
         self.rejects = rejects
         self.format = format
         decoder = LogstashDecoder(producerZone: index.producerTimeZone)
+        decoder.maxBytes = maxLineBytes
         batch.reserveCapacity(batchSize)
     }
+
+    /// The bytes of a reject that stands for a line too long to keep: its start.
+    static let keptOfLongLine = 4096
 
     /// Reads a whole stream (file descriptor), line by line.
     public func ingest(fd: Int32, source: String, progress: ((LineIngester) -> Void)? = nil) throws {
         var carry: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var lineNumber = 0
+        // Bytes of the current line past `maxLineBytes` (not kept): the line is rejected whole.
+        var overflow = 0
+        func endOfLongLine(_ number: Int) throws {
+            let total = carry.count + overflow
+            let r = Rejection(reason: .tooLarge, detail: "line of \(total) bytes exceeds \(maxLineBytes) (its first \(LineIngester.keptOfLongLine) bytes kept here)")
+            try carry.withUnsafeBytes { try reject(r, UnsafeRawBufferPointer(rebasing: $0.prefix(LineIngester.keptOfLongLine)), source: source, number: number) }
+            carry.removeAll(keepingCapacity: false)
+            overflow = 0
+        }
+        // Keeps up to `maxLineBytes` of a line that continues past this chunk.
+        func hold(_ part: UnsafeRawBufferPointer) {
+            let room = max(0, maxLineBytes - carry.count)
+            carry.append(contentsOf: part.prefix(room))
+            overflow += max(0, part.count - room)
+        }
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -69,19 +91,27 @@ public final class LineIngester {
                     if carry.isEmpty {
                         try line(UnsafeRawBufferPointer(rebasing: chunk[start..<i]), source: source, number: lineNumber)
                     } else {
-                        carry.append(contentsOf: chunk[start..<i])
-                        try carry.withUnsafeBytes { try line($0, source: source, number: lineNumber) }
-                        carry.removeAll(keepingCapacity: true)
+                        hold(UnsafeRawBufferPointer(rebasing: chunk[start..<i]))
+                        if overflow > 0 {
+                            try endOfLongLine(lineNumber)
+                        } else {
+                            try carry.withUnsafeBytes { try line($0, source: source, number: lineNumber) }
+                            carry.removeAll(keepingCapacity: carry.count <= 1 << 20)
+                        }
                     }
                     start = i + 1
                 }
-                carry.append(contentsOf: chunk[start..<n])
+                hold(UnsafeRawBufferPointer(rebasing: chunk[start..<n]))
             }
             progress?(self)
         }
         if !carry.isEmpty {
             lineNumber += 1
-            try carry.withUnsafeBytes { try line($0, source: source, number: lineNumber) }
+            if overflow > 0 {
+                try endOfLongLine(lineNumber)
+            } else {
+                try carry.withUnsafeBytes { try line($0, source: source, number: lineNumber) }
+            }
         }
         try flush()
     }
@@ -111,6 +141,10 @@ public final class LineIngester {
         var bytes = raw
         if let last = bytes.last, last == 0x0d { bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast()) }
         if bytes.isEmpty { return }
+        if bytes.count > maxLineBytes {
+            let r = Rejection(reason: .tooLarge, detail: "line of \(bytes.count) bytes exceeds \(maxLineBytes) (its first \(LineIngester.keptOfLongLine) bytes kept here)")
+            return try reject(r, UnsafeRawBufferPointer(rebasing: bytes.prefix(LineIngester.keptOfLongLine)), source: source, number: number)
+        }
         if batch.isEmpty { batchStart = (source, number) }
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         let isJSON: Bool

@@ -73,6 +73,10 @@ public struct LogstashDecoder: Sendable {
         guard bytes.count <= maxBytes else {
             return .failure(Rejection(reason: .tooLarge, detail: "message of \(bytes.count) bytes exceeds \(maxBytes)"))
         }
+        // Checked once here: decoding invalid UTF-8 would store U+FFFD, not what was sent.
+        guard UTF8Check.isValid(bytes) else {
+            return .failure(Rejection(reason: .invalidUTF8, detail: "the message is not valid UTF-8"))
+        }
         // One pass over the members: js is assembled as they go; the time, the message and
         // seq are only located, and read once the whole object is known to be valid JSON.
         var timeRange: Range<Int>?
@@ -135,27 +139,37 @@ public struct LogstashDecoder: Sendable {
                 default: micros = nil
                 }
             }
-            if micros == nil {
+            guard let us = micros else {
                 return .failure(Rejection(reason: .badTimestamp, detail: "unusable \(timeField): \(String(decoding: raw, as: UTF8.self))"))
+            }
+            // Ids are µs × 1000 in 64 bits: a time past 2554 (or before 1970) would wrap to another.
+            guard DocumentID.canHold(microseconds: us) else {
+                return .failure(Rejection(reason: .badTimestamp,
+                    detail: "\(timeField) \(String(decoding: raw, as: UTF8.self)) is outside the times alco stores (1970-01-01 to 2554-07-21)"))
             }
         }
         var message = ""
         if let messageRange {
-            switch LogstashDecoder.value(UnsafeRawBufferPointer(rebasing: bytes[messageRange])) {
-            case .string(let s): message = s
-            case .null, nil: break
-            case .some(let v): message = v.serialized()
+            let raw = UnsafeRawBufferPointer(rebasing: bytes[messageRange])
+            if let text = LogstashDecoder.plainString(raw) {
+                message = String(decoding: text, as: UTF8.self)
+            } else {
+                switch LogstashDecoder.value(raw) {
+                case .string(let s): message = s
+                case .null, nil: break
+                case .some(let v): message = v.serialized()
+                }
             }
         }
         let seq = seqRange.flatMap { UInt64(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0]), as: UTF8.self)) }
         js.append(UInt8(ascii: "}"))
+        let jsText = String(decoding: js, as: UTF8.self)
         if !sawTime {
             if requireTimestamp {
                 return .failure(Rejection(reason: .missingTimestamp, detail: "no \(timeField) field"))
             }
             micros = now
         }
-        return .success(NewDocument(microseconds: micros, sequenceHint: seq, logline: message,
-                                    jsText: String(decoding: js, as: UTF8.self)))
+        return .success(NewDocument(microseconds: micros, sequenceHint: seq, logline: message, jsText: jsText))
     }
 }

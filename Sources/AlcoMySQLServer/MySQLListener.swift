@@ -20,11 +20,14 @@ public final class MySQLListener: Sendable {
     private let channel: NIOLockedValueBox<(any Channel)?> = NIOLockedValueBox(nil)
     private let nextConnectionID = NIOLockedValueBox<UInt32>(1)
     private let ownsGroup: Bool
+    /// The bound on any statement's time (serve's `--query-timeout`; nil: none).
+    public let queryTimeoutMilliseconds: Int?
 
     public init(catalog: Catalog, configuration: MySQLServerConfiguration = MySQLServerConfiguration(serverVersion: ServerInfo.version),
-                group: (any EventLoopGroup)? = nil) {
+                group: (any EventLoopGroup)? = nil, queryTimeoutMilliseconds: Int? = nil) {
         self.catalog = catalog
         self.configuration = configuration
+        self.queryTimeoutMilliseconds = queryTimeoutMilliseconds
         self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         self.ownsGroup = group == nil
     }
@@ -41,7 +44,7 @@ public final class MySQLListener: Sendable {
                     defer { v = v &+ 1 == 0 ? 1 : v &+ 1 }
                     return v
                 }
-                let executor = SessionExecutor(catalog: catalog, connectionID: id)
+                let executor = SessionExecutor(catalog: catalog, connectionID: id, queryTimeoutMilliseconds: queryTimeoutMilliseconds)
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(MySQLPacketDecoder(maxPacketSize: configuration.maxPacketSize)))

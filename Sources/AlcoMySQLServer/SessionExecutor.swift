@@ -5,8 +5,10 @@ import MySQLWire
 import NIOConcurrencyHelpers
 
 /// Runs one connection's commands against its SphinxQL session. Reads run right away on the
-/// connection's event loop; statements that may wait for an fsync go to a queue of the
-/// connection's own, so a group commit in flight never holds a loop (and the writes of many
+/// connection's event loop, within a short budget (`inlineBudgetMilliseconds`): one that
+/// turns out longer stops there and runs again on the connection's queue, so a slow query
+/// never holds a loop other connections share. Statements that may wait for an fsync go to
+/// that queue at once, so a group commit in flight never holds a loop (and the writes of many
 /// connections wait for one fsync together). The protocol sends one command at a time per
 /// connection; the lock only orders a command against the connection's close.
 final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
@@ -15,8 +17,13 @@ final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
     private let lock = NIOLock()
     private let writes: DispatchQueue
 
-    init(catalog: Catalog, connectionID: UInt32) {
+    /// A read's time on an event loop before it is handed off: ten times a typical search.
+    static let inlineBudgetMilliseconds = 20
+
+    /// - Parameter queryTimeoutMilliseconds: the server's bound on any statement (nil: none).
+    init(catalog: Catalog, connectionID: UInt32, queryTimeoutMilliseconds: Int? = nil) {
         self.session = Session(catalog: catalog)
+        session.timeLimits = TimeLimits(server: queryTimeoutMilliseconds)
         self.writes = DispatchQueue(label: "alco.mysql.connection.\(connectionID).writes")
     }
 
@@ -34,15 +41,22 @@ final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
 
     func execute(_ command: MySQLCommand, completion: @escaping @Sendable (MySQLReply) -> Void) {
         if case .query(let text) = command, !Self.mayWaitForDisk(text) {
-            completion(reply(to: command))
-            return
+            if let reply = reply(to: command, inlineBudget: Self.inlineBudgetMilliseconds) {
+                completion(reply)
+                return
+            }
         }
-        writes.async { [self] in completion(reply(to: command)) }
+        writes.async { [self] in completion(reply(to: command, inlineBudget: nil)!) }
     }
 
-    private func reply(to command: MySQLCommand) -> MySQLReply {
+    /// The reply, or nil when the statement ran out of `inlineBudget` (run it again without).
+    private func reply(to command: MySQLCommand, inlineBudget: Int?) -> MySQLReply? {
         withSession { session in
-            MySQLReply(Self.run(command, on: session), status: Self.status(of: session))
+            session.timeLimits.inline = inlineBudget
+            defer { session.timeLimits.inline = nil }
+            let responses = Self.run(command, on: session)
+            if session.needsHandOff { return nil }
+            return MySQLReply(responses, status: Self.status(of: session))
         }
     }
 

@@ -1,7 +1,8 @@
 import AlcoIndex
 import SphinxQL
 
-/// A select list compiled once per SELECT: aliases resolved, each IN() or comparison
+/// A select list compiled once per SELECT (its aliases already expanded by
+/// `AliasExpansion`): each IN() or comparison
 /// translated to a filter, each SNIPPET()'s query parsed into a highlighter, and the
 /// top-level js keys any item reads collected, so a row costs only its own values (the js
 /// members those keys name are the only ones decoded).
@@ -23,7 +24,7 @@ struct RowProjection {
     }
 
     indirect enum Condition {
-        case and(Condition, Condition), or(Condition, Condition), not(Condition)
+        case and([Condition]), or([Condition]), not(Condition)
         /// Evaluated on the one document as WHERE would.
         case filter(Filter)
         case failure(any Error)
@@ -32,11 +33,12 @@ struct RowProjection {
     let items: [Item]
     private let jsKeys: [[UInt8]]
 
-    init(_ selectItems: [SelectItem], aliases: [String: Expression]) {
-        let compiler = Compiler(aliases: aliases)
-        items = selectItems.map { item in
-            if case .star = item.expression { return .star }
-            return compiler.value(item.expression)
+    /// - Parameter expressions: the select list's expressions with aliases expanded.
+    init(_ expressions: [Expression]) {
+        let compiler = Compiler()
+        items = expressions.map { e in
+            if case .star = e { return .star }
+            return compiler.value(e)
         }
         var keys = Set<String>()
         for item in items { Self.collectKeys(item, into: &keys) }
@@ -85,8 +87,8 @@ struct RowProjection {
 
     private func truth(_ c: Condition, hit: Hit, js: JSONValue) throws -> Bool {
         switch c {
-        case .and(let a, let b): return try truth(a, hit: hit, js: js) && truth(b, hit: hit, js: js)
-        case .or(let a, let b): return try truth(a, hit: hit, js: js) || truth(b, hit: hit, js: js)
+        case .and(let cs): return try cs.allSatisfy { try truth($0, hit: hit, js: js) }
+        case .or(let cs): return try cs.contains { try truth($0, hit: hit, js: js) }
         case .not(let x): return try !truth(x, hit: hit, js: js)
         case .filter(let f): return SelectExecutor.matches(f, id: hit.id, js: js)
         case .failure(let e): throw e
@@ -96,15 +98,12 @@ struct RowProjection {
     /// Turns expressions into items the way a row evaluates them: a value where one is asked
     /// for, a condition (evaluated as WHERE would) anywhere else.
     private struct Compiler {
-        let aliases: [String: Expression]
-
         func value(_ e: Expression) -> Item {
             switch e {
             case .column("id"): return .id
             case .column("logline"): return .logline
             case .column("js"): return .js
             case .column(let c):
-                if let target = aliases[c] { return value(target) }
                 guard c.hasPrefix("js.") else { return .failure(StatementError("unknown column '\(c)'")) }
                 return .jsPath(c.dropFirst(3).split(separator: ".").map(String.init))
             case .integer(let n): return .constant(Int64(n).map(Cell.int) ?? UInt64(n).map(Cell.unsigned) ?? .string(n))
@@ -128,14 +127,13 @@ struct RowProjection {
 
         func condition(_ e: Expression) -> Condition {
             switch e {
-            case .binary("and", let a, let b): return .and(condition(a), condition(b))
-            case .binary("or", let a, let b): return .or(condition(a), condition(b))
+            case .and(let xs): return .and(xs.map(condition))
+            case .or(let xs): return .or(xs.map(condition))
             case .not(let x): return .not(condition(x))
-            case .column(let c) where aliases[c] != nil: return condition(aliases[c]!)
             default:
                 // A filter on a one-document view: the same semantics as WHERE.
                 do {
-                    return .filter(try WhereTranslator(aliases: aliases).filter(e))
+                    return .filter(try WhereTranslator().filter(e))
                 } catch {
                     return .failure(error)
                 }
@@ -154,9 +152,8 @@ struct RowProjection {
 
     private static func collectKeys(_ c: Condition, into keys: inout Set<String>) {
         switch c {
-        case .and(let a, let b), .or(let a, let b):
-            collectKeys(a, into: &keys)
-            collectKeys(b, into: &keys)
+        case .and(let cs), .or(let cs):
+            for x in cs { collectKeys(x, into: &keys) }
         case .not(let x): collectKeys(x, into: &keys)
         case .filter(let f): collectKeys(f, into: &keys)
         case .failure: break

@@ -12,8 +12,13 @@ public struct QueryMeta: Sendable {
     public var totalFound = 0
     public var seconds = 0.0
     public var keywords: [KeywordStats] = []
-    /// Counts the matches when the search stopped early; nil once exact.
-    var pendingCount: (@Sendable () throws -> Int)?
+    /// Why the result may be short (the time limit passed), as SHOW META's `warning`.
+    public var warning: String?
+    /// Counts the matches when the search stopped early, within a time limit (ms, nil: none);
+    /// nil once exact.
+    var pendingCount: (@Sendable (Int?) throws -> (count: Int, timedOut: Bool))?
+    /// The time limit the SELECT itself had (its count gets the same).
+    var timeLimit: TimeLimits.Applied = .init(milliseconds: nil, isInlineBudget: false)
     /// Looks up the query's words; nil once `keywords` holds them.
     var pendingKeywords: (@Sendable () -> [KeywordStats])?
     var maxMatches = 1000
@@ -25,20 +30,59 @@ public struct QueryMeta: Sendable {
         self.keywords = keywords
     }
 
-    /// The meta with exact totals, counting now if the search did not.
-    public func resolved() throws -> QueryMeta {
+    /// The meta with exact totals, counting now if the search did not. The count runs
+    /// within the SELECT's own time limit, or `inlineBudget` if that is shorter (then running
+    /// past it throws `StatementHandOff`, to be run again off the event loop).
+    public func resolved(inlineBudget: Int? = nil) throws -> QueryMeta {
         var m = self
         if let pendingKeywords {
             m.keywords = pendingKeywords()
             m.pendingKeywords = nil
         }
         if let pendingCount {
-            m.totalFound = try pendingCount()
+            let applied = TimeLimits(server: timeLimit.milliseconds, inline: inlineBudget).applied(asked: nil)
+            let (count, timedOut) = try pendingCount(applied.milliseconds)
+            if timedOut && applied.isInlineBudget { throw StatementHandOff() }
+            m.totalFound = max(count, m.totalFound)
             m.total = min(m.totalFound, maxMatches)
             m.pendingCount = nil
+            if timedOut { m.warning = "query time exceeded max_query_time=\(applied.milliseconds ?? 0) ms while counting matches" }
         }
         return m
     }
+}
+
+/// How long a statement may run. `server` bounds every statement (serve's
+/// `--query-timeout`); `inline` is the first budget of a statement run on an event loop, past
+/// which it stops and is run again off the loop (`StatementHandOff`), so a slow query never
+/// holds a loop that other connections share.
+public struct TimeLimits: Sendable {
+    public var server: Int?
+    public var inline: Int?
+
+    public init(server: Int? = nil, inline: Int? = nil) {
+        self.server = server
+        self.inline = inline
+    }
+
+    public struct Applied: Sendable {
+        public var milliseconds: Int?
+        /// The inline budget is the tightest limit: running out of it means "hand off", not
+        /// "stop with what was found".
+        public var isInlineBudget: Bool
+    }
+
+    /// The limit for a statement that asked for `asked` ms (max_query_time; nil or 0: none).
+    public func applied(asked: Int?) -> Applied {
+        let own = [asked.flatMap { $0 > 0 ? $0 : nil }, server].compactMap { $0 }.min()
+        if let inline, inline < (own ?? Int.max) { return Applied(milliseconds: inline, isInlineBudget: true) }
+        return Applied(milliseconds: own, isInlineBudget: false)
+    }
+}
+
+/// A statement ran out of its inline budget on an event loop: run it again off the loop.
+public struct StatementHandOff: Error, Sendable {
+    public init() {}
 }
 
 /// Runs a SELECT against the engine: resolves the table, translates WHERE, ordering, limits
@@ -46,8 +90,12 @@ public struct QueryMeta: Sendable {
 /// WEIGHT(), SNIPPET(), IN(), comparisons, COUNT(*)) into a result set.
 public struct SelectExecutor {
     public let catalog: Catalog
+    public var timeLimits: TimeLimits
 
-    public init(catalog: Catalog) { self.catalog = catalog }
+    public init(catalog: Catalog, timeLimits: TimeLimits = TimeLimits()) {
+        self.catalog = catalog
+        self.timeLimits = timeLimits
+    }
 
     static let knownOptions: Set<String> = [
         "max_matches", "ranker", "field_weights", "index_weights", "cutoff", "max_query_time", "comment",
@@ -65,25 +113,35 @@ public struct SelectExecutor {
         }
         let targets = UnionSearch.targets(tables, catalog: catalog)
 
-        var aliases: [String: Expression] = [:]
-        for item in s.items { if let a = item.alias { aliases[a] = item.expression } }
-        let translation = try WhereTranslator(aliases: aliases).translate(s.whereClause)
+        let expansion = try AliasExpansion(s.items)
+        let translation = try WhereTranslator().translate(try expansion.expand(s.whereClause))
 
         var request = SearchRequest(text: translation.text, filter: translation.filter)
         request.offset = s.offset
         request.limit = s.limit ?? 20
         request.countTotal = false
+        var askedTime: Int?
         for (name, value) in s.options {
             guard SelectExecutor.knownOptions.contains(name) else { throw StatementError("unknown option '\(name)'") }
-            if name == "max_matches" {
-                guard case .integer(let n) = value, let m = Int(n), m > 0 else { throw StatementError("max_matches must be a positive integer") }
-                request.maxMatches = m
+            switch name {
+            case "max_matches":
+                guard case .integer(let n) = value else { throw StatementError("max_matches must be an integer") }
+                // Beyond Int: as out of bounds as any number past the cap.
+                request.maxMatches = Int(n) ?? Int.max
+            case "max_query_time":
+                guard case .integer(let n) = value else { throw StatementError("max_query_time must be an integer (milliseconds)") }
+                // 0 is Sphinx's "no limit"; the server's own bound still applies.
+                askedTime = Int(n) ?? Int.max
+            default:
+                break
             }
         }
+        let limit = timeLimits.applied(asked: askedTime)
+        request.timeLimitMilliseconds = limit.milliseconds
         let hasMatch = translation.text != .all
         request.order = hasMatch ? .relevance : .idAscending
         if let key = s.orderBy.first {
-            switch resolve(key.expression, aliases) {
+            switch try expansion.expand(key.expression).0 {
             case .column("id"): request.order = key.descending ? .idDescending : .idAscending
             case .function("weight", _): request.order = .relevance
             default: break  // other keys: order applied below, after evaluation
@@ -91,8 +149,8 @@ public struct SelectExecutor {
         }
         let isAggregate = s.groupBy.isEmpty && s.items.contains { if case .function("count", _) = $0.expression { return true }; return false }
         if let g = s.groupBy.first {
-            guard case .column(let c) = resolve(g, aliases) else { throw StatementError("GROUP BY takes a column") }
-            request.groupBy = c == "id" ? "id" : try WhereTranslator(aliases: [:]).jsKey(c)
+            guard case .column(let c) = try expansion.expand(g).0 else { throw StatementError("GROUP BY takes a column") }
+            request.groupBy = c == "id" ? "id" : try WhereTranslator().jsKey(c)
         }
         if isAggregate {
             // Only the count matters: id order counts without ranking every match.
@@ -101,8 +159,10 @@ public struct SelectExecutor {
             request.countTotal = true
             request.order = .idDescending
         }
-        guard request.offset < request.maxMatches || request.limit == 0 else {
-            throw StatementError("offset out of bounds (offset=\(request.offset), max_matches=\(request.maxMatches))")
+        do {
+            try request.checkLimits()
+        } catch let e as AlcoError {
+            throw StatementError(e.description)
         }
 
         let outcome: UnionSearch.Outcome
@@ -112,9 +172,12 @@ public struct SelectExecutor {
             throw StatementError(e.description)
         }
         let result = outcome.result
+        if result.timedOut && limit.isInlineBudget { throw StatementHandOff() }
         var meta = QueryMeta(total: 0, totalFound: result.totalFound,
                              seconds: Double(result.elapsedNanoseconds) / 1e9)
         meta.pendingKeywords = outcome.keywords
+        meta.timeLimit = TimeLimits(server: timeLimits.server).applied(asked: askedTime)
+        if result.timedOut { meta.warning = "query time exceeded max_query_time=\(limit.milliseconds ?? 0) ms" }
 
         let columns = try s.items.flatMap { try self.columns(for: $0) }
         var rows: [[Cell]] = []
@@ -126,7 +189,7 @@ public struct SelectExecutor {
             rows = [row]
         } else {
             let counts = Dictionary(result.groups.map { ($0.representativeID, $0.count) }, uniquingKeysWith: { a, _ in a })
-            let projection = RowProjection(s.items, aliases: aliases)
+            let projection = RowProjection(expansion.items)
             rows.reserveCapacity(result.hits.count)
             for hit in result.hits {
                 rows.append(try projection.cells(for: hit, groupCount: counts[hit.id]))
@@ -148,11 +211,6 @@ public struct SelectExecutor {
         return (ResultSet(columns: columns, rows: rows), meta)
     }
 
-    func resolve(_ e: Expression, _ aliases: [String: Expression]) -> Expression {
-        if case .column(let c) = e, let target = aliases[c] { return target }
-        return e
-    }
-
     func columns(for item: SelectItem) throws -> [ResultColumn] {
         if case .star = item.expression {
             return [ResultColumn(name: "id", kind: .unsignedBigInt), ResultColumn(name: "logline", kind: .string),
@@ -163,7 +221,7 @@ public struct SelectExecutor {
         case .column("id"): return [ResultColumn(name: name, kind: .unsignedBigInt)]
         case .column, .string, .function("snippet", _): return [ResultColumn(name: name, kind: .string)]
         case .float: return [ResultColumn(name: name, kind: .double)]
-        case .function("count", _), .function("weight", _), .function("in", _), .binary, .not, .between, .inList, .integer:
+        case .function("count", _), .function("weight", _), .function("in", _), .binary, .and, .or, .not, .between, .inList, .integer:
             return [ResultColumn(name: name, kind: .int)]
         default: return [ResultColumn(name: name, kind: .string)]
         }
@@ -182,6 +240,8 @@ public struct SelectExecutor {
             let inner = args.map(name(of:)).joined(separator: ", ")
             return f == "count_distinct" ? "count(distinct \(inner))" : "\(f)(\(inner))"
         case .binary(let op, let a, let b): return "\(name(of: a)) \(op) \(name(of: b))"
+        case .and(let xs): return xs.map(name(of:)).joined(separator: " and ")
+        case .or(let xs): return xs.map(name(of:)).joined(separator: " or ")
         case .not(let x): return "not \(name(of: x))"
         case .negate(let x): return "-\(name(of: x))"
         case .between(let a, let b, let c): return "\(name(of: a)) between \(name(of: b)) and \(name(of: c))"

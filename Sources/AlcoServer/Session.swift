@@ -26,6 +26,12 @@ public final class Session {
     private var variables: [String: String] = [:]
     public var user = "alco"
     public var database: String?
+    /// The time statements may take (the server's bound, and the inline budget while run on
+    /// an event loop).
+    public var timeLimits = TimeLimits()
+    /// Set when the last batch stopped because a statement ran out of its inline budget: the
+    /// caller runs the batch again off the event loop, without one.
+    public private(set) var needsHandOff = false
 
     public init(catalog: Catalog) { self.catalog = catalog }
 
@@ -44,6 +50,7 @@ public final class Session {
     /// Runs a batch (`SELECT ...; SHOW META`): one outcome per statement, stopping at the
     /// first error as MySQL does.
     public func execute(batch text: String) -> [Result<StatementOutcome, StatementError>] {
+        needsHandOff = false
         let statements: [Statement]
         do {
             statements = try Parser.parseBatch(text)
@@ -56,6 +63,9 @@ public final class Session {
         for s in statements {
             do {
                 out.append(.success(try execute(s)))
+            } catch is StatementHandOff {
+                needsHandOff = true
+                return []
             } catch let e as StatementError {
                 out.append(.failure(e))
                 break
@@ -77,7 +87,7 @@ public final class Session {
         switch statement {
         case .select(let s):
             if s.tables.isEmpty { return .rows(try constantSelect(s)) }
-            let (rs, meta) = try SelectExecutor(catalog: catalog).execute(s)
+            let (rs, meta) = try SelectExecutor(catalog: catalog, timeLimits: timeLimits).execute(s)
             lastMeta = meta
             return .rows(rs)
         case .show(let kind, let like):
@@ -251,7 +261,7 @@ public final class Session {
 
     func delete(_ table: String, _ condition: Expression) throws -> Int {
         let index = try self.index(table)
-        let t = try WhereTranslator(aliases: [:]).translate(condition)
+        let t = try WhereTranslator().translate(condition)
         let request = SearchRequest(text: t.text, filter: t.filter)
         if autocommit { return try index.delete(matching: request) }
         let ids = try Searcher.matchingIDs(request, segments: try index.snapshot(request.partitions))
@@ -345,10 +355,11 @@ public final class Session {
         case .meta:
             var rows: [[Cell]] = []
             if let pending = lastMeta {
-                let m = try pending.resolved()
+                let m = try pending.resolved(inlineBudget: timeLimits.inline)
                 lastMeta = m
                 rows = [[.string("total"), .string(String(m.total))], [.string("total_found"), .string(String(m.totalFound))],
                         [.string("time"), .string(String(format3: m.seconds))]]
+                if let w = m.warning { rows.insert([.string("warning"), .string(w)], at: 0) }
                 for (k, kw) in m.keywords.enumerated() {
                     rows.append([.string("keyword[\(k)]"), .string(kw.keyword)])
                     rows.append([.string("docs[\(k)]"), .string(String(kw.docs))])
@@ -402,27 +413,8 @@ public final class Session {
     /// SQL LIKE on the first column: `%` any run, `_` one character.
     func filter(_ rows: [[Cell]], like: String?) -> [[Cell]] {
         guard let like else { return rows }
-        return rows.filter { Session.like($0.first?.text ?? "", like) }
-    }
-
-    static func like(_ s: String, _ pattern: String) -> Bool {
-        let t = Array(s.lowercased())
-        let p = Array(pattern.lowercased())
-        var memo: [Int: Bool] = [:]
-        func m(_ i: Int, _ j: Int) -> Bool {
-            if j == p.count { return i == t.count }
-            let key = i * (p.count + 1) + j
-            if let v = memo[key] { return v }
-            let r: Bool
-            if p[j] == "%" {
-                r = m(i, j + 1) || (i < t.count && m(i + 1, j))
-            } else {
-                r = i < t.count && (p[j] == "_" || p[j] == t[i]) && m(i + 1, j + 1)
-            }
-            memo[key] = r
-            return r
-        }
-        return m(0, 0)
+        let pattern = LikePattern(like)
+        return rows.filter { pattern.matches($0.first?.text ?? "") }
     }
 
     // MARK: CALL

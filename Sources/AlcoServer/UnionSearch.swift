@@ -15,7 +15,8 @@ struct UnionSearch {
     /// snapshots.
     struct Outcome {
         var result: SearchResult
-        var countAll: @Sendable () throws -> Int
+        /// Counts every match within a time limit (ms; nil: none).
+        var countAll: @Sendable (Int?) throws -> (count: Int, timedOut: Bool)
         var keywords: @Sendable () -> [KeywordStats]
     }
 
@@ -38,7 +39,7 @@ struct UnionSearch {
         if targets.count > 1 {
             // Each part returns everything that could make the merged window.
             sub.offset = 0
-            sub.limit = request.groupBy != nil ? request.maxMatches : min(request.offset + request.limit, request.maxMatches)
+            sub.limit = request.groupBy != nil ? request.maxMatches : request.window
         }
         for t in targets {
             var r = sub
@@ -57,7 +58,7 @@ struct UnionSearch {
         return { Searcher.keywordStats(text, segments: segments) }
     }
 
-    private static func counter(_ request: SearchRequest, _ snapshots: [[SegmentSnapshot]]) -> @Sendable () throws -> Int {
+    private static func counter(_ request: SearchRequest, _ snapshots: [[SegmentSnapshot]]) -> @Sendable (Int?) throws -> (count: Int, timedOut: Bool) {
         var counting = request
         counting.limit = 0
         counting.offset = 0
@@ -66,13 +67,24 @@ struct UnionSearch {
         counting.snippet = nil
         if counting.order != .relevance { counting.order = .idDescending }
         let r = counting
-        return { try snapshots.reduce(0) { $0 + (try Searcher.search(r, segments: $1).totalFound) } }
+        return { limit in
+            var timed = r
+            timed.timeLimitMilliseconds = limit
+            var count = 0
+            for snapshot in snapshots {
+                let found = try Searcher.search(timed, segments: snapshot)
+                count += found.totalFound
+                if found.timedOut { return (count, true) }
+            }
+            return (count, false)
+        }
     }
 
     static func merge(_ request: SearchRequest, _ results: [SearchResult]) -> SearchResult {
         var out = SearchResult()
         out.totalFound = results.reduce(0) { $0 + $1.totalFound }
         out.totalIsExact = results.allSatisfy(\.totalIsExact)
+        out.timedOut = results.contains(where: \.timedOut)
         out.elapsedNanoseconds = results.reduce(0) { $0 + $1.elapsedNanoseconds }
         out.segmentsSearched = results.reduce(0) { $0 + $1.segmentsSearched }
         if request.groupBy != nil {
@@ -104,8 +116,7 @@ struct UnionSearch {
         case .idDescending: hits.sort { $0.id > $1.id }
         case .relevance: hits.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.id < $1.id }
         }
-        let window = min(request.offset + request.limit, request.maxMatches)
-        out.hits = Array(hits.prefix(window).dropFirst(request.offset))
+        out.hits = Array(hits.prefix(request.window).dropFirst(request.offset))
         return out
     }
 }

@@ -20,12 +20,10 @@ public struct StatementError: Error, Equatable, Sendable, CustomStringConvertibl
 ///
 /// Handles the shapes ALCO and django-sphinxsearch send: `MATCH('...')`, comparisons on `id`
 /// and `js.key`, `IN(js.key, ...)` and `IN(id, ...)` expressions, BETWEEN, NOT/AND/OR, and
-/// aliases of select-list expressions compared with 1 (`__where_result = 1`).
+/// conditions compared with 1 or 0 (`__where_result = 1`, once `AliasExpansion` has put the
+/// alias's condition in its place).
 public struct WhereTranslator {
-    /// Select-list expressions by alias.
-    public var aliases: [String: Expression]
-
-    public init(aliases: [String: Expression]) { self.aliases = aliases }
+    public init() {}
 
     public struct Translation: Equatable {
         public var text: TextQuery = .all
@@ -47,9 +45,8 @@ public struct WhereTranslator {
     /// Top-level AND: MATCH() goes to the text query, everything else to filters.
     func split(_ e: Expression, texts: inout [TextQuery], filters: inout [Filter]) throws {
         switch e {
-        case .binary("and", let a, let b):
-            try split(a, texts: &texts, filters: &filters)
-            try split(b, texts: &texts, filters: &filters)
+        case .and(let xs):
+            for x in xs { try split(x, texts: &texts, filters: &filters) }
         case .function("match", let args):
             guard args.count == 1, case .string(let q) = args[0] else { throw StatementError("MATCH() takes one string") }
             do {
@@ -57,8 +54,8 @@ public struct WhereTranslator {
             } catch let AlcoError.query(message, position) {
                 throw StatementError("index: syntax error in query at \(position): \(message)")
             }
-        case .binary("=", .column(let alias), let one) where aliases[alias] != nil && isTrue(one):
-            try split(aliases[alias]!, texts: &texts, filters: &filters)
+        case .binary("=", let condition, let one) where isCondition(condition) && isTrue(one):
+            try split(condition, texts: &texts, filters: &filters)
         default:
             filters.append(try filter(e))
         }
@@ -69,17 +66,24 @@ public struct WhereTranslator {
         return false
     }
 
+    /// Whether an expression is a condition (1 or 0) rather than a value to compare.
+    func isCondition(_ e: Expression) -> Bool {
+        switch e {
+        case .and, .or, .not, .between, .inList, .function("in", _), .function("match", _): return true
+        case .binary(let op, _, _): return Comparison(rawValue: op) != nil
+        default: return false
+        }
+    }
+
     public func filter(_ e: Expression) throws -> Filter {
         switch e {
-        case .binary("and", let a, let b): return .and([try filter(a), try filter(b)])
-        case .binary("or", let a, let b): return .or([try filter(a), try filter(b)])
+        case .and(let xs): return .and(try xs.map(filter))
+        case .or(let xs): return .or(try xs.map(filter))
         case .not(let x): return .not(try filter(x))
-        case .binary("=", .column(let alias), let v) where aliases[alias] != nil:
-            if isTrue(v) { return try filter(aliases[alias]!) }
-            if case .integer("0") = v { return .not(try filter(aliases[alias]!)) }
-            throw StatementError("unsupported comparison of '\(alias)'")
-        case .column(let alias) where aliases[alias] != nil:
-            return try filter(aliases[alias]!)
+        case .binary("=", let condition, let v) where isCondition(condition):
+            if isTrue(v) { return try filter(condition) }
+            if case .integer("0") = v { return .not(try filter(condition)) }
+            throw StatementError("a condition compares with 1 or 0 only")
         case .function("in", let args):
             guard let first = args.first else { throw StatementError("IN() needs arguments") }
             return try membership(first, Array(args.dropFirst()))
@@ -97,6 +101,8 @@ public struct WhereTranslator {
             if case .column = rhs { return try comparison(rhs, flip(cmp), lhs) }
             throw StatementError("unsupported condition in WHERE")
         case .integer(let n): return .always(n != "0")
+        case .function("match", _):
+            throw StatementError("MATCH() may only be ANDed with the rest of WHERE")
         default:
             throw StatementError("unsupported expression in WHERE")
         }

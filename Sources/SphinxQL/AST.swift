@@ -1,4 +1,5 @@
-/// SphinxQL expressions: select-list items, WHERE conditions, ORDER BY keys.
+/// SphinxQL expressions: select-list items, WHERE conditions, ORDER BY keys. The parser never
+/// builds one nested deeper than `Parser.maxDepth`, so code that walks them may recurse.
 public indirect enum Expression: Equatable, Sendable {
     /// A column or JSON path: `id`, `logline`, `js.host`, `js.a.b`, or an alias.
     case column(String)
@@ -12,7 +13,12 @@ public indirect enum Expression: Equatable, Sendable {
     case star
     /// Lower-cased function name and arguments (`count`, `count_distinct`, `in`, `snippet`, `weight`, ...).
     case function(String, [Expression])
+    /// Arithmetic and comparisons: `+ - * / % div = != < <= > >=`.
     case binary(String, Expression, Expression)
+    /// `a AND b AND c`: one node however long the chain (a chain of 100,000 ORs is a flat
+    /// list, not a tree 100,000 deep that recursion would overflow on, even when freeing it).
+    case and([Expression])
+    case or([Expression])
     case not(Expression)
     case negate(Expression)
     case between(Expression, Expression, Expression)

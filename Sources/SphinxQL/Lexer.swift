@@ -67,10 +67,17 @@ public struct Lexer {
         SphinxQLError(message: message, offset: offset, near: Lexer.text(bytes, from: offset))
     }
 
-    /// The text from a byte offset on, for "near '...'".
+    /// The text from a byte offset on, for "near '...'": at most `nearLimit` bytes of it (a
+    /// statement may be megabytes), cut before a UTF-8 continuation byte.
     static func text(_ bytes: [UInt8], from offset: Int) -> String {
-        String(decoding: bytes[min(offset, bytes.count)...], as: UTF8.self)
+        let start = min(max(0, offset), bytes.count)
+        var end = min(bytes.count, start + nearLimit)
+        while end < bytes.count, end > start, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
+
+    /// How much of a statement an error quotes.
+    static let nearLimit = 512
 
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

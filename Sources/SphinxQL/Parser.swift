@@ -4,6 +4,14 @@ public struct Parser {
     private var tokens: [Token]
     private var p = 0
     private let text: [UInt8]
+    /// How deep the expression being parsed nests here (parentheses, function arguments, NOT,
+    /// unary minus, and each operand of an arithmetic chain, which nests its left side).
+    private var depth = 0
+
+    /// The deepest expression accepted: Sphinx 2.2.11's parser runs out of stack at about
+    /// 190 nested parentheses ("memory exhausted"); alco stops at the same depth with a clear
+    /// error rather than recursing on.
+    public static let maxDepth = 190
 
     init(_ text: String) throws {
         tokens = try Lexer.tokenize(text)
@@ -398,6 +406,23 @@ public struct Parser {
 
     // MARK: expressions
 
+    /// One level deeper for `body`; past `maxDepth` an error, before any recursion.
+    mutating func nested<T>(_ levels: Int = 1, _ body: (inout Parser) throws -> T) throws -> T {
+        try enter(levels)
+        defer { depth -= levels }
+        return try body(&self)
+    }
+
+    mutating func enter(_ levels: Int) throws {
+        depth += levels
+        if depth > Parser.maxDepth {
+            depth -= levels
+            let t = peek
+            throw SphinxQLError(message: "memory exhausted (expression nested deeper than \(Parser.maxDepth) levels)",
+                                offset: t.offset, near: Lexer.text(text, from: t.offset))
+        }
+    }
+
     /// Words that end an expression rather than name a column.
     static let reserved: Set<String> = [
         "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "BETWEEN", "GROUP", "BY", "ORDER", "LIMIT", "OPTION",
@@ -407,19 +432,23 @@ public struct Parser {
     mutating func expression() throws -> Expression { try orExpr() }
 
     mutating func orExpr() throws -> Expression {
-        var e = try andExpr()
-        while accept("OR") { e = .binary("or", e, try andExpr()) }
-        return e
+        let first = try andExpr()
+        guard isWord("OR") else { return first }
+        var items = [first]
+        while accept("OR") { items.append(try andExpr()) }
+        return .or(items)
     }
 
     mutating func andExpr() throws -> Expression {
-        var e = try notExpr()
-        while accept("AND") { e = .binary("and", e, try notExpr()) }
-        return e
+        let first = try notExpr()
+        guard isWord("AND") else { return first }
+        var items = [first]
+        while accept("AND") { items.append(try notExpr()) }
+        return .and(items)
     }
 
     mutating func notExpr() throws -> Expression {
-        if accept("NOT") { return .not(try notExpr()) }
+        if accept("NOT") { return .not(try nested { try $0.notExpr() }) }
         return try comparison()
     }
 
@@ -432,15 +461,21 @@ public struct Parser {
         let negated = isWord("NOT") && (isWord("BETWEEN", at: 1) || isWord("IN", at: 1))
         if negated { p += 1 }
         if accept("BETWEEN") {
-            let lo = try additive()
-            try expect("AND")
-            let e = Expression.between(lhs, lo, try additive())
+            let (lo, hi) = try nested { parser -> (Expression, Expression) in
+                let lo = try parser.additive()
+                try parser.expect("AND")
+                return (lo, try parser.additive())
+            }
+            let e = Expression.between(lhs, lo, hi)
             return negated ? .not(e) : e
         }
         if accept("IN") {
             try expect(symbol: "(")
-            var items: [Expression] = []
-            repeat { items.append(try additive()) } while accept(symbol: ",")
+            let items = try nested { parser -> [Expression] in
+                var items: [Expression] = []
+                repeat { items.append(try parser.additive()) } while parser.accept(symbol: ",")
+                return items
+            }
             try expect(symbol: ")")
             let e = Expression.inList(lhs, items)
             return negated ? .not(e) : e
@@ -454,29 +489,41 @@ public struct Parser {
         return lhs
     }
 
+    /// `a + b - c`: left-associative, so each further operand nests the tree one level deeper
+    /// and counts against `maxDepth`.
     mutating func additive() throws -> Expression {
         var e = try multiplicative()
+        var levels = 0
+        defer { depth -= levels }
         while true {
-            if accept(symbol: "+") { e = .binary("+", e, try multiplicative()) } else if accept(symbol: "-") {
-                e = .binary("-", e, try multiplicative())
-            } else {
-                return e
-            }
+            let op: String
+            if accept(symbol: "+") { op = "+" } else if accept(symbol: "-") { op = "-" } else { return e }
+            try enter(1)
+            levels += 1
+            e = .binary(op, e, try multiplicative())
         }
     }
 
     mutating func multiplicative() throws -> Expression {
         var e = try unary()
+        var levels = 0
+        defer { depth -= levels }
         while true {
-            if accept(symbol: "*") { e = .binary("*", e, try unary()) } else if accept(symbol: "/") {
-                e = .binary("/", e, try unary())
+            let op: String
+            if accept(symbol: "*") {
+                op = "*"
+            } else if accept(symbol: "/") {
+                op = "/"
             } else if accept(symbol: "%") || accept("MOD") {
-                e = .binary("%", e, try unary())
+                op = "%"
             } else if accept("DIV") {
-                e = .binary("div", e, try unary())
+                op = "div"
             } else {
                 return e
             }
+            try enter(1)
+            levels += 1
+            e = .binary(op, e, try unary())
         }
     }
 
@@ -490,7 +537,7 @@ public struct Parser {
                 p += 1
                 return .float("-" + f)
             default:
-                return .negate(try unary())
+                return .negate(try nested { try $0.unary() })
             }
         }
         return try primary()
@@ -516,16 +563,18 @@ public struct Parser {
             return .star
         case .symbol("("):
             p += 1
-            let e = try expression()
-            if accept(symbol: ",") {
-                // A tuple: CALL SNIPPETS(('doc one', 'doc two'), ...).
-                var items = [e]
-                repeat { items.append(try expression()) } while accept(symbol: ",")
-                try expect(symbol: ")")
-                return .function("tuple", items)
+            return try nested { parser in
+                let e = try parser.expression()
+                if parser.accept(symbol: ",") {
+                    // A tuple: CALL SNIPPETS(('doc one', 'doc two'), ...).
+                    var items = [e]
+                    repeat { items.append(try parser.expression()) } while parser.accept(symbol: ",")
+                    try parser.expect(symbol: ")")
+                    return .function("tuple", items)
+                }
+                try parser.expect(symbol: ")")
+                return e
             }
-            try expect(symbol: ")")
-            return e
         case .word(let w) where w.uppercased() == "NULL":
             p += 1
             return .null
@@ -533,7 +582,7 @@ public struct Parser {
             throw unexpected()
         case .word, .quoted:
             let first = try name()
-            if accept(symbol: "(") { return try functionCall(first.lowercased()) }
+            if accept(symbol: "(") { return try nested { try $0.functionCall(first.lowercased()) } }
             var path = first
             while accept(symbol: ".") {
                 switch peek.kind {

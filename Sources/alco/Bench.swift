@@ -228,7 +228,7 @@ enum AnchorQuery {
         }
         if !filters.isEmpty { r.filter = .and(filters) }
         if let lo = q["id_min"] as? NSNumber, let hi = q["id_max"] as? NSNumber {
-            r.idRange = lo.uint64Value...hi.uint64Value
+            r.ids = IDBounds(lo.uint64Value, hi.uint64Value)
         }
         r.order = (q["order"] as? String) == "asc" ? .idAscending : .idDescending
         r.offset = q["offset"] as? Int ?? 0

@@ -19,9 +19,24 @@ struct ListenAddress {
     }
 }
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension ListenAddress {
-    /// Whether only this machine can connect: 127.0.0.0/8, ::1 or localhost.
+    /// Whether only this machine can connect: an IPv4 address in 127.0.0.0/8, ::1, or
+    /// `localhost`. Names are not resolved: `127.example.com` is a name that can point
+    /// anywhere, so it is not loopback.
     var isLoopback: Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            return UInt32(bigEndian: v4.s_addr) >> 24 == 127
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { b in b.prefix(15).allSatisfy { $0 == 0 } && b[15] == 1 }
+        }
+        return false
     }
 }

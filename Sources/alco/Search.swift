@@ -110,8 +110,8 @@ struct Search: ParsableCommand {
                 if r.hits.isEmpty { break }
                 any = true
                 try emit(r.hits, index: idx, printer: printer)
-                guard let last = r.hits.last?.id, last < request.idRange.upperBound else { break }
-                request.idRange = (last + 1)...request.idRange.upperBound
+                guard let last = r.hits.last?.id else { break }
+                request.ids.after(last)
                 if r.hits.count < request.limit { break }
             }
             return any
@@ -127,10 +127,11 @@ struct Search: ParsableCommand {
         }
         try printer.printWithContext(hits) { h, lastPrinted in
             var before = SearchRequest(order: .idDescending, limit: context)
-            before.idRange = (lastPrinted.map { $0 + 1 } ?? 0)...(h.id == 0 ? 0 : h.id - 1)
-            let prev = h.id == 0 ? [] : try index.search(before).hits.reversed()
+            if let lastPrinted { before.ids.after(lastPrinted) }
+            before.ids.before(h.id)
+            let prev = try index.search(before).hits.reversed()
             var after = SearchRequest(order: .idAscending, limit: context)
-            after.idRange = (h.id + 1)...UInt64.max
+            after.ids.after(h.id)
             return (Array(prev), try index.search(after).hits)
         }
     }

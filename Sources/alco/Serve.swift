@@ -48,8 +48,12 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("http-password"), help: "The password of --http-user ($ALCO_HTTP_PASSWORD).")
     var httpPassword: String?
 
-    @Flag(name: .customLong("insecure"), help: "Allow HTTP on a non-loopback address without credentials.")
+    @Flag(name: .customLong("insecure"), help: "Allow HTTP and SphinxQL on a non-loopback address without credentials.")
     var insecure = false
+
+    @Option(name: .customLong("query-timeout-ms"),
+            help: "Stop any query after this many ms with what it found by then (0: no limit; default 30000; $ALCO_QUERY_TIMEOUT_MS).")
+    var queryTimeoutMs: Int?
 
     @Option(name: .customLong("amqp"), help: "Consume RabbitMQ at this URL, amqp://user:pass@host:port/vhost ($ALCO_AMQP_URL).")
     var amqpURL: String?
@@ -74,6 +78,7 @@ struct Serve: ParsableCommand {
         let stopSignal = StopSignal()
         var options = EngineOptions()
         options.backgroundMaintenance = true
+        options.defaultQueryTimeMilliseconds = settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil
         let opening: HTTPServer?
         do {
             opening = try startOpeningHTTP(settings)
@@ -148,7 +153,8 @@ struct Serve: ParsableCommand {
         let credentials = settings.mysqlUser.map { MySQLCredentials(user: $0, password: settings.mysqlPassword ?? "") }
         let config = MySQLServerConfiguration(serverVersion: settings.serverVersion, credentials: credentials,
                                               maxPacketSize: settings.maxPacket)
-        let listener = MySQLListener(catalog: catalog, configuration: config)
+        let listener = MySQLListener(catalog: catalog, configuration: config,
+                                     queryTimeoutMilliseconds: settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil)
         do {
             let bound = try listener.start(host: address.host, port: address.port)
             print("alco: SphinxQL (MySQL protocol) on \(address.host):\(bound.port ?? address.port)")

@@ -14,6 +14,7 @@ struct ConfigFile: Decodable, Equatable {
         var password: String?
         var serverVersion: String?
         var maxPacket: Int?
+        var insecure: Bool?
     }
 
     struct HTTP: Decodable, Equatable {
@@ -58,6 +59,7 @@ struct ConfigFile: Decodable, Equatable {
     var amqp: AMQP?
     var redis: Redis?
     var indexes: [Index]?
+    var queryTimeoutMs: Int?
 
     static func load(_ path: String) throws -> ConfigFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -73,9 +75,16 @@ struct ConfigFile: Decodable, Equatable {
 }
 
 // Keys are snake_case in the file.
+extension ConfigFile {
+    enum CodingKeys: String, CodingKey {
+        case data, mysql, http, amqp, redis, indexes
+        case queryTimeoutMs = "query_timeout_ms"
+    }
+}
+
 extension ConfigFile.MySQL {
     enum CodingKeys: String, CodingKey {
-        case listen, user, password
+        case listen, user, password, insecure
         case serverVersion = "server_version", maxPacket = "max_packet"
     }
 }
@@ -103,6 +112,9 @@ struct ServeSettings {
     var mysqlPassword: String?
     var serverVersion: String
     var maxPacket: Int
+    var mysqlInsecure: Bool
+    /// The bound on any query's time, in ms (0: none).
+    var queryTimeoutMs: Int
     var httpListen: String
     var maxBody: Int
     var httpToken: String?
@@ -139,6 +151,8 @@ struct ServeSettings {
             mysqlPassword: flags.mysqlPassword ?? env["ALCO_MYSQL_PASSWORD"] ?? file.mysql?.password,
             serverVersion: flags.serverVersion ?? env["ALCO_SERVER_VERSION"] ?? file.mysql?.serverVersion ?? ServerInfo.version,
             maxPacket: try flags.maxPacket ?? int("ALCO_MAX_PACKET") ?? file.mysql?.maxPacket ?? 64 << 20,
+            mysqlInsecure: flags.insecure || env["ALCO_INSECURE"] == "1" || (file.mysql?.insecure ?? false),
+            queryTimeoutMs: try flags.queryTimeoutMs ?? int("ALCO_QUERY_TIMEOUT_MS") ?? file.queryTimeoutMs ?? 30_000,
             httpListen: flags.httpAddress ?? env["ALCO_HTTP"] ?? file.http?.listen ?? "127.0.0.1:8080",
             maxBody: try flags.maxBody ?? int("ALCO_MAX_BODY") ?? file.http?.maxBody ?? 64 << 20,
             httpToken: flags.httpToken ?? env["ALCO_HTTP_TOKEN"] ?? file.http?.token,
@@ -156,15 +170,35 @@ struct ServeSettings {
     }
 
     func validate() throws {
-        if mysqlListen != "off" { _ = try ListenAddress(mysqlListen) }
+        // Logs are often sensitive: a listener other machines can reach needs credentials,
+        // unless told otherwise.
+        if mysqlListen != "off" {
+            let address = try ListenAddress(mysqlListen)
+            if !address.isLoopback && mysqlUser == nil && !mysqlInsecure {
+                throw ValidationError("SphinxQL on \(mysqlListen) is reachable from other machines: set --mysql-user and --mysql-password, or pass --insecure")
+            }
+        }
         if httpListen != "off" {
             let address = try ListenAddress(httpListen)
-            // Logs are often sensitive: open to the network only with credentials, or when told.
             if !address.isLoopback && httpToken == nil && httpUser == nil && !insecure {
                 throw ValidationError("HTTP on \(httpListen) is reachable from other machines: set --http-token or --http-user/--http-password, or pass --insecure")
             }
         }
+        // Half an account is a mistake, not "no authentication".
+        if mysqlPassword != nil && mysqlUser == nil { throw ValidationError("--mysql-password needs --mysql-user") }
+        if mysqlUser != nil && mysqlPassword == nil { throw ValidationError("--mysql-user needs --mysql-password (or $ALCO_MYSQL_PASSWORD)") }
         if httpPassword != nil && httpUser == nil { throw ValidationError("--http-password needs --http-user") }
+        if httpUser != nil && httpPassword == nil { throw ValidationError("--http-user needs --http-password (or $ALCO_HTTP_PASSWORD)") }
+        if let token = httpToken, token.isEmpty { throw ValidationError("--http-token must not be empty") }
+        guard (1024...(1 << 30)).contains(maxPacket) else {
+            throw ValidationError("the largest MySQL packet must be from 1024 bytes to 1 GiB, not \(maxPacket)")
+        }
+        guard (1024...(1 << 34)).contains(maxBody) else {
+            throw ValidationError("the largest HTTP body must be from 1024 bytes to 16 GiB, not \(maxBody)")
+        }
+        guard (0...86_400_000).contains(queryTimeoutMs) else {
+            throw ValidationError("the query timeout must be from 0 (none) to 86400000 ms, not \(queryTimeoutMs)")
+        }
         guard serverVersion.first?.isNumber == true else {
             throw ValidationError("the server version must start with a MySQL-style number such as 5.7.99")
         }
@@ -175,7 +209,7 @@ struct ServeSettings {
         } catch {
             throw ValidationError("\(error)")
         }
-        guard amqpConsumers >= 1 else { throw ValidationError("AMQP consumers must be at least 1") }
+        guard (1...64).contains(amqpConsumers) else { throw ValidationError("AMQP consumers must be from 1 to 64") }
     }
 
     /// Creates the indexes the config file lists and brings existing ones to its settings.

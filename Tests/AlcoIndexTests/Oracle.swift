@@ -154,7 +154,7 @@ struct Oracle {
 
     func matching(_ r: SearchRequest) -> [Document] {
         docs.values.filter { e in
-            r.idRange.contains(e.doc.id) && !r.isEmptyRange && matches(r.text, e.doc, e.js) && passes(r.filter, e.doc, e.js)
+            r.ids.contains(e.doc.id) && matches(r.text, e.doc, e.js) && passes(r.filter, e.doc, e.js)
         }.map(\.doc)
     }
 

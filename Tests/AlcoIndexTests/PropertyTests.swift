@@ -183,7 +183,7 @@ struct SeededRandom: RandomNumberGenerator {
                 r.maxMatches = max(r.offset + 1, pick([1000, 15, 40]))
                 r.countTotal = chance(0.6)
                 if chance(0.2), let a = ids.randomElement(using: &rng), let b = ids.randomElement(using: &rng) {
-                    r.idRange = min(a, b)...max(a, b)
+                    r.ids = IDBounds(min(a, b), max(a, b))
                 }
                 let expected = oracle.answer(r)
                 let got = try index.search(r)

@@ -32,9 +32,8 @@ import Testing
     }
 
     func request(_ s: SelectStatement) throws -> SearchRequest {
-        var aliases: [String: SphinxQL.Expression] = [:]
-        for item in s.items { if let a = item.alias { aliases[a] = item.expression } }
-        let t = try WhereTranslator(aliases: aliases).translate(s.whereClause)
+        let expansion = try AliasExpansion(s.items)
+        let t = try WhereTranslator().translate(try expansion.expand(s.whereClause))
         var r = SearchRequest(text: t.text, filter: t.filter, order: .idAscending, limit: 100, countTotal: true)
         if s.orderBy.first?.descending == true { r.order = .idDescending }
         return r
@@ -76,6 +75,6 @@ import Testing
 
     @Test func badMatchIsAStatementError() throws {
         let s = try select("SELECT id FROM logs WHERE MATCH('(unclosed')")
-        #expect(throws: StatementError.self) { _ = try WhereTranslator(aliases: [:]).translate(s.whereClause) }
+        #expect(throws: StatementError.self) { _ = try WhereTranslator().translate(s.whereClause) }
     }
 }

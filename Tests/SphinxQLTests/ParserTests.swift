@@ -36,8 +36,8 @@ let clientStatements: [String] = {
         #expect(sel.items[0] == SelectItem(expression: .function("snippet", [.column("logline"), .string("failed"), .string("limit=1000000")]), alias: "logline_snippet"))
         #expect(sel.items[1].expression == .function("in", [.column("js.levelname"), .string("ERROR"), .string("WARNING")]))
         #expect(sel.items[5].expression == .column("js.host"))
-        #expect(sel.whereClause == .binary("and", .function("match", [.string("@logline (\"failed\")")]),
-                                           .binary("=", .column("__where_result"), .integer("1"))))
+        #expect(sel.whereClause == .and([.function("match", [.string("@logline (\"failed\")")]),
+                                         .binary("=", .column("__where_result"), .integer("1"))]))
         #expect(sel.orderBy == [OrderKey(expression: .column("id"), descending: false)])
         #expect(sel.limit == 3)
         #expect(sel.options.first?.name == "max_matches")

@@ -8,65 +8,95 @@ public struct AttributeReader: @unchecked Sendable {
     let offsetsAt: Int
     let forwardAt: Int
     let forwardWidth: Int
+    /// A sparse forward column: `sparseCount` docs (u32s, ascending) at `forwardAt + 8`,
+    /// then their ranks bit-packed at `sparseRanksAt`; nil for one slot per doc.
+    let sparseCount: Int?
+    let sparseRanksAt: Int
     let numericAt: Int?
     let numericKind: NumericColumn.Kind
     let numericScale: Double
     let numericWidth: Int
     let numericMin: Int64
+    /// A sparse numeric column's doc count (its docs at `numericAt`, doubles at `sparseNumbersAt`).
+    let numericSparseCount: Int
+    let sparseNumbersAt: Int
     let docCount: Int
     /// Docs and newest doc per forward rank over the whole segment, when the segment stored
     /// them (`ForwardTally`); nil in older segments.
     var wholeSegmentTally: ForwardTally?
 
-    static func readDirectory(_ dir: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, docCount: Int) throws -> [String: AttributeReader] {
-        var r = ByteReader(dir)
-        let n = try r.varintInt()
-        var out: [String: AttributeReader] = [:]
-        for _ in 0..<n {
-            let key = try r.string()
-            let flags = try r.u8()
-            var valueCount = 0, offsetsAt = 0, forwardAt = 0, width = 0
-            var numericAt: Int?
-            var kind = NumericColumn.Kind.raw
-            var scale = 1.0
-            var nwidth = 0
-            var nmin: Int64 = 0
-            if flags & 1 != 0 {
-                valueCount = try r.varintInt()
-                offsetsAt = try r.varintInt()
-                forwardAt = try r.varintInt()
-                width = Int(try r.u8())
-                guard offsetsAt + (valueCount + 1) * 4 <= data.count,
-                    forwardAt + BitPacking.byteCount(count: docCount, width: width) <= data.count, width <= 32
-                else { throw DecodeError("attribute \(key) out of range") }
+    /// Reads one directory entry (at the reader's offset) over the segment's attribute data.
+    static func readEntry(_ r: inout ByteReader, data: UnsafeRawBufferPointer, docCount: Int) throws -> AttributeReader {
+        let key = try r.string()
+        let flags = try r.u8()
+        var valueCount = 0, offsetsAt = 0, forwardAt = 0, width = 0
+        var sparseCount: Int?
+        var sparseRanksAt = 0
+        var numericSparseCount = 0
+        var sparseNumbersAt = 0
+        var numericAt: Int?
+        var kind = NumericColumn.Kind.raw
+        var scale = 1.0
+        var nwidth = 0
+        var nmin: Int64 = 0
+        if flags & 1 != 0 {
+            valueCount = try r.varintInt()
+            offsetsAt = try r.varintInt()
+            forwardAt = try r.varintInt()
+            width = Int(try r.u8())
+            guard valueCount <= data.count, offsetsAt <= data.count, offsetsAt + (valueCount + 1) * 4 <= data.count,
+                width <= 32, forwardAt <= data.count
+            else { throw DecodeError("attribute \(key) out of range") }
+            if flags & 4 != 0 {
+                guard forwardAt + 4 <= data.count else { throw DecodeError("attribute \(key) out of range") }
+                let count = Int(data.loadUnaligned(fromByteOffset: forwardAt, as: UInt32.self).littleEndian)
+                sparseRanksAt = (forwardAt + 4 + count * 4 + 7) & ~7
+                guard count <= docCount, sparseRanksAt + BitPacking.byteCount(count: count, width: width) <= data.count else {
+                    throw DecodeError("sparse attribute \(key) out of range")
+                }
+                sparseCount = count
+            } else {
+                guard forwardAt + BitPacking.byteCount(count: docCount, width: width) <= data.count else {
+                    throw DecodeError("attribute \(key) out of range")
+                }
             }
-            if flags & 2 != 0 {
-                let at = try r.varintInt()
-                guard at + 16 <= data.count, let k = NumericColumn.Kind(rawValue: data[at]) else {
+        }
+        if flags & 2 != 0 {
+            let at = try r.varintInt()
+            guard at <= data.count - 16, let k = NumericColumn.Kind(rawValue: data[at]) else {
+                throw DecodeError("numeric column \(key) out of range")
+            }
+            kind = k
+            switch k {
+            case .raw:
+                guard at + 8 + docCount * 8 <= data.count else { throw DecodeError("numeric column \(key) out of range") }
+                numericAt = at + 8
+            case .scaled:
+                let e = Int(data[at + 1])
+                nwidth = Int(data[at + 2])
+                guard e <= 6, nwidth >= 1, nwidth <= 56,
+                    at + 16 + BitPacking.byteCount(count: docCount, width: nwidth) <= data.count
+                else { throw DecodeError("numeric column \(key) out of range") }
+                scale = NumericColumn.powers[e]
+                nmin = Int64(bitPattern: data.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian)
+                numericAt = at + 16
+            case .sparse:
+                let count = data.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian
+                guard count <= UInt64(docCount) else { throw DecodeError("numeric column \(key) out of range") }
+                numericSparseCount = Int(count)
+                numericAt = at + 16
+                sparseNumbersAt = (at + 16 + numericSparseCount * 4 + 7) & ~7
+                guard sparseNumbersAt + numericSparseCount * 8 <= data.count else {
                     throw DecodeError("numeric column \(key) out of range")
                 }
-                kind = k
-                switch k {
-                case .raw:
-                    guard at + 8 + docCount * 8 <= data.count else { throw DecodeError("numeric column \(key) out of range") }
-                    numericAt = at + 8
-                case .scaled:
-                    let e = Int(data[at + 1])
-                    nwidth = Int(data[at + 2])
-                    guard e <= 6, nwidth >= 1, nwidth <= 56,
-                        at + 16 + BitPacking.byteCount(count: docCount, width: nwidth) <= data.count
-                    else { throw DecodeError("numeric column \(key) out of range") }
-                    scale = NumericColumn.powers[e]
-                    nmin = Int64(bitPattern: data.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian)
-                    numericAt = at + 16
-                }
             }
-            out[key] = AttributeReader(key: key, data: data,
-                                       valueCount: valueCount, offsetsAt: offsetsAt, forwardAt: forwardAt,
-                                       forwardWidth: width, numericAt: numericAt, numericKind: kind,
-                                       numericScale: scale, numericWidth: nwidth, numericMin: nmin, docCount: docCount)
         }
-        return out
+        return AttributeReader(key: key, data: data,
+                                   valueCount: valueCount, offsetsAt: offsetsAt, forwardAt: forwardAt,
+                                   forwardWidth: width, sparseCount: sparseCount, sparseRanksAt: sparseRanksAt,
+                                   numericAt: numericAt, numericKind: kind,
+                                   numericScale: scale, numericWidth: nwidth, numericMin: nmin,
+                                   numericSparseCount: numericSparseCount, sparseNumbersAt: sparseNumbersAt, docCount: docCount)
     }
 
     public var hasStrings: Bool { valueCount > 0 }
@@ -124,7 +154,28 @@ public struct AttributeReader: @unchecked Sendable {
     @inline(__always)
     public func forward(_ doc: UInt32) -> UInt32 {
         guard valueCount > 0 else { return 0 }
+        if let count = sparseCount {
+            guard let k = AttributeReader.find(doc, in: data.baseAddress! + forwardAt + 4, count: count) else { return 0 }
+            return BitPacking.read(data.baseAddress! + sparseRanksAt, index: k, width: forwardWidth)
+        }
         return BitPacking.read(data.baseAddress! + forwardAt, index: Int(doc), width: forwardWidth)
+    }
+
+    /// Where `doc` is in an ascending list of `count` u32 docs, by binary search.
+    static func find(_ doc: UInt32, in docs: UnsafeRawPointer, count: Int) -> Int? {
+        let k = lowerBound(doc, in: docs, count: count)
+        return k < count && docs.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self).littleEndian == doc ? k : nil
+    }
+
+    /// The first position in an ascending u32 list holding `doc` or more.
+    static func lowerBound(_ doc: UInt32, in docs: UnsafeRawPointer, count: Int) -> Int {
+        var lo = 0
+        var hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if docs.loadUnaligned(fromByteOffset: mid * 4, as: UInt32.self).littleEndian < doc { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 
     /// Adds the docs of `range` per forward rank to `counts` (GROUP BY without a filter), and
@@ -141,6 +192,10 @@ public struct AttributeReader: @unchecked Sendable {
         guard valueCount > 0 else {
             counts[0] += range.count
             if !range.isEmpty { newest[0] = range.upperBound - 1 }
+            return
+        }
+        if let count = sparseCount {
+            sparseTally(range, count: count, counts: &counts, newest: &newest)
             return
         }
         let base = data.baseAddress! + forwardAt
@@ -175,10 +230,36 @@ public struct AttributeReader: @unchecked Sendable {
         }
     }
 
+    /// `tally` over a sparse column: only the listed docs in `range` are read.
+    private func sparseTally(_ range: Range<UInt32>, count: Int, counts: inout [Int], newest: inout [UInt32]) {
+        guard !range.isEmpty else { return }
+        let docs = data.baseAddress! + forwardAt + 4
+        let first = AttributeReader.lowerBound(range.lowerBound, in: docs, count: count)
+        let end = AttributeReader.lowerBound(range.upperBound, in: docs, count: count)
+        for k in first..<end {
+            let d = docs.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self).littleEndian
+            let f = Int(BitPacking.read(data.baseAddress! + sparseRanksAt, index: k, width: forwardWidth))
+            counts[f] += 1
+            newest[f] = max(newest[f], d)
+        }
+        counts[0] += range.count - (end - first)
+        // The newest doc of the range without a value: the last ordinal the list skips.
+        var d = Int(range.upperBound) - 1
+        var k = end - 1
+        while d >= Int(range.lowerBound) && k >= first && Int(docs.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self).littleEndian) == d {
+            d -= 1
+            k -= 1
+        }
+        if d >= Int(range.lowerBound) { newest[0] = max(newest[0], UInt32(d)) }
+    }
+
     @inline(__always)
     public func number(_ doc: UInt32) -> Double? {
         guard let numericAt else { return nil }
         switch numericKind {
+        case .sparse:
+            guard let k = AttributeReader.find(doc, in: data.baseAddress! + numericAt, count: numericSparseCount) else { return nil }
+            return Double(bitPattern: data.loadUnaligned(fromByteOffset: sparseNumbersAt + k * 8, as: UInt64.self).littleEndian)
         case .raw:
             let d = Double(bitPattern: data.loadUnaligned(fromByteOffset: numericAt + Int(doc) * 8, as: UInt64.self).littleEndian)
             return d.isNaN ? nil : d

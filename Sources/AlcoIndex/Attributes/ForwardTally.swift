@@ -21,27 +21,21 @@ struct ForwardTally: Sendable {
         return out.take()
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, docCount: Int) throws -> [String: ForwardTally] {
-        var r = ByteReader(bytes)
-        let n = try r.varintInt()
-        guard n <= bytes.count else { throw DecodeError("\(n) forward tallies in \(bytes.count) bytes") }
-        var out: [String: ForwardTally] = [:]
-        for _ in 0..<n {
-            let key = try r.string()
-            let ranks = try r.varintInt()
-            guard ranks <= bytes.count else { throw DecodeError("a tally of \(ranks) ranks in \(bytes.count) bytes") }
-            var t = ForwardTally(counts: [], newest: [])
-            t.counts.reserveCapacity(ranks)
-            t.newest.reserveCapacity(ranks)
-            for _ in 0..<ranks {
-                let c = try r.varintInt()
-                let newest = try r.varintInt()
-                guard c <= docCount, newest < max(docCount, 1) else { throw DecodeError("a tally past the segment's \(docCount) docs") }
-                t.counts.append(c)
-                t.newest.append(UInt32(newest))
-            }
-            out[key] = t
+    /// One key's tally (its name, then ranks), at the reader's offset.
+    static func decodeOne(_ r: inout ByteReader, docCount: Int) throws -> ForwardTally {
+        _ = try r.blob()
+        let ranks = try r.varintInt()
+        guard ranks <= r.remaining else { throw DecodeError("a tally of \(ranks) ranks in \(r.remaining) bytes") }
+        var t = ForwardTally(counts: [], newest: [])
+        t.counts.reserveCapacity(ranks)
+        t.newest.reserveCapacity(ranks)
+        for _ in 0..<ranks {
+            let c = try r.varintInt()
+            let newest = try r.varintInt()
+            guard c <= docCount, newest < max(docCount, 1) else { throw DecodeError("a tally past the segment's \(docCount) docs") }
+            t.counts.append(c)
+            t.newest.append(UInt32(newest))
         }
-        return out
+        return t
     }
 }

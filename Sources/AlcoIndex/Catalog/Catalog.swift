@@ -8,6 +8,8 @@ public final class Catalog: @unchecked Sendable {
     public let options: EngineOptions
     private let dirLock: DirectoryLock
     private let lock = ConditionLock()
+    /// Orders settings changes: each reads, changes and writes an index's settings whole.
+    private let settingsLock = ConditionLock()
     private var open: [String: LogIndex] = [:]
     private var timer: (any DispatchSourceTimer)?
     private let maintenanceQueue = DispatchQueue(label: "alco.maintenance")
@@ -26,19 +28,40 @@ public final class Catalog: @unchecked Sendable {
         dirLock = try DirectoryLock(directory: directory)
         for name in FileSystem.list(indexesDirectory) where FileSystem.isDirectory(indexesDirectory + "/" + name) {
             let dir = indexesDirectory + "/" + name
+            // A drop that a crash interrupted.
+            if name.hasPrefix(".dropped.") {
+                FileSystem.removeTree(dir)
+                continue
+            }
             guard FileSystem.exists(dir + "/settings.json") else { continue }
-            let settings = try Catalog.readSettings(dir)
-            open[settings.name] = try LogIndex(directory: dir, settings: settings, options: options)
+            let (settings, problem) = try Catalog.readSettings(dir, name: name)
+            let index = try LogIndex(directory: dir, settings: settings, options: options)
+            if let problem { index.report(problem) }
+            open[settings.name] = index
         }
         if options.backgroundMaintenance { startMaintenance() }
     }
 
-    static func readSettings(_ dir: String) throws -> IndexSettings {
-        let bytes = try FileSystem.readAll(dir + "/settings.json")
+    /// An index's settings. A damaged settings.json does not keep the server (and every other
+    /// index) from starting: it is moved into the index's quarantine, the index opens with
+    /// default settings under its directory's name, they are written anew, and the problem is
+    /// returned to be reported.
+    static func readSettings(_ dir: String, name: String) throws -> (IndexSettings, problem: String?) {
+        let path = dir + "/settings.json"
         do {
-            return try JSONDecoder().decode(IndexSettings.self, from: Data(bytes))
+            let settings = try JSONDecoder().decode(IndexSettings.self, from: Data(try FileSystem.readAll(path)))
+            guard settings.name == name else {
+                throw AlcoError.invalidSetting("it names index '\(settings.name)', not '\(name)'")
+            }
+            return (settings, nil)
+        } catch let e as AlcoError where e.isIO && !FileSystem.exists(path) {
+            throw e
         } catch {
-            throw AlcoError.invalidSetting("\(dir)/settings.json is unreadable: \(error)")
+            let moved = (try? FileSystem.quarantine(path, into: dir + "/quarantine")) ?? path
+            let defaults = IndexSettings(name: name)
+            try writeSettings(defaults, dir)
+            return (defaults, "\(path) was unreadable (\(error)); it is kept as \(moved), and index '\(name)' runs with "
+                + "default settings until they are set again (alco index alter)")
         }
     }
 
@@ -76,7 +99,10 @@ public final class Catalog: @unchecked Sendable {
     /// Changes an index's settings (the name cannot change).
     @discardableResult
     public func alterIndex(_ name: String, _ change: (inout IndexSettings) throws -> Void) throws -> IndexSettings {
+        settingsLock.lock()
+        defer { settingsLock.unlock() }
         let index = try self.index(name)
+        guard !index.stateLock.withLock({ index.isClosed }) else { throw AlcoError.unknownIndex(name) }
         var s = index.settings
         try change(&s)
         s.name = name
@@ -86,16 +112,31 @@ public final class Catalog: @unchecked Sendable {
         return s
     }
 
+    /// Removes an index and its files. A merge or flush of it that is running stops first
+    /// (it gives up at its next step), and nothing of it writes afterwards, so an index created
+    /// again under the same name never receives the old one's files.
     public func dropIndex(_ name: String) throws {
+        settingsLock.lock()
+        defer { settingsLock.unlock() }
         let index: LogIndex = try lock.withLock {
             guard let i = open.removeValue(forKey: name) else { throw AlcoError.unknownIndex(name) }
             return i
         }
-        index.maintenanceLock.withLock {
-            index.stateLock.withLock { index.isClosed = true }
-            index.wal.close()
+        index.stateLock.withLock { index.isClosing = true }
+        index.mergeLock.withLock {
+            index.maintenanceLock.withLock {
+                index.stateLock.withLock { index.isClosed = true }
+                index.wal.close()
+            }
         }
-        FileSystem.removeTree(index.directory)
+        // Out of the way under a name no index can have, then removed.
+        let trash = indexesDirectory + "/.dropped." + name + "." + String(DispatchTimeLike.now())
+        if rename(index.directory, trash) == 0 {
+            try FileSystem.syncDirectory(indexesDirectory)
+            FileSystem.removeTree(trash)
+        } else {
+            FileSystem.removeTree(index.directory)
+        }
         try FileSystem.syncDirectory(indexesDirectory)
     }
 

@@ -38,7 +38,17 @@ public struct ColumnValues: Codable, Equatable, Sendable {
 public final class ColumnRegistry: @unchecked Sendable {
     public static let maxValuesPerColumn = 1000
     public static let maxValueLength = 256
+    /// Keys registered per index: beyond it a key is still stored, searched and filtered on
+    /// (segments keep it), but not listed, so lines whose keys only they have (request ids as
+    /// keys) cannot grow the registry and columns.json without bound.
+    public static let maxColumns = 10_000
+    /// Keys seen but not registered because the registry was full.
+    public private(set) var unregistered = 0
+    /// What went wrong reading columns.json at open (it was moved to quarantine), if anything.
+    public let loadProblem: String?
     private let lock = ConditionLock()
+    /// Held across a save, so saves land in the order they took their snapshots.
+    private let saveLock = ConditionLock()
     private var columns: [String: Column] = [:]
     private var values: [String: ColumnValues] = [:]
     private var dirty = false
@@ -49,11 +59,24 @@ public final class ColumnRegistry: @unchecked Sendable {
         var values: [String: ColumnValues]
     }
 
-    init(path: String) {
+    /// Reads `path`; a file that exists but cannot be read is moved into `quarantine` and
+    /// reported (`loadProblem`), never taken as an empty registry that the next save would
+    /// write over it.
+    init(path: String, quarantine: String) {
         self.path = path
-        if let bytes = try? FileSystem.readAll(path), let stored = try? JSONDecoder().decode(Stored.self, from: Data(bytes)) {
+        guard FileSystem.exists(path) else {
+            loadProblem = nil
+            return
+        }
+        do {
+            let stored = try JSONDecoder().decode(Stored.self, from: Data(try FileSystem.readAll(path)))
             for c in stored.columns { columns[c.name] = c }
             values = stored.values
+            loadProblem = nil
+        } catch {
+            let moved = (try? FileSystem.quarantine(path, into: quarantine)) ?? "(could not be moved: \(path))"
+            loadProblem = "\(path) was unreadable (\(error)); it is kept as \(moved), and the index's columns start over "
+                + "with default flags as keys are seen again (set flags again with alco index alter --column)"
         }
     }
 
@@ -79,6 +102,9 @@ public final class ColumnRegistry: @unchecked Sendable {
                     columns[s.key] = c
                     dirty = true
                 }
+            } else if columns.count >= ColumnRegistry.maxColumns {
+                unregistered += 1
+                continue
             } else {
                 columns[s.key] = Column.make(s.key, at: seconds)
                 dirty = true
@@ -127,6 +153,8 @@ public final class ColumnRegistry: @unchecked Sendable {
     }
 
     func save() throws {
+        saveLock.lock()
+        defer { saveLock.unlock() }
         let stored: Stored? = lock.withLock {
             guard dirty else { return nil }
             dirty = false
@@ -135,6 +163,11 @@ public final class ColumnRegistry: @unchecked Sendable {
         guard let stored else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try FileSystem.writeAtomically(path, Array(try encoder.encode(stored)))
+        do {
+            try FileSystem.writeAtomically(path, Array(try encoder.encode(stored)))
+        } catch {
+            lock.withLock { dirty = true }  // written at the next save
+            throw error
+        }
     }
 }

@@ -17,6 +17,11 @@ public struct EngineOptions: Sendable {
     public var persistIntervalSeconds = 30.0
     /// Merges stop growing a segment past this many documents (bounds merge memory).
     public var maxSegmentDocs = 262_144
+    /// ...or past this many bytes of text (loglines and js): segments of megabyte lines stay
+    /// far below the 32-bit offsets of the format, and a seal's memory stays bounded.
+    public var maxSegmentBytes = 512 << 20
+    /// Appenders seal themselves past this many buffered bytes, as past `maxBufferedDocs`.
+    public var maxBufferedBytes = 256 << 20
     /// Merge when a day has more than this many segments on disk.
     public var mergeFactor = 8
     /// While documents keep arriving (the last append is younger than this), background merges
@@ -30,6 +35,9 @@ public struct EngineOptions: Sendable {
     public var backgroundMaintenance = true
     /// How often the background timer runs.
     public var maintenanceIntervalMilliseconds = 200
+    /// The time limit of searches that do not set their own (`SearchRequest.timeLimitMilliseconds`);
+    /// nil: none. A server sets one so no query holds a thread indefinitely.
+    public var defaultQueryTimeMilliseconds: Int?
 
     public init() {}
 }

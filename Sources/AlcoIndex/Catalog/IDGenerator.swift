@@ -1,53 +1,48 @@
-/// Assigns time-ordered ids: µs × 1000 + a per-µs sequence, unique within the index.
+/// Assigns time-ordered ids: a line at time `us` gets the smallest free id at or after
+/// `DocumentID.make(microseconds: us)`, unique within the index.
+///
+/// Finding the smallest free id must stay O(1) per line when thousands of lines share one
+/// timestamp (files with second resolution), and after an explicit far-future id (an INSERT of
+/// id 2^64-1): so the generator remembers, per recently used microsecond, where its last probe
+/// ended, and trusts `maxID` (no id above it exists) to skip probing altogether.
 struct IDGenerator {
-    private(set) var lastMicros: Int64 = 0
-    private(set) var lastSequence: UInt64 = 0
     /// The largest id the index has ever held: anything above it is free without a look-up.
     private(set) var maxID: UInt64 = 0
+    /// Per microsecond recently assigned at: every id from its first id up to this one (not
+    /// included) is taken, so the next probe for that microsecond starts here.
+    private var nextCandidate: [Int64: UInt64] = [:]
+    /// Bounds `nextCandidate`; past it the map starts over (a probe then walks again once).
+    static let rememberedMicroseconds = 65_536
 
     mutating func observe(_ id: UInt64) {
         maxID = max(maxID, id)
-        let us = DocumentID.microseconds(of: id)
-        let seq = id % DocumentID.perMicrosecond
-        if us > lastMicros || (us == lastMicros && seq > lastSequence) {
-            lastMicros = us
-            lastSequence = seq
-        }
     }
 
-    mutating func next(microseconds us: Int64, hint: UInt64?, exists: (UInt64) -> Bool) -> UInt64 {
+    /// The id for a line at `us`; nil when `us` is outside what an id can hold (before 1970
+    /// or after 2554-07-21). With a `hint` (logcollect's `seq`), the id `us × 1000 + hint mod
+    /// 1000` when free, so a redelivered message gets its first id again.
+    mutating func next(microseconds us: Int64, hint: UInt64?, exists: (UInt64) -> Bool) -> UInt64? {
+        guard DocumentID.canHold(microseconds: us) else { return nil }
+        let first = DocumentID.make(microseconds: us)
         if let hint {
-            let candidate = DocumentID.make(microseconds: us, sequence: hint % DocumentID.perMicrosecond)
+            let candidate = first + hint % DocumentID.perMicrosecond
             if candidate > maxID || !exists(candidate) {
                 observe(candidate)
                 return candidate
             }
         }
-        if us < lastMicros {
-            // A late line: take the first free id at its time.
-            var candidate = DocumentID.make(microseconds: us)
-            while exists(candidate) { candidate += 1 }
-            return candidate
+        var candidate = max(first, nextCandidate[us] ?? first)
+        // Above every id the index holds: free. Otherwise walk up from where the last probe
+        // for this microsecond ended; each taken id is stepped over once per microsecond.
+        while candidate <= maxID && exists(candidate) {
+            guard candidate < .max else { return nil }
+            candidate += 1
         }
-        if us > lastMicros {
-            lastMicros = us
-            lastSequence = 0
-        } else {
-            lastSequence += 1
-            if lastSequence >= DocumentID.perMicrosecond {
-                lastMicros += 1
-                lastSequence = 0
-            }
+        if nextCandidate.count >= IDGenerator.rememberedMicroseconds && nextCandidate[us] == nil {
+            nextCandidate = [:]
         }
-        var id = DocumentID.make(microseconds: lastMicros, sequence: lastSequence)
-        if id > maxID {
-            observe(id)
-            return id
-        }
-        while exists(id) {
-            id += 1
-            observe(id)
-        }
-        return id
+        nextCandidate[us] = candidate == .max ? candidate : candidate + 1
+        observe(candidate)
+        return candidate
     }
 }

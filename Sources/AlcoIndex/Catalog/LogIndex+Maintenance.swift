@@ -36,7 +36,13 @@ extension LogIndex {
             let size = min(options.maxSegmentDocs, (docs.count + pieces - 1) / pieces)
             var start = 0
             while start < docs.count {
-                let end = min(docs.count, start + size)
+                // At most `size` documents and `maxSegmentBytes` of text (at least one document).
+                var end = start
+                var bytes = 0
+                while end < docs.count && end - start < size && (end == start || bytes + docs[end].bufferCost <= options.maxSegmentBytes) {
+                    bytes += docs[end].bufferCost
+                    end += 1
+                }
                 chunks.append((day, docs[start..<end]))
                 start = end
             }
@@ -93,8 +99,10 @@ extension LogIndex {
         try persistLocked()
     }
 
-    /// Caller holds maintenanceLock.
+    /// Caller holds maintenanceLock. Writes nothing once the index is closed (dropped): its
+    /// directory may already belong to a new index of the same name.
     func persistLocked() throws {
+        if stateLock.withLock({ isClosed }) { return }
         struct Pending {
             var day: Int
             var segment: LiveSegment
@@ -160,6 +168,7 @@ extension LogIndex {
     /// Writes the manifest of persisted segments and deletes files it no longer names.
     /// Caller holds maintenanceLock.
     func writeManifest() throws {
+        if stateLock.withLock({ isClosed }) { return }
         var dead: [String] = []
         let manifest: Manifest = stateLock.withLock {
             dead = retired
@@ -304,6 +313,7 @@ extension LogIndex {
             out.append(try SegmentReader(name: name, storage: SegmentStorage(mapped: MappedFile(path: path))))
             builder = SegmentBuilder(extraFields: extraFields, compression: .high)
         }
+        var builderBytes = 0
         while true {
             if stateLock.withLock({ isClosing }) { throw AlcoError.closed }
             var best: Int?
@@ -324,7 +334,11 @@ extension LogIndex {
             next[b] += 1
             if let last = builder.lastID, last == doc.id { continue }
             builder.add(doc)
-            if builder.count >= options.maxSegmentDocs { try finishBuilder() }
+            builderBytes += doc.bufferCost
+            if builder.count >= options.maxSegmentDocs || builderBytes >= options.maxSegmentBytes {
+                try finishBuilder()
+                builderBytes = 0
+            }
         }
         try finishBuilder()
         return out
@@ -408,7 +422,9 @@ extension LogIndex {
             return (buffered, oldestBufferedAt.map(since) ?? 0, memBytes, memCount, since(lastPersistAt))
         }
         do {
-            if buffered >= options.sealThresholdDocs || (buffered > 0 && age >= UInt64(options.sealIntervalMilliseconds) * 1_000_000) {
+            let bufferedBytes = stateLock.withLock { partitions.values.reduce(0) { $0 + $1.bufferBytes } }
+            if buffered >= options.sealThresholdDocs || bufferedBytes >= options.maxBufferedBytes / 2
+                || (buffered > 0 && age >= UInt64(options.sealIntervalMilliseconds) * 1_000_000) {
                 try seal()
             }
             let persistDue = memBytes >= options.persistThresholdBytes || memCount > 32

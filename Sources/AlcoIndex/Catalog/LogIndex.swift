@@ -77,7 +77,9 @@ public final class LogIndex: @unchecked Sendable {
         calendar = DayCalendar(timeZone: TimeZone(identifier: settings.timeZone) ?? TimeZone(identifier: "UTC")!)
         producerCalendarZone = TimeZone(identifier: settings.producerTimeZone) ?? TimeZone(identifier: "UTC")!
         try FileSystem.makeDirectory(directory + "/segments")
-        columns = ColumnRegistry(path: directory + "/columns.json")
+        FileSystem.removeTemporaryFiles(in: directory)
+        columns = ColumnRegistry(path: directory + "/columns.json", quarantine: directory + "/quarantine")
+        if let p = columns.loadProblem { problemsValue.append(p) }
         let manifest = try Manifest.read(directory + "/manifest.json")
         checkpointLSN = manifest.checkpointLSN
         nextSegment = manifest.nextSegment
@@ -124,6 +126,9 @@ public final class LogIndex: @unchecked Sendable {
 
     public var settings: IndexSettings { stateLock.withLock { settingsValue } }
     public var problems: [String] { stateLock.withLock { problemsValue } }
+
+    /// Adds a problem to what `problems` reports (and `alco serve` logs at start).
+    func report(_ problem: String) { stateLock.withLock { problemsValue.append(problem) } }
 
     func update(settings: IndexSettings) {
         stateLock.withLock {
@@ -179,6 +184,10 @@ public final class LogIndex: @unchecked Sendable {
             }
             if !excluded.isEmpty { text = try LogIndex.removing(excluded, from: text) }
             let us = d.id.map { DocumentID.microseconds(of: $0) } ?? d.microseconds ?? now
+            if d.id == nil && !DocumentID.canHold(microseconds: us) {
+                throw AlcoError.invalidDocument(
+                    "time \(us) µs since the epoch is outside what an id holds (1970-01-01 to 2554-07-21)")
+            }
             prepared.append((text, us))
         }
         stateLock.lock()
@@ -197,7 +206,9 @@ public final class LogIndex: @unchecked Sendable {
                         throw AlcoError.duplicateID(id, index: name)
                     }
                 } else {
-                    id = ids.next(microseconds: p.us, hint: batch[k].sequenceHint) { inBatch.contains($0) || self.containsLocked($0) }
+                    guard let next = ids.next(microseconds: p.us, hint: batch[k].sequenceHint, exists: { inBatch.contains($0) || self.containsLocked($0) })
+                    else { throw AlcoError.invalidDocument("no free id is left at time \(p.us) µs") }
+                    id = next
                 }
                 inBatch.insert(id)
                 docs.append(Document(id: id, logline: batch[k].logline, js: p.js))
@@ -219,7 +230,8 @@ public final class LogIndex: @unchecked Sendable {
             }
             throw error
         }
-        if stateLock.withLock({ bufferedDocs }) > options.maxBufferedDocs { try seal() }
+        let (docsBuffered, bytesBuffered) = stateLock.withLock { (bufferedDocs, partitions.values.reduce(0) { $0 + $1.bufferBytes }) }
+        if docsBuffered > options.maxBufferedDocs || bytesBuffered > options.maxBufferedBytes { try seal() }
         return docs.map(\.id)
     }
 
@@ -389,6 +401,8 @@ public final class LogIndex: @unchecked Sendable {
     /// see the same documents.
     public func searchKeepingSnapshot(_ request: SearchRequest) throws -> (result: SearchResult, snapshot: [SegmentSnapshot]) {
         try checkFields(request.text)
+        var request = request
+        if request.timeLimitMilliseconds == nil { request.timeLimitMilliseconds = options.defaultQueryTimeMilliseconds }
         let snap = try snapshot(request.partitions)
         return (try Searcher.search(request, segments: snap), snap)
     }

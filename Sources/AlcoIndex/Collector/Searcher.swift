@@ -25,10 +25,8 @@ public enum Searcher {
     public static func search(_ request: SearchRequest, segments all: [SegmentSnapshot]) throws -> SearchResult {
         let started = DispatchTimeLike.now()
         var result = SearchResult()
-        let window = min(request.offset + request.limit, request.maxMatches)
-        if request.offset >= request.maxMatches && request.limit > 0 {
-            throw AlcoError.invalidSetting("offset out of bounds (offset=\(request.offset), max_matches=\(request.maxMatches))")
-        }
+        try request.checkLimits()
+        let window = request.window
         try request.text.validate()
         if request.isEmptyRange {
             result.totalIsExact = true
@@ -40,15 +38,17 @@ public enum Searcher {
         }
         result.segmentsSearched = segments.count
         let cache = DocStoreCache(capacity: 16)
-        let plans = SegmentPlans(request, segments: segments, cache: cache)
+        let deadline = Deadline(milliseconds: request.timeLimitMilliseconds, from: started)
+        let plans = SegmentPlans(request, segments: segments, cache: cache, deadline: deadline)
         let ranges = segments.map { $0.reader.ordinals(in: request.idRange) }
 
         var chosen: [Candidate] = []
         if let key = request.groupBy {
-            let (groups, total) = try group(by: key, segments: segments, plans: plans, ranges: ranges)
+            let (groups, total, timedOut) = try group(by: key, segments: segments, plans: plans, ranges: ranges, deadline: deadline)
             result.groups = groups
             result.totalFound = total
-            result.totalIsExact = true
+            result.totalIsExact = !timedOut
+            result.timedOut = timedOut
             // One row per group: its newest doc.
             let window = groups.dropFirst(request.offset).prefix(request.limit)
             for g in window {
@@ -60,25 +60,47 @@ public enum Searcher {
                 }
             }
         } else if request.order == .relevance {
-            var all: [Candidate] = []
+            // The best `window` by weight, kept bounded: a common word's millions of matches
+            // are ranked and cut as they come, not all held until the end.
+            var kept: [Candidate] = []
+            var total = 0
+            func better(_ a: Candidate, _ b: Candidate) -> Bool { a.weight != b.weight ? a.weight > b.weight : a.id < b.id }
+            func trim() {
+                kept.sort(by: better)
+                if kept.count > window { kept.removeLast(kept.count - window) }
+            }
             for (k, s) in segments.enumerated() {
-                let docs = try live(plans.plan(k).docs(ranges[k]), s.deleted)
+                if deadline.hasPassed {
+                    result.timedOut = true
+                    break
+                }
+                let docs: [UInt32]
+                do {
+                    docs = try live(plans.plan(k).docs(ranges[k]), s.deleted)
+                } catch AlcoError.timedOut {
+                    result.timedOut = true
+                    break
+                }
+                total += docs.count
+                guard window > 0 else { continue }
                 let weights = Ranker.weights(docs, query: request.text, segment: s.reader)
                 for (i, d) in docs.enumerated() {
-                    all.append(Candidate(id: s.reader.id(d), segment: k, ordinal: d, weight: weights[i]))
+                    kept.append(Candidate(id: s.reader.id(d), segment: k, ordinal: d, weight: weights[i]))
                 }
+                if kept.count > 2 * window + 4096 { trim() }
             }
-            result.totalFound = all.count
-            result.totalIsExact = true
-            all.sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.id < $1.id }
-            chosen = Array(all.prefix(window).dropFirst(request.offset))
+            trim()
+            result.totalFound = total
+            result.totalIsExact = !result.timedOut
+            chosen = Array(kept.dropFirst(request.offset))
         } else {
             let descending = request.order == .idDescending
-            let (top, total, exact) = try collectByID(
+            let (top, total, exact, timedOut) = try collectByID(
                 segments: segments, plans: plans, ranges: ranges, window: window,
-                descending: descending, countAll: request.countTotal)
+                descending: descending, countAll: request.countTotal, deadline: deadline)
             result.totalFound = total
             result.totalIsExact = exact
+            result.timedOut = timedOut
             chosen = Array(top.dropFirst(request.offset))
         }
 
@@ -107,8 +129,8 @@ public enum Searcher {
     /// newest (or oldest) end in growing windows and stops once nothing left can enter.
     static func collectByID(
         segments: [SegmentSnapshot], plans: SegmentPlans, ranges: [Range<UInt32>],
-        window: Int, descending: Bool, countAll: Bool
-    ) throws -> (top: [Candidate], total: Int, exact: Bool) {
+        window: Int, descending: Bool, countAll: Bool, deadline: Deadline = .none
+    ) throws -> (top: [Candidate], total: Int, exact: Bool, timedOut: Bool) {
         var top: [Candidate] = []
         var total = 0
         let order = segments.indices.sorted {
@@ -130,52 +152,62 @@ public enum Searcher {
             if top.count > window { top.removeLast(top.count - window) }
         }
         var exact = true
+        var timedOut = false
         for k in order {
             let s = segments[k]
             let range = ranges[k]
             if range.isEmpty { continue }
-            if countAll {
-                let plan = try plans.plan(k)
-                if plan.isEverything {
-                    let deletedInRange = s.deleted.isEmpty ? 0 : s.deleted.ordinals.filter { range.contains($0) }.count
-                    total += range.count - deletedInRange
+            if deadline.hasPassed {
+                timedOut = true
+                break
+            }
+            do {
+                if countAll {
+                    let plan = try plans.plan(k)
+                    if plan.isEverything {
+                        let deletedInRange = s.deleted.isEmpty ? 0 : s.deleted.ordinals.filter { range.contains($0) }.count
+                        total += range.count - deletedInRange
+                        if window > 0 {
+                            let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
+                            merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
+                        }
+                        continue
+                    }
+                    if window == 0 && s.deleted.isEmpty {
+                        total += try plan.count(range, segmentSize: UInt32(s.reader.docCount))
+                        continue
+                    }
+                    let docs = live(try plan.docs(range), s.deleted)
+                    total += docs.count
                     if window > 0 {
-                        let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
-                        merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
+                        let edge = descending ? Array(docs.suffix(window).reversed()) : Array(docs.prefix(window))
+                        merge(edge.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
                     }
                     continue
                 }
-                if window == 0 && s.deleted.isEmpty {
-                    total += try plan.count(range, segmentSize: UInt32(s.reader.docCount))
-                    continue
+                if window == 0 { break }
+                if top.count >= window {
+                    let edgeID = descending ? s.reader.id(range.upperBound - 1) : s.reader.id(range.lowerBound)
+                    if !better(edgeID, top[window - 1].id) {
+                        exact = false
+                        continue
+                    }
                 }
-                let docs = live(try plan.docs(range), s.deleted)
-                total += docs.count
-                if window > 0 {
-                    let edge = descending ? Array(docs.suffix(window).reversed()) : Array(docs.prefix(window))
-                    merge(edge.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
+                let threshold = top.count >= window ? top[window - 1].id : nil
+                let found = try takeEdge(plans.plan(k), range: range, deleted: s.deleted, count: window, descending: descending) { ord in
+                    guard let threshold else { return true }
+                    return better(s.reader.id(ord), threshold)
                 }
-                continue
+                total += found.count
+                merge(found.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
+                exact = false
+            } catch AlcoError.timedOut {
+                timedOut = true
+                break
             }
-            if window == 0 { break }
-            if top.count >= window {
-                let edgeID = descending ? s.reader.id(range.upperBound - 1) : s.reader.id(range.lowerBound)
-                if !better(edgeID, top[window - 1].id) {
-                    exact = false
-                    continue
-                }
-            }
-            let threshold = top.count >= window ? top[window - 1].id : nil
-            let found = try takeEdge(plans.plan(k), range: range, deleted: s.deleted, count: window, descending: descending) { ord in
-                guard let threshold else { return true }
-                return better(s.reader.id(ord), threshold)
-            }
-            total += found.count
-            merge(found.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
-            exact = false
         }
         if !countAll { total = max(total, top.count) }
-        return (top, total, countAll || exact && top.count < window)
+        return (top, total, !timedOut && (countAll || exact && top.count < window), timedOut)
     }
 
     /// Up to `count` live matches from one end of `range`, in order from that end, reading
@@ -254,63 +286,86 @@ public enum Searcher {
     }
 
     static func group(
-        by key: String, segments: [SegmentSnapshot], plans: SegmentPlans, ranges: [Range<UInt32>]
-    ) throws -> ([GroupCount], Int) {
+        by key: String, segments: [SegmentSnapshot], plans: SegmentPlans, ranges: [Range<UInt32>],
+        deadline: Deadline = .none
+    ) throws -> ([GroupCount], Int, timedOut: Bool) {
         var counts: [String?: (count: Int, newest: UInt64)] = [:]
         var total = 0
+        var timedOut = false
         for (k, s) in segments.enumerated() {
-            let attr = s.reader.attribute(key)
-            // Count by value rank (strings) in flat arrays, numbers in a dictionary, and name
-            // the values once at the end.
-            let ranks = (attr?.valueCount ?? 0) + 1
-            var rankCount = [Int](repeating: 0, count: ranks)
-            var rankNewest = [UInt32](repeating: 0, count: ranks)
-            var byNumber: [Double: (Int, UInt64)] = [:]
-            func count(_ d: UInt32) {
-                let f = attr?.forward(d) ?? 0
-                if f == 0, let n = attr?.number(d) {
-                    let id = s.reader.id(d)
-                    let prev = byNumber[n] ?? (0, 0)
-                    byNumber[n] = (prev.0 + 1, max(prev.1, id))
-                } else {
-                    rankCount[Int(f)] += 1
-                    rankNewest[Int(f)] = max(rankNewest[Int(f)], d)  // ordinals ascend with ids
-                }
+            if deadline.hasPassed {
+                timedOut = true
+                break
             }
-            if key == "id" {
-                for d in live(try plans.plan(k).docs(ranges[k]), s.deleted) {
-                    let id = s.reader.id(d)
-                    counts[String(id), default: (0, id)].count += 1
-                    total += 1
-                }
-                continue
+            do {
+                total += try countGroups(key, s, try plans.plan(k), ranges[k], into: &counts)
+            } catch AlcoError.timedOut {
+                timedOut = true
+                break
             }
-            if try plans.plan(k).isEverything, s.deleted.isEmpty, let attr, !attr.hasNumbers {
-                attr.tally(ranges[k], counts: &rankCount, newest: &rankNewest)
-                total += ranges[k].count
-            } else if try plans.plan(k).isEverything {
-                for d in ranges[k] where !s.deleted.contains(d) {
-                    count(d)
-                    total += 1
-                }
-            } else {
-                let docs = live(try plans.plan(k).docs(ranges[k]), s.deleted)
-                total += docs.count
-                for d in docs { count(d) }
-            }
-            var byRank: [UInt32: (Int, UInt64)] = [:]
-            for f in 0..<ranks where rankCount[f] > 0 { byRank[UInt32(f)] = (rankCount[f], s.reader.id(rankNewest[f])) }
-            func add(_ value: String?, _ v: (Int, UInt64)) {
-                let prev = counts[value] ?? (0, 0)
-                counts[value] = (prev.count + v.0, max(prev.newest, v.1))
-            }
-            for (f, v) in byRank { add(f == 0 ? nil : attr?.value(Int(f) - 1).value, v) }
-            for (n, v) in byNumber { add(NumericColumn.format(n), v) }
         }
         let groups = counts.map { GroupCount(value: $0.key, count: $0.value.count, representativeID: $0.value.newest) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : ($0.value ?? "") < ($1.value ?? "") }
-        return (groups, total)
+        return (groups, total, timedOut)
     }
+
+    /// One segment's matches counted by their value of `key` into `counts`; returns how many
+    /// matched. Adds nothing if it throws (a time limit met while verifying lines).
+    private static func countGroups(
+        _ key: String, _ s: SegmentSnapshot, _ plan: any DocSet, _ range: Range<UInt32>,
+        into counts: inout [String?: (count: Int, newest: UInt64)]
+    ) throws -> Int {
+        if key == "id" {
+            let docs = live(try plan.docs(range), s.deleted)
+            for d in docs {
+                let id = s.reader.id(d)
+                counts[String(id), default: (0, id)].count += 1
+            }
+            return docs.count
+        }
+        let attr = s.reader.attribute(key)
+        // Count by value rank (strings) in flat arrays, numbers in a dictionary, and name
+        // the values once at the end.
+        let ranks = (attr?.valueCount ?? 0) + 1
+        var rankCount = [Int](repeating: 0, count: ranks)
+        var rankNewest = [UInt32](repeating: 0, count: ranks)
+        var byNumber: [Double: (Int, UInt64)] = [:]
+        func count(_ d: UInt32) {
+            let f = attr?.forward(d) ?? 0
+            if f == 0, let n = attr?.number(d) {
+                let id = s.reader.id(d)
+                let prev = byNumber[n] ?? (0, 0)
+                byNumber[n] = (prev.0 + 1, max(prev.1, id))
+            } else {
+                rankCount[Int(f)] += 1
+                rankNewest[Int(f)] = max(rankNewest[Int(f)], d)  // ordinals ascend with ids
+            }
+        }
+        var matched = 0
+        if plan.isEverything, s.deleted.isEmpty, let attr, !attr.hasNumbers {
+            attr.tally(range, counts: &rankCount, newest: &rankNewest)
+            matched = range.count
+        } else if plan.isEverything {
+            for d in range where !s.deleted.contains(d) {
+                count(d)
+                matched += 1
+            }
+        } else {
+            let docs = live(try plan.docs(range), s.deleted)
+            matched = docs.count
+            for d in docs { count(d) }
+        }
+        func add(_ value: String?, _ v: (Int, UInt64)) {
+            let prev = counts[value] ?? (0, 0)
+            counts[value] = (prev.count + v.0, max(prev.newest, v.1))
+        }
+        for f in 0..<ranks where rankCount[f] > 0 {
+            add(f == 0 ? nil : attr?.value(f - 1).value, (rankCount[f], s.reader.id(rankNewest[f])))
+        }
+        for (n, v) in byNumber { add(NumericColumn.format(n), v) }
+        return matched
+    }
+
 
     /// Each exact word of the query with the documents holding it (SHOW META's keyword
     /// lines); asked for separately, since few clients read them.
@@ -335,8 +390,8 @@ import Glibc
 #endif
 
 /// Monotonic nanoseconds without Foundation.
-enum DispatchTimeLike {
-    static func now() -> UInt64 {
+public enum DispatchTimeLike {
+    public static func now() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
@@ -365,18 +420,20 @@ final class SegmentPlans {
     private let request: SearchRequest
     private let segments: [SegmentSnapshot]
     private let cache: DocStoreCache
+    private let deadline: Deadline
     private var made: [(any DocSet)?]
 
-    init(_ request: SearchRequest, segments: [SegmentSnapshot], cache: DocStoreCache) {
+    init(_ request: SearchRequest, segments: [SegmentSnapshot], cache: DocStoreCache, deadline: Deadline = .none) {
         self.request = request
         self.segments = segments
         self.cache = cache
+        self.deadline = deadline
         made = Array(repeating: nil, count: segments.count)
     }
 
     func plan(_ k: Int) throws -> any DocSet {
         if let p = made[k] { return p }
-        let p = try SegmentPlanner(segment: segments[k].reader, cache: cache).plan(request)
+        let p = try SegmentPlanner(segment: segments[k].reader, cache: cache, deadline: deadline).plan(request)
         made[k] = p
         return p
     }

@@ -22,8 +22,17 @@ public struct Document: Equatable, Sendable {
 public enum DocumentID {
     public static let perMicrosecond: UInt64 = 1000
 
+    /// The latest time an id can hold (2554-07-21T23:34:33.709551Z): its first id plus 999
+    /// sequence numbers still fit in 64 bits.
+    public static let maxMicroseconds = Int64(UInt64.max / perMicrosecond) - 1
+
+    /// Whether a time in µs has ids: from the epoch to `maxMicroseconds`.
+    public static func canHold(microseconds us: Int64) -> Bool { us >= 0 && us <= maxMicroseconds }
+
+    /// The id of a time and sequence; times outside `canHold` saturate to the first or last
+    /// time (for query bounds; documents at such times are rejected before they get an id).
     public static func make(microseconds: Int64, sequence: UInt64 = 0) -> UInt64 {
-        UInt64(max(0, microseconds)) &* perMicrosecond &+ min(sequence, perMicrosecond - 1)
+        UInt64(min(max(0, microseconds), maxMicroseconds)) * perMicrosecond + min(sequence, perMicrosecond - 1)
     }
 
     public static func microseconds(of id: UInt64) -> Int64 { Int64(id / perMicrosecond) }

@@ -1,3 +1,4 @@
+import CRE2
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -45,65 +46,80 @@ public struct SubstringMatcher: Sendable {
     }
 }
 
-/// grep -E: a POSIX extended regular expression (glibc's regex, as grep's -E uses).
+/// grep -E: a POSIX extended regular expression, run by RE2 so a user's pattern costs time
+/// linear in the text and bounded memory whatever it is (glibc's backtracking regexec can run
+/// for hours on `(a*)*b`, and crashes on `(|)(\1\1)*`). grep -E's syntax and leftmost-longest
+/// matches, with GNU grep's `\w \s \d \b` classes; no backreferences (`\1`), which no
+/// linear-time engine can offer, and no `\<` `\>` (use `\b`).
 public final class RegexMatcher: @unchecked Sendable {
     public let pattern: String
-    private let compiled: UnsafeMutablePointer<regex_t>
-    private let highlight: UnsafeMutablePointer<regex_t>
+    private let compiled: OpaquePointer
+
+    /// Longest pattern accepted, in bytes.
+    public static let maxPatternBytes = 16 << 10
+    /// Memory RE2 may use for one compiled pattern (and its matching caches).
+    static let maxProgramBytes: Int64 = 8 << 20
 
     public init(_ pattern: String, caseSensitive: Bool) throws {
-        // Compiled into locals first: throwing before every property is set means deinit
-        // does not run, so it never frees a regex that was not compiled.
-        let flags = REG_EXTENDED | (caseSensitive ? 0 : REG_ICASE)
-        let compiled = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
-        let rc = regcomp(compiled, pattern, flags | REG_NOSUB)
-        if rc != 0 {
-            var buf = [CChar](repeating: 0, count: 256)
-            regerror(rc, compiled, &buf, buf.count)
-            compiled.deallocate()
-            let message = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw AlcoError.query(message: "invalid regular expression: \(message)", position: 0)
+        let bytes = Array(pattern.utf8)
+        guard bytes.count <= RegexMatcher.maxPatternBytes else {
+            throw AlcoError.query(message: "regular expression too long (\(bytes.count) bytes; at most \(RegexMatcher.maxPatternBytes))",
+                                  position: 0)
         }
-        let highlight = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
-        guard regcomp(highlight, pattern, flags) == 0 else {
-            regfree(compiled)
-            compiled.deallocate()
-            highlight.deallocate()
-            throw AlcoError.query(message: "invalid regular expression", position: 0)
+        var error = [CChar](repeating: 0, count: 256)
+        let re = bytes.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { c in
+                alco_re2_compile(c.baseAddress, c.count, caseSensitive ? 1 : 0, RegexMatcher.maxProgramBytes, &error, error.count)
+            }
+        }
+        guard let re else {
+            let why = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw AlcoError.query(message: "invalid regular expression: \(RegexMatcher.explain(why))", position: 0)
         }
         self.pattern = pattern
-        self.compiled = compiled
-        self.highlight = highlight
+        self.compiled = re
     }
 
-    deinit {
-        regfree(compiled)
-        regfree(highlight)
-        compiled.deallocate()
-        highlight.deallocate()
+    /// RE2's reason, with what to do about the two a grep user meets.
+    static func explain(_ why: String) -> String {
+        let escape = "invalid escape sequence: \\"
+        if why.hasPrefix(escape), let d = why.dropFirst(escape.count).first, ("1"..."9").contains(d) {
+            return why + " (backreferences are not supported: patterns run in linear time)"
+        }
+        if why.contains("pattern too large") { return why + " (simplify it: fewer repetitions or alternatives)" }
+        return why
     }
+
+    deinit { alco_re2_free(compiled) }
 
     public func matches(_ line: String) -> Bool {
-        regexec(compiled, line, 0, nil, 0) == 0
+        var line = line
+        return line.withUTF8 { b in
+            b.withMemoryRebound(to: CChar.self) { alco_re2_matches(compiled, $0.baseAddress, $0.count) == 1 }
+        }
+    }
+
+    public func matches(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let c = bytes.bindMemory(to: CChar.self)
+        return alco_re2_matches(compiled, c.baseAddress, c.count) == 1
     }
 
     /// Byte ranges of successive matches (for highlighting).
     public func occurrences(in line: String) -> [Range<Int>] {
-        var out: [Range<Int>] = []
-        let bytes = Array(line.utf8CString)
-        var offset = 0
-        var m = regmatch_t()
-        while offset < bytes.count - 1 {
-            let rc = bytes.withUnsafeBufferPointer { b in
-                regexec(highlight, b.baseAddress! + offset, 1, &m, offset > 0 ? REG_NOTBOL : 0)
+        var line = line
+        return line.withUTF8 { b in
+            b.withMemoryRebound(to: CChar.self) { c in
+                var out: [Range<Int>] = []
+                var from = 0
+                var start = 0
+                var end = 0
+                while from <= c.count, alco_re2_find(compiled, c.baseAddress, c.count, from, &start, &end) == 1 {
+                    if end > start { out.append(start..<end) }
+                    from = max(end, start + 1)
+                }
+                return out
             }
-            guard rc == 0 else { break }
-            let s = offset + Int(m.rm_so)
-            let e = offset + Int(m.rm_eo)
-            if e > s { out.append(s..<e) }
-            offset = max(e, s + 1)
         }
-        return out
     }
 
     /// A literal that every match must contain (case-folded), used to find candidate lines in

@@ -8,6 +8,14 @@ public struct QueryParser {
     private let chars: [Character]
     private var i = 0
     private var fields: FieldLimit = .all
+    /// Parentheses and negations open around the current position.
+    private var depth = 0
+
+    /// The deepest query accepted: parentheses and `-`/`!` negations each nest one level, and
+    /// the query's tree is walked recursively when planned, ranked and highlighted. Sphinx
+    /// 2.2.11's query parser gives up near 5,000 ("memory exhausted"); 1,000 is far beyond
+    /// any query a person writes and keeps every walk's stack small.
+    public static let maxDepth = 1000
 
     private init(_ text: String) { chars = Array(text) }
 
@@ -21,6 +29,13 @@ public struct QueryParser {
 
     private func error(_ message: String) -> AlcoError {
         .query(message: message, position: i)
+    }
+
+    private mutating func enter() throws {
+        guard depth < QueryParser.maxDepth else {
+            throw error("memory exhausted: the query nests deeper than \(QueryParser.maxDepth) levels of parentheses and negations")
+        }
+        depth += 1
     }
 
     private mutating func skipSpace() {
@@ -113,11 +128,15 @@ public struct QueryParser {
         guard i < chars.count else { return nil }
         let c = chars[i]
         if (c == "-" || c == "!") && i + 1 < chars.count && !chars[i + 1].isWhitespace {
+            try enter()
+            defer { depth -= 1 }
             i += 1
             guard let inner = try parseUnary() else { throw error("operand expected after '\(c)'") }
             return .not(inner)
         }
         if c == "(" {
+            try enter()
+            defer { depth -= 1 }
             i += 1
             let inner = try parseAnd(closing: true)
             guard i < chars.count, chars[i] == ")" else { throw error("')' expected") }

@@ -97,12 +97,60 @@ public struct SnippetOptions: Equatable, Sendable {
     public init() {}
 }
 
+/// Inclusive bounds on document ids, narrowed only through methods that cannot trap: ids and
+/// cursors come from clients, and a range whose bounds cross (`after=5&before=1`) is empty,
+/// never `lo...hi` with `lo > hi`.
+public struct IDBounds: Equatable, Sendable {
+    public private(set) var lower: UInt64 = 0
+    public private(set) var upper: UInt64 = .max
+    /// No id satisfies the bounds.
+    public private(set) var isEmpty = false
+
+    public init() {}
+
+    public init(_ lower: UInt64, _ upper: UInt64) {
+        atLeast(lower)
+        atMost(upper)
+    }
+
+    /// Ids of at least `id`.
+    public mutating func atLeast(_ id: UInt64) {
+        lower = max(lower, id)
+        if lower > upper { isEmpty = true }
+    }
+
+    /// Ids of at most `id`.
+    public mutating func atMost(_ id: UInt64) {
+        upper = min(upper, id)
+        if lower > upper { isEmpty = true }
+    }
+
+    /// Ids greater than `id` (a cursor's next page in ascending order).
+    public mutating func after(_ id: UInt64) {
+        if id == .max { isEmpty = true } else { atLeast(id + 1) }
+    }
+
+    /// Ids less than `id`.
+    public mutating func before(_ id: UInt64) {
+        if id == 0 { isEmpty = true } else { atMost(id - 1) }
+    }
+
+    public func contains(_ id: UInt64) -> Bool { !isEmpty && id >= lower && id <= upper }
+
+    /// The bounds as a range; an empty one reads as `0...0` (check `isEmpty` first).
+    public var range: ClosedRange<UInt64> { isEmpty ? 0...0 : lower...upper }
+}
+
 /// The one query form that SphinxQL, the HTTP API and the CLI translate into.
 public struct SearchRequest: Sendable {
     public var text: TextQuery
     public var filter: Filter
     /// Inclusive id bounds (time ranges are id ranges: ids are time-ordered).
-    public var idRange: ClosedRange<UInt64>
+    public var ids: IDBounds
+    /// The id bounds as a range (`0...0` when empty: check `isEmptyRange`).
+    public var idRange: ClosedRange<UInt64> { ids.range }
+    /// Nothing can match: the id or time bounds exclude every document.
+    public var isEmptyRange: Bool { ids.isEmpty }
     public var order: SortOrder
     public var offset: Int
     public var limit: Int
@@ -116,17 +164,20 @@ public struct SearchRequest: Sendable {
     public var partitions: PartitionSelection
     /// Skip loading stored fields (counts, ids only).
     public var loadDocuments: Bool
+    /// Stop after this long (Sphinx's `max_query_time`): the result holds what was found by
+    /// then and says `timedOut`. Nil: no limit.
+    public var timeLimitMilliseconds: Int?
 
     public init(
         text: TextQuery = .all, filter: Filter = .always(true),
-        idRange: ClosedRange<UInt64> = 0...UInt64.max, order: SortOrder = .idDescending,
+        ids: IDBounds = IDBounds(), order: SortOrder = .idDescending,
         offset: Int = 0, limit: Int = 20, maxMatches: Int = 1000, countTotal: Bool = false,
         groupBy: String? = nil, snippet: SnippetOptions? = nil, partitions: PartitionSelection = .all,
         loadDocuments: Bool = true
     ) {
         self.text = text
         self.filter = filter
-        self.idRange = idRange
+        self.ids = ids
         self.order = order
         self.offset = offset
         self.limit = limit
@@ -138,22 +189,41 @@ public struct SearchRequest: Sendable {
         self.loadDocuments = loadDocuments
     }
 
-    /// Time bounds in µs since the epoch, as an id range.
-    public mutating func restrictTime(fromMicroseconds: Int64?, toMicroseconds: Int64?) {
-        let lo = fromMicroseconds.map { DocumentID.lowerBound(microseconds: $0) } ?? 0
-        let hi = toMicroseconds.map { DocumentID.lowerBound(microseconds: $0 + 1) &- 1 } ?? UInt64.max
-        let newLo = max(idRange.lowerBound, lo)
-        let newHi = min(idRange.upperBound, hi)
-        if newLo <= newHi {
-            idRange = newLo...newHi
-        } else {
-            idRange = 0...0
-            isEmptyRange = true
+    /// The most matches one query may keep, whoever asks: each kept match holds memory until
+    /// the query ends, and a client's `max_matches=2000000000` must be an error, not an
+    /// allocation (it takes Sphinx 2.2.11 down).
+    public static let maxMatchesLimit = 1_000_000
+
+    /// Throws unless offset, limit and max_matches are usable: checked before any work, so
+    /// nothing later computes with a negative count or sums past `Int.max`.
+    public func checkLimits() throws {
+        guard offset >= 0 else { throw AlcoError.invalidSetting("offset must not be negative (offset=\(offset))") }
+        guard limit >= 0 else { throw AlcoError.invalidSetting("limit must not be negative (limit=\(limit))") }
+        guard maxMatches >= 1 else { throw AlcoError.invalidSetting("max_matches can not be less than one") }
+        guard maxMatches <= SearchRequest.maxMatchesLimit else {
+            throw AlcoError.invalidSetting(
+                "max_matches=\(maxMatches) out of bounds (at most \(SearchRequest.maxMatchesLimit) matches are kept per query)")
+        }
+        if offset >= maxMatches && limit > 0 {
+            throw AlcoError.invalidSetting("offset out of bounds (offset=\(offset), max_matches=\(maxMatches))")
         }
     }
 
-    /// Set when a time restriction leaves nothing to search.
-    public var isEmptyRange = false
+    /// How many matches from the top the query keeps: offset + limit, at most max_matches
+    /// (saturating: `LIMIT 1, 9223372036854775807` is a window of max_matches, not a trap).
+    public var window: Int {
+        let (sum, overflow) = offset.addingReportingOverflow(limit)
+        return min(overflow ? Int.max : sum, maxMatches)
+    }
+
+    /// Time bounds in µs since the epoch, as an id range.
+    public mutating func restrictTime(fromMicroseconds: Int64?, toMicroseconds: Int64?) {
+        if let from = fromMicroseconds { ids.atLeast(DocumentID.lowerBound(microseconds: from)) }
+        if let to = toMicroseconds {
+            if to == .max { return }
+            ids.before(DocumentID.lowerBound(microseconds: to + 1))
+        }
+    }
 }
 
 public struct Hit: Equatable, Sendable {
@@ -200,6 +270,8 @@ public struct SearchResult: Sendable {
     public var groups: [GroupCount] = []
     public var segmentsSearched = 0
     public var elapsedNanoseconds: UInt64 = 0
+    /// The time limit passed: the hits and counts are those found until then.
+    public var timedOut = false
 
     public init() {}
 }

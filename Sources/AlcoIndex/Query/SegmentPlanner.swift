@@ -3,6 +3,9 @@
 struct SegmentPlanner {
     let segment: SegmentReader
     let cache: DocStoreCache
+    /// Checked per stored line a grep mode verifies: the one step whose cost grows with the
+    /// lines, not the dictionary.
+    var deadline: Deadline = .none
     /// Expansions per wildcard term in a segment, so `a*` cannot take unbounded memory.
     static let maxExpansions = 100_000
 
@@ -115,7 +118,11 @@ struct SegmentPlanner {
         if candidates.isNothing { return candidates }
         let seg = segment
         let cache = cache
-        return ScanSet(over: candidates) { d in test(try seg.logline(d, cache: cache)) }
+        let deadline = deadline
+        return ScanSet(over: candidates) { d in
+            try deadline.check()
+            return test(try seg.logline(d, cache: cache))
+        }
     }
 
     /// A word in any of `fields`, matched exactly or as a prefix, suffix or infix of terms.

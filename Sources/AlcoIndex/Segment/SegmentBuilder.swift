@@ -336,9 +336,10 @@ public final class SegmentBuilder {
             dir.string(key)
             let hasStrings = acc.values.count > 0
             let hasNumbers = !acc.numberDocs.isEmpty
-            dir.u8((hasStrings ? 1 : 0) | (hasNumbers ? 2 : 0))
+            let sparseStrings = hasStrings && AttributeAccumulator.isSparse(docs: acc.docsWithString, of: n)
+            dir.u8((hasStrings ? 1 : 0) | (hasNumbers ? 2 : 0) | (sparseStrings ? 4 : 0))
             if hasStrings {
-                let encoded = acc.encodeStrings(docCount: n, postings: &postings, data: &data)
+                let encoded = acc.encodeStrings(docCount: n, sparse: sparseStrings, postings: &postings, data: &data)
                 dir.varint(encoded.valueCount)
                 dir.varint(encoded.offsetsAt)
                 dir.varint(encoded.forwardAt)
@@ -355,13 +356,15 @@ public final class SegmentBuilder {
 
 /// One js key's values while a segment is built.
 final class AttributeAccumulator {
-    var values = TermTable(capacity: 16)
+    // Tables start at their smallest: a segment may see a key per line (ids as keys), and
+    // most keys hold one value or a few.
+    var values = TermTable(capacity: 1)
     var lastDocOfValue: [UInt32] = []
     var valueOcc: [UInt32] = []
     var docOcc: [UInt32] = []
     var numberDocs: [UInt32] = []
     var numberValues: [Double] = []
-    var numberSamples = TermTable(capacity: 16)
+    var numberSamples = TermTable(capacity: 1)
     var lastDocOfSample: [UInt32] = []
     var lastDoc: UInt32 = 0
 
@@ -403,9 +406,26 @@ final class AttributeAccumulator {
         }
     }
 
-    /// Writes the sorted value dictionary (with postings) and a bit-packed forward column of
-    /// each doc's first value rank + 1 (0 = none).
-    func encodeStrings(docCount n: Int, postings: inout ByteWriter, data: inout ByteWriter)
+    /// Whether a key that `docs` of `n` documents have gets sparse columns (a list of those
+    /// documents with their values) rather than a value slot per document: keys only a few
+    /// lines have (request-scoped keys, ids as keys) would otherwise cost keys × documents.
+    static func isSparse(docs: Int, of n: Int) -> Bool { docs * 8 < n }
+
+    /// Documents with at least one string value (docOcc ascends).
+    var docsWithString: Int {
+        var count = 0
+        var last: UInt32?
+        for d in docOcc where d != last {
+            count += 1
+            last = d
+        }
+        return count
+    }
+
+    /// Writes the sorted value dictionary (with postings) and the forward column of each
+    /// doc's first value rank + 1: one bit-packed slot per doc (0 = none), or when `sparse`,
+    /// the docs that have a value (u32s, ascending) followed by their ranks, bit-packed.
+    func encodeStrings(docCount n: Int, sparse: Bool = false, postings: inout ByteWriter, data: inout ByteWriter)
         -> (valueCount: Int, offsetsAt: Int, forwardAt: Int, forwardWidth: UInt8, tally: ForwardTally)
     {
         let order = values.sortedIDs()
@@ -441,16 +461,46 @@ final class AttributeAccumulator {
         let offsetsAt = data.count
         data.u32(UInt32(blobStart))
         for o in entryOffsets { data.u32(o) }
+        let width = UInt8(max(1, 32 - UInt32(values.count).leadingZeroBitCount))
+        var tally = ForwardTally(counts: [Int](repeating: 0, count: values.count + 1),
+                                 newest: [UInt32](repeating: 0, count: values.count + 1))
+        if sparse {
+            // Each doc's first value, in doc order (docOcc ascends; a doc's values follow in
+            // the order they were added).
+            var docs: [UInt32] = []
+            var ranks: [UInt32] = []
+            for i in 0..<valueOcc.count where docs.last != docOcc[i] {
+                docs.append(docOcc[i])
+                ranks.append(rank[Int(valueOcc[i])])
+            }
+            data.align(8)
+            let forwardAt = data.count
+            data.u32(UInt32(docs.count))
+            for d in docs { data.u32(d) }
+            data.align(8)
+            BitPacking.write(ranks, width: Int(width), to: &data)
+            for (d, f) in zip(docs, ranks) {
+                tally.counts[Int(f)] += 1
+                tally.newest[Int(f)] = d
+            }
+            tally.counts[0] = n - docs.count
+            // The newest doc without a value: the last ordinal the list skips.
+            var d = n - 1
+            var k = docs.count - 1
+            while d >= 0 && k >= 0 && Int(docs[k]) == d {
+                d -= 1
+                k -= 1
+            }
+            tally.newest[0] = UInt32(max(0, d))
+            return (values.count, offsetsAt, forwardAt, width, tally)
+        }
         var forward = [UInt32](repeating: 0, count: n)
         for i in 0..<valueOcc.count where forward[Int(docOcc[i])] == 0 {
             forward[Int(docOcc[i])] = rank[Int(valueOcc[i])]
         }
-        let width = UInt8(max(1, 32 - UInt32(values.count).leadingZeroBitCount))
         data.align(8)
         let forwardAt = data.count
         BitPacking.write(forward, width: Int(width), to: &data)
-        var tally = ForwardTally(counts: [Int](repeating: 0, count: values.count + 1),
-                                 newest: [UInt32](repeating: 0, count: values.count + 1))
         for (d, f) in forward.enumerated() {
             tally.counts[Int(f)] += 1
             tally.newest[Int(f)] = UInt32(d)
@@ -459,10 +509,20 @@ final class AttributeAccumulator {
     }
 
     /// Writes the numeric column: scaled integers bit-packed when every value is a decimal
-    /// with at most 6 fraction digits that fits, else raw doubles. Returns its offset.
+    /// with at most 6 fraction digits that fits, else raw doubles; for a key few docs have,
+    /// the docs (u32s, ascending) and their doubles. Returns its offset.
     func encodeNumbers(docCount n: Int, data: inout ByteWriter) -> Int {
         data.align(8)
         let at = data.count
+        if AttributeAccumulator.isSparse(docs: numberDocs.count, of: n) {
+            data.u8(NumericColumn.Kind.sparse.rawValue)
+            data.align(8)
+            data.u64(UInt64(numberDocs.count))
+            for d in numberDocs { data.u32(d) }
+            data.align(8)
+            for v in numberValues { data.f64(v) }
+            return at
+        }
         var scale = -1
         search: for e in 0...6 {
             let f = NumericColumn.powers[e]
@@ -502,7 +562,7 @@ final class AttributeAccumulator {
 }
 
 enum NumericColumn {
-    enum Kind: UInt8 { case raw = 0, scaled = 1 }
+    enum Kind: UInt8 { case raw = 0, scaled = 1, sparse = 2 }
     static let powers: [Double] = [1, 10, 100, 1000, 10000, 100_000, 1_000_000]
 
     /// Integers without a fraction, everything else as Swift prints doubles.

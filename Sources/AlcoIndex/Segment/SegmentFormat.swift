@@ -5,9 +5,10 @@ enum SegmentFormat {
     static let magic: [UInt8] = Array("ALCOSEG1".utf8)
     static let trailerMagic: [UInt8] = Array("ALCOEND1".utf8)
     /// 2: a one-document term's postings sit in its dictionary entry, other terms' postings
-    /// offsets are deltas within their dictionary block, and lengths are 16-bit. Version 1
-    /// is still read.
-    static let version: UInt32 = 2
+    /// offsets are deltas within their dictionary block, and lengths are 16-bit. 3: js keys
+    /// that few documents have get sparse columns (attribute flag 4, numeric kind 2).
+    /// Versions 1 and 2 are still read.
+    static let version: UInt32 = 3
     static let oldestReadableVersion: UInt32 = 1
     static let trailerSize = 8 + 4 + 4 + 8
     /// Positions of separate js values are this far apart so phrases never span two values.

@@ -66,7 +66,7 @@ public final class SegmentReader: @unchecked Sendable {
     public let termCount: Int
     let postings: UnsafeRawBufferPointer
     private let longLists = PostingListCache()
-    let attributes: [String: AttributeReader]
+    let attributes: AttributeDirectory
     /// Docs having a term in any text field, for frequent terms found in several fields
     /// (absent in segments written before it existed: those counts decode postings).
     let multiFieldDocFreq: [[UInt8]: Int]
@@ -148,17 +148,9 @@ public final class SegmentReader: @unchecked Sendable {
             termCount = Int(try ti.u32())
             guard termIndex.count == 8 + termBlockCount * 8 else { throw corrupt("term index has the wrong size") }
             postings = try section(.postings)
-            var attributes = try AttributeReader.readDirectory(try section(.attributes), data: try section(.attributeData),
-                                                               docCount: docCount)
-            if let tallies = sections[SegmentFormat.Section.forwardTallies.rawValue] {
-                for (key, tally) in try ForwardTally.decode(tallies, docCount: docCount) {
-                    guard let a = attributes[key], tally.counts.count == a.valueCount + 1 else {
-                        throw DecodeError("forward tally of \(key) does not fit its column")
-                    }
-                    attributes[key]?.wholeSegmentTally = tally
-                }
-            }
-            self.attributes = attributes
+            attributes = try AttributeDirectory(directory: try section(.attributes), data: try section(.attributeData),
+                                                tallies: sections[SegmentFormat.Section.forwardTallies.rawValue],
+                                                docCount: docCount)
             if let bytes = sections[SegmentFormat.Section.multiFieldFrequencies.rawValue] {
                 multiFieldDocFreq = try SegmentReader.readMultiFieldFrequencies(bytes, docCount: docCount)
             } else {
@@ -467,8 +459,8 @@ public final class SegmentReader: @unchecked Sendable {
         return try postingList(at: entry.postingsOffset, docFreq: entry.docFreq)
     }
 
-    public func attribute(_ key: String) -> AttributeReader? { attributes[key] }
-    public var attributeKeys: [String] { Array(attributes.keys) }
+    public func attribute(_ key: String) -> AttributeReader? { attributes.reader(key) }
+    public var attributeKeys: [String] { attributes.keys }
 }
 
 public struct TermInfo: Sendable {

@@ -13,13 +13,15 @@ public enum Snippet {
             return String(decoding: bytes.prefix(prefixBytes(text, chars: options.limit)), as: UTF8.self)
                 + (options.limit < charCount ? options.chunkSeparator.trimmingLeadingSpace : "")
         }
-        // Passages: `around` tokens either side of each hit, merged when they touch.
+        // Passages: `around` tokens either side of each hit, merged when they touch. A client's
+        // `around` is any integer: below 0 it is 0, and no more than the tokens there are.
+        let around = min(max(0, options.around), tokens.count)
         var passages: [Range<Int>] = []
         for h in hits {
             let first = tokens.firstIndex { $0.upperBound > h.lowerBound } ?? tokens.count - 1
             let last = tokens.lastIndex { $0.lowerBound < h.upperBound } ?? first
-            let lo = tokens[max(0, first - options.around)].lowerBound
-            let hi = tokens[min(tokens.count - 1, last + options.around)].upperBound
+            let lo = tokens[max(0, first - around)].lowerBound
+            let hi = tokens[min(tokens.count - 1, last + around)].upperBound
             let r = min(lo, h.lowerBound)..<max(hi, h.upperBound)
             if let p = passages.last, r.lowerBound <= p.upperBound {
                 passages[passages.count - 1] = p.lowerBound..<max(p.upperBound, r.upperBound)

@@ -12,6 +12,8 @@ public enum AlcoError: Error, Equatable, Sendable, CustomStringConvertible {
     case dataDirectoryInUse(path: String, pid: Int32)
     case invalidDocument(String)
     case closed
+    /// A query ran past its time limit (partial results are the caller's choice).
+    case timedOut(milliseconds: Int)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum AlcoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .dataDirectoryInUse(let path, let pid): return "data directory \(path) is in use by pid \(pid)"
         case .invalidDocument(let why): return "invalid document: \(why)"
         case .closed: return "the index is closed"
+        case .timedOut(let ms): return "query time exceeded max_query_time=\(ms) ms"
         }
     }
 

@@ -22,7 +22,8 @@ public struct ByteReader {
 
     @inline(__always)
     mutating func need(_ n: Int) throws {
-        if n < 0 || offset + n > base.count {
+        // Compared without `offset + n`: a damaged length near Int.max must not trap.
+        if n < 0 || n > base.count - offset {
             throw DecodeError("truncated data at offset \(offset) (need \(n) bytes, have \(base.count - offset))")
         }
     }

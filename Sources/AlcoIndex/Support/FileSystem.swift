@@ -83,7 +83,9 @@ public enum FileSystem {
     /// Writes `bytes` to a temporary file, fsyncs it, renames it over `path` and fsyncs the
     /// directory, so readers see the old file or the new one, never a mix.
     public static func writeAtomically(_ path: String, _ bytes: [UInt8]) throws {
-        let tmp = path + ".tmp"
+        // A name of its own per write: several threads may replace one file at once (a seal
+        // and an HTTP request both save columns.json), and sharing `path.tmp` mixed them.
+        let tmp = path + temporarySuffix + String(getpid()) + "." + String(TemporaryNames.next())
         try bytes.withUnsafeBytes { try writeDurably(tmp, $0) }
         if rename(tmp, path) != 0 {
             let e = errno
@@ -91,6 +93,33 @@ public enum FileSystem {
             throw AlcoError.io(path: path, operation: "rename", errno: e)
         }
         try syncDirectory(parent(of: path))
+    }
+
+    /// What marks a temporary file of `writeAtomically` (left behind only by a crash).
+    public static let temporarySuffix = ".tmp."
+
+    /// Removes the temporary files a crash left in a directory.
+    public static func removeTemporaryFiles(in directory: String) {
+        for name in list(directory) where name.contains(temporarySuffix) { unlink(directory + "/" + name) }
+    }
+
+    /// Moves a damaged file into `quarantineDirectory` (created if needed) under a name of
+    /// its own, so it is never read again, never deleted unseen, and kept for whoever looks.
+    /// Returns where it went.
+    @discardableResult
+    public static func quarantine(_ path: String, into quarantineDirectory: String) throws -> String {
+        try makeDirectory(quarantineDirectory)
+        let base = path.split(separator: "/").last.map(String.init) ?? "file"
+        var target = quarantineDirectory + "/" + base + "." + String(time(nil))
+        var n = 1
+        while exists(target) {
+            n += 1
+            target = quarantineDirectory + "/" + base + "." + String(time(nil)) + "." + String(n)
+        }
+        if rename(path, target) != 0 { throw AlcoError.io(path: path, operation: "rename into quarantine", errno: errno) }
+        try syncDirectory(parent(of: path))
+        try syncDirectory(quarantineDirectory)
+        return target
     }
 
     public static func readAll(_ path: String) throws -> [UInt8] {
@@ -244,5 +273,18 @@ extension String {
         while let f = s.first, chars.contains(f) { s.removeFirst() }
         while let l = s.last, chars.contains(l) { s.removeLast() }
         return String(s)
+    }
+}
+
+/// A process-wide counter for unique temporary file names.
+enum TemporaryNames {
+    private static let lock = ConditionLock()
+    nonisolated(unsafe) private static var counter: UInt64 = 0
+
+    static func next() -> UInt64 {
+        lock.withLock {
+            counter += 1
+            return counter
+        }
     }
 }
