@@ -18,6 +18,8 @@ public struct HTTPServices: Sendable {
     public var indexDropping: @Sendable (String) -> Void = { _ in }
     /// Who may use the API and UI; `/health` is always open.
     public var auth = HTTPAuth()
+    /// Which hosts requests may name, and cross-site writes refused (see `RequestGuard`).
+    public var requestGuard = RequestGuard()
     public let shortcuts: ShortcutStore
     /// Set when the server stops, so endless answers (live tails) end and shutdown can finish.
     public let stopping = StopFlag()

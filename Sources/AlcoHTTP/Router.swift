@@ -8,6 +8,7 @@ import NIOCore
 /// the server runs.
 public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: RequestGuardMiddleware(guarding: services.requestGuard))
     router.add(middleware: AuthMiddleware(auth: services.auth))
     router.get("/health") { _, _ in
         Response.json(.object([("status", .string("ok")), ("indexes", .number(text: String(services.catalog.indexes.count)))]))

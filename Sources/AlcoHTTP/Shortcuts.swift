@@ -70,6 +70,15 @@ public final class ShortcutStore: @unchecked Sendable {
 }
 
 enum ShortcutRoutes {
+    /// A path on this server: `/` then not another `/` or `\` (browsers read `//host` and
+    /// `/\host` as another site), and no control characters or backslashes anywhere.
+    static func isLocalPath(_ url: String) -> Bool {
+        let bytes = Array(url.utf8)
+        guard bytes.first == UInt8(ascii: "/") else { return false }
+        if bytes.count > 1 && (bytes[1] == UInt8(ascii: "/") || bytes[1] == UInt8(ascii: "\\")) { return false }
+        return !bytes.contains { $0 < 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }
+    }
+
     static func list(services: HTTPServices) throws -> Response {
         let data = try JSONEncoder().encode(services.shortcuts.all)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -79,7 +88,7 @@ enum ShortcutRoutes {
     static func save(_ name: String, _ request: Request, services: HTTPServices) async throws -> Response {
         guard IndexSettings.isValidName(name) else { throw APIError.badRequest("a shortcut name is letters, digits and _") }
         let body = try await IndexRoutes.object(request, services)
-        guard case .string(let url)? = body["url"], url.hasPrefix("/"), !url.hasPrefix("//") else {
+        guard case .string(let url)? = body["url"], ShortcutRoutes.isLocalPath(url) else {
             throw APIError.badRequest("url must be a path on this server, like /grep/web/?q=error")
         }
         var shortcut = Shortcut(name: name, url: url)
@@ -98,11 +107,14 @@ enum ShortcutRoutes {
     /// `GET /grep/shortcut/<name>/<value>/`: a redirect to the saved view, filtered on the value.
     static func follow(_ name: String, value: String?, services: HTTPServices) throws -> Response {
         guard let shortcut = services.shortcuts.get(name) else { throw APIError.notFound("no shortcut '\(name)'") }
+        // Checked again here: a shortcuts.json written by hand, or by an older alco.
+        guard isLocalPath(shortcut.url) else { throw APIError.badRequest("shortcut '\(name)' does not lead to a path on this server") }
         var target = shortcut.url
         // Path parameters arrive still percent-encoded.
         if let value = value.map({ $0.removingPercentEncoding ?? $0 }), !value.isEmpty {
             let encoded = value.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? value
-            let parameter = shortcut.defaultField.map { "field=\($0):\(encoded)" } ?? "q=\(encoded)"
+            let field = shortcut.defaultField.map { $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? $0 }
+            let parameter = field.map { "field=\($0):\(encoded)" } ?? "q=\(encoded)"
             target += (target.contains("?") ? "&" : "?") + parameter
         }
         return Response(status: .found, headers: [.location: target])

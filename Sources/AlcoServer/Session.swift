@@ -24,6 +24,13 @@ public final class Session {
     private var pendingDeletes: [(index: LogIndex, ids: [UInt64])] = []
     public private(set) var lastMeta: QueryMeta?
     private var variables: [String: String] = [:]
+    /// What the open transaction holds, bounded: writes wait in memory until COMMIT.
+    private var pendingBytes = 0
+    private var pendingIDs = 0
+    static let maxTransactionBytes = 256 << 20
+    static let maxTransactionRows = 1_000_000
+    static let maxVariables = 1024
+    static let maxVariableBytes = 64 << 10
     public var user = "alco"
     public var database: String?
     /// The time statements may take (the server's bound, and the inline budget while run on
@@ -41,6 +48,8 @@ public final class Session {
     /// Back to a fresh connection's state: the open transaction is dropped, not committed.
     public func reset() {
         pendingWrites = []
+        pendingBytes = 0
+        pendingIDs = 0
         pendingDeletes = []
         autocommit = true
         variables = [:]
@@ -115,6 +124,13 @@ public final class Session {
                 if on && !autocommit { try commit() }
                 autocommit = on
             }
+            // Bounded per connection: a client cannot grow the server's memory by SETs.
+            guard variables[key] != nil || variables.count < Session.maxVariables else {
+                throw StatementError("too many session variables (at most \(Session.maxVariables))")
+            }
+            guard text.utf8.count <= Session.maxVariableBytes else {
+                throw StatementError("a session variable's value is at most \(Session.maxVariableBytes) bytes")
+            }
             variables[key] = text
             return .ok(affected: 0)
         case .setTransaction:
@@ -165,6 +181,8 @@ public final class Session {
             return .ok(affected: 0)
         case .rollback:
             pendingWrites = []
+            pendingBytes = 0
+            pendingIDs = 0
             pendingDeletes = []
             return .ok(affected: 0)
         case .use(let db):
@@ -254,6 +272,13 @@ public final class Session {
                 throw StatementError("duplicate id '\(id)'")
             }
         } else {
+            let bytes = docs.reduce(0) { $0 + $1.logline.utf8.count + $1.js.utf8.count }
+            guard pendingBytes + bytes <= Session.maxTransactionBytes, pendingIDs + docs.count <= Session.maxTransactionRows else {
+                throw StatementError("transaction too large (at most \(Session.maxTransactionRows) rows and "
+                    + "\(Session.maxTransactionBytes >> 20) MiB before COMMIT): commit more often, or use autocommit")
+            }
+            pendingBytes += bytes
+            pendingIDs += docs.count
             pendingWrites.append((index, docs, replace))
         }
         return docs.count
@@ -265,6 +290,10 @@ public final class Session {
         let request = SearchRequest(text: t.text, filter: t.filter)
         if autocommit { return try index.delete(matching: request) }
         let ids = try Searcher.matchingIDs(request, segments: try index.snapshot(request.partitions))
+        guard pendingIDs + ids.count <= Session.maxTransactionRows else {
+            throw StatementError("transaction too large (at most \(Session.maxTransactionRows) rows before COMMIT)")
+        }
+        pendingIDs += ids.count
         pendingDeletes.append((index, ids))
         return ids.count
     }
@@ -273,6 +302,8 @@ public final class Session {
         let writes = pendingWrites
         let deletes = pendingDeletes
         pendingWrites = []
+        pendingBytes = 0
+        pendingIDs = 0
         pendingDeletes = []
         for w in writes {
             do {

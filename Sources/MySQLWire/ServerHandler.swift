@@ -21,6 +21,11 @@ public struct MySQLServerConfiguration: Sendable {
 
 /// Runs the state machine's actions on a channel: writes what it says, hands commands to the
 /// executor and writes their replies in order. Put a `MySQLPacketDecoder` in front of it.
+///
+/// Back-pressure both ways: while a command runs the socket is not read (a client that
+/// pipelines thousands of commands waits in its own send buffer, not in our memory), and the
+/// next command starts only once the channel is writable again (a client that does not read
+/// its replies stops getting more work done for it).
 public final class MySQLServerHandler: ChannelInboundHandler {
     public typealias InboundIn = MySQLPacket
     public typealias OutboundOut = ByteBuffer
@@ -29,6 +34,8 @@ public final class MySQLServerHandler: ChannelInboundHandler {
     private let executor: any MySQLCommandExecutor
     private let loginTimeout: TimeAmount
     private var loginTimer: Scheduled<Void>?
+    /// A command is with the executor.
+    private var executing = false
 
     public init(configuration: MySQLServerConfiguration, connectionID: UInt32, executor: any MySQLCommandExecutor) {
         self.loginTimeout = configuration.loginTimeout
@@ -96,6 +103,8 @@ public final class MySQLServerHandler: ChannelInboundHandler {
             encoder.ok(status: status)
             context.writeAndFlush(wrapOutboundOut(encoder.buffer), promise: nil)
         case .execute(let command, let sequenceID):
+            executing = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
             let allocator = context.channel.allocator
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
@@ -113,12 +122,26 @@ public final class MySQLServerHandler: ChannelInboundHandler {
     }
 
     private func commandFinished(_ bytes: ByteBuffer, status: MySQLStatusFlags, context: ChannelHandlerContext) {
+        executing = false
         guard !stateMachine.isClosed else { return }
         context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
         stateMachine.commandFinished(status: status)
+        runQueued(context: context)
+    }
+
+    /// Starts the next pipelined command once the client has taken our replies; reads again
+    /// when none is left.
+    private func runQueued(context: ChannelHandlerContext) {
+        guard !executing, !stateMachine.isClosed, context.channel.isWritable else { return }
         while let next = stateMachine.nextQueuedAction() {
             run(next, context: context)
-            if case .execute = next { break }
+            if case .execute = next { return }
         }
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+    }
+
+    public func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { runQueued(context: context) }
+        context.fireChannelWritabilityChanged()
     }
 }

@@ -51,6 +51,10 @@ struct Serve: ParsableCommand {
     @Flag(name: .customLong("insecure"), help: "Allow HTTP and SphinxQL on a non-loopback address without credentials.")
     var insecure = false
 
+    @Option(name: .customLong("http-allowed-hosts"),
+            help: "Host names HTTP requests may name, comma-separated (default: on loopback, localhost and loopback addresses; elsewhere any).")
+    var httpAllowedHosts: String?
+
     @Option(name: .customLong("query-timeout-ms"),
             help: "Stop any query after this many ms with what it found by then (0: no limit; default 30000; $ALCO_QUERY_TIMEOUT_MS).")
     var queryTimeoutMs: Int?
@@ -238,6 +242,8 @@ struct Serve: ParsableCommand {
         services.maxBodyBytes = settings.maxBody
         services.sourceMetrics = sources.metrics
         services.auth = HTTPAuth(bearerToken: settings.httpToken, user: settings.httpUser, password: settings.httpPassword)
+        services.requestGuard = RequestGuard.forListener(host: address.host, isLoopback: address.isLoopback,
+                                                         extra: settings.httpAllowedHosts)
         if let collector = sources.collector {
             services.indexCreated = { collector.consume($0) }
             services.indexDropping = { collector.forget(indexNamed: $0) }

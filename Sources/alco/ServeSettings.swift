@@ -24,6 +24,7 @@ struct ConfigFile: Decodable, Equatable {
         var user: String?
         var password: String?
         var insecure: Bool?
+        var allowedHosts: [String]?
     }
 
     struct AMQP: Decodable, Equatable {
@@ -92,7 +93,7 @@ extension ConfigFile.MySQL {
 extension ConfigFile.HTTP {
     enum CodingKeys: String, CodingKey {
         case listen, token, user, password, insecure
-        case maxBody = "max_body"
+        case maxBody = "max_body", allowedHosts = "allowed_hosts"
     }
 }
 
@@ -120,6 +121,7 @@ struct ServeSettings {
     var httpToken: String?
     var httpUser: String?
     var httpPassword: String?
+    var httpAllowedHosts: [String]
     var insecure: Bool
     var amqpURL: String?
     var amqpExchange: String
@@ -158,6 +160,9 @@ struct ServeSettings {
             httpToken: flags.httpToken ?? env["ALCO_HTTP_TOKEN"] ?? file.http?.token,
             httpUser: flags.httpUser ?? env["ALCO_HTTP_USER"] ?? file.http?.user,
             httpPassword: flags.httpPassword ?? env["ALCO_HTTP_PASSWORD"] ?? file.http?.password,
+            httpAllowedHosts: (flags.httpAllowedHosts ?? env["ALCO_HTTP_ALLOWED_HOSTS"])
+                .map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+                ?? file.http?.allowedHosts ?? [],
             insecure: flags.insecure || env["ALCO_INSECURE"] == "1" || (file.http?.insecure ?? false),
             amqpURL: flags.amqpURL ?? env["ALCO_AMQP_URL"] ?? file.amqp?.url,
             amqpExchange: flags.amqpExchange ?? env["ALCO_AMQP_EXCHANGE"] ?? file.amqp?.exchange ?? "logstash",

@@ -34,7 +34,7 @@ final class AttributeDirectory: @unchecked Sendable {
         for _ in 0..<n {
             let at = r.offset
             offsets.append(Int32(at))
-            let reader = try AttributeReader.readEntry(&r, data: data, docCount: docCount)
+            let reader = try AttributeReader.readEntry(&r, data: data, docCount: docCount, named: false)
             if reader.hasStrings {
                 var k = ByteReader(directory, offset: at)
                 keysWithStrings.append((offsets.count - 1, try k.blob()))
@@ -56,14 +56,23 @@ final class AttributeDirectory: @unchecked Sendable {
                 tallyAt[entry] = Int32(at)
             }
         }
-        // Ordered by key bytes for binary search (the builder sorted by String, which differs
-        // for some non-ASCII keys).
-        let order = offsets.indices.sorted { a, b in
-            AttributeDirectory.compare(AttributeDirectory.key(directory, Int(offsets[a])),
-                                       AttributeDirectory.key(directory, Int(offsets[b]))) < 0
+        // Ordered by key bytes for binary search: as written since format 3; older builders
+        // sorted by String, which differs for some non-ASCII keys.
+        let sorted = offsets.indices.dropFirst().allSatisfy { k in
+            AttributeDirectory.compare(AttributeDirectory.key(directory, Int(offsets[k - 1])),
+                                       AttributeDirectory.key(directory, Int(offsets[k]))) < 0
         }
-        entries = order.map { offsets[$0] }
-        tallyOffsets = order.map { tallyAt[$0] }
+        if sorted {
+            entries = offsets
+            tallyOffsets = tallyAt
+        } else {
+            let order = offsets.indices.sorted { a, b in
+                AttributeDirectory.compare(AttributeDirectory.key(directory, Int(offsets[a])),
+                                           AttributeDirectory.key(directory, Int(offsets[b]))) < 0
+            }
+            entries = order.map { offsets[$0] }
+            tallyOffsets = order.map { tallyAt[$0] }
+        }
     }
 
     static func key(_ directory: UnsafeRawBufferPointer, _ at: Int) -> UnsafeRawBufferPointer {

@@ -25,9 +25,11 @@ public struct AttributeReader: @unchecked Sendable {
     /// them (`ForwardTally`); nil in older segments.
     var wholeSegmentTally: ForwardTally?
 
-    /// Reads one directory entry (at the reader's offset) over the segment's attribute data.
-    static func readEntry(_ r: inout ByteReader, data: UnsafeRawBufferPointer, docCount: Int) throws -> AttributeReader {
-        let key = try r.string()
+    /// Reads one directory entry (at the reader's offset) over the segment's attribute data;
+    /// without `named`, its key is left empty (checking a directory needs no String per key).
+    static func readEntry(_ r: inout ByteReader, data: UnsafeRawBufferPointer, docCount: Int, named: Bool = true) throws -> AttributeReader {
+        let keyBytes = try r.blob()
+        let key = named ? String(decoding: keyBytes, as: UTF8.self) : ""
         let flags = try r.u8()
         var valueCount = 0, offsetsAt = 0, forwardAt = 0, width = 0
         var sparseCount: Int?

@@ -42,8 +42,6 @@ public final class ColumnRegistry: @unchecked Sendable {
     /// (segments keep it), but not listed, so lines whose keys only they have (request ids as
     /// keys) cannot grow the registry and columns.json without bound.
     public static let maxColumns = 10_000
-    /// Keys seen but not registered because the registry was full.
-    public private(set) var unregistered = 0
     /// What went wrong reading columns.json at open (it was moved to quarantine), if anything.
     public let loadProblem: String?
     private let lock = ConditionLock()
@@ -57,6 +55,52 @@ public final class ColumnRegistry: @unchecked Sendable {
     struct Stored: Codable {
         var columns: [Column]
         var values: [String: ColumnValues]
+
+        /// The JSON `JSONDecoder` reads back, written directly: a registry of thousands of
+        /// columns is saved after every seal that saw something new, and Foundation's
+        /// encoder took most of such a seal's time.
+        func encoded() -> [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(columns.count * 160)
+            func key(_ k: String) {
+                JSONValue.writeString(k, to: &out)
+                out.append(UInt8(ascii: ":"))
+            }
+            func bool(_ b: Bool) { out.append(contentsOf: (b ? "true" : "false").utf8) }
+            func int(_ n: Int64) { out.append(contentsOf: String(n).utf8) }
+            out.append(contentsOf: #"{"columns":["#.utf8)
+            for (k, c) in columns.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "{"))
+                key("context"); bool(c.context); out.append(UInt8(ascii: ","))
+                key("display"); bool(c.display); out.append(UInt8(ascii: ","))
+                key("excluded"); bool(c.excluded); out.append(UInt8(ascii: ","))
+                key("filtered"); bool(c.filtered); out.append(UInt8(ascii: ","))
+                key("first_seen"); int(c.firstSeen); out.append(UInt8(ascii: ","))
+                key("indexed"); bool(c.indexed); out.append(UInt8(ascii: ","))
+                key("last_seen"); int(c.lastSeen); out.append(UInt8(ascii: ","))
+                key("name"); JSONValue.writeString(c.name, to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(contentsOf: #"],"values":{"#.utf8)
+            for (k, name) in values.keys.sorted().enumerated() {
+                let v = values[name]!
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                key(name)
+                out.append(UInt8(ascii: "{"))
+                key("dropped"); int(Int64(v.dropped)); out.append(UInt8(ascii: ","))
+                key("lastSeen")
+                out.append(UInt8(ascii: "{"))
+                for (j, value) in v.lastSeen.keys.sorted().enumerated() {
+                    if j > 0 { out.append(UInt8(ascii: ",")) }
+                    key(value)
+                    int(v.lastSeen[value]!)
+                }
+                out.append(contentsOf: "}}".utf8)
+            }
+            out.append(contentsOf: "}}".utf8)
+            return out
+        }
     }
 
     /// Reads `path`; a file that exists but cannot be read is moved into `quarantine` and
@@ -89,6 +133,12 @@ public final class ColumnRegistry: @unchecked Sendable {
     public var excludedKeys: Set<String> { lock.withLock { Set(columns.values.filter(\.excluded).map(\.name)) } }
     public var indexedKeys: [String] { lock.withLock { columns.values.filter(\.indexed).map(\.name).sorted() } }
 
+    /// Whether `observe` would use a summary of `key`: every key until the registry is full,
+    /// then only the keys it has.
+    @Sendable func wants(_ key: String) -> Bool {
+        lock.withLock { columns.count < ColumnRegistry.maxColumns || columns[key] != nil }
+    }
+
     /// Registers what a newly built segment saw of each js key (paths of nested keys are
     /// dotted), with the time each key and value was last seen.
     func observe(_ summaries: [ColumnSummary]) {
@@ -103,7 +153,6 @@ public final class ColumnRegistry: @unchecked Sendable {
                     dirty = true
                 }
             } else if columns.count >= ColumnRegistry.maxColumns {
-                unregistered += 1
                 continue
             } else {
                 columns[s.key] = Column.make(s.key, at: seconds)
@@ -161,10 +210,8 @@ public final class ColumnRegistry: @unchecked Sendable {
             return Stored(columns: columns.values.sorted { $0.name < $1.name }, values: values)
         }
         guard let stored else { return }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         do {
-            try FileSystem.writeAtomically(path, Array(try encoder.encode(stored)))
+            try FileSystem.writeAtomically(path, stored.encoded())
         } catch {
             lock.withLock { dirty = true }  // written at the next save
             throw error

@@ -48,12 +48,13 @@ extension LogIndex {
             }
         }
         let results = SealResults(count: chunks.count)
+        let registry = columns
         defer { results.release() }
         let jobs = chunks
         DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
             let builder = SegmentBuilder(extraFields: extraFields)
             for d in jobs[i].docs { builder.add(d) }
-            results.store(i, summaries: builder.columnSummaries(), image: builder.finishImage())
+            results.store(i, summaries: builder.columnSummaries(wanted: registry.wants), image: builder.finishImage())
         }
         let summaries = results.summaries
         let images = results.images

@@ -39,8 +39,7 @@ public final class SegmentBuilder {
     private var batch = TokenBatch()
     private var termIDs = GrowableBuffer<Int>(capacity: 256)
 
-    private var attributePaths = TermTable(capacity: 64)
-    private var attributes: [AttributeAccumulator] = []
+    private var attributes = AttributeTable()
 
     public init(extraFields: [String] = [], compression: StoreCompression = .fast) {
         self.extraFields = extraFields
@@ -82,18 +81,19 @@ public final class SegmentBuilder {
         var extraPositions: [UInt8: UInt32] = [:]
         var js = doc.js
         _ = js.withUTF8 { buf in
+            let attrs = attributes
             JSONScanner.forEachScalar(UnsafeRawBufferPointer(buf)) { path, scalar in
-                let attr = attribute(path)
+                let key = attrs.key(path)
                 switch scalar {
                 case .string(let s):
-                    attr.addString(s, doc: ord)
+                    attrs.addString(s, key: key, doc: ord)
                     tokens += indexValue(s, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
                 case .number(let raw):
-                    attr.addNumber(raw, doc: ord)
+                    attrs.addNumber(raw, key: key, doc: ord)
                     tokens += indexValue(raw, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
                 case .bool(let v):
-                    v ? "true".utf8.withContiguousStorageIfAvailable { attr.addString(UnsafeRawBufferPointer($0), doc: ord) }
-                        : "false".utf8.withContiguousStorageIfAvailable { attr.addString(UnsafeRawBufferPointer($0), doc: ord) }
+                    v ? "true".utf8.withContiguousStorageIfAvailable { attrs.addString(UnsafeRawBufferPointer($0), key: key, doc: ord) }
+                        : "false".utf8.withContiguousStorageIfAvailable { attrs.addString(UnsafeRawBufferPointer($0), key: key, doc: ord) }
                 }
             }
         }
@@ -116,12 +116,6 @@ public final class SegmentBuilder {
             extraPositions[f] = start + m + SegmentFormat.valuePositionGap
         }
         return n
-    }
-
-    private func attribute(_ path: UnsafeRawBufferPointer) -> AttributeAccumulator {
-        let id = attributePaths.intern(path)
-        if id == attributes.count { attributes.append(AttributeAccumulator()) }
-        return attributes[id]
     }
 
     /// Adds a document's tokens to the postings in passes that each request what the next
@@ -148,16 +142,20 @@ public final class SegmentBuilder {
     }
 
     /// What this segment saw of each js key (call before `finish`).
-    public func columnSummaries() -> [ColumnSummary] {
-        (0..<attributes.count).map { k in
-            let key = String(decoding: attributePaths.term(k), as: UTF8.self)
-            let a = attributes[k]
+    /// - Parameter wanted: whether a key's summary is wanted (a full registry takes only the
+    ///   keys it has; the values of the others are not gathered).
+    public func columnSummaries(wanted: (String) -> Bool = { _ in true }) -> [ColumnSummary] {
+        let g = attributes.grouped()
+        return (0..<attributes.keyCount).compactMap { k in
+            let key = String(decoding: attributes.path(k), as: UTF8.self)
+            guard wanted(key) else { return nil }
+            let a = g.view(k)
             var values: [(String, UInt64)] = []
-            for v in 0..<min(a.values.count, ColumnRegistry.maxValuesPerColumn) {
-                values.append((String(decoding: a.values.term(v), as: UTF8.self), ids[Int(a.lastDocOfValue[v])]))
+            for v in a.values.prefix(ColumnRegistry.maxValuesPerColumn) {
+                values.append((String(decoding: attributes.valueBytes(v), as: UTF8.self), ids[Int(attributes.valueLastDoc(v))]))
             }
-            for v in 0..<a.numberSamples.count {
-                values.append((String(decoding: a.numberSamples.term(v), as: UTF8.self), ids[Int(a.lastDocOfSample[v])]))
+            for v in a.samples {
+                values.append((String(decoding: attributes.sampleBytes(v), as: UTF8.self), ids[Int(attributes.sampleLastDoc(v))]))
             }
             return ColumnSummary(key: key, lastID: ids[Int(a.lastDoc)], values: values)
         }
@@ -327,82 +325,112 @@ public final class SegmentBuilder {
     private func writeAttributes(postings: inout ByteWriter) -> (directory: [UInt8], data: [UInt8], tallies: [UInt8]) {
         var dir = ByteWriter()
         var data = ByteWriter()
-        var tallies: [(String, ForwardTally)] = []
-        let keys = (0..<attributes.count).map { (String(decoding: attributePaths.term($0), as: UTF8.self), $0) }.sorted { $0.0 < $1.0 }
-        dir.varint(keys.count)
+        var tallies = ByteWriter()
+        // In key byte order (what the reader's binary search expects).
+        var order: [(prefix: UInt64, key: Int32)] = (0..<attributes.keyCount).map { (AttributeScratch.prefix(attributes.path($0)), Int32($0)) }
+        order.sort { a, b in
+            a.prefix != b.prefix ? a.prefix < b.prefix : AttributeScratch.compare(attributes.path(Int(a.key)), attributes.path(Int(b.key))) < 0
+        }
+        dir.varint(order.count)
         let n = ids.count
-        for (key, k) in keys {
-            let acc = attributes[k]
-            dir.string(key)
-            let hasStrings = acc.values.count > 0
-            let hasNumbers = !acc.numberDocs.isEmpty
+        let grouped = attributes.grouped()
+        tallies.varint((0..<attributes.keyCount).filter { grouped.valueStart[$0 + 1] > grouped.valueStart[$0] }.count)
+        var scratch = AttributeScratch()
+        for (_, k32) in order {
+            let k = Int(k32)
+            let acc = AttributeAccumulator(view: grouped.view(k), table: attributes)
+            let path = attributes.path(k)
+            dir.varint(path.count)
+            dir.append(contentsOf: path)
+            let hasStrings = acc.valueCount > 0
+            let hasNumbers = !acc.view.numberDocs.isEmpty
             let sparseStrings = hasStrings && AttributeAccumulator.isSparse(docs: acc.docsWithString, of: n)
             dir.u8((hasStrings ? 1 : 0) | (hasNumbers ? 2 : 0) | (sparseStrings ? 4 : 0))
             if hasStrings {
-                let encoded = acc.encodeStrings(docCount: n, sparse: sparseStrings, postings: &postings, data: &data)
+                let encoded = acc.encodeStrings(docCount: n, sparse: sparseStrings, postings: &postings, data: &data, scratch: &scratch)
                 dir.varint(encoded.valueCount)
                 dir.varint(encoded.offsetsAt)
                 dir.varint(encoded.forwardAt)
                 dir.u8(encoded.forwardWidth)
-                tallies.append((key, encoded.tally))
+                // The key's tally, as `ForwardTally` reads it.
+                tallies.varint(path.count)
+                tallies.append(contentsOf: path)
+                tallies.varint(scratch.counts.count)
+                for r in scratch.counts.indices {
+                    tallies.varint(scratch.counts[r])
+                    tallies.varint(Int(scratch.newest[r]))
+                }
             }
             if hasNumbers {
                 dir.varint(acc.encodeNumbers(docCount: n, data: &data))
             }
         }
-        return (dir.take(), data.take(), ForwardTally.encode(tallies))
+        return (dir.take(), data.take(), tallies.take())
     }
 }
 
-/// One js key's values while a segment is built.
-final class AttributeAccumulator {
-    // Tables start at their smallest: a segment may see a key per line (ids as keys), and
-    // most keys hold one value or a few.
-    var values = TermTable(capacity: 1)
-    var lastDocOfValue: [UInt32] = []
-    var valueOcc: [UInt32] = []
-    var docOcc: [UInt32] = []
-    var numberDocs: [UInt32] = []
-    var numberValues: [Double] = []
-    var numberSamples = TermTable(capacity: 1)
-    var lastDocOfSample: [UInt32] = []
-    var lastDoc: UInt32 = 0
+/// Buffers `encodeStrings` reuses from one key to the next: a segment may have hundreds of
+/// thousands of keys, and a dozen arrays allocated per key were most of writing them.
+struct AttributeScratch {
+    var keyed: [(prefix: UInt64, value: Int32)] = []
+    var rank: [UInt32] = []
+    var start: [Int] = []
+    var fill: [Int] = []
+    var docsByValue: [UInt32] = []
+    var entryOffsets: [UInt32] = []
+    var docs: [UInt32] = []
+    var ranks: [UInt32] = []
+    var forward: [UInt32] = []
+    var postingsWriter = PostingsWriter()
+    /// The last key's tally: docs and newest doc per forward rank.
+    var counts: [Int] = []
+    var newest: [UInt32] = []
 
-    func addString(_ s: UnsafeRawBufferPointer, doc: UInt32) {
-        let id = values.intern(s)
-        if id == lastDocOfValue.count { lastDocOfValue.append(doc) } else { lastDocOfValue[id] = doc }
-        lastDoc = doc
-        // A doc may repeat a value (arrays); keep one posting per (value, doc).
-        if docOcc.last == doc && valueOcc.last == UInt32(id) { return }
-        valueOcc.append(UInt32(id))
-        docOcc.append(doc)
+    /// The first 8 bytes, big-endian and zero-padded: byte order for most comparisons.
+    static func prefix(_ v: UnsafeRawBufferPointer) -> UInt64 {
+        var p: UInt64 = 0
+        for i in 0..<8 { p = p << 8 | UInt64(i < v.count ? v[i] : 0) }
+        return p
     }
 
-    func addNumber(_ raw: UnsafeRawBufferPointer, doc: UInt32) {
-        lastDoc = doc
-        guard let d = AttributeAccumulator.parseNumber(raw) else { return }
-        if numberDocs.last != doc {
-            numberDocs.append(doc)
-            numberValues.append(d)
-        }
-        // Distinct values for the column registry, bounded: past the bound only the ones
-        // already kept get their last doc updated.
-        let sample = numberSamples.count < ColumnRegistry.maxValuesPerColumn ? numberSamples.intern(raw) : numberSamples.find(raw)
-        if let sample {
-            if sample == lastDocOfSample.count { lastDocOfSample.append(doc) } else { lastDocOfSample[sample] = doc }
-        }
+    static func compare(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+        let n = min(x.count, y.count)
+        let c = n > 0 ? Int(memcmp(x.baseAddress!, y.baseAddress!, n)) : 0
+        return c != 0 ? c : x.count - y.count
     }
 
-    /// A JSON number literal's value, parsed in place (no String per value: this runs for
-    /// every number of every document).
-    static func parseNumber(_ raw: UnsafeRawBufferPointer) -> Double? {
-        guard raw.count > 0, raw.count < 64 else { return raw.count == 0 ? nil : Double(String(decoding: raw, as: UTF8.self)) }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> Double? in
-            UnsafeMutableRawBufferPointer(text).copyMemory(from: raw)
-            text[raw.count] = 0
-            var end: UnsafeMutablePointer<CChar>?
-            let value = strtod(text.baseAddress!, &end)
-            return end == text.baseAddress! + raw.count ? value : nil
+    /// `array` emptied and refilled with `count` copies of `value`, keeping its capacity.
+    static func reset<T>(_ array: inout [T], _ value: T, count: Int) {
+        array.removeAll(keepingCapacity: true)
+        array.append(contentsOf: repeatElement(value, count: count))
+    }
+}
+
+/// One key's values at the end of a build (its part of the `AttributeTable`), encoded as
+/// the segment stores them.
+struct AttributeAccumulator {
+    let view: AttributeTable.KeyView
+    let table: AttributeTable
+
+    init(view: AttributeTable.KeyView, table: AttributeTable) {
+        self.view = view
+        self.table = table
+    }
+
+    var valueCount: Int { view.values.count }
+
+    /// Local value `k`'s bytes.
+    func value(_ k: Int) -> UnsafeRawBufferPointer { table.valueBytes(view.values[view.values.startIndex + k]) }
+
+    /// Local value indexes sorted by their bytes (the reader's binary search order): by an
+    /// 8-byte big-endian prefix, then whole values where prefixes tie; into `scratch.keyed`.
+    func sortValues(_ scratch: inout AttributeScratch) {
+        scratch.keyed.removeAll(keepingCapacity: true)
+        for k in 0..<valueCount { scratch.keyed.append((AttributeScratch.prefix(value(k)), Int32(k))) }
+        if scratch.keyed.count > 1 {
+            scratch.keyed.sort { a, b in
+                a.prefix != b.prefix ? a.prefix < b.prefix : AttributeScratch.compare(value(Int(a.value)), value(Int(b.value))) < 0
+            }
         }
     }
 
@@ -411,11 +439,11 @@ final class AttributeAccumulator {
     /// lines have (request-scoped keys, ids as keys) would otherwise cost keys × documents.
     static func isSparse(docs: Int, of n: Int) -> Bool { docs * 8 < n }
 
-    /// Documents with at least one string value (docOcc ascends).
+    /// Documents with at least one string value (occurrences ascend by doc).
     var docsWithString: Int {
         var count = 0
         var last: UInt32?
-        for d in docOcc where d != last {
+        for d in view.occurrenceDoc where d != last {
             count += 1
             last = d
         }
@@ -425,87 +453,90 @@ final class AttributeAccumulator {
     /// Writes the sorted value dictionary (with postings) and the forward column of each
     /// doc's first value rank + 1: one bit-packed slot per doc (0 = none), or when `sparse`,
     /// the docs that have a value (u32s, ascending) followed by their ranks, bit-packed.
-    func encodeStrings(docCount n: Int, sparse: Bool = false, postings: inout ByteWriter, data: inout ByteWriter)
-        -> (valueCount: Int, offsetsAt: Int, forwardAt: Int, forwardWidth: UInt8, tally: ForwardTally)
+    func encodeStrings(docCount n: Int, sparse: Bool, postings: inout ByteWriter, data: inout ByteWriter,
+                       scratch s: inout AttributeScratch)
+        -> (valueCount: Int, offsetsAt: Int, forwardAt: Int, forwardWidth: UInt8)
     {
-        let order = values.sortedIDs()
-        var rank = [UInt32](repeating: 0, count: values.count)
-        for (r, id) in order.enumerated() { rank[id] = UInt32(r + 1) }
-        var start = [Int](repeating: 0, count: values.count + 1)
-        for v in valueOcc { start[Int(v) + 1] += 1 }
-        for i in 0..<values.count { start[i + 1] += start[i] }
-        var fill = start
-        var docsByValue = [UInt32](repeating: 0, count: docOcc.count)
-        for i in 0..<valueOcc.count {
-            let v = Int(valueOcc[i])
-            docsByValue[fill[v]] = docOcc[i]
-            fill[v] += 1
+        let valueOcc = view.occurrenceValue
+        let docOcc = view.occurrenceDoc
+        sortValues(&s)
+        AttributeScratch.reset(&s.rank, 0, count: valueCount)
+        for (r, entry) in s.keyed.enumerated() { s.rank[Int(entry.value)] = UInt32(r + 1) }
+        // Docs per value, grouped by value (a counting sort of the occurrences).
+        AttributeScratch.reset(&s.start, 0, count: valueCount + 1)
+        for v in valueOcc { s.start[Int(v) + 1] += 1 }
+        for i in 0..<valueCount { s.start[i + 1] += s.start[i] }
+        s.fill.removeAll(keepingCapacity: true)
+        s.fill.append(contentsOf: s.start)
+        AttributeScratch.reset(&s.docsByValue, 0, count: docOcc.count)
+        for (v32, d) in zip(valueOcc, docOcc) {
+            let v = Int(v32)
+            s.docsByValue[s.fill[v]] = d
+            s.fill[v] += 1
         }
-        var entryOffsets: [UInt32] = []
-        entryOffsets.reserveCapacity(values.count)
+        s.entryOffsets.removeAll(keepingCapacity: true)
         let blobStart = data.count
-        var docs: [UInt32] = []
-        var writer = PostingsWriter()
-        for id in order {
-            entryOffsets.append(UInt32(data.count - blobStart))
-            let v = values.term(id)
+        for entry in s.keyed {
+            let id = Int(entry.value)
+            s.entryOffsets.append(UInt32(data.count - blobStart))
+            let v = value(id)
             data.varint(v.count)
             data.append(contentsOf: v)
-            docs.removeAll(keepingCapacity: true)
-            for i in start[id]..<start[id + 1] where docs.last != docsByValue[i] { docs.append(docsByValue[i]) }
-            data.varint(docs.count)
+            s.docs.removeAll(keepingCapacity: true)
+            for i in s.start[id]..<s.start[id + 1] where s.docs.last != s.docsByValue[i] { s.docs.append(s.docsByValue[i]) }
+            data.varint(s.docs.count)
             data.varint(postings.count)
-            docs.withUnsafeBufferPointer { writer.write(docs: $0, positions: nil, starts: nil, to: &postings) }
+            s.docs.withUnsafeBufferPointer { s.postingsWriter.write(docs: $0, positions: nil, starts: nil, to: &postings) }
         }
         data.align(4)
         let offsetsAt = data.count
         data.u32(UInt32(blobStart))
-        for o in entryOffsets { data.u32(o) }
-        let width = UInt8(max(1, 32 - UInt32(values.count).leadingZeroBitCount))
-        var tally = ForwardTally(counts: [Int](repeating: 0, count: values.count + 1),
-                                 newest: [UInt32](repeating: 0, count: values.count + 1))
+        for o in s.entryOffsets { data.u32(o) }
+        let width = UInt8(max(1, 32 - UInt32(valueCount).leadingZeroBitCount))
+        AttributeScratch.reset(&s.counts, 0, count: valueCount + 1)
+        AttributeScratch.reset(&s.newest, 0, count: valueCount + 1)
         if sparse {
-            // Each doc's first value, in doc order (docOcc ascends; a doc's values follow in
-            // the order they were added).
-            var docs: [UInt32] = []
-            var ranks: [UInt32] = []
-            for i in 0..<valueOcc.count where docs.last != docOcc[i] {
-                docs.append(docOcc[i])
-                ranks.append(rank[Int(valueOcc[i])])
+            // Each doc's first value, in doc order (occurrences ascend by doc; a doc's values
+            // follow in the order they were added).
+            s.docs.removeAll(keepingCapacity: true)
+            s.ranks.removeAll(keepingCapacity: true)
+            for (v, d) in zip(valueOcc, docOcc) where s.docs.last != d {
+                s.docs.append(d)
+                s.ranks.append(s.rank[Int(v)])
             }
             data.align(8)
             let forwardAt = data.count
-            data.u32(UInt32(docs.count))
-            for d in docs { data.u32(d) }
+            data.u32(UInt32(s.docs.count))
+            for d in s.docs { data.u32(d) }
             data.align(8)
-            BitPacking.write(ranks, width: Int(width), to: &data)
-            for (d, f) in zip(docs, ranks) {
-                tally.counts[Int(f)] += 1
-                tally.newest[Int(f)] = d
+            BitPacking.write(s.ranks, width: Int(width), to: &data)
+            for (d, f) in zip(s.docs, s.ranks) {
+                s.counts[Int(f)] += 1
+                s.newest[Int(f)] = d
             }
-            tally.counts[0] = n - docs.count
+            s.counts[0] = n - s.docs.count
             // The newest doc without a value: the last ordinal the list skips.
             var d = n - 1
-            var k = docs.count - 1
-            while d >= 0 && k >= 0 && Int(docs[k]) == d {
+            var k = s.docs.count - 1
+            while d >= 0 && k >= 0 && Int(s.docs[k]) == d {
                 d -= 1
                 k -= 1
             }
-            tally.newest[0] = UInt32(max(0, d))
-            return (values.count, offsetsAt, forwardAt, width, tally)
+            s.newest[0] = UInt32(max(0, d))
+            return (valueCount, offsetsAt, forwardAt, width)
         }
-        var forward = [UInt32](repeating: 0, count: n)
-        for i in 0..<valueOcc.count where forward[Int(docOcc[i])] == 0 {
-            forward[Int(docOcc[i])] = rank[Int(valueOcc[i])]
+        AttributeScratch.reset(&s.forward, 0, count: n)
+        for (v, d) in zip(valueOcc, docOcc) where s.forward[Int(d)] == 0 {
+            s.forward[Int(d)] = s.rank[Int(v)]
         }
         data.align(8)
         let forwardAt = data.count
-        BitPacking.write(forward, width: Int(width), to: &data)
-        for (d, f) in forward.enumerated() {
-            tally.counts[Int(f)] += 1
-            tally.newest[Int(f)] = UInt32(d)
+        BitPacking.write(s.forward, width: Int(width), to: &data)
+        for (d, f) in s.forward.enumerated() {
+            s.counts[Int(f)] += 1
+            s.newest[Int(f)] = UInt32(d)
         }
-        return (values.count, offsetsAt, forwardAt, width, tally)
+        return (valueCount, offsetsAt, forwardAt, width)
     }
 
     /// Writes the numeric column: scaled integers bit-packed when every value is a decimal
@@ -514,6 +545,8 @@ final class AttributeAccumulator {
     func encodeNumbers(docCount n: Int, data: inout ByteWriter) -> Int {
         data.align(8)
         let at = data.count
+        let numberDocs = view.numberDocs
+        let numberValues = view.numberValues
         if AttributeAccumulator.isSparse(docs: numberDocs.count, of: n) {
             data.u8(NumericColumn.Kind.sparse.rawValue)
             data.align(8)

@@ -48,75 +48,130 @@ public final class WriteAheadLog: @unchecked Sendable {
         public var lastLSN: UInt64 = 0
         public var records = 0
         public var warnings: [String] = []
+        /// Records were lost to damage inside a file (see `replay`).
+        public var damaged = false
     }
 
-    /// Reads every record with LSN > `checkpoint` in order. A torn or corrupt tail in the
-    /// newest file, or a torn one in an older file, is cut off and reported; other corruption
-    /// in an older file is an error.
-    static func replay(directory: String, after checkpoint: UInt64, _ apply: (UInt64, WALRecord) throws -> Void) throws -> ReplayReport {
+    /// Reads every record with LSN > `checkpoint` in order.
+    ///
+    /// A torn or damaged tail (nothing valid after it: a write a crash cut short) is cut off
+    /// and reported. Damage with valid records after it (a bad sector, a flipped bit) is not
+    /// a tail: the file is copied into `quarantine` as it was, the records before and after
+    /// the damage are replayed, the file is rewritten without the damaged bytes, and the
+    /// report names the file, the bytes skipped and the LSNs lost, so acknowledged records are
+    /// never dropped silently. `report.damaged` tells the index to persist at once.
+    static func replay(directory: String, after checkpoint: UInt64, quarantine: String? = nil,
+                       _ apply: (UInt64, WALRecord) throws -> Void) throws -> ReplayReport {
         var report = ReplayReport()
         report.lastLSN = checkpoint
         let lsns = fileLSNs(directory)
         for (k, first) in lsns.enumerated() {
             let path = directory + "/" + fileName(first)
             let bytes = try FileSystem.readAll(path)
-            var offset = 0
-            var problem: String?
-            var torn = false
+            var kept: [Range<Int>] = []  // byte ranges of whole valid records, in order
+            var skipped: [(range: Range<Int>, why: String)] = []
+            var tail: (offset: Int, why: String)?
             try bytes.withUnsafeBytes { buf in
+                var offset = 0
                 while offset < buf.count {
-                    guard offset + headerSize <= buf.count else {
-                        problem = "torn record header at byte \(offset)"
-                        torn = true
-                        break
+                    switch record(in: buf, at: offset) {
+                    case .valid(let lsn, let length, let record):
+                        if lsn > report.lastLSN {
+                            try apply(lsn, record)
+                            report.records += 1
+                            report.lastLSN = lsn
+                        }
+                        kept.append(offset..<(offset + headerSize + length))
+                        offset += headerSize + length
+                    case .invalid(let why):
+                        // Damage, or the end of what was written: the next valid record after
+                        // it (its LSN must follow what was replayed) tells which.
+                        guard let next = nextValidRecord(in: buf, after: offset, lastLSN: report.lastLSN) else {
+                            tail = (offset, why)
+                            offset = buf.count
+                            break
+                        }
+                        skipped.append((offset..<next, why))
+                        offset = next
                     }
-                    var h = ByteReader(buf, offset: offset)
-                    let length = Int(try h.u32())
-                    let crc = try h.u32()
-                    let lsn = try h.u64()
-                    guard length > 0, offset + headerSize + length <= buf.count else {
-                        problem = "torn record at byte \(offset)"
-                        torn = length > 0
-                        break
-                    }
-                    let payload = UnsafeRawBufferPointer(rebasing: buf[(offset + headerSize)..<(offset + headerSize + length)])
-                    var lsnBytes = lsn.littleEndian
-                    let seed = withUnsafeBytes(of: &lsnBytes) { CRC32C.checksum($0) }
-                    guard CRC32C.checksum(payload, seed: seed) == crc else {
-                        problem = "checksum mismatch at byte \(offset)"
-                        break
-                    }
-                    var r = ByteReader(payload)
-                    let record: WALRecord
-                    do {
-                        record = try WALRecord.decode(&r)
-                    } catch {
-                        problem = "undecodable record at byte \(offset): \(error)"
-                        break
-                    }
-                    if lsn > report.lastLSN {
-                        try apply(lsn, record)
-                        report.records += 1
-                        report.lastLSN = lsn
-                    }
-                    offset += headerSize + length
                 }
             }
-            if let problem {
-                // An incomplete last record is a write that never finished (a crash, or a
-                // failed write in an older file); anything else in an older file is damage.
-                if k == lsns.count - 1 || torn {
+            if let tail {
+                // A cut-short tail loses nothing when what follows (the next file) starts right
+                // after the last record read; in the newest file nothing follows.
+                let continues = k == lsns.count - 1 || lsns[k + 1] == report.lastLSN + 1
+                if skipped.isEmpty && continues {
                     let f = try WritableFile(path: path)
-                    try f.truncate(to: offset)
+                    try f.truncate(to: tail.offset)
                     try f.sync()
                     f.close()
-                    report.warnings.append("\(path): \(problem); cut the log there (\(bytes.count - offset) bytes dropped, nothing acknowledged was after it)")
-                } else {
-                    throw AlcoError.corruptWAL(path: path, reason: problem)
+                    report.warnings.append("\(path): \(tail.why); cut the log there (\(bytes.count - tail.offset) bytes dropped, nothing acknowledged was after it)")
+                    continue
+                }
+                skipped.append((tail.offset..<bytes.count, tail.why))
+            }
+            guard !skipped.isEmpty else { continue }
+            // Damage inside the file: keep the original, rewrite the file from its valid records.
+            var original: String?
+            if let q = quarantine {
+                let copy = q + "/" + fileName(first) + "." + String(DispatchTimeLike.now())
+                do {
+                    try FileSystem.makeDirectory(q)
+                    try bytes.withUnsafeBytes { try FileSystem.writeDurably(copy, $0) }
+                    original = copy
+                } catch {
+                    original = nil
                 }
             }
+            var clean: [UInt8] = []
+            clean.reserveCapacity(bytes.count)
+            for r in kept { clean.append(contentsOf: bytes[r]) }
+            try FileSystem.writeAtomically(path, clean)
+            let lost = skipped.map { "bytes \($0.range.lowerBound)..<\($0.range.upperBound) (\($0.why))" }.joined(separator: ", ")
+            report.warnings.append("\(path) was damaged inside: \(lost) could not be read and their records are lost; "
+                + "the records before and after were kept\(original.map { "; the file as it was is kept as \($0)" } ?? "")")
+            report.damaged = true
         }
         return report
+    }
+
+    enum ParsedRecord {
+        case valid(lsn: UInt64, length: Int, record: WALRecord)
+        case invalid(String)
+    }
+
+    /// The record at `offset`, checked whole (header, length, checksum, payload).
+    static func record(in buf: UnsafeRawBufferPointer, at offset: Int) -> ParsedRecord {
+        guard offset + headerSize <= buf.count else { return .invalid("torn record header at byte \(offset)") }
+        var h = ByteReader(buf, offset: offset)
+        guard let length32 = try? h.u32(), let crc = try? h.u32(), let lsn = try? h.u64() else {
+            return .invalid("torn record header at byte \(offset)")
+        }
+        let length = Int(length32)
+        guard length > 0, length <= buf.count - offset - headerSize else { return .invalid("torn record at byte \(offset)") }
+        let payload = UnsafeRawBufferPointer(rebasing: buf[(offset + headerSize)..<(offset + headerSize + length)])
+        var lsnBytes = lsn.littleEndian
+        let seed = withUnsafeBytes(of: &lsnBytes) { CRC32C.checksum($0) }
+        guard CRC32C.checksum(payload, seed: seed) == crc else { return .invalid("checksum mismatch at byte \(offset)") }
+        var r = ByteReader(payload)
+        guard let record = try? WALRecord.decode(&r) else { return .invalid("undecodable record at byte \(offset)") }
+        return .valid(lsn: lsn, length: length, record: record)
+    }
+
+    /// The offset of the first valid record after `offset` whose LSN could follow `lastLSN`
+    /// (a checksum over the LSN and payload makes a false find vanishingly unlikely); nil
+    /// when none: the damage is the end of the file.
+    static func nextValidRecord(in buf: UnsafeRawBufferPointer, after offset: Int, lastLSN: UInt64) -> Int? {
+        var at = offset + 1
+        while at + headerSize <= buf.count {
+            let lsn = buf.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self).littleEndian
+            // Cheap filters first: an LSN just past what was replayed, a length that fits.
+            if lsn > lastLSN && lsn - lastLSN <= 1 << 20 {
+                if case .valid = record(in: buf, at: at) { return at }
+            }
+            at += 1
+        }
+        return nil
     }
 
     /// Queues a record and returns its LSN. Call under the index's state lock so LSN order is
