@@ -16,13 +16,16 @@ struct AliasExpansion {
     struct Size {
         var depth: Int
         var nodes: Int
+        /// Nodes that substituted aliases brought in (a statement's own nodes are bounded by
+        /// the packet size; these are what expansion adds).
+        var substituted: Int
     }
 
     /// Deepest expanded expression (each alias is at most `Parser.maxDepth` deep itself; a chain
     /// of them nests further).
     static let maxDepth = 4 * Parser.maxDepth
-    /// Largest expanded expression: `a1 + a1 AS a2, a2 + a2 AS a3, …` doubles at each step.
-    static let maxNodes = 100_000
+    /// Most nodes expansion may add: `a1 + a1 AS a2, a2 + a2 AS a3, …` doubles at each step.
+    static let maxNodes = 1_000_000
 
     init(_ selectItems: [SelectItem]) throws {
         for item in selectItems {
@@ -43,14 +46,14 @@ struct AliasExpansion {
 
     func expand(_ e: Expression) throws -> (Expression, Size) {
         let out = try walk(e)
-        guard out.1.depth <= AliasExpansion.maxDepth, out.1.nodes <= AliasExpansion.maxNodes else {
+        guard out.1.depth <= AliasExpansion.maxDepth, out.1.substituted <= AliasExpansion.maxNodes else {
             throw AliasExpansion.tooComplex
         }
         return out
     }
 
     static let tooComplex = StatementError(
-        "expression too complex once aliases are expanded (more than \(maxNodes) terms or \(maxDepth) levels)")
+        "expression too complex once aliases are expanded (more than \(maxNodes) terms from aliases or \(maxDepth) levels)")
 
     /// Recursion is bounded by the parsed expression's depth (`Parser.maxDepth`); sizes of
     /// aliases are known, so a substituted alias is not walked again.
@@ -58,23 +61,24 @@ struct AliasExpansion {
         func list(_ xs: [Expression]) throws -> ([Expression], Size) {
             var out: [Expression] = []
             out.reserveCapacity(xs.count)
-            var size = Size(depth: 0, nodes: 1)
+            var size = Size(depth: 0, nodes: 1, substituted: 0)
             for x in xs {
                 let (y, s) = try walk(x)
                 out.append(y)
                 size.depth = max(size.depth, s.depth)
                 size.nodes += s.nodes
-                if size.nodes > AliasExpansion.maxNodes { throw AliasExpansion.tooComplex }
+                size.substituted += s.substituted
+                if size.substituted > AliasExpansion.maxNodes { throw AliasExpansion.tooComplex }
             }
             size.depth += 1
             return (out, size)
         }
         switch e {
         case .column(let c):
-            if let target = expressions[c], let size = sizes[c] { return (target, size) }
-            return (e, Size(depth: 1, nodes: 1))
+            if let target = expressions[c], let size = sizes[c] { return (target, Size(depth: size.depth, nodes: size.nodes, substituted: size.nodes)) }
+            return (e, Size(depth: 1, nodes: 1, substituted: 0))
         case .integer, .float, .string, .null, .variable, .star:
-            return (e, Size(depth: 1, nodes: 1))
+            return (e, Size(depth: 1, nodes: 1, substituted: 0))
         case .function(let name, let args):
             let (xs, s) = try list(args)
             return (.function(name, xs), s)

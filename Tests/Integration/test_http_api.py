@@ -41,7 +41,7 @@ class EventStream:
     def __init__(self, server, path, headers=()):
         self.sock = socket.create_connection(("127.0.0.1", server.http_port), timeout=10)
         extra = "".join("%s: %s\r\n" % h for h in headers)
-        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n%s\r\n" % (path, extra)).encode())
+        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: text/event-stream\r\n%s\r\n" % (path, server.http_port, extra)).encode())
         self.buffer = b""
         head = self._until(b"\r\n\r\n")
         assert b" 200 " in head.split(b"\r\n")[0], head

@@ -13,9 +13,9 @@ public struct QueryParser {
 
     /// The deepest query accepted: parentheses and `-`/`!` negations each nest one level, and
     /// the query's tree is walked recursively when planned, ranked and highlighted. Sphinx
-    /// 2.2.11's query parser gives up near 5,000 ("memory exhausted"); 1,000 is far beyond
+    /// 2.2.11's query parser gives up near 5,000 ("memory exhausted"); 256 is far beyond
     /// any query a person writes and keeps every walk's stack small.
-    public static let maxDepth = 1000
+    public static let maxDepth = 256
 
     private init(_ text: String) { chars = Array(text) }
 
