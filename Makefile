@@ -65,7 +65,7 @@ test: test-deps
 	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
 
 # Seconds each fuzz target runs in `make test`.
-TEST_FUZZ_SECONDS ?= 30
+TEST_FUZZ_SECONDS ?= 20
 
 # Stops the RabbitMQ and Redis servers `make test` started on loopback.
 stop-servers:
@@ -78,7 +78,7 @@ integration: test-deps
 	$(SWIFT) build
 	$(PYTHON) -m pytest -q Tests/Integration
 
-# libFuzzer on the SphinxQL parser (FUZZ_SECONDS bounds it).
+# libFuzzer on each fuzz target (Fuzz/run.sh; FUZZ_SECONDS bounds each).
 FUZZ_SECONDS ?= 300
 fuzz:
 	Fuzz/run.sh $(FUZZ_SECONDS)

@@ -11,6 +11,8 @@ let package = Package(
     products: [
         .executable(name: "alco", targets: ["alco"]),
         .library(name: "AlcoIndex", targets: ["AlcoIndex"]),
+        // What Fuzz/ (a package of its own, built with libFuzzer) exercises.
+        .library(name: "AlcoFuzzTargets", targets: ["SphinxQL", "AlcoIndex", "AlcoIngest", "AlcoAPI", "MySQLWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
@@ -48,6 +50,8 @@ let package = Package(
             swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(name: "AlcoIngest", dependencies: ["AlcoIndex"], swiftSettings: strict),
+        // The API's query parameters turned into the engine's query form, free of any HTTP library.
+        .target(name: "AlcoAPI", dependencies: ["AlcoIndex", "AlcoIngest"], swiftSettings: strict),
         // RabbitMQ consumers that store what logcollect publishes (rabbitmq-c through CRabbitMQ).
         .target(name: "AlcoCollector", dependencies: ["AlcoIndex", "AlcoIngest", "CRabbitMQ", "CHiredis"], swiftSettings: strict),
         .target(name: "SphinxQL", swiftSettings: strict),
@@ -63,7 +67,7 @@ let package = Package(
         .target(
             name: "AlcoHTTP",
             dependencies: [
-                "AlcoIndex", "AlcoIngest", "AlcoCollector", "CZlib",
+                "AlcoIndex", "AlcoIngest", "AlcoAPI", "AlcoCollector", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

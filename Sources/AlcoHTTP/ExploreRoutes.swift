@@ -1,3 +1,4 @@
+import AlcoAPI
 import AlcoIndex
 import AlcoIngest
 import Foundation

@@ -1,14 +1,17 @@
 import AlcoIndex
 import AlcoIngest
 import Foundation
+import AlcoAPI
 import Hummingbird
 
-/// `GET /api/v1/search?index=&q=&mode=&since=&until=&field=k:v&order=&limit=&after=&before=`:
-/// the engine's query form over HTTP. `mode` is `extended` (Sphinx syntax, the default),
-/// `substring` (grep -F) or `regex` (grep -E), `case=sensitive` for the last two. Pages are
-/// cursors: `next` repeats the query after the last id returned.
-/// The query parameters every search-like endpoint shares: `index`, `q` with `mode` and
-/// `case`, `field=KEY:VALUE` filters, `since`/`until`.
+/// Hummingbird's query parameters as `SearchParameters` reads them.
+extension Parameters: QueryParameterSource {
+    public func first(_ key: String) -> String? { self[Substring(key)].map(String.init) }
+    public func all(_ key: String) -> [String] { getAll(key).map { String($0) } }
+}
+
+/// The query parameters every search-like endpoint shares (`SearchParameters`, which knows
+/// nothing of HTTP), with their errors as API errors, and the index a request names.
 enum QueryParameters {
     static func index(_ q: Parameters, _ services: HTTPServices) throws -> (LogIndex, String) {
         guard let name = q["index"].map(String.init), !name.isEmpty else { throw APIError.badRequest("index is required") }
@@ -16,95 +19,30 @@ enum QueryParameters {
         return (index, name)
     }
 
+    static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1e6) }
+
+    static func api<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as ParameterError {
+            throw APIError(status: .badRequest, error: e.error, detail: e.detail)
+        }
+    }
+
     static func search(_ q: Parameters, index: LogIndex) throws -> SearchRequest {
-        let query = q["q"].map(String.init) ?? ""
-        let caseSensitive = q["case"] == "sensitive"
-        var search = SearchRequest()
-        switch q["mode"].map(String.init) ?? "extended" {
-        case "extended":
-            do {
-                search.text = try QueryParser.parse(query)
-            } catch let e as AlcoError {
-                throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
-            }
-        case "substring": search.text = query.isEmpty ? .all : .substring(query, caseSensitive: caseSensitive)
-        case "regex":
-            do {
-                _ = try RegexMatcher(query, caseSensitive: caseSensitive)
-            } catch {
-                throw APIError(status: .badRequest, error: "bad_query", detail: "\(error)")
-            }
-            search.text = query.isEmpty ? .all : .regex(query, caseSensitive: caseSensitive)
-        case let other:
-            throw APIError.badRequest("mode must be extended, substring or regex, not '\(other)'")
-        }
-        if let filter = try fieldFilter(q) { search.filter = filter }
-        let range = try timeRange(q, index: index)
-        search.restrictTime(fromMicroseconds: range.since, toMicroseconds: range.until)
-        return search
+        try api { try SearchParameters.search(q, zone: index.timeZone, now: now) }
     }
 
-    /// `field=KEY:VALUE` filters: values of one key are alternatives (a sidebar's ctrl-click
-    /// adds one), different keys must all hold; `field=-KEY:VALUE` excludes a value.
-    static func fieldFilter(_ q: Parameters) throws -> Filter? {
-        var wanted: [(key: String, values: [String])] = []
-        var excluded: [Filter] = []
-        for f in q.getAll("field") {
-            var text = Substring(f)
-            let negated = text.first == "-"
-            if negated { text = text.dropFirst() }
-            let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else { throw APIError.badRequest("field takes KEY:VALUE, not '\(f)'") }
-            if negated {
-                excluded.append(.not(.typed(key: parts[0], value: parts[1])))
-            } else if let i = wanted.firstIndex(where: { $0.key == parts[0] }) {
-                wanted[i].values.append(parts[1])
-            } else {
-                wanted.append((parts[0], [parts[1]]))
-            }
-        }
-        let filters = wanted.map { w in
-            w.values.count == 1 ? Filter.typed(key: w.key, value: w.values[0]) : .or(w.values.map { .typed(key: w.key, value: $0) })
-        } + excluded
-        return filters.isEmpty ? nil : .and(filters)
-    }
-
-    /// What to mark in returned lines: the request's own query, or with `hl_q` (and
-    /// `hl_mode`, `hl_case`) another one, so unfiltered context still shows the hits.
     static func highlighter(_ q: Parameters, search: SearchRequest) -> Highlighter? {
-        if let text = q["hl_q"].map(String.init) {
-            guard !text.isEmpty else { return nil }
-            let cs = q["hl_case"] == "sensitive"
-            switch q["hl_mode"].map(String.init) ?? "extended" {
-            case "substring": return Highlighter(.substring(text, caseSensitive: cs))
-            case "regex": return (try? RegexMatcher(text, caseSensitive: cs)).map { _ in Highlighter(.regex(text, caseSensitive: cs)) }
-            default: return (try? QueryParser.parse(text)).map(Highlighter.init)
-            }
-        }
-        guard q["highlight"] == "true" || q["highlight"] == "1", search.text != .all else { return nil }
-        return Highlighter(search.text)
+        SearchParameters.highlighter(q, search: search)
     }
 
-    /// A whole-number parameter within `range`, `default` when absent.
     static func number(_ q: Parameters, _ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
-        guard let text = q[Substring(key)] else { return value }
-        guard let n = Int(text), range.contains(n) else {
-            throw APIError.badRequest("\(key) must be from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return n
+        try api { try SearchParameters.number(q, key, default: value, in: range) }
     }
 
     static func timeRange(_ q: Parameters, index: LogIndex) throws -> (since: Int64?, until: Int64?) {
-        let zone = index.timeZone
-        let now = Int64(Date().timeIntervalSince1970 * 1e6)
-        func time(_ key: String) throws -> Int64? {
-            guard let s = q[Substring(key)].map(String.init) else { return nil }
-            guard let t = Timestamps.parseUserTime(s, zone: zone, now: now) else {
-                throw APIError.badRequest("cannot read \(key) '\(s)' (use 2026-11-25T10:00, epoch seconds, or 15m, 2h, 3d)")
-            }
-            return t
-        }
-        return (try time("since"), try time("until"))
+        try api { try SearchParameters.timeRange(q, zone: index.timeZone, now: now) }
     }
 
     /// This request's URL with `keys` dropped and `parameter` added: the next or previous page.
@@ -119,6 +57,11 @@ enum QueryParameters {
     }
 }
 
+/// `GET /api/v1/search?index=&q=&mode=&since=&until=&field=k:v&order=&limit=&after=&before=`:
+/// the engine's query form over HTTP. `mode` is `extended` (Sphinx syntax, the default),
+/// `substring` (grep -F) or `regex` (grep -E), `case=sensitive` for the last two. Pages are
+/// cursors: `next` repeats the query after the last id returned.
+///
 /// `GET /api/v1/search`: JSON pages with a `next` cursor (newest first by default), or with
 /// `format=ndjson` (or `Accept: application/x-ndjson`) every matching line as one JSON object
 /// per line, oldest first by default, streamed page by page from the engine with no
@@ -189,9 +132,7 @@ enum SearchRoute {
     }
 
     static func cursorID(_ q: Parameters, _ key: String) throws -> UInt64? {
-        guard let text = q[Substring(key)] else { return nil }
-        guard let id = UInt64(text) else { throw APIError.badRequest("\(key) takes a line id, not '\(text)'") }
-        return id
+        try QueryParameters.api { try SearchParameters.cursorID(q, key) }
     }
 
     static func page(_ search: SearchRequest, limit: Int, index: LogIndex) async throws -> [Hit] {

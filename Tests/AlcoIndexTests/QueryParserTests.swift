@@ -60,6 +60,12 @@ import Testing
         }
     }
 
+    /// Found by the fuzzer: a `|` nothing takes looped forever without moving on.
+    @Test(arguments: ["|timeout", "| a", "@!erro? | zwarn*)", "a (| b)", "||", "@js |"])
+    func aBarWithNothingBeforeItIsAnError(_ text: String) {
+        #expect(throws: AlcoError.self, "\(text)") { try QueryParser.parse(text) }
+    }
+
     @Test func emptyQueryIsEverything() throws {
         #expect(try QueryParser.parse("  ") == .all)
     }

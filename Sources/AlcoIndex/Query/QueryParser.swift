@@ -57,7 +57,14 @@ public struct QueryParser {
                 try parseFieldLimit()
                 continue
             }
-            if let q = try parseOr() { items.append(q) }
+            let before = i
+            if let q = try parseOr() {
+                items.append(q)
+            } else if i == before {
+                // Nothing takes this character (a `|` with no left operand): an error, not a
+                // loop that never moves on (`q=|timeout` held a server thread forever).
+                throw error("unexpected '\(chars[i])'")
+            }
         }
         if items.isEmpty { return .all }
         return items.count == 1 ? items[0] : .and(items)

@@ -60,7 +60,7 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// the damage are replayed, the file is rewritten without the damaged bytes, and the
     /// report names the file, the bytes skipped and the LSNs lost, so acknowledged records are
     /// never dropped silently. `report.damaged` tells the index to persist at once.
-    static func replay(directory: String, after checkpoint: UInt64, quarantine: String? = nil,
+    public static func replay(directory: String, after checkpoint: UInt64, quarantine: String? = nil,
                        _ apply: (UInt64, WALRecord) throws -> Void) throws -> ReplayReport {
         var report = ReplayReport()
         report.lastLSN = checkpoint

@@ -1,0 +1,145 @@
+import AlcoAPI
+import AlcoIndex
+import AlcoIngest
+import Foundation
+import MySQLWire
+import NIOCore
+import SphinxQL
+
+/// libFuzzer's entry point: any bytes, for the target `ALCO_FUZZ_TARGET` names, must be
+/// handled or refused with the target's own error, never crash, hang or trap.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    switch FuzzTarget.current {
+    case .sphinxql: FuzzTarget.sphinxql(bytes)
+    case .match: FuzzTarget.match(bytes)
+    case .mysql: FuzzTarget.mysql(bytes)
+    case .httpQuery: FuzzTarget.httpQuery(bytes)
+    case .logstash: FuzzTarget.logstash(bytes)
+    case .wal: FuzzTarget.wal(bytes)
+    }
+    return 0
+}
+
+enum FuzzTarget: String, CaseIterable {
+    case sphinxql, match, mysql, httpQuery = "http-query", logstash, wal
+
+    static let current: FuzzTarget = {
+        let name = ProcessInfo.processInfo.environment["ALCO_FUZZ_TARGET"] ?? ""
+        guard let t = FuzzTarget(rawValue: name) else {
+            fatalError("set ALCO_FUZZ_TARGET to one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return t
+    }()
+
+    static func text(_ bytes: UnsafeRawBufferPointer) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// SphinxQL batches parse or fail with a SphinxQLError.
+    static func sphinxql(_ bytes: UnsafeRawBufferPointer) {
+        do {
+            _ = try Parser.parseBatch(text(bytes))
+        } catch is SphinxQLError {
+        } catch {
+            fatalError("unexpected error type: \(error)")
+        }
+    }
+
+    /// MATCH() text parses (and its tree is walked: fields, terms, highlighting) or fails
+    /// with a query error.
+    static func match(_ bytes: UnsafeRawBufferPointer) {
+        do {
+            let q = try QueryParser.parse(text(bytes))
+            _ = q.positiveTerms
+            try q.validate()
+            _ = Highlighter(q).ranges(in: "alpha beta gamma 10.0.0.1 blk_42")
+        } catch is AlcoError {
+        } catch {
+            fatalError("unexpected error type: \(error)")
+        }
+    }
+
+    /// Bytes from a client: cut into packets, each fed to the connection's state machine
+    /// and, once logged in, decoded as a command.
+    static func mysql(_ bytes: UnsafeRawBufferPointer) {
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        let decoder = MySQLPacketDecoder(maxPacketSize: 1 << 20)
+        let handshake = MySQLHandshake(serverVersion: "5.7.99-alco", connectionID: 1, scramble: Array(repeating: 7, count: 20))
+        var machine = MySQLServerStateMachine(handshake: handshake, credentials: (bytes.first ?? 0) & 1 == 1 ? MySQLCredentials(user: "u", password: "p") : nil)
+        _ = machine.connectionEstablished()
+        while true {
+            let packet: MySQLPacket?
+            do {
+                packet = try decoder.readPacket(&buffer)
+            } catch let e as MySQLPacketDecoder.DecodingError {
+                _ = machine.decodingFailed(e)
+                return
+            } catch {
+                fatalError("unexpected error type: \(error)")
+            }
+            guard let packet else { return }
+            switch machine.packetReceived(packet) {
+            case .acceptLogin: machine.loginAccepted(status: .autocommit)
+            case .execute(let command, _):
+                _ = command
+                machine.commandFinished(status: .autocommit)
+                while let next = machine.nextQueuedAction() { if case .execute = next { machine.commandFinished(status: .autocommit) } }
+            case .close: return
+            default: break
+            }
+            _ = MySQLCommand.decode(packet.payload)
+            _ = try? MySQLHandshakeResponse.decode(packet.payload)
+        }
+    }
+
+    /// An HTTP query string read as the search API reads its parameters.
+    static func httpQuery(_ bytes: UnsafeRawBufferPointer) {
+        let q = QueryString(text(bytes))
+        let zone = TimeZone(identifier: "UTC")!
+        do {
+            var search = try SearchParameters.search(q, zone: zone, now: 1_764_028_800_000_000)
+            _ = SearchParameters.highlighter(q, search: search)
+            if let after = try SearchParameters.cursorID(q, "after") { search.ids.after(after) }
+            if let before = try SearchParameters.cursorID(q, "before") { search.ids.before(before) }
+            _ = try SearchParameters.number(q, "limit", default: 100, in: 1...10_000)
+            search.limit = try SearchParameters.number(q, "buckets", default: 60, in: 1...1000)
+            try search.checkLimits()
+            _ = search.window
+        } catch is ParameterError {
+        } catch is AlcoError {
+        } catch {
+            fatalError("unexpected error type: \(error)")
+        }
+    }
+
+    /// A message as a producer sent it decodes to a document or a rejection.
+    static func logstash(_ bytes: UnsafeRawBufferPointer) {
+        var decoder = LogstashDecoder()
+        decoder.requireTimestamp = bytes.count % 2 == 0
+        if case .success(let doc) = decoder.decode(bytes, now: 1_764_028_800_000_000) {
+            if let us = doc.microseconds { precondition(DocumentID.canHold(microseconds: us), "a time ids cannot hold was accepted") }
+        }
+    }
+
+    /// A write-ahead log file of any content replays (cut, quarantined and reported) or is
+    /// refused with an error; never a trap.
+    static let walDirectory: String = {
+        let dir = NSTemporaryDirectory() + "alco-fuzz-wal-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }()
+
+    static func wal(_ bytes: UnsafeRawBufferPointer) {
+        let path = walDirectory + "/00000000000000000001.wal"
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        var records = 0
+        do {
+            _ = try WriteAheadLog.replay(directory: walDirectory, after: 0, quarantine: walDirectory + "/q") { _, _ in records += 1 }
+        } catch is AlcoError {
+        } catch {
+            fatalError("unexpected error type: \(error)")
+        }
+        try? FileManager.default.removeItem(atPath: walDirectory + "/q")
+    }
+}
