@@ -6,6 +6,7 @@
 #   collector.py   RabbitMQ and HTTP into a searchable index, beside ALCO's Sphinx path
 #   http_api.py    the v1 HTTP API against the engine in process (anchors, 64 connections, export)
 #   protocol_native.py  SphinxQL under 64 connections from sysbench (a native client)
+#   ingest_shapes.py    one timestamp and keys of one line, each beside its ordinary twin
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory test-deps
@@ -15,3 +16,4 @@ python3 Benchmarks/protocol.py "$@"
 python3 Benchmarks/collector.py
 python3 Benchmarks/http_api.py "$@"
 python3 Benchmarks/protocol_native.py "$@"
+python3 Benchmarks/ingest_shapes.py
