@@ -41,31 +41,3 @@ struct Manifest: Codable, Equatable {
         try FileSystem.writeAtomically(path, Array(try encoder.encode(self)))
     }
 }
-
-/// Tombstone files: `[u32 count][u32 crc32c][u32 ordinal]*`.
-enum DeletionFile {
-    static func write(_ path: String, _ set: DeletionSet) throws {
-        var body = ByteWriter()
-        for o in set.ordinals { body.u32(o) }
-        var w = ByteWriter()
-        w.u32(UInt32(set.count))
-        w.u32(CRC32C.checksum(body.bytes))
-        w.append(contentsOf: body.bytes)
-        try FileSystem.writeAtomically(path, w.take())
-    }
-
-    static func read(_ path: String, docCount: Int) throws -> DeletionSet {
-        let bytes = try FileSystem.readAll(path)
-        return try bytes.withUnsafeBytes { buf in
-            var r = ByteReader(buf)
-            let n = Int(try r.u32())
-            let crc = try r.u32()
-            let body = try r.bytes(n * 4)
-            guard CRC32C.checksum(body) == crc else { throw DecodeError("tombstone checksum mismatch") }
-            var set = DeletionSet(docCount: docCount)
-            var br = ByteReader(body)
-            for _ in 0..<n { set.insert(try br.u32()) }
-            return set
-        }
-    }
-}

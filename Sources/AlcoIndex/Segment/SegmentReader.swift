@@ -58,56 +58,28 @@ public final class SegmentReader: @unchecked Sendable {
     let lengths: UnsafeRawBufferPointer
     let lengthsAreShort: Bool
     let store: DocStoreReader
-    let termIndex: UnsafeRawBufferPointer
-    let termData: UnsafeRawBufferPointer
-    /// Format 2 on: one-document terms' postings are in their entries, offsets are deltas.
-    let inlineSingles: Bool
-    let termBlockCount: Int
-    public let termCount: Int
+    let dictionary: TermDictionaryReader
     let postings: UnsafeRawBufferPointer
     private let longLists = PostingListCache()
     let attributes: AttributeDirectory
     /// Docs having a term in any text field, for frequent terms found in several fields
     /// (absent in segments written before it existed: those counts decode postings).
     let multiFieldDocFreq: [[UInt8]: Int]
-    /// Per dictionary block, the Bloom filter of its terms' grams (nil in older segments).
-    let gramFilters: UnsafePointer<UInt8>?
     /// Bytes per section, for `alco index inspect` and the benchmark's disk report.
     public private(set) var sectionSizes: [String: Int] = [:]
 
     public init(name: String, storage: SegmentStorage) throws {
         self.name = name
         self.storage = storage
-        let b = storage.bytes
         func corrupt(_ why: String) -> AlcoError { AlcoError.corruptSegment(name: name, reason: why) }
-        guard b.count >= SegmentFormat.magic.count + SegmentFormat.trailerSize,
-            b.prefix(8).elementsEqual(SegmentFormat.magic)
-        else { throw corrupt("bad header") }
-        var t = ByteReader(b, offset: b.count - SegmentFormat.trailerSize)
-        let tocOffset = Int(try t.u64())
-        let tocLength = Int(try t.u32())
-        let tocCRC = try t.u32()
-        guard b.suffix(8).elementsEqual(SegmentFormat.trailerMagic) else { throw corrupt("bad trailer") }
-        guard tocOffset >= 8, tocOffset + tocLength <= b.count - SegmentFormat.trailerSize else {
-            throw corrupt("table of contents out of range")
+        let file: SegmentFileReader
+        do {
+            file = try SegmentFileReader(storage.bytes)
+        } catch let e as DecodeError {
+            throw corrupt(e.description)
         }
-        let tocBytes = UnsafeRawBufferPointer(rebasing: b[tocOffset..<(tocOffset + tocLength)])
-        guard CRC32C.checksum(tocBytes) == tocCRC else { throw corrupt("table of contents checksum mismatch") }
-        var r = ByteReader(tocBytes)
-        let n = Int(try r.u32())
-        _ = try r.u32()
-        var sections: [UInt32: UnsafeRawBufferPointer] = [:]
-        for _ in 0..<n {
-            let id = try r.u32()
-            let crc = try r.u32()
-            let off = Int(try r.u64())
-            let len = Int(try r.u64())
-            guard off >= 0, len >= 0, off + len <= tocOffset else { throw corrupt("section \(id) out of range") }
-            let s = UnsafeRawBufferPointer(rebasing: b[off..<(off + len)])
-            guard CRC32C.checksum(s) == crc else { throw corrupt("section \(id) checksum mismatch") }
-            sections[id] = s
-            if let kind = SegmentFormat.Section(rawValue: id) { sectionSizes["\(kind)", default: 0] += len }
-        }
+        let sections = file.sections
+        sectionSizes = file.sizes
         func section(_ s: SegmentFormat.Section) throws -> UnsafeRawBufferPointer {
             guard let v = sections[s.rawValue] else { throw corrupt("missing section \(s)") }
             return v
@@ -118,7 +90,6 @@ public final class SegmentReader: @unchecked Sendable {
             guard (SegmentFormat.oldestReadableVersion...SegmentFormat.version).contains(version) else {
                 throw corrupt("unsupported version \(version)")
             }
-            inlineSingles = version >= 2
             docCount = Int(try m.u32())
             minID = try m.u64()
             maxID = try m.u64()
@@ -141,12 +112,9 @@ public final class SegmentReader: @unchecked Sendable {
             store = try DocStoreReader(index: try section(.docStoreIndex), data: try section(.docStoreData),
                                        dictionary: sections[SegmentFormat.Section.docStoreDictionary.rawValue],
                                        docCount: docCount)
-            termIndex = try section(.termIndex)
-            termData = try section(.termData)
-            var ti = ByteReader(termIndex)
-            termBlockCount = Int(try ti.u32())
-            termCount = Int(try ti.u32())
-            guard termIndex.count == 8 + termBlockCount * 8 else { throw corrupt("term index has the wrong size") }
+            dictionary = try TermDictionaryReader(index: try section(.termIndex), data: try section(.termData),
+                                                  gramFilters: sections[SegmentFormat.Section.termGramFilters.rawValue],
+                                                  inlineSingles: version >= 2)
             postings = try section(.postings)
             attributes = try AttributeDirectory(directory: try section(.attributes), data: try section(.attributeData),
                                                 tallies: sections[SegmentFormat.Section.forwardTallies.rawValue],
@@ -155,17 +123,6 @@ public final class SegmentReader: @unchecked Sendable {
                 multiFieldDocFreq = try SegmentReader.readMultiFieldFrequencies(bytes, docCount: docCount)
             } else {
                 multiFieldDocFreq = [:]
-            }
-            if let grams = sections[SegmentFormat.Section.termGramFilters.rawValue] {
-                var g = ByteReader(grams)
-                let blocks = Int(try g.u32())
-                let width = Int(try g.u32())
-                guard blocks == termBlockCount, width == GramFilter.bytes, grams.count == 8 + blocks * width else {
-                    throw DecodeError("term gram filters do not fit the dictionary")
-                }
-                gramFilters = grams.baseAddress!.assumingMemoryBound(to: UInt8.self) + 8
-            } else {
-                gramFilters = nil
             }
         } catch let e as DecodeError {
             throw corrupt(e.description)
@@ -247,200 +204,29 @@ public final class SegmentReader: @unchecked Sendable {
     // MARK: terms
 
     /// Reads the term dictionary entry whose key (field byte + folded term) equals `key`.
-    public func lookup(_ key: [UInt8]) -> TermInfo? {
-        guard termBlockCount > 0 else { return nil }
-        // Binary search the blocks by their first term (stored whole).
-        var lo = 0
-        var hi = termBlockCount
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if compare(firstTermOfBlock(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
-        }
-        let block = lo - 1
-        guard block >= 0 else { return nil }
-        var found: TermInfo?
-        scanBlock(block) { term, info in
-            let c = compare(term, key)
-            if c == 0 { found = info }
-            return c < 0
-        }
-        return found
-    }
+    public func lookup(_ key: [UInt8]) -> TermInfo? { dictionary.lookup(key) }
 
     /// Every term of `field` that starts with `prefix`, in order.
     public func terms(field: UInt8, prefix: [UInt8], limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
-        guard termBlockCount > 0 else { return }
-        let key = [field] + prefix
-        var block = blockWhereTermsFrom(key)
-        var emitted = 0
-        var done = false
-        while block < termBlockCount && !done {
-            scanBlock(block) { term, info in
-                if compare(term, key) < 0 { return true }
-                if term.count < key.count || memcmp(term.baseAddress!, key, key.count) != 0 {
-                    done = true
-                    return false
-                }
-                body(UnsafeRawBufferPointer(rebasing: term[1...]), info)
-                emitted += 1
-                if emitted >= limit { done = true; return false }
-                return true
-            }
-            block += 1
-        }
+        dictionary.terms(field: field, prefix: prefix, limit: limit, body)
     }
 
     /// Every term of `field` (for infix scans).
     public func allTerms(field: UInt8, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
-        terms(field: field, prefix: [], body)
+        dictionary.terms(field: field, prefix: [], body)
     }
 
-    /// Terms of `field` that contain `needle` (or, with `suffixOnly`, end with it), in order,
-    /// up to `limit`; with `includingCutWords`, also every word cut at the token limit (a match
-    /// may straddle the cut). One pass over the dictionary bytes: blocks whose gram filter
-    /// rules the needle out are stepped over, and a term is searched only where it differs
-    /// from the previous one unless that one matched (the shared part was searched already).
+    /// Terms of `field` that contain `needle` (see `TermDictionaryReader`).
     public func terms(field: UInt8, containing needle: [UInt8], suffixOnly: Bool = false, includingCutWords: Bool = false,
                       limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
-        guard termBlockCount > 0 else { return }
-        // Blocks holding a cut word have every filter bit set, so filtering never hides one.
-        let required = GramFilter.required(needle)
-        let filters = required.isEmpty ? nil : gramFilters
-        var block = blockWhereTermsFrom([field])
-        var i = blockOffset(block)
-        var blockEnd = blockOffset(block + 1)
-        let end = termData.count
-        let data = termData.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var emitted = 0
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
-            let term = scratch.baseAddress!
-            needle.withUnsafeBufferPointer { nb in
-                let n = nb.baseAddress ?? UnsafePointer(term)
-                let nc = nb.count
-                var previousMatched = true
-                var previousOffset = 0
-                while i < end {
-                    if i >= blockEnd {
-                        block += 1
-                        if let filters {
-                            while block < termBlockCount && !GramFilter.mayContain(filters + block * GramFilter.bytes, required) {
-                                block += 1
-                            }
-                            guard block < termBlockCount else { return }
-                            i = blockOffset(block)
-                        }
-                        blockEnd = blockOffset(block + 1)
-                        previousOffset = 0
-                    }
-                    let shared = Int(readVarint32(data, &i))
-                    let suffixLen = Int(readVarint32(data, &i))
-                    guard shared + suffixLen <= scratch.count, i + suffixLen <= end else { return }
-                    (term + shared).update(from: data + i, count: suffixLen)
-                    i += suffixLen
-                    let df = Int(truncatingIfNeeded: readVarint64(data, &i))
-                    let info = readPostingsReference(df: df, data, &i, previous: &previousOffset)
-                    let len = shared + suffixLen
-                    guard len > 0 else { continue }
-                    if term[0] < field { continue }
-                    if term[0] > field { return }
-                    let word = term + 1
-                    let wordLen = len - 1
-                    let matched: Bool
-                    if suffixOnly {
-                        matched = wordLen >= nc && memcmp(word + wordLen - nc, n, nc) == 0
-                    } else {
-                        // Without a match in the previous term, one here must reach past the shared part.
-                        let from = previousMatched ? 0 : max(0, shared - nc)
-                        matched = findInShort(word + from, wordLen - from, n, nc)
-                        previousMatched = matched
-                    }
-                    if matched || (includingCutWords && wordLen >= Tokenizer.maxTokenBytes) {
-                        body(UnsafeRawBufferPointer(start: word, count: wordLen), info)
-                        emitted += 1
-                        if emitted >= limit { return }
-                    }
-                }
-            }
-        }
+        dictionary.terms(field: field, containing: needle, suffixOnly: suffixOnly, includingCutWords: includingCutWords,
+                         limit: limit, body)
     }
 
-    /// The block where terms from `key` on may start: the last one whose first term is below it.
-    private func blockWhereTermsFrom(_ key: [UInt8]) -> Int {
-        var lo = 0
-        var hi = termBlockCount
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if compare(firstTermOfBlock(mid), key) < 0 { lo = mid + 1 } else { hi = mid }
-        }
-        return max(0, lo - 1)
-    }
-
-    /// Where block `b`'s terms start in `termData` (its end for `b == termBlockCount`).
-    private func blockOffset(_ b: Int) -> Int {
-        b < termBlockCount ? Int(termIndex.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian) : termData.count
-    }
-
-    private func firstTermOfBlock(_ b: Int) -> UnsafeRawBufferPointer {
-        var r = ByteReader(termData, offset: blockOffset(b))
-        _ = try? r.varint()  // shared = 0
-        let len = (try? r.varintInt()) ?? 0
-        return (try? r.bytes(len)) ?? UnsafeRawBufferPointer(start: nil, count: 0)
-    }
-
-    /// Walks the terms of block `b`; `body` returns false to stop.
-    private func scanBlock(_ b: Int, _ body: (UnsafeRawBufferPointer, TermInfo) -> Bool) {
-        let end = blockOffset(b + 1)
-        var r = ByteReader(termData, offset: blockOffset(b))
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
-            var len = 0
-            var previousOffset = 0
-            while r.offset < end {
-                guard let shared = try? r.varintInt(), let suffixLen = try? r.varintInt(),
-                    let suffix = try? r.bytes(suffixLen), let df = try? r.varintInt(),
-                    shared + suffixLen <= scratch.count, r.offset < end
-                else { return }
-                var at = r.offset
-                let info = readPostingsReference(df: df, termData.baseAddress!.assumingMemoryBound(to: UInt8.self), &at,
-                                                 previous: &previousOffset)
-                guard at <= end, (try? r.skip(at - r.offset)) != nil else { return }
-                len = shared
-                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[len..<(len + suffixLen)]).copyMemory(from: suffix)
-                len += suffixLen
-                let term = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[0..<len])
-                if !body(term, info) { return }
-            }
-        }
-    }
-
-    @inline(__always)
-    private func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
-        let n = min(a.count, b.count)
-        if n > 0 {
-            let c = b.withUnsafeBytes { memcmp(a.baseAddress!, $0.baseAddress!, n) }
-            if c != 0 { return Int(c) }
-        }
-        return a.count - b.count
-    }
-
-    /// Reads what follows a dictionary entry's doc count at `i`: the term's postings held in
-    /// the entry (one document, format 2) or a postings offset (a delta from the block's
-    /// previous one in format 2), leaving `i` after it.
-    @inline(__always)
-    private func readPostingsReference(df: Int, _ data: UnsafePointer<UInt8>, _ i: inout Int, previous: inout Int) -> TermInfo {
-        guard inlineSingles else { return TermInfo(docFreq: df, postingsOffset: Int(truncatingIfNeeded: readVarint64(data, &i))) }
-        if df == 1 {
-            let at = i
-            _ = readVarint64(data, &i)
-            let freq = readVarint64(data, &i)
-            for _ in 0..<min(freq, UInt64(termData.count)) { _ = readVarint64(data, &i) }
-            return TermInfo(docFreq: 1, postingsOffset: at, inline: true)
-        }
-        previous &+= Int(truncatingIfNeeded: readVarint64(data, &i))
-        return TermInfo(docFreq: df, postingsOffset: previous)
-    }
+    public var termCount: Int { dictionary.termCount }
 
     public func postingList(_ info: TermInfo) throws -> PostingList {
-        if info.inline { return try PostingList(single: termData, offset: info.postingsOffset, hasPositions: true) }
+        if info.inline { return try PostingList(single: dictionary.data, offset: info.postingsOffset, hasPositions: true) }
         return try postingList(at: info.postingsOffset, docFreq: info.docFreq)
     }
 

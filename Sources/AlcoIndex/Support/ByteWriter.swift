@@ -84,3 +84,9 @@ public struct ByteWriter: Sendable {
         return out
     }
 }
+
+extension ByteWriter {
+    mutating func align(_ n: Int) {
+        while count % n != 0 { u8(0) }
+    }
+}

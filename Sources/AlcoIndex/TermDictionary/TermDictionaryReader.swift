@@ -1,0 +1,221 @@
+/// Reads a segment's term dictionary (as `TermDictionaryWriter` wrote it): exact look-ups by
+/// binary search over the blocks' first terms, and scans by prefix, suffix or infix, the last
+/// stepping over blocks whose gram filter rules the needle out.
+struct TermDictionaryReader {
+    let index: UnsafeRawBufferPointer
+    let data: UnsafeRawBufferPointer
+    let blockCount: Int
+    let termCount: Int
+    /// Format 2 on: one-document terms' postings are in their entries, offsets are deltas.
+    let inlineSingles: Bool
+    /// Per block, the Bloom filter of its terms' grams (nil in older segments).
+    let gramFilters: UnsafePointer<UInt8>?
+
+    init(index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, gramFilters grams: UnsafeRawBufferPointer?, inlineSingles: Bool) throws {
+        self.index = index
+        self.data = data
+        self.inlineSingles = inlineSingles
+        var ti = ByteReader(index)
+        blockCount = Int(try ti.u32())
+        termCount = Int(try ti.u32())
+        guard index.count == 8 + blockCount * 8 else { throw DecodeError("term index has the wrong size") }
+        if let grams {
+            var g = ByteReader(grams)
+            let blocks = Int(try g.u32())
+            let width = Int(try g.u32())
+            guard blocks == blockCount, width == GramFilter.bytes, grams.count == 8 + blocks * width else {
+                throw DecodeError("term gram filters do not fit the dictionary")
+            }
+            gramFilters = grams.baseAddress!.assumingMemoryBound(to: UInt8.self) + 8
+        } else {
+            gramFilters = nil
+        }
+    }
+
+    /// Reads the term dictionary entry whose key (field byte + folded term) equals `key`.
+    public func lookup(_ key: [UInt8]) -> TermInfo? {
+        guard blockCount > 0 else { return nil }
+        // Binary search the blocks by their first term (stored whole).
+        var lo = 0
+        var hi = blockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compare(firstTermOfBlock(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
+        }
+        let block = lo - 1
+        guard block >= 0 else { return nil }
+        var found: TermInfo?
+        scanBlock(block) { term, info in
+            let c = compare(term, key)
+            if c == 0 { found = info }
+            return c < 0
+        }
+        return found
+    }
+
+    /// Every term of `field` that starts with `prefix`, in order.
+    public func terms(field: UInt8, prefix: [UInt8], limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
+        guard blockCount > 0 else { return }
+        let key = [field] + prefix
+        var block = blockWhereTermsFrom(key)
+        var emitted = 0
+        var done = false
+        while block < blockCount && !done {
+            scanBlock(block) { term, info in
+                if compare(term, key) < 0 { return true }
+                if term.count < key.count || memcmp(term.baseAddress!, key, key.count) != 0 {
+                    done = true
+                    return false
+                }
+                body(UnsafeRawBufferPointer(rebasing: term[1...]), info)
+                emitted += 1
+                if emitted >= limit { done = true; return false }
+                return true
+            }
+            block += 1
+        }
+    }
+
+    /// Every term of `field` (for infix scans).
+    public func allTerms(field: UInt8, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
+        terms(field: field, prefix: [], body)
+    }
+
+    /// Terms of `field` that contain `needle` (or, with `suffixOnly`, end with it), in order,
+    /// up to `limit`; with `includingCutWords`, also every word cut at the token limit (a match
+    /// may straddle the cut). One pass over the dictionary bytes: blocks whose gram filter
+    /// rules the needle out are stepped over, and a term is searched only where it differs
+    /// from the previous one unless that one matched (the shared part was searched already).
+    public func terms(field: UInt8, containing needle: [UInt8], suffixOnly: Bool = false, includingCutWords: Bool = false,
+                      limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
+        guard blockCount > 0 else { return }
+        // Blocks holding a cut word have every filter bit set, so filtering never hides one.
+        let required = GramFilter.required(needle)
+        let filters = required.isEmpty ? nil : gramFilters
+        var block = blockWhereTermsFrom([field])
+        var i = blockOffset(block)
+        var blockEnd = blockOffset(block + 1)
+        let end = data.count
+        let data = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var emitted = 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
+            let term = scratch.baseAddress!
+            needle.withUnsafeBufferPointer { nb in
+                let n = nb.baseAddress ?? UnsafePointer(term)
+                let nc = nb.count
+                var previousMatched = true
+                var previousOffset = 0
+                while i < end {
+                    if i >= blockEnd {
+                        block += 1
+                        if let filters {
+                            while block < blockCount && !GramFilter.mayContain(filters + block * GramFilter.bytes, required) {
+                                block += 1
+                            }
+                            guard block < blockCount else { return }
+                            i = blockOffset(block)
+                        }
+                        blockEnd = blockOffset(block + 1)
+                        previousOffset = 0
+                    }
+                    let shared = Int(readVarint32(data, &i))
+                    let suffixLen = Int(readVarint32(data, &i))
+                    guard shared + suffixLen <= scratch.count, i + suffixLen <= end else { return }
+                    (term + shared).update(from: data + i, count: suffixLen)
+                    i += suffixLen
+                    let df = Int(truncatingIfNeeded: readVarint64(data, &i))
+                    let info = readPostingsReference(df: df, data, &i, previous: &previousOffset)
+                    let len = shared + suffixLen
+                    guard len > 0 else { continue }
+                    if term[0] < field { continue }
+                    if term[0] > field { return }
+                    let word = term + 1
+                    let wordLen = len - 1
+                    let matched: Bool
+                    if suffixOnly {
+                        matched = wordLen >= nc && memcmp(word + wordLen - nc, n, nc) == 0
+                    } else {
+                        // Without a match in the previous term, one here must reach past the shared part.
+                        let from = previousMatched ? 0 : max(0, shared - nc)
+                        matched = findInShort(word + from, wordLen - from, n, nc)
+                        previousMatched = matched
+                    }
+                    if matched || (includingCutWords && wordLen >= Tokenizer.maxTokenBytes) {
+                        body(UnsafeRawBufferPointer(start: word, count: wordLen), info)
+                        emitted += 1
+                        if emitted >= limit { return }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The block where terms from `key` on may start: the last one whose first term is below it.
+    private func blockWhereTermsFrom(_ key: [UInt8]) -> Int {
+        var lo = 0
+        var hi = blockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compare(firstTermOfBlock(mid), key) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return max(0, lo - 1)
+    }
+
+    /// Where block `b`'s terms start in `data` (its end for `b == blockCount`).
+    private func blockOffset(_ b: Int) -> Int {
+        b < blockCount ? min(Int(clamping: index.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian), data.count) : data.count
+    }
+
+    private func firstTermOfBlock(_ b: Int) -> UnsafeRawBufferPointer {
+        var r = ByteReader(data, offset: blockOffset(b))
+        _ = try? r.varint()  // shared = 0
+        let len = (try? r.varintInt()) ?? 0
+        return (try? r.bytes(len)) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+
+    /// Walks the terms of block `b`; `body` returns false to stop.
+    private func scanBlock(_ b: Int, _ body: (UnsafeRawBufferPointer, TermInfo) -> Bool) {
+        let end = blockOffset(b + 1)
+        var r = ByteReader(data, offset: blockOffset(b))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
+            var len = 0
+            var previousOffset = 0
+            while r.offset < end {
+                guard let shared = try? r.varintInt(), let suffixLen = try? r.varintInt(),
+                    let suffix = try? r.bytes(suffixLen), let df = try? r.varintInt(),
+                    shared + suffixLen <= scratch.count, r.offset < end
+                else { return }
+                var at = r.offset
+                let info = readPostingsReference(df: df, data.baseAddress!.assumingMemoryBound(to: UInt8.self), &at,
+                                                 previous: &previousOffset)
+                guard at <= end, (try? r.skip(at - r.offset)) != nil else { return }
+                len = shared
+                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[len..<(len + suffixLen)]).copyMemory(from: suffix)
+                len += suffixLen
+                let term = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[0..<len])
+                if !body(term, info) { return }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func compare(_ a: UnsafeRawBufferPointer, _ b: [UInt8]) -> Int {
+        let n = min(a.count, b.count)
+        if n > 0 {
+            let c = b.withUnsafeBytes { memcmp(a.baseAddress!, $0.baseAddress!, n) }
+            if c != 0 { return Int(c) }
+        }
+        return a.count - b.count
+    }
+
+    @inline(__always)
+    private func readPostingsReference(df: Int, _ bytes: UnsafePointer<UInt8>, _ i: inout Int, previous: inout Int) -> TermInfo {
+        TermBlockCodec.readPostingsReference(df: df, bytes, &i, previous: &previous, inlineSingles: inlineSingles, limit: data.count)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
