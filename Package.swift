@@ -55,7 +55,7 @@ let package = Package(
         // RabbitMQ consumers that store what logcollect publishes (rabbitmq-c through CRabbitMQ).
         .target(name: "AlcoCollector", dependencies: ["AlcoIndex", "AlcoIngest", "CRabbitMQ", "CHiredis"], swiftSettings: strict),
         .target(name: "SphinxQL", swiftSettings: strict),
-        .target(name: "AlcoServer", dependencies: ["AlcoIndex", "SphinxQL"], swiftSettings: strict),
+        .target(name: "SphinxQLExecution", dependencies: ["AlcoIndex", "SphinxQL"], swiftSettings: strict),
         // The MySQL wire protocol: packets, codec and the connection state machine; knows no SQL.
         .target(
             name: "MySQLWire",
@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "AlcoMySQLServer",
             dependencies: [
-                "AlcoServer", "MySQLWire", "AlcoIndex",
+                "SphinxQLExecution", "MySQLWire", "AlcoIndex",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "SphinxQLTests", dependencies: ["SphinxQL"], swiftSettings: strict),
-        .testTarget(name: "AlcoServerTests", dependencies: ["AlcoServer", "AlcoIndex", "SphinxQL"], swiftSettings: strict),
+        .testTarget(name: "SphinxQLExecutionTests", dependencies: ["SphinxQLExecution", "AlcoIndex", "SphinxQL"], swiftSettings: strict),
         .testTarget(
             name: "MySQLWireTests",
             dependencies: [

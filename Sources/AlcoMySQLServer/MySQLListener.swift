@@ -1,5 +1,5 @@
 import AlcoIndex
-import AlcoServer
+import SphinxQLExecution
 import MySQLWire
 import NIOConcurrencyHelpers
 import NIOCore

@@ -1,4 +1,4 @@
-import AlcoServer
+import SphinxQLExecution
 import MySQLWire
 
 /// Statement outcomes in the wire module's terms, typed as Sphinx 2.2.11 types them.

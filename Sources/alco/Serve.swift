@@ -3,7 +3,7 @@ import AlcoHTTP
 import AlcoIndex
 import AlcoIngest
 import AlcoMySQLServer
-import AlcoServer
+import SphinxQLExecution
 import ArgumentParser
 import MySQLWire
 import Dispatch

@@ -1,6 +1,6 @@
 import AlcoCollector
 import AlcoIndex
-import AlcoServer
+import SphinxQLExecution
 import ArgumentParser
 import Foundation
 import Yams

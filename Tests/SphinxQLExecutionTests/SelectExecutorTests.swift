@@ -2,7 +2,7 @@ import AlcoIndex
 import Foundation
 import SphinxQL
 import Testing
-@testable import AlcoServer
+@testable import SphinxQLExecution
 
 /// SELECTs as ALCO and django-sphinxsearch send them, run against an engine holding the rows
 /// of the captured REPLACE batch (day 2026-11-25 UTC).

@@ -2,7 +2,7 @@ import AlcoIndex
 import Foundation
 import SphinxQL
 import Testing
-@testable import AlcoServer
+@testable import SphinxQLExecution
 
 @Suite(.serialized) struct SessionTests {
     static func withSession(_ body: (Session) throws -> Void) throws {

@@ -2,7 +2,7 @@ import AlcoIndex
 import Foundation
 import SphinxQL
 import Testing
-@testable import AlcoServer
+@testable import SphinxQLExecution
 
 @Suite struct TableNameTests {
     let indexes: Set<String> = ["logs", "logsx", "a_20261125"]

@@ -2,7 +2,7 @@ import AlcoIndex
 import Foundation
 import SphinxQL
 import Testing
-@testable import AlcoServer
+@testable import SphinxQLExecution
 
 /// Members of each class of hostile statement, generated over depths and magnitudes: each is
 /// answered (rows or a clear error) within a bound, on a thread whose stack is a quarter of a
