@@ -8,7 +8,7 @@
 final class AttributeTable {
     private var paths = TermTable(capacity: 64)
     private var keys: [KeyState] = []
-    /// `[key id (u32)][value bytes]` → value id.
+    /// `[key id (u32)][value bytes]` → value id (interned without building those bytes).
     private var values = TermTable(capacity: 1024)
     private var valueKey: [UInt32] = []
     private var valueLastDoc: [UInt32] = []
@@ -24,7 +24,6 @@ final class AttributeTable {
     private var samples = TermTable(capacity: 64)
     private var sampleKey: [UInt32] = []
     private var sampleLastDoc: [UInt32] = []
-    private var scratch: [UInt8] = []
 
     struct KeyState {
         var lastDoc: UInt32 = 0
@@ -46,28 +45,23 @@ final class AttributeTable {
         return id
     }
 
-    /// `key`-prefixed bytes of `s` in `scratch`, for the shared tables.
-    @inline(__always)
-    private func qualified(_ key: Int, _ s: UnsafeRawBufferPointer) {
-        scratch.removeAll(keepingCapacity: true)
-        withUnsafeBytes(of: UInt32(key).littleEndian) { scratch.append(contentsOf: $0) }
-        scratch.append(contentsOf: s)
-    }
-
     func addString(_ s: UnsafeRawBufferPointer, key: Int, doc: UInt32) {
-        qualified(key, s)
-        let id = scratch.withUnsafeBytes { values.intern($0) }
+        let id = values.intern(prefix: UInt32(key), s)
         if id == valueKey.count {
             valueKey.append(UInt32(key))
             valueLastDoc.append(doc)
         } else {
             valueLastDoc[id] = doc
         }
-        keys[key].lastDoc = doc
+        // The key's state read and written once (each access to a class's array checks it).
+        var state = keys[key]
+        state.lastDoc = doc
         // A doc may repeat a value (arrays): one occurrence per (value, doc).
-        if keys[key].lastStringDoc == doc && keys[key].lastStringValue == UInt32(id) { return }
-        keys[key].lastStringDoc = doc
-        keys[key].lastStringValue = UInt32(id)
+        let repeated = state.lastStringDoc == doc && state.lastStringValue == UInt32(id)
+        state.lastStringDoc = doc
+        state.lastStringValue = UInt32(id)
+        keys[key] = state
+        if repeated { return }
         occurrenceKey.append(UInt32(key))
         occurrenceValue.append(UInt32(id))
         occurrenceDoc.append(doc)
@@ -84,10 +78,8 @@ final class AttributeTable {
         }
         // Distinct values for the column registry, bounded: past the bound only the ones
         // already kept get their last doc updated.
-        qualified(key, raw)
-        let sample = scratch.withUnsafeBytes { bytes -> Int? in
-            keys[key].samples < ColumnRegistry.maxValuesPerColumn ? samples.intern(bytes) : samples.find(bytes)
-        }
+        let sample = keys[key].samples < ColumnRegistry.maxValuesPerColumn
+            ? samples.intern(prefix: UInt32(key), raw) : samples.find(prefix: UInt32(key), raw)
         if let sample {
             if sample == sampleKey.count {
                 sampleKey.append(UInt32(key))

@@ -8,9 +8,13 @@
 struct IDGenerator {
     /// The largest id the index has ever held: anything above it is free without a look-up.
     private(set) var maxID: UInt64 = 0
-    /// Per microsecond recently assigned at: every id from its first id up to this one (not
-    /// included) is taken, so the next probe for that microsecond starts here.
+    /// Per microsecond recently assigned at more than once: every id from its first id up to
+    /// this one (not included) is taken, so the next probe for that microsecond starts here.
     private var nextCandidate: [Int64: UInt64] = [:]
+    /// The same for the last microsecond assigned at, outside the dictionary: lines mostly
+    /// arrive in time order, and most microseconds get one line.
+    private var lastMicros: Int64 = -1
+    private var lastNext: UInt64 = 0
     /// Bounds `nextCandidate`; past it the map starts over (a probe then walks again once).
     static let rememberedMicroseconds = 65_536
 
@@ -31,17 +35,28 @@ struct IDGenerator {
                 return candidate
             }
         }
-        var candidate = max(first, nextCandidate[us] ?? first)
+        var candidate = first
+        if us == lastMicros {
+            candidate = max(first, lastNext)
+        } else if first <= maxID, let next = nextCandidate[us] {
+            candidate = max(first, next)
+        }
         // Above every id the index holds: free. Otherwise walk up from where the last probe
         // for this microsecond ended; each taken id is stepped over once per microsecond.
         while candidate <= maxID && exists(candidate) {
             guard candidate < .max else { return nil }
             candidate += 1
         }
-        if nextCandidate.count >= IDGenerator.rememberedMicroseconds && nextCandidate[us] == nil {
-            nextCandidate = [:]
+        let next = candidate == .max ? candidate : candidate + 1
+        if us != lastMicros {
+            // The previous microsecond is remembered only if it got more than one id.
+            if lastMicros >= 0 && lastNext > DocumentID.make(microseconds: lastMicros) + 1 {
+                if nextCandidate.count >= IDGenerator.rememberedMicroseconds { nextCandidate = [:] }
+                nextCandidate[lastMicros] = lastNext
+            }
+            lastMicros = us
         }
-        nextCandidate[us] = candidate == .max ? candidate : candidate + 1
+        lastNext = next
         observe(candidate)
         return candidate
     }

@@ -137,6 +137,64 @@ struct TermTable: ~Copyable {
         return id
     }
 
+    /// `intern` of the bytes of `prefix` (little-endian) followed by `key`, without building
+    /// them: the attribute table keys every value by its js key's id.
+    @inline(__always)
+    mutating func intern(prefix: UInt32, _ key: UnsafeRawBufferPointer) -> Int {
+        var h: UInt32 = 2_166_136_261
+        var p = prefix.littleEndian
+        withUnsafeBytes(of: &p) { for b in $0 { h = (h ^ UInt32(b)) &* 16_777_619 } }
+        for b in key { h = (h ^ UInt32(b)) &* 16_777_619 }
+        var slot = Int(h) & mask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { break }
+            if UInt32(truncatingIfNeeded: entry >> 32) == h {
+                let r = record(at: Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1)
+                if r.bytes.count == key.count + 4 && r.bytes.loadUnaligned(as: UInt32.self) == p
+                    && (key.count == 0 || memcmp(r.bytes.baseAddress! + 4, key.baseAddress!, key.count) == 0)
+                {
+                    return r.id
+                }
+            }
+            slot = (slot + 1) & mask
+        }
+        let id = count
+        let offset = arena.count
+        arena.reserve(offset + TermTable.recordHeader + 4 + key.count)
+        withUnsafeBytes(of: UInt32(id)) { arena.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(key.count + 4)) { arena.append(contentsOf: $0) }
+        withUnsafeBytes(of: &p) { arena.append(contentsOf: $0) }
+        arena.append(contentsOf: key)
+        records.append(UInt32(offset))
+        keyBytes += key.count + 4
+        slots[slot] = UInt64(h) << 32 | UInt64(offset + 1)
+        if count * 2 > mask + 1 { grow() }
+        return id
+    }
+
+    /// `find` of what `intern(prefix:_:)` stored.
+    func find(prefix: UInt32, _ key: UnsafeRawBufferPointer) -> Int? {
+        var h: UInt32 = 2_166_136_261
+        var p = prefix.littleEndian
+        withUnsafeBytes(of: &p) { for b in $0 { h = (h ^ UInt32(b)) &* 16_777_619 } }
+        for b in key { h = (h ^ UInt32(b)) &* 16_777_619 }
+        var slot = Int(h) & mask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { return nil }
+            if UInt32(truncatingIfNeeded: entry >> 32) == h {
+                let r = record(at: Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1)
+                if r.bytes.count == key.count + 4 && r.bytes.loadUnaligned(as: UInt32.self) == p
+                    && (key.count == 0 || memcmp(r.bytes.baseAddress! + 4, key.baseAddress!, key.count) == 0)
+                {
+                    return r.id
+                }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
     @inline(__always)
     private static func same(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
