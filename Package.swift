@@ -45,9 +45,9 @@ let package = Package(
         ),
         .target(
             name: "AlcoIndex", dependencies: ["CLZ4", "CSupport", "CRE2"],
-            // The engine's hot loops keep state in locals; dynamic exclusivity checks on every
-            // class-property access cost ~5% of indexing for no safety we rely on.
-            swiftSettings: strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            // No unsafe flags, so other packages can depend on the engine: its hot loops keep
+            // their state in locals, where no exclusivity check runs.
+            swiftSettings: strict
         ),
         .target(name: "AlcoIngest", dependencies: ["AlcoIndex"], swiftSettings: strict),
         // The API's query parameters turned into the engine's query form, free of any HTTP library.
@@ -99,6 +99,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AlcoIndexTests", dependencies: ["AlcoIndex"], swiftSettings: strict),
+        // The README's example of embedding the engine, built as another package would use it.
+        .testTarget(name: "EmbeddingTests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoIngestTests", dependencies: ["AlcoIngest", "AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoCollectorTests", dependencies: ["AlcoCollector"], swiftSettings: strict),
         .testTarget(

@@ -6,24 +6,25 @@
 ///
 /// `view(of:)` groups a key's part of the tables once the segment is complete.
 final class AttributeTable {
-    private var paths = TermTable(capacity: 64)
-    private var keys: [KeyState] = []
+    // Used by the one thread building the segment: no per-access exclusivity checks.
+    @exclusivity(unchecked) private var paths = TermTable(capacity: 64)
+    @exclusivity(unchecked) private var keys: [KeyState] = []
     /// `[key id (u32)][value bytes]` → value id (interned without building those bytes).
-    private var values = TermTable(capacity: 1024)
-    private var valueKey: [UInt32] = []
-    private var valueLastDoc: [UInt32] = []
+    @exclusivity(unchecked) private var values = TermTable(capacity: 1024)
+    @exclusivity(unchecked) private var valueKey: [UInt32] = []
+    @exclusivity(unchecked) private var valueLastDoc: [UInt32] = []
     /// String occurrences, one per (key, value, doc) in the order added; docs ascend.
-    private var occurrenceKey: [UInt32] = []
-    private var occurrenceValue: [UInt32] = []
-    private var occurrenceDoc: [UInt32] = []
+    @exclusivity(unchecked) private var occurrenceKey: [UInt32] = []
+    @exclusivity(unchecked) private var occurrenceValue: [UInt32] = []
+    @exclusivity(unchecked) private var occurrenceDoc: [UInt32] = []
     /// The first number of each (key, doc).
-    private var numberKey: [UInt32] = []
-    private var numberDoc: [UInt32] = []
-    private var numberValue: [Double] = []
+    @exclusivity(unchecked) private var numberKey: [UInt32] = []
+    @exclusivity(unchecked) private var numberDoc: [UInt32] = []
+    @exclusivity(unchecked) private var numberValue: [Double] = []
     /// Distinct number literals per key for the column registry, bounded per key.
-    private var samples = TermTable(capacity: 64)
-    private var sampleKey: [UInt32] = []
-    private var sampleLastDoc: [UInt32] = []
+    @exclusivity(unchecked) private var samples = TermTable(capacity: 64)
+    @exclusivity(unchecked) private var sampleKey: [UInt32] = []
+    @exclusivity(unchecked) private var sampleLastDoc: [UInt32] = []
 
     struct KeyState {
         var lastDoc: UInt32 = 0

@@ -22,13 +22,15 @@ public final class LogIndex: @unchecked Sendable {
         var persistedDeletions: Int
     }
 
+    /// Its properties are guarded by the index's state lock, as are the index's own below:
+    /// that lock is the exclusivity, so the runtime's per-access checks are off for them.
     final class Partition {
         let day: Int
-        var buffer: [UInt64: Document] = [:]
-        var bufferBytes = 0
+        @exclusivity(unchecked) var buffer: [UInt64: Document] = [:]
+        @exclusivity(unchecked) var bufferBytes = 0
         /// LSN of the oldest record whose documents may still be in `buffer`.
-        var bufferMinLSN: UInt64?
-        var segments: [LiveSegment] = []
+        @exclusivity(unchecked) var bufferMinLSN: UInt64?
+        @exclusivity(unchecked) var segments: [LiveSegment] = []
         init(day: Int) { self.day = day }
     }
 
@@ -39,32 +41,32 @@ public final class LogIndex: @unchecked Sendable {
     let stateLock = ConditionLock()
 
     // Guarded by stateLock.
-    var settingsValue: IndexSettings
-    var partitions: [Int: Partition] = [:]
-    var calendar: DayCalendar
-    var producerCalendarZone: TimeZone
-    var ids = IDGenerator()
-    var appliedLSN: UInt64 = 0
+    @exclusivity(unchecked) var settingsValue: IndexSettings
+    @exclusivity(unchecked) var partitions: [Int: Partition] = [:]
+    @exclusivity(unchecked) var calendar: DayCalendar
+    @exclusivity(unchecked) var producerCalendarZone: TimeZone
+    @exclusivity(unchecked) var ids = IDGenerator()
+    @exclusivity(unchecked) var appliedLSN: UInt64 = 0
     /// Recently appended ids in arrival order, for live tails.
-    var arrivalLog = ArrivalLog(capacity: 262_144)
-    var checkpointLSN: UInt64 = 0
-    var nextSegment = 1
+    @exclusivity(unchecked) var arrivalLog = ArrivalLog(capacity: 262_144)
+    @exclusivity(unchecked) var checkpointLSN: UInt64 = 0
+    @exclusivity(unchecked) var nextSegment = 1
     /// Ids a seal is building into segments (one sorted array per day partition).
-    var sealing: [(day: Int, ids: [UInt64])] = []
-    var sealingMinLSN: UInt64?
-    var deletedWhileSealing = Set<UInt64>()
-    var truncatedWhileSealing = false
-    var oldestBufferedAt: UInt64?
-    var bufferedDocs = 0
+    @exclusivity(unchecked) var sealing: [(day: Int, ids: [UInt64])] = []
+    @exclusivity(unchecked) var sealingMinLSN: UInt64?
+    @exclusivity(unchecked) var deletedWhileSealing = Set<UInt64>()
+    @exclusivity(unchecked) var truncatedWhileSealing = false
+    @exclusivity(unchecked) var oldestBufferedAt: UInt64?
+    @exclusivity(unchecked) var bufferedDocs = 0
     /// Persisted segments no longer live: their files go once a manifest without them is durable.
-    var retired: [String] = []
-    var lastPersistAt = DispatchTimeLike.now()
+    @exclusivity(unchecked) var retired: [String] = []
+    @exclusivity(unchecked) var lastPersistAt = DispatchTimeLike.now()
     /// When the last document arrived (monotonic ns), so merges can wait for a pause.
-    var lastAppendAt: UInt64 = 0
-    var problemsValue: [String] = []
-    var isClosed = false
+    @exclusivity(unchecked) var lastAppendAt: UInt64 = 0
+    @exclusivity(unchecked) var problemsValue: [String] = []
+    @exclusivity(unchecked) var isClosed = false
     /// Set when closing: running merges give up (their inputs stay live).
-    var isClosing = false
+    @exclusivity(unchecked) var isClosing = false
 
     var segmentsDirectory: String { directory + "/segments" }
     var manifestPath: String { directory + "/manifest.json" }

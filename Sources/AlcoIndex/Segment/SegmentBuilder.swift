@@ -26,20 +26,22 @@ public final class SegmentBuilder {
     /// Full-text fields after `logline` and `js`: js columns flagged `indexed`.
     public let extraFields: [String]
     let compression: StoreCompression
-    private var extraFieldIndex: [[UInt8]: UInt8] = [:]
+    // One thread builds a segment: the per-access exclusivity checks of these properties
+    // (the runtime's, a few percent of indexing) are off.
+    @exclusivity(unchecked) private var extraFieldIndex: [[UInt8]: UInt8] = [:]
 
-    private var ids: [UInt64] = []
-    private var lengths: [UInt32] = []
-    private var totalTokens: UInt64 = 0
+    @exclusivity(unchecked) private var ids: [UInt64] = []
+    @exclusivity(unchecked) private var lengths: [UInt32] = []
+    @exclusivity(unchecked) private var totalTokens: UInt64 = 0
 
-    private var store: DocStoreWriter
+    @exclusivity(unchecked) private var store: DocStoreWriter
 
-    private var terms = TermTable()
-    private var postings = PostingsPool()
-    private var batch = TokenBatch()
-    private var termIDs = GrowableBuffer<Int>(capacity: 256)
+    @exclusivity(unchecked) private var terms = TermTable()
+    @exclusivity(unchecked) private var postings = PostingsPool()
+    @exclusivity(unchecked) private var batch = TokenBatch()
+    @exclusivity(unchecked) private var termIDs = GrowableBuffer<Int>(capacity: 256)
 
-    private var attributes = AttributeTable()
+    @exclusivity(unchecked) private var attributes = AttributeTable()
 
     public init(extraFields: [String] = [], compression: StoreCompression = .fast) {
         self.extraFields = extraFields
