@@ -8,7 +8,7 @@ APT_PACKAGES := liblz4-dev librabbitmq-dev libhiredis-dev zlib1g-dev libre2-dev 
 TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk sysbench gdb
 PYTHON ?= python3
 
-.PHONY: deps test-deps build release serve loghub test unit integration fuzz bench clean stop-servers apt
+.PHONY: deps test-deps build build-tests release serve loghub test unit integration fuzz bench clean stop-servers apt
 
 # Installs the Debian packages the build needs when they are missing (needs root or sudo).
 deps:
@@ -57,12 +57,20 @@ loghub:
 # Every stage runs even when an earlier one fails, so one run reports every failure; the
 # target fails if any stage did.
 test: test-deps
-	$(SWIFT) build
+	@$(MAKE) --no-print-directory build-tests
 	@failed=""; \
 	$(SWIFT) test || failed="$$failed swift-test"; \
 	$(PYTHON) -m pytest -q Tests/Integration || failed="$$failed integration"; \
 	Fuzz/run.sh $(TEST_FUZZ_SECONDS) || failed="$$failed fuzz"; \
 	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
+
+# Builds everything the tests run; a compiler warning in our sources or tests fails it (the
+# packages we depend on may warn).
+build-tests:
+	@mkdir -p .build
+	@set -o pipefail; $(SWIFT) build --build-tests 2>&1 | tee .build/build-tests.log
+	@if grep -E "^$(CURDIR)/(Sources|Tests)/[^:]+:[0-9]+:[0-9]+: warning:" .build/build-tests.log; then \
+	  echo "make: the compiler warned about our code (above); warnings are errors here" >&2; exit 1; fi
 
 # Seconds each fuzz target runs in `make test`.
 TEST_FUZZ_SECONDS ?= 20

@@ -82,9 +82,9 @@ public final class SegmentBuilder {
         var jsPosition: UInt32 = 0
         var extraPositions: [UInt8: UInt32] = [:]
         var js = doc.js
-        _ = js.withUTF8 { buf in
+        js.withUTF8 { buf in
             let attrs = attributes
-            JSONScanner.forEachScalar(UnsafeRawBufferPointer(buf)) { path, scalar in
+            _ = JSONScanner.forEachScalar(UnsafeRawBufferPointer(buf)) { path, scalar in
                 let key = attrs.key(path)
                 switch scalar {
                 case .string(let s):
