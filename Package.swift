@@ -70,6 +70,7 @@ let package = Package(
                 "AlcoIndex", "AlcoIngest", "AlcoAPI", "AlcoCollector", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Web"],

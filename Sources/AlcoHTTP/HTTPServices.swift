@@ -3,6 +3,8 @@ import AlcoIndex
 import AlcoIngest
 import Dispatch
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// What the HTTP routes work on: the catalog, the rejects store, limits, and the counters
 /// `/metrics` exports.
@@ -71,20 +73,34 @@ final class IngestCounters: @unchecked Sendable {
     var snapshot: [String: Counts] { lock.withLock { byIndex } }
 }
 
-/// Runs blocking engine work (an fsync-waiting append, a search) off the async executors.
-func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try work() })
-        }
-    }
+/// The threads blocking engine work runs on, off the async executors: bounded pools, not
+/// Dispatch's global queue (which grows a thread per blocked call, up to 64 on 2 cores).
+/// Reads get one thread per core; writes, which mostly wait for the WAL's group fsync, more,
+/// so many shippers' batches share one fsync without taking the readers' threads.
+enum EngineThreads {
+    static let reads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(2, NIOCore.System.coreCount))
+        pool.start()
+        return pool
+    }()
+
+    static let writes: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 16)
+        pool.start()
+        return pool
+    }()
 }
 
-/// Runs a durable write off the async executors; one the engine could not make durable is
-/// a 507 or 500 with the reason (see `APIError.storage`).
+/// Runs blocking engine work (a search, a description) on the read threads.
+func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await EngineThreads.reads.runIfActive(work)
+}
+
+/// Runs a durable write on the write threads; one the engine could not make durable is a 507
+/// or 500 with the reason (see `APIError.storage`).
 func offloadWrite<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     do {
-        return try await offload(work)
+        return try await EngineThreads.writes.runIfActive(work)
     } catch let e as AlcoError where e.isIO {
         throw APIError.storage(e)
     }

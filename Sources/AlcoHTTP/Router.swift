@@ -83,7 +83,8 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
         if let m = request.uri.queryParameters["message_field"] { decoder.messageField = String(m) }
         if let t = request.uri.queryParameters["time_field"] { decoder.timeField = String(t) }
         let d = decoder
-        let (response, counts) = try await offload {
+        // A write (each item's index appends, durably): on the write threads.
+        let (response, counts) = try await EngineThreads.writes.runIfActive {
             try BulkIngest.run(body, defaultIndex: defaultIndex, catalog: services.catalog, decoder: d, rejects: services.rejects)
         }
         for (name, c) in counts { services.ingestCounters.add(name, stored: c.stored, rejected: c.rejected) }

@@ -18,14 +18,15 @@ enum Ranker {
         var seen = Set<String>()
         for (term, match) in query.positiveTerms where match == .exact && seen.insert(term).inserted {
             var tf = [UInt32: UInt32]()
-            var df = 0
+            var lists: [(TermInfo, PostingList)] = []
             for f in 0..<segment.fieldNames.count {
                 guard let info = segment.lookup([UInt8(f)] + Array(term.utf8)),
                     let list = try? segment.postingList(info)
                 else { continue }
-                df += info.docFreq
+                lists.append((info, list))
                 for (d, freq) in list.docsWithFrequencies(in: range) where index[d] != nil { tf[d, default: 0] += freq }
             }
+            let df = documentFrequency(term, lists, segment: segment)
             guard df > 0 else { continue }
             let idf = log((n - Double(df) + 0.5) / (Double(df) + 0.5) + 1)
             for (d, f) in tf {
@@ -39,6 +40,24 @@ enum Ranker {
         return (0..<docs.count).map { i in
             1000 * max(present[i], 1) + Int(999 * bm25[i] / (bm25[i] + 1))
         }
+    }
+
+    /// Documents having the word in any field, as IDF counts them (a document with it in its
+    /// line and its js is one document, not two): the one field's count, the count the
+    /// segment keeps for frequent words, or else the union of the lists (rare words: short).
+    static func documentFrequency(_ term: String, _ lists: [(TermInfo, PostingList)], segment: SegmentReader) -> Int {
+        if lists.count <= 1 { return lists.first?.0.docFreq ?? 0 }
+        if let any = segment.docFreqInAnyField(Array(term.utf8)) { return any }
+        var all: [UInt32] = []
+        for (_, list) in lists { list.docs(in: 0..<UInt32(segment.docCount), into: &all) }
+        all.sort()
+        var distinct = 0
+        var last: UInt32?
+        for d in all where d != last {
+            distinct += 1
+            last = d
+        }
+        return distinct
     }
 }
 
