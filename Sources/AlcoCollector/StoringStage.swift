@@ -17,6 +17,8 @@ final class StoringStage: @unchecked Sendable {
     private let queue: DispatchQueue
     private let maxWaiting: Int
     private var waiting = 0
+    /// Callers of `submit` waiting for room.
+    private var blockedSubmitters = 0
     private var stored: Stored?
     private var failure: (any Error)?
 
@@ -29,12 +31,19 @@ final class StoringStage: @unchecked Sendable {
     /// Batches handed over and not yet stored.
     var inFlight: Int { lock.withLock { waiting } }
 
+    /// Callers of `submit` waiting for room (what back-pressure holds).
+    var blocked: Int { lock.withLock { blockedSubmitters } }
+
     /// Hands a batch over to be stored by `store`, whose last delivery has `lastTag`. Waits while
     /// `maxWaiting` batches are in flight. Throws the error of an earlier batch that failed:
     /// from then on nothing more is stored, so nothing after the failure is acknowledged either.
     func submit(lastTag: UInt64, messages: Int, _ store: @escaping @Sendable () throws -> Void) throws {
         try lock.withLock {
-            while waiting >= maxWaiting && failure == nil { lock.wait() }
+            while waiting >= maxWaiting && failure == nil {
+                blockedSubmitters += 1
+                lock.wait()
+                blockedSubmitters -= 1
+            }
             if let failure { throw failure }
             waiting += 1
         }

@@ -20,7 +20,10 @@ enum TailRoute {
 
     enum Start {
         case arrival(UInt64)
-        case after(line: UInt64)
+        /// Catch up by id after `line`, then follow arrivals from `sequence`, taken before
+        /// the request was answered: a line that arrives once the client has the response's
+        /// head is always sent.
+        case after(line: UInt64, sequence: UInt64)
     }
 
     static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
@@ -33,7 +36,8 @@ enum TailRoute {
         if let resume {
             start = try parse(resume, index: index)
         } else {
-            start = .after(line: try await newest(search, index: index, skipping: backlog))
+            let sequence = index.arrivalSequence
+            start = .after(line: try await newest(search, index: index, skipping: backlog), sequence: sequence)
         }
         let highlighter = QueryParameters.highlighter(q, search: search)
         let stopping = services.stopping
@@ -48,10 +52,10 @@ enum TailRoute {
                 switch start {
                 case .arrival(let s):
                     sequence = s
-                case .after(let line):
-                    // Catch up by id, then follow arrivals from before the catch-up began,
-                    // skipping what it already sent.
-                    sequence = index.arrivalSequence
+                case .after(let line, let arrivedFrom):
+                    // Catch up by id, then follow arrivals from before the request was
+                    // answered, skipping what the catch-up already sent.
+                    sequence = arrivedFrom
                     var cursor = line
                     while true {
                         var r = search
@@ -127,7 +131,7 @@ enum TailRoute {
         if parts.count == 3, parts[1] == epoch, let s = UInt64(parts[2]), s <= index.arrivalSequence {
             return .arrival(s)
         }
-        return .after(line: line)
+        return .after(line: line, sequence: index.arrivalSequence)
     }
 
     /// The id to start after: the newest matching line, or the one `skipping` lines before it.

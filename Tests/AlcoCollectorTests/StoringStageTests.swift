@@ -57,8 +57,10 @@ import Testing
             handedOver.withLock { $0 = true }
         }
         second.start()
-        usleep(50_000)
+        // Observed, not timed: the second submitter is inside `submit`, blocked for room.
+        while stage.blocked == 0 { usleep(1_000) }
         #expect(!handedOver.withLock { $0 }, "waits for the first store")
+        #expect(stage.inFlight == 1)
         release.signal()
         while !handedOver.withLock({ $0 }) { usleep(1_000) }
         stage.finish()

@@ -54,6 +54,39 @@ def collector(queue, durable=False):
     return AlcoServer(indexes=(), prepare=[create], extra_args=["--amqp", AMQP])
 
 
+def wait_consuming(server, queue, consumers=1, timeout=60):
+    """Until the server's log says `consumers` consumers consume `queue` (bound, so what is
+    published from now on reaches it) — observed, not a sleep. Counts lines after `since`."""
+    deadline = time.time() + timeout
+    line = "consuming '%s'" % queue
+    while time.time() < deadline:
+        server.log.flush()
+        with open(server.log.name, errors="replace") as f:
+            if f.read().count(line) >= consumers:
+                return
+        time.sleep(0.05)
+    raise AssertionError("no consumer of %s within %d s" % (queue, timeout))
+
+
+def wait_drained(queue, timeout=120):
+    """Until the broker holds nothing of `queue`, ready or unacknowledged: every delivery has
+    been stored and acked, so what the index holds is final (observed, not a sleep)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = ""
+        for node in (["-n", "rabbit@localhost"], []):
+            out = subprocess.run(["rabbitmqctl", *node, "list_queues", "-q", "name", "messages", "messages_unacknowledged"],
+                                 capture_output=True, text=True, timeout=60).stdout
+            if out:
+                break
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == queue and parts[1] == "0" and parts[2] == "0":
+                return
+        time.sleep(0.2)
+    raise AssertionError("queue %s did not drain within %d s" % (queue, timeout))
+
+
 def rows(port, sql):
     c = pymysql.connect(host="127.0.0.1", port=port, user="t", autocommit=True)
     cur = c.cursor()
@@ -138,7 +171,7 @@ def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing():
         got = wait_for(server.port, marker, count, timeout=120)
         with open(os.path.join(server.dir, "serve.log")) as f:
             assert "exists with other flags; using it as it is" in f.read()
-        time.sleep(1)
+        wait_drained(queue)  # every delivery processed: nothing more can arrive
         got = wait_for(server.port, marker, count)
         numbers = sorted(int(r[1].split("n=")[1].split()[0]) for r in got)
         assert numbers == list(range(count)), "every record exactly once"
@@ -231,7 +264,7 @@ def test_routing_keys_removed_from_the_settings_are_unbound():
         subprocess.run(["amqp-publish", "-u", AMQP, "-e", "logstash", "-r", routing_key, "-b", body], check=True, timeout=30)
 
     try:
-        time.sleep(1)  # bound before anything is published
+        wait_consuming(server, queue)  # bound before anything is published
         first = "b" + uuid.uuid4().hex[:10]
         send("extra.one", first)
         wait_for(server.port, first, 1)
@@ -239,7 +272,7 @@ def test_routing_keys_removed_from_the_settings_are_unbound():
         server.proc.wait(timeout=60)
         server.alco("index", "alter", "logs", "--routing-keys", "logstash.#")
         server.start()
-        time.sleep(1)
+        wait_consuming(server, queue, consumers=2)  # the second start's bindings are in place
         dropped, kept = "d" + uuid.uuid4().hex[:10], "k" + uuid.uuid4().hex[:10]
         send("extra.two", dropped)
         send("logstash.app", kept)
@@ -258,7 +291,7 @@ def test_an_index_sets_its_own_number_of_consumers():
     server = AlcoServer(indexes=(), prepare=[create], extra_args=["--amqp", AMQP, "--amqp-consumers", "1"])
     try:
         marker = "c" + uuid.uuid4().hex[:10]
-        time.sleep(1)
+        wait_consuming(server, queue, consumers=3)
         publish(marker, 30)
         assert len(wait_for(server.port, marker, 30)) == 30
         log = open(os.path.join(server.dir, "serve.log")).read()
@@ -285,7 +318,7 @@ def test_amqps_consumes_over_tls_and_checks_the_broker_certificate():
     good = "amqps://guest:guest@localhost:5671/?cacertfile=%s/ca.pem" % TLS_DIR
     server = AlcoServer(indexes=(), prepare=[create], extra_args=["--amqp", good])
     try:
-        time.sleep(1)  # the consumer declares its queue before logcollect publishes
+        wait_consuming(server, queue)  # the consumer declares its queue before logcollect publishes
         marker = "t" + uuid.uuid4().hex[:10]
         publish(marker, 3)
         got = wait_for(server.port, marker, 3)
