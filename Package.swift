@@ -67,7 +67,7 @@ let package = Package(
         .target(
             name: "AlcoHTTP",
             dependencies: [
-                "AlcoIndex", "AlcoIngest", "AlcoAPI", "AlcoCollector", "CZlib",
+                "AlcoIndex", "AlcoIngest", "AlcoAPI", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -93,7 +93,8 @@ let package = Package(
         .executableTarget(
             name: "alco",
             dependencies: [
-                "AlcoIndex", "AlcoIngest", "AlcoMySQLServer", "AlcoCollector", "AlcoHTTP",
+                "AlcoIndex", "AlcoIngest", "AlcoAPI", "AlcoCollector", "AlcoHTTP", "AlcoMySQLServer",
+                "SphinxQLExecution", "MySQLWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -103,6 +104,7 @@ let package = Package(
         // The README's example of embedding the engine, built as another package would use it.
         .testTarget(name: "EmbeddingTests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoIngestTests", dependencies: ["AlcoIngest", "AlcoIndex"], swiftSettings: strict),
+        .testTarget(name: "AlcoAPITests", dependencies: ["AlcoAPI", "AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoCollectorTests", dependencies: ["AlcoCollector"], swiftSettings: strict),
         .testTarget(
             name: "AlcoHTTPTests",
@@ -110,6 +112,11 @@ let package = Package(
                 "AlcoHTTP", "AlcoIndex", "AlcoIngest",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AlcoMySQLServerTests",
+            dependencies: ["AlcoMySQLServer", "MySQLWire", "SphinxQLExecution", "AlcoIndex"],
             swiftSettings: strict
         ),
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),

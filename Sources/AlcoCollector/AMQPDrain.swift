@@ -14,7 +14,7 @@ public final class AMQPDrain {
     /// acknowledgement. Gives up, with what it got, after `idleSeconds` without a delivery.
     public func drain(queue: String, count: Int, ackDelay: Double = 0, idleSeconds: Double = 10) throws -> (messages: Int, seconds: Double) {
         let options = QueueConsumer.Options()
-        let batch = options.batchSize
+        let batch = options.machine.batchSize
         try connection.consume(queue: queue, prefetch: options.prefetch)
         var received = 0
         var lastTag: UInt64 = 0

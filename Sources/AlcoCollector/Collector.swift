@@ -34,17 +34,17 @@ public final class Collector: @unchecked Sendable {
 
     private let lock = ConditionLock()
 
-    public var metrics: [String: CollectorMetrics.Snapshot] { lock.withLock { metricsByIndex }.mapValues(\.snapshot) }
+    public var metrics: [String: SourceStatus] { lock.withLock { metricsByIndex }.mapValues(\.snapshot) }
 
     public func start() {
         for index in catalog.indexes { consume(index) }
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.schedule(deadline: .now() + configuration.summaryInterval, repeating: configuration.summaryInterval)
-        var last: [String: CollectorMetrics.Snapshot] = [:]
+        var last: [String: SourceStatus] = [:]
         timer.setEventHandler { [self] in
             for (name, m) in lock.withLock({ metricsByIndex }).sorted(by: { $0.key < $1.key }) {
                 let now = m.snapshot
-                let before = last[name] ?? CollectorMetrics.Snapshot()
+                let before = last[name] ?? SourceStatus()
                 last[name] = now
                 let byReason = now.rejected.map { ($0.key, $0.value - (before.rejected[$0.key] ?? 0)) }.filter { $0.1 > 0 }
                 let rejected = byReason.reduce(0) { $0 + $1.1 }
@@ -62,10 +62,12 @@ public final class Collector: @unchecked Sendable {
     /// Starts consuming for an index, at start or when one is created while running.
     public func consume(_ index: LogIndex) {
         var options = QueueConsumer.Options()
-        options.batchSize = configuration.batchSize
+        options.machine.batchSize = configuration.batchSize
         options.prefetch = UInt16(min(65535, configuration.batchSize * 4))
         let m = CollectorMetrics()
-        let started = (0..<max(1, index.settings.consumers ?? configuration.consumersPerIndex)).map { _ in
+        // A binding settings.json spells wrongly still gets one consumer, whose sessions report it.
+        let asked = (try? QueueBinding(index.settings))?.consumers
+        let started = (0..<max(1, asked ?? configuration.consumersPerIndex)).map { _ in
             QueueConsumer(index: index, url: configuration.url, exchange: configuration.exchange, rejects: rejects,
                           metrics: m, options: options, log: log)
         }

@@ -7,8 +7,8 @@ import Foundation
 /// failed write leaves the batch unacknowledged, so the broker delivers it again.
 final class QueueConsumer: @unchecked Sendable {
     struct Options: Sendable {
-        var batchSize = 2048
-        var maxBatchDelayMillis = 20
+        /// Batch size and delay, and how often the queue's depth is asked.
+        var machine = ConsumerStateMachine.Configuration()
         /// Room for the batches in the storing stage and the one being received (the collector
         /// sets four batches), so the broker keeps delivering while they are stored.
         var prefetch: UInt16 = 8192
@@ -67,74 +67,80 @@ final class QueueConsumer: @unchecked Sendable {
     }
 
     private func session(connected: () -> Void) throws {
-        let settings = index.settings
+        let binding = try QueueBinding(index.settings)
         let connection = try AMQPConnection(url: url, heartbeatSeconds: options.heartbeatSeconds)
         defer { connection.close() }
-        let declaredAsAsked = try connection.declareExchange(exchange, durable: settings.durable)
+        let declaredAsAsked = try connection.declareExchange(exchange, durable: binding.durable)
         if !declaredAsAsked {
             log("alco: collector \(index.name): exchange '\(exchange)' exists with other flags; using it as it is")
         }
-        try connection.declareQueue(settings.queue, durable: settings.durable)
-        for key in settings.routingKeys {
-            try connection.bind(queue: settings.queue, exchange: exchange, routingKey: key)
+        try connection.declareQueue(binding.queue, durable: binding.durable)
+        for key in binding.routingKeys {
+            try connection.bind(queue: binding.queue, exchange: exchange, routingKey: key)
         }
-        try BindingLedger.unbindStale(index: index, exchange: exchange, current: settings.routingKeys) { key in
-            try connection.unbind(queue: settings.queue, exchange: exchange, routingKey: key)
+        try BindingLedger.unbindStale(index: index, exchange: exchange, current: binding.routingKeys) { key in
+            try connection.unbind(queue: binding.queue, exchange: exchange, routingKey: key)
         }
-        try connection.consume(queue: settings.queue, prefetch: options.prefetch)
+        try connection.consume(queue: binding.queue, prefetch: options.prefetch)
         metrics.update { $0.connected = true; $0.lastError = nil }
         connected()
-        log("alco: collector \(index.name): consuming '\(settings.queue)' from \(url), exchange '\(exchange)', keys \(settings.routingKeys.joined(separator: ","))")
+        log("alco: collector \(index.name): consuming '\(binding.queue)' from \(url), exchange '\(exchange)', keys \(binding.routingKeys.joined(separator: ","))")
 
         let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics)
         let stage = StoringStage(name: "alco.amqp.\(index.name).store")
+        var machine = ConsumerStateMachine(configuration: options.machine)
         // However the session ends, no store may still be running when the next one begins, and
         // what was stored is acknowledged while the connection may still carry it: a batch
         // stored but not acked comes back, and a message without `seq` would be stored twice.
         defer {
             stage.finish()
-            try? acknowledgeStored(stage, on: connection)
+            if let stored = try? stage.takeStored() {
+                machine.stored(upTo: stored.lastTag)
+                if case .acknowledge(let tag, let messages) = machine.next(now: Monotonic.milliseconds()) {
+                    try? acknowledge(upTo: tag, messages: messages, on: connection)
+                }
+            }
         }
-        let origins = OriginNames(prefix: "amqp:\(settings.queue):")
+        let origins = OriginNames(prefix: "amqp:\(binding.queue):")
         var pending = ReceivedMessages()
-        var lastTag: UInt64 = 0
-        var firstPendingAt = Date()
-        var depthCheckedAt = Date.distantPast
+        var failure: (any Error)?
         while !isStopping {
-            try acknowledgeStored(stage, on: connection)
-            if Date().timeIntervalSince(depthCheckedAt) >= 5 {
+            if machine.batchesInFlight > 0 {
+                do {
+                    if let stored = try stage.takeStored() { machine.stored(upTo: stored.lastTag) }
+                } catch {
+                    machine.storeFailed()
+                    failure = error
+                }
+            }
+            switch machine.next(now: Monotonic.milliseconds()) {
+            case .acknowledge(let tag, let messages):
+                try acknowledge(upTo: tag, messages: messages, on: connection)
+            case .checkDepth:
                 // The broker's count of messages not yet delivered: how far behind we are.
-                let depth = try connection.messageCount(queue: settings.queue)
+                let depth = try connection.messageCount(queue: binding.queue)
                 metrics.update { $0.queueDepth = depth }
-                depthCheckedAt = Date()
-            }
-            // Receive until the batch is full or its delay is up, or until nothing comes: the
-            // acks and the depth above are per batch, not per message. While batches are being
-            // stored, an idle wait is short so that their acks go out soon.
-            let idleWait = stage.inFlight > 0 ? 2 : 200
-            while pending.count < options.batchSize {
-                let wait = pending.isEmpty ? idleWait : options.maxBatchDelayMillis - Int(Date().timeIntervalSince(firstPendingAt) * 1000)
-                guard wait > 0, let tag = try connection.receive(into: &pending, timeoutMillis: wait, origin: origins.name) else { break }
-                if pending.count == 1 { firstPendingAt = Date() }
-                lastTag = tag
-            }
-            let due = pending.count >= options.batchSize
-                || Date().timeIntervalSince(firstPendingAt) * 1000 >= Double(options.maxBatchDelayMillis)
-            if !pending.isEmpty && due {
+                machine.depthChecked(now: Monotonic.milliseconds())
+            case .submit(let lastTag, let messages):
                 let received = pending
-                try stage.submit(lastTag: lastTag, messages: received.count) { try batch.store(received) }
                 pending = ReceivedMessages(reservingBytes: received.bytes.count, messages: received.count)
+                try stage.submit(lastTag: lastTag, messages: messages) { try batch.store(received) }
+            case .receive(let timeout):
+                if let tag = try connection.receive(into: &pending, timeoutMillis: timeout, origin: origins.name) {
+                    machine.received(messages: 1, lastTag: tag, now: Monotonic.milliseconds())
+                }
+            case .endSession:
+                throw failure ?? CollectorError.connection("a store failed")
             }
         }
         // Stopping: what was handed over is stored and acknowledged (above); what was received
         // but not handed over stays unacknowledged and is redelivered.
     }
 
-    /// Acknowledges, with one `multiple` ack, every delivery whose batch is durable.
-    private func acknowledgeStored(_ stage: StoringStage, on connection: AMQPConnection) throws {
-        guard let stored = try stage.takeStored() else { return }
-        try connection.ack(upTo: stored.lastTag)
-        metrics.update { $0.acked += stored.messages }
+    /// Acknowledges, with one `multiple` ack, every delivery up to `tag`: their batches are durable.
+    private func acknowledge(upTo tag: UInt64, messages: Int, on connection: AMQPConnection) throws {
+        try connection.ack(upTo: tag)
+        metrics.update { $0.acked += messages }
     }
 }
 

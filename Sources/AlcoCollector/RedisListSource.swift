@@ -12,7 +12,7 @@ public final class RedisListSource: @unchecked Sendable {
     public let list: String
     let rejects: RejectStore
     let metrics: CollectorMetrics
-    let batchSize: Int
+    let configuration: ConsumerStateMachine.Configuration
     let log: @Sendable (String) -> Void
     private let loop = BackgroundLoop()
 
@@ -25,7 +25,9 @@ public final class RedisListSource: @unchecked Sendable {
         self.list = list
         self.rejects = rejects
         self.metrics = metrics
-        self.batchSize = batchSize
+        var configuration = ConsumerStateMachine.Configuration()
+        configuration.batchSize = max(1, batchSize)
+        self.configuration = configuration
         self.log = log
     }
 
@@ -71,22 +73,69 @@ public final class RedisListSource: @unchecked Sendable {
             try batch.store(messages)
             try c.expectOK(["DEL", processingList])
         }
-        while !loop.isStopping {
-            guard case .string(let first) = try c.command(["BLMOVE", list, processingList, "LEFT", "RIGHT", "1"]) else { continue }
-            var lines = [first]
-            let more = try c.pipeline(Array(repeating: ["LMOVE", list, processingList, "LEFT", "RIGHT"], count: batchSize - 1))
-            for r in more { if case .string(let b) = r { lines.append(b) } }
-            var messages = ReceivedMessages()
-            for line in lines { messages.append(line, origin: source) }
-            try batch.store(messages)
-            // Stored: drop exactly this batch from the head of the processing list.
-            let replies = try c.pipeline([["LTRIM", processingList, String(lines.count), "-1"], ["LLEN", list]])
+        // The same rules as the RabbitMQ consumer's: a tag is the count of messages moved
+        // into the processing list this session, and acknowledging up to a tag trims the
+        // processing list's head of the messages before it, whose batches are durable.
+        let stage = StoringStage(name: "alco.redis.\(list).store")
+        var machine = ConsumerStateMachine(configuration: configuration)
+        var moved: UInt64 = 0
+        var trimmed: UInt64 = 0
+        func acknowledge(upTo tag: UInt64, messages: Int) throws {
+            let replies = try c.pipeline([["LTRIM", processingList, String(tag - trimmed), "-1"]])
             if case .error(let e) = replies[0] { throw CollectorError.broker("redis LTRIM: \(e)", code: 0) }
-            let depth: Int
-            if case .integer(let n) = replies[1] { depth = Int(n) } else { depth = 0 }
-            metrics.update {
-                $0.acked += lines.count
-                $0.queueDepth = depth
+            trimmed = tag
+            metrics.update { $0.acked += messages }
+        }
+        defer {
+            stage.finish()
+            if let stored = try? stage.takeStored() {
+                machine.stored(upTo: stored.lastTag)
+                if case .acknowledge(let tag, let messages) = machine.next(now: Monotonic.milliseconds()) {
+                    try? acknowledge(upTo: tag, messages: messages)
+                }
+            }
+        }
+        var pending = ReceivedMessages()
+        var failure: (any Error)?
+        while !loop.isStopping {
+            if machine.batchesInFlight > 0 {
+                do {
+                    if let stored = try stage.takeStored() { machine.stored(upTo: stored.lastTag) }
+                } catch {
+                    machine.storeFailed()
+                    failure = error
+                }
+            }
+            switch machine.next(now: Monotonic.milliseconds()) {
+            case .acknowledge(let tag, let messages):
+                try acknowledge(upTo: tag, messages: messages)
+            case .checkDepth:
+                if case .integer(let n) = try c.command(["LLEN", list]) {
+                    metrics.update { $0.queueDepth = Int(n) }
+                }
+                machine.depthChecked(now: Monotonic.milliseconds())
+            case .submit(let lastTag, let messages):
+                let received = pending
+                pending = ReceivedMessages(reservingBytes: received.bytes.count, messages: received.count)
+                try stage.submit(lastTag: lastTag, messages: messages) { try batch.store(received) }
+            case .receive(let timeout):
+                // One blocking move (Redis takes its timeout in seconds; 0 would wait forever),
+                // then what else is there, up to the batch's room, in one round trip.
+                let seconds = String(format: "%.3f", Double(max(1, timeout)) / 1000)
+                guard case .string(let first) = try c.command(["BLMOVE", list, processingList, "LEFT", "RIGHT", seconds]) else { continue }
+                var count = 1
+                pending.append(first, origin: source)
+                let room = machine.room - 1
+                if room > 0 {
+                    for case .string(let body) in try c.pipeline(Array(repeating: ["LMOVE", list, processingList, "LEFT", "RIGHT"], count: room)) {
+                        pending.append(body, origin: source)
+                        count += 1
+                    }
+                }
+                moved += UInt64(count)
+                machine.received(messages: count, lastTag: moved, now: Monotonic.milliseconds())
+            case .endSession:
+                throw failure ?? CollectorError.connection("a store failed")
             }
         }
     }

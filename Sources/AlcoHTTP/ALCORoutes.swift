@@ -97,11 +97,12 @@ enum ALCORoutes {
         var list: [JSONValue] = []
         for index in services.catalog.indexes {
             let s = index.settings
+            let binding = (try? QueueBinding(s)) ?? QueueBinding()
             let days = index.stats().days.map(\.day).sorted()
             list.append(.object([
                 ("name", .string(s.name)), ("retention", .number(text: String(s.retentionDays))),
-                ("queue_name", .string(s.queue)), ("routing_keys", .array(s.routingKeys.map(JSONValue.string))),
-                ("durable", .bool(s.durable)), ("timezone", .string(s.timeZone)),
+                ("queue_name", .string(binding.queue)), ("routing_keys", .array(binding.routingKeys.map(JSONValue.string))),
+                ("durable", .bool(binding.durable)), ("timezone", .string(s.timeZone)),
                 ("index_names", .array(days.map { .string("\(s.name)_\($0)") })),
             ]))
         }

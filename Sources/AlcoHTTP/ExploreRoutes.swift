@@ -53,11 +53,10 @@ enum ExploreRoutes {
     static func fields(_ request: Request, services: HTTPServices) throws -> Response {
         let (index, _) = try QueryParameters.index(request.uri.queryParameters, services)
         let columns: [JSONValue] = index.columns.all.map { c in
-            .object([
-                ("name", .string(c.name)), ("filtered", .bool(c.filtered)), ("display", .bool(c.display)),
-                ("excluded", .bool(c.excluded)), ("context", .bool(c.context)), ("indexed", .bool(c.indexed)),
-                ("first_seen", .number(text: String(c.firstSeen))), ("last_seen", .number(text: String(c.lastSeen))),
-            ])
+            .object(
+                [("name", .string(c.name))] + ColumnFlag.allCases.map { ($0.rawValue, .bool($0.value(of: c))) } + [
+                    ("first_seen", .number(text: String(c.firstSeen))), ("last_seen", .number(text: String(c.lastSeen))),
+                ])
         }
         return Response.json(.object([("index", .string(index.name)), ("fields", .array(columns))]))
     }

@@ -1,4 +1,3 @@
-import AlcoCollector
 import AlcoIndex
 import AlcoIngest
 import Dispatch
@@ -13,7 +12,7 @@ public struct HTTPServices: Sendable {
     public let rejects: RejectStore
     public var maxBodyBytes = 64 << 20
     /// The counters of running sources (RabbitMQ, Redis lists): index, source name, counters.
-    public var sourceMetrics: @Sendable () -> [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] = { [] }
+    public var sourceMetrics: @Sendable () -> [(index: String, source: String, metrics: SourceStatus)] = { [] }
     /// Called after an index is created over HTTP (the collector starts consuming for it) and
     /// before one is dropped (its consumers stop first).
     public var indexCreated: @Sendable (LogIndex) -> Void = { _ in }

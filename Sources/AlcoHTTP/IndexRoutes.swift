@@ -1,3 +1,4 @@
+import AlcoAPI
 import AlcoIndex
 import AlcoIngest
 import Foundation
@@ -94,26 +95,28 @@ enum IndexRoutes {
             }
             s.retentionDays = Int(d)
         }
-        if let q = try string("queue") { s.queue = q }
         if let z = try string("time_zone") { s.timeZone = z }
         if let z = try string("producer_time_zone") { s.producerTimeZone = z }
+        var binding = try queueBinding(of: s)
+        if let q = try string("queue") { binding.queue = q }
         if let v = body["consumers"] {
             guard let n = v.numberValue, n == n.rounded(), n >= 1, n <= 64 else {
                 throw APIError.badRequest("consumers must be a whole number from 1 to 64")
             }
-            s.consumers = Int(n)
+            binding.consumers = Int(n)
         }
         if let v = body["durable"] {
             guard case .bool(let b) = v else { throw APIError.badRequest("durable must be true or false") }
-            s.durable = b
+            binding.durable = b
         }
         if let v = body["routing_keys"] {
             guard case .array(let items) = v, let keys = Optional(items.compactMap(\.stringValue)), keys.count == items.count else {
                 throw APIError.badRequest("routing_keys must be a list of strings")
             }
-            s.routingKeys = keys
+            binding.routingKeys = keys
         }
         do {
+            try binding.store(in: &s)
             try s.validate()
         } catch let e as AlcoError {
             throw APIError.badRequest(e.description)
@@ -127,33 +130,46 @@ enum IndexRoutes {
         guard case .object(let columns) = v else { throw APIError.badRequest("columns must be an object of column flags") }
         for (name, flagsValue) in columns {
             guard case .object(let flags) = flagsValue else { throw APIError.badRequest("columns.\(name) must be an object of flags") }
-            var changes: [(WritableKeyPath<Column, Bool>, Bool)] = []
-            for (flag, value) in flags {
-                guard case .bool(let b) = value else { throw APIError.badRequest("columns.\(name).\(flag) must be true or false") }
-                switch flag {
-                case "filtered": changes.append((\.filtered, b))
-                case "display": changes.append((\.display, b))
-                case "excluded": changes.append((\.excluded, b))
-                case "context": changes.append((\.context, b))
-                case "indexed": changes.append((\.indexed, b))
-                default: throw APIError.badRequest("unknown column flag '\(flag)' (filtered, display, excluded, context, indexed)")
+            var changes: [(ColumnFlag, Bool)] = []
+            for (flagName, value) in flags {
+                guard case .bool(let b) = value else { throw APIError.badRequest("columns.\(name).\(flagName) must be true or false") }
+                guard let flag = ColumnFlag(rawValue: flagName) else {
+                    throw APIError.badRequest("unknown column flag '\(flagName)' (\(ColumnFlag.names))")
                 }
+                changes.append((flag, b))
             }
-            try index.columns.declare(name) { c in for (path, b) in changes { c[keyPath: path] = b } }
+            try index.columns.declare(name) { c in for (flag, b) in changes { flag.set(b, on: &c) } }
+        }
+    }
+
+    static func queueBinding(of s: IndexSettings) throws -> QueueBinding {
+        do {
+            return try QueueBinding(s)
+        } catch let e as AlcoError {
+            throw APIError.badRequest(e.description)
         }
     }
 
     static func describe(_ index: LogIndex, now: Int64, activity: Bool) throws -> JSONValue {
         let s = index.settings
         let stats = index.stats()
+        var problems = stats.problems
+        // One index's hand-broken settings.json must not fail the list of all of them.
+        let binding: QueueBinding
+        do {
+            binding = try QueueBinding(s)
+        } catch {
+            binding = QueueBinding()
+            problems.append("\(error)")
+        }
         var members: [(key: String, value: JSONValue)] = [
             ("name", .string(s.name)), ("retention_days", .number(text: String(s.retentionDays))),
-            ("queue", .string(s.queue)), ("routing_keys", .array(s.routingKeys.map(JSONValue.string))),
-            ("durable", .bool(s.durable)), ("time_zone", .string(s.timeZone)), ("producer_time_zone", .string(s.producerTimeZone)),
-            ("consumers", s.consumers.map { .number(text: String($0)) } ?? .null),
+            ("queue", .string(binding.queue)), ("routing_keys", .array(binding.routingKeys.map(JSONValue.string))),
+            ("durable", .bool(binding.durable)), ("time_zone", .string(s.timeZone)), ("producer_time_zone", .string(s.producerTimeZone)),
+            ("consumers", binding.consumers.map { .number(text: String($0)) } ?? .null),
             ("documents", .number(text: String(stats.documents))), ("disk_bytes", .number(text: String(stats.diskBytes))),
             ("days", .array(stats.days.map { .number(text: String($0.day)) })),
-            ("problems", .array(stats.problems.map(JSONValue.string))),
+            ("problems", .array(problems.map(JSONValue.string))),
         ]
         if activity {
             let perMinute = try recentCounts(index, now: now)

@@ -12,8 +12,11 @@ extension MySQLResponse {
         }
     }
 
+    /// The wire takes a five-character SQLSTATE; anything else becomes HY000 (general error)
+    /// rather than a trap.
     init(_ error: StatementError) {
-        self = .error(MySQLServerError(code: error.code, sqlState: error.sqlState, message: error.message))
+        let state = error.sqlState.utf8.count == 5 && error.sqlState.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) ? error.sqlState : "HY000"
+        self = .error(MySQLServerError(code: error.code, sqlState: state, message: error.message))
     }
 }
 

@@ -13,6 +13,11 @@ public struct ResultColumn: Equatable, Sendable {
 
     public var name: String
     public var kind: Kind
+
+    public init(name: String, kind: Kind) {
+        self.name = name
+        self.kind = kind
+    }
 }
 
 /// One cell; nil is SQL NULL.

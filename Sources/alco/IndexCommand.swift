@@ -1,4 +1,6 @@
+import AlcoAPI
 import AlcoIndex
+import AlcoIngest
 import ArgumentParser
 import Foundation
 
@@ -24,9 +26,9 @@ struct IndexCommand: ParsableCommand {
 
         func run() throws {
             try data.withCatalog { catalog in
-                let s = IndexSettings(name: name, retentionDays: retentionDays, queue: queue,
-                                      routingKeys: splitKeys(routingKeys), durable: durable, timeZone: timezone,
-                                      producerTimeZone: producerTimezone, consumers: consumers)
+                var s = IndexSettings(name: name, retentionDays: retentionDays, timeZone: timezone, producerTimeZone: producerTimezone)
+                try QueueBinding(queue: queue, routingKeys: splitKeys(routingKeys), durable: durable, consumers: consumers)
+                    .store(in: &s)
                 try catalog.createIndex(s)
                 print("created index \(name)")
             }
@@ -42,8 +44,9 @@ struct IndexCommand: ParsableCommand {
                 for index in catalog.indexes {
                     let st = index.stats()
                     let s = index.settings
+                    let binding = try QueueBinding(s)
                     print(pad(s.name, 20) + pad(String(st.documents), 12) + pad(String(st.days.count), 6)
-                          + pad("\(s.retentionDays)d", 10) + pad(s.queue, 14) + s.routingKeys.joined(separator: ","))
+                          + pad("\(s.retentionDays)d", 10) + pad(binding.queue, 14) + binding.routingKeys.joined(separator: ","))
                 }
             }
         }
@@ -70,13 +73,16 @@ struct IndexCommand: ParsableCommand {
             try data.withCatalog { catalog in
                 let s = try catalog.alterIndex(name) { s in
                     if let v = retentionDays { s.retentionDays = v }
-                    if let v = queue { s.queue = v }
-                    if let v = routingKeys { s.routingKeys = splitKeys(v) }
-                    if let v = durable { s.durable = v }
                     if let v = timezone { s.timeZone = v }
                     if let v = producerTimezone { s.producerTimeZone = v }
-                    if let v = consumers { s.consumers = v == 0 ? nil : v }
+                    var binding = try QueueBinding(s)
+                    if let v = queue { binding.queue = v }
+                    if let v = routingKeys { binding.routingKeys = splitKeys(v) }
+                    if let v = durable { binding.durable = v }
+                    if let v = consumers { binding.consumers = v == 0 ? nil : v }
+                    try binding.store(in: &s)
                 }
+                let binding = try QueueBinding(s)
                 if let column {
                     let index = try catalog.index(name)
                     for f in flags {
@@ -84,22 +90,13 @@ struct IndexCommand: ParsableCommand {
                         guard parts.count == 2, let value = Bool(parts[1]) else {
                             throw AlcoError.invalidSetting("--set takes FLAG=true|false, not '\(f)'")
                         }
-                        try index.columns.declare(column) { c in
-                            switch parts[0] {
-                            case "filtered": c.filtered = value
-                            case "display": c.display = value
-                            case "excluded": c.excluded = value
-                            case "context": c.context = value
-                            case "indexed": c.indexed = value
-                            default: break
-                            }
+                        guard let flag = ColumnFlag(rawValue: parts[0]) else {
+                            throw AlcoError.invalidSetting("unknown column flag '\(parts[0])' (\(ColumnFlag.names))")
                         }
-                        guard ["filtered", "display", "excluded", "context", "indexed"].contains(parts[0]) else {
-                            throw AlcoError.invalidSetting("unknown column flag '\(parts[0])'")
-                        }
+                        try index.columns.declare(column) { flag.set(value, on: &$0) }
                     }
                 }
-                print("index \(s.name): retention \(s.retentionDays)d, queue \(s.queue), routing keys \(s.routingKeys.joined(separator: ",")), durable \(s.durable), time zone \(s.timeZone), consumers \(s.consumers.map(String.init) ?? "serve's default")")
+                print("index \(s.name): retention \(s.retentionDays)d, queue \(binding.queue), routing keys \(binding.routingKeys.joined(separator: ",")), durable \(binding.durable), time zone \(s.timeZone), consumers \(binding.consumers.map(String.init) ?? "serve's default")")
             }
         }
     }
@@ -147,12 +144,7 @@ struct IndexCommand: ParsableCommand {
                 let index = try catalog.index(name)
                 print(pad("COLUMN", 24) + "FLAGS")
                 for c in index.columns.all {
-                    var flags: [String] = []
-                    if c.filtered { flags.append("filtered") }
-                    if c.display { flags.append("display") }
-                    if c.excluded { flags.append("excluded") }
-                    if c.context { flags.append("context") }
-                    if c.indexed { flags.append("indexed") }
+                    let flags = ColumnFlag.allCases.filter { $0.value(of: c) }.map(\.rawValue)
                     let values = index.columns.values(of: c.name)
                     print(pad(c.name, 24) + flags.joined(separator: ",") + (c.filtered ? "  (\(values.lastSeen.count) values\(values.dropped > 0 ? ", \(values.dropped) dropped" : ""))" : ""))
                 }

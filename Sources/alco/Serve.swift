@@ -173,7 +173,7 @@ struct Serve: ParsableCommand {
     /// What the HTTP side needs of the running sources: their counters, and the collector to
     /// tell of indexes created or dropped over HTTP.
     struct Sources {
-        var metrics: @Sendable () -> [(index: String, source: String, metrics: CollectorMetrics.Snapshot)]
+        var metrics: @Sendable () -> [(index: String, source: String, metrics: SourceStatus)]
         var collector: Collector?
     }
 
@@ -212,7 +212,7 @@ struct Serve: ParsableCommand {
         let amqp = collector
         let redis = lists.map { ($0.source.index.name, "redis:" + $0.source.list, $0.metrics) }
         return Sources(metrics: {
-            var out: [(index: String, source: String, metrics: CollectorMetrics.Snapshot)] = []
+            var out: [(index: String, source: String, metrics: SourceStatus)] = []
             for (name, m) in amqp?.metrics ?? [:] { out.append((name, "amqp", m)) }
             for (name, source, m) in redis { out.append((name, source, m.snapshot)) }
             return out

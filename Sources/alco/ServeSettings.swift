@@ -1,5 +1,6 @@
 import AlcoCollector
 import AlcoIndex
+import AlcoIngest
 import SphinxQLExecution
 import ArgumentParser
 import Foundation
@@ -220,20 +221,22 @@ struct ServeSettings {
     /// Creates the indexes the config file lists and brings existing ones to its settings.
     func applyIndexes(to catalog: Catalog) throws {
         for i in indexes {
-            func change(_ s: inout IndexSettings) {
+            func change(_ s: inout IndexSettings) throws {
                 if let v = i.retentionDays { s.retentionDays = v }
-                if let v = i.queue { s.queue = v }
-                if let v = i.routingKeys { s.routingKeys = v }
-                if let v = i.durable { s.durable = v }
                 if let v = i.timezone { s.timeZone = v }
                 if let v = i.producerTimezone { s.producerTimeZone = v }
-                if let v = i.consumers { s.consumers = v }
+                var binding = try QueueBinding(s)
+                if let v = i.queue { binding.queue = v }
+                if let v = i.routingKeys { binding.routingKeys = v }
+                if let v = i.durable { binding.durable = v }
+                if let v = i.consumers { binding.consumers = v }
+                try binding.store(in: &s)
             }
             if catalog.indexIfExists(i.name) != nil {
-                _ = try catalog.alterIndex(i.name) { change(&$0) }
+                _ = try catalog.alterIndex(i.name) { try change(&$0) }
             } else {
                 var s = IndexSettings(name: i.name)
-                change(&s)
+                try change(&s)
                 _ = try catalog.createIndex(s)
             }
         }

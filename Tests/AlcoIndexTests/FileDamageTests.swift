@@ -19,7 +19,7 @@ import Testing
             let catalog = try Catalog(directory: dir.path, options: testOptions())
             let index = try catalog.createIndex(IndexSettings(name: "logs"))
             _ = try index.append([doc("one", at: day1, [("host", .string("web1"))])])
-            try index.columns.declare("host") { $0.display = true }
+            try index.columns.declare("host") { $0.applicationFlags["display"] = true }
             try catalog.close()
         }
         let indexDir = dir.path + "/indexes/logs"

@@ -144,13 +144,16 @@ def test_network_listener_needs_credentials(tmp_path):
             except OSError:
                 assert time.time() < deadline
                 time.sleep(0.1)
-        assert c.getresponse().status == 401
+        r = c.getresponse()
+        assert r.status == 401, (r.status, r.read())
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         c.request("GET", "/api/v1/indexes", headers={"Authorization": "Bearer t0ken"})
-        assert c.getresponse().status == 200
+        r = c.getresponse()
+        assert r.status == 200, (r.status, r.read())
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         c.request("GET", "/health")
-        assert c.getresponse().status == 200
+        r = c.getresponse()
+        assert r.status == 200, (r.status, r.read())
     finally:
         proc.terminate()
         proc.wait(timeout=60)

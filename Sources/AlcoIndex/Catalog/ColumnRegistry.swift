@@ -1,29 +1,75 @@
 import Foundation
 
-/// ALCO's `LoggerColumn`: a js key seen in an index, with its display flags.
+/// ALCO's `LoggerColumn` as the engine keeps it: a js key seen in an index, whether its
+/// values are collected (`filtered`), dropped at ingest (`excluded`) or full-text indexed
+/// (`indexed`). Flags of other layers (the web UI's `display` and `context`) are kept beside
+/// them in columns.json, under their own keys, and never read here.
 public struct Column: Codable, Equatable, Sendable {
     public var name: String
     public var filtered: Bool
-    public var display: Bool
     public var excluded: Bool
-    public var context: Bool
     public var indexed: Bool
     public var firstSeen: Int64
     public var lastSeen: Int64
+    /// Other layers' flags by name, stored as given.
+    public var applicationFlags: [String: Bool]
 
-    enum CodingKeys: String, CodingKey {
-        case name, filtered, display, excluded, context, indexed
-        case firstSeen = "first_seen", lastSeen = "last_seen"
+    /// Keys that hold long text (tracebacks): not offered as filters.
+    public static let longTextKeys: Set<String> = ["exc_info", "stack_info", "traceback", "exc_text", "stack_trace"]
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
     }
 
-    /// Flags for a newly seen key: long text (tracebacks) is context, identity-like keys are
-    /// shown as columns, and everything else is offered as a filter.
+    static func isEngineKey(_ key: String) -> Bool {
+        ["name", "filtered", "excluded", "indexed", "first_seen", "last_seen"].contains(key)
+    }
+
+    public init(name: String, filtered: Bool, excluded: Bool, indexed: Bool, firstSeen: Int64, lastSeen: Int64,
+                applicationFlags: [String: Bool] = [:]) {
+        self.name = name
+        self.filtered = filtered
+        self.excluded = excluded
+        self.indexed = indexed
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.applicationFlags = applicationFlags
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        name = try c.decode(String.self, forKey: Key(stringValue: "name"))
+        filtered = try c.decode(Bool.self, forKey: Key(stringValue: "filtered"))
+        excluded = try c.decode(Bool.self, forKey: Key(stringValue: "excluded"))
+        indexed = try c.decode(Bool.self, forKey: Key(stringValue: "indexed"))
+        firstSeen = try c.decode(Int64.self, forKey: Key(stringValue: "first_seen"))
+        lastSeen = try c.decode(Int64.self, forKey: Key(stringValue: "last_seen"))
+        applicationFlags = [:]
+        for key in c.allKeys where !Column.isEngineKey(key.stringValue) {
+            applicationFlags[key.stringValue] = try c.decode(Bool.self, forKey: key)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(name, forKey: Key(stringValue: "name"))
+        try c.encode(filtered, forKey: Key(stringValue: "filtered"))
+        try c.encode(excluded, forKey: Key(stringValue: "excluded"))
+        try c.encode(indexed, forKey: Key(stringValue: "indexed"))
+        try c.encode(firstSeen, forKey: Key(stringValue: "first_seen"))
+        try c.encode(lastSeen, forKey: Key(stringValue: "last_seen"))
+        for (flag, value) in applicationFlags where !Column.isEngineKey(flag) {
+            try c.encode(value, forKey: Key(stringValue: flag))
+        }
+    }
+
+    /// A newly seen key: everything but long text is offered as a filter.
     static func make(_ name: String, at time: Int64) -> Column {
-        let contextKeys: Set = ["exc_info", "stack_info", "traceback", "exc_text", "stack_trace"]
-        let displayKeys: Set = ["host", "levelname", "logger", "level"]
-        let isContext = contextKeys.contains(name)
-        return Column(name: name, filtered: !isContext, display: displayKeys.contains(name), excluded: false,
-                      context: isContext, indexed: false, firstSeen: time, lastSeen: time)
+        Column(name: name, filtered: !longTextKeys.contains(name), excluded: false, indexed: false,
+               firstSeen: time, lastSeen: time)
     }
 }
 
@@ -72,13 +118,14 @@ public final class ColumnRegistry: @unchecked Sendable {
             for (k, c) in columns.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
                 out.append(UInt8(ascii: "{"))
-                key("context"); bool(c.context); out.append(UInt8(ascii: ","))
-                key("display"); bool(c.display); out.append(UInt8(ascii: ","))
                 key("excluded"); bool(c.excluded); out.append(UInt8(ascii: ","))
                 key("filtered"); bool(c.filtered); out.append(UInt8(ascii: ","))
                 key("first_seen"); int(c.firstSeen); out.append(UInt8(ascii: ","))
                 key("indexed"); bool(c.indexed); out.append(UInt8(ascii: ","))
                 key("last_seen"); int(c.lastSeen); out.append(UInt8(ascii: ","))
+                for flag in c.applicationFlags.keys.sorted() where !Column.isEngineKey(flag) {
+                    key(flag); bool(c.applicationFlags[flag]!); out.append(UInt8(ascii: ","))
+                }
                 key("name"); JSONValue.writeString(c.name, to: &out)
                 out.append(UInt8(ascii: "}"))
             }

@@ -1,50 +1,63 @@
 import Foundation
 
-/// ALCO's `LoggerIndex` settings plus the time zone of day partitions.
+/// What the engine needs to know of an index: its name, how long it keeps days, and the
+/// time zones of day partitions and of producers' timestamps. Settings of other layers (the
+/// collector's queue binding) live in the same settings.json under keys of their own, which
+/// the engine keeps in `application` and never reads.
 public struct IndexSettings: Codable, Equatable, Sendable {
     public var name: String
     public var retentionDays: Int
-    public var queue: String
-    public var routingKeys: [String]
-    public var durable: Bool
     /// IANA zone for day boundaries (partitions, table names).
     public var timeZone: String
     /// Zone producers write `@timestamp` in (logcollect writes local time with a literal Z).
     public var producerTimeZone: String
-    /// RabbitMQ consumers (connections) for this index, like ALCO's `num_processes`; nil: the
-    /// server's default.
-    public var consumers: Int?
+    /// Other layers' settings by their settings.json key, stored as given.
+    public var application: [String: JSONValue]
 
     public init(
-        name: String, retentionDays: Int = 30, queue: String = "logstash",
-        routingKeys: [String] = ["logstash.#"], durable: Bool = false, timeZone: String = "UTC",
-        producerTimeZone: String = "UTC", consumers: Int? = nil
+        name: String, retentionDays: Int = 30, timeZone: String = "UTC", producerTimeZone: String = "UTC",
+        application: [String: JSONValue] = [:]
     ) {
         self.name = name
         self.retentionDays = retentionDays
-        self.queue = queue
-        self.routingKeys = routingKeys
-        self.durable = durable
         self.timeZone = timeZone
         self.producerTimeZone = producerTimeZone
-        self.consumers = consumers
+        self.application = application
     }
 
-    enum CodingKeys: String, CodingKey {
-        case name, retentionDays = "retention_days", queue, routingKeys = "routing_keys", durable
-        case timeZone = "time_zone", producerTimeZone = "producer_time_zone", consumers
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+        static let name = Key(stringValue: "name")
+        static let retentionDays = Key(stringValue: "retention_days")
+        static let timeZone = Key(stringValue: "time_zone")
+        static let producerTimeZone = Key(stringValue: "producer_time_zone")
+        static let engineKeys: Set<String> = ["name", "retention_days", "time_zone", "producer_time_zone"]
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.container(keyedBy: Key.self)
         name = try c.decode(String.self, forKey: .name)
         retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays) ?? 30
-        queue = try c.decodeIfPresent(String.self, forKey: .queue) ?? "logstash"
-        routingKeys = try c.decodeIfPresent([String].self, forKey: .routingKeys) ?? ["logstash.#"]
-        durable = try c.decodeIfPresent(Bool.self, forKey: .durable) ?? false
         timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone) ?? "UTC"
         producerTimeZone = try c.decodeIfPresent(String.self, forKey: .producerTimeZone) ?? "UTC"
-        consumers = try c.decodeIfPresent(Int.self, forKey: .consumers)
+        application = [:]
+        for key in c.allKeys where !Key.engineKeys.contains(key.stringValue) {
+            application[key.stringValue] = try c.decode(JSONValue.self, forKey: key)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(retentionDays, forKey: .retentionDays)
+        try c.encode(timeZone, forKey: .timeZone)
+        try c.encode(producerTimeZone, forKey: .producerTimeZone)
+        for (key, value) in application where !Key.engineKeys.contains(key) {
+            try c.encode(value, forKey: Key(stringValue: key))
+        }
     }
 
     public static func isValidName(_ name: String) -> Bool {
@@ -58,10 +71,6 @@ public struct IndexSettings: Codable, Equatable, Sendable {
         guard TimeZone(identifier: timeZone) != nil else { throw AlcoError.invalidSetting("unknown time zone '\(timeZone)'") }
         guard TimeZone(identifier: producerTimeZone) != nil else {
             throw AlcoError.invalidSetting("unknown time zone '\(producerTimeZone)'")
-        }
-        guard !queue.isEmpty else { throw AlcoError.invalidSetting("queue must not be empty") }
-        if let consumers, !(1...64).contains(consumers) {
-            throw AlcoError.invalidSetting("consumers must be from 1 to 64, not \(consumers)")
         }
     }
 }
