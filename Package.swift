@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
@@ -49,11 +50,19 @@ let package = Package(
             // their state in locals, where no exclusivity check runs.
             swiftSettings: strict
         ),
-        .target(name: "AlcoIngest", dependencies: ["AlcoIndex"], swiftSettings: strict),
+        .target(
+            name: "AlcoIngest",
+            dependencies: ["AlcoIndex", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         // The API's query parameters turned into the engine's query form, free of any HTTP library.
         .target(name: "AlcoAPI", dependencies: ["AlcoIndex", "AlcoIngest"], swiftSettings: strict),
         // RabbitMQ consumers that store what logcollect publishes (rabbitmq-c through CRabbitMQ).
-        .target(name: "AlcoCollector", dependencies: ["AlcoIndex", "AlcoIngest", "CRabbitMQ", "CHiredis"], swiftSettings: strict),
+        .target(
+            name: "AlcoCollector",
+            dependencies: ["AlcoIndex", "AlcoIngest", "CRabbitMQ", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(name: "SphinxQL", swiftSettings: strict),
         .target(name: "SphinxQLExecution", dependencies: ["AlcoIndex", "SphinxQL"], swiftSettings: strict),
         // The MySQL wire protocol: packets, codec and the connection state machine; knows no SQL.
@@ -90,11 +99,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // One application from settings: every part started, run as one ServiceGroup.
+        .target(
+            name: "AlcoApplication",
+            dependencies: [
+                "AlcoIndex", "AlcoIngest", "AlcoCollector", "AlcoHTTP", "AlcoMySQLServer", "MySQLWire", "SphinxQLExecution",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "alco",
             dependencies: [
-                "AlcoIndex", "AlcoIngest", "AlcoAPI", "AlcoCollector", "AlcoHTTP", "AlcoMySQLServer",
+                "AlcoApplication", "AlcoIndex", "AlcoIngest", "AlcoAPI", "AlcoCollector", "AlcoHTTP",
                 "SphinxQLExecution", "MySQLWire",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -117,6 +137,11 @@ let package = Package(
         .testTarget(
             name: "AlcoMySQLServerTests",
             dependencies: ["AlcoMySQLServer", "MySQLWire", "SphinxQLExecution", "AlcoIndex"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "AlcoApplicationTests",
+            dependencies: ["AlcoApplication", "AlcoIndex", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),

@@ -1,6 +1,7 @@
 import AlcoIndex
 import AlcoIngest
 import Foundation
+import Logging
 
 /// The RabbitMQ side of `alco serve`: consumers for every index (its `consumers` setting, else
 /// `consumersPerIndex`), each on its own connection, and a summary line per minute like ALCO's
@@ -19,17 +20,17 @@ public final class Collector: @unchecked Sendable {
     public let catalog: Catalog
     public let configuration: Configuration
     public let rejects: RejectStore
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
     private var consumers: [QueueConsumer] = []
     private var metricsByIndex: [String: CollectorMetrics] = [:]
     private var summaryTimer: (any DispatchSourceTimer)?
 
     /// - Parameter rejects: the server's one rejects store, shared by every source.
-    public init(catalog: Catalog, configuration: Configuration, rejects: RejectStore, log: @escaping @Sendable (String) -> Void) {
+    public init(catalog: Catalog, configuration: Configuration, rejects: RejectStore, logger: Logger) {
         self.catalog = catalog
         self.configuration = configuration
         self.rejects = rejects
-        self.log = log
+        self.logger = logger
     }
 
     private let lock = ConditionLock()
@@ -50,9 +51,10 @@ public final class Collector: @unchecked Sendable {
                 let rejected = byReason.reduce(0) { $0 + $1.1 }
                 let reasons = byReason.isEmpty ? "" : " (" + byReason.sorted { $0.0.rawValue < $1.0.rawValue }
                     .map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ") + ")"
-                log("alco: collector \(name): \(now.received - before.received) received, \(now.stored - before.stored) stored, "
+                let line = "collector \(name): \(now.received - before.received) received, \(now.stored - before.stored) stored, "
                     + "\(rejected) rejected\(reasons), \(now.acked - before.acked) acked in the last \(Int(configuration.summaryInterval)) s; "
-                    + (now.connected ? "connected" : "disconnected (\(now.lastError ?? "?"))"))
+                    + (now.connected ? "connected" : "disconnected (\(now.lastError ?? "?"))")
+                logger.info("\(line)")
             }
         }
         timer.resume()
@@ -69,7 +71,7 @@ public final class Collector: @unchecked Sendable {
         let asked = (try? QueueBinding(index.settings))?.consumers
         let started = (0..<max(1, asked ?? configuration.consumersPerIndex)).map { _ in
             QueueConsumer(index: index, url: configuration.url, exchange: configuration.exchange, rejects: rejects,
-                          metrics: m, options: options, log: log)
+                          metrics: m, options: options, logger: logger)
         }
         lock.withLock {
             metricsByIndex[index.name] = m

@@ -1,6 +1,7 @@
 import AlcoIndex
 import AlcoIngest
 import Foundation
+import Logging
 
 /// Consumes one index's queue: declares the exchange, queue and bindings, takes deliveries in
 /// batches, stores each batch durably, and only then acknowledges it. A lost connection or a
@@ -22,18 +23,18 @@ final class QueueConsumer: @unchecked Sendable {
     let rejects: RejectStore
     let metrics: CollectorMetrics
     let options: Options
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     private let loop = BackgroundLoop()
 
     init(index: LogIndex, url: AMQPURL, exchange: String, rejects: RejectStore, metrics: CollectorMetrics,
-         options: Options, log: @escaping @Sendable (String) -> Void) {
+         options: Options, logger: Logger) {
         self.index = index
         self.url = url
         self.exchange = exchange
         self.rejects = rejects
         self.metrics = metrics
         self.options = options
-        self.log = log
+        self.logger = logger
     }
 
     var isStopping: Bool { loop.isStopping }
@@ -57,7 +58,7 @@ final class QueueConsumer: @unchecked Sendable {
                 }
                 let text = "\(error)"
                 if text != lastReported {
-                    log("alco: collector \(index.name): \(text); retrying with backoff up to \(Int(options.maxBackoffSeconds)) s")
+                    logger.warning("collector \(index.name): \(text); retrying with backoff up to \(Int(options.maxBackoffSeconds)) s")
                     lastReported = text
                 }
                 loop.pause(backoff)
@@ -72,7 +73,7 @@ final class QueueConsumer: @unchecked Sendable {
         defer { connection.close() }
         let declaredAsAsked = try connection.declareExchange(exchange, durable: binding.durable)
         if !declaredAsAsked {
-            log("alco: collector \(index.name): exchange '\(exchange)' exists with other flags; using it as it is")
+            logger.notice("collector \(index.name): exchange '\(exchange)' exists with other flags; using it as it is")
         }
         try connection.declareQueue(binding.queue, durable: binding.durable)
         for key in binding.routingKeys {
@@ -84,7 +85,7 @@ final class QueueConsumer: @unchecked Sendable {
         try connection.consume(queue: binding.queue, prefetch: options.prefetch)
         metrics.update { $0.connected = true; $0.lastError = nil }
         connected()
-        log("alco: collector \(index.name): consuming '\(binding.queue)' from \(url), exchange '\(exchange)', keys \(binding.routingKeys.joined(separator: ","))")
+        logger.info("collector \(index.name): consuming '\(binding.queue)' from \(url), exchange '\(exchange)', keys \(binding.routingKeys.joined(separator: ","))")
 
         let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics)
         let stage = StoringStage(name: "alco.amqp.\(index.name).store")

@@ -1,6 +1,7 @@
 import AlcoIndex
 import AlcoIngest
 import Foundation
+import Logging
 
 /// Takes JSON lines from a Redis list, the way Logstash's redis input with `data_type => list`
 /// does, without losing any: each batch moves to a processing list (BLMOVE/LMOVE), is stored
@@ -13,13 +14,13 @@ public final class RedisListSource: @unchecked Sendable {
     let rejects: RejectStore
     let metrics: CollectorMetrics
     let configuration: ConsumerStateMachine.Configuration
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     private let loop = BackgroundLoop()
 
     public var processingList: String { "\(list):alco-processing:\(index.name)" }
 
     public init(index: LogIndex, url: RedisURL, list: String, rejects: RejectStore, metrics: CollectorMetrics, batchSize: Int = 1000,
-                log: @escaping @Sendable (String) -> Void) {
+                logger: Logger) {
         self.index = index
         self.url = url
         self.list = list
@@ -28,7 +29,7 @@ public final class RedisListSource: @unchecked Sendable {
         var configuration = ConsumerStateMachine.Configuration()
         configuration.batchSize = max(1, batchSize)
         self.configuration = configuration
-        self.log = log
+        self.logger = logger
     }
 
     public func start() { loop.start(name: "alco.redis.\(list)") { [self] in run() } }
@@ -48,7 +49,7 @@ public final class RedisListSource: @unchecked Sendable {
                     $0.lastError = "\(error)"
                 }
                 if "\(error)" != lastError {
-                    log("alco: redis source \(list) → \(index.name): \(error); reconnecting with backoff")
+                    logger.warning("redis source \(list) → \(index.name): \(error); reconnecting with backoff")
                     lastError = "\(error)"
                 }
                 loop.pause(backoff)
@@ -63,7 +64,7 @@ public final class RedisListSource: @unchecked Sendable {
         let c = try RedisConnection(url: url)
         c.setReadTimeout(seconds: 5)
         metrics.update { $0.connected = true; $0.lastError = nil }
-        log("alco: redis source: \(url) list '\(list)' → index \(index.name)")
+        logger.info("redis source: \(url) list '\(list)' → index \(index.name)")
         let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics)
         let source = "redis:\(list)"
         // Left over from a crash: stored again (at least once; logcollect's seq makes it a replace).

@@ -1,5 +1,6 @@
 import AlcoIndex
 import Foundation
+import Logging
 
 /// Mirrors the distinct values of filtered columns into Redis under ALCO's keys
 /// (`ZADD ALCO:VALUES:<index>:<column> <unix time> <value>`), so tools that read ALCO's Redis
@@ -9,16 +10,16 @@ public final class RedisMirror: @unchecked Sendable {
     let catalog: Catalog
     let url: RedisURL
     let interval: TimeInterval
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     private let loop = BackgroundLoop()
     /// What Redis already has: index → column → value → time sent.
     private var sent: [String: [String: [String: Int64]]] = [:]
 
-    public init(catalog: Catalog, url: RedisURL, interval: TimeInterval = 1, log: @escaping @Sendable (String) -> Void) {
+    public init(catalog: Catalog, url: RedisURL, interval: TimeInterval = 1, logger: Logger) {
         self.catalog = catalog
         self.url = url
         self.interval = interval
-        self.log = log
+        self.logger = logger
     }
 
     public static func key(index: String, column: String) -> String { "ALCO:VALUES:\(index):\(column)" }
@@ -40,7 +41,7 @@ public final class RedisMirror: @unchecked Sendable {
             } catch {
                 connection = nil
                 if "\(error)" != lastError {
-                    log("alco: redis mirror: \(error); retrying in the background")
+                    logger.warning("redis mirror: \(error); retrying in the background")
                     lastError = "\(error)"
                 }
                 backoff = min(backoff * 2, 30)

@@ -44,7 +44,7 @@ public final class HTTPServer: @unchecked Sendable {
         // nothing logged as an error) rather than a cancellation.
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         self.group = group
-        task = Task { [finished] in
+        task = Task(executorPreference: HTTPTaskExecutor.shared) { [finished] in
             defer { finished.signal() }
             do {
                 try await group.run()

@@ -20,7 +20,7 @@ public struct RejectLog: Sendable {
         }
         let held = heldBack.removeValue(forKey: reason) ?? 0
         lastLine[reason] = now
-        var text = "alco: rejected a message from \(source)"
+        var text = "rejected a message from \(source)"
         if let index { text += " for index \(index)" }
         text += ": \(reason.rawValue) (\(rejection.detail))"
         if held > 0 { text += "; \(held) more \(reason.rawValue) since the last such line" }

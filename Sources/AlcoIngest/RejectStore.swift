@@ -1,5 +1,6 @@
 import AlcoIndex
 import Foundation
+import Logging
 
 /// Keeps what could not be stored, with why and where it came from, as JSON lines under
 /// `DATA/rejects/` (one file per day), so nothing malformed is ever silently dropped.
@@ -21,16 +22,16 @@ public final class RejectStore: @unchecked Sendable {
     /// Bytes of the files on disk (measured at open and at each new file, then counted).
     private var storedBytes = 0
     private var rejectLog = RejectLog()
-    private let log: (@Sendable (String) -> Void)?
+    private let logger: Logger?
 
-    /// - Parameter log: where to say what was rejected (once per reason per minute); nil for
+    /// - Parameter logger: where to say what was rejected (once per reason per minute); nil for
     ///   commands that report rejects themselves.
     public init(directory: String, retentionDays: Int = 30, maxBytes: Int = 1 << 30,
-                log: (@Sendable (String) -> Void)? = nil) throws {
+                logger: Logger? = nil) throws {
         self.directory = directory
         self.retentionDays = max(1, retentionDays)
         self.maxBytes = max(1 << 20, maxBytes)
-        self.log = log
+        self.logger = logger
         try FileSystem.makeDirectory(directory)
         lock.withLock { enforceBounds(today: RejectStore.today()) }
     }
@@ -82,10 +83,10 @@ public final class RejectStore: @unchecked Sendable {
             if storedBytes + bytes.count > maxBytes { enforceBounds(today: day, making: bytes.count) }
             try file!.write(bytes)
             storedBytes += bytes.count
-            guard log != nil else { return nil }
+            guard logger != nil else { return nil }
             return rejectLog.line(for: rejection, source: source, index: index, at: Date().timeIntervalSince1970)
         }
-        if let logLine { log?(logLine) }
+        if let logLine { logger?.warning("\(logLine)") }
     }
 
     /// Deletes files past the retention, then the oldest until `making` more bytes fit under
@@ -109,7 +110,7 @@ public final class RejectStore: @unchecked Sendable {
             FileSystem.remove(directory + "/" + name)
             storedBytes -= bytes
             directoryNeedsSync = true
-            log?("alco: the rejects store is over \(maxBytes) bytes: removed \(name)")
+            logger?.warning("the rejects store is over \(maxBytes) bytes: removed \(name)")
         }
     }
 

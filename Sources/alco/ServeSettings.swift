@@ -1,6 +1,4 @@
-import AlcoCollector
-import AlcoIndex
-import AlcoIngest
+import AlcoApplication
 import SphinxQLExecution
 import ArgumentParser
 import Foundation
@@ -44,23 +42,12 @@ struct ConfigFile: Decodable, Equatable {
         var sources: [Source]?
     }
 
-    struct Index: Decodable, Equatable {
-        var name: String
-        var retentionDays: Int?
-        var queue: String?
-        var routingKeys: [String]?
-        var durable: Bool?
-        var timezone: String?
-        var producerTimezone: String?
-        var consumers: Int?
-    }
-
     var data: String?
     var mysql: MySQL?
     var http: HTTP?
     var amqp: AMQP?
     var redis: Redis?
-    var indexes: [Index]?
+    var indexes: [IndexDeclaration]?
     var queryTimeoutMs: Int?
 
     static func load(_ path: String) throws -> ConfigFile {
@@ -98,40 +85,8 @@ extension ConfigFile.HTTP {
     }
 }
 
-extension ConfigFile.Index {
-    enum CodingKeys: String, CodingKey {
-        case name, queue, durable, timezone, consumers
-        case retentionDays = "retention_days", routingKeys = "routing_keys", producerTimezone = "producer_timezone"
-    }
-}
-
-/// The settings `serve` runs with: flag, else environment variable, else config file, else
-/// the built-in default.
-struct ServeSettings {
-    var data: String
-    var mysqlListen: String
-    var mysqlUser: String?
-    var mysqlPassword: String?
-    var serverVersion: String
-    var maxPacket: Int
-    var mysqlInsecure: Bool
-    /// The bound on any query's time, in ms (0: none).
-    var queryTimeoutMs: Int
-    var httpListen: String
-    var maxBody: Int
-    var httpToken: String?
-    var httpUser: String?
-    var httpPassword: String?
-    var httpAllowedHosts: [String]
-    var insecure: Bool
-    var amqpURL: String?
-    var amqpExchange: String
-    var amqpConsumers: Int
-    var redisURL: String?
-    var redisSources: [(list: String, index: String)]
-    var indexes: [ConfigFile.Index]
-
-    static func resolve(_ flags: Serve, environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServeSettings {
+extension ApplicationSettings {
+    static func resolve(_ flags: Serve, environment env: [String: String] = ProcessInfo.processInfo.environment) throws -> ApplicationSettings {
         let file = try (flags.config ?? env["ALCO_CONFIG"]).map(ConfigFile.load) ?? ConfigFile()
         func int(_ name: String) throws -> Int? {
             guard let text = env[name] else { return nil }
@@ -147,7 +102,7 @@ struct ServeSettings {
                 return (parts[0], parts[1])
             }
         }
-        let s = ServeSettings(
+        let s = ApplicationSettings(
             data: flags.data.data ?? env["ALCO_DATA"] ?? file.data ?? "alco-data",
             mysqlListen: flags.mysqlAddress ?? env["ALCO_MYSQL"] ?? file.mysql?.listen ?? "127.0.0.1:9306",
             mysqlUser: flags.mysqlUser ?? env["ALCO_MYSQL_USER"] ?? file.mysql?.user,
@@ -171,74 +126,11 @@ struct ServeSettings {
             redisURL: flags.redisURL ?? env["ALCO_REDIS_URL"] ?? file.redis?.url,
             redisSources: sources,
             indexes: file.indexes ?? [])
-        try s.validate()
-        return s
-    }
-
-    func validate() throws {
-        // Logs are often sensitive: a listener other machines can reach needs credentials,
-        // unless told otherwise.
-        if mysqlListen != "off" {
-            let address = try ListenAddress(mysqlListen)
-            if !address.isLoopback && mysqlUser == nil && !mysqlInsecure {
-                throw ValidationError("SphinxQL on \(mysqlListen) is reachable from other machines: set --mysql-user and --mysql-password, or pass --insecure")
-            }
-        }
-        if httpListen != "off" {
-            let address = try ListenAddress(httpListen)
-            if !address.isLoopback && httpToken == nil && httpUser == nil && !insecure {
-                throw ValidationError("HTTP on \(httpListen) is reachable from other machines: set --http-token or --http-user/--http-password, or pass --insecure")
-            }
-        }
-        // Half an account is a mistake, not "no authentication".
-        if mysqlPassword != nil && mysqlUser == nil { throw ValidationError("--mysql-password needs --mysql-user") }
-        if mysqlUser != nil && mysqlPassword == nil { throw ValidationError("--mysql-user needs --mysql-password (or $ALCO_MYSQL_PASSWORD)") }
-        if httpPassword != nil && httpUser == nil { throw ValidationError("--http-password needs --http-user") }
-        if httpUser != nil && httpPassword == nil { throw ValidationError("--http-user needs --http-password (or $ALCO_HTTP_PASSWORD)") }
-        if let token = httpToken, token.isEmpty { throw ValidationError("--http-token must not be empty") }
-        guard (1024...(1 << 30)).contains(maxPacket) else {
-            throw ValidationError("the largest MySQL packet must be from 1024 bytes to 1 GiB, not \(maxPacket)")
-        }
-        guard (1024...(1 << 34)).contains(maxBody) else {
-            throw ValidationError("the largest HTTP body must be from 1024 bytes to 16 GiB, not \(maxBody)")
-        }
-        guard (0...86_400_000).contains(queryTimeoutMs) else {
-            throw ValidationError("the query timeout must be from 0 (none) to 86400000 ms, not \(queryTimeoutMs)")
-        }
-        guard serverVersion.first?.isNumber == true else {
-            throw ValidationError("the server version must start with a MySQL-style number such as 5.7.99")
-        }
-        if !redisSources.isEmpty && redisURL == nil { throw ValidationError("Redis sources need a Redis URL (--redis)") }
         do {
-            _ = try redisURL.map(RedisURL.init)
-            _ = try amqpURL.map(AMQPURL.init)
-        } catch {
-            throw ValidationError("\(error)")
+            try s.validate()
+        } catch let e as SettingsError {
+            throw ValidationError(e.description)
         }
-        guard (1...64).contains(amqpConsumers) else { throw ValidationError("AMQP consumers must be from 1 to 64") }
-    }
-
-    /// Creates the indexes the config file lists and brings existing ones to its settings.
-    func applyIndexes(to catalog: Catalog) throws {
-        for i in indexes {
-            func change(_ s: inout IndexSettings) throws {
-                if let v = i.retentionDays { s.retentionDays = v }
-                if let v = i.timezone { s.timeZone = v }
-                if let v = i.producerTimezone { s.producerTimeZone = v }
-                var binding = try QueueBinding(s)
-                if let v = i.queue { binding.queue = v }
-                if let v = i.routingKeys { binding.routingKeys = v }
-                if let v = i.durable { binding.durable = v }
-                if let v = i.consumers { binding.consumers = v }
-                try binding.store(in: &s)
-            }
-            if catalog.indexIfExists(i.name) != nil {
-                _ = try catalog.alterIndex(i.name) { try change(&$0) }
-            } else {
-                var s = IndexSettings(name: i.name)
-                try change(&s)
-                _ = try catalog.createIndex(s)
-            }
-        }
+        return s
     }
 }

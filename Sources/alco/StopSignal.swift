@@ -1,3 +1,4 @@
+import AlcoApplication
 import Foundation
 
 #if canImport(Glibc)
@@ -38,7 +39,7 @@ final class StopSignal {
         while sem_wait(stopSignals) != 0 && errno == EINTR {}
         let second = Thread {
             while sem_wait(stopSignals) != 0 && errno == EINTR {}
-            Serve.printLine("alco: second stop signal; exiting now (acknowledged writes are in the WAL)")
+            FileHandle.standardOutput.write(Data("alco: second stop signal; exiting now (acknowledged writes are in the WAL)\n".utf8))
             _exit(1)
         }
         second.name = "alco.stop.second"
@@ -46,44 +47,3 @@ final class StopSignal {
     }
 }
 
-/// Says what the process is doing on its way out, and which part is slow if one is, so a
-/// shutdown that hangs names the component holding it.
-final class ShutdownProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var phase = "starting to stop"
-    private var phaseStarted = Date()
-    private var finished = false
-    private let reportAfter: TimeInterval
-
-    init(reportAfter: TimeInterval = 10) {
-        self.reportAfter = reportAfter
-        let t = Thread { [self] in watch() }
-        t.name = "alco.stop.watch"
-        t.start()
-    }
-
-    func enter(_ name: String) {
-        lock.withLock {
-            phase = name
-            phaseStarted = Date()
-        }
-        Serve.printLine("alco: stopping \(name)")
-    }
-
-    func finish() { lock.withLock { finished = true } }
-
-    private func watch() {
-        var reported = ""
-        while true {
-            Thread.sleep(forTimeInterval: 1)
-            let (name, started, done) = lock.withLock { (phase, phaseStarted, finished) }
-            if done { return }
-            let waited = Date().timeIntervalSince(started)
-            let key = "\(name)/\(Int(waited / reportAfter))"
-            if waited >= reportAfter && key != reported {
-                reported = key
-                Serve.printLine("alco: still stopping \(name) after \(Int(waited)) s")
-            }
-        }
-    }
-}

@@ -1,18 +1,16 @@
-import ArgumentParser
+/// A `HOST:PORT` listener address from the settings; `[::1]:9306` for IPv6.
+public struct ListenAddress: Sendable, Equatable {
+    public var host: String
+    public var port: Int
 
-/// A `HOST:PORT` listener address from the command line; `[::1]:9306` for IPv6.
-struct ListenAddress {
-    var host: String
-    var port: Int
-
-    init(_ text: String) throws {
+    public init(_ text: String) throws {
         guard let colon = text.lastIndex(of: ":") else {
-            throw ValidationError("'\(text)' is not HOST:PORT")
+            throw SettingsError("'\(text)' is not HOST:PORT")
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw ValidationError("'\(text)' is not HOST:PORT with a port from 0 to 65535")
+            throw SettingsError("'\(text)' is not HOST:PORT with a port from 0 to 65535")
         }
         self.host = host
         self.port = port
@@ -27,7 +25,7 @@ extension ListenAddress {
     /// Whether only this machine can connect: an IPv4 address in 127.0.0.0/8, ::1, or
     /// `localhost`. Names are not resolved: `127.example.com` is a name that can point
     /// anywhere, so it is not loopback.
-    var isLoopback: Bool {
+    public var isLoopback: Bool {
         if host == "localhost" { return true }
         var v4 = in_addr()
         if inet_pton(AF_INET, host, &v4) == 1 {

@@ -1,0 +1,225 @@
+import AlcoCollector
+import AlcoHTTP
+import AlcoIndex
+import AlcoIngest
+import AlcoMySQLServer
+import Foundation
+import Logging
+import MySQLWire
+import ServiceLifecycle
+
+/// One running alco: the catalog and everything over it (the SphinxQL listener, the RabbitMQ
+/// consumers, the Redis mirror and list sources, the HTTP server), as one `ServiceGroup`.
+/// `buildApplication` starts each part, so a port in use or a broken setting fails there;
+/// `run()` serves until a graceful shutdown, which stops the parts in the reverse order of
+/// their start and closes the catalog (flushing it) last.
+public final class AlcoApplication: Sendable {
+    public let catalog: Catalog
+    /// The bound ports (nil: that listener is off); port 0 in the settings asks for a free one.
+    public let mysqlPort: Int?
+    public let httpPort: Int?
+    public let progress: ShutdownProgress
+    private let group: ServiceGroup
+
+    init(catalog: Catalog, mysqlPort: Int?, httpPort: Int?, progress: ShutdownProgress, group: ServiceGroup) {
+        self.catalog = catalog
+        self.mysqlPort = mysqlPort
+        self.httpPort = httpPort
+        self.progress = progress
+        self.group = group
+    }
+
+    /// Serves until `triggerShutdown()` (or a service fails), then stops every part.
+    public func run() async throws {
+        defer { progress.finish() }
+        try await group.run()
+    }
+
+    public func triggerShutdown() async { await group.triggerGracefulShutdown() }
+}
+
+/// A part started by `buildApplication`, serving until the group shuts down, then stopped.
+struct StartedPart: Service {
+    let name: String
+    let progress: ShutdownProgress
+    let stop: @Sendable () throws -> Void
+
+    func run() async throws {
+        // Cancellation (a second failure elsewhere) ends the wait too: the part stops either way.
+        try? await gracefulShutdown()
+        progress.enter(name)
+        try await blockingCall("alco.stop") { try stop() }
+    }
+}
+
+/// `buildApplication` from async code: opening a catalog and waiting for listeners to bind
+/// block, so they run on a thread of their own rather than on one of the few threads that
+/// run every task (two tests building at once on two cores had both waiting for a task that
+/// had no thread left to run on).
+public func buildApplication(_ settings: ApplicationSettings, logger: Logger) async throws -> AlcoApplication {
+    try await blockingCall("alco.build") { try buildApplication(settings, logger: logger) as AlcoApplication }
+}
+
+/// Opens the data directory and starts everything `settings` asks for; blocks until every
+/// listener is bound. On a failure, what had started is stopped again and the catalog closed
+/// before the error is thrown.
+public func buildApplication(_ settings: ApplicationSettings, logger: Logger) throws -> AlcoApplication {
+    var options = EngineOptions()
+    options.backgroundMaintenance = true
+    options.defaultQueryTimeMilliseconds = settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil
+    let opening = try startOpeningHTTP(settings)
+    let catalog: Catalog
+    do {
+        catalog = try Catalog(directory: settings.data, options: options)
+    } catch {
+        opening?.stop()
+        throw error
+    }
+    opening?.stop()
+    for problem in catalog.problems { logger.warning("\(problem)") }
+    let progress = ShutdownProgress(logger: logger)
+    var parts: [StartedPart] = []
+    do {
+        try settings.applyIndexes(to: catalog)
+        let names = catalog.indexes.map(\.name)
+        logger.info("serving \(settings.data) (pid \(getpid())); indexes: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
+        // One rejects store for every source, so their lines never interleave in one file.
+        let rejects = try RejectStore(directory: catalog.directory + "/rejects", logger: logger)
+        // First in the group, so shut down last: every source has stopped writing by then.
+        parts.append(StartedPart(name: "indexes (flushing to segments)", progress: progress) {
+            rejects.close()
+            try catalog.close()
+        })
+        let mysqlPort = try startMySQL(settings, catalog, logger, progress, &parts)
+        let sources = try startSources(settings, catalog, rejects, logger, progress, &parts)
+        let httpPort = try startHTTP(settings, catalog, rejects, sources, logger, progress, &parts)
+        var quiet = logger
+        quiet.logLevel = .warning
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: parts.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }, logger: quiet))
+        return AlcoApplication(catalog: catalog, mysqlPort: mysqlPort, httpPort: httpPort, progress: progress, group: group)
+    } catch {
+        for part in parts.reversed() { try? part.stop() }
+        if parts.isEmpty { try? catalog.close() }
+        throw error
+    }
+}
+
+/// Why a part could not start (a port in use, an unknown index for a source).
+public struct StartFailure: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The HTTP listener's stand-in while the catalog opens (see `buildOpeningRouter`).
+private func startOpeningHTTP(_ settings: ApplicationSettings) throws -> HTTPServer? {
+    guard settings.httpListen != "off" else { return nil }
+    let address = try ListenAddress(settings.httpListen)
+    guard address.port != 0 else { return nil }  // a free port is chosen once, by the real server
+    let server = HTTPServer()
+    do {
+        _ = try server.startOpening(host: address.host, port: address.port)
+    } catch {
+        server.stop()
+        throw StartFailure(description: "cannot listen for HTTP on \(settings.httpListen): \(error)")
+    }
+    return server
+}
+
+private func startMySQL(_ settings: ApplicationSettings, _ catalog: Catalog, _ logger: Logger, _ progress: ShutdownProgress,
+                        _ parts: inout [StartedPart]) throws -> Int? {
+    guard settings.mysqlListen != "off" else { return nil }
+    let address = try ListenAddress(settings.mysqlListen)
+    let credentials = settings.mysqlUser.map { MySQLCredentials(user: $0, password: settings.mysqlPassword ?? "") }
+    let config = MySQLServerConfiguration(serverVersion: settings.serverVersion, credentials: credentials,
+                                          maxPacketSize: settings.maxPacket)
+    let listener = MySQLListener(catalog: catalog, configuration: config,
+                                 queryTimeoutMilliseconds: settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil)
+    let port: Int
+    do {
+        port = try listener.start(host: address.host, port: address.port).port ?? address.port
+    } catch {
+        listener.stop()
+        throw StartFailure(description: "cannot listen for MySQL on \(settings.mysqlListen): \(error)")
+    }
+    parts.append(StartedPart(name: "the MySQL listener", progress: progress) { listener.stop() })
+    logger.info("SphinxQL (MySQL protocol) on \(address.host):\(port)")
+    return port
+}
+
+/// What the HTTP side needs of the running sources: their counters, and the collector to
+/// tell of indexes created or dropped over HTTP.
+private struct Sources {
+    var status: @Sendable () -> [(index: String, source: String, metrics: SourceStatus)]
+    var collector: Collector?
+}
+
+/// RabbitMQ consumers, the Redis mirror and Redis list sources.
+private func startSources(_ settings: ApplicationSettings, _ catalog: Catalog, _ rejects: RejectStore, _ logger: Logger,
+                          _ progress: ShutdownProgress, _ parts: inout [StartedPart]) throws -> Sources {
+    var collector: Collector?
+    if let text = settings.amqpURL {
+        var config = Collector.Configuration(url: try AMQPURL(text))
+        config.exchange = settings.amqpExchange
+        config.consumersPerIndex = settings.amqpConsumers
+        let c = Collector(catalog: catalog, configuration: config, rejects: rejects, logger: logger)
+        c.start()
+        parts.append(StartedPart(name: "the RabbitMQ consumers", progress: progress) { c.stop() })
+        logger.info("collecting from \(config.url) (exchange '\(config.exchange)', \(config.consumersPerIndex) consumer(s) per index)")
+        collector = c
+    }
+    var lists: [(source: RedisListSource, metrics: CollectorMetrics)] = []
+    if let text = settings.redisURL {
+        let url = try RedisURL(text)
+        let mirror = RedisMirror(catalog: catalog, url: url, logger: logger)
+        mirror.start()
+        parts.append(StartedPart(name: "the Redis mirror", progress: progress) { mirror.stop() })
+        for (list, name) in settings.redisSources {
+            guard let index = catalog.indexIfExists(name) else {
+                throw StartFailure(description: "Redis source \(list): no index '\(name)'")
+            }
+            let metrics = CollectorMetrics()
+            let source = RedisListSource(index: index, url: url, list: list, rejects: rejects, metrics: metrics, logger: logger)
+            source.start()
+            parts.append(StartedPart(name: "the Redis list source \(list)", progress: progress) { source.stop() })
+            lists.append((source, metrics))
+        }
+        let described = settings.redisSources.map { "\($0.list) → \($0.index)" }
+        logger.info("mirroring column values to \(url)\(described.isEmpty ? "" : "; taking lists " + described.joined(separator: ", "))")
+    }
+    let amqp = collector
+    let redis = lists.map { ($0.source.index.name, "redis:" + $0.source.list, $0.metrics) }
+    return Sources(status: {
+        var out: [(index: String, source: String, metrics: SourceStatus)] = []
+        for (name, m) in amqp?.metrics ?? [:] { out.append((name, "amqp", m)) }
+        for (name, source, m) in redis { out.append((name, source, m.snapshot)) }
+        return out
+    }, collector: collector)
+}
+
+private func startHTTP(_ settings: ApplicationSettings, _ catalog: Catalog, _ rejects: RejectStore, _ sources: Sources,
+                       _ logger: Logger, _ progress: ShutdownProgress, _ parts: inout [StartedPart]) throws -> Int? {
+    guard settings.httpListen != "off" else { return nil }
+    let address = try ListenAddress(settings.httpListen)
+    var services = HTTPServices(catalog: catalog, rejects: rejects)
+    services.maxBodyBytes = settings.maxBody
+    services.sourceMetrics = sources.status
+    services.auth = HTTPAuth(bearerToken: settings.httpToken, user: settings.httpUser, password: settings.httpPassword)
+    services.requestGuard = RequestGuard.forListener(host: address.host, isLoopback: address.isLoopback,
+                                                     extra: settings.httpAllowedHosts)
+    if let collector = sources.collector {
+        services.indexCreated = { collector.consume($0) }
+        services.indexDropping = { collector.forget(indexNamed: $0) }
+    }
+    let server = HTTPServer()
+    let port: Int
+    do {
+        port = try server.start(services, host: address.host, port: address.port)
+    } catch {
+        server.stop()
+        throw StartFailure(description: "cannot listen for HTTP on \(settings.httpListen): \(error)")
+    }
+    parts.append(StartedPart(name: "the HTTP server", progress: progress) { server.stop() })
+    let shown = address.host == "0.0.0.0" || address.host == "::" ? "127.0.0.1" : address.host
+    logger.info("HTTP on \(address.host):\(port) — open http://\(shown):\(port)/ in a browser\(services.auth.isEnabled ? " (credentials required)" : "")")
+    return port
+}

@@ -1,0 +1,153 @@
+import AlcoCollector
+import AlcoIndex
+import AlcoIngest
+import SphinxQLExecution
+
+/// A setting that cannot be used, said the way the user wrote it.
+public struct SettingsError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// An index the settings ask for: created at start when missing, brought to these values when
+/// present (nil: leave as it is).
+public struct IndexDeclaration: Decodable, Equatable, Sendable {
+    public var name: String
+    public var retentionDays: Int?
+    public var queue: String?
+    public var routingKeys: [String]?
+    public var durable: Bool?
+    public var timezone: String?
+    public var producerTimezone: String?
+    public var consumers: Int?
+
+    public init(name: String) { self.name = name }
+
+    enum CodingKeys: String, CodingKey {
+        case name, queue, durable, timezone, consumers
+        case retentionDays = "retention_days", routingKeys = "routing_keys", producerTimezone = "producer_timezone"
+    }
+}
+
+/// The settings an application runs with (`alco serve` resolves them from flags, environment
+/// and config file).
+public struct ApplicationSettings: Sendable {
+    public var data: String
+    public var mysqlListen: String
+    public var mysqlUser: String?
+    public var mysqlPassword: String?
+    public var serverVersion: String
+    public var maxPacket: Int
+    public var mysqlInsecure: Bool
+    /// The bound on any query's time, in ms (0: none).
+    public var queryTimeoutMs: Int
+    public var httpListen: String
+    public var maxBody: Int
+    public var httpToken: String?
+    public var httpUser: String?
+    public var httpPassword: String?
+    public var httpAllowedHosts: [String]
+    public var insecure: Bool
+    public var amqpURL: String?
+    public var amqpExchange: String
+    public var amqpConsumers: Int
+    public var redisURL: String?
+    public var redisSources: [(list: String, index: String)]
+    public var indexes: [IndexDeclaration]
+
+    public init(data: String, mysqlListen: String = "127.0.0.1:9306", mysqlUser: String? = nil, mysqlPassword: String? = nil,
+                serverVersion: String = ServerInfo.version, maxPacket: Int = 64 << 20, mysqlInsecure: Bool = false,
+                queryTimeoutMs: Int = 30_000, httpListen: String = "127.0.0.1:8080", maxBody: Int = 64 << 20,
+                httpToken: String? = nil, httpUser: String? = nil, httpPassword: String? = nil, httpAllowedHosts: [String] = [],
+                insecure: Bool = false, amqpURL: String? = nil, amqpExchange: String = "logstash", amqpConsumers: Int = 1,
+                redisURL: String? = nil, redisSources: [(list: String, index: String)] = [], indexes: [IndexDeclaration] = []) {
+        self.data = data
+        self.mysqlListen = mysqlListen
+        self.mysqlUser = mysqlUser
+        self.mysqlPassword = mysqlPassword
+        self.serverVersion = serverVersion
+        self.maxPacket = maxPacket
+        self.mysqlInsecure = mysqlInsecure
+        self.queryTimeoutMs = queryTimeoutMs
+        self.httpListen = httpListen
+        self.maxBody = maxBody
+        self.httpToken = httpToken
+        self.httpUser = httpUser
+        self.httpPassword = httpPassword
+        self.httpAllowedHosts = httpAllowedHosts
+        self.insecure = insecure
+        self.amqpURL = amqpURL
+        self.amqpExchange = amqpExchange
+        self.amqpConsumers = amqpConsumers
+        self.redisURL = redisURL
+        self.redisSources = redisSources
+        self.indexes = indexes
+    }
+
+    public func validate() throws {
+        // Logs are often sensitive: a listener other machines can reach needs credentials,
+        // unless told otherwise.
+        if mysqlListen != "off" {
+            let address = try ListenAddress(mysqlListen)
+            if !address.isLoopback && mysqlUser == nil && !mysqlInsecure {
+                throw SettingsError("SphinxQL on \(mysqlListen) is reachable from other machines: set --mysql-user and --mysql-password, or pass --insecure")
+            }
+        }
+        if httpListen != "off" {
+            let address = try ListenAddress(httpListen)
+            if !address.isLoopback && httpToken == nil && httpUser == nil && !insecure {
+                throw SettingsError("HTTP on \(httpListen) is reachable from other machines: set --http-token or --http-user/--http-password, or pass --insecure")
+            }
+        }
+        // Half an account is a mistake, not "no authentication".
+        if mysqlPassword != nil && mysqlUser == nil { throw SettingsError("--mysql-password needs --mysql-user") }
+        if mysqlUser != nil && mysqlPassword == nil { throw SettingsError("--mysql-user needs --mysql-password (or $ALCO_MYSQL_PASSWORD)") }
+        if httpPassword != nil && httpUser == nil { throw SettingsError("--http-password needs --http-user") }
+        if httpUser != nil && httpPassword == nil { throw SettingsError("--http-user needs --http-password (or $ALCO_HTTP_PASSWORD)") }
+        if let token = httpToken, token.isEmpty { throw SettingsError("--http-token must not be empty") }
+        guard (1024...(1 << 30)).contains(maxPacket) else {
+            throw SettingsError("the largest MySQL packet must be from 1024 bytes to 1 GiB, not \(maxPacket)")
+        }
+        guard (1024...(1 << 34)).contains(maxBody) else {
+            throw SettingsError("the largest HTTP body must be from 1024 bytes to 16 GiB, not \(maxBody)")
+        }
+        guard (0...86_400_000).contains(queryTimeoutMs) else {
+            throw SettingsError("the query timeout must be from 0 (none) to 86400000 ms, not \(queryTimeoutMs)")
+        }
+        guard serverVersion.first?.isNumber == true else {
+            throw SettingsError("the server version must start with a MySQL-style number such as 5.7.99")
+        }
+        if !redisSources.isEmpty && redisURL == nil { throw SettingsError("Redis sources need a Redis URL (--redis)") }
+        do {
+            _ = try redisURL.map(RedisURL.init)
+            _ = try amqpURL.map(AMQPURL.init)
+        } catch {
+            throw SettingsError("\(error)")
+        }
+        guard (1...64).contains(amqpConsumers) else { throw SettingsError("AMQP consumers must be from 1 to 64") }
+    }
+
+    /// Creates the indexes the config file lists and brings existing ones to its settings.
+    public func applyIndexes(to catalog: Catalog) throws {
+        for i in indexes {
+            func change(_ s: inout IndexSettings) throws {
+                if let v = i.retentionDays { s.retentionDays = v }
+                if let v = i.timezone { s.timeZone = v }
+                if let v = i.producerTimezone { s.producerTimeZone = v }
+                var binding = try QueueBinding(s)
+                if let v = i.queue { binding.queue = v }
+                if let v = i.routingKeys { binding.routingKeys = v }
+                if let v = i.durable { binding.durable = v }
+                if let v = i.consumers { binding.consumers = v }
+                try binding.store(in: &s)
+            }
+            if catalog.indexIfExists(i.name) != nil {
+                _ = try catalog.alterIndex(i.name) { try change(&$0) }
+            } else {
+                var s = IndexSettings(name: i.name)
+                try change(&s)
+                _ = try catalog.createIndex(s)
+            }
+        }
+    }
+}
