@@ -55,7 +55,7 @@ class Client:
         self.file = self.sock.makefile("rb")
 
     def get(self, path):
-        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: bench\r\n\r\n" % path).encode())
+        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path).encode())
         status = self.file.readline()
         headers = {}
         while True:
@@ -89,11 +89,24 @@ def timed(client, path, runs=22):
     return statistics.median(times[2:])
 
 
+def wait_ready(port, timeout=300):
+    """The port answers while the data directory opens (503 "opening"); wait for 200."""
+    import http.client
+    deadline = time.time() + timeout
+    while True:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/health")
+        if c.getresponse().status == 200:
+            return
+        assert time.time() < deadline, "alco serve did not become ready"
+        time.sleep(0.1)
+
+
 def export(port, path):
     """Time to first byte and lines per second of one streamed NDJSON answer."""
     sock = socket.create_connection(("127.0.0.1", port))
     t0 = time.perf_counter()
-    sock.sendall(("GET %s HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n" % path).encode())
+    sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" % path).encode())
     first = None
     newlines = 0
     total = 0
@@ -154,6 +167,7 @@ def main():
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_port(port, proc)
+        wait_ready(port)
         client = Client(port)
         # The floor: a request that does no work (/health), over the same client and connection.
         floor_ms = timed(client, "/health", runs=102)
