@@ -8,7 +8,7 @@ APT_PACKAGES := liblz4-dev librabbitmq-dev libhiredis-dev zlib1g-dev libre2-dev 
 TEST_APT_PACKAGES := mariadb-client libmariadb-dev sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk sysbench gdb
 PYTHON ?= python3
 
-.PHONY: deps test-deps build build-tests release serve loghub test unit integration fuzz bench clean stop-servers apt
+.PHONY: deps test-deps build build-tests format format-check release serve loghub test unit integration fuzz bench clean stop-servers apt
 
 # Installs the Debian packages the build needs when they are missing (needs root or sudo).
 deps:
@@ -65,12 +65,21 @@ test: test-deps
 	if [ -n "$$failed" ]; then echo "make test: failed:$$failed" >&2; exit 1; fi
 
 # Builds everything the tests run; a compiler warning in our sources or tests fails it (the
-# packages we depend on may warn).
-build-tests:
+# packages we depend on may warn), and so does code swift-format would lay out otherwise.
+build-tests: format-check
 	@mkdir -p .build
 	@set -o pipefail; $(SWIFT) build --build-tests 2>&1 | tee .build/build-tests.log
 	@if grep -E "^$(CURDIR)/(Sources|Tests)/[^:]+:[0-9]+:[0-9]+: warning:" .build/build-tests.log; then \
 	  echo "make: the compiler warned about our code (above); warnings are errors here" >&2; exit 1; fi
+
+# The layout .swift-format describes (4-space indent, 180 columns, ordered imports), checked
+# with the swift-format of the Swift toolchain; `make format` applies it.
+format-check:
+	@swift-format lint --strict --recursive Sources Tests Fuzz/Sources Package.swift || \
+	  { echo "make: swift-format found code laid out otherwise (above); run make format" >&2; exit 1; }
+
+format:
+	swift-format format --in-place --recursive Sources Tests Fuzz/Sources Package.swift
 
 # Seconds each fuzz target runs in `make test`.
 TEST_FUZZ_SECONDS ?= 20

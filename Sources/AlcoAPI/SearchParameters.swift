@@ -72,9 +72,10 @@ public enum SearchParameters {
                 wanted.append((parts[0], [parts[1]]))
             }
         }
-        let filters = wanted.map { w in
-            w.values.count == 1 ? Filter.typed(key: w.key, value: w.values[0]) : .or(w.values.map { .typed(key: w.key, value: $0) })
-        } + excluded
+        let filters =
+            wanted.map { w in
+                w.values.count == 1 ? Filter.typed(key: w.key, value: w.values[0]) : .or(w.values.map { .typed(key: w.key, value: $0) })
+            } + excluded
         return filters.isEmpty ? nil : .and(filters)
     }
 

@@ -86,17 +86,19 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
         // One rejects store for every source, so their lines never interleave in one file.
         let rejects = try RejectStore(directory: catalog.directory + "/rejects", logger: logger)
         // First in the group, so shut down last: every source has stopped writing by then.
-        parts.append(StartedPart(name: "indexes (flushing to segments)", progress: progress) {
-            rejects.close()
-            try catalog.close()
-        })
+        parts.append(
+            StartedPart(name: "indexes (flushing to segments)", progress: progress) {
+                rejects.close()
+                try catalog.close()
+            })
         let mysqlPort = try startMySQL(settings, catalog, logger, progress, &parts)
         let sources = try startSources(settings, catalog, rejects, logger, progress, &parts)
         let httpPort = try startHTTP(settings, catalog, rejects, sources, logger, progress, &parts)
         var quiet = logger
         quiet.logLevel = .warning
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: parts.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }, logger: quiet))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: parts.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }, logger: quiet))
         return AlcoApplication(catalog: catalog, mysqlPort: mysqlPort, httpPort: httpPort, progress: progress, group: group)
     } catch {
         for part in parts.reversed() { try? part.stop() }
@@ -125,15 +127,19 @@ private func startOpeningHTTP(_ settings: ApplicationSettings) throws -> HTTPSer
     return server
 }
 
-private func startMySQL(_ settings: ApplicationSettings, _ catalog: Catalog, _ logger: Logger, _ progress: ShutdownProgress,
-                        _ parts: inout [StartedPart]) throws -> Int? {
+private func startMySQL(
+    _ settings: ApplicationSettings, _ catalog: Catalog, _ logger: Logger, _ progress: ShutdownProgress,
+    _ parts: inout [StartedPart]
+) throws -> Int? {
     guard settings.mysqlListen != "off" else { return nil }
     let address = try ListenAddress(settings.mysqlListen)
     let credentials = settings.mysqlUser.map { MySQLCredentials(user: $0, password: settings.mysqlPassword ?? "") }
-    let config = MySQLServerConfiguration(serverVersion: settings.serverVersion, credentials: credentials,
-                                          maxPacketSize: settings.maxPacket)
-    let listener = MySQLListener(catalog: catalog, configuration: config,
-                                 queryTimeoutMilliseconds: settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil)
+    let config = MySQLServerConfiguration(
+        serverVersion: settings.serverVersion, credentials: credentials,
+        maxPacketSize: settings.maxPacket)
+    let listener = MySQLListener(
+        catalog: catalog, configuration: config,
+        queryTimeoutMilliseconds: settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil)
     let port: Int
     do {
         port = try listener.start(host: address.host, port: address.port).port ?? address.port
@@ -154,8 +160,10 @@ private struct Sources {
 }
 
 /// RabbitMQ consumers, the Redis mirror and Redis list sources.
-private func startSources(_ settings: ApplicationSettings, _ catalog: Catalog, _ rejects: RejectStore, _ logger: Logger,
-                          _ progress: ShutdownProgress, _ parts: inout [StartedPart]) throws -> Sources {
+private func startSources(
+    _ settings: ApplicationSettings, _ catalog: Catalog, _ rejects: RejectStore, _ logger: Logger,
+    _ progress: ShutdownProgress, _ parts: inout [StartedPart]
+) throws -> Sources {
     var collector: Collector?
     if let text = settings.amqpURL {
         var config = Collector.Configuration(url: try AMQPURL(text))
@@ -188,24 +196,28 @@ private func startSources(_ settings: ApplicationSettings, _ catalog: Catalog, _
     }
     let amqp = collector
     let redis = lists.map { ($0.source.index.name, "redis:" + $0.source.list, $0.metrics) }
-    return Sources(status: {
-        var out: [(index: String, source: String, metrics: SourceStatus)] = []
-        for (name, m) in amqp?.metrics ?? [:] { out.append((name, "amqp", m)) }
-        for (name, source, m) in redis { out.append((name, source, m.snapshot)) }
-        return out
-    }, collector: collector)
+    return Sources(
+        status: {
+            var out: [(index: String, source: String, metrics: SourceStatus)] = []
+            for (name, m) in amqp?.metrics ?? [:] { out.append((name, "amqp", m)) }
+            for (name, source, m) in redis { out.append((name, source, m.snapshot)) }
+            return out
+        }, collector: collector)
 }
 
-private func startHTTP(_ settings: ApplicationSettings, _ catalog: Catalog, _ rejects: RejectStore, _ sources: Sources,
-                       _ logger: Logger, _ progress: ShutdownProgress, _ parts: inout [StartedPart]) throws -> Int? {
+private func startHTTP(
+    _ settings: ApplicationSettings, _ catalog: Catalog, _ rejects: RejectStore, _ sources: Sources,
+    _ logger: Logger, _ progress: ShutdownProgress, _ parts: inout [StartedPart]
+) throws -> Int? {
     guard settings.httpListen != "off" else { return nil }
     let address = try ListenAddress(settings.httpListen)
     var services = HTTPServices(catalog: catalog, rejects: rejects)
     services.maxBodyBytes = settings.maxBody
     services.sourceMetrics = sources.status
     services.auth = HTTPAuth(bearerToken: settings.httpToken, user: settings.httpUser, password: settings.httpPassword)
-    services.requestGuard = RequestGuard.forListener(host: address.host, isLoopback: address.isLoopback,
-                                                     extra: settings.httpAllowedHosts)
+    services.requestGuard = RequestGuard.forListener(
+        host: address.host, isLoopback: address.isLoopback,
+        extra: settings.httpAllowedHosts)
     if let collector = sources.collector {
         services.indexCreated = { collector.consume($0) }
         services.indexDropping = { collector.forget(indexNamed: $0) }

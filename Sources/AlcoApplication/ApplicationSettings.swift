@@ -55,12 +55,14 @@ public struct ApplicationSettings: Sendable {
     public var redisSources: [(list: String, index: String)]
     public var indexes: [IndexDeclaration]
 
-    public init(data: String, mysqlListen: String = "127.0.0.1:9306", mysqlUser: String? = nil, mysqlPassword: String? = nil,
-                serverVersion: String = ServerInfo.version, maxPacket: Int = 64 << 20, mysqlInsecure: Bool = false,
-                queryTimeoutMs: Int = 30_000, httpListen: String = "127.0.0.1:8080", maxBody: Int = 64 << 20,
-                httpToken: String? = nil, httpUser: String? = nil, httpPassword: String? = nil, httpAllowedHosts: [String] = [],
-                insecure: Bool = false, amqpURL: String? = nil, amqpExchange: String = "logstash", amqpConsumers: Int = 1,
-                redisURL: String? = nil, redisSources: [(list: String, index: String)] = [], indexes: [IndexDeclaration] = []) {
+    public init(
+        data: String, mysqlListen: String = "127.0.0.1:9306", mysqlUser: String? = nil, mysqlPassword: String? = nil,
+        serverVersion: String = ServerInfo.version, maxPacket: Int = 64 << 20, mysqlInsecure: Bool = false,
+        queryTimeoutMs: Int = 30_000, httpListen: String = "127.0.0.1:8080", maxBody: Int = 64 << 20,
+        httpToken: String? = nil, httpUser: String? = nil, httpPassword: String? = nil, httpAllowedHosts: [String] = [],
+        insecure: Bool = false, amqpURL: String? = nil, amqpExchange: String = "logstash", amqpConsumers: Int = 1,
+        redisURL: String? = nil, redisSources: [(list: String, index: String)] = [], indexes: [IndexDeclaration] = []
+    ) {
         self.data = data
         self.mysqlListen = mysqlListen
         self.mysqlUser = mysqlUser

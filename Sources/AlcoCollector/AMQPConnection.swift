@@ -162,8 +162,10 @@ final class AMQPConnection {
     /// Waits up to `timeoutMillis` for the next delivery and appends its body to `messages`,
     /// with the origin `origin` names for its routing key; returns its delivery tag, or nil
     /// when none came.
-    func receive(into messages: inout ReceivedMessages, timeoutMillis: Int,
-                 origin: (_ routingKey: UnsafeRawBufferPointer) -> String) throws -> UInt64? {
+    func receive(
+        into messages: inout ReceivedMessages, timeoutMillis: Int,
+        origin: (_ routingKey: UnsafeRawBufferPointer) -> String
+    ) throws -> UInt64? {
         amqp_maybe_release_buffers(state)
         var envelope = amqp_envelope_t()
         var timeout = timeval(tv_sec: timeoutMillis / 1000, tv_usec: (timeoutMillis % 1000) * 1000)
@@ -183,16 +185,18 @@ final class AMQPConnection {
         defer { amqp_destroy_envelope(&envelope) }
         let body = envelope.message.body
         let key = envelope.routing_key
-        messages.append(UnsafeRawBufferPointer(start: body.bytes, count: body.len),
-                        origin: origin(UnsafeRawBufferPointer(start: key.bytes, count: key.len)))
+        messages.append(
+            UnsafeRawBufferPointer(start: body.bytes, count: body.len),
+            origin: origin(UnsafeRawBufferPointer(start: key.bytes, count: key.len)))
         return envelope.delivery_tag
     }
 
     /// Publishes a transient message without properties, as logcollect does.
     func publish(exchange: String, routingKey: String, body: UnsafeRawBufferPointer) throws {
         let status = try withBytes([exchange, routingKey]) { b in
-            amqp_basic_publish(state, channel, b[0], b[1], 0, 0, nil,
-                               amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+            amqp_basic_publish(
+                state, channel, b[0], b[1], 0, 0, nil,
+                amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
         }
         guard status == AMQP_STATUS_OK.rawValue else {
             throw CollectorError.connection("publish failed: \(String(cString: amqp_error_string2(status)))")

@@ -1,18 +1,21 @@
-import AlcoIndex
 import Foundation
+import Synchronization
 
 /// A named thread that runs until asked to stop; `stop()` waits for it to finish. The
 /// collector's consumers, the Redis mirror and list sources each run on one.
-final class BackgroundLoop: @unchecked Sendable {
-    private let lock = ConditionLock()
-    private var stopping = false
-    private var running = false
+final class BackgroundLoop: Sendable {
+    private struct State {
+        var stopping = false
+        var running = false
+    }
+
+    private let state = Mutex(State())
     private let done = DispatchSemaphore(value: 0)
 
-    var isStopping: Bool { lock.withLock { stopping } }
+    var isStopping: Bool { state.withLock { $0.stopping } }
 
     func start(name: String, _ body: @escaping @Sendable () -> Void) {
-        lock.withLock { running = true }
+        state.withLock { $0.running = true }
         let t = Thread { [done] in
             body()
             done.signal()
@@ -23,9 +26,9 @@ final class BackgroundLoop: @unchecked Sendable {
 
     /// Asks the loop to end and waits until it has.
     func stop() {
-        let wasRunning = lock.withLock { () -> Bool in
-            stopping = true
-            return running
+        let wasRunning = state.withLock { s -> Bool in
+            s.stopping = true
+            return s.running
         }
         if wasRunning { done.wait() }
     }

@@ -49,9 +49,14 @@ public final class Collector: @unchecked Sendable {
                 last[name] = now
                 let byReason = now.rejected.map { ($0.key, $0.value - (before.rejected[$0.key] ?? 0)) }.filter { $0.1 > 0 }
                 let rejected = byReason.reduce(0) { $0 + $1.1 }
-                let reasons = byReason.isEmpty ? "" : " (" + byReason.sorted { $0.0.rawValue < $1.0.rawValue }
-                    .map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ") + ")"
-                let line = "collector \(name): \(now.received - before.received) received, \(now.stored - before.stored) stored, "
+                let reasons =
+                    byReason.isEmpty
+                    ? ""
+                    : " ("
+                        + byReason.sorted { $0.0.rawValue < $1.0.rawValue }
+                        .map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ") + ")"
+                let line =
+                    "collector \(name): \(now.received - before.received) received, \(now.stored - before.stored) stored, "
                     + "\(rejected) rejected\(reasons), \(now.acked - before.acked) acked in the last \(Int(configuration.summaryInterval)) s; "
                     + (now.connected ? "connected" : "disconnected (\(now.lastError ?? "?"))")
                 logger.info("\(line)")
@@ -70,8 +75,9 @@ public final class Collector: @unchecked Sendable {
         // A binding settings.json spells wrongly still gets one consumer, whose sessions report it.
         let asked = (try? QueueBinding(index.settings))?.consumers
         let started = (0..<max(1, asked ?? configuration.consumersPerIndex)).map { _ in
-            QueueConsumer(index: index, url: configuration.url, exchange: configuration.exchange, rejects: rejects,
-                          metrics: m, options: options, logger: logger)
+            QueueConsumer(
+                index: index, url: configuration.url, exchange: configuration.exchange, rejects: rejects,
+                metrics: m, options: options, logger: logger)
         }
         lock.withLock {
             metricsByIndex[index.name] = m
@@ -94,10 +100,11 @@ public final class Collector: @unchecked Sendable {
     /// Stops consuming; unacknowledged deliveries go back to the broker.
     public func stop() {
         summaryTimer?.cancel()
-        stopAll(lock.withLock { () -> [QueueConsumer] in
-            defer { consumers = [] }
-            return consumers
-        })
+        stopAll(
+            lock.withLock { () -> [QueueConsumer] in
+                defer { consumers = [] }
+                return consumers
+            })
     }
 
     private func stopAll(_ all: [QueueConsumer]) {

@@ -26,8 +26,10 @@ final class QueueConsumer: @unchecked Sendable {
     let logger: Logger
     private let loop = BackgroundLoop()
 
-    init(index: LogIndex, url: AMQPURL, exchange: String, rejects: RejectStore, metrics: CollectorMetrics,
-         options: Options, logger: Logger) {
+    init(
+        index: LogIndex, url: AMQPURL, exchange: String, rejects: RejectStore, metrics: CollectorMetrics,
+        options: Options, logger: Logger
+    ) {
         self.index = index
         self.url = url
         self.exchange = exchange
@@ -83,7 +85,9 @@ final class QueueConsumer: @unchecked Sendable {
             try connection.unbind(queue: binding.queue, exchange: exchange, routingKey: key)
         }
         try connection.consume(queue: binding.queue, prefetch: options.prefetch)
-        metrics.update { $0.connected = true; $0.lastError = nil }
+        metrics.update {
+            $0.connected = true; $0.lastError = nil
+        }
         connected()
         logger.info("collector \(index.name): consuming '\(binding.queue)' from \(url), exchange '\(exchange)', keys \(binding.routingKeys.joined(separator: ","))")
 

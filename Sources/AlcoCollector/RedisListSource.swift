@@ -19,8 +19,10 @@ public final class RedisListSource: @unchecked Sendable {
 
     public var processingList: String { "\(list):alco-processing:\(index.name)" }
 
-    public init(index: LogIndex, url: RedisURL, list: String, rejects: RejectStore, metrics: CollectorMetrics, batchSize: Int = 1000,
-                logger: Logger) {
+    public init(
+        index: LogIndex, url: RedisURL, list: String, rejects: RejectStore, metrics: CollectorMetrics, batchSize: Int = 1000,
+        logger: Logger
+    ) {
         self.index = index
         self.url = url
         self.list = list
@@ -63,7 +65,9 @@ public final class RedisListSource: @unchecked Sendable {
     private func session() throws {
         let c = try RedisConnection(url: url)
         c.setReadTimeout(seconds: 5)
-        metrics.update { $0.connected = true; $0.lastError = nil }
+        metrics.update {
+            $0.connected = true; $0.lastError = nil
+        }
         logger.info("redis source: \(url) list '\(list)' → index \(index.name)")
         let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics)
         let source = "redis:\(list)"

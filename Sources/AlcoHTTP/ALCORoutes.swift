@@ -76,11 +76,12 @@ enum ALCORoutes {
         for h in hits {
             var js = (try? JSONParser.parse(h.js)) ?? .object([])
             if let columns, case .object(let members) = js { js = .object(members.filter { columns.contains($0.key) }) }
-            results.append(.object([
-                ("id", .number(text: String(h.id))),
-                ("datetime", .string(Timestamps.iso(microseconds: DocumentID.microseconds(of: h.id), zone: zone))),
-                ("logline", .string(h.logline)), ("logline_snippet", .string(h.snippet ?? h.logline)), ("js", js),
-            ]))
+            results.append(
+                .object([
+                    ("id", .number(text: String(h.id))),
+                    ("datetime", .string(Timestamps.iso(microseconds: DocumentID.microseconds(of: h.id), zone: zone))),
+                    ("logline", .string(h.logline)), ("logline_snippet", .string(h.snippet ?? h.logline)), ("js", js),
+                ]))
         }
         func link(_ forward: Bool, _ id: UInt64) -> JSONValue {
             .string(QueryParameters.link(request, replacing: ["cursor"], with: ("cursor", Cursor.encode(forward: forward, id: id))))
@@ -99,12 +100,13 @@ enum ALCORoutes {
             let s = index.settings
             let binding = (try? QueueBinding(s)) ?? QueueBinding()
             let days = index.stats().days.map(\.day).sorted()
-            list.append(.object([
-                ("name", .string(s.name)), ("retention", .number(text: String(s.retentionDays))),
-                ("queue_name", .string(binding.queue)), ("routing_keys", .array(binding.routingKeys.map(JSONValue.string))),
-                ("durable", .bool(binding.durable)), ("timezone", .string(s.timeZone)),
-                ("index_names", .array(days.map { .string("\(s.name)_\($0)") })),
-            ]))
+            list.append(
+                .object([
+                    ("name", .string(s.name)), ("retention", .number(text: String(s.retentionDays))),
+                    ("queue_name", .string(binding.queue)), ("routing_keys", .array(binding.routingKeys.map(JSONValue.string))),
+                    ("durable", .bool(binding.durable)), ("timezone", .string(s.timeZone)),
+                    ("index_names", .array(days.map { .string("\(s.name)_\($0)") })),
+                ]))
         }
         return Response.json(.array(list))
     }

@@ -17,9 +17,10 @@ struct APIError: HTTPResponseError {
     /// is full, so clients retry later, 500 otherwise.
     /// A search stopped at the server's query time limit (`--query-timeout-ms`).
     static func timedOut(_ elapsedNanoseconds: UInt64) -> APIError {
-        APIError(status: .serviceUnavailable, error: "timeout",
-                 detail: "the query stopped at the server's time limit after \(elapsedNanoseconds / 1_000_000) ms: "
-                    + "narrow it (a time range, more words) or raise --query-timeout-ms")
+        APIError(
+            status: .serviceUnavailable, error: "timeout",
+            detail: "the query stopped at the server's time limit after \(elapsedNanoseconds / 1_000_000) ms: "
+                + "narrow it (a time range, more words) or raise --query-timeout-ms")
     }
 
     static func storage(_ e: AlcoError) -> APIError {

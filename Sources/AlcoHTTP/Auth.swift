@@ -24,7 +24,8 @@ public struct HTTPAuth: Sendable {
             return Self.sameBytes(String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces), token)
         }
         if let user, authorization.hasPrefix("Basic "),
-           let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)) {
+            let data = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces))
+        {
             return Self.sameBytes(String(decoding: data, as: UTF8.self), user + ":" + (password ?? ""))
         }
         return false
@@ -49,9 +50,12 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard auth.isEnabled, request.uri.path != "/health" else { return try await next(request, context) }
         guard auth.admits(request.headers[.authorization]) else {
-            var response = Response.json(.object([("error", .string("unauthorized")),
-                                                  ("detail", .string("this server needs credentials (a bearer token or a user and password)"))]),
-                                         status: .unauthorized)
+            var response = Response.json(
+                .object([
+                    ("error", .string("unauthorized")),
+                    ("detail", .string("this server needs credentials (a bearer token or a user and password)")),
+                ]),
+                status: .unauthorized)
             response.headers[.wwwAuthenticate] = auth.user != nil ? "Basic realm=\"alco\", charset=\"UTF-8\"" : "Bearer realm=\"alco\""
             return response
         }

@@ -81,8 +81,10 @@ enum BulkIngest {
     }
 
     /// Runs the actions; returns the Elasticsearch-shaped response body and what each index got.
-    static func run(_ body: [UInt8], defaultIndex: String?, catalog: Catalog, decoder: LogstashDecoder,
-                    rejects: RejectStore) throws -> (response: JSONValue, counts: [String: Counts]) {
+    static func run(
+        _ body: [UInt8], defaultIndex: String?, catalog: Catalog, decoder: LogstashDecoder,
+        rejects: RejectStore
+    ) throws -> (response: JSONValue, counts: [String: Counts]) {
         let started = Date()
         let actions = parse(body)
         let now = Int64(started.timeIntervalSince1970 * 1e6)
@@ -115,15 +117,17 @@ enum BulkIngest {
                 continue
             }
             guard let index = catalog.indexIfExists(name) else {
-                fail(k, a.op, name, status: 404, type: "index_not_found_exception",
-                     reason: "no such index [\(name)]; create it with `alco index create \(name)`")
+                fail(
+                    k, a.op, name, status: 404, type: "index_not_found_exception",
+                    reason: "no such index [\(name)]; create it with `alco index create \(name)`")
                 continue
             }
             var id: UInt64?
             if let text = a.id {
                 guard let n = UInt64(text), n > 0 else {
-                    fail(k, a.op, name, status: 400, type: "illegal_argument_exception",
-                         reason: "alco ids are positive integers (µs since epoch × 1000 + sequence), not '\(text)'")
+                    fail(
+                        k, a.op, name, status: 400, type: "illegal_argument_exception",
+                        reason: "alco ids are positive integers (µs since epoch × 1000 + sequence), not '\(text)'")
                     continue
                 }
                 id = n
@@ -132,16 +136,19 @@ enum BulkIngest {
             switch decoded {
             case .failure(let rejection):
                 try body.withUnsafeBytes {
-                    try rejects.record(rejection, raw: UnsafeRawBufferPointer(rebasing: $0[a.source!]), source: "http:_bulk",
-                                       line: nil, index: name)
+                    try rejects.record(
+                        rejection, raw: UnsafeRawBufferPointer(rebasing: $0[a.source!]), source: "http:_bulk",
+                        line: nil, index: name)
                 }
-                fail(k, a.op, name, status: 400, type: "mapper_parsing_exception", reason: "\(rejection.reason.rawValue): \(rejection.detail)",
-                     countedAs: rejection.reason.rawValue)
+                fail(
+                    k, a.op, name, status: 400, type: "mapper_parsing_exception", reason: "\(rejection.reason.rawValue): \(rejection.detail)",
+                    countedAs: rejection.reason.rawValue)
             case .success(var doc):
                 doc.id = id
                 if a.op == "create", let id, index.contains(id) {
-                    fail(k, a.op, name, status: 409, type: "version_conflict_engine_exception",
-                         reason: "[\(id)]: document already exists", countedAs: "conflict")
+                    fail(
+                        k, a.op, name, status: 409, type: "version_conflict_engine_exception",
+                        reason: "[\(id)]: document already exists", countedAs: "conflict")
                     continue
                 }
                 var b = batches[name] ?? (index, [], [])
@@ -158,19 +165,25 @@ enum BulkIngest {
                 } catch let e as AlcoError where e.isIO {
                     // Not stored: each item fails alone, so the shipper retries just these.
                     for (k, _) in group {
-                        fail(k, actions[k].op, name, status: e.isOutOfSpace ? 507 : 500, type: "storage_exception",
-                             reason: e.description, countedAs: nil)
+                        fail(
+                            k, actions[k].op, name, status: e.isOutOfSpace ? 507 : 500, type: "storage_exception",
+                            reason: e.description, countedAs: nil)
                     }
                     continue
                 }
                 counts[name, default: Counts()].stored += ids.count
                 for ((k, _), id) in zip(group, ids) {
                     let op = actions[k].op
-                    items[k] = .object([(op, .object([
-                        ("_index", .string(name)), ("_id", .string(String(id))), ("_version", .number(text: "1")),
-                        ("result", .string(mode == .replace ? "updated" : "created")),
-                        ("status", .number(text: mode == .replace ? "200" : "201")),
-                    ]))])
+                    items[k] = .object([
+                        (
+                            op,
+                            .object([
+                                ("_index", .string(name)), ("_id", .string(String(id))), ("_version", .number(text: "1")),
+                                ("result", .string(mode == .replace ? "updated" : "created")),
+                                ("status", .number(text: mode == .replace ? "200" : "201")),
+                            ])
+                        )
+                    ])
                 }
             }
         }

@@ -77,14 +77,17 @@ enum ExploreRoutes {
         let values: [JSONValue] = result.groups.prefix(limit).map { g in
             .object([("value", g.value.map(JSONValue.string) ?? .null), ("count", .number(text: String(g.count)))])
         }
-        return Response.json(.object([
-            ("field", .string(field)), ("values", .array(values)), ("distinct", .number(text: String(result.groups.count))),
-        ]))
+        return Response.json(
+            .object([
+                ("field", .string(field)), ("values", .array(values)), ("distinct", .number(text: String(result.groups.count))),
+            ]))
     }
 
     /// Bucket widths a person reads easily, in seconds.
-    static let bucketWidths: [Int64] = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400,
-                                        30 * 86400, 365 * 86400]
+    static let bucketWidths: [Int64] = [
+        1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400,
+        30 * 86400, 365 * 86400,
+    ]
 
     /// `GET /api/v1/histogram?index=&q=&…&since=&until=&buckets=60`: matching lines per time
     /// bucket, the width chosen from the range so there are about `buckets` of them.
@@ -124,11 +127,16 @@ enum ExploreRoutes {
             }
             return out
         }
-        return Response.json(.object([
-            ("bucket_seconds", .number(text: String(width))),
-            ("buckets", .array(buckets.map { b in
-                .object([("start", .string(Timestamps.iso(microseconds: b.0, zone: zone))), ("count", .number(text: String(b.1)))])
-            })),
-        ]))
+        return Response.json(
+            .object([
+                ("bucket_seconds", .number(text: String(width))),
+                (
+                    "buckets",
+                    .array(
+                        buckets.map { b in
+                            .object([("start", .string(Timestamps.iso(microseconds: b.0, zone: zone))), ("count", .number(text: String(b.1)))])
+                        })
+                ),
+            ]))
     }
 }

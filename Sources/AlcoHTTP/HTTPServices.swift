@@ -107,8 +107,10 @@ func offloadWrite<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async
 
 /// Runs a search off the async executors, and `then` on its result there too (encoding a
 /// page beside the search); a query or window the engine refuses is a 400 `bad_query`.
-func runSearch<T: Sendable>(_ request: SearchRequest, in index: LogIndex,
-                            then: @escaping @Sendable (SearchResult) -> T) async throws -> T {
+func runSearch<T: Sendable>(
+    _ request: SearchRequest, in index: LogIndex,
+    then: @escaping @Sendable (SearchResult) -> T
+) async throws -> T {
     do {
         return try await offload {
             let result = try index.search(request)

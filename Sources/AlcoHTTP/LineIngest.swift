@@ -21,9 +21,13 @@ struct IngestReport: Equatable {
     var json: JSONValue {
         .object([
             ("index", .string(index)), ("stored", .number(text: String(stored))), ("rejected", .number(text: String(rejected))),
-            ("errors", .array(errors.map { e in
-                .object([("line", .number(text: String(e.line))), ("reason", .string(e.reason)), ("detail", .string(e.detail))])
-            })),
+            (
+                "errors",
+                .array(
+                    errors.map { e in
+                        .object([("line", .number(text: String(e.line))), ("reason", .string(e.reason)), ("detail", .string(e.detail))])
+                    })
+            ),
         ])
     }
 }
@@ -34,9 +38,11 @@ enum LineIngest {
     /// Errors listed in a response; the rest are counted and kept in the rejects store.
     static let maxListedErrors = 100
 
-    static func ingest(_ body: [UInt8], into index: LogIndex, rejects: RejectStore, source: String,
-                       messageField: String?, timeField: String?, format: LineFormat = .json,
-                       extraFields: [(key: String, value: JSONValue)] = []) throws -> IngestReport {
+    static func ingest(
+        _ body: [UInt8], into index: LogIndex, rejects: RejectStore, source: String,
+        messageField: String?, timeField: String?, format: LineFormat = .json,
+        extraFields: [(key: String, value: JSONValue)] = []
+    ) throws -> IngestReport {
         let ingester = LineIngester(index: index, rejects: rejects, format: format)
         ingester.extraFields = extraFields
         ingester.batchSize = .max  // one durable append per request

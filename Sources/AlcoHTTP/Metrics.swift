@@ -15,10 +15,12 @@ enum Metrics {
         }
         let indexes = services.catalog.indexes
         let stats = indexes.map { ($0.name, $0.stats()) }
-        family("alco_index_documents", "gauge", "Documents in the index.",
-               stats.map { ("index=\"\(label($0.0))\"", String($0.1.documents)) })
-        family("alco_index_disk_bytes", "gauge", "Bytes of the index's segments on disk.",
-               stats.map { ("index=\"\(label($0.0))\"", String($0.1.diskBytes)) })
+        family(
+            "alco_index_documents", "gauge", "Documents in the index.",
+            stats.map { ("index=\"\(label($0.0))\"", String($0.1.documents)) })
+        family(
+            "alco_index_disk_bytes", "gauge", "Bytes of the index's segments on disk.",
+            stats.map { ("index=\"\(label($0.0))\"", String($0.1.diskBytes)) })
         let http = services.ingestCounters.snapshot.sorted { $0.key < $1.key }
         let sources = services.sourceMetrics().sorted { ($0.index, $0.source) < ($1.index, $1.source) }
         var received: [(String, String)] = []
@@ -32,8 +34,9 @@ enum Metrics {
                 rejected.append((l + ",reason=\"\(label(reason))\"", String(n)))
             }
         }
-        family("alco_http_ingest_requests_total", "counter", "Ingest requests (JSON lines and bulk) per index.",
-               http.map { ("index=\"\(label($0.key))\"", String($0.value.requests)) })
+        family(
+            "alco_http_ingest_requests_total", "counter", "Ingest requests (JSON lines and bulk) per index.",
+            http.map { ("index=\"\(label($0.key))\"", String($0.value.requests)) })
         var acked: [(String, String)] = []
         var connected: [(String, String)] = []
         var latency: [(String, String)] = []

@@ -87,10 +87,15 @@ struct RequestGuardMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let fetchSite = request.headers.first { $0.name.canonicalName == "sec-fetch-site" }?.value
-        if let (status, detail) = guarding.refusal(method: request.method, host: request.head.authority,
-                                                   origin: request.headers[.origin], fetchSite: fetchSite) {
-            return Response.json(.object([("error", .string(status == .forbidden ? "forbidden" : "misdirected")),
-                                          ("detail", .string(detail))]), status: status)
+        if let (status, detail) = guarding.refusal(
+            method: request.method, host: request.head.authority,
+            origin: request.headers[.origin], fetchSite: fetchSite)
+        {
+            return Response.json(
+                .object([
+                    ("error", .string(status == .forbidden ? "forbidden" : "misdirected")),
+                    ("detail", .string(detail)),
+                ]), status: status)
         }
         return try await next(request, context)
     }

@@ -19,12 +19,18 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
     // The web UI to browsers; Elasticsearch shippers probe the root before sending bulk requests.
     router.get("/") { request, _ in
         if WebRoutes.wantsHTML(request) { return WebRoutes.page() }
-        return Response.json(.object([
-            ("name", .string("alco")), ("cluster_name", .string("alco")),
-            ("version", .object([("number", .string("7.10.2")), ("distribution", .string("alco")),
-                                 ("build_flavor", .string("oss"))])),
-            ("tagline", .string("alco: logs you can grep, over the Elasticsearch bulk API too")),
-        ]))
+        return Response.json(
+            .object([
+                ("name", .string("alco")), ("cluster_name", .string("alco")),
+                (
+                    "version",
+                    .object([
+                        ("number", .string("7.10.2")), ("distribution", .string("alco")),
+                        ("build_flavor", .string("oss")),
+                    ])
+                ),
+                ("tagline", .string("alco: logs you can grep, over the Elasticsearch bulk API too")),
+            ]))
     }
     router.get("/grep/{index}/") { _, _ in WebRoutes.page() }
     router.get("/assets/{file}") { _, context in WebRoutes.asset(try context.parameters.require("file")) }
@@ -70,8 +76,9 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
         }
         let extra = try LineIngest.extraFields(q)
         let report = try await offloadWrite {
-            try LineIngest.ingest(body, into: index, rejects: services.rejects, source: "http:\(name)",
-                                  messageField: messageField, timeField: timeField, format: format, extraFields: extra)
+            try LineIngest.ingest(
+                body, into: index, rejects: services.rejects, source: "http:\(name)",
+                messageField: messageField, timeField: timeField, format: format, extraFields: extra)
         }
         services.ingestCounters.add(name, stored: report.stored, rejected: report.rejectedByReason)
         return Response.json(report.json)
@@ -102,11 +109,15 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
 public func buildOpeningRouter() -> Router<BasicRequestContext> {
     let router = Router()
     let opening: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
-        var response = request.uri.path == "/health"
+        var response =
+            request.uri.path == "/health"
             ? Response.json(.object([("status", .string("opening"))]), status: .serviceUnavailable)
-            : Response.json(.object([("error", .string("opening")),
-                                     ("detail", .string("alco is opening its data directory; try again in a moment"))]),
-                            status: .serviceUnavailable)
+            : Response.json(
+                .object([
+                    ("error", .string("opening")),
+                    ("detail", .string("alco is opening its data directory; try again in a moment")),
+                ]),
+                status: .serviceUnavailable)
         response.headers[.retryAfter] = "1"
         return response
     }

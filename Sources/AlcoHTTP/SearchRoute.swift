@@ -1,7 +1,7 @@
+import AlcoAPI
 import AlcoIndex
 import AlcoIngest
 import Foundation
-import AlcoAPI
 import Hummingbird
 
 /// Hummingbird's query parameters as `SearchParameters` reads them.

@@ -5,7 +5,8 @@ import Hummingbird
 enum WebRoutes {
     /// No inline script or style and nothing from elsewhere: a log line that slipped into
     /// markup still could not run.
-    static let policy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    static let policy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     static func page() -> Response {
         asset("index.html", extra: [.contentSecurityPolicy: policy, .init("X-Content-Type-Options")!: "nosniff"])

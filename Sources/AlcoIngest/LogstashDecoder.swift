@@ -103,7 +103,8 @@ public struct LogstashDecoder: Sendable {
                     seqRange = valueRange
                 } else {
                     if js.count > 1 { js.append(UInt8(ascii: ",")) }
-                    let reserved = plain
+                    let reserved =
+                        plain
                         ? reservedKeys.contains { LogstashDecoder.same(key, $0) }
                         : LogstashDecoder.reservedNames.contains(spelled ?? "")
                     if reserved {
@@ -144,8 +145,10 @@ public struct LogstashDecoder: Sendable {
             }
             // Ids are µs × 1000 in 64 bits: a time past 2554 (or before 1970) would wrap to another.
             guard DocumentID.canHold(microseconds: us) else {
-                return .failure(Rejection(reason: .badTimestamp,
-                    detail: "\(timeField) \(String(decoding: raw, as: UTF8.self)) is outside the times alco stores (1970-01-01 to 2554-07-21)"))
+                return .failure(
+                    Rejection(
+                        reason: .badTimestamp,
+                        detail: "\(timeField) \(String(decoding: raw, as: UTF8.self)) is outside the times alco stores (1970-01-01 to 2554-07-21)"))
             }
         }
         var message = ""

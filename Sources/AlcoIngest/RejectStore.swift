@@ -26,8 +26,10 @@ public final class RejectStore: @unchecked Sendable {
 
     /// - Parameter logger: where to say what was rejected (once per reason per minute); nil for
     ///   commands that report rejects themselves.
-    public init(directory: String, retentionDays: Int = 30, maxBytes: Int = 1 << 30,
-                logger: Logger? = nil) throws {
+    public init(
+        directory: String, retentionDays: Int = 30, maxBytes: Int = 1 << 30,
+        logger: Logger? = nil
+    ) throws {
         self.directory = directory
         self.retentionDays = max(1, retentionDays)
         self.maxBytes = max(1 << 20, maxBytes)
@@ -133,4 +135,3 @@ public final class RejectStore: @unchecked Sendable {
         }
     }
 }
-

@@ -1,5 +1,5 @@
-import Foundation
 import AlcoIndex
+import Foundation
 
 /// Parses and prints the times logs carry, without DateFormatter on the hot path.
 public enum Timestamps {

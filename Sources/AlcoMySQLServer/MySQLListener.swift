@@ -1,9 +1,9 @@
 import AlcoIndex
-import SphinxQLExecution
 import MySQLWire
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import SphinxQLExecution
 
 /// The SphinxQL listener of `alco serve`: accepts MySQL connections and gives each its own
 /// session on the catalog.
@@ -23,8 +23,10 @@ public final class MySQLListener: Sendable {
     /// The bound on any statement's time (serve's `--query-timeout`; nil: none).
     public let queryTimeoutMilliseconds: Int?
 
-    public init(catalog: Catalog, configuration: MySQLServerConfiguration = MySQLServerConfiguration(serverVersion: ServerInfo.version),
-                group: (any EventLoopGroup)? = nil, queryTimeoutMilliseconds: Int? = nil) {
+    public init(
+        catalog: Catalog, configuration: MySQLServerConfiguration = MySQLServerConfiguration(serverVersion: ServerInfo.version),
+        group: (any EventLoopGroup)? = nil, queryTimeoutMilliseconds: Int? = nil
+    ) {
         self.catalog = catalog
         self.configuration = configuration
         self.queryTimeoutMilliseconds = queryTimeoutMilliseconds

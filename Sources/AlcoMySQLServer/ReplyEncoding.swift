@@ -1,5 +1,5 @@
-import SphinxQLExecution
 import MySQLWire
+import SphinxQLExecution
 
 /// Statement outcomes in the wire module's terms, typed as Sphinx 2.2.11 types them.
 extension MySQLResponse {

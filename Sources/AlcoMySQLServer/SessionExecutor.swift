@@ -1,8 +1,8 @@
 import AlcoIndex
-import SphinxQLExecution
 import Dispatch
 import MySQLWire
 import NIOConcurrencyHelpers
+import SphinxQLExecution
 
 /// Runs one connection's commands against its SphinxQL session. Reads run right away on the
 /// connection's event loop, within a short budget (`inlineBudgetMilliseconds`): one that

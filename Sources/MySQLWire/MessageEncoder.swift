@@ -61,8 +61,10 @@ public struct MySQLMessageEncoder {
         }
     }
 
-    public mutating func ok(affectedRows: UInt64 = 0, lastInsertID: UInt64 = 0, status: MySQLStatusFlags, warnings: UInt16 = 0,
-                            info: String = "") {
+    public mutating func ok(
+        affectedRows: UInt64 = 0, lastInsertID: UInt64 = 0, status: MySQLStatusFlags, warnings: UInt16 = 0,
+        info: String = ""
+    ) {
         packet {
             $0.writeInteger(UInt8(0x00))
             $0.writeLengthEncodedInteger(affectedRows)

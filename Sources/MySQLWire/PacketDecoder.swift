@@ -72,7 +72,8 @@ public struct MySQLPacketDecoder: ByteToMessageDecoder {
         var sequenceID: UInt8 = 0
         for _ in 0..<frames {
             let header = buffer.readSlice(length: 4)!
-            let length = Int(header.getInteger(at: header.readerIndex, endianness: .little, as: UInt16.self)!)
+            let length =
+                Int(header.getInteger(at: header.readerIndex, endianness: .little, as: UInt16.self)!)
                 | Int(header.getInteger(at: header.readerIndex + 2, as: UInt8.self)!) << 16
             sequenceID = header.getInteger(at: header.readerIndex + 3)!
             var chunk = buffer.readSlice(length: length)!

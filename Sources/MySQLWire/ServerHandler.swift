@@ -10,8 +10,10 @@ public struct MySQLServerConfiguration: Sendable {
     /// A connection that has not logged in by then is closed, so idle sockets cannot pile up.
     public var loginTimeout: TimeAmount
 
-    public init(serverVersion: String, credentials: MySQLCredentials? = nil, maxPacketSize: Int = 64 << 20,
-                loginTimeout: TimeAmount = .seconds(10)) {
+    public init(
+        serverVersion: String, credentials: MySQLCredentials? = nil, maxPacketSize: Int = 64 << 20,
+        loginTimeout: TimeAmount = .seconds(10)
+    ) {
         self.serverVersion = serverVersion
         self.credentials = credentials
         self.maxPacketSize = maxPacketSize
@@ -39,8 +41,9 @@ public final class MySQLServerHandler: ChannelInboundHandler {
 
     public init(configuration: MySQLServerConfiguration, connectionID: UInt32, executor: any MySQLCommandExecutor) {
         self.loginTimeout = configuration.loginTimeout
-        let handshake = MySQLHandshake(serverVersion: configuration.serverVersion, connectionID: connectionID,
-                                       scramble: MySQLHandshake.makeScramble())
+        let handshake = MySQLHandshake(
+            serverVersion: configuration.serverVersion, connectionID: connectionID,
+            scramble: MySQLHandshake.makeScramble())
         self.stateMachine = MySQLServerStateMachine(handshake: handshake, credentials: configuration.credentials)
         self.executor = executor
     }

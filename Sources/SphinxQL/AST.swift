@@ -47,7 +47,7 @@ public enum OptionValue: Equatable, Sendable {
     public static func == (a: OptionValue, b: OptionValue) -> Bool {
         switch (a, b) {
         case (.integer(let x), .integer(let y)), (.float(let x), .float(let y)), (.string(let x), .string(let y)),
-             (.word(let x), .word(let y)):
+            (.word(let x), .word(let y)):
             return x == y
         case (.list(let x), .list(let y)):
             return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }

@@ -418,8 +418,9 @@ public struct Parser {
         if depth > Parser.maxDepth {
             depth -= levels
             let t = peek
-            throw SphinxQLError(message: "memory exhausted (expression nested deeper than \(Parser.maxDepth) levels)",
-                                offset: t.offset, near: Lexer.text(text, from: t.offset))
+            throw SphinxQLError(
+                message: "memory exhausted (expression nested deeper than \(Parser.maxDepth) levels)",
+                offset: t.offset, near: Lexer.text(text, from: t.offset))
         }
     }
 

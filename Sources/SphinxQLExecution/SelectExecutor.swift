@@ -147,7 +147,11 @@ public struct SelectExecutor {
             default: break  // other keys: order applied below, after evaluation
             }
         }
-        let isAggregate = s.groupBy.isEmpty && s.items.contains { if case .function("count", _) = $0.expression { return true }; return false }
+        let isAggregate =
+            s.groupBy.isEmpty
+            && s.items.contains {
+                if case .function("count", _) = $0.expression { return true }; return false
+            }
         if let g = s.groupBy.first {
             guard case .column(let c) = try expansion.expand(g).0 else { throw StatementError("GROUP BY takes a column") }
             request.groupBy = c == "id" ? "id" : try WhereTranslator().jsKey(c)
@@ -173,8 +177,9 @@ public struct SelectExecutor {
         }
         let result = outcome.result
         if result.timedOut && limit.isInlineBudget { throw StatementHandOff() }
-        var meta = QueryMeta(total: 0, totalFound: result.totalFound,
-                             seconds: Double(result.elapsedNanoseconds) / 1e9)
+        var meta = QueryMeta(
+            total: 0, totalFound: result.totalFound,
+            seconds: Double(result.elapsedNanoseconds) / 1e9)
         meta.pendingKeywords = outcome.keywords
         meta.timeLimit = TimeLimits(server: timeLimits.server).applied(asked: askedTime)
         if result.timedOut { meta.warning = "query time exceeded max_query_time=\(limit.milliseconds ?? 0) ms" }
@@ -213,8 +218,10 @@ public struct SelectExecutor {
 
     func columns(for item: SelectItem) throws -> [ResultColumn] {
         if case .star = item.expression {
-            return [ResultColumn(name: "id", kind: .unsignedBigInt), ResultColumn(name: "logline", kind: .string),
-                    ResultColumn(name: "js", kind: .string)]
+            return [
+                ResultColumn(name: "id", kind: .unsignedBigInt), ResultColumn(name: "logline", kind: .string),
+                ResultColumn(name: "js", kind: .string),
+            ]
         }
         let name = item.alias ?? SelectExecutor.name(of: item.expression)
         switch item.expression {

@@ -13,7 +13,10 @@ extension Session {
             var docs: [String] = []
             switch args[0] {
             case .string(let d): docs = [d]
-            case .function("tuple", let items): docs = items.compactMap { if case .string(let d) = $0 { return d }; return nil }
+            case .function("tuple", let items):
+                docs = items.compactMap {
+                    if case .string(let d) = $0 { return d }; return nil
+                }
             default: throw StatementError("CALL SNIPPETS: documents must be strings")
             }
             var opts = SnippetOptions()
@@ -26,8 +29,9 @@ extension Session {
                 SelectExecutor.apply(snippetOptions: "\(o.alias ?? "")=\(value)", to: &opts)
             }
             let h = Highlighter((try? QueryParser.parse(q)) ?? .all)
-            return ResultSet(columns: [ResultColumn(name: "snippet", kind: .string)],
-                             rows: docs.map { [.string(Snippet.make($0, highlighter: h, options: opts))] })
+            return ResultSet(
+                columns: [ResultColumn(name: "snippet", kind: .string)],
+                rows: docs.map { [.string(Snippet.make($0, highlighter: h, options: opts))] })
         case "keywords":
             guard args.count >= 2, case .string(let text) = args[0], case .string(let table) = args[1] else {
                 throw StatementError("CALL KEYWORDS requires 2 arguments (text, index)")

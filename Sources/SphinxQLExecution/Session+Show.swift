@@ -12,8 +12,9 @@ extension Session {
         for f in index.fullTextFields { rows.append([.string(f), .string("field")]) }
         rows.append([.string("logline"), .string("string")])
         rows.append([.string("js"), .string("json")])
-    return ResultSet(columns: [ResultColumn(name: "Field", kind: .string), ResultColumn(name: "Type", kind: .string)],
-                               rows: filter(rows, like: like))
+        return ResultSet(
+            columns: [ResultColumn(name: "Field", kind: .string), ResultColumn(name: "Type", kind: .string)],
+            rows: filter(rows, like: like))
     }
 
     func constantSelect(_ s: SelectStatement) throws -> ResultSet {
@@ -85,8 +86,10 @@ extension Session {
             if let pending = lastMeta {
                 let m = try pending.resolved(inlineBudget: timeLimits.inline)
                 lastMeta = m
-                rows = [[.string("total"), .string(String(m.total))], [.string("total_found"), .string(String(m.totalFound))],
-                        [.string("time"), .string(String(format3: m.seconds))]]
+                rows = [
+                    [.string("total"), .string(String(m.total))], [.string("total_found"), .string(String(m.totalFound))],
+                    [.string("time"), .string(String(format3: m.seconds))],
+                ]
                 if let w = m.warning { rows.insert([.string("warning"), .string(w)], at: 0) }
                 for (k, kw) in m.keywords.enumerated() {
                     rows.append([.string("keyword[\(k)]"), .string(kw.keyword)])
@@ -97,11 +100,14 @@ extension Session {
             return ResultSet(columns: two, rows: filter(rows, like: like))
         case .tables:
             let rows: [[Cell]] = catalog.indexes.map { [.string($0.name), .string("rt")] }
-            return ResultSet(columns: [ResultColumn(name: "Index", kind: .string), ResultColumn(name: "Type", kind: .string)],
-                             rows: filter(rows, like: like))
+            return ResultSet(
+                columns: [ResultColumn(name: "Index", kind: .string), ResultColumn(name: "Type", kind: .string)],
+                rows: filter(rows, like: like))
         case .variables:
-            let names = ["autocommit", "collation_connection", "max_allowed_packet", "character_set_client",
-                         "character_set_connection", "version", "version_comment"]
+            let names = [
+                "autocommit", "collation_connection", "max_allowed_packet", "character_set_client",
+                "character_set_connection", "version", "version_comment",
+            ]
             let rows: [[Cell]] = names.map { [.string($0), variable($0)] }
             return ResultSet(columns: two, rows: filter(rows, like: like))
         case .status:
@@ -110,8 +116,9 @@ extension Session {
                 let st = i.stats()
                 rows.append([.string("\(i.name).documents"), .string(String(st.documents))])
             }
-            return ResultSet(columns: [ResultColumn(name: "Counter", kind: .string), ResultColumn(name: "Value", kind: .string)],
-                             rows: filter(rows, like: like))
+            return ResultSet(
+                columns: [ResultColumn(name: "Counter", kind: .string), ResultColumn(name: "Value", kind: .string)],
+                rows: filter(rows, like: like))
         case .indexStatus(let t):
             let st = try index(t).stats()
             let rows: [[Cell]] = [
@@ -122,14 +129,18 @@ extension Session {
             ]
             return ResultSet(columns: two, rows: filter(rows, like: like))
         case .warnings:
-            return ResultSet(columns: [ResultColumn(name: "Level", kind: .string), ResultColumn(name: "Code", kind: .int),
-                                       ResultColumn(name: "Message", kind: .string)])
+            return ResultSet(columns: [
+                ResultColumn(name: "Level", kind: .string), ResultColumn(name: "Code", kind: .int),
+                ResultColumn(name: "Message", kind: .string),
+            ])
         case .collation:
-            return ResultSet(columns: ["Collation", "Charset", "Id", "Default", "Compiled", "Sortlen"].map { ResultColumn(name: $0, kind: .string) },
-                             rows: [["utf8_general_ci", "utf8", "33", "Yes", "Yes", "1"].map(Cell.string)])
+            return ResultSet(
+                columns: ["Collation", "Charset", "Id", "Default", "Compiled", "Sortlen"].map { ResultColumn(name: $0, kind: .string) },
+                rows: [["utf8_general_ci", "utf8", "33", "Yes", "Yes", "1"].map(Cell.string)])
         case .characterSet:
-            return ResultSet(columns: ["Charset", "Description", "Default collation", "Maxlen"].map { ResultColumn(name: $0, kind: .string) },
-                             rows: [["utf8", "UTF-8 Unicode", "utf8_general_ci", "3"].map(Cell.string)])
+            return ResultSet(
+                columns: ["Charset", "Description", "Default collation", "Maxlen"].map { ResultColumn(name: $0, kind: .string) },
+                rows: [["utf8", "UTF-8 Unicode", "utf8_general_ci", "3"].map(Cell.string)])
         case .threads, .agentStatus, .plan, .profile:
             return ResultSet(columns: two)
         case .createTable(let t):

@@ -78,8 +78,9 @@ extension Session {
         } else {
             let bytes = docs.reduce(0) { $0 + $1.logline.utf8.count + $1.js.utf8.count }
             guard pendingBytes + bytes <= Session.maxTransactionBytes, pendingIDs + docs.count <= Session.maxTransactionRows else {
-                throw StatementError("transaction too large (at most \(Session.maxTransactionRows) rows and "
-                    + "\(Session.maxTransactionBytes >> 20) MiB before COMMIT): commit more often, or use autocommit")
+                throw StatementError(
+                    "transaction too large (at most \(Session.maxTransactionRows) rows and "
+                        + "\(Session.maxTransactionBytes >> 20) MiB before COMMIT): commit more often, or use autocommit")
             }
             pendingBytes += bytes
             pendingIDs += docs.count

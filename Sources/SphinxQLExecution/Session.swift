@@ -138,15 +138,17 @@ public final class Session {
             return .ok(affected: 0)
         case .alterDropColumn(let t, let column):
             _ = try index(t)
-            throw StatementError("columns are the keys of stored js documents and cannot be dropped; "
-                + "hide '\(column)' with `alco index alter \(t) --column \(column) --set display=false`")
+            throw StatementError(
+                "columns are the keys of stored js documents and cannot be dropped; "
+                    + "hide '\(column)' with `alco index alter \(t) --column \(column) --set display=false`")
         case .reconfigure(let t):
             // Settings apply as soon as they change; there is no config file to re-read.
             _ = try index(t)
             return .ok(affected: 0)
         case .attach(let source, _):
-            throw StatementError("ATTACH needs a plain disk index and '\(source)' is not one: alco indexes are all "
-                + "realtime; load lines with INSERT/REPLACE or `alco ingest`")
+            throw StatementError(
+                "ATTACH needs a plain disk index and '\(source)' is not one: alco indexes are all "
+                    + "realtime; load lines with INSERT/REPLACE or `alco ingest`")
         case .begin:
             return .ok(affected: 0)
         case .commit:

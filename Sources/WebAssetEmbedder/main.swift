@@ -9,8 +9,10 @@ guard let output = arguments.first else {
     exit(2)
 }
 
-let types = ["html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8",
-             "css": "text/css; charset=utf-8", "svg": "image/svg+xml", "json": "application/json"]
+let types = [
+    "html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8",
+    "css": "text/css; charset=utf-8", "svg": "image/svg+xml", "json": "application/json",
+]
 
 /// A raw string delimiter that the text cannot end early.
 func delimiter(for text: String) -> String {

@@ -36,8 +36,9 @@ struct Bench: ParsableCommand {
                 let n = getline(&line, &capacity, file)
                 if n <= 0 { break }
                 let length = line![n - 1] == 10 ? n - 1 : n
-                try publisher.publish(exchange: exchange, routingKey: routingKey,
-                                      body: UnsafeRawBufferPointer(start: line, count: length))
+                try publisher.publish(
+                    exchange: exchange, routingKey: routingKey,
+                    body: UnsafeRawBufferPointer(start: line, count: length))
                 sent += 1
             }
             free(line)
@@ -164,8 +165,10 @@ struct Bench: ParsableCommand {
             let t1 = Date()
             let bytes = builder.finish()
             let t2 = Date()
-            Bench.emit(["docs": batch.count, "add_seconds": t1.timeIntervalSince(t0), "finish_seconds": t2.timeIntervalSince(t1),
-                        "docs_per_second": Double(batch.count) / t2.timeIntervalSince(t0), "bytes": bytes.count])
+            Bench.emit([
+                "docs": batch.count, "add_seconds": t1.timeIntervalSince(t0), "finish_seconds": t2.timeIntervalSince(t1),
+                "docs_per_second": Double(batch.count) / t2.timeIntervalSince(t0), "bytes": bytes.count,
+            ])
         }
     }
 
@@ -200,8 +203,10 @@ struct Bench: ParsableCommand {
                         count = request.groupBy != nil ? r.groups.count : (request.countTotal && request.limit == 0 ? r.totalFound : r.hits.count)
                     }
                     times.sort()
-                    results.append(["name": q["name"] ?? "", "median_ms": times[times.count / 2], "p90_ms": times[times.count * 9 / 10],
-                                    "rows": count])
+                    results.append([
+                        "name": q["name"] ?? "", "median_ms": times[times.count / 2], "p90_ms": times[times.count * 9 / 10],
+                        "rows": count,
+                    ])
                 }
                 Bench.emit(["queries": results])
             }

@@ -45,8 +45,9 @@ struct IndexCommand: ParsableCommand {
                     let st = index.stats()
                     let s = index.settings
                     let binding = try QueueBinding(s)
-                    print(pad(s.name, 20) + pad(String(st.documents), 12) + pad(String(st.days.count), 6)
-                          + pad("\(s.retentionDays)d", 10) + pad(binding.queue, 14) + binding.routingKeys.joined(separator: ","))
+                    print(
+                        pad(s.name, 20) + pad(String(st.documents), 12) + pad(String(st.days.count), 6)
+                            + pad("\(s.retentionDays)d", 10) + pad(binding.queue, 14) + binding.routingKeys.joined(separator: ","))
                 }
             }
         }
@@ -96,7 +97,9 @@ struct IndexCommand: ParsableCommand {
                         try index.columns.declare(column) { flag.set(value, on: &$0) }
                     }
                 }
-                print("index \(s.name): retention \(s.retentionDays)d, queue \(binding.queue), routing keys \(binding.routingKeys.joined(separator: ",")), durable \(binding.durable), time zone \(s.timeZone), consumers \(binding.consumers.map(String.init) ?? "serve's default")")
+                print(
+                    "index \(s.name): retention \(s.retentionDays)d, queue \(binding.queue), routing keys \(binding.routingKeys.joined(separator: ",")), durable \(binding.durable), time zone \(s.timeZone), consumers \(binding.consumers.map(String.init) ?? "serve's default")"
+                )
             }
         }
     }
@@ -146,7 +149,9 @@ struct IndexCommand: ParsableCommand {
                 for c in index.columns.all {
                     let flags = ColumnFlag.allCases.filter { $0.value(of: c) }.map(\.rawValue)
                     let values = index.columns.values(of: c.name)
-                    print(pad(c.name, 24) + flags.joined(separator: ",") + (c.filtered ? "  (\(values.lastSeen.count) values\(values.dropped > 0 ? ", \(values.dropped) dropped" : ""))" : ""))
+                    print(
+                        pad(c.name, 24) + flags.joined(separator: ",")
+                            + (c.filtered ? "  (\(values.lastSeen.count) values\(values.dropped > 0 ? ", \(values.dropped) dropped" : ""))" : ""))
                 }
             }
         }

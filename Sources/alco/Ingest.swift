@@ -69,8 +69,10 @@ struct Ingest: ParsableCommand {
         if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r".utf8)) }
         let secs = max(0.001, Date().timeIntervalSince(started))
         let mb = Double(ingester.bytesRead) / 1e6
-        warn(String(format: "alco: ingested %d lines into '%@' in %.2fs (%.0f lines/s, %.1f MB/s), %d rejected%@",
-                    ingester.stored, index, secs, Double(ingester.stored) / secs, mb / secs, ingester.rejected,
-                    ingester.rejected > 0 ? " (see \(data.directory)/rejects/)" : ""))
+        warn(
+            String(
+                format: "alco: ingested %d lines into '%@' in %.2fs (%.0f lines/s, %.1f MB/s), %d rejected%@",
+                ingester.stored, index, secs, Double(ingester.stored) / secs, mb / secs, ingester.rejected,
+                ingester.rejected > 0 ? " (see \(data.directory)/rejects/)" : ""))
     }
 }

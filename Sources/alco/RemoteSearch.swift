@@ -25,7 +25,9 @@ struct RemoteSearch {
         }
         if let since = search.since { params.append(("since", since)) }
         if let until = search.until { params.append(("until", until)) }
-        let text: TextQuery = search.fixed ? .substring(search.query, caseSensitive: !search.ignoreCase)
+        let text: TextQuery =
+            search.fixed
+            ? .substring(search.query, caseSensitive: !search.ignoreCase)
             : search.regex ? .regex(search.query, caseSensitive: !search.ignoreCase) : ((try? QueryParser.parse(search.query)) ?? .all)
         let printer = LinePrinter(json: search.json, color: Terminal.stdoutIsTTY, zone: zone, query: text)
 
@@ -81,8 +83,12 @@ struct RemoteSearch {
     /// Each hit with the lines around it from /api/v1/context.
     private func printWithContext(_ hits: [Hit], printer: LinePrinter) throws {
         try printer.printWithContext(hits) { h, _ in
-            let client = try open("/api/v1/context", [("index", search.index), ("id", String(h.id)),
-                                                      ("before", String(search.context)), ("after", String(search.context))])
+            let client = try open(
+                "/api/v1/context",
+                [
+                    ("index", search.index), ("id", String(h.id)),
+                    ("before", String(search.context)), ("after", String(search.context)),
+                ])
             let answer = try? JSONParser.parse(try client.readAll())
             func list(_ key: String) -> [Hit] {
                 guard case .array(let items)? = answer?[key] else { return [] }

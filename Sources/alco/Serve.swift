@@ -47,12 +47,14 @@ struct Serve: ParsableCommand {
     @Flag(name: .customLong("insecure"), help: "Allow HTTP and SphinxQL on a non-loopback address without credentials.")
     var insecure = false
 
-    @Option(name: .customLong("http-allowed-hosts"),
-            help: "Host names HTTP requests may name, comma-separated (default: on loopback, localhost and loopback addresses; elsewhere any).")
+    @Option(
+        name: .customLong("http-allowed-hosts"),
+        help: "Host names HTTP requests may name, comma-separated (default: on loopback, localhost and loopback addresses; elsewhere any).")
     var httpAllowedHosts: String?
 
-    @Option(name: .customLong("query-timeout-ms"),
-            help: "Stop any query after this many ms with what it found by then (0: no limit; default 30000; $ALCO_QUERY_TIMEOUT_MS).")
+    @Option(
+        name: .customLong("query-timeout-ms"),
+        help: "Stop any query after this many ms with what it found by then (0: no limit; default 30000; $ALCO_QUERY_TIMEOUT_MS).")
     var queryTimeoutMs: Int?
 
     @Option(name: .customLong("amqp"), help: "Consume RabbitMQ at this URL, amqp://user:pass@host:port/vhost ($ALCO_AMQP_URL).")
@@ -64,8 +66,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("amqp-consumers"), help: "Consumers (connections) per index, like ALCO's num_processes (default 1).")
     var amqpConsumers: Int?
 
-    @Option(name: .customLong("redis"),
-            help: "Redis URL, redis://[:password@]host:port/db ($ALCO_REDIS_URL): mirror filtered columns' values under ALCO:VALUES:*.")
+    @Option(
+        name: .customLong("redis"),
+        help: "Redis URL, redis://[:password@]host:port/db ($ALCO_REDIS_URL): mirror filtered columns' values under ALCO:VALUES:*.")
     var redisURL: String?
 
     @Option(name: .customLong("redis-source"), help: "Also take JSON lines from a Redis list into an index: LIST=INDEX (repeatable).")

@@ -1,7 +1,7 @@
 import AlcoApplication
-import SphinxQLExecution
 import ArgumentParser
 import Foundation
+import SphinxQLExecution
 import Yams
 
 /// `alco serve`'s settings from one YAML file (`--config`, or `$ALCO_CONFIG`); every value

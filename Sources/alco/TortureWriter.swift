@@ -30,8 +30,9 @@ struct TortureWriter: ParsableCommand {
             let target = try catalog.indexIfExists(index) ?? catalog.createIndex(IndexSettings(name: index))
             for k in start..<(start + batches) {
                 let docs = (0..<batchSize).map { j in
-                    NewDocument(logline: "torture batch_\(k) doc \(j) payload \(String(repeating: "x", count: j % 17))",
-                                js: .object([("batch", .number(text: String(k))), ("j", .number(text: String(j)))]))
+                    NewDocument(
+                        logline: "torture batch_\(k) doc \(j) payload \(String(repeating: "x", count: j % 17))",
+                        js: .object([("batch", .number(text: String(k))), ("j", .number(text: String(j)))]))
                 }
                 try target.append(docs)
                 FileHandle.standardOutput.write(Data("ack \(k)\n".utf8))

@@ -1,5 +1,6 @@
 import AlcoIndex
 import Testing
+
 @testable import AlcoAPI
 
 /// The UI's column flags: defaults by the key's name until set, kept apart from the engine's.

@@ -2,6 +2,7 @@ import AlcoIndex
 import Foundation
 import Logging
 import Testing
+
 @testable import AlcoApplication
 
 #if canImport(FoundationNetworking)
@@ -31,8 +32,9 @@ import FoundationNetworking
         // JSON lines over HTTP, stored before the answer.
         var post = URLRequest(url: URL(string: "http://127.0.0.1:\(httpPort)/api/v1/ingest/logs")!)
         post.httpMethod = "POST"
-        post.httpBody = Data((0..<100).map { #"{"message":"line \#($0) of the app test","@timestamp":"2026-11-25T10:00:00Z"}"# }
-            .joined(separator: "\n").utf8)
+        post.httpBody = Data(
+            (0..<100).map { #"{"message":"line \#($0) of the app test","@timestamp":"2026-11-25T10:00:00Z"}"# }
+                .joined(separator: "\n").utf8)
         let (body, response) = try await URLSession.shared.data(for: post)
         #expect((response as? HTTPURLResponse)?.statusCode == 200, "\(String(decoding: body, as: UTF8.self))")
         #expect(String(decoding: body, as: UTF8.self).contains(#""stored":100"#))

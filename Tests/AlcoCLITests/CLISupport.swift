@@ -62,8 +62,10 @@ enum CLI {
     }
 
     /// Starts `path` with stdout (and optionally stderr) captured in pipes; stdin is /dev/null.
-    static func spawn(_ path: String, _ args: [String], environment: [String: String] = [:],
-                      stderrFD: UnsafeMutablePointer<Int32>? = nil) throws -> Child {
+    static func spawn(
+        _ path: String, _ args: [String], environment: [String: String] = [:],
+        stderrFD: UnsafeMutablePointer<Int32>? = nil
+    ) throws -> Child {
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
         // Pipes are close-on-exec, and made and handed over under one lock, so a child spawned

@@ -13,8 +13,12 @@ import Testing
         var acked = Set<Int>()
         let batchSize = 50
         for round in 0..<20 {
-            let child = try CLI.spawn(CLI.binary, ["torture-writer", "--data", dir, "--start", String(next),
-                                                   "--batch-size", String(batchSize)])
+            let child = try CLI.spawn(
+                CLI.binary,
+                [
+                    "torture-writer", "--data", dir, "--start", String(next),
+                    "--batch-size", String(batchSize),
+                ])
             let lifetime = UInt32.random(in: 150_000...900_000, using: &rng)
             usleep(lifetime)
             kill(child.pid, SIGKILL)

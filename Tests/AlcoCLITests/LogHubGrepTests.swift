@@ -3,8 +3,10 @@ import Testing
 
 /// `alco search -F --count` must equal `grep -F -c` (and `-i`) on the LogHub samples.
 @Suite(.serialized) struct LogHubGrepTests {
-    static let files = ["Android", "Apache", "BGL", "HDFS", "HPC", "Hadoop", "HealthApp", "Linux", "Mac",
-                        "OpenSSH", "OpenStack", "Proxifier", "Spark", "Thunderbird", "Windows", "Zookeeper"]
+    static let files = [
+        "Android", "Apache", "BGL", "HDFS", "HPC", "Hadoop", "HealthApp", "Linux", "Mac",
+        "OpenSSH", "OpenStack", "Proxifier", "Spark", "Thunderbird", "Windows", "Zookeeper",
+    ]
 
     /// Needles taken from the file itself: substrings of lines at fixed positions (inside words,
     /// across separators, whole words), plus common words and punctuation.
@@ -39,8 +41,9 @@ import Testing
                     let grepArgs = (ignoreCase ? ["-i"] : []) + ["-F", "-c", "--", needle, path]
                     let grep = try CLI.run("/usr/bin/grep", grepArgs, environment: ["LC_ALL": "C"])
                     let expected = Int(grep.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-                    let ours = try CLI.alco(["search", "--data", dir, "--index", index, "-F", "--count"]
-                                            + (ignoreCase ? ["-i"] : []) + ["--", needle])
+                    let ours = try CLI.alco(
+                        ["search", "--data", dir, "--index", index, "-F", "--count"]
+                            + (ignoreCase ? ["-i"] : []) + ["--", needle])
                     let got = Int(ours.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -2
                     #expect(got == expected, "\(name): '\(needle)' ignoreCase=\(ignoreCase): alco \(got), grep \(expected) \(ours.stderr)")
                     #expect(ours.status == (expected > 0 ? 0 : 1))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import AlcoCollector
 
 @Suite struct AMQPURLTests {

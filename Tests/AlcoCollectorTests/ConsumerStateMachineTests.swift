@@ -1,4 +1,5 @@
 import Testing
+
 @testable import AlcoCollector
 
 /// The consumer's decisions, without a broker: when batches are handed over, when and up to

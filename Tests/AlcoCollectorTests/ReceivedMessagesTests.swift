@@ -1,4 +1,5 @@
 import Testing
+
 @testable import AlcoCollector
 
 @Suite struct ReceivedMessagesTests {
@@ -6,8 +7,10 @@ import Testing
     /// across runs of the same origin and an empty message.
     @Test func messagesAndOriginsComeBackInOrder() {
         var m = ReceivedMessages()
-        let input: [(String, String)] = [("{\"a\":1}", "amqp:q:logstash.x"), ("", "amqp:q:logstash.x"), ("b", "amqp:q:logstash.y"),
-                                         ("ccc", "amqp:q:logstash.y"), ("d", "amqp:q:logstash.x")]
+        let input: [(String, String)] = [
+            ("{\"a\":1}", "amqp:q:logstash.x"), ("", "amqp:q:logstash.x"), ("b", "amqp:q:logstash.y"),
+            ("ccc", "amqp:q:logstash.y"), ("d", "amqp:q:logstash.x"),
+        ]
         for (body, origin) in input { m.append(Array(body.utf8), origin: origin) }
         #expect(m.count == 5 && !m.isEmpty)
         var out: [(String, String)] = []

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import AlcoCollector
 
 @Suite struct StoringStageTests {
@@ -67,4 +68,3 @@ import Testing
         #expect(try stage.takeStored()?.lastTag == 2)
     }
 }
-

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import AlcoHTTP
 
 /// The v1 API beyond plain search pages: NDJSON export, highlights, index admin, shortcuts,
@@ -11,8 +12,10 @@ import Testing
 @Suite struct APIRouteTests {
     typealias Get = (String) async throws -> (HTTPResponse.Status, HTTPFields, ByteBuffer)
 
-    static func withClient(auth: HTTPAuth = HTTPAuth(),
-                           _ body: @escaping @Sendable (HTTPServices, any TestClientProtocol) async throws -> Void) async throws {
+    static func withClient(
+        auth: HTTPAuth = HTTPAuth(),
+        _ body: @escaping @Sendable (HTTPServices, any TestClientProtocol) async throws -> Void
+    ) async throws {
         try await RouteTests.withServices { services, _ in
             var s = services
             s.auth = auth
@@ -33,8 +36,10 @@ import Testing
     static func lines(_ count: Int, into index: LogIndex, base: Int64 = 1_795_600_000_000_000) throws {
         var batch: [NewDocument] = []
         for k in 0..<count {
-            batch.append(NewDocument(microseconds: base + Int64(k) * 1000, logline: "line \(k) \(k % 2 == 0 ? "even" : "odd")",
-                                     js: .object([("host", .string("h\(k % 3)")), ("n", .number(text: String(k)))])))
+            batch.append(
+                NewDocument(
+                    microseconds: base + Int64(k) * 1000, logline: "line \(k) \(k % 2 == 0 ? "even" : "odd")",
+                    js: .object([("host", .string("h\(k % 3)")), ("n", .number(text: String(k)))])))
         }
         try index.append(batch)
     }
@@ -92,8 +97,9 @@ import Testing
 
     @Test func indexAdministration() async throws {
         try await Self.withClient { services, client in
-            var (status, body) = try await Self.send(client, .post, "/api/v1/indexes",
-                                                     #"{"name": "web", "retention_days": 7, "time_zone": "Europe/Moscow", "columns": {"host": {"filtered": true}}}"#)
+            var (status, body) = try await Self.send(
+                client, .post, "/api/v1/indexes",
+                #"{"name": "web", "retention_days": 7, "time_zone": "Europe/Moscow", "columns": {"host": {"filtered": true}}}"#)
             #expect(status == .created && body["retention_days"] as? Int == 7 && body["time_zone"] as? String == "Europe/Moscow")
             #expect(services.catalog.indexIfExists("web")?.columns.column("host")?.filtered == true)
             (status, _) = try await Self.send(client, .post, "/api/v1/indexes", #"{"name": "web"}"#)
@@ -130,8 +136,9 @@ import Testing
         try await Self.withClient { services, client in
             let (missing, _) = try await Self.send(client, .post, "/api/v1/ingest/loghub?format=text", "one\n")
             #expect(missing == .notFound)
-            let (status, body) = try await Self.send(client, .post, "/api/v1/ingest/loghub?format=text&create=true&field=system:HDFS",
-                                                     "081109 203615 148 INFO dfs.DataNode: one\n{\"not\": \"json here\"}\n")
+            let (status, body) = try await Self.send(
+                client, .post, "/api/v1/ingest/loghub?format=text&create=true&field=system:HDFS",
+                "081109 203615 148 INFO dfs.DataNode: one\n{\"not\": \"json here\"}\n")
             #expect(status == .ok && body["stored"] as? Int == 2)
             let hits = try services.catalog.index("loghub").search(SearchRequest(order: .idAscending)).hits
             #expect(hits.map(\.logline) == ["081109 203615 148 INFO dfs.DataNode: one", "{\"not\": \"json here\"}"])
@@ -141,8 +148,9 @@ import Testing
 
     @Test func shortcutsSaveListAndRedirect() async throws {
         try await Self.withClient { _, client in
-            var (status, _) = try await Self.send(client, .put, "/api/v1/shortcuts/request",
-                                                  #"{"url": "/grep/app/?q=error", "default_field": "request_id", "description": "one request"}"#)
+            var (status, _) = try await Self.send(
+                client, .put, "/api/v1/shortcuts/request",
+                #"{"url": "/grep/app/?q=error", "default_field": "request_id", "description": "one request"}"#)
             #expect(status == .ok)
             (status, _) = try await Self.send(client, .put, "/api/v1/shortcuts/evil", #"{"url": "https://elsewhere.example/"}"#)
             #expect(status == .badRequest, "shortcuts only lead to this server")
@@ -164,10 +172,12 @@ import Testing
             #expect(status == .ok)
             let doc = try RouteTests.json(body)
             let paths = Set((doc["paths"] as! [String: Any]).keys)
-            let routes = ["/health", "/metrics", "/api/v1/search", "/api/v1/context", "/api/v1/tail", "/api/v1/fields",
-                          "/api/v1/values", "/api/v1/histogram", "/api/v1/indexes", "/api/v1/indexes/{name}", "/api/v1/shortcuts",
-                          "/api/v1/shortcuts/{name}", "/api/v1/ingest/{index}", "/_bulk", "/{index}/_bulk", "/api/grep/{index}/",
-                          "/api/collector/indices/", "/api/v1/openapi.json"]
+            let routes = [
+                "/health", "/metrics", "/api/v1/search", "/api/v1/context", "/api/v1/tail", "/api/v1/fields",
+                "/api/v1/values", "/api/v1/histogram", "/api/v1/indexes", "/api/v1/indexes/{name}", "/api/v1/shortcuts",
+                "/api/v1/shortcuts/{name}", "/api/v1/ingest/{index}", "/_bulk", "/{index}/_bulk", "/api/grep/{index}/",
+                "/api/collector/indices/", "/api/v1/openapi.json",
+            ]
             #expect(paths == Set(routes))
         }
     }
@@ -217,8 +227,10 @@ import Testing
     @Test func everythingIs503WithAReason() async throws {
         let app = Application(router: buildOpeningRouter())
         try await app.test(.router) { client in
-            for (method, uri) in [(HTTPRequest.Method.get, "/api/v1/search?index=x&q=y"), (.post, "/api/v1/ingest/app"), (.get, "/"),
-                                  (.get, "/grep/app/"), (.delete, "/api/v1/indexes/app")] {
+            for (method, uri) in [
+                (HTTPRequest.Method.get, "/api/v1/search?index=x&q=y"), (.post, "/api/v1/ingest/app"), (.get, "/"),
+                (.get, "/grep/app/"), (.delete, "/api/v1/indexes/app"),
+            ] {
                 try await client.execute(uri: uri, method: method) { response in
                     #expect(response.status == .serviceUnavailable && response.headers[.retryAfter] == "1")
                     let body = try RouteTests.json(response.body)

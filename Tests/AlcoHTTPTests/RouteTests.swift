@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import AlcoHTTP
 
 /// Every route through Hummingbird's test client: no sockets, the same router `alco serve` runs.
@@ -58,13 +59,17 @@ import Testing
             let plain = #"{"ts": "2026-11-25 21:05:51", "msg": "custom fields line"}"# + "\n"
             let gz = try gzip(plain)
             try await app.test(.router) { client in
-                try await client.execute(uri: "/api/v1/ingest/app?message_field=msg&time_field=ts", method: .post,
-                                         headers: [.contentEncoding: "gzip"], body: ByteBuffer(bytes: gz)) { response in
+                try await client.execute(
+                    uri: "/api/v1/ingest/app?message_field=msg&time_field=ts", method: .post,
+                    headers: [.contentEncoding: "gzip"], body: ByteBuffer(bytes: gz)
+                ) { response in
                     let r = try Self.json(response.body)
                     #expect(r["stored"] as? Int == 1)
                 }
-                try await client.execute(uri: "/api/v1/ingest/app", method: .post, headers: [.contentEncoding: "gzip"],
-                                         body: ByteBuffer(bytes: Array(gz.prefix(10)))) { response in
+                try await client.execute(
+                    uri: "/api/v1/ingest/app", method: .post, headers: [.contentEncoding: "gzip"],
+                    body: ByteBuffer(bytes: Array(gz.prefix(10)))
+                ) { response in
                     #expect(response.status == .badRequest)
                     let r = try Self.json(response.body)
                     #expect(r["error"] as? String == "bad_request")
@@ -86,8 +91,10 @@ import Testing
                     let r = try Self.json(response.body)
                     #expect(r["error"] as? String == "not_found")
                 }
-                try await client.execute(uri: "/api/v1/ingest/app", method: .post,
-                                         body: ByteBuffer(string: String(repeating: "x", count: 1000))) { response in
+                try await client.execute(
+                    uri: "/api/v1/ingest/app", method: .post,
+                    body: ByteBuffer(string: String(repeating: "x", count: 1000))
+                ) { response in
                     #expect(response.status == .contentTooLarge)
                     let r = try Self.json(response.body)
                     #expect(r["error"] as? String == "too_large")
@@ -114,8 +121,10 @@ import Testing
                     #expect(items[2]["index"]?["_id"] as? String == "1795640752500000001")
                     #expect(items[5]["index"]?["error"].flatMap { ($0 as? [String: Any])?["type"] as? String } == "index_not_found_exception")
                 }
-                try await client.execute(uri: "/app/_bulk", method: .post,
-                                         body: ByteBuffer(string: "{\"index\":{}}\n{\"@timestamp\":\"2026-11-25T21:06:00Z\",\"message\":\"default index\"}\n")) { response in
+                try await client.execute(
+                    uri: "/app/_bulk", method: .post,
+                    body: ByteBuffer(string: "{\"index\":{}}\n{\"@timestamp\":\"2026-11-25T21:06:00Z\",\"message\":\"default index\"}\n")
+                ) { response in
                     let items = try Self.json(response.body)["items"] as? [[String: [String: Any]]] ?? []
                     #expect(items.first?["index"]?["status"] as? Int == 201)
                 }
@@ -134,8 +143,10 @@ import Testing
         try await Self.withServices { services, _ in
             let app = Application(router: buildRouter(services))
             try await app.test(.router) { client in
-                try await client.execute(uri: "/api/v1/ingest/app", method: .post,
-                                         body: ByteBuffer(string: "{\"@timestamp\":\"2026-11-25T21:06:00Z\",\"message\":\"m\"}\nbad\n{\"message\":\"x\"}\nworse\n")) { _ in }
+                try await client.execute(
+                    uri: "/api/v1/ingest/app", method: .post,
+                    body: ByteBuffer(string: "{\"@timestamp\":\"2026-11-25T21:06:00Z\",\"message\":\"m\"}\nbad\n{\"message\":\"x\"}\nworse\n")
+                ) { _ in }
                 try await client.execute(uri: "/health", method: .get) { response in
                     #expect(response.status == .ok && String(buffer: response.body).contains("\"status\":\"ok\""))
                 }
@@ -156,10 +167,12 @@ import Testing
         try await Self.withServices { services, _ in
             let index = try services.catalog.index("app")
             let base: Int64 = 1_795_640_751_000_000  // 2026-11-25T21:05:51Z
-            try index.append((0..<25).map { k in
-                NewDocument(microseconds: base + Int64(k) * 1_000_000, logline: "GET /api/orders/\(k) status=\(k % 5 == 0 ? 500 : 200) req-\(k)",
-                            jsText: #"{"levelname":"\#(k % 5 == 0 ? "ERROR" : "INFO")","host":"web0\#(k % 2)"}"#)
-            })
+            try index.append(
+                (0..<25).map { k in
+                    NewDocument(
+                        microseconds: base + Int64(k) * 1_000_000, logline: "GET /api/orders/\(k) status=\(k % 5 == 0 ? 500 : 200) req-\(k)",
+                        jsText: #"{"levelname":"\#(k % 5 == 0 ? "ERROR" : "INFO")","host":"web0\#(k % 2)"}"#)
+                })
             let app = Application(router: buildRouter(services))
             try await app.test(.router) { client in
                 func get(_ uri: String) async throws -> (HTTPResponse.Status, [String: Any]) {
@@ -199,10 +212,12 @@ import Testing
         try await Self.withServices { services, _ in
             let base: Int64 = 1_795_640_751_000_000  // 2026-11-25T21:05:51Z
             let levels = ["INFO", "ERROR", "WARNING", "ERROR", "INFO", "ERROR", "DEBUG"]
-            try services.catalog.index("app").append((0..<7).map { k in
-                NewDocument(microseconds: base + Int64(k) * 1_000_000, logline: "payment failed for user \(k)",
-                            jsText: #"{"levelname":"\#(levels[k])","process":\#(9000 + k),"host":"web01"}"#)
-            })
+            try services.catalog.index("app").append(
+                (0..<7).map { k in
+                    NewDocument(
+                        microseconds: base + Int64(k) * 1_000_000, logline: "payment failed for user \(k)",
+                        jsText: #"{"levelname":"\#(levels[k])","process":\#(9000 + k),"host":"web01"}"#)
+                })
             let app = Application(router: buildRouter(services))
             try await app.test(.router) { client in
                 func get(_ uri: String) async throws -> [String: Any] {
@@ -256,10 +271,12 @@ import Testing
     @Test func contextFieldsValuesAndHistogram() async throws {
         try await Self.withServices { services, _ in
             let base: Int64 = 1_795_640_700_000_000  // 2026-11-25T21:05:00Z
-            let ids = try services.catalog.index("app").append((0..<30).map { k in
-                NewDocument(microseconds: base + Int64(k) * 10_000_000, logline: "step \(k) of request r\(k % 3)",
-                            jsText: #"{"host":"web0\#(k % 2)","request_id":"r\#(k % 3)","levelname":"\#(k % 10 == 0 ? "ERROR" : "INFO")"}"#)
-            })
+            let ids = try services.catalog.index("app").append(
+                (0..<30).map { k in
+                    NewDocument(
+                        microseconds: base + Int64(k) * 10_000_000, logline: "step \(k) of request r\(k % 3)",
+                        jsText: #"{"host":"web0\#(k % 2)","request_id":"r\#(k % 3)","levelname":"\#(k % 10 == 0 ? "ERROR" : "INFO")"}"#)
+                })
             let app = Application(router: buildRouter(services))
             try await app.test(.router) { client in
                 func get(_ uri: String) async throws -> (HTTPResponse.Status, [String: Any]) {

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import AlcoIndex
 
 /// A fresh temporary directory, removed when the value is dropped.

@@ -1,6 +1,7 @@
 import AlcoIndex
 import Foundation
 import Testing
+
 @testable import AlcoIngest
 
 @Suite struct TimestampTests {
@@ -75,7 +76,8 @@ import Testing
 @Suite struct LogstashDecoderTests {
     /// Every body logcollect published in the captured session decodes.
     @Test func decodesCapturedLogcollectBodies() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let path =
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path + "/Fixtures/compat/logcollect-bodies.jsonl"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let decoder = LogstashDecoder()
@@ -96,7 +98,8 @@ import Testing
     }
 
     @Test func renamesReservedAndKeepsValues() throws {
-        let line = #"{"@timestamp": "2026-11-25T21:05:51.863239Z", "@version": 1, "message": "reserved keys", "seq": 7, "pk": 1, "ts": 2, "model": "m", "ms": 3, "id": 9, "ratio": 0.50}"#
+        let line =
+            #"{"@timestamp": "2026-11-25T21:05:51.863239Z", "@version": 1, "message": "reserved keys", "seq": 7, "pk": 1, "ts": 2, "model": "m", "ms": 3, "id": 9, "ratio": 0.50}"#
         var bytes = Array(line.utf8)
         let doc = try bytes.withUnsafeMutableBytes { LogstashDecoder().decode(UnsafeRawBufferPointer($0), now: 0) }.get()
         #expect(doc.logline == "reserved keys")

@@ -1,5 +1,6 @@
 import AlcoIndex
 import Testing
+
 @testable import AlcoIngest
 
 /// The collector's queue binding is read from and written into an index's settings, checked
@@ -45,8 +46,10 @@ import Testing
 
     @Test func bindingsOutOfBoundsAreNotStored() {
         var s = IndexSettings(name: "logs")
-        for bad in [QueueBinding(consumers: 0), QueueBinding(queue: String(repeating: "q", count: 256)),
-                    QueueBinding(routingKeys: [String(repeating: "k", count: 256)])] {
+        for bad in [
+            QueueBinding(consumers: 0), QueueBinding(queue: String(repeating: "q", count: 256)),
+            QueueBinding(routingKeys: [String(repeating: "k", count: 256)]),
+        ] {
             #expect(throws: AlcoError.self) { try bad.store(in: &s) }
         }
         #expect(s.application.isEmpty)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import AlcoIngest
 
 @Suite struct RejectLogTests {

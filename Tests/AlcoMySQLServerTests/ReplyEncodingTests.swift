@@ -1,6 +1,7 @@
 import MySQLWire
 import SphinxQLExecution
 import Testing
+
 @testable import AlcoMySQLServer
 
 /// Statement outcomes become wire responses typed as Sphinx 2.2.11 types them (see
@@ -20,8 +21,9 @@ import Testing
     }
 
     @Test func rowsKeepTheirTextAndNulls() {
-        let rs = ResultSet(columns: [ResultColumn(name: "id", kind: .unsignedBigInt), ResultColumn(name: "js", kind: .string)],
-                           rows: [[.unsigned(18_446_744_073_709_551_615), .null], [.unsigned(1), .string("{\"a\":1}")]])
+        let rs = ResultSet(
+            columns: [ResultColumn(name: "id", kind: .unsignedBigInt), ResultColumn(name: "js", kind: .string)],
+            rows: [[.unsigned(18_446_744_073_709_551_615), .null], [.unsigned(1), .string("{\"a\":1}")]])
         guard case .resultSet(let columns, let rows) = MySQLResponse(StatementOutcome.rows(rs)) else {
             Issue.record("not a result set")
             return

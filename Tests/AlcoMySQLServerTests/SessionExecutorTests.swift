@@ -3,6 +3,7 @@ import Foundation
 import MySQLWire
 import Synchronization
 import Testing
+
 @testable import AlcoMySQLServer
 
 /// One connection's commands run against its session: reads inline, writes off the loop,

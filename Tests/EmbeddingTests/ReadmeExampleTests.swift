@@ -1,6 +1,6 @@
+import AlcoIndex  // as another package would: no @testable
 import Foundation
 import Testing
-import AlcoIndex  // as another package would: no @testable
 
 /// The README's example of embedding the engine, compiled and run here; the README must
 /// show exactly this code (the test below compares them).
@@ -10,8 +10,9 @@ func readmeExample(directory: String) throws -> [String] {
     let index = try catalog.indexIfExists("app") ?? catalog.createIndex(IndexSettings(name: "app"))
     let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
     try index.append([
-        NewDocument(microseconds: now, logline: "payment 42 failed: card declined",
-                    js: .object([("host", .string("web1")), ("levelname", .string("ERROR"))])),
+        NewDocument(
+            microseconds: now, logline: "payment 42 failed: card declined",
+            js: .object([("host", .string("web1")), ("levelname", .string("ERROR"))])),
         NewDocument(microseconds: now + 1, logline: "payment 43 settled", js: .object([("host", .string("web2"))])),
     ])
     var request = SearchRequest(text: try QueryParser.parse("payment failed"), limit: 10)

@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import Testing
+
 @testable import MySQLWire
 
 /// An executor that answers from a table: the wire module's tests need a peer on each side,
@@ -38,10 +39,11 @@ final class ScriptedExecutor: MySQLCommandExecutor, Sendable {
         let big = String(repeating: "x", count: MySQLPacket.maxFramePayload + 100)
         executor = ScriptedExecutor([
             "SELECT id, logline FROM logs": MySQLReply([.resultSet(columns: columns, rows: [["1", "a"], ["2", nil]])]),
-            "SELECT 1; SHOW META": MySQLReply([
-                .resultSet(columns: [MySQLColumn(name: "1", type: .long)], rows: [["1"]]),
-                .resultSet(columns: [MySQLColumn(name: "Variable_name", type: .string)], rows: [["total"]]),
-            ], status: []),
+            "SELECT 1; SHOW META": MySQLReply(
+                [
+                    .resultSet(columns: [MySQLColumn(name: "1", type: .long)], rows: [["1"]]),
+                    .resultSet(columns: [MySQLColumn(name: "Variable_name", type: .string)], rows: [["total"]]),
+                ], status: []),
             "REPLACE": MySQLReply([.ok(affectedRows: 3)]),
             "BIG": MySQLReply([.resultSet(columns: [MySQLColumn(name: "logline", type: .string)], rows: [[big]])]),
         ])
@@ -66,8 +68,10 @@ final class ScriptedExecutor: MySQLCommandExecutor, Sendable {
         }
         #expect(version == "5.7.99-alco" && id == 42)
         var b = ByteBuffer()
-        MySQLHandshakeResponse(capabilities: [.protocol41, .secureConnection, .connectWithDB], user: "django",
-                               authResponse: [], database: "alco").encode(into: &b)
+        MySQLHandshakeResponse(
+            capabilities: [.protocol41, .secureConnection, .connectWithDB], user: "django",
+            authResponse: [], database: "alco"
+        ).encode(into: &b)
         try channel.writeInbound(ByteBuffer.packet(1) { $0.writeImmutableBuffer(b) })
         var after = try drain()
         #expect(after.packets.first?.sequenceID == 2)

@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import NIOTestUtils
 import Testing
+
 @testable import MySQLWire
 
 @Suite struct PacketTests {
@@ -31,8 +32,10 @@ import Testing
     }
 
     @Test func payloadsOf16MiBAreSplitAndJoined() throws {
-        for size in [MySQLPacket.maxFramePayload - 1, MySQLPacket.maxFramePayload, MySQLPacket.maxFramePayload + 10,
-                     2 * MySQLPacket.maxFramePayload] {
+        for size in [
+            MySQLPacket.maxFramePayload - 1, MySQLPacket.maxFramePayload, MySQLPacket.maxFramePayload + 10,
+            2 * MySQLPacket.maxFramePayload,
+        ] {
             var encoder = MySQLMessageEncoder(startingAt: 3)
             encoder.packet { $0.writeRepeatingByte(0x61, count: size) }
             let frames = size / MySQLPacket.maxFramePayload + 1
@@ -87,16 +90,21 @@ import Testing
         encoder.handshake(MySQLHandshake(serverVersion: "5.7.99-alco-test", connectionID: 7, scramble: scramble))
         try? peer.feed(encoder.buffer)
         #expect(peer.packets.first?.sequenceID == 0)
-        #expect(peer.next(afterHandshake: false) == .handshake(
-            version: "5.7.99-alco-test", connectionID: 7, capabilities: MySQLCapabilities.server.rawValue, scramble: scramble,
-            plugin: "mysql_native_password"))
+        #expect(
+            peer.next(afterHandshake: false)
+                == .handshake(
+                    version: "5.7.99-alco-test", connectionID: 7, capabilities: MySQLCapabilities.server.rawValue, scramble: scramble,
+                    plugin: "mysql_native_password"))
     }
 
     @Test func handshakeResponseRoundTrips() throws {
-        let login = MySQLHandshakeResponse(capabilities: [.protocol41, .secureConnection, .connectWithDB, .pluginAuth,
-                                                          .pluginAuthLengthEncodedData],
-                                           user: "alco", authResponse: Array(repeating: 7, count: 20), database: "logs",
-                                           authPlugin: "mysql_native_password")
+        let login = MySQLHandshakeResponse(
+            capabilities: [
+                .protocol41, .secureConnection, .connectWithDB, .pluginAuth,
+                .pluginAuthLengthEncodedData,
+            ],
+            user: "alco", authResponse: Array(repeating: 7, count: 20), database: "logs",
+            authPlugin: "mysql_native_password")
         var b = ByteBuffer()
         login.encode(into: &b)
         #expect(try MySQLHandshakeResponse.decode(b) == login)

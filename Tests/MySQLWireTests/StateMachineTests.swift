@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import MySQLWire
 
 @Suite struct StateMachineTests {
@@ -8,8 +9,10 @@ import Testing
 
     func login(_ user: String = "u", token: [UInt8] = [], plugin: String? = "mysql_native_password", seq: UInt8 = 1) -> MySQLPacket {
         var b = ByteBuffer()
-        MySQLHandshakeResponse(capabilities: [.protocol41, .secureConnection, .pluginAuth, .connectWithDB], user: user,
-                               authResponse: token, database: "db", authPlugin: plugin).encode(into: &b)
+        MySQLHandshakeResponse(
+            capabilities: [.protocol41, .secureConnection, .pluginAuth, .connectWithDB], user: user,
+            authResponse: token, database: "db", authPlugin: plugin
+        ).encode(into: &b)
         return MySQLPacket(sequenceID: seq, payload: b)
     }
 
@@ -44,8 +47,9 @@ import Testing
         var bad = MySQLServerStateMachine(handshake: Self.handshake, credentials: creds)
         _ = bad.connectionEstablished()
         let wrong = MySQLNativePassword.token(password: "nope", scramble: Self.scramble)
-        #expect(bad.packetReceived(login("alco", token: wrong))
-            == .send(.error(.accessDenied(user: "alco", usingPassword: true)), sequenceID: 2, thenClose: true))
+        #expect(
+            bad.packetReceived(login("alco", token: wrong))
+                == .send(.error(.accessDenied(user: "alco", usingPassword: true)), sequenceID: 2, thenClose: true))
         #expect(bad.isClosed)
         #expect(bad.packetReceived(command(.ping)) == .none, "nothing runs after a refused login")
     }
@@ -53,8 +57,9 @@ import Testing
     @Test func switchesOtherPluginsToNativePassword() {
         var m = MySQLServerStateMachine(handshake: Self.handshake, credentials: MySQLCredentials(user: "alco", password: "pw"))
         _ = m.connectionEstablished()
-        #expect(m.packetReceived(login("alco", token: [1, 2, 3], plugin: "caching_sha2_password"))
-            == .send(.authSwitch(plugin: "mysql_native_password", data: Self.scramble), sequenceID: 2, thenClose: false))
+        #expect(
+            m.packetReceived(login("alco", token: [1, 2, 3], plugin: "caching_sha2_password"))
+                == .send(.authSwitch(plugin: "mysql_native_password", data: Self.scramble), sequenceID: 2, thenClose: false))
         let reply = MySQLPacket(sequenceID: 3, payload: ByteBuffer(bytes: MySQLNativePassword.token(password: "pw", scramble: Self.scramble)))
         guard case .acceptLogin(_, 4) = m.packetReceived(reply) else { Issue.record("switch reply refused"); return }
     }
@@ -62,8 +67,9 @@ import Testing
     @Test func badHandshakesAndTLSRequestsAreRefusedClearly() {
         var m = MySQLServerStateMachine(handshake: Self.handshake, credentials: nil)
         _ = m.connectionEstablished()
-        #expect(m.packetReceived(MySQLPacket(sequenceID: 1, payload: ByteBuffer(bytes: [1, 2])))
-            == .send(.error(.badHandshake), sequenceID: 2, thenClose: true))
+        #expect(
+            m.packetReceived(MySQLPacket(sequenceID: 1, payload: ByteBuffer(bytes: [1, 2])))
+                == .send(.error(.badHandshake), sequenceID: 2, thenClose: true))
         var tls = MySQLServerStateMachine(handshake: Self.handshake, credentials: nil)
         _ = tls.connectionEstablished()
         var b = ByteBuffer()

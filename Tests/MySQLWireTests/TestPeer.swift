@@ -1,4 +1,5 @@
 import NIOCore
+
 @testable import MySQLWire
 
 /// The client's view of what the server wrote, decoded by a minimal reverse coder so tests
@@ -44,8 +45,9 @@ struct TestPeer {
             scramble += p.readBytes(length: 12)!
             p.moveReaderIndex(forwardBy: 1)
             let plugin = p.readNullTerminatedString() ?? ""
-            return .handshake(version: version, connectionID: id, capabilities: UInt32(high) << 16 | UInt32(low),
-                              scramble: scramble, plugin: plugin)
+            return .handshake(
+                version: version, connectionID: id, capabilities: UInt32(high) << 16 | UInt32(low),
+                scramble: scramble, plugin: plugin)
         case 0x00:
             p.moveReaderIndex(forwardBy: 1)
             let affected = p.readLengthEncodedInteger()!

@@ -2,6 +2,7 @@ import AlcoIndex
 import Foundation
 import SphinxQL
 import Testing
+
 @testable import SphinxQLExecution
 
 /// SELECTs as ALCO and django-sphinxsearch send them, run against an engine holding the rows
@@ -10,10 +11,12 @@ import Testing
     static func withCatalog(_ body: (Catalog) throws -> Void) throws {
         try withTestCatalog { catalog in
             let levels = ["INFO", "ERROR", "WARNING", "DEBUG", "ERROR"]
-            try catalog.index("logs").append((1...5).map { k in
-                NewDocument(id: 1_795_640_400_000_000_007 + UInt64(k) * 1_000_000, logline: "payment \(k) failed: terminating worker",
-                            jsText: #"{"host":"vm","levelname":"\#(levels[k - 1])","process":\#(9000 + k),"ratio":0.5}"#)
-            }, mode: .replace)
+            try catalog.index("logs").append(
+                (1...5).map { k in
+                    NewDocument(
+                        id: 1_795_640_400_000_000_007 + UInt64(k) * 1_000_000, logline: "payment \(k) failed: terminating worker",
+                        jsText: #"{"host":"vm","levelname":"\#(levels[k - 1])","process":\#(9000 + k),"ratio":0.5}"#)
+                }, mode: .replace)
             try body(catalog)
         }
     }
@@ -25,7 +28,9 @@ import Testing
 
     @Test func alcoGrepQueryWithSnippetAndFlags() throws {
         try Self.withCatalog { catalog in
-            let (rs, meta) = try run(catalog, """
+            let (rs, meta) = try run(
+                catalog,
+                """
                 SELECT (SNIPPET(logline, 'failed terminating', 'limit=1000000')) AS `logline_snippet`, (IN(js.levelname, 'ERROR', 'WARNING')) AS `__levelname__in_str`, id, logline, js, js.host, js.levelname, js.process, (id >= 1795640400000000000 AND (__levelname__in_str = 1)) AS `__where_result` FROM `logs_20261125_distr` WHERE (MATCH('@logline ("failed terminating")') AND (__where_result = 1)) ORDER BY id ASC LIMIT 3 OPTION max_matches=4
                 """)
             #expect(rs.columns.map(\.name) == ["logline_snippet", "__levelname__in_str", "id", "logline", "js", "js.host", "js.levelname", "js.process", "__where_result"])
@@ -59,7 +64,9 @@ import Testing
         try Self.withCatalog { catalog in
             let (desc, _) = try run(catalog, "SELECT id FROM logs ORDER BY id DESC LIMIT 2")
             #expect(desc.rows.map { $0[0] } == [.unsigned(1_795_640_400_005_000_007), .unsigned(1_795_640_400_004_000_007)])
-            let (page, _) = try run(catalog, "SELECT logline, id, id > 1795640400000000000 AS `__where_result` FROM `logs` WHERE (__where_result = 1) ORDER BY id ASC LIMIT 2, 101 OPTION max_matches=200")
+            let (page, _) = try run(
+                catalog,
+                "SELECT logline, id, id > 1795640400000000000 AS `__where_result` FROM `logs` WHERE (__where_result = 1) ORDER BY id ASC LIMIT 2, 101 OPTION max_matches=200")
             #expect(page.rows.count == 3)
             let (star, _) = try run(catalog, "SELECT * FROM logs WHERE js.process = 9003")
             #expect(star.columns.map(\.name) == ["id", "logline", "js"])
@@ -91,15 +98,19 @@ import Testing
             ])
             func ids(_ sql: String) throws -> [Cell] { try run(catalog, sql).0.rows.map { $0[0] } }
             // Two indexes: merged in order, limited as a whole.
-            #expect(try ids("SELECT id FROM logs, other ORDER BY id DESC LIMIT 3")
-                == [.unsigned(day2 + 9), .unsigned(day2 + 1), .unsigned(day1 + 5)])
-            #expect(try ids("SELECT id FROM logs, `other` WHERE MATCH('alpha') ORDER BY id ASC LIMIT 1, 5")
-                == [.unsigned(day1 + 5), .unsigned(day2 + 1)])
+            #expect(
+                try ids("SELECT id FROM logs, other ORDER BY id DESC LIMIT 3")
+                    == [.unsigned(day2 + 9), .unsigned(day2 + 1), .unsigned(day1 + 5)])
+            #expect(
+                try ids("SELECT id FROM logs, `other` WHERE MATCH('alpha') ORDER BY id ASC LIMIT 1, 5")
+                    == [.unsigned(day1 + 5), .unsigned(day2 + 1)])
             // Two days of one index: one search over both, each row once.
-            #expect(try ids("SELECT id FROM logs_20261125, logs_20261126, logs ORDER BY id ASC")
-                == [.unsigned(day1 + 1), .unsigned(day2 + 1)])
-            #expect(try ids("SELECT id FROM logs_20261126, other_20261125 ORDER BY id ASC")
-                == [.unsigned(day1 + 5), .unsigned(day2 + 1)])
+            #expect(
+                try ids("SELECT id FROM logs_20261125, logs_20261126, logs ORDER BY id ASC")
+                    == [.unsigned(day1 + 1), .unsigned(day2 + 1)])
+            #expect(
+                try ids("SELECT id FROM logs_20261126, other_20261125 ORDER BY id ASC")
+                    == [.unsigned(day1 + 5), .unsigned(day2 + 1)])
             let (count, meta) = try run(catalog, "SELECT COUNT(*) FROM logs, other WHERE MATCH('alpha')")
             #expect(count.rows == [[.int(3)]] && meta.totalFound == 1)
             let (groups, _) = try run(catalog, "SELECT js.levelname AS l, COUNT(*) AS n FROM logs, other GROUP BY l")
@@ -114,8 +125,9 @@ import Testing
         let keys = [Array("b".utf8), Array("d".utf8)]
         let js = #"{"a":{"deep":[1,2,{"x":"y"}]},"b":"two","c":3,"d":[true,null],"b":"again"}"#
         // The first member under each key, as a path reads it.
-        #expect(RowProjection.members(of: js, named: keys)
-            == .object([("b", .string("two")), ("d", .array([.bool(true), .null]))]))
+        #expect(
+            RowProjection.members(of: js, named: keys)
+                == .object([("b", .string("two")), ("d", .array([.bool(true), .null]))]))
         #expect(RowProjection.members(of: #"{"d":1,"b":"x","b":"y"}"#, named: keys) == .object([("d", .number(text: "1")), ("b", .string("x"))]))
         #expect(RowProjection.members(of: #"{"c":1}"#, named: keys) == .object([]))
         // A key spelled with escapes is matched once decoded: the document is decoded whole.
@@ -128,15 +140,20 @@ import Testing
 
     @Test func selectListIsCompiledOnceAndEvaluatedPerRow() throws {
         try Self.withCatalog { catalog in
-            let (rs, _) = try run(catalog, """
+            let (rs, _) = try run(
+                catalog,
+                """
                 SELECT id, js.process AS p, IN(js.levelname, 'ERROR') AS e, NOT e AS ne, js.nope AS n, 7 AS k,
                 SNIPPET(logline, 'failed') AS s FROM logs WHERE e = 1 ORDER BY id ASC
                 """)
             #expect(rs.rows.count == 2)
             #expect(rs.rows.map { $0[1] } == [.string("9002"), .string("9005")])
             #expect(rs.rows.allSatisfy { $0[2] == .int(1) && $0[3] == .int(0) && $0[4] == .null && $0[5] == .int(7) })
-            #expect(rs.rows.map { $0[6] } == [.string("payment 2 <b>failed</b>: terminating worker"),
-                                              .string("payment 5 <b>failed</b>: terminating worker")])
+            #expect(
+                rs.rows.map { $0[6] } == [
+                    .string("payment 2 <b>failed</b>: terminating worker"),
+                    .string("payment 5 <b>failed</b>: terminating worker"),
+                ])
             // An expression that cannot be evaluated is an error once a row reaches it, not before.
             #expect(throws: StatementError.self) { try run(catalog, "SELECT id, nope FROM logs") }
             #expect(try run(catalog, "SELECT id, nope FROM logs WHERE id = 1").0.rows.isEmpty)

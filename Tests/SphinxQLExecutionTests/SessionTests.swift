@@ -2,6 +2,7 @@ import AlcoIndex
 import Foundation
 import SphinxQL
 import Testing
+
 @testable import SphinxQLExecution
 
 @Suite(.serialized) struct SessionTests {
@@ -21,7 +22,8 @@ import Testing
 
     @Test func replaysEveryCapturedClientSession() throws {
         // Every statement the original clients sent, in order, succeeds against alco.
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let path =
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path + "/Fixtures/compat/client-statements.txt"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         try Self.withSession { (session: Session) throws in
@@ -78,7 +80,8 @@ import Testing
 
     @Test func callSnippetsAndKeywords() throws {
         try Self.withSession { (s: Session) throws in
-            let snip = try rows(s, "CALL SNIPPETS(('doc one is terminating now', 'doc two has nothing'), 'logs', 'terminating', 5 AS around, '<em>' AS before_match, '</em>' AS after_match)")
+            let snip = try rows(
+                s, "CALL SNIPPETS(('doc one is terminating now', 'doc two has nothing'), 'logs', 'terminating', 5 AS around, '<em>' AS before_match, '</em>' AS after_match)")
             #expect(snip.rows == [[.string("doc one is <em>terminating</em> now")], [.string("doc two has nothing")]])
             let kw = try rows(s, "CALL KEYWORDS('PacketResponder 1 terminating web05.prod.example.com', 'logs')")
             #expect(kw.rows.map { $0[1].text ?? "" } == ["packetresponder", "1", "terminating", "web05.prod.example.com"])
@@ -87,11 +90,13 @@ import Testing
 
     @Test func writeErrorsAreWordedLikeSphinx() throws {
         try Self.withSession { (s: Session) throws in
-            #expect(s.execute(batch: "INSERT INTO logs (logline, js) VALUES ('no id', '{}')")
-                == [.failure(StatementError("column list must contain an 'id' column"))])
+            #expect(
+                s.execute(batch: "INSERT INTO logs (logline, js) VALUES ('no id', '{}')")
+                    == [.failure(StatementError("column list must contain an 'id' column"))])
             _ = s.execute(batch: "INSERT INTO logs (id, logline, js) VALUES (9000000000000000001, 'a', '{}')")
-            #expect(s.execute(batch: "INSERT INTO logs (id, logline, js) VALUES (9000000000000000001, 'a', '{}')")
-                == [.failure(StatementError("duplicate id '9000000000000000001'"))])
+            #expect(
+                s.execute(batch: "INSERT INTO logs (id, logline, js) VALUES (9000000000000000001, 'a', '{}')")
+                    == [.failure(StatementError("duplicate id '9000000000000000001'"))])
             #expect(s.execute(batch: "REPLACE INTO logs (id, logline, js) VALUES (9000000000000000001, 'b', '{}')") == [.success(.ok(affected: 1))])
             guard case .failure(let e)? = s.execute(batch: "SELEKT 1").first else { Issue.record("expected an error"); return }
             #expect(e.code == 1064 && e.message.hasPrefix("sphinxql: syntax error"))

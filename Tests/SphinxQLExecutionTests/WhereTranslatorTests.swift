@@ -2,6 +2,7 @@ import AlcoIndex
 import Foundation
 import SphinxQL
 import Testing
+
 @testable import SphinxQLExecution
 
 @Suite struct TableNameTests {
@@ -44,7 +45,9 @@ import Testing
     }
 
     func check(_ index: LogIndex) throws {
-        let insert = try Parser.parse(#"REPLACE INTO logs_20261125 (id, js, logline) VALUES (1795640400001000007, '{\"host\": \"vm\", \"levelname\": \"INFO\", \"process\": 9001}', 'payment 1 failed: terminating worker'),(1795640400002000007, '{\"host\": \"vm\", \"levelname\": \"ERROR\", \"process\": 9002}', 'payment 2 failed: terminating worker'),(1795640400003000007, '{\"host\": \"vm\", \"levelname\": \"WARNING\", \"process\": 9003}', 'payment 3 failed: terminating worker'),(1795640400004000007, '{\"host\": \"vm\", \"levelname\": \"DEBUG\", \"process\": 9004}', 'payment 4 failed: terminating worker')"#)
+        let insert = try Parser.parse(
+            #"REPLACE INTO logs_20261125 (id, js, logline) VALUES (1795640400001000007, '{\"host\": \"vm\", \"levelname\": \"INFO\", \"process\": 9001}', 'payment 1 failed: terminating worker'),(1795640400002000007, '{\"host\": \"vm\", \"levelname\": \"ERROR\", \"process\": 9002}', 'payment 2 failed: terminating worker'),(1795640400003000007, '{\"host\": \"vm\", \"levelname\": \"WARNING\", \"process\": 9003}', 'payment 3 failed: terminating worker'),(1795640400004000007, '{\"host\": \"vm\", \"levelname\": \"DEBUG\", \"process\": 9004}', 'payment 4 failed: terminating worker')"#
+        )
         guard case .insert(_, let columns, let rows, _) = insert else { Issue.record("not an insert"); return }
         var docs: [NewDocument] = []
         for row in rows {
@@ -55,7 +58,8 @@ import Testing
         }
         try index.append(docs, mode: .replace)
 
-        let q1 = try select("""
+        let q1 = try select(
+            """
             SELECT (SNIPPET(logline, 'failed terminating', 'limit=1000000')) AS `logline_snippet`, (IN(js.levelname, 'ERROR', 'WARNING')) AS `__levelname__in_str`, (IN(js.process, '9002', 'abc')) AS `__process__in_str`, (IN(js.process, 9002)) AS `__process__in_int`, logline, js, id, (id >= 1795640400000000000 AND (__levelname__in_str = 1) AND ((__process__in_str = 1 OR __process__in_int = 1))) AS `__where_result` FROM `logs_20261125_distr` WHERE (MATCH('@logline ("failed terminating")') AND (__where_result = 1)) ORDER BY id ASC LIMIT 101 OPTION max_matches=200
             """)
         #expect(try index.search(request(q1)).hits.map(\.id) == [1_795_640_400_002_000_007])

@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import SphinxQL
 
 /// Every statement real clients sent to Sphinx for ALCO (Fixtures/compat/client-statements.txt).
 let clientStatements: [String] = {
-    let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    let path =
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path + "/Fixtures/compat/client-statements.txt"
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
     var out: [String] = []
@@ -27,7 +29,8 @@ let clientStatements: [String] = {
     }
 
     @Test func alcoWhereResultShape() throws {
-        let s = try Parser.parse("""
+        let s = try Parser.parse(
+            """
             SELECT (SNIPPET(logline, 'failed', 'limit=1000000')) AS `logline_snippet`, (IN(js.levelname, 'ERROR', 'WARNING')) AS `__levelname__in_str`, id, logline, js, js.host, (id >= 1795630800000000000 AND (__levelname__in_str = 1)) AS `__where_result` FROM `logs_20261125_distr` WHERE (MATCH('@logline ("failed")') AND (__where_result = 1)) ORDER BY id ASC LIMIT 3 OPTION max_matches=4
             """)
         guard case .select(let sel) = s else { Issue.record("not a select"); return }
@@ -36,8 +39,12 @@ let clientStatements: [String] = {
         #expect(sel.items[0] == SelectItem(expression: .function("snippet", [.column("logline"), .string("failed"), .string("limit=1000000")]), alias: "logline_snippet"))
         #expect(sel.items[1].expression == .function("in", [.column("js.levelname"), .string("ERROR"), .string("WARNING")]))
         #expect(sel.items[5].expression == .column("js.host"))
-        #expect(sel.whereClause == .and([.function("match", [.string("@logline (\"failed\")")]),
-                                         .binary("=", .column("__where_result"), .integer("1"))]))
+        #expect(
+            sel.whereClause
+                == .and([
+                    .function("match", [.string("@logline (\"failed\")")]),
+                    .binary("=", .column("__where_result"), .integer("1")),
+                ]))
         #expect(sel.orderBy == [OrderKey(expression: .column("id"), descending: false)])
         #expect(sel.limit == 3)
         #expect(sel.options.first?.name == "max_matches")
@@ -51,7 +58,9 @@ let clientStatements: [String] = {
     }
 
     @Test func limitsGroupCountAndNot() throws {
-        guard case .select(let a) = try Parser.parse("SELECT logline FROM `logs` WHERE (__where_result = 1) ORDER BY id ASC LIMIT 2, 101 OPTION max_matches=200") else { Issue.record(""); return }
+        guard case .select(let a) = try Parser.parse("SELECT logline FROM `logs` WHERE (__where_result = 1) ORDER BY id ASC LIMIT 2, 101 OPTION max_matches=200") else {
+            Issue.record(""); return
+        }
         #expect(a.offset == 2 && a.limit == 101)
         guard case .select(let b) = try Parser.parse("SELECT js.levelname, COUNT(*) FROM `logs` GROUP BY js.levelname") else { Issue.record(""); return }
         #expect(b.groupBy == [.column("js.levelname")])
@@ -63,12 +72,15 @@ let clientStatements: [String] = {
     }
 
     @Test func writes() throws {
-        #expect(try Parser.parse(#"REPLACE INTO logs_20261125 (id, js, logline) VALUES (1, '{\"a\":1}', 'x'),(2, '{}', 'y')"#)
-            == .insert(table: "logs_20261125", columns: ["id", "js", "logline"],
-                       rows: [[.integer("1"), .string(#"{"a":1}"#), .string("x")], [.integer("2"), .string("{}"), .string("y")]],
-                       replace: true))
-        #expect(try Parser.parse("DELETE FROM `logs_20261125` WHERE id = 7")
-            == .delete(table: "logs_20261125", where: .binary("=", .column("id"), .integer("7"))))
+        #expect(
+            try Parser.parse(#"REPLACE INTO logs_20261125 (id, js, logline) VALUES (1, '{\"a\":1}', 'x'),(2, '{}', 'y')"#)
+                == .insert(
+                    table: "logs_20261125", columns: ["id", "js", "logline"],
+                    rows: [[.integer("1"), .string(#"{"a":1}"#), .string("x")], [.integer("2"), .string("{}"), .string("y")]],
+                    replace: true))
+        #expect(
+            try Parser.parse("DELETE FROM `logs_20261125` WHERE id = 7")
+                == .delete(table: "logs_20261125", where: .binary("=", .column("id"), .integer("7"))))
         #expect(try Parser.parse("FLUSH RTINDEX logs") == .flushRTIndex("logs"))
         #expect(try Parser.parse("TRUNCATE RTINDEX logs") == .truncateRTIndex("logs"))
         #expect(try Parser.parse("OPTIMIZE INDEX logs") == .optimizeIndex("logs"))
@@ -94,9 +106,11 @@ let clientStatements: [String] = {
                 }
             }
             let statement = "INSERT INTO t (id, js, logline) VALUES (1, '\(escaped)', -2 + 3)"
-            #expect(try Parser.parse(statement) == .insert(
-                table: "t", columns: ["id", "js", "logline"],
-                rows: [[.integer("1"), .string(original), .binary("+", .integer("-2"), .integer("3"))]], replace: false),
+            #expect(
+                try Parser.parse(statement)
+                    == .insert(
+                        table: "t", columns: ["id", "js", "logline"],
+                        rows: [[.integer("1"), .string(original), .binary("+", .integer("-2"), .integer("3"))]], replace: false),
                 "\(statement)")
         }
         #expect(throws: SphinxQLError.self) { try Parser.parse("INSERT INTO t (id) VALUES ('abc\\") }
@@ -106,7 +120,8 @@ let clientStatements: [String] = {
         #expect(try Parser.parse("SET NAMES utf8mb4") == .set(name: "names", value: .string("utf8mb4"), global: false))
         #expect(try Parser.parse("SET AUTOCOMMIT = 0") == .set(name: "AUTOCOMMIT", value: .integer("0"), global: false))
         #expect(try Parser.parse("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED") == .setTransaction("ISOLATION LEVEL READ COMMITTED"))
-        #expect(try Parser.parse("select @@version_comment limit 1") == .select(SelectStatement(items: [SelectItem(expression: .variable("@@version_comment"), alias: nil)], limit: 1)))
+        #expect(
+            try Parser.parse("select @@version_comment limit 1") == .select(SelectStatement(items: [SelectItem(expression: .variable("@@version_comment"), alias: nil)], limit: 1)))
         #expect(try Parser.parse("SHOW VARIABLES LIKE 'auto%'") == .show(.variables, like: "auto%"))
         #expect(try Parser.parse("SHOW INDEX logs STATUS") == .show(.indexStatus("logs"), like: nil))
         #expect(try Parser.parse("START TRANSACTION") == .begin)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SphinxQL
 
 /// Malformed SphinxQL must come back as a `SphinxQLError` with an offset inside the text,

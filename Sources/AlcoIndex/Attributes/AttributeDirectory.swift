@@ -59,16 +59,18 @@ final class AttributeDirectory: @unchecked Sendable {
         // Ordered by key bytes for binary search: as written since format 3; older builders
         // sorted by String, which differs for some non-ASCII keys.
         let sorted = offsets.indices.dropFirst().allSatisfy { k in
-            AttributeDirectory.compare(AttributeDirectory.key(directory, Int(offsets[k - 1])),
-                                       AttributeDirectory.key(directory, Int(offsets[k]))) < 0
+            AttributeDirectory.compare(
+                AttributeDirectory.key(directory, Int(offsets[k - 1])),
+                AttributeDirectory.key(directory, Int(offsets[k]))) < 0
         }
         if sorted {
             entries = offsets
             tallyOffsets = tallyAt
         } else {
             let order = offsets.indices.sorted { a, b in
-                AttributeDirectory.compare(AttributeDirectory.key(directory, Int(offsets[a])),
-                                           AttributeDirectory.key(directory, Int(offsets[b]))) < 0
+                AttributeDirectory.compare(
+                    AttributeDirectory.key(directory, Int(offsets[a])),
+                    AttributeDirectory.key(directory, Int(offsets[b]))) < 0
             }
             entries = order.map { offsets[$0] }
             tallyOffsets = order.map { tallyAt[$0] }

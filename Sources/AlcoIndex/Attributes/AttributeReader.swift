@@ -93,12 +93,13 @@ public struct AttributeReader: @unchecked Sendable {
                 }
             }
         }
-        return AttributeReader(key: key, data: data,
-                                   valueCount: valueCount, offsetsAt: offsetsAt, forwardAt: forwardAt,
-                                   forwardWidth: width, sparseCount: sparseCount, sparseRanksAt: sparseRanksAt,
-                                   numericAt: numericAt, numericKind: kind,
-                                   numericScale: scale, numericWidth: nwidth, numericMin: nmin,
-                                   numericSparseCount: numericSparseCount, sparseNumbersAt: sparseNumbersAt, docCount: docCount)
+        return AttributeReader(
+            key: key, data: data,
+            valueCount: valueCount, offsetsAt: offsetsAt, forwardAt: forwardAt,
+            forwardWidth: width, sparseCount: sparseCount, sparseRanksAt: sparseRanksAt,
+            numericAt: numericAt, numericKind: kind,
+            numericScale: scale, numericWidth: nwidth, numericMin: nmin,
+            numericSparseCount: numericSparseCount, sparseNumbersAt: sparseNumbersAt, docCount: docCount)
     }
 
     public var hasStrings: Bool { valueCount > 0 }

@@ -79,7 +79,8 @@ final class AttributeTable {
         }
         // Distinct values for the column registry, bounded: past the bound only the ones
         // already kept get their last doc updated.
-        let sample = keys[key].samples < ColumnRegistry.maxValuesPerColumn
+        let sample =
+            keys[key].samples < ColumnRegistry.maxValuesPerColumn
             ? samples.intern(prefix: UInt32(key), raw) : samples.find(prefix: UInt32(key), raw)
         if let sample {
             if sample == sampleKey.count {
@@ -134,12 +135,13 @@ final class AttributeTable {
         var lastDoc: [UInt32] = []
 
         func view(_ k: Int) -> KeyView {
-            KeyView(values: values[valueStart[k]..<valueStart[k + 1]],
-                    occurrenceValue: occurrenceValue[occurrenceStart[k]..<occurrenceStart[k + 1]],
-                    occurrenceDoc: occurrenceDoc[occurrenceStart[k]..<occurrenceStart[k + 1]],
-                    numberDocs: numberDocs[numberStart[k]..<numberStart[k + 1]],
-                    numberValues: numberValues[numberStart[k]..<numberStart[k + 1]],
-                    samples: samples[sampleStart[k]..<sampleStart[k + 1]], lastDoc: lastDoc[k])
+            KeyView(
+                values: values[valueStart[k]..<valueStart[k + 1]],
+                occurrenceValue: occurrenceValue[occurrenceStart[k]..<occurrenceStart[k + 1]],
+                occurrenceDoc: occurrenceDoc[occurrenceStart[k]..<occurrenceStart[k + 1]],
+                numberDocs: numberDocs[numberStart[k]..<numberStart[k + 1]],
+                numberValues: numberValues[numberStart[k]..<numberStart[k + 1]],
+                samples: samples[sampleStart[k]..<sampleStart[k + 1]], lastDoc: lastDoc[k])
         }
     }
 

@@ -88,8 +88,10 @@ struct AttributeWriter {
     /// Writes the sorted value dictionary (with postings) and the forward column of each
     /// doc's first value rank + 1: one bit-packed slot per doc (0 = none), or when `sparse`,
     /// the docs that have a value (u32s, ascending) followed by their ranks, bit-packed.
-    func encodeStrings(docCount n: Int, sparse: Bool, postings: inout ByteWriter, data: inout ByteWriter,
-                       scratch s: inout AttributeScratch)
+    func encodeStrings(
+        docCount n: Int, sparse: Bool, postings: inout ByteWriter, data: inout ByteWriter,
+        scratch s: inout AttributeScratch
+    )
         -> (valueCount: Int, offsetsAt: Int, forwardAt: Int, forwardWidth: UInt8)
     {
         let valueOcc = view.occurrenceValue

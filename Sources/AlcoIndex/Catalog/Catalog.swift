@@ -60,8 +60,11 @@ public final class Catalog: @unchecked Sendable {
             let moved = (try? FileSystem.quarantine(path, into: dir + "/quarantine")) ?? path
             let defaults = IndexSettings(name: name)
             try writeSettings(defaults, dir)
-            return (defaults, "\(path) was unreadable (\(error)); it is kept as \(moved), and index '\(name)' runs with "
-                + "default settings until they are set again (alco index alter)")
+            return (
+                defaults,
+                "\(path) was unreadable (\(error)); it is kept as \(moved), and index '\(name)' runs with "
+                    + "default settings until they are set again (alco index alter)"
+            )
         }
     }
 

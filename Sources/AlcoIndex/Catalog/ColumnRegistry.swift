@@ -28,8 +28,10 @@ public struct Column: Codable, Equatable, Sendable {
         ["name", "filtered", "excluded", "indexed", "first_seen", "last_seen"].contains(key)
     }
 
-    public init(name: String, filtered: Bool, excluded: Bool, indexed: Bool, firstSeen: Int64, lastSeen: Int64,
-                applicationFlags: [String: Bool] = [:]) {
+    public init(
+        name: String, filtered: Bool, excluded: Bool, indexed: Bool, firstSeen: Int64, lastSeen: Int64,
+        applicationFlags: [String: Bool] = [:]
+    ) {
         self.name = name
         self.filtered = filtered
         self.excluded = excluded
@@ -68,8 +70,9 @@ public struct Column: Codable, Equatable, Sendable {
 
     /// A newly seen key: everything but long text is offered as a filter.
     static func make(_ name: String, at time: Int64) -> Column {
-        Column(name: name, filtered: !longTextKeys.contains(name), excluded: false, indexed: false,
-               firstSeen: time, lastSeen: time)
+        Column(
+            name: name, filtered: !longTextKeys.contains(name), excluded: false, indexed: false,
+            firstSeen: time, lastSeen: time)
     }
 }
 
@@ -166,7 +169,8 @@ public final class ColumnRegistry: @unchecked Sendable {
             loadProblem = nil
         } catch {
             let moved = (try? FileSystem.quarantine(path, into: quarantine)) ?? "(could not be moved: \(path))"
-            loadProblem = "\(path) was unreadable (\(error)); it is kept as \(moved), and the index's columns start over "
+            loadProblem =
+                "\(path) was unreadable (\(error)); it is kept as \(moved), and the index's columns start over "
                 + "with default flags as keys are seen again (set flags again with alco index alter --column)"
         }
     }

@@ -23,10 +23,12 @@ extension LogIndex {
         do {
             let bufferedBytes = stateLock.withLock { partitions.values.reduce(0) { $0 + $1.bufferBytes } }
             if buffered >= options.sealThresholdDocs || bufferedBytes >= options.maxBufferedBytes / 2
-                || (buffered > 0 && age >= UInt64(options.sealIntervalMilliseconds) * 1_000_000) {
+                || (buffered > 0 && age >= UInt64(options.sealIntervalMilliseconds) * 1_000_000)
+            {
                 try seal()
             }
-            let persistDue = memBytes >= options.persistThresholdBytes || memCount > 32
+            let persistDue =
+                memBytes >= options.persistThresholdBytes || memCount > 32
                 || (memCount > 0 && Double(sincePersist) / 1e9 >= options.persistIntervalSeconds)
             if persistDue { try flush() }
         } catch {

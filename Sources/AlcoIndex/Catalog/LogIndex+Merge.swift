@@ -14,7 +14,8 @@ extension LogIndex {
         mergeLock.lock()
         defer { mergeLock.unlock() }
         let plan: (day: Int, sources: [LiveSegment])? = stateLock.withLock {
-            let writing = deferWhileWriting && lastAppendAt > 0
+            let writing =
+                deferWhileWriting && lastAppendAt > 0
                 && DispatchTimeLike.now() &- lastAppendAt < UInt64(options.mergeQuietMilliseconds) * 1_000_000
             return resolve(MergePolicy(options: options).background(mergeDays(), writing: writing))
         }
@@ -25,11 +26,12 @@ extension LogIndex {
     /// Each day's segments as the merge policy sees them. Caller holds stateLock.
     func mergeDays() -> [MergePolicy.Day] {
         partitions.values.map { p in
-            MergePolicy.Day(day: p.day,
-                            persisted: p.segments.filter(\.isPersisted).map {
-                                MergePolicy.Segment(name: $0.name, docCount: $0.reader.docCount, deleted: $0.deleted.count)
-                            },
-                            segmentCount: p.segments.count)
+            MergePolicy.Day(
+                day: p.day,
+                persisted: p.segments.filter(\.isPersisted).map {
+                    MergePolicy.Segment(name: $0.name, docCount: $0.reader.docCount, deleted: $0.deleted.count)
+                },
+                segmentCount: p.segments.count)
         }
     }
 

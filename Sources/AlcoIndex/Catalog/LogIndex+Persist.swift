@@ -63,8 +63,9 @@ extension LogIndex {
                 for k in p.segments.indices {
                     let n = p.segments[k].name
                     if let reader = written[n] {
-                        p.segments[k] = LiveSegment(name: n, reader: reader, deleted: p.segments[k].deleted,
-                                                    isPersisted: true, persistedDeletions: writtenTombstones[n] ?? 0)
+                        p.segments[k] = LiveSegment(
+                            name: n, reader: reader, deleted: p.segments[k].deleted,
+                            isPersisted: true, persistedDeletions: writtenTombstones[n] ?? 0)
                     } else if let c = writtenTombstones[n] {
                         p.segments[k].persistedDeletions = c
                     }
@@ -91,9 +92,11 @@ extension LogIndex {
             m.nextSegment = nextSegment
             for p in partitions.values.sorted(by: { $0.day < $1.day }) {
                 for s in p.segments where s.isPersisted {
-                    m.segments.append(Manifest.Entry(name: s.name, day: p.day, docs: s.reader.docCount,
-                                                     minID: s.reader.minID, maxID: s.reader.maxID,
-                                                     deletions: s.persistedDeletions))
+                    m.segments.append(
+                        Manifest.Entry(
+                            name: s.name, day: p.day, docs: s.reader.docCount,
+                            minID: s.reader.minID, maxID: s.reader.maxID,
+                            deletions: s.persistedDeletions))
                 }
             }
             return m

@@ -119,11 +119,12 @@ extension LogIndex {
                 docs += dayDocs
                 days.append((p.day, dayDocs, p.segments.count))
             }
-            return IndexStats(name: name, documents: docs, bufferedDocuments: buffered, memorySegments: mem,
-                              diskSegments: disk, diskBytes: bytes, deletedDocuments: deleted,
-                              days: days.map { (day: $0.0, documents: $0.1, segments: $0.2) },
-                              walLSN: appliedLSN, checkpointLSN: checkpointLSN, problems: problemsValue,
-                              minID: minID, maxID: maxID)
+            return IndexStats(
+                name: name, documents: docs, bufferedDocuments: buffered, memorySegments: mem,
+                diskSegments: disk, diskBytes: bytes, deletedDocuments: deleted,
+                days: days.map { (day: $0.0, documents: $0.1, segments: $0.2) },
+                walLSN: appliedLSN, checkpointLSN: checkpointLSN, problems: problemsValue,
+                minID: minID, maxID: maxID)
         }
     }
 }

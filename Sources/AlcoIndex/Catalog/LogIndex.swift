@@ -108,8 +108,10 @@ public final class LogIndex: @unchecked Sendable {
             if !named.contains(base) { FileSystem.remove(segmentsDirectory + "/" + file) }
         }
         appliedLSN = checkpointLSN
-        let report = try WriteAheadLog.replay(directory: directory + "/wal", after: checkpointLSN,
-                                              quarantine: directory + "/quarantine") { lsn, record in
+        let report = try WriteAheadLog.replay(
+            directory: directory + "/wal", after: checkpointLSN,
+            quarantine: directory + "/quarantine"
+        ) { lsn, record in
             self.apply(record, lsn: lsn, replaying: true)
             self.appliedLSN = lsn
         }

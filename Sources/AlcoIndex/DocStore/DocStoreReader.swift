@@ -96,8 +96,10 @@ struct DocStoreReader {
     let blockCount: Int
     let docCount: Int
 
-    init(index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer?,
-         docCount: Int) throws {
+    init(
+        index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer?,
+        docCount: Int
+    ) throws {
         self.index = index
         self.data = data
         self.dictionary = dictionary
@@ -139,8 +141,9 @@ struct DocStoreReader {
             guard e.offset + e.compressed <= data.count else { throw DecodeError("doc store block \(b) out of range") }
             var out = [UInt8](repeating: 0, count: e.raw)
             try out.withUnsafeMutableBytes { dst in
-                try LZ4.decompress(UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)]), into: dst,
-                                   dictionary: dictionary)
+                try LZ4.decompress(
+                    UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)]), into: dst,
+                    dictionary: dictionary)
             }
             // Index the block's documents once, so reading every doc of it is linear.
             let offsets = try out.withUnsafeBytes { buf -> [Int] in

@@ -25,7 +25,8 @@ public struct PostingList {
             return
         }
         packed = (flags & PostingsFormat.packed) != 0
-        let nBlocks = packed
+        let nBlocks =
+            packed
             ? (docFreq + PostingsFormat.blockSize - 1) / PostingsFormat.blockSize : try r.varintInt()
         // A block header takes at least 3 bytes: bounds what is reserved below for a bad count.
         guard nBlocks <= docFreq, nBlocks <= (bytes.count - r.offset) / 3 else {
@@ -235,7 +236,8 @@ public struct PostingList {
                 if j < docs.count && docs[j] == d {
                     var prev: UInt32 = 0
                     for t in 0..<f {
-                        prev &+= packed
+                        prev &+=
+                            packed
                             ? base &+ BitPacking.value(bytes, start: i, index: index + t, width: width)
                             : readVarint32(p, &i)
                         out.values.append(prev)

@@ -190,7 +190,8 @@ final class PhraseSet: DocSet {
         var out: [UInt32] = []
         var cursors = [Int](repeating: 0, count: lists.count)
         for (i, d) in cand.enumerated() {
-            let found = proximity.map { PhraseSet.withinSpan(perWord.map { Array($0[i]) }, $0) }
+            let found =
+                proximity.map { PhraseSet.withinSpan(perWord.map { Array($0[i]) }, $0) }
                 ?? PhraseSet.hasPhrase(perWord, doc: i, cursors: &cursors)
             if found { out.append(d) }
         }
@@ -313,7 +314,11 @@ func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
     var i = 0
     var j = 0
     while i < a.count && j < b.count {
-        if a[i] < b[j] { i += 1 } else if a[i] > b[j] { j += 1 } else {
+        if a[i] < b[j] {
+            i += 1
+        } else if a[i] > b[j] {
+            j += 1
+        } else {
             out.append(a[i])
             i += 1
             j += 1

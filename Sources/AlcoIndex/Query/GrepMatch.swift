@@ -1,4 +1,5 @@
 import CRE2
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -63,8 +64,9 @@ public final class RegexMatcher: @unchecked Sendable {
     public init(_ pattern: String, caseSensitive: Bool) throws {
         let bytes = Array(pattern.utf8)
         guard bytes.count <= RegexMatcher.maxPatternBytes else {
-            throw AlcoError.query(message: "regular expression too long (\(bytes.count) bytes; at most \(RegexMatcher.maxPatternBytes))",
-                                  position: 0)
+            throw AlcoError.query(
+                message: "regular expression too long (\(bytes.count) bytes; at most \(RegexMatcher.maxPatternBytes))",
+                position: 0)
         }
         var error = [CChar](repeating: 0, count: 256)
         let re = bytes.withUnsafeBufferPointer { b in
@@ -163,8 +165,10 @@ enum RegexLiterals {
                     guard isWordByte(lo) else { return false }
                     if i + 2 < cs.count && cs[i + 1] == UInt8(ascii: "-") && cs[i + 2] != UInt8(ascii: "]") {
                         let hi = cs[i + 2]
-                        let sameClass = [(UInt8(ascii: "0"), UInt8(ascii: "9")), (UInt8(ascii: "a"), UInt8(ascii: "z")),
-                                         (UInt8(ascii: "A"), UInt8(ascii: "Z"))].contains { lo >= $0.0 && hi <= $0.1 && lo <= hi }
+                        let sameClass = [
+                            (UInt8(ascii: "0"), UInt8(ascii: "9")), (UInt8(ascii: "a"), UInt8(ascii: "z")),
+                            (UInt8(ascii: "A"), UInt8(ascii: "Z")),
+                        ].contains { lo >= $0.0 && hi <= $0.1 && lo <= hi }
                         guard sameClass else { return false }
                         i += 3
                     } else {

@@ -94,7 +94,8 @@ struct SegmentPlanner {
             let matcher = SubstringMatcher(needle, caseSensitive: caseSensitive)
             // A needle of word characters is in a folded line exactly when one of its words holds it.
             if let words = try wordMatches(needle, where: { _ in true }) {
-                return caseSensitive ? verifying(or([words.exact, words.cut]), matcher.matches)
+                return caseSensitive
+                    ? verifying(or([words.exact, words.cut]), matcher.matches)
                     : or([words.exact, verifying(words.cut, matcher.matches)])
             }
             return verifying(try substringCandidates(needle), matcher.matches)
@@ -104,7 +105,8 @@ struct SegmentPlanner {
             if RegexLiterals.matchesWithinOneWord(pattern), let literal = matcher.requiredLiteral {
                 let folded = try RegexMatcher(pattern, caseSensitive: false)
                 if let words = try wordMatches(literal, where: { folded.matches(String(decoding: $0, as: UTF8.self)) }) {
-                    return caseSensitive ? verifying(or([words.exact, words.cut]), matcher.matches)
+                    return caseSensitive
+                        ? verifying(or([words.exact, words.cut]), matcher.matches)
                         : or([words.exact, verifying(words.cut, matcher.matches)])
                 }
             }
@@ -147,7 +149,8 @@ struct SegmentPlanner {
         }
         if lists.isEmpty { return NothingSet() }
         // A word over every field: the segment may know its docs without decoding.
-        let wholeSegment = match == .exact && lists.count > 1 && fields.count == segment.fieldNames.count
+        let wholeSegment =
+            match == .exact && lists.count > 1 && fields.count == segment.fieldNames.count
             ? segment.docFreqInAnyField(w) : nil
         return PostingsUnion(lists, wholeSegmentCount: wholeSegment)
     }
@@ -166,8 +169,10 @@ struct SegmentPlanner {
         var exact: [TermInfo] = []
         var cut: [TermInfo] = []
         var seen = 0
-        segment.terms(field: SegmentFormat.Field.logline, containing: Array(pieces[0].term.utf8), includingCutWords: true,
-                      limit: SegmentPlanner.maxExpansions) { term, info in
+        segment.terms(
+            field: SegmentFormat.Field.logline, containing: Array(pieces[0].term.utf8), includingCutWords: true,
+            limit: SegmentPlanner.maxExpansions
+        ) { term, info in
             seen += 1
             if term.count >= Tokenizer.maxTokenBytes {
                 cut.append(info)

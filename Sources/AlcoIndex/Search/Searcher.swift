@@ -134,7 +134,8 @@ public enum Searcher {
         var top: [Candidate] = []
         var total = 0
         let order = segments.indices.sorted {
-            descending ? segments[$0].reader.maxID > segments[$1].reader.maxID
+            descending
+                ? segments[$0].reader.maxID > segments[$1].reader.maxID
                 : segments[$0].reader.minID < segments[$1].reader.minID
         }
         func better(_ a: UInt64, _ b: UInt64) -> Bool { descending ? a > b : a < b }
@@ -365,7 +366,6 @@ public enum Searcher {
         for (n, v) in byNumber { add(NumericColumn.format(n), v) }
         return matched
     }
-
 
     /// Each exact word of the query with the documents holding it (SHOW META's keyword
     /// lines); asked for separately, since few clients read them.

@@ -94,7 +94,8 @@ public final class SegmentBuilder {
                     attrs.addNumber(raw, key: key, doc: ord)
                     tokens += indexValue(raw, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
                 case .bool(let v):
-                    v ? "true".utf8.withContiguousStorageIfAvailable { attrs.addString(UnsafeRawBufferPointer($0), key: key, doc: ord) }
+                    v
+                        ? "true".utf8.withContiguousStorageIfAvailable { attrs.addString(UnsafeRawBufferPointer($0), key: key, doc: ord) }
                         : "false".utf8.withContiguousStorageIfAvailable { attrs.addString(UnsafeRawBufferPointer($0), key: key, doc: ord) }
                 }
             }
@@ -175,8 +176,9 @@ public final class SegmentBuilder {
         var postingBytes = ByteWriter(capacity: postings.poolBytes)
         let (termIndex, termData, gramFilters) = TermDictionaryWriter.write(terms: terms, postings: postings, into: &postingBytes)
         let (attrDir, attrData, tallies) = writeAttributes(postings: &postingBytes)
-        let multiField = TermDictionaryWriter.multiFieldFrequencies(terms: terms, postings: postings,
-                                                                    fieldCount: 2 + extraFields.count, docCount: ids.count)
+        let multiField = TermDictionaryWriter.multiFieldFrequencies(
+            terms: terms, postings: postings,
+            fieldCount: 2 + extraFields.count, docCount: ids.count)
 
         var meta = ByteWriter()
         meta.u32(SegmentFormat.version)

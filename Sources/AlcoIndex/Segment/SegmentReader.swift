@@ -109,16 +109,19 @@ public final class SegmentReader: @unchecked Sendable {
             guard lenSection.count == docCount * lengthBytes else { throw corrupt("length column has the wrong size") }
             lengths = lenSection
             lengthsAreShort = version >= 2
-            store = try DocStoreReader(index: try section(.docStoreIndex), data: try section(.docStoreData),
-                                       dictionary: sections[SegmentFormat.Section.docStoreDictionary.rawValue],
-                                       docCount: docCount)
-            dictionary = try TermDictionaryReader(index: try section(.termIndex), data: try section(.termData),
-                                                  gramFilters: sections[SegmentFormat.Section.termGramFilters.rawValue],
-                                                  inlineSingles: version >= 2)
+            store = try DocStoreReader(
+                index: try section(.docStoreIndex), data: try section(.docStoreData),
+                dictionary: sections[SegmentFormat.Section.docStoreDictionary.rawValue],
+                docCount: docCount)
+            dictionary = try TermDictionaryReader(
+                index: try section(.termIndex), data: try section(.termData),
+                gramFilters: sections[SegmentFormat.Section.termGramFilters.rawValue],
+                inlineSingles: version >= 2)
             postings = try section(.postings)
-            attributes = try AttributeDirectory(directory: try section(.attributes), data: try section(.attributeData),
-                                                tallies: sections[SegmentFormat.Section.forwardTallies.rawValue],
-                                                docCount: docCount)
+            attributes = try AttributeDirectory(
+                directory: try section(.attributes), data: try section(.attributeData),
+                tallies: sections[SegmentFormat.Section.forwardTallies.rawValue],
+                docCount: docCount)
             if let bytes = sections[SegmentFormat.Section.multiFieldFrequencies.rawValue] {
                 multiFieldDocFreq = try SegmentReader.readMultiFieldFrequencies(bytes, docCount: docCount)
             } else {
@@ -217,10 +220,13 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Terms of `field` that contain `needle` (see `TermDictionaryReader`).
-    public func terms(field: UInt8, containing needle: [UInt8], suffixOnly: Bool = false, includingCutWords: Bool = false,
-                      limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
-        dictionary.terms(field: field, containing: needle, suffixOnly: suffixOnly, includingCutWords: includingCutWords,
-                         limit: limit, body)
+    public func terms(
+        field: UInt8, containing needle: [UInt8], suffixOnly: Bool = false, includingCutWords: Bool = false,
+        limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void
+    ) {
+        dictionary.terms(
+            field: field, containing: needle, suffixOnly: suffixOnly, includingCutWords: includingCutWords,
+            limit: limit, body)
     }
 
     public var termCount: Int { dictionary.termCount }

@@ -38,8 +38,10 @@ struct TokenBatch: ~Copyable {
             keys.append(field)
             keys.append(contentsOf: word)
             let key = UnsafeRawBufferPointer(start: keys.base + start, count: word.count + 1)
-            tokens.append(Token(start: UInt32(start), length: UInt32(word.count + 1),
-                                position: firstPosition + UInt32(position), hash: TermTable.hash(key)))
+            tokens.append(
+                Token(
+                    start: UInt32(start), length: UInt32(word.count + 1),
+                    position: firstPosition + UInt32(position), hash: TermTable.hash(key)))
             n += 1
         }
         return n

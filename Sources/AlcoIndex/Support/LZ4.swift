@@ -39,9 +39,10 @@ public enum LZ4 {
         let dst = output.baseAddress?.assumingMemoryBound(to: CChar.self)
         let n: Int32
         if let dictionary, dictionary.count > 0 {
-            n = LZ4_decompress_safe_usingDict(src, dst, Int32(input.count), Int32(output.count),
-                                              dictionary.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                              Int32(dictionary.count))
+            n = LZ4_decompress_safe_usingDict(
+                src, dst, Int32(input.count), Int32(output.count),
+                dictionary.baseAddress!.assumingMemoryBound(to: CChar.self),
+                Int32(dictionary.count))
         } else {
             n = LZ4_decompress_safe(src, dst, Int32(input.count), Int32(output.count))
         }
@@ -93,10 +94,12 @@ final class LZ4DictionaryCompressor {
         let n = out.withUnsafeMutableBytes { dst in
             let d = dst.baseAddress!.assumingMemoryBound(to: CChar.self)
             return high
-                ? LZ4_compress_HC_continue(working.assumingMemoryBound(to: LZ4_streamHC_t.self), src, d,
-                                           Int32(input.count), Int32(dst.count))
-                : LZ4_compress_fast_continue(working.assumingMemoryBound(to: LZ4_stream_t.self), src, d,
-                                             Int32(input.count), Int32(dst.count), 1)
+                ? LZ4_compress_HC_continue(
+                    working.assumingMemoryBound(to: LZ4_streamHC_t.self), src, d,
+                    Int32(input.count), Int32(dst.count))
+                : LZ4_compress_fast_continue(
+                    working.assumingMemoryBound(to: LZ4_stream_t.self), src, d,
+                    Int32(input.count), Int32(dst.count), 1)
         }
         out.removeLast(out.count - Int(n))
         return out

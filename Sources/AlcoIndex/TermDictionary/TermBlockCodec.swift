@@ -16,8 +16,10 @@ enum TermBlockCodec {
     /// Reads the postings reference at `i` (after the doc count), leaving `i` after it.
     /// `previous` is the block's running offset; `limit` bounds a damaged frequency.
     @inline(__always)
-    static func readPostingsReference(df: Int, _ data: UnsafePointer<UInt8>, _ i: inout Int, previous: inout Int,
-                                      inlineSingles: Bool, limit: Int) -> TermInfo {
+    static func readPostingsReference(
+        df: Int, _ data: UnsafePointer<UInt8>, _ i: inout Int, previous: inout Int,
+        inlineSingles: Bool, limit: Int
+    ) -> TermInfo {
         guard inlineSingles else { return TermInfo(docFreq: df, postingsOffset: Int(truncatingIfNeeded: readVarint64(data, &i))) }
         if df == 1 {
             let at = i

@@ -86,8 +86,10 @@ struct TermDictionaryReader {
     /// may straddle the cut). One pass over the dictionary bytes: blocks whose gram filter
     /// rules the needle out are stepped over, and a term is searched only where it differs
     /// from the previous one unless that one matched (the shared part was searched already).
-    public func terms(field: UInt8, containing needle: [UInt8], suffixOnly: Bool = false, includingCutWords: Bool = false,
-                      limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void) {
+    public func terms(
+        field: UInt8, containing needle: [UInt8], suffixOnly: Bool = false, includingCutWords: Bool = false,
+        limit: Int = .max, _ body: (UnsafeRawBufferPointer, TermInfo) -> Void
+    ) {
         guard blockCount > 0 else { return }
         // Blocks holding a cut word have every filter bit set, so filtering never hides one.
         let required = GramFilter.required(needle)
@@ -186,8 +188,9 @@ struct TermDictionaryReader {
                     shared + suffixLen <= scratch.count, r.offset < end
                 else { return }
                 var at = r.offset
-                let info = readPostingsReference(df: df, data.baseAddress!.assumingMemoryBound(to: UInt8.self), &at,
-                                                 previous: &previousOffset)
+                let info = readPostingsReference(
+                    df: df, data.baseAddress!.assumingMemoryBound(to: UInt8.self), &at,
+                    previous: &previousOffset)
                 guard at <= end, (try? r.skip(at - r.offset)) != nil else { return }
                 len = shared
                 UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[len..<(len + suffixLen)]).copyMemory(from: suffix)

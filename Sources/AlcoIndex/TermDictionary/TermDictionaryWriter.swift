@@ -57,8 +57,9 @@ enum TermDictionaryWriter {
             // Most terms of a log segment occur once (ids, numbers): their postings sit in the
             // entry. Others point into the postings section, as a delta within the block.
             if decoded.docs.count == 1 {
-                PostingsWriter.writeSingle(doc: decoded.docs.buffer[0], positions: decoded.positions.buffer,
-                                           starts: decoded.starts.buffer, to: &data)
+                PostingsWriter.writeSingle(
+                    doc: decoded.docs.buffer[0], positions: decoded.positions.buffer,
+                    starts: decoded.starts.buffer, to: &data)
             } else {
                 data.varint(out.count - previousOffset)
                 previousOffset = out.count
@@ -76,8 +77,10 @@ enum TermDictionaryWriter {
     /// For each frequent term found in several text fields, the docs having it in any of them:
     /// counting a bare word over the whole segment (the commonest count) then decodes nothing.
     /// Entries: varint term length, term bytes (no field byte), varint doc count; in term order.
-    static func multiFieldFrequencies(terms: borrowing TermTable, postings: borrowing PostingsPool,
-                                      fieldCount: Int, docCount: Int) -> [UInt8] {
+    static func multiFieldFrequencies(
+        terms: borrowing TermTable, postings: borrowing PostingsPool,
+        fieldCount: Int, docCount: Int
+    ) -> [UInt8] {
         guard fieldCount > 1, fieldCount <= 256 else { return [] }
         var entries: [(term: [UInt8], docs: Int)] = []
         var key: [UInt8] = []

@@ -240,7 +240,8 @@ struct TermTable: ~Copyable {
         }
         counts.initialize(repeating: 0)
         @inline(__always) func digit(_ k: Key, _ byte: Int) -> Int {
-            byte < 8 ? Int(truncatingIfNeeded: k.high >> UInt64(56 - 8 * byte)) & 0xFF
+            byte < 8
+                ? Int(truncatingIfNeeded: k.high >> UInt64(56 - 8 * byte)) & 0xFF
                 : Int(truncatingIfNeeded: k.low >> UInt32(24 - 8 * (byte - 8))) & 0xFF
         }
         for id in 0..<n {

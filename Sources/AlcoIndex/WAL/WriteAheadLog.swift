@@ -60,8 +60,10 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// the damage are replayed, the file is rewritten without the damaged bytes, and the
     /// report names the file, the bytes skipped and the LSNs lost, so acknowledged records are
     /// never dropped silently. `report.damaged` tells the index to persist at once.
-    public static func replay(directory: String, after checkpoint: UInt64, quarantine: String? = nil,
-                       _ apply: (UInt64, WALRecord) throws -> Void) throws -> ReplayReport {
+    public static func replay(
+        directory: String, after checkpoint: UInt64, quarantine: String? = nil,
+        _ apply: (UInt64, WALRecord) throws -> Void
+    ) throws -> ReplayReport {
         var report = ReplayReport()
         report.lastLSN = checkpoint
         let lsns = fileLSNs(directory)
@@ -128,8 +130,9 @@ public final class WriteAheadLog: @unchecked Sendable {
             for r in kept { clean.append(contentsOf: bytes[r]) }
             try FileSystem.writeAtomically(path, clean)
             let lost = skipped.map { "bytes \($0.range.lowerBound)..<\($0.range.upperBound) (\($0.why))" }.joined(separator: ", ")
-            report.warnings.append("\(path) was damaged inside: \(lost) could not be read and their records are lost; "
-                + "the records before and after were kept\(original.map { "; the file as it was is kept as \($0)" } ?? "")")
+            report.warnings.append(
+                "\(path) was damaged inside: \(lost) could not be read and their records are lost; "
+                    + "the records before and after were kept\(original.map { "; the file as it was is kept as \($0)" } ?? "")")
             report.damaged = true
         }
         return report

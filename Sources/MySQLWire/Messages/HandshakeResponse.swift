@@ -11,8 +11,10 @@ public struct MySQLHandshakeResponse: Equatable, Sendable {
     public var authPlugin: String?
     public var attributes: [String: String]
 
-    public init(capabilities: MySQLCapabilities, maxPacketSize: UInt32 = 1 << 24, characterSet: UInt8 = 33, user: String,
-                authResponse: [UInt8], database: String? = nil, authPlugin: String? = nil, attributes: [String: String] = [:]) {
+    public init(
+        capabilities: MySQLCapabilities, maxPacketSize: UInt32 = 1 << 24, characterSet: UInt8 = 33, user: String,
+        authResponse: [UInt8], database: String? = nil, authPlugin: String? = nil, attributes: [String: String] = [:]
+    ) {
         self.capabilities = capabilities
         self.maxPacketSize = maxPacketSize
         self.characterSet = characterSet
@@ -77,8 +79,9 @@ public struct MySQLHandshakeResponse: Equatable, Sendable {
                 attributes[String(decoding: k, as: UTF8.self)] = String(decoding: v, as: UTF8.self)
             }
         }
-        return MySQLHandshakeResponse(capabilities: capabilities, maxPacketSize: maxPacket, characterSet: charset, user: user,
-                                      authResponse: auth, database: database, authPlugin: plugin, attributes: attributes)
+        return MySQLHandshakeResponse(
+            capabilities: capabilities, maxPacketSize: maxPacket, characterSet: charset, user: user,
+            authResponse: auth, database: database, authPlugin: plugin, attributes: attributes)
     }
 
     /// The client side of the same packet; tests use it to play the peer.

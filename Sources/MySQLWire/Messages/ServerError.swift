@@ -26,7 +26,8 @@ public struct MySQLServerError: Error, Equatable, Sendable {
     }
 
     public static func accessDenied(user: String, usingPassword: Bool) -> Self {
-        Self(code: 1045, sqlState: "28000",
-             message: "Access denied for user '\(user)' (using password: \(usingPassword ? "YES" : "NO"))")
+        Self(
+            code: 1045, sqlState: "28000",
+            message: "Access denied for user '\(user)' (using password: \(usingPassword ? "YES" : "NO"))")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 /// The engine keeps other layers' settings and column flags without reading them: what an

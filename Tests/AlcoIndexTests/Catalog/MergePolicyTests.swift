@@ -1,4 +1,5 @@
 import Testing
+
 @testable import AlcoIndex
 
 @Suite struct MergePolicyTests {
@@ -14,17 +15,20 @@ import Testing
 
     @Test func aDayPastTheFactorMergesItsSmallestWithinTheSizeLimit() {
         // Five segments, factor four: the four smallest, smallest first.
-        #expect(policy.background([day(1, [500, 10, 40, 20, 30])], writing: false)
+        #expect(
+            policy.background([day(1, [500, 10, 40, 20, 30])], writing: false)
                 == MergePolicy.Plan(day: 1, segments: ["s1", "s3", "s4", "s2"]))
         // Within the size limit: 600 + 500 would pass 1000, so two.
-        #expect(policy.background([day(1, [600, 500, 700, 800, 900])], writing: false)
+        #expect(
+            policy.background([day(1, [600, 500, 700, 800, 900])], writing: false)
                 == MergePolicy.Plan(day: 1, segments: ["s1", "s0"]))
         // At the factor or under it: nothing.
         #expect(policy.background([day(1, [10, 20, 30, 40])], writing: false) == nil)
     }
 
     @Test func mostlyTombstonesIsRewrittenAlone() {
-        #expect(policy.background([day(1, [90, 100], deleted: [10, 40])], writing: false)
+        #expect(
+            policy.background([day(1, [90, 100], deleted: [10, 40])], writing: false)
                 == MergePolicy.Plan(day: 1, segments: ["s1"]))
     }
 

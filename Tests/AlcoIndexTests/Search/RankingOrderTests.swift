@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 /// Relevance order, not only the set of matches: on one segment (so word statistics are the

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 /// Files under damage and concurrency: what an index reads at open is reported and kept

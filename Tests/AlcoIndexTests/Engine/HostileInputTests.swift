@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 /// The engine's side of the hostile-input classes: queries nested or sized to overflow a
@@ -25,9 +26,10 @@ import Testing
     static func loadedIndex(_ dir: TemporaryDirectory, lines: Int = 500) throws -> (Catalog, LogIndex) {
         let catalog = try Catalog(directory: dir.path, options: testOptions())
         let index = try catalog.createIndex(IndexSettings(name: "logs"))
-        _ = try index.append((0..<lines).map { k in
-            doc("alpha beta line \(k) gamma\(k % 7) blk_\(k)", at: day1 + Int64(k), [("host", .string("web\(k % 3)"))])
-        })
+        _ = try index.append(
+            (0..<lines).map { k in
+                doc("alpha beta line \(k) gamma\(k % 7) blk_\(k)", at: day1 + Int64(k), [("host", .string("web\(k % 3)"))])
+            })
         return (catalog, index)
     }
 
@@ -36,10 +38,12 @@ import Testing
         let (catalog, index) = try Self.loadedIndex(dir)
         defer { try? catalog.close() }
         for depth in [1, 100, QueryParser.maxDepth - 1, QueryParser.maxDepth, QueryParser.maxDepth + 1, 30_000] {
-            for text in [String(repeating: "(", count: depth) + "alpha" + String(repeating: ")", count: depth),
-                         String(repeating: "-", count: depth) + "alpha",
-                         "beta " + String(repeating: "!(", count: depth) + "alpha" + String(repeating: ")", count: depth),
-                         String(repeating: "(alpha | ", count: depth) + "beta" + String(repeating: ")", count: depth)] {
+            for text in [
+                String(repeating: "(", count: depth) + "alpha" + String(repeating: ")", count: depth),
+                String(repeating: "-", count: depth) + "alpha",
+                "beta " + String(repeating: "!(", count: depth) + "alpha" + String(repeating: ")", count: depth),
+                String(repeating: "(alpha | ", count: depth) + "beta" + String(repeating: ")", count: depth),
+            ] {
                 let outcome = Box<Result<Int, any Error>>()
                 Self.onSmallStack {
                     outcome.value = Result {
@@ -139,7 +143,13 @@ import Testing
             var probes = 0
             let n = 50_000
             for _ in 0..<n {
-                guard let id = generator.next(microseconds: day1, hint: nil, exists: { probes += 1; return taken.contains($0) }) else {
+                guard
+                    let id = generator.next(
+                        microseconds: day1, hint: nil,
+                        exists: {
+                            probes += 1; return taken.contains($0)
+                        })
+                else {
                     Issue.record("no id")
                     return
                 }
@@ -147,7 +157,13 @@ import Testing
             }
             // Lines at a later microsecond that the first ones spilled into.
             for _ in 0..<n {
-                guard let id = generator.next(microseconds: day1 + 1, hint: nil, exists: { probes += 1; return taken.contains($0) }) else { return }
+                guard
+                    let id = generator.next(
+                        microseconds: day1 + 1, hint: nil,
+                        exists: {
+                            probes += 1; return taken.contains($0)
+                        })
+                else { return }
                 #expect(taken.insert(id).inserted)
             }
             #expect(probes <= 4 * n, "\(probes) probes for \(2 * n) ids (far-future id: \(farFuture))")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import AlcoIndex
 
 @Suite struct QueryParserTests {
@@ -28,8 +29,9 @@ import Testing
         #expect(try QueryParser.parse("@(logline,js) x") == t("x", .only(["logline", "js"])))
         #expect(try QueryParser.parse("@!js x") == t("x", .except(["js"])))
         // ALCO's shape: field limits switch mid-query.
-        #expect(try QueryParser.parse("@request_id (\"a\"|\"b\") @logline (\"x\")")
-            == .and([.or([t("a", .only(["request_id"])), t("b", .only(["request_id"]))]), t("x", .only(["logline"]))]))
+        #expect(
+            try QueryParser.parse("@request_id (\"a\"|\"b\") @logline (\"x\")")
+                == .and([.or([t("a", .only(["request_id"])), t("b", .only(["request_id"]))]), t("x", .only(["logline"]))]))
     }
 
     @Test func wildcards() throws {
@@ -40,8 +42,9 @@ import Testing
 
     @Test func alcoEscaping() throws {
         // ALCO escapes quotes, dashes and at-signs inside phrases.
-        #expect(try QueryParser.parse(#"@logline ("it\'s a\-b user\@example.com")"#)
-            == .phrase(["it", "s", "a-b", "user", "example.com"], fields: .only(["logline"]), proximity: nil))
+        #expect(
+            try QueryParser.parse(#"@logline ("it\'s a\-b user\@example.com")"#)
+                == .phrase(["it", "s", "a-b", "user", "example.com"], fields: .only(["logline"]), proximity: nil))
     }
 
     @Test func separatorsSplitWords() throws {

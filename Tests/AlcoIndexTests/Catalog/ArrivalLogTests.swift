@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 /// The arrival log a live tail follows: arrival order, not id order, and bounded.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 /// Data written by an earlier alco keeps working: `Fixtures/format1/data` was written by the
@@ -8,7 +9,7 @@ import Testing
 @Suite struct FormatCompatibilityTests {
     static let fixture: String = {
         var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
+        for _ in 0..<4 { url.deleteLastPathComponent() }
         return url.path + "/Fixtures/format1/data"
     }()
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 /// Shapes real logs have, which are also ways to hurt a server: thousands of lines with one
@@ -58,9 +59,11 @@ import Testing
         let n = 20_000
         func lines(unique: Bool) -> [NewDocument] {
             (0..<n).map { i in
-                doc("event \(i)", at: day1 + Int64(i) * 1000, (0..<20).map { k in
-                    (unique ? "req_\(i)_\(k)" : "field_\(k)", JSONValue.string("v\(i)-\(k)"))
-                })
+                doc(
+                    "event \(i)", at: day1 + Int64(i) * 1000,
+                    (0..<20).map { k in
+                        (unique ? "req_\(i)_\(k)" : "field_\(k)", JSONValue.string("v\(i)-\(k)"))
+                    })
             }
         }
         let unique = try diskBytes(lines(unique: true))

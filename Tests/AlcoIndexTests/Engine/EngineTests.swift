@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 @Suite struct EngineTests {
@@ -10,11 +11,14 @@ import Testing
             let catalog = try Catalog(directory: dir.path, options: testOptions())
             let index = try catalog.createIndex(IndexSettings(name: "logs"))
             ids = try index.append([
-                doc("PacketResponder 1 for block blk_38865049064139660 terminating", at: day1 + 1,
+                doc(
+                    "PacketResponder 1 for block blk_38865049064139660 terminating", at: day1 + 1,
                     [("host", .string("web01")), ("levelname", .string("INFO")), ("process", .number(text: "9002"))]),
-                doc("Verification succeeded for blk_-6952295868487656571", at: day1 + 2,
+                doc(
+                    "Verification succeeded for blk_-6952295868487656571", at: day1 + 2,
                     [("host", .string("web02")), ("levelname", .string("ERROR"))]),
-                doc("Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106", at: day1 + 3,
+                doc(
+                    "Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106", at: day1 + 3,
                     [("host", .string("web01")), ("levelname", .string("ERROR"))]),
             ])
             #expect(ids.count == 3)
@@ -48,19 +52,23 @@ import Testing
         let catalog = try Catalog(directory: dir.path, options: testOptions())
         let index = try catalog.createIndex(IndexSettings(name: "logs"))
         let n = 3 * PostingListCache.minimumDocs
-        let ids = try index.append((0..<n).map { k in
-            doc("common \(k % 2 == 0 ? "even" : "odd") line \(k)", at: day1 + Int64(k),
-                [("parity", .string(k % 2 == 0 ? "even" : "odd"))])
-        })
+        let ids = try index.append(
+            (0..<n).map { k in
+                doc(
+                    "common \(k % 2 == 0 ? "even" : "odd") line \(k)", at: day1 + Int64(k),
+                    [("parity", .string(k % 2 == 0 ? "even" : "odd"))])
+            })
         try index.flush()
         let evens = stride(from: 0, to: n, by: 2).map { ids[$0] }
         for _ in 0..<3 {
             var r = try index.search(SearchRequest(text: try QueryParser.parse("common even"), limit: 5, countTotal: true))
             #expect(r.totalFound == evens.count)
             #expect(r.hits.map(\.id) == Array(evens.suffix(5).reversed()))
-            r = try index.search(SearchRequest(text: try QueryParser.parse("common"),
-                                               filter: .oneOf(key: "parity", values: [.string("odd")]),
-                                               order: .idAscending, limit: 3, countTotal: true))
+            r = try index.search(
+                SearchRequest(
+                    text: try QueryParser.parse("common"),
+                    filter: .oneOf(key: "parity", values: [.string("odd")]),
+                    order: .idAscending, limit: 3, countTotal: true))
             #expect(r.totalFound == n / 2)
             #expect(r.hits.map(\.id) == [ids[1], ids[3], ids[5]])
         }

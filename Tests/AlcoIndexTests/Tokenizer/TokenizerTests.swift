@@ -1,10 +1,13 @@
 import Testing
+
 @testable import AlcoIndex
 
 @Suite struct TokenizerTests {
     @Test(arguments: [
-        ("PacketResponder 1 for block blk_-6952295868487656571 terminating",
-         ["packetresponder", "1", "for", "block", "blk_-6952295868487656571", "terminating"]),
+        (
+            "PacketResponder 1 for block blk_-6952295868487656571 terminating",
+            ["packetresponder", "1", "for", "block", "blk_-6952295868487656571", "terminating"]
+        ),
         ("dfs.DataNode$PacketResponder: done.", ["dfs.datanode", "packetresponder", "done."]),
         ("10.251.73.220:50010 is added", ["10.251.73.220", "50010", "is", "added"]),
         ("Привет, МИР — Ёлка", ["привет", "мир", "ёлка"]),

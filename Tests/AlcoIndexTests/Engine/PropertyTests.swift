@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 /// Deterministic pseudo-random numbers (SplitMix64), so a failing seed can be replayed.
@@ -18,8 +19,10 @@ struct SeededRandom: RandomNumberGenerator {
 /// Random documents and random queries answered by the engine and by `Oracle` must agree
 /// exactly, across seals, flushes, merges, deletes, replaces and reopening.
 @Suite(.serialized) struct PropertyTests {
-    static let words = ["alpha", "beta", "Gamma", "delta", "error", "warn", "blk_123", "blk_-456", "10.0.0.1",
-                        "x-y", "Ёлка", "Привет", "node.local", "terminating", "failed", "user_1", "42", "3.14"]
+    static let words = [
+        "alpha", "beta", "Gamma", "delta", "error", "warn", "blk_123", "blk_-456", "10.0.0.1",
+        "x-y", "Ёлка", "Привет", "node.local", "terminating", "failed", "user_1", "42", "3.14",
+    ]
     static let separators = [" ", " ", " ", ": ", ", ", " | ", "\t", " / "]
 
     var rng: SeededRandom
@@ -48,7 +51,7 @@ struct SeededRandom: RandomNumberGenerator {
         if chance(0.9) { ms.append(("levelname", .string(pick(["INFO", "ERROR", "WARNING"])))) }
         if chance(0.7) { ms.append(("n", .number(text: String(Int.random(in: 0...20, using: &rng))))) }
         if chance(0.3) { ms.append(("tags", .array([.string(pick(Self.words)), .string(pick(Self.words))]))) }
-        if chance(0.3) { ms.append(("nested", .object([("k", .string(pick(["alpha", "beta", "v v"])))])) ) }
+        if chance(0.3) { ms.append(("nested", .object([("k", .string(pick(["alpha", "beta", "v v"])))]))) }
         if chance(0.2) { ms.append(("flag", .bool(chance(0.5)))) }
         if chance(0.3) { ms.append(("msg", .string(randomLine()))) }
         return .object(ms)
@@ -93,8 +96,9 @@ struct SeededRandom: RandomNumberGenerator {
             if !cs && chance(0.5) { s = s.uppercased() }
             return .substring(s, caseSensitive: cs)
         default:
-            return .regex(pick(["blk_-?[0-9]+", "alpha.*beta", "^[A-Z]", "(error|failed)", "node\\.local", "[0-9]{2,}"]),
-                          caseSensitive: chance(0.5))
+            return .regex(
+                pick(["blk_-?[0-9]+", "alpha.*beta", "^[A-Z]", "(error|failed)", "node\\.local", "[0-9]{2,}"]),
+                caseSensitive: chance(0.5))
         }
     }
 
@@ -104,8 +108,10 @@ struct SeededRandom: RandomNumberGenerator {
         case 2: return .oneOf(key: "host", values: [.string(pick(["web01", "web02", "db", "none"]))])
         case 3: return .oneOf(key: "levelname", values: [.string("ERROR"), .string("WARNING")])
         case 4: return .oneOf(key: "n", values: [.number(Double(Int.random(in: 0...20, using: &rng))), .string("7")])
-        case 5: return .compare(key: "n", pick([.less, .lessOrEqual, .greater, .greaterOrEqual, .notEqual, .equal]),
-                                Double(Int.random(in: 0...20, using: &rng)))
+        case 5:
+            return .compare(
+                key: "n", pick([.less, .lessOrEqual, .greater, .greaterOrEqual, .notEqual, .equal]),
+                Double(Int.random(in: 0...20, using: &rng)))
         case 6: return .between(key: "n", 5, 12)
         case 7: return .exists(key: pick(["nested.k", "tags", "flag", "msg"]))
         case 8:

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import AlcoIndex
 
 /// A brute-force reference: keeps documents in a dictionary and answers a `SearchRequest` by
@@ -75,7 +76,8 @@ struct Oracle {
         case .not(let inner):
             return !matches(inner, d, js)
         case .substring(let s, let cs):
-            return cs ? d.logline.utf8.contains(subsequence: s.utf8)
+            return cs
+                ? d.logline.utf8.contains(subsequence: s.utf8)
                 : Tokenizer.fold(d.logline).utf8.contains(subsequence: Tokenizer.fold(s).utf8)
         case .regex(let p, let cs):
             return (try? RegexMatcher(p, caseSensitive: cs).matches(d.logline)) ?? false

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import AlcoIndex
 
 @Suite struct StorageTests {
@@ -34,8 +35,10 @@ import Testing
         var docs: [Document] = []
         for i in 0..<8000 {
             let noise = (0..<Int.random(in: 0...12, using: &rng)).map { _ in String(UInt32.random(in: 0...UInt32.max, using: &rng), radix: 36) }
-            docs.append(Document(id: UInt64(10 + i), logline: "INFO worker-\(i % 17) handled request \(noise.joined(separator: " ")) in \(i % 997) ms ✓",
-                                 js: #"{"host":"web\#(i % 5)","seq":\#(i),"tags":["x"],"msg":"\#(noise.first ?? "")"}"#))
+            docs.append(
+                Document(
+                    id: UInt64(10 + i), logline: "INFO worker-\(i % 17) handled request \(noise.joined(separator: " ")) in \(i % 997) ms ✓",
+                    js: #"{"host":"web\#(i % 5)","seq":\#(i),"tags":["x"],"msg":"\#(noise.first ?? "")"}"#))
         }
         let b = SegmentBuilder(compression: compression)
         for d in docs { b.add(d) }
@@ -186,8 +189,9 @@ import Testing
             spec.docs.withUnsafeBufferPointer { docs in
                 flat.withUnsafeBufferPointer { pos in
                     starts.withUnsafeBufferPointer { st in
-                        writer.write(docs: docs, positions: spec.positions == nil ? nil : pos,
-                                     starts: spec.positions == nil ? nil : st, to: &out)
+                        writer.write(
+                            docs: docs, positions: spec.positions == nil ? nil : pos,
+                            starts: spec.positions == nil ? nil : st, to: &out)
                     }
                 }
             }
@@ -223,8 +227,10 @@ import Testing
     @Test func segmentRoundTrip() throws {
         var docs: [Document] = []
         for i in 0..<3000 {
-            docs.append(Document(id: UInt64(1000 + i * 3), logline: "line \(i) word\(i % 7) shared",
-                                 js: #"{"host":"h\#(i % 3)","n":\#(i),"tags":["a","b\#(i % 2)"]}"#))
+            docs.append(
+                Document(
+                    id: UInt64(1000 + i * 3), logline: "line \(i) word\(i % 7) shared",
+                    js: #"{"host":"h\#(i % 3)","n":\#(i),"tags":["a","b\#(i % 2)"]}"#))
         }
         let r = try build(docs)
         #expect(r.docCount == 3000)
@@ -263,8 +269,10 @@ import Testing
             let inLine = i % 3 != 0
             let inJS = i % 5 == 0 || i >= 4000
             hasAlpha.append(inLine || inJS)
-            docs.append(Document(id: UInt64(10 + i), logline: "x\(i) \(inLine ? "alpha " : "")for block b\(i % 11)",
-                                 js: #"{"tag":"\#(inJS ? "alpha" : "beta")","n":\#(i)}"#))
+            docs.append(
+                Document(
+                    id: UInt64(10 + i), logline: "x\(i) \(inLine ? "alpha " : "")for block b\(i % 11)",
+                    js: #"{"tag":"\#(inJS ? "alpha" : "beta")","n":\#(i)}"#))
         }
         let r = try build(docs)
         let expected = hasAlpha.filter { $0 }.count
@@ -301,8 +309,10 @@ import Testing
         var rng = SeededRandom(seed: 7)
         for i in 0..<4000 {
             let block = "blk_-\(rng.next() % 10_000_000_000)"
-            docs.append(Document(id: UInt64(100 + i), logline: "Receiving \(block) src /10.250.\(i % 250).\(i % 7):50010 x\(i)",
-                                 js: #"{"host":"web\#(i % 9)"}"#))
+            docs.append(
+                Document(
+                    id: UInt64(100 + i), logline: "Receiving \(block) src /10.250.\(i % 250).\(i % 7):50010 x\(i)",
+                    js: #"{"host":"web\#(i % 9)"}"#))
         }
         let long = String(repeating: "a", count: Tokenizer.maxTokenBytes - 2) + "zq9" + String(repeating: "b", count: 40)
         docs.append(Document(id: 100_000, logline: "cut " + long, js: "{}"))
@@ -330,8 +340,10 @@ import Testing
             #expect(got == want, "\(needle)")
         }
         // Regexes that match within one word go through the dictionary; the others scan.
-        for (pattern, oneWord) in [("blk_-6[0-9]{2}5", true), ("BLK_-(12|34)[0-9]+", true), ("aa[z]q9b", true),
-                                   ("blk_-69.*50010", false), ("^Receiving blk_-1", false), ("10\\.250\\.1[0-9]", true)] {
+        for (pattern, oneWord) in [
+            ("blk_-6[0-9]{2}5", true), ("BLK_-(12|34)[0-9]+", true), ("aa[z]q9b", true),
+            ("blk_-69.*50010", false), ("^Receiving blk_-1", false), ("10\\.250\\.1[0-9]", true),
+        ] {
             #expect(RegexLiterals.matchesWithinOneWord(pattern) == oneWord, "\(pattern)")
             for caseSensitive in [true, false] {
                 let m = try RegexMatcher(pattern, caseSensitive: caseSensitive)
