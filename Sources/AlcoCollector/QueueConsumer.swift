@@ -92,50 +92,34 @@ final class QueueConsumer: @unchecked Sendable {
         logger.info("collector \(index.name): consuming '\(binding.queue)' from \(url), exchange '\(exchange)', keys \(binding.routingKeys.joined(separator: ","))")
 
         let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics)
-        let stage = StoringStage(name: "alco.amqp.\(index.name).store")
-        var machine = ConsumerStateMachine(configuration: options.machine)
+        var session = ConsumerSession(configuration: options.machine, stageName: "alco.amqp.\(index.name).store")
         // However the session ends, no store may still be running when the next one begins, and
         // what was stored is acknowledged while the connection may still carry it: a batch
         // stored but not acked comes back, and a message without `seq` would be stored twice.
         defer {
-            stage.finish()
-            if let stored = try? stage.takeStored() {
-                machine.stored(upTo: stored.lastTag)
-                if case .acknowledge(let tag, let messages) = machine.next(now: Monotonic.milliseconds()) {
-                    try? acknowledge(upTo: tag, messages: messages, on: connection)
-                }
-            }
+            if let due = session.finish() { try? acknowledge(upTo: due.upTo, messages: due.messages, on: connection) }
         }
         let origins = OriginNames(prefix: "amqp:\(binding.queue):")
         var pending = ReceivedMessages()
-        var failure: (any Error)?
         while !isStopping {
-            if machine.batchesInFlight > 0 {
-                do {
-                    if let stored = try stage.takeStored() { machine.stored(upTo: stored.lastTag) }
-                } catch {
-                    machine.storeFailed()
-                    failure = error
-                }
-            }
-            switch machine.next(now: Monotonic.milliseconds()) {
+            switch session.next() {
             case .acknowledge(let tag, let messages):
                 try acknowledge(upTo: tag, messages: messages, on: connection)
             case .checkDepth:
                 // The broker's count of messages not yet delivered: how far behind we are.
                 let depth = try connection.messageCount(queue: binding.queue)
                 metrics.update { $0.queueDepth = depth }
-                machine.depthChecked(now: Monotonic.milliseconds())
-            case .submit(let lastTag, let messages):
+                session.depthChecked()
+            case .submit(let lastTag, _):
                 let received = pending
                 pending = ReceivedMessages(reservingBytes: received.bytes.count, messages: received.count)
-                try stage.submit(lastTag: lastTag, messages: messages) { try batch.store(received) }
+                try session.submit(received, lastTag: lastTag, store: batch.store)
             case .receive(let timeout):
                 if let tag = try connection.receive(into: &pending, timeoutMillis: timeout, origin: origins.name) {
-                    machine.received(messages: 1, lastTag: tag, now: Monotonic.milliseconds())
+                    session.received(messages: 1, lastTag: tag)
                 }
             case .endSession:
-                throw failure ?? CollectorError.connection("a store failed")
+                throw session.endError
             }
         }
         // Stopping: what was handed over is stored and acknowledged (above); what was received

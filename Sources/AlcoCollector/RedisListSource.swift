@@ -81,8 +81,7 @@ public final class RedisListSource: @unchecked Sendable {
         // The same rules as the RabbitMQ consumer's: a tag is the count of messages moved
         // into the processing list this session, and acknowledging up to a tag trims the
         // processing list's head of the messages before it, whose batches are durable.
-        let stage = StoringStage(name: "alco.redis.\(list).store")
-        var machine = ConsumerStateMachine(configuration: configuration)
+        var session = ConsumerSession(configuration: configuration, stageName: "alco.redis.\(list).store")
         var moved: UInt64 = 0
         var trimmed: UInt64 = 0
         func acknowledge(upTo tag: UInt64, messages: Int) throws {
@@ -92,37 +91,22 @@ public final class RedisListSource: @unchecked Sendable {
             metrics.update { $0.acked += messages }
         }
         defer {
-            stage.finish()
-            if let stored = try? stage.takeStored() {
-                machine.stored(upTo: stored.lastTag)
-                if case .acknowledge(let tag, let messages) = machine.next(now: Monotonic.milliseconds()) {
-                    try? acknowledge(upTo: tag, messages: messages)
-                }
-            }
+            if let due = session.finish() { try? acknowledge(upTo: due.upTo, messages: due.messages) }
         }
         var pending = ReceivedMessages()
-        var failure: (any Error)?
         while !loop.isStopping {
-            if machine.batchesInFlight > 0 {
-                do {
-                    if let stored = try stage.takeStored() { machine.stored(upTo: stored.lastTag) }
-                } catch {
-                    machine.storeFailed()
-                    failure = error
-                }
-            }
-            switch machine.next(now: Monotonic.milliseconds()) {
+            switch session.next() {
             case .acknowledge(let tag, let messages):
                 try acknowledge(upTo: tag, messages: messages)
             case .checkDepth:
                 if case .integer(let n) = try c.command(["LLEN", list]) {
                     metrics.update { $0.queueDepth = Int(n) }
                 }
-                machine.depthChecked(now: Monotonic.milliseconds())
-            case .submit(let lastTag, let messages):
+                session.depthChecked()
+            case .submit(let lastTag, _):
                 let received = pending
                 pending = ReceivedMessages(reservingBytes: received.bytes.count, messages: received.count)
-                try stage.submit(lastTag: lastTag, messages: messages) { try batch.store(received) }
+                try session.submit(received, lastTag: lastTag, store: batch.store)
             case .receive(let timeout):
                 // One blocking move (Redis takes its timeout in seconds; 0 would wait forever),
                 // then what else is there, up to the batch's room, in one round trip.
@@ -130,7 +114,7 @@ public final class RedisListSource: @unchecked Sendable {
                 guard case .string(let first) = try c.command(["BLMOVE", list, processingList, "LEFT", "RIGHT", seconds]) else { continue }
                 var count = 1
                 pending.append(first, origin: source)
-                let room = machine.room - 1
+                let room = session.room - 1
                 if room > 0 {
                     for case .string(let body) in try c.pipeline(Array(repeating: ["LMOVE", list, processingList, "LEFT", "RIGHT"], count: room)) {
                         pending.append(body, origin: source)
@@ -138,9 +122,9 @@ public final class RedisListSource: @unchecked Sendable {
                     }
                 }
                 moved += UInt64(count)
-                machine.received(messages: count, lastTag: moved, now: Monotonic.milliseconds())
+                session.received(messages: count, lastTag: moved)
             case .endSession:
-                throw failure ?? CollectorError.connection("a store failed")
+                throw session.endError
             }
         }
     }
