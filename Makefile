@@ -53,7 +53,7 @@ loghub:
 	@echo "open http://$(HTTP)/grep/loghub/"
 
 # Runs every test: unit, property, crash and LogHub tests; the real clients against
-# `alco serve` and the differential test against Sphinx; then the parser fuzzer for 30 s.
+# `alco serve` and the differential test against Sphinx; then each fuzz target for 20 s.
 # Every stage runs even when an earlier one fails, so one run reports every failure; the
 # target fails if any stage did.
 test: test-deps
