@@ -126,7 +126,7 @@ public struct ApplicationSettings: Sendable {
         } catch {
             throw SettingsError("\(error)")
         }
-        guard (1...64).contains(amqpConsumers) else { throw SettingsError("AMQP consumers must be from 1 to 64") }
+        guard QueueBinding.consumerRange.contains(amqpConsumers) else { throw SettingsError("AMQP consumers must be from 1 to 64") }
     }
 
     /// Creates the indexes the config file lists and brings existing ones to its settings.

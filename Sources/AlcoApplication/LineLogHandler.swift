@@ -18,7 +18,8 @@ public struct LineLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var text = "alco: \(event.message)"
-        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        // The handler's, then the provider's (task-local context), then the call's.
+        let all = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }.merging(event.metadata ?? [:]) { $1 }
         for key in all.keys.sorted() { text += " \(key)=\(all[key]!)" }
         let out = event.level >= .warning ? FileHandle.standardError : FileHandle.standardOutput
         out.write(Data((text + "\n").utf8))

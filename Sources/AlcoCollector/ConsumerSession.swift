@@ -12,8 +12,11 @@ struct ConsumerSession {
     }
 
     /// What to do now, once the machine knows what the stage stored or failed since last asked.
+    /// The stage is asked between batches only (nothing received and not yet handed over), so
+    /// a batch's deliveries come in without a lock each; its acknowledgement waits at most
+    /// one batch delay.
     mutating func next() -> ConsumerStateMachine.Action {
-        if machine.batchesInFlight > 0 {
+        if machine.batchesInFlight > 0 && machine.pending == 0 {
             do {
                 if let stored = try stage.takeStored() { machine.stored(upTo: stored.lastTag) }
             } catch {
@@ -36,9 +39,12 @@ struct ConsumerSession {
 
     mutating func depthChecked() { machine.depthChecked(now: Monotonic.milliseconds()) }
 
-    /// Hands `messages` over to be stored as the batch the machine just asked to submit.
-    func submit(_ messages: ReceivedMessages, lastTag: UInt64, store: @escaping @Sendable (ReceivedMessages) throws -> Void) throws {
-        try stage.submit(lastTag: lastTag, messages: messages.count) { try store(messages) }
+    /// Hands what was received over to be stored, as the batch the machine just asked to
+    /// submit, and starts `pending` afresh (sized like the batch it held).
+    func submit(_ pending: inout ReceivedMessages, lastTag: UInt64, store: @escaping @Sendable (ReceivedMessages) throws -> Void) throws {
+        let batch = pending
+        pending = ReceivedMessages(reservingBytes: batch.bytes.count, messages: batch.count)
+        try stage.submit(lastTag: lastTag, messages: batch.count) { try store(batch) }
     }
 
     /// The end of a session, however it ends: waits until no store runs, and returns the

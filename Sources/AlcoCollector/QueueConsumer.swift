@@ -111,9 +111,7 @@ final class QueueConsumer: @unchecked Sendable {
                 metrics.update { $0.queueDepth = depth }
                 session.depthChecked()
             case .submit(let lastTag, _):
-                let received = pending
-                pending = ReceivedMessages(reservingBytes: received.bytes.count, messages: received.count)
-                try session.submit(received, lastTag: lastTag, store: batch.store)
+                try session.submit(&pending, lastTag: lastTag, store: batch.store)
             case .receive(let timeout):
                 if let tag = try connection.receive(into: &pending, timeoutMillis: timeout, origin: origins.name) {
                     session.received(messages: 1, lastTag: tag)

@@ -85,8 +85,9 @@ public final class RedisListSource: @unchecked Sendable {
         var moved: UInt64 = 0
         var trimmed: UInt64 = 0
         func acknowledge(upTo tag: UInt64, messages: Int) throws {
-            let replies = try c.pipeline([["LTRIM", processingList, String(tag - trimmed), "-1"]])
-            if case .error(let e) = replies[0] { throw CollectorError.broker("redis LTRIM: \(e)", code: 0) }
+            if case .error(let e) = try c.command(["LTRIM", processingList, String(tag - trimmed), "-1"]) {
+                throw CollectorError.broker("redis LTRIM: \(e)", code: 0)
+            }
             trimmed = tag
             metrics.update { $0.acked += messages }
         }
@@ -104,9 +105,7 @@ public final class RedisListSource: @unchecked Sendable {
                 }
                 session.depthChecked()
             case .submit(let lastTag, _):
-                let received = pending
-                pending = ReceivedMessages(reservingBytes: received.bytes.count, messages: received.count)
-                try session.submit(received, lastTag: lastTag, store: batch.store)
+                try session.submit(&pending, lastTag: lastTag, store: batch.store)
             case .receive(let timeout):
                 // One blocking move (Redis takes its timeout in seconds; 0 would wait forever),
                 // then what else is there, up to the batch's room, in one round trip.

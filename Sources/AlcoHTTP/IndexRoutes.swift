@@ -78,7 +78,7 @@ enum IndexRoutes {
         return Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
     }
 
-    /// The settings a body names, each checked for its type.
+    /// The settings a body names, each checked for its type and bounds.
     static func apply(_ body: [String: JSONValue], to s: inout IndexSettings) throws {
         let known: Set<String> = ["name", "retention_days", "queue", "routing_keys", "durable", "time_zone", "producer_time_zone", "consumers", "columns"]
         if let unknown = body.keys.sorted().first(where: { !known.contains($0) }) {
@@ -97,26 +97,10 @@ enum IndexRoutes {
         }
         if let z = try string("time_zone") { s.timeZone = z }
         if let z = try string("producer_time_zone") { s.producerTimeZone = z }
-        var binding = try queueBinding(of: s)
-        if let q = try string("queue") { binding.queue = q }
-        if let v = body["consumers"] {
-            guard let n = v.numberValue, n == n.rounded(), n >= 1, n <= 64 else {
-                throw APIError.badRequest("consumers must be a whole number from 1 to 64")
-            }
-            binding.consumers = Int(n)
-        }
-        if let v = body["durable"] {
-            guard case .bool(let b) = v else { throw APIError.badRequest("durable must be true or false") }
-            binding.durable = b
-        }
-        if let v = body["routing_keys"] {
-            guard case .array(let items) = v, let keys = Optional(items.compactMap(\.stringValue)), keys.count == items.count else {
-                throw APIError.badRequest("routing_keys must be a list of strings")
-            }
-            binding.routingKeys = keys
-        }
+        // The queue binding's keys are checked (type and bounds) as settings.json's are.
+        for key in QueueBinding.settingKeys { if let v = body[key] { s.application[key] = v } }
         do {
-            try binding.store(in: &s)
+            try QueueBinding(s).store(in: &s)
             try s.validate()
         } catch let e as AlcoError {
             throw APIError.badRequest(e.description)
@@ -139,14 +123,6 @@ enum IndexRoutes {
                 changes.append((flag, b))
             }
             try index.columns.declare(name) { c in for (flag, b) in changes { flag.set(b, on: &c) } }
-        }
-    }
-
-    static func queueBinding(of s: IndexSettings) throws -> QueueBinding {
-        do {
-            return try QueueBinding(s)
-        } catch let e as AlcoError {
-            throw APIError.badRequest(e.description)
         }
     }
 

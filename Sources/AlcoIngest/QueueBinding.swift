@@ -23,13 +23,14 @@ public struct QueueBinding: Equatable, Sendable {
         self.consumers = consumers
     }
 
-    /// The binding an index's settings hold, with defaults for keys they lack; a key of the
-    /// wrong type (a hand-edited settings.json) is an error, not silently the default.
+    /// The binding an index's settings hold, with defaults for keys they lack (or null); a key
+    /// of the wrong type (a hand-edited settings.json, an API body) is an error naming it, not
+    /// silently the default.
     public init(_ settings: IndexSettings) throws {
         self.init()
         let a = settings.application
         func invalid(_ what: String) -> AlcoError {
-            .invalidSetting("index \(settings.name): settings.json: \(what)")
+            .invalidSetting("index \(settings.name): \(what)")
         }
         if let v = a["queue"], v != .null {
             guard case .string(let s) = v else { throw invalid("queue must be a string") }
@@ -60,7 +61,8 @@ public struct QueueBinding: Equatable, Sendable {
             throw AlcoError.invalidSetting("a routing key is at most 255 bytes")
         }
         if let consumers, !QueueBinding.consumerRange.contains(consumers) {
-            throw AlcoError.invalidSetting("consumers must be from 1 to 64, not \(consumers)")
+            throw AlcoError.invalidSetting(
+                "consumers must be from \(QueueBinding.consumerRange.lowerBound) to \(QueueBinding.consumerRange.upperBound), not \(consumers)")
         }
     }
 

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Logging
 import SphinxQLExecution
+import Synchronization
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -83,34 +84,24 @@ struct Serve: ParsableCommand {
         let app: AlcoApplication
         do {
             app = try buildApplication(settings, logger: logger)
-        } catch let e as ExitCode {
-            throw e
         } catch {
             warn("alco: \(error)")
             throw ExitCode(2)
         }
         let ended = DispatchSemaphore(value: 0)
-        let outcome = RunOutcome()
+        let outcome = Mutex<(any Error)?>(nil)
         Task {
-            do { try await app.run() } catch { outcome.set(error) }
+            do { try await app.run() } catch { outcome.withLock { $0 = error } }
             ended.signal()
         }
         logger.info("press Ctrl-C to stop")
         stopSignal.wait()
         Task { await app.triggerShutdown() }
         ended.wait()
-        if let error = outcome.error {
+        if let error = outcome.withLock({ $0 }) {
             warn("alco: \(error)")
             throw ExitCode(2)
         }
         logger.info("stopped")
     }
-}
-
-/// The error `run()` ended with, if any, handed from its task to the waiting command.
-private final class RunOutcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: (any Error)?
-    func set(_ error: any Error) { lock.withLock { value = error } }
-    var error: (any Error)? { lock.withLock { value } }
 }

@@ -113,6 +113,19 @@ import Testing
             #expect(services.catalog.indexIfExists("web")?.settings.retentionDays == 3)
             (status, _) = try await Self.send(client, .patch, "/api/v1/indexes/web", #"{"colour": "red"}"#)
             #expect(status == .badRequest)
+            // The queue binding: set, shown, and each key checked for its type and bounds.
+            (status, body) = try await Self.send(
+                client, .patch, "/api/v1/indexes/web", #"{"queue": "web_q", "routing_keys": ["logstash.web.#"], "consumers": 3, "durable": true}"#)
+            #expect(status == .ok && body["queue"] as? String == "web_q" && body["consumers"] as? Int == 3)
+            #expect(body["routing_keys"] as? [String] == ["logstash.web.#"] && body["durable"] as? Bool == true)
+            for (bad, key) in [
+                (#"{"consumers": 65}"#, "consumers"), (#"{"queue": 5}"#, "queue"), (#"{"durable": "yes"}"#, "durable"),
+                (#"{"routing_keys": ["a", 1]}"#, "routing_keys"), (#"{"queue": ""}"#, "queue"),
+            ] {
+                (status, body) = try await Self.send(client, .patch, "/api/v1/indexes/web", bad)
+                #expect(status == .badRequest && (body["detail"] as? String)?.contains(key) == true, "\(bad)")
+            }
+            #expect(try QueueBinding(services.catalog.indexIfExists("web")!.settings).queue == "web_q", "a refused change changes nothing")
             let (listed, _, list) = try await Self.get(client, "/api/v1/indexes")
             let indexes = try RouteTests.json(list)["indexes"] as! [[String: Any]]
             #expect(listed == .ok && indexes.map { $0["name"] as! String } == ["app", "web"])

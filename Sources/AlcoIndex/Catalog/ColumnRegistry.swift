@@ -4,7 +4,7 @@ import Foundation
 /// values are collected (`filtered`), dropped at ingest (`excluded`) or full-text indexed
 /// (`indexed`). Flags of other layers (the web UI's `display` and `context`) are kept beside
 /// them in columns.json, under their own keys, and never read here.
-public struct Column: Codable, Equatable, Sendable {
+public struct Column: Decodable, Equatable, Sendable {
     public var name: String
     public var filtered: Bool
     public var excluded: Bool
@@ -17,16 +17,9 @@ public struct Column: Codable, Equatable, Sendable {
     /// Keys that hold long text (tracebacks): not offered as filters.
     public static let longTextKeys: Set<String> = ["exc_info", "stack_info", "traceback", "exc_text", "stack_trace"]
 
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-    }
-
-    static func isEngineKey(_ key: String) -> Bool {
-        ["name", "filtered", "excluded", "indexed", "first_seen", "last_seen"].contains(key)
-    }
+    /// The members of a column in columns.json that are the engine's; any other is a flag of
+    /// another layer.
+    static let engineKeys: Set<String> = ["name", "filtered", "excluded", "indexed", "first_seen", "last_seen"]
 
     public init(
         name: String, filtered: Bool, excluded: Bool, indexed: Bool, firstSeen: Int64, lastSeen: Int64,
@@ -42,29 +35,16 @@ public struct Column: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Key.self)
-        name = try c.decode(String.self, forKey: Key(stringValue: "name"))
-        filtered = try c.decode(Bool.self, forKey: Key(stringValue: "filtered"))
-        excluded = try c.decode(Bool.self, forKey: Key(stringValue: "excluded"))
-        indexed = try c.decode(Bool.self, forKey: Key(stringValue: "indexed"))
-        firstSeen = try c.decode(Int64.self, forKey: Key(stringValue: "first_seen"))
-        lastSeen = try c.decode(Int64.self, forKey: Key(stringValue: "last_seen"))
+        let c = try decoder.container(keyedBy: NamedKey.self)
+        name = try c.decode(String.self, forKey: NamedKey("name"))
+        filtered = try c.decode(Bool.self, forKey: NamedKey("filtered"))
+        excluded = try c.decode(Bool.self, forKey: NamedKey("excluded"))
+        indexed = try c.decode(Bool.self, forKey: NamedKey("indexed"))
+        firstSeen = try c.decode(Int64.self, forKey: NamedKey("first_seen"))
+        lastSeen = try c.decode(Int64.self, forKey: NamedKey("last_seen"))
         applicationFlags = [:]
-        for key in c.allKeys where !Column.isEngineKey(key.stringValue) {
+        for key in c.allKeys where !Column.engineKeys.contains(key.stringValue) {
             applicationFlags[key.stringValue] = try c.decode(Bool.self, forKey: key)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(name, forKey: Key(stringValue: "name"))
-        try c.encode(filtered, forKey: Key(stringValue: "filtered"))
-        try c.encode(excluded, forKey: Key(stringValue: "excluded"))
-        try c.encode(indexed, forKey: Key(stringValue: "indexed"))
-        try c.encode(firstSeen, forKey: Key(stringValue: "first_seen"))
-        try c.encode(lastSeen, forKey: Key(stringValue: "last_seen"))
-        for (flag, value) in applicationFlags where !Column.isEngineKey(flag) {
-            try c.encode(value, forKey: Key(stringValue: flag))
         }
     }
 
@@ -101,7 +81,7 @@ public final class ColumnRegistry: @unchecked Sendable {
     private var dirty = false
     let path: String
 
-    struct Stored: Codable {
+    struct Stored: Decodable {
         var columns: [Column]
         var values: [String: ColumnValues]
 
@@ -126,7 +106,7 @@ public final class ColumnRegistry: @unchecked Sendable {
                 key("first_seen"); int(c.firstSeen); out.append(UInt8(ascii: ","))
                 key("indexed"); bool(c.indexed); out.append(UInt8(ascii: ","))
                 key("last_seen"); int(c.lastSeen); out.append(UInt8(ascii: ","))
-                for flag in c.applicationFlags.keys.sorted() where !Column.isEngineKey(flag) {
+                for flag in c.applicationFlags.keys.sorted() where !Column.engineKeys.contains(flag) {
                     key(flag); bool(c.applicationFlags[flag]!); out.append(UInt8(ascii: ","))
                 }
                 key("name"); JSONValue.writeString(c.name, to: &out)

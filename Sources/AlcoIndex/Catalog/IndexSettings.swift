@@ -25,38 +25,29 @@ public struct IndexSettings: Codable, Equatable, Sendable {
         self.application = application
     }
 
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-        static let name = Key(stringValue: "name")
-        static let retentionDays = Key(stringValue: "retention_days")
-        static let timeZone = Key(stringValue: "time_zone")
-        static let producerTimeZone = Key(stringValue: "producer_time_zone")
-        static let engineKeys: Set<String> = ["name", "retention_days", "time_zone", "producer_time_zone"]
-    }
+    /// The members of settings.json that are the engine's; any other is another layer's.
+    static let engineKeys: Set<String> = ["name", "retention_days", "time_zone", "producer_time_zone"]
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: Key.self)
-        name = try c.decode(String.self, forKey: .name)
-        retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays) ?? 30
-        timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone) ?? "UTC"
-        producerTimeZone = try c.decodeIfPresent(String.self, forKey: .producerTimeZone) ?? "UTC"
+        let c = try decoder.container(keyedBy: NamedKey.self)
+        name = try c.decode(String.self, forKey: NamedKey("name"))
+        retentionDays = try c.decodeIfPresent(Int.self, forKey: NamedKey("retention_days")) ?? 30
+        timeZone = try c.decodeIfPresent(String.self, forKey: NamedKey("time_zone")) ?? "UTC"
+        producerTimeZone = try c.decodeIfPresent(String.self, forKey: NamedKey("producer_time_zone")) ?? "UTC"
         application = [:]
-        for key in c.allKeys where !Key.engineKeys.contains(key.stringValue) {
+        for key in c.allKeys where !IndexSettings.engineKeys.contains(key.stringValue) {
             application[key.stringValue] = try c.decode(JSONValue.self, forKey: key)
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(name, forKey: .name)
-        try c.encode(retentionDays, forKey: .retentionDays)
-        try c.encode(timeZone, forKey: .timeZone)
-        try c.encode(producerTimeZone, forKey: .producerTimeZone)
-        for (key, value) in application where !Key.engineKeys.contains(key) {
-            try c.encode(value, forKey: Key(stringValue: key))
+        var c = encoder.container(keyedBy: NamedKey.self)
+        try c.encode(name, forKey: NamedKey("name"))
+        try c.encode(retentionDays, forKey: NamedKey("retention_days"))
+        try c.encode(timeZone, forKey: NamedKey("time_zone"))
+        try c.encode(producerTimeZone, forKey: NamedKey("producer_time_zone"))
+        for (key, value) in application where !IndexSettings.engineKeys.contains(key) {
+            try c.encode(value, forKey: NamedKey(key))
         }
     }
 

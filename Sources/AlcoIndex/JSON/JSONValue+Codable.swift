@@ -2,15 +2,9 @@
 /// does not interpret. Numbers keep their text where the decoder gives it (whole numbers),
 /// otherwise the shortest text of the decoded double.
 extension JSONValue: Codable {
-    private struct MemberKey: CodingKey {
-        let stringValue: String
-        init(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-    }
 
     public init(from decoder: any Decoder) throws {
-        if let object = try? decoder.container(keyedBy: MemberKey.self) {
+        if let object = try? decoder.container(keyedBy: NamedKey.self) {
             let keys = object.allKeys.sorted { $0.stringValue < $1.stringValue }
             self = .object(try keys.map { ($0.stringValue, try object.decode(JSONValue.self, forKey: $0)) })
             return
@@ -60,8 +54,18 @@ extension JSONValue: Codable {
             var c = encoder.unkeyedContainer()
             for item in items { try c.encode(item) }
         case .object(let members):
-            var c = encoder.container(keyedBy: MemberKey.self)
-            for (key, value) in members { try c.encode(value, forKey: MemberKey(stringValue: key)) }
+            var c = encoder.container(keyedBy: NamedKey.self)
+            for (key, value) in members { try c.encode(value, forKey: NamedKey(stringValue: key)) }
         }
     }
+}
+
+/// A coding key of any name: JSON members known only when read (settings.json and
+/// columns.json keep other layers' keys beside the engine's).
+struct NamedKey: CodingKey {
+    let stringValue: String
+    init(_ name: String) { stringValue = name }
+    init(stringValue: String) { self.stringValue = stringValue }
+    var intValue: Int? { nil }
+    init?(intValue: Int) { nil }
 }
