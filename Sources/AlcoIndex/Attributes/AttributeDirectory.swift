@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A segment's js keys, found by binary search over its attribute directory rather than
 /// decoded into a dictionary when the segment opens: a segment of lines whose keys only they
 /// have (request ids as keys) holds hundreds of thousands of keys, and a dictionary entry, an
@@ -12,8 +14,8 @@ final class AttributeDirectory: @unchecked Sendable {
     private let entries: [Int32]
     /// Each entry's tally offset in `tallies` (-1: none), in `entries` order.
     private let tallyOffsets: [Int32]
-    private let cache = ConditionLock()
-    private var recent: [String: AttributeReader] = [:]
+    /// The last readers made, by key.
+    private let recent = Mutex<[String: AttributeReader]>([:])
     static let cachedReaders = 256
 
     var count: Int { entries.count }
@@ -93,7 +95,7 @@ final class AttributeDirectory: @unchecked Sendable {
 
     /// The key's reader (with its whole-segment tally), or nil when no document has the key.
     func reader(_ key: String) -> AttributeReader? {
-        if let r = cache.withLock({ recent[key] }) { return r }
+        if let r = recent.withLock({ $0[key] }) { return r }
         var k = key
         let found: Int? = k.withUTF8 { wanted in
             var lo = 0
@@ -116,7 +118,7 @@ final class AttributeDirectory: @unchecked Sendable {
                 reader.wholeSegmentTally = tally
             }
         }
-        cache.withLock {
+        recent.withLock { recent in
             if recent.count >= AttributeDirectory.cachedReaders { recent.removeAll(keepingCapacity: true) }
             recent[key] = reader
         }

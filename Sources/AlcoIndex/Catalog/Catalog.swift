@@ -105,7 +105,7 @@ public final class Catalog: @unchecked Sendable {
         settingsLock.lock()
         defer { settingsLock.unlock() }
         let index = try self.index(name)
-        guard !index.stateLock.withLock({ index.isClosed }) else { throw AlcoError.unknownIndex(name) }
+        guard !index.isClosed else { throw AlcoError.unknownIndex(name) }
         var s = index.settings
         try change(&s)
         s.name = name
@@ -125,12 +125,9 @@ public final class Catalog: @unchecked Sendable {
             guard let i = open.removeValue(forKey: name) else { throw AlcoError.unknownIndex(name) }
             return i
         }
-        index.stateLock.withLock { index.isClosing = true }
+        index.beginClosing()
         index.mergeLock.withLock {
-            index.maintenanceLock.withLock {
-                index.stateLock.withLock { index.isClosed = true }
-                index.wal.close()
-            }
+            index.maintenanceLock.withLock { index.closeWithoutFlush() }
         }
         // Out of the way under a name no index can have, then removed.
         let trash = indexesDirectory + "/.dropped." + name + "." + String(DispatchTimeLike.now())
@@ -182,10 +179,7 @@ public final class Catalog: @unchecked Sendable {
         mergeTimer?.cancel()
         maintenanceQueue.sync {}
         mergeQueue.sync {}
-        for index in indexes {
-            index.stateLock.withLock { index.isClosed = true }
-            index.wal.close()
-        }
+        for index in indexes { index.closeWithoutFlush() }
         dirLock.release()
     }
 
@@ -195,7 +189,7 @@ public final class Catalog: @unchecked Sendable {
             closed = true
             return Array(open.values)
         }
-        for index in indexes { index.stateLock.withLock { index.isClosing = true } }
+        for index in indexes { index.beginClosing() }
         if let timer {
             timer.cancel()
             maintenanceQueue.sync {}

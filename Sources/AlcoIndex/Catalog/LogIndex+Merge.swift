@@ -6,82 +6,57 @@ import Foundation
 extension LogIndex {
     /// Merges the smallest persisted segments of a day when it has too many, and rewrites
     /// segments that are mostly tombstones. Returns true when it merged something.
-    @discardableResult
     /// - Parameter deferWhileWriting: leave the merge for later while documents keep arriving
     ///   and the day's segment count is under the deferral limit (background merges do).
+    @discardableResult
     public func mergeOnce(deferWhileWriting: Bool = false) throws -> Bool {
         // One merge at a time; sealing and persisting go on while it builds.
         mergeLock.lock()
         defer { mergeLock.unlock() }
-        let plan: (day: Int, sources: [LiveSegment])? = stateLock.withLock {
+        let plan = state.withLock { s in
             let writing =
-                deferWhileWriting && lastAppendAt > 0
-                && DispatchTimeLike.now() &- lastAppendAt < UInt64(options.mergeQuietMilliseconds) * 1_000_000
-            return resolve(MergePolicy(options: options).background(mergeDays(), writing: writing))
+                deferWhileWriting && s.lastAppendAt > 0
+                && DispatchTimeLike.now() &- s.lastAppendAt < UInt64(options.mergeQuietMilliseconds) * 1_000_000
+            return s.segments.resolve(MergePolicy(options: options).background(s.segments.mergeDays, writing: writing))
         }
         guard let plan else { return false }
         return try install(merging: plan.sources, day: plan.day)
     }
 
-    /// Each day's segments as the merge policy sees them. Caller holds stateLock.
-    func mergeDays() -> [MergePolicy.Day] {
-        partitions.values.map { p in
-            MergePolicy.Day(
-                day: p.day,
-                persisted: p.segments.filter(\.isPersisted).map {
-                    MergePolicy.Segment(name: $0.name, docCount: $0.reader.docCount, deleted: $0.deleted.count)
-                },
-                segmentCount: p.segments.count)
-        }
-    }
-
-    /// A plan's segments as live ones. Caller holds stateLock.
-    func resolve(_ plan: MergePolicy.Plan?) -> (day: Int, sources: [LiveSegment])? {
-        guard let plan, let p = partitions[plan.day] else { return nil }
-        let sources = plan.segments.compactMap { name in p.segments.first { $0.name == name } }
-        return sources.count == plan.segments.count ? (plan.day, sources) : nil
-    }
-
     /// Merges `sources` into new segments (without holding the maintenance lock) and swaps
     /// them in under it.
     func install(merging sources: [LiveSegment], day: Int) throws -> Bool {
-        let plan = (day: day, sources: sources)
-        let merged = try mergeSegments(plan.sources, day: plan.day)
+        let merged = try mergeSegments(sources, day: day)
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
-        let sourceNames = Set(plan.sources.map(\.name))
-        var carried: [(String, DeletionSet)] = []
-        let installed: Bool = stateLock.withLock {
-            guard let p = partitions[plan.day],
-                sourceNames.allSatisfy({ n in p.segments.contains { $0.name == n } })
-            else { return false }
+        let sourceNames = Set(sources.map(\.name))
+        let carried: [LiveSegment]? = state.withLock { s in
             // Carry over deletions made while merging.
             var deleted = merged.map { DeletionSet(docCount: $0.docCount) }
-            for src in plan.sources {
-                guard let current = p.segments.first(where: { $0.name == src.name }) else { continue }
-                for o in current.deleted.ordinals where !src.deleted.contains(o) {
-                    let id = current.reader.id(o)
+            let current = s.segments.segments(inDay: day)
+            for src in sources {
+                guard let now = current.first(where: { $0.name == src.name }) else { return nil }
+                for o in now.deleted.ordinals where !src.deleted.contains(o) {
+                    let id = now.reader.id(o)
                     for (k, m) in merged.enumerated() {
                         if let no = m.ordinal(of: id) { deleted[k].insert(no) }
                     }
                 }
             }
-            p.segments.removeAll { sourceNames.contains($0.name) }
-            retired += sourceNames
-            for (k, m) in merged.enumerated() {
-                p.segments.append(LiveSegment(name: m.name, reader: m, deleted: deleted[k], isPersisted: true, persistedDeletions: 0))
+            let segments = zip(merged, deleted).map {
+                LiveSegment(name: $0.name, day: day, reader: $0, deleted: $1, isPersisted: true, persistedDeletions: 0)
             }
-            carried = zip(merged, deleted).filter { !$0.1.isEmpty }.map { ($0.0.name, $0.1) }
-            return true
+            guard s.segments.replace(sourceNames, inDay: day, with: segments) else { return nil }
+            s.retired += sourceNames
+            return segments.filter { !$0.deleted.isEmpty }
         }
+        let installed = carried != nil
         // Deletions made while merging may already be covered by a checkpoint (a flush ran
         // meanwhile): their tombstones must be on disk before the manifest names the segment.
-        for (name, set) in carried {
-            try DeletionFile.write(segmentsDirectory + "/" + name + ".del", set)
-            stateLock.withLock {
-                if let p = partitions[plan.day], let k = p.segments.firstIndex(where: { $0.name == name }) {
-                    p.segments[k].persistedDeletions = set.count
-                }
+        for segment in carried ?? [] {
+            try DeletionFile.write(segmentsDirectory + "/" + segment.name + ".del", segment.deleted)
+            state.withLock { s in
+                s.segments.update(segment.name, inDay: day) { $0.persistedDeletions = segment.deleted.count }
             }
         }
         if installed {
@@ -105,10 +80,7 @@ extension LogIndex {
         var builder = SegmentBuilder(extraFields: extraFields, compression: .high)
         func finishBuilder() throws {
             guard builder.count > 0 else { return }
-            let name = stateLock.withLock { () -> String in
-                defer { nextSegment += 1 }
-                return LogIndex.segmentName(day: day, number: nextSegment)
-            }
+            let name = state.withLock { $0.takeSegmentName(day: day) }
             let path = segmentsDirectory + "/" + name + ".seg"
             let image = builder.finishImage()
             defer { image.deallocate() }
@@ -119,7 +91,7 @@ extension LogIndex {
         }
         var builderBytes = 0
         while true {
-            if stateLock.withLock({ isClosing }) { throw AlcoError.closed }
+            if state.withLock({ $0.isClosing }) { throw AlcoError.closed }
             var best: Int?
             var bestID: UInt64 = 0
             for k in readers.indices {
@@ -155,9 +127,7 @@ extension LogIndex {
         mergeLock.lock()
         defer { mergeLock.unlock() }
         while true {
-            let plan: (day: Int, sources: [LiveSegment])? = stateLock.withLock {
-                resolve(MergePolicy(options: options).optimize(mergeDays()))
-            }
+            let plan = state.withLock { s in s.segments.resolve(MergePolicy(options: options).optimize(s.segments.mergeDays)) }
             guard let plan else { return }
             guard try install(merging: plan.sources, day: plan.day) else { return }
         }
@@ -168,10 +138,7 @@ extension LogIndex {
         do {
             while try mergeOnce(deferWhileWriting: true) {}
         } catch {
-            stateLock.withLock {
-                let message = "merging index \(name) failed: \(error)"
-                if problemsValue.last != message { problemsValue.append(message) }
-            }
+            report("merging index \(name) failed: \(error)")
         }
     }
 }

@@ -15,64 +15,48 @@ extension LogIndex {
     /// Caller holds maintenanceLock. Writes nothing once the index is closed (dropped): its
     /// directory may already belong to a new index of the same name.
     func persistLocked() throws {
-        if stateLock.withLock({ isClosed }) { return }
-        struct Pending {
-            var day: Int
-            var segment: LiveSegment
-        }
-        var toWrite: [Pending] = []
-        var tombstones: [(name: String, set: DeletionSet)] = []
-        let checkpoint: UInt64 = stateLock.withLock {
+        let (isClosed, segments, checkpoint) = state.withLock { s in
             // Everything below the oldest record still buffered (or being sealed) is in the
             // segments written here; records from it on stay in the WAL.
-            var oldestUnsealed = sealingMinLSN
-            for p in partitions.values {
-                if let m = p.bufferMinLSN { oldestUnsealed = min(oldestUnsealed ?? m, m) }
-            }
-            for p in partitions.values {
-                for s in p.segments {
-                    if !s.isPersisted {
-                        toWrite.append(Pending(day: p.day, segment: s))
-                    } else if s.deleted.count != s.persistedDeletions {
-                        tombstones.append((s.name, s.deleted))
-                    }
-                }
-            }
-            return oldestUnsealed.map { $0 - 1 } ?? appliedLSN
+            (s.isClosed, s.segments, s.buffer.oldestUnsealedLSN.map { $0 - 1 } ?? s.appliedLSN)
         }
+        if isClosed { return }
+        let toWrite = segments.all.filter { !$0.isPersisted }
+        let tombstones = segments.all.filter(\.hasUnpersistedDeletions)
         var written: [String: SegmentReader] = [:]
         var writtenTombstones: [String: Int] = [:]
-        for w in toWrite where w.segment.deleted.count < w.segment.reader.docCount {
-            let path = segmentsDirectory + "/" + w.segment.name + ".seg"
-            try FileSystem.writeDurably(path, w.segment.reader.storage.bytes)
-            if !w.segment.deleted.isEmpty {
-                try DeletionFile.write(segmentsDirectory + "/" + w.segment.name + ".del", w.segment.deleted)
-                writtenTombstones[w.segment.name] = w.segment.deleted.count
+        for segment in toWrite where segment.deleted.count < segment.reader.docCount {
+            let path = segmentsDirectory + "/" + segment.name + ".seg"
+            try FileSystem.writeDurably(path, segment.reader.storage.bytes)
+            if !segment.deleted.isEmpty {
+                try DeletionFile.write(segmentsDirectory + "/" + segment.name + ".del", segment.deleted)
+                writtenTombstones[segment.name] = segment.deleted.count
             }
-            written[w.segment.name] = try SegmentReader(name: w.segment.name, storage: SegmentStorage(mapped: MappedFile(path: path)))
+            written[segment.name] = try SegmentReader(name: segment.name, storage: SegmentStorage(mapped: MappedFile(path: path)))
         }
         for t in tombstones {
-            try DeletionFile.write(segmentsDirectory + "/" + t.name + ".del", t.set)
-            writtenTombstones[t.name] = t.set.count
+            try DeletionFile.write(segmentsDirectory + "/" + t.name + ".del", t.deleted)
+            writtenTombstones[t.name] = t.deleted.count
         }
         if !toWrite.isEmpty { try FileSystem.syncDirectory(segmentsDirectory) }
-        let droppedEmpty = Set(toWrite.filter { $0.segment.deleted.count >= $0.segment.reader.docCount }.map(\.segment.name))
-        stateLock.withLock {
-            for p in partitions.values {
-                p.segments.removeAll { droppedEmpty.contains($0.name) }
-                for k in p.segments.indices {
-                    let n = p.segments[k].name
-                    if let reader = written[n] {
-                        p.segments[k] = LiveSegment(
-                            name: n, reader: reader, deleted: p.segments[k].deleted,
-                            isPersisted: true, persistedDeletions: writtenTombstones[n] ?? 0)
-                    } else if let c = writtenTombstones[n] {
-                        p.segments[k].persistedDeletions = c
+        let droppedEmpty = Set(toWrite.filter { $0.deleted.count >= $0.reader.docCount }.map(\.name))
+        state.withLock { s in
+            s.segments.remove(droppedEmpty)
+            // Deletions made meanwhile stay (the segment keeps its current tombstones); the
+            // count on disk is what was written.
+            for segment in toWrite + tombstones {
+                s.segments.update(segment.name, inDay: segment.day) { live in
+                    if let reader = written[segment.name] {
+                        live = LiveSegment(
+                            name: live.name, day: live.day, reader: reader, deleted: live.deleted,
+                            isPersisted: true, persistedDeletions: writtenTombstones[live.name] ?? 0)
+                    } else if let c = writtenTombstones[live.name] {
+                        live.persistedDeletions = c
                     }
                 }
             }
-            checkpointLSN = max(checkpointLSN, checkpoint)
-            lastPersistAt = DispatchTimeLike.now()
+            s.checkpointLSN = max(s.checkpointLSN, checkpoint)
+            s.lastPersistAt = DispatchTimeLike.now()
         }
         try writeManifest()
         try columns.save()
@@ -82,29 +66,17 @@ extension LogIndex {
     /// Writes the manifest of persisted segments and deletes files it no longer names.
     /// Caller holds maintenanceLock.
     func writeManifest() throws {
-        if stateLock.withLock({ isClosed }) { return }
-        var dead: [String] = []
-        let manifest: Manifest = stateLock.withLock {
-            dead = retired
-            retired = []
-            var m = Manifest()
-            m.checkpointLSN = checkpointLSN
-            m.nextSegment = nextSegment
-            for p in partitions.values.sorted(by: { $0.day < $1.day }) {
-                for s in p.segments where s.isPersisted {
-                    m.segments.append(
-                        Manifest.Entry(
-                            name: s.name, day: p.day, docs: s.reader.docCount,
-                            minID: s.reader.minID, maxID: s.reader.maxID,
-                            deletions: s.persistedDeletions))
-                }
-            }
-            return m
+        let taken: (dead: [String], manifest: Manifest)? = state.withLock { s in
+            if s.isClosed { return nil }
+            defer { s.retired = [] }
+            let m = Manifest(checkpointLSN: s.checkpointLSN, nextSegment: s.nextSegment, segments: s.segments.manifestEntries)
+            return (s.retired, m)
         }
+        guard let (dead, manifest) = taken else { return }
         do {
             try manifest.write(manifestPath)
         } catch {
-            stateLock.withLock { retired += dead }
+            state.withLock { $0.retired += dead }
             throw error
         }
         for name in dead {
@@ -122,17 +94,15 @@ extension LogIndex {
     public func applyRetention(nowMicroseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) throws -> [Int] {
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
-        let dropped: [Int] = stateLock.withLock {
-            let today = calendar.day(ofMicroseconds: nowMicroseconds)
-            guard let cutoff = calendar.day(offsetDays: -(settingsValue.retentionDays - 1), from: today) else { return [] }
-            let old = partitions.keys.filter { $0 < cutoff }
-            for d in old {
-                if let p = partitions.removeValue(forKey: d) {
-                    retired += p.segments.filter(\.isPersisted).map(\.name)
-                    bufferedDocs -= p.buffer.count
-                }
+        let dropped: [Int] = state.withLock { s in
+            let today = s.calendar.day(ofMicroseconds: nowMicroseconds)
+            guard let cutoff = s.calendar.day(offsetDays: -(s.settings.retentionDays - 1), from: today) else { return [] }
+            let old = s.buffer.dayNumbers.union(s.segments.dayNumbers).filter { $0 < cutoff }.sorted()
+            for day in old {
+                s.retired += s.segments.removeDay(day).filter(\.isPersisted).map(\.name)
+                s.buffer.removeDay(day)
             }
-            return old.sorted()
+            return old
         }
         if !dropped.isEmpty { try writeManifest() }
         return dropped

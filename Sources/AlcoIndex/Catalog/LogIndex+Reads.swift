@@ -7,11 +7,8 @@ extension LogIndex {
     /// another thread is building have left the buffer but are in no segment yet, so that seal
     /// is waited for (`seal()` takes the seal lock) rather than missed.
     public func snapshot(_ selection: PartitionSelection = .all) throws -> [SegmentSnapshot] {
-        let unsealed = stateLock.withLock { !sealing.isEmpty || partitions.values.contains { !$0.buffer.isEmpty } }
-        if unsealed { try seal() }
-        return stateLock.withLock {
-            partitions.values.filter { selection.contains(day: $0.day) }.flatMap { p in p.segments.map { SegmentSnapshot(reader: $0.reader, deleted: $0.deleted) } }
-        }
+        if state.withLock({ $0.buffer.hasUnsealed }) { try seal() }
+        return state.withLock { $0.segments.snapshot(selection) }
     }
 
     /// Fields a MATCH() may name: `logline`, `js` and js columns flagged `indexed`.
@@ -68,63 +65,48 @@ extension LogIndex {
 
     /// Bytes per segment section, summed over the persisted segments.
     public func sectionSizes() -> [String: Int] {
-        stateLock.withLock {
-            var out: [String: Int] = [:]
-            for p in partitions.values {
-                for s in p.segments where s.isPersisted {
-                    for (k, v) in s.reader.sectionSizes { out[k, default: 0] += v }
-                }
-            }
-            return out
+        let segments = state.withLock { $0.segments }
+        var out: [String: Int] = [:]
+        for s in segments.all where s.isPersisted {
+            for (k, v) in s.reader.sectionSizes { out[k, default: 0] += v }
         }
+        return out
     }
 
     public func stats() -> IndexStats {
-        stateLock.withLock {
-            var docs = 0, buffered = 0, mem = 0, disk = 0, bytes = 0, deleted = 0
-            var days: [(Int, Int, Int)] = []
-            var minID: UInt64?
-            var maxID: UInt64?
+        // Counted under the lock: a copy of the state held outside it would make the next
+        // writer copy the buffer.
+        state.withLock { s in IndexStats(of: s, name: name) }
+    }
+}
+
+extension IndexStats {
+    fileprivate init(of s: borrowing IndexState, name: String) {
+        var docs = 0, deleted = 0, mem = 0, disk = 0, bytes = 0
+        var days: [(day: Int, documents: Int, segments: Int)] = []
+        var ids = s.buffer.idRange
+        for day in s.buffer.dayNumbers.union(s.segments.dayNumbers).sorted() {
             // A seal in progress holds documents that have left the buffer but are in no
             // segment yet: they are searchable (a search waits for the seal) and are counted.
-            var sealingByDay: [Int: Int] = [:]
-            for (day, ids) in sealing where !ids.isEmpty {
-                sealingByDay[day, default: 0] += ids.count
-                minID = min(minID ?? ids[0], ids[0])
-                maxID = max(maxID ?? ids[ids.count - 1], ids[ids.count - 1])
-            }
-            if !deletedWhileSealing.isEmpty {
-                for id in deletedWhileSealing {
-                    let day = calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))
-                    sealingByDay[day, default: 0] -= 1
+            let unsealed = s.buffer.documents(inDay: day)
+            var dayDocs = unsealed.buffered + unsealed.sealing
+            let segments = s.segments.segments(inDay: day)
+            for seg in segments {
+                dayDocs += seg.reader.docCount - seg.deleted.count
+                deleted += seg.deleted.count
+                if seg.isPersisted { disk += 1 } else { mem += 1 }
+                bytes += seg.isPersisted ? seg.reader.storage.bytes.count : 0
+                if seg.reader.docCount > seg.deleted.count {
+                    ids = min(ids?.lowerBound ?? seg.reader.minID, seg.reader.minID)...max(ids?.upperBound ?? seg.reader.maxID, seg.reader.maxID)
                 }
             }
-            for p in partitions.values.sorted(by: { $0.day < $1.day }) {
-                var dayDocs = p.buffer.count + (sealingByDay[p.day] ?? 0)
-                buffered += p.buffer.count
-                for id in p.buffer.keys {
-                    minID = min(minID ?? id, id)
-                    maxID = max(maxID ?? id, id)
-                }
-                for s in p.segments {
-                    dayDocs += s.reader.docCount - s.deleted.count
-                    deleted += s.deleted.count
-                    if s.isPersisted { disk += 1 } else { mem += 1 }
-                    bytes += s.isPersisted ? s.reader.storage.bytes.count : 0
-                    if s.reader.docCount > s.deleted.count {
-                        minID = min(minID ?? s.reader.minID, s.reader.minID)
-                        maxID = max(maxID ?? s.reader.maxID, s.reader.maxID)
-                    }
-                }
-                docs += dayDocs
-                days.append((p.day, dayDocs, p.segments.count))
-            }
-            return IndexStats(
-                name: name, documents: docs, bufferedDocuments: buffered, memorySegments: mem,
-                diskSegments: disk, diskBytes: bytes, deletedDocuments: deleted,
-                days: days.map { (day: $0.0, documents: $0.1, segments: $0.2) },
-                walLSN: appliedLSN, checkpointLSN: checkpointLSN, problems: problemsValue,
-                minID: minID, maxID: maxID)
+            docs += dayDocs
+            days.append((day, dayDocs, segments.count))
         }
+        self.init(
+            name: name, documents: docs, bufferedDocuments: s.buffer.count, memorySegments: mem,
+            diskSegments: disk, diskBytes: bytes, deletedDocuments: deleted, days: days,
+            walLSN: s.appliedLSN, checkpointLSN: s.checkpointLSN, problems: s.problems,
+            minID: ids?.lowerBound, maxID: ids?.upperBound)
     }
 }

@@ -7,25 +7,8 @@ extension LogIndex {
     public func seal() throws {
         sealLock.lock()
         defer { sealLock.unlock() }
-        var work: [(day: Int, docs: [Document])] = []
         let extraFields = columns.indexedKeys
-        stateLock.withLock {
-            for p in partitions.values where !p.buffer.isEmpty {
-                // Sorted here so the ids being sealed are one sorted array (binary-searched
-                // by lookups meanwhile) rather than a dictionary entry per document.
-                let docs = p.buffer.values.sorted { $0.id < $1.id }
-                sealing.append((p.day, docs.map(\.id)))
-                work.append((p.day, docs))
-                if let m = p.bufferMinLSN { sealingMinLSN = min(sealingMinLSN ?? m, m) }
-                bufferedDocs -= p.buffer.count
-                p.buffer = [:]
-                p.bufferBytes = 0
-                p.bufferMinLSN = nil
-            }
-            oldestBufferedAt = nil
-            truncatedWhileSealing = false
-            deletedWhileSealing = []
-        }
+        let work = state.withLock { $0.buffer.beginSeal() }
         if work.isEmpty { return }
         // Chunks of at most maxSegmentDocs, and of big seals one per core: each becomes a
         // segment, built in parallel.
@@ -58,37 +41,34 @@ extension LogIndex {
         }
         let summaries = results.summaries
         let images = results.images
-        var built: [(day: Int, reader: SegmentReader)] = []
-        for (i, chunk) in chunks.enumerated() {
-            columns.observe(summaries[i])
-            let name = stateLock.withLock { () -> String in
-                defer { nextSegment += 1 }
-                return LogIndex.segmentName(day: chunk.day, number: nextSegment)
+        var built: [LiveSegment] = []
+        do {
+            for (i, chunk) in chunks.enumerated() {
+                let name = state.withLock { $0.takeSegmentName(day: chunk.day) }
+                let reader = try SegmentReader(name: name, storage: SegmentStorage(adopting: images[i]!))
+                built.append(
+                    LiveSegment(
+                        name: name, day: chunk.day, reader: reader, deleted: DeletionSet(docCount: reader.docCount),
+                        isPersisted: false, persistedDeletions: 0))
             }
-            built.append((chunk.day, try SegmentReader(name: name, storage: SegmentStorage(adopting: images[i]!))))
+        } catch {
+            // The documents go back to the buffer (they are in the WAL, which keeps them until
+            // a checkpoint passes them), so a failed seal loses nothing.
+            for image in images.dropFirst(built.count + 1) { image?.deallocate() }  // the failed one went with its storage
+            state.withLock { $0.buffer.abortSeal(work, now: DispatchTimeLike.now()) }
+            throw error
         }
-        stateLock.withLock {
-            defer {
-                sealing = []
-                sealingMinLSN = nil
-                deletedWhileSealing = []
-                truncatedWhileSealing = false
-            }
-            if truncatedWhileSealing { return }
-            for (day, reader) in built {
-                var deleted = DeletionSet(docCount: reader.docCount)
-                for id in deletedWhileSealing {
-                    if let o = reader.ordinal(of: id) { deleted.insert(o) }
+        for i in chunks.indices { columns.observe(summaries[i]) }
+        state.withLock { s in
+            let outcome = s.buffer.endSeal()
+            if outcome.truncated { return }
+            for var segment in built {
+                for id in outcome.deleted {
+                    if let o = segment.reader.ordinal(of: id) { segment.deleted.insert(o) }
                 }
-                partition(day).segments.append(
-                    LiveSegment(name: reader.name, reader: reader, deleted: deleted, isPersisted: false, persistedDeletions: 0))
+                s.segments.add(segment)
             }
         }
-    }
-
-    static func segmentName(day: Int, number: Int) -> String {
-        let n = String(number)
-        return "\(day)-" + String(repeating: "0", count: max(0, 8 - n.count)) + n
     }
 }
 

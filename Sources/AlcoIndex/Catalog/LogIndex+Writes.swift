@@ -1,16 +1,16 @@
 import Foundation
 
-/// The write path: appends (ids assigned, the WAL record queued under the state lock, then
-/// the group fsync awaited), deletes, truncation, and applying a logged change to memory (at
-/// write time and at replay), with where a live document is.
+/// The write path: appends (ids assigned, the WAL record queued and applied under the state
+/// lock, then the group fsync awaited), deletes and truncation. `IndexState.apply` applies a
+/// logged change to memory, at write time and at replay alike.
 extension LogIndex {
     /// The arrival sequence the next appended document will get (see `arrivals(since:limit:)`).
-    public var arrivalSequence: UInt64 { stateLock.withLock { arrivalLog.next } }
+    public var arrivalSequence: UInt64 { state.withLock { $0.arrivals.next } }
 
     /// Ids of documents appended at arrival sequence `from` or later, in the order they became
     /// searchable: what a live tail shows next.
     public func arrivals(since from: UInt64, limit: Int) -> Arrivals {
-        stateLock.withLock { arrivalLog.since(from, limit: limit) }
+        state.withLock { $0.arrivals.since(from, limit: limit) }
     }
 
     /// Appends documents; returns their ids once the batch is in the WAL and fsynced.
@@ -36,34 +36,15 @@ extension LogIndex {
             }
             prepared.append((text, us))
         }
-        stateLock.lock()
-        var docs: [Document] = []
-        docs.reserveCapacity(prepared.count)
-        let lsn: UInt64
-        do {
-            defer { stateLock.unlock() }
-            guard !isClosed else { throw AlcoError.closed }
-            var inBatch = Set<UInt64>()
-            for (k, p) in prepared.enumerated() {
-                let id: UInt64
-                if let given = batch[k].id {
-                    id = given
-                    if mode == .insert && (inBatch.contains(id) || containsLocked(id)) {
-                        throw AlcoError.duplicateID(id, index: name)
-                    }
-                } else {
-                    guard let next = ids.next(microseconds: p.us, hint: batch[k].sequenceHint, exists: { inBatch.contains($0) || self.containsLocked($0) })
-                    else { throw AlcoError.invalidDocument("no free id is left at time \(p.us) µs") }
-                    id = next
-                }
-                inBatch.insert(id)
-                docs.append(Document(id: id, logline: batch[k].logline, js: p.js))
-            }
+        let (docs, lsn) = try state.withLock { s -> ([Document], UInt64) in
+            guard !s.isClosed else { throw AlcoError.closed }
+            let docs = try s.assignIDs(batch, prepared, mode: mode, index: name)
             let record: WALRecord = mode == .insert ? .insert(docs) : .replace(docs)
-            lsn = wal.enqueue(record)
-            apply(record, lsn: lsn, replaying: false)
-            appliedLSN = lsn
-            arrivalLog.record(docs.lazy.map(\.id))
+            let lsn = wal.enqueue(record)
+            s.apply(record, lsn: lsn, replaying: false)
+            s.appliedLSN = lsn
+            s.arrivals.record(docs.lazy.map(\.id))
+            return (docs, lsn)
         }
         do {
             try wal.waitDurable(lsn)
@@ -71,12 +52,12 @@ extension LogIndex {
             // Not in the log (a full disk), so not acknowledged: take the batch back out of
             // memory, or a seal would store what the writer was told failed and its retry would
             // duplicate it. (Documents a REPLACE displaced stay gone until the next open.)
-            stateLock.withLock {
-                for d in docs { _ = deleteLocked(d.id) }
+            state.withLock { s in
+                for d in docs { _ = s.delete(d.id) }
             }
             throw error
         }
-        let (docsBuffered, bytesBuffered) = stateLock.withLock { (bufferedDocs, partitions.values.reduce(0) { $0 + $1.bufferBytes }) }
+        let (docsBuffered, bytesBuffered) = state.withLock { ($0.buffer.count, $0.buffer.bytes) }
         if docsBuffered > options.maxBufferedDocs || bytesBuffered > options.maxBufferedBytes { try seal() }
         return docs.map(\.id)
     }
@@ -104,18 +85,16 @@ extension LogIndex {
     @discardableResult
     public func delete(ids: [UInt64]) throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        stateLock.lock()
-        let lsn: UInt64
-        let existing: [UInt64]
-        do {
-            defer { stateLock.unlock() }
-            guard !isClosed else { throw AlcoError.closed }
-            existing = Array(Set(ids)).filter { containsLocked($0) }
-            if existing.isEmpty { return 0 }
-            lsn = wal.enqueue(.delete(existing))
-            apply(.delete(existing), lsn: lsn, replaying: false)
-            appliedLSN = lsn
+        let (existing, lsn) = try state.withLock { s -> ([UInt64], UInt64) in
+            guard !s.isClosed else { throw AlcoError.closed }
+            let existing = Array(Set(ids)).filter { s.contains($0) }
+            if existing.isEmpty { return ([], 0) }
+            let lsn = wal.enqueue(.delete(existing))
+            s.apply(.delete(existing), lsn: lsn, replaying: false)
+            s.appliedLSN = lsn
+            return (existing, lsn)
         }
+        if existing.isEmpty { return 0 }
         try wal.waitDurable(lsn)
         return existing.count
     }
@@ -132,94 +111,16 @@ extension LogIndex {
     public func truncate() throws {
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
-        stateLock.lock()
-        let lsn: UInt64
-        do {
-            defer { stateLock.unlock() }
-            lsn = wal.enqueue(.truncate)
-            apply(.truncate, lsn: lsn, replaying: false)
-            appliedLSN = lsn
+        let lsn = state.withLock { s in
+            let lsn = wal.enqueue(.truncate)
+            s.apply(.truncate, lsn: lsn, replaying: false)
+            s.appliedLSN = lsn
+            return lsn
         }
         try wal.waitDurable(lsn)
         try writeManifest()
     }
 
-    /// Applies a logged change to memory. Caller holds stateLock (or is replaying at open).
-    func apply(_ record: WALRecord, lsn: UInt64, replaying: Bool) {
-        switch record {
-        case .insert(let docs), .replace(let docs):
-            let replace: Bool = { if case .replace = record { return true } else { return replaying } }()
-            for d in docs {
-                if replace { _ = deleteLocked(d.id) }
-                let p = partition(calendar.day(ofMicroseconds: d.microseconds))
-                if p.buffer.updateValue(d, forKey: d.id) == nil { bufferedDocs += 1 }
-                p.bufferBytes += d.bufferCost
-                if p.bufferMinLSN == nil { p.bufferMinLSN = lsn }
-                ids.observe(d.id)
-            }
-            let now = DispatchTimeLike.now()
-            if oldestBufferedAt == nil { oldestBufferedAt = now }
-            if !replaying { lastAppendAt = now }
-        case .delete(let ids):
-            for id in ids { _ = deleteLocked(id) }
-        case .truncate:
-            for p in partitions.values { retired += p.segments.filter(\.isPersisted).map(\.name) }
-            partitions = [:]
-            bufferedDocs = 0
-            if !sealing.isEmpty { truncatedWhileSealing = true }
-            oldestBufferedAt = nil
-        }
-    }
-
-    /// Where a live document is. Caller holds stateLock.
-    enum Location {
-        case sealing
-        case buffer(Partition)
-        case segment(Partition, index: Int, ordinal: UInt32)
-    }
-
-    func locateLocked(_ id: UInt64) -> Location? {
-        if isSealing(id) && !deletedWhileSealing.contains(id) { return .sealing }
-        guard let p = partitions[calendar.day(ofMicroseconds: DocumentID.microseconds(of: id))] else { return nil }
-        if p.buffer[id] != nil { return .buffer(p) }
-        for (k, s) in p.segments.enumerated() where id >= s.reader.minID && id <= s.reader.maxID {
-            if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) { return .segment(p, index: k, ordinal: o) }
-        }
-        return nil
-    }
-
-    func containsLocked(_ id: UInt64) -> Bool { locateLocked(id) != nil }
-
-    /// Whether a seal in progress holds `id`. Caller holds stateLock.
-    func isSealing(_ id: UInt64) -> Bool {
-        for (_, ids) in sealing where !ids.isEmpty && id >= ids[0] && id <= ids[ids.count - 1] {
-            var lo = 0
-            var hi = ids.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if ids[mid] < id { lo = mid + 1 } else { hi = mid }
-            }
-            if lo < ids.count && ids[lo] == id { return true }
-        }
-        return false
-    }
-
-    func deleteLocked(_ id: UInt64) -> Bool {
-        switch locateLocked(id) {
-        case nil:
-            return false
-        case .sealing:
-            deletedWhileSealing.insert(id)
-        case .buffer(let p):
-            let old = p.buffer.removeValue(forKey: id)!
-            bufferedDocs -= 1
-            p.bufferBytes -= old.bufferCost
-        case .segment(let p, let k, let o):
-            p.segments[k].deleted.insert(o)
-        }
-        return true
-    }
-
     /// True when a document with this id exists.
-    public func contains(_ id: UInt64) -> Bool { stateLock.withLock { containsLocked(id) } }
+    public func contains(_ id: UInt64) -> Bool { state.withLock { $0.contains(id) } }
 }

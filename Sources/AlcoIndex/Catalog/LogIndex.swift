@@ -1,72 +1,30 @@
 import Foundation
+import Synchronization
 
 /// One named log stream: day partitions of segments, a realtime buffer, a write-ahead log and
 /// the column registry.
 ///
+/// Its parts: `IndexState` (the buffer, the segment set and the counters, one value behind one
+/// lock), the write path (`+Writes`), sealing (`+Seal`), reads (`+Reads`), the persister
+/// (`+Persist`: segment files, manifest, checkpoint, retention), merging (`+Merge`, planned by
+/// `MergePolicy`) and the background round (`+Maintenance`).
+///
 /// Writes are applied in memory and queued to the WAL under the state lock (so LSN order is
 /// apply order), then wait for the group fsync. Searches seal the buffer into an immutable
-/// segment and work on a snapshot of the segment list, so they never see a half-applied batch.
-public final class LogIndex: @unchecked Sendable {
+/// segment and work on a snapshot of the segment set, so they never see a half-applied batch.
+public final class LogIndex: Sendable {
     public let name: String
     public let directory: String
     public let columns: ColumnRegistry
     let options: EngineOptions
-    var wal: WriteAheadLog!
+    let wal: WriteAheadLog
 
-    /// A segment of a partition with its current tombstones.
-    struct LiveSegment {
-        let name: String
-        let reader: SegmentReader
-        var deleted: DeletionSet
-        var isPersisted: Bool
-        var persistedDeletions: Int
-    }
-
-    /// Its properties are guarded by the index's state lock, as are the index's own below:
-    /// that lock is the exclusivity, so the runtime's per-access checks are off for them.
-    final class Partition {
-        let day: Int
-        @exclusivity(unchecked) var buffer: [UInt64: Document] = [:]
-        @exclusivity(unchecked) var bufferBytes = 0
-        /// LSN of the oldest record whose documents may still be in `buffer`.
-        @exclusivity(unchecked) var bufferMinLSN: UInt64?
-        @exclusivity(unchecked) var segments: [LiveSegment] = []
-        init(day: Int) { self.day = day }
-    }
-
-    // Lock order: maintenanceLock, sealLock, stateLock, the WAL's own lock.
+    // Lock order: maintenanceLock, sealLock, state, the WAL's own lock. The first three are
+    // held across I/O; `state` only for short sections that never wait.
     let maintenanceLock = ConditionLock()
     let mergeLock = ConditionLock()
     let sealLock = ConditionLock()
-    let stateLock = ConditionLock()
-
-    // Guarded by stateLock.
-    @exclusivity(unchecked) var settingsValue: IndexSettings
-    @exclusivity(unchecked) var partitions: [Int: Partition] = [:]
-    @exclusivity(unchecked) var calendar: DayCalendar
-    @exclusivity(unchecked) var producerCalendarZone: TimeZone
-    @exclusivity(unchecked) var ids = IDGenerator()
-    @exclusivity(unchecked) var appliedLSN: UInt64 = 0
-    /// Recently appended ids in arrival order, for live tails.
-    @exclusivity(unchecked) var arrivalLog = ArrivalLog(capacity: 262_144)
-    @exclusivity(unchecked) var checkpointLSN: UInt64 = 0
-    @exclusivity(unchecked) var nextSegment = 1
-    /// Ids a seal is building into segments (one sorted array per day partition).
-    @exclusivity(unchecked) var sealing: [(day: Int, ids: [UInt64])] = []
-    @exclusivity(unchecked) var sealingMinLSN: UInt64?
-    @exclusivity(unchecked) var deletedWhileSealing = Set<UInt64>()
-    @exclusivity(unchecked) var truncatedWhileSealing = false
-    @exclusivity(unchecked) var oldestBufferedAt: UInt64?
-    @exclusivity(unchecked) var bufferedDocs = 0
-    /// Persisted segments no longer live: their files go once a manifest without them is durable.
-    @exclusivity(unchecked) var retired: [String] = []
-    @exclusivity(unchecked) var lastPersistAt = DispatchTimeLike.now()
-    /// When the last document arrived (monotonic ns), so merges can wait for a pause.
-    @exclusivity(unchecked) var lastAppendAt: UInt64 = 0
-    @exclusivity(unchecked) var problemsValue: [String] = []
-    @exclusivity(unchecked) var isClosed = false
-    /// Set when closing: running merges give up (their inputs stay live).
-    @exclusivity(unchecked) var isClosing = false
+    let state: Mutex<IndexState>
 
     var segmentsDirectory: String { directory + "/segments" }
     var manifestPath: String { directory + "/manifest.json" }
@@ -75,16 +33,15 @@ public final class LogIndex: @unchecked Sendable {
         self.name = settings.name
         self.directory = directory
         self.options = options
-        self.settingsValue = settings
-        calendar = DayCalendar(timeZone: TimeZone(identifier: settings.timeZone) ?? TimeZone(identifier: "UTC")!)
-        producerCalendarZone = TimeZone(identifier: settings.producerTimeZone) ?? TimeZone(identifier: "UTC")!
-        try FileSystem.makeDirectory(directory + "/segments")
+        let segmentsDirectory = directory + "/segments"
+        try FileSystem.makeDirectory(segmentsDirectory)
         FileSystem.removeTemporaryFiles(in: directory)
         columns = ColumnRegistry(path: directory + "/columns.json", quarantine: directory + "/quarantine")
-        if let p = columns.loadProblem { problemsValue.append(p) }
+        var s = IndexState(settings: settings)
+        if let p = columns.loadProblem { s.problems.append(p) }
         let manifest = try Manifest.read(directory + "/manifest.json")
-        checkpointLSN = manifest.checkpointLSN
-        nextSegment = manifest.nextSegment
+        s.checkpointLSN = manifest.checkpointLSN
+        s.nextSegment = manifest.nextSegment
         for entry in manifest.segments {
             do {
                 let mapped = try MappedFile(path: segmentsDirectory + "/" + entry.name + ".seg")
@@ -93,12 +50,12 @@ public final class LogIndex: @unchecked Sendable {
                 if entry.deletions > 0 {
                     deleted = try DeletionFile.read(segmentsDirectory + "/" + entry.name + ".del", docCount: reader.docCount)
                 }
-                partition(entry.day).segments.append(
-                    LiveSegment(name: entry.name, reader: reader, deleted: deleted, isPersisted: true, persistedDeletions: deleted.count))
-                if reader.docCount > 0 { ids.observe(reader.maxID) }
+                s.segments.add(
+                    LiveSegment(name: entry.name, day: entry.day, reader: reader, deleted: deleted, isPersisted: true, persistedDeletions: deleted.count))
+                if reader.docCount > 0 { s.ids.observe(reader.maxID) }
             } catch {
-                problemsValue.append("segment \(entry.name) of index \(settings.name) was not loaded: \(error)")
-                quarantine(entry.name)
+                s.problems.append("segment \(entry.name) of index \(settings.name) was not loaded: \(error)")
+                LogIndex.quarantine(entry.name, from: directory)
             }
         }
         // Files the manifest does not name are leftovers of an interrupted flush or merge.
@@ -107,58 +64,63 @@ public final class LogIndex: @unchecked Sendable {
             let base = file.hasSuffix(".seg") || file.hasSuffix(".del") ? String(file.dropLast(4)) : file
             if !named.contains(base) { FileSystem.remove(segmentsDirectory + "/" + file) }
         }
-        appliedLSN = checkpointLSN
+        s.appliedLSN = s.checkpointLSN
         let report = try WriteAheadLog.replay(
-            directory: directory + "/wal", after: checkpointLSN,
+            directory: directory + "/wal", after: s.checkpointLSN,
             quarantine: directory + "/quarantine"
         ) { lsn, record in
-            self.apply(record, lsn: lsn, replaying: true)
-            self.appliedLSN = lsn
+            s.apply(record, lsn: lsn, replaying: true)
+            s.appliedLSN = lsn
         }
-        problemsValue.append(contentsOf: report.warnings)
+        s.problems.append(contentsOf: report.warnings)
         wal = try WriteAheadLog(directory: directory + "/wal", lastLSN: report.lastLSN, syncEnabled: options.syncWrites)
+        state = Mutex(s)
     }
 
     /// Moves an unreadable segment aside so it is never served and never deleted unseen.
-    private func quarantine(_ segment: String) {
+    private static func quarantine(_ segment: String, from directory: String) {
         let dir = directory + "/quarantine"
         try? FileSystem.makeDirectory(dir)
         for ext in [".seg", ".del"] {
-            let from = segmentsDirectory + "/" + segment + ext
+            let from = directory + "/segments/" + segment + ext
             if FileSystem.exists(from) { rename(from, dir + "/" + segment + ext) }
         }
     }
 
-    public var settings: IndexSettings { stateLock.withLock { settingsValue } }
-    public var problems: [String] { stateLock.withLock { problemsValue } }
+    public var settings: IndexSettings { state.withLock { $0.settings } }
+    public var problems: [String] { state.withLock { $0.problems } }
 
     /// Adds a problem to what `problems` reports (and `alco serve` logs at start).
-    func report(_ problem: String) { stateLock.withLock { problemsValue.append(problem) } }
+    func report(_ problem: String) { state.withLock { $0.report(problem) } }
 
     func update(settings: IndexSettings) {
-        stateLock.withLock {
-            settingsValue = settings
-            calendar = DayCalendar(timeZone: TimeZone(identifier: settings.timeZone) ?? calendar.timeZone)
-            producerCalendarZone = TimeZone(identifier: settings.producerTimeZone) ?? producerCalendarZone
+        state.withLock { s in
+            s.settings = settings
+            s.calendar = DayCalendar(timeZone: TimeZone(identifier: settings.timeZone) ?? s.calendar.timeZone)
+            s.producerZone = TimeZone(identifier: settings.producerTimeZone) ?? s.producerZone
         }
     }
 
     /// The zone producers' `@timestamp`s are in.
-    public var producerTimeZone: TimeZone { stateLock.withLock { producerCalendarZone } }
+    public var producerTimeZone: TimeZone { state.withLock { $0.producerZone } }
     /// The zone of the index's day boundaries, in which its times are shown.
-    public var timeZone: TimeZone { stateLock.withLock { calendar.timeZone } }
+    public var timeZone: TimeZone { state.withLock { $0.calendar.timeZone } }
 
     /// The day partition (`YYYYMMDD`) of a time, in the index's zone.
-    public func day(ofMicroseconds us: Int64) -> Int { stateLock.withLock { calendar.day(ofMicroseconds: us) } }
+    public func day(ofMicroseconds us: Int64) -> Int { state.withLock { $0.calendar.day(ofMicroseconds: us) } }
 
     /// First µs of a day in the index's zone.
-    public func startOfDay(_ day: Int) -> Int64? { stateLock.withLock { calendar.startMicroseconds(ofDay: day) } }
+    public func startOfDay(_ day: Int) -> Int64? { state.withLock { $0.calendar.startMicroseconds(ofDay: day) } }
 
-    func partition(_ day: Int) -> Partition {
-        if let p = partitions[day] { return p }
-        let p = Partition(day: day)
-        partitions[day] = p
-        return p
+    var isClosed: Bool { state.withLock { $0.isClosed } }
+
+    /// Running merges give up at their next step (their inputs stay live).
+    func beginClosing() { state.withLock { $0.isClosing = true } }
+
+    /// Stops accepting writes without flushing (a drop, or a simulated crash).
+    func closeWithoutFlush() {
+        state.withLock { $0.isClosed = true }
+        wal.close()
     }
 }
 

@@ -1,5 +1,7 @@
+import Synchronization
+
 /// A decompressed doc store block with the offset of each document in it.
-struct DecodedBlock {
+struct DecodedBlock: Sendable {
     let bytes: [UInt8]
     let offsets: [Int]
 }
@@ -38,7 +40,7 @@ public final class DocStoreCache {
 /// Decompressed doc store blocks shared by all searches, bounded in bytes. Log readers page
 /// around the same recent stretch again and again; a 32 KiB block costs ~10 µs to decompress,
 /// so a page of 100 scattered hits costs a millisecond without this.
-final class SharedBlockCache: @unchecked Sendable {
+final class SharedBlockCache: Sendable {
     static let shared = SharedBlockCache(capacityBytes: 32 << 20)
 
     struct Key: Hashable {
@@ -46,21 +48,24 @@ final class SharedBlockCache: @unchecked Sendable {
         var block: Int
     }
 
-    private let lock = ConditionLock()
-    private var entries: [Key: (block: DecodedBlock, lastUse: UInt64)] = [:]
-    private var bytes = 0
-    private var tick: UInt64 = 0
+    private struct State {
+        var entries: [Key: (block: DecodedBlock, lastUse: UInt64)] = [:]
+        var bytes = 0
+        var tick: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
     let capacityBytes: Int
 
     init(capacityBytes: Int) { self.capacityBytes = capacityBytes }
 
     func get(_ segment: UInt64, _ block: Int) -> DecodedBlock? {
-        lock.withLock {
+        state.withLock { s in
             let key = Key(segment: segment, block: block)
-            guard var e = entries[key] else { return nil }
-            tick += 1
-            e.lastUse = tick
-            entries[key] = e
+            guard var e = s.entries[key] else { return nil }
+            s.tick += 1
+            e.lastUse = s.tick
+            s.entries[key] = e
             return e.block
         }
     }
@@ -68,19 +73,19 @@ final class SharedBlockCache: @unchecked Sendable {
     func put(_ segment: UInt64, _ block: Int, _ decoded: DecodedBlock) {
         let size = decoded.bytes.count + decoded.offsets.count * 8
         guard size <= capacityBytes / 8 else { return }
-        lock.withLock {
-            tick += 1
+        state.withLock { s in
+            s.tick += 1
             let key = Key(segment: segment, block: block)
-            if let old = entries.updateValue((decoded, tick), forKey: key) {
-                bytes -= old.block.bytes.count + old.block.offsets.count * 8
+            if let old = s.entries.updateValue((decoded, s.tick), forKey: key) {
+                s.bytes -= old.block.bytes.count + old.block.offsets.count * 8
             }
-            bytes += size
-            guard bytes > capacityBytes else { return }
+            s.bytes += size
+            guard s.bytes > capacityBytes else { return }
             // Evict the least recently used quarter at once, so eviction stays rare.
-            let victims = entries.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(max(1, entries.count / 4))
+            let victims = s.entries.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(max(1, s.entries.count / 4))
             for (k, v) in victims {
-                entries[k] = nil
-                bytes -= v.block.bytes.count + v.block.offsets.count * 8
+                s.entries[k] = nil
+                s.bytes -= v.block.bytes.count + v.block.offsets.count * 8
             }
         }
     }

@@ -2,7 +2,8 @@
 ///
 /// Only the block headers are decoded up front; docs, frequencies and positions are decoded
 /// per block, so a query that needs a window of ordinals (the tail) touches only its blocks.
-public struct PostingList {
+/// Sendable: its bytes are a segment's, read-only and alive while the segment is.
+public struct PostingList: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     public let docFreq: Int
     public let hasPositions: Bool

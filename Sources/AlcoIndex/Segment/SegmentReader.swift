@@ -1,3 +1,4 @@
+import Synchronization
 /// Memory that backs a segment: a mapped file or, for sealed in-memory segments, the heap.
 public final class SegmentStorage: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer
@@ -44,13 +45,9 @@ public final class SegmentReader: @unchecked Sendable {
     /// Never reused by another reader, so caches can key on it safely.
     let uniqueID = SegmentReader.makeUniqueID()
 
-    private static let idLock = ConditionLock()
-    nonisolated(unsafe) private static var lastID: UInt64 = 0
+    private static let lastID = Atomic<UInt64>(0)
     private static func makeUniqueID() -> UInt64 {
-        idLock.withLock {
-            lastID += 1
-            return lastID
-        }
+        lastID.wrappingAdd(1, ordering: .relaxed).newValue
     }
 
     let ids: IDColumn.Reader

@@ -1,0 +1,112 @@
+/// A segment of a day partition with its current tombstones.
+struct LiveSegment: Sendable {
+    let name: String
+    let day: Int
+    let reader: SegmentReader
+    var deleted: DeletionSet
+    /// Whether its file is on disk (and named by the manifest once one is written).
+    var isPersisted: Bool
+    /// Tombstones its `.del` file holds.
+    var persistedDeletions: Int
+
+    var hasUnpersistedDeletions: Bool { isPersisted && deleted.count != persistedDeletions }
+}
+
+/// The index's immutable segments by day. A value: a search copies the set under the state
+/// lock and reads that version while seals, merges and deletions make new ones (copy on write
+/// shares every day and tombstone set they did not change), so the set a search holds never
+/// changes under it.
+struct SegmentSet: Sendable {
+    private var days: [Int: [LiveSegment]] = [:]
+
+    var dayNumbers: Dictionary<Int, [LiveSegment]>.Keys { days.keys }
+
+    /// Every segment, days in ascending order.
+    var all: [LiveSegment] { days.keys.sorted().flatMap { days[$0]! } }
+
+    func segments(inDay day: Int) -> [LiveSegment] { days[day] ?? [] }
+
+    func snapshot(_ selection: PartitionSelection) -> [SegmentSnapshot] {
+        days.filter { selection.contains(day: $0.key) }.values.flatMap { $0.map { SegmentSnapshot(reader: $0.reader, deleted: $0.deleted) } }
+    }
+
+    /// The segment and ordinal of a live document of `day`.
+    func locate(_ id: UInt64, day: Int) -> (index: Int, ordinal: UInt32)? {
+        guard let segments = days[day] else { return nil }
+        for (k, s) in segments.enumerated() where id >= s.reader.minID && id <= s.reader.maxID {
+            if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) { return (k, o) }
+        }
+        return nil
+    }
+
+    /// Tombstones a live document; false when no segment of `day` holds it.
+    mutating func delete(_ id: UInt64, day: Int) -> Bool {
+        guard let (k, o) = locate(id, day: day) else { return false }
+        days[day]![k].deleted.insert(o)
+        return true
+    }
+
+    mutating func add(_ segment: LiveSegment) {
+        days[segment.day, default: []].append(segment)
+    }
+
+    /// Replaces a day's segments named `sources` by `merged`; false (and no change) when any
+    /// source is gone.
+    mutating func replace(_ sources: Set<String>, inDay day: Int, with merged: [LiveSegment]) -> Bool {
+        guard let segments = days[day], sources.allSatisfy({ n in segments.contains { $0.name == n } }) else { return false }
+        days[day] = segments.filter { !sources.contains($0.name) } + merged
+        return true
+    }
+
+    /// Changes one segment in place (its tombstones, its persisted state).
+    mutating func update(_ name: String, inDay day: Int, _ change: (inout LiveSegment) -> Void) {
+        guard let k = days[day]?.firstIndex(where: { $0.name == name }) else { return }
+        change(&days[day]![k])
+    }
+
+    /// Removes segments by name (a flush drops those whose every document was deleted).
+    mutating func remove(_ names: Set<String>) {
+        guard !names.isEmpty else { return }
+        for day in Array(days.keys) {
+            days[day]!.removeAll { names.contains($0.name) }
+            if days[day]!.isEmpty { days[day] = nil }
+        }
+    }
+
+    /// Removes a day's segments and returns them (retention).
+    mutating func removeDay(_ day: Int) -> [LiveSegment] { days.removeValue(forKey: day) ?? [] }
+
+    /// Removes every segment and returns them (TRUNCATE).
+    mutating func removeAll() -> [LiveSegment] {
+        defer { days = [:] }
+        return days.values.flatMap { $0 }
+    }
+
+    /// Each day's segments as the merge policy sees them.
+    var mergeDays: [MergePolicy.Day] {
+        days.map { day, segments in
+            MergePolicy.Day(
+                day: day,
+                persisted: segments.filter(\.isPersisted).map {
+                    MergePolicy.Segment(name: $0.name, docCount: $0.reader.docCount, deleted: $0.deleted.count)
+                },
+                segmentCount: segments.count)
+        }
+    }
+
+    /// A merge plan's segments, or nil when any of them is no longer live.
+    func resolve(_ plan: MergePolicy.Plan?) -> (day: Int, sources: [LiveSegment])? {
+        guard let plan, let segments = days[plan.day] else { return nil }
+        let sources = plan.segments.compactMap { name in segments.first { $0.name == name } }
+        return sources.count == plan.segments.count ? (plan.day, sources) : nil
+    }
+
+    /// What the manifest names: the persisted segments, days in order.
+    var manifestEntries: [Manifest.Entry] {
+        all.filter(\.isPersisted).map {
+            Manifest.Entry(
+                name: $0.name, day: $0.day, docs: $0.reader.docCount, minID: $0.reader.minID,
+                maxID: $0.reader.maxID, deletions: $0.persistedDeletions)
+        }
+    }
+}
