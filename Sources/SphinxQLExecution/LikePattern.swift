@@ -1,13 +1,14 @@
 /// SQL's `LIKE` (SHOW TABLES LIKE 'logs_2026%'): `%` any run of characters, `_` one, compared
-/// without case. Matched greedily with one remembered `%` to fall back to, so a pattern of a
-/// million `%` neither recurses nor memoizes (O(text × pattern) time at worst, O(1) space).
+/// with case as Sphinx compares (`LIKE 'LOGS%'` lists nothing). Matched greedily with one
+/// remembered `%` to fall back to, so a pattern of a million `%` neither recurses nor memoizes
+/// (O(text × pattern) time at worst, O(1) space).
 struct LikePattern {
     private let pattern: [Character]
 
-    init(_ pattern: String) { self.pattern = Array(pattern.lowercased()) }
+    init(_ pattern: String) { self.pattern = Array(pattern) }
 
     func matches(_ text: String) -> Bool {
-        let t = Array(text.lowercased())
+        let t = Array(text)
         let p = pattern
         var i = 0, j = 0
         var star: Int?

@@ -4,17 +4,35 @@ import SphinxQL
 /// SHOW, DESCRIBE, SELECT without a table and the variables clients probe: what a session
 /// says about the server and its tables.
 extension Session {
+    /// DESCRIBE as Sphinx answers it for the table's kind: a day table's fields and attributes,
+    /// a distributed table's agents (the day tables it reads).
     func describe(_ table: String, like: String?) throws -> ResultSet {
-        guard let t = TableName.resolve(table, exists: { catalog.indexIfExists($0) != nil }),
-            let index = catalog.indexIfExists(t.index)
-        else { throw StatementError("no such index '\(table)'", code: 1146, sqlState: "42S02") }
-        var rows: [[Cell]] = [[.string("id"), .string("bigint")]]
-        for f in index.fullTextFields { rows.append([.string(f), .string("field")]) }
-        rows.append([.string("logline"), .string("string")])
-        rows.append([.string("js"), .string("json")])
-        return ResultSet(
-            columns: [ResultColumn(name: "Field", kind: .string), ResultColumn(name: "Type", kind: .string)],
-            rows: filter(rows, like: like))
+        guard let (index, _, kind) = listedTable(table) else {
+            throw StatementError("no such index '\(table)'", code: 1146, sqlState: "42S02")
+        }
+        switch kind {
+        case .distributed(let agents):
+            return ResultSet(
+                columns: [ResultColumn(name: "Agent", kind: .string), ResultColumn(name: "Type", kind: .string)],
+                rows: filter(agents.map { [.string($0), .string("local")] }, like: like))
+        case .day:
+            var rows: [[Cell]] = [[.string("id"), .string("bigint")]]
+            for f in index.fullTextFields { rows.append([.string(f), .string("field")]) }
+            rows.append([.string("logline"), .string("string")])
+            rows.append([.string("js"), .string("json")])
+            return ResultSet(
+                columns: [ResultColumn(name: "Field", kind: .string), ResultColumn(name: "Type", kind: .string)],
+                rows: filter(rows, like: like))
+        }
+    }
+
+    /// A table SHOW TABLES lists, with its index and what it is there.
+    func listedTable(_ table: String) -> (LogIndex, TableName, DayTables.Table)? {
+        guard let name = TableName.resolve(table, exists: { catalog.indexIfExists($0) != nil }),
+            let index = catalog.indexIfExists(name.index),
+            let kind = DayTables(index).table(name)
+        else { return nil }
+        return (index, name, kind)
     }
 
     func constantSelect(_ s: SelectStatement) throws -> ResultSet {
@@ -99,7 +117,8 @@ extension Session {
             }
             return ResultSet(columns: two, rows: filter(rows, like: like))
         case .tables:
-            let rows: [[Cell]] = catalog.indexes.map { [.string($0.name), .string("rt")] }
+            let tables = catalog.indexes.flatMap { DayTables($0).listing }.sorted { $0.name < $1.name }
+            let rows: [[Cell]] = tables.map { [.string($0.name), .string($0.kind.rawValue)] }
             return ResultSet(
                 columns: [ResultColumn(name: "Index", kind: .string), ResultColumn(name: "Type", kind: .string)],
                 rows: filter(rows, like: like))
@@ -120,7 +139,12 @@ extension Session {
                 columns: [ResultColumn(name: "Counter", kind: .string), ResultColumn(name: "Value", kind: .string)],
                 rows: filter(rows, like: like))
         case .indexStatus(let t):
-            let st = try index(t).stats()
+            // A day table answers for its day. Sphinx refuses the distributed forms; alco
+            // answers for the days they read.
+            guard let (index, name, _) = listedTable(t) else {
+                throw StatementError("SHOW INDEX STATUS requires an existing index")
+            }
+            let st = index.stats(name.partitions)
             let rows: [[Cell]] = [
                 [.string("index_type"), .string("rt")], [.string("indexed_documents"), .string(String(st.documents))],
                 [.string("disk_bytes"), .string(String(st.diskBytes))],

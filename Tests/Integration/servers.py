@@ -124,26 +124,25 @@ class AlcoServer:
 class SphinxServer:
     """Real Sphinx 2.2.11 (Debian's searchd) with RT indexes configured as ALCO configured them."""
 
-    def __init__(self, indexes=("logs",)):
+    def __init__(self, indexes=("logs",), day_tables=None):
+        """day_tables: days (YYYYMMDD) to declare as ALCO's generated sphinx.conf did: per index,
+        one rt table per day, `<index>_<day>_distr` distributed over that day and every later
+        one, and `<index>` distributed over them all. Without it, each index is one rt table."""
         self.dir = tempfile.mkdtemp(prefix="sphinx-it-")
         self.port = free_port()
         conf = os.path.join(self.dir, "sphinx.conf")
         os.makedirs(os.path.join(self.dir, "data"))
         with open(conf, "w") as f:
             for name in indexes:
-                f.write(f"""
-index {name}
-{{
-    type = rt
-    path = {self.dir}/data/{name}
-    rt_field = logline
-    rt_field = js
-    rt_attr_string = logline
-    rt_attr_json = js
-    charset_table = {CHARSET}
-    rt_mem_limit = 128M
-}}
-""")
+                if day_tables is None:
+                    f.write(self.rt_index(name))
+                    continue
+                days = sorted(day_tables)
+                for day in days:
+                    f.write(self.rt_index("%s_%s" % (name, day)))
+                for k, day in enumerate(days):
+                    f.write(self.distributed_index("%s_%s_distr" % (name, day), ["%s_%s" % (name, d) for d in days[k:]]))
+                f.write(self.distributed_index(name, ["%s_%s" % (name, d) for d in days]))
             f.write(f"""
 searchd
 {{
@@ -159,6 +158,25 @@ searchd
         self.proc = subprocess.Popen(["searchd", "--config", conf, "--nodetach"], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
+
+    def rt_index(self, name):
+        return f"""
+index {name}
+{{
+    type = rt
+    path = {self.dir}/data/{name}
+    rt_field = logline
+    rt_field = js
+    rt_attr_string = logline
+    rt_attr_json = js
+    charset_table = {CHARSET}
+    rt_mem_limit = 128M
+}}
+"""
+
+    @staticmethod
+    def distributed_index(name, locals_):
+        return "\nindex %s\n{\n    type = distributed\n%s}\n" % (name, "".join("    local = %s\n" % l for l in locals_))
 
     def stop(self):
         if self.proc.poll() is None:

@@ -40,7 +40,7 @@ indexes:
             c = pymysql.connect(host="127.0.0.1", port=env_port, user="t")
             cur = c.cursor()
             cur.execute("SHOW TABLES")
-            assert ("fromconfig", "rt") in cur.fetchall()
+            assert ("fromconfig", "distributed") in cur.fetchall()
             c.close()
         finally:
             proc.send_signal(signal.SIGTERM)

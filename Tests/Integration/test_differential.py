@@ -11,6 +11,7 @@ excluded by rule, never by case:
   with numbers rounded to 6 decimals; js.key columns as numbers when both parse as numbers.
 - Groups come in an unspecified order unless ORDER BY says otherwise: compared sorted.
 """
+import datetime
 import json
 import random
 import re
@@ -187,3 +188,61 @@ def test_errors_match_sphinx(pair):
                 run(conn, sql)
             codes.append(e.value.args[0])
         assert codes[0] == codes[1], sql
+
+
+def day_of(doc_id):
+    return datetime.datetime.fromtimestamp(doc_id // 1000 / 1e6, datetime.timezone.utc).strftime("%Y%m%d")
+
+
+@pytest.fixture(scope="module")
+def day_pair(rows):
+    """alco beside a Sphinx configured as ALCO configured it: day tables (rt) for the days the
+    lines fall in, today and tomorrow, their _distr forms and `logs` over all of them."""
+    spread = [(i + (k % 3) * 86_400_000_000_000, l, j) for k, (i, l, j) in enumerate(rows[:600])]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    days = sorted({day_of(r[0]) for r in spread} | {now.strftime("%Y%m%d"), (now + datetime.timedelta(days=1)).strftime("%Y%m%d")})
+    alco = AlcoServer(indexes=("logs",))
+    sphinx = SphinxServer(indexes=("logs",), day_tables=days)
+    try:
+        a = pymysql.connect(host="127.0.0.1", port=alco.port, user="diff", autocommit=True)
+        load(a, "logs", spread)
+        s = pymysql.connect(host="127.0.0.1", port=sphinx.port, user="diff", autocommit=True)
+        for day in days:
+            load(s, "logs_" + day, [r for r in spread if day_of(r[0]) == day])
+        yield a, s, days
+    finally:
+        alco.stop()
+        sphinx.stop()
+
+
+def answer(conn, sql):
+    """(columns, rows) or the error code."""
+    try:
+        return run(conn, sql)
+    except pymysql.MySQLError as e:
+        return e.args[0]
+
+
+def test_day_tables_match_sphinx_configured_as_alco(day_pair):
+    alco, sphinx, days = day_pair
+    tables, listing = run(sphinx, "SHOW TABLES")
+    assert tables == ["index", "type"] and len(listing) == 1 + 2 * len(days)
+    statements = ["SHOW TABLES"]
+    statements += ["SHOW TABLES LIKE '%s'" % p for p in
+                   ("logs_2026%", "%distr", "logs\\_%", "LOGS%", "logs_%s" % days[0], "%_" + days[-1][:6] + "__")]
+    names = [r[0] for r in listing] + ["logs_19990101", "logs_19990101_distr", "nosuch"]
+    for name in names:
+        statements += ["DESCRIBE %s" % name, "DESC %s LIKE 'logs_%%'" % name, "DESCRIBE %s LIKE 'js'" % name]
+    for sql in statements:
+        a, s = answer(alco, sql), answer(sphinx, sql)
+        assert a == s, "%s\n  alco   %s\n  sphinx %s" % (sql, a, s)
+    # A day table's status answers for that day; a day no table names is refused by both.
+    for day in days:
+        a = dict(run(alco, "SHOW INDEX logs_%s STATUS" % day)[1])
+        s = dict(run(sphinx, "SHOW INDEX logs_%s STATUS" % day)[1])
+        assert (a["index_type"], a["indexed_documents"]) == (s["index_type"], s["indexed_documents"]), day
+    assert answer(alco, "SHOW INDEX logs_19990101 STATUS") == answer(sphinx, "SHOW INDEX logs_19990101 STATUS")
+    # Each table reads the days Sphinx's would.
+    for name in [r[0] for r in listing]:
+        sql = "SELECT COUNT(*) FROM %s" % name
+        assert run(alco, sql)[1] == run(sphinx, sql)[1], sql

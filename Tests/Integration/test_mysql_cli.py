@@ -1,4 +1,5 @@
 """The `mysql` command-line client (Debian's mariadb-client) against alco."""
+import datetime
 import subprocess
 
 
@@ -12,7 +13,11 @@ def mysql(alco, *args, sql=None, check=True):
 
 def test_show_tables_and_anchor_queries(alco, rows):
     out = mysql(alco, "--batch", sql="SHOW TABLES").stdout.splitlines()
-    assert out[0] == "Index\tType" and "logs\trt" in out and "logsx\trt" in out
+    # ALCO's tables: each index distributed over its day tables (rt) and their _distr forms.
+    assert out[0] == "Index\tType" and "logs\tdistributed" in out and "logsx\tdistributed" in out
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%d")
+    assert "logs_%s\trt" % today in out and "logs_%s_distr\tdistributed" % today in out
+    assert out[1:] == sorted(out[1:])
     newest = max(r[0] for r in rows)
     out = mysql(alco, "--batch", "--skip-column-names", sql="SELECT id FROM logs ORDER BY id DESC LIMIT 1").stdout
     assert out.strip() == str(newest)

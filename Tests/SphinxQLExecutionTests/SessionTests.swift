@@ -71,10 +71,46 @@ import Testing
             #expect(try rows(s, "select @@version_comment limit 1").rows == [[.string(ServerInfo.versionComment)]])
             #expect(try rows(s, "SELECT @@version").rows == [[.string(ServerInfo.version)]])
             #expect(try rows(s, "select DATABASE(), USER() limit 1").rows.first?.count == 2)
-            #expect(try rows(s, "SHOW TABLES LIKE 'logs%'").rows.count == 2)
-            #expect(try rows(s, "SHOW TABLES LIKE 'logsx'").rows == [[.string("logsx"), .string("rt")]])
-            #expect(try rows(s, "DESCRIBE logs").rows.map { $0[1].text ?? "" } == ["bigint", "field", "field", "string", "json"])
+            #expect(try rows(s, "SHOW TABLES LIKE 'logsx'").rows == [[.string("logsx"), .string("distributed")]])
             #expect(try rows(s, "SHOW VARIABLES LIKE 'autocommit'").rows == [[.string("autocommit"), .string("1")]])
+        }
+    }
+
+    @Test func dayTablesAreListedAsALCODeclaredThem() throws {
+        try Self.withSession { (s: Session) throws in
+            // A line of 2026-11-25 (UTC); today's and tomorrow's tables are listed too.
+            _ = s.execute(batch: "INSERT INTO logs (id, logline, js) VALUES (1795640400001000007, 'PacketResponder 1 terminating', '{}')")
+            let logs = try s.catalog.index("logs")
+            let (today, tomorrow) = logs.currentDays()
+            #expect(logs.heldDays == [20_261_125])
+            let days = Set([20_261_125, today, tomorrow]).sorted()
+            func tables(_ index: String, _ days: [Int]) -> [[Cell]] {
+                [[.string(index), .string("distributed")]]
+                    + days.flatMap { [[.string("\(index)_\($0)"), .string("rt")], [.string("\(index)_\($0)_distr"), .string("distributed")]] }
+            }
+            let all = (tables("logs", days) + tables("logsx", [today, tomorrow])).sorted { ($0[0].text ?? "") < ($1[0].text ?? "") }
+            #expect(try rows(s, "SHOW TABLES").rows == all)
+            #expect(try rows(s, "SHOW TABLES LIKE 'logs_2026%'").rows == Array(tables("logs", days).dropFirst()))
+            #expect(try rows(s, "SHOW TABLES LIKE 'LOGS%'").rows.isEmpty)
+            // A distributed table lists its agents; a day table its fields.
+            let agents = try rows(s, "DESCRIBE logs")
+            #expect(agents.columns.map(\.name) == ["Agent", "Type"])
+            #expect(agents.rows == days.map { [.string("logs_\($0)"), .string("local")] })
+            #expect(try rows(s, "DESC logs_\(today)_distr").rows.map { $0[0].text ?? "" } == days.filter { $0 >= today }.map { "logs_\($0)" })
+            #expect(try rows(s, "DESCRIBE logs LIKE 'x%'").rows.isEmpty)
+            let fields = try rows(s, "DESCRIBE logs_20261125")
+            #expect(fields.columns.map(\.name) == ["Field", "Type"])
+            #expect(fields.rows.map { $0[1].text ?? "" } == ["bigint", "field", "field", "string", "json"])
+            // A day no table names is unknown, as in Sphinx.
+            guard case .failure(let unknown)? = s.execute(batch: "DESCRIBE logs_19990101").first else { Issue.record("expected an error"); return }
+            #expect(unknown.code == 1146 && unknown.message == "no such index 'logs_19990101'")
+            // SHOW INDEX … STATUS answers for the day.
+            let status = try rows(s, "SHOW INDEX logs_20261125 STATUS").rows
+            #expect(status.first { $0[0] == .string("indexed_documents") }?[1] == .string("1"))
+            let empty = try rows(s, "SHOW INDEX logs_\(tomorrow) STATUS").rows
+            #expect(empty.first { $0[0] == .string("indexed_documents") }?[1] == .string("0"))
+            guard case .failure(let noDay)? = s.execute(batch: "SHOW INDEX logs_19990101 STATUS").first else { Issue.record("expected an error"); return }
+            #expect(noDay.message == "SHOW INDEX STATUS requires an existing index")
         }
     }
 

@@ -73,23 +73,25 @@ extension LogIndex {
         return out
     }
 
-    public func stats() -> IndexStats {
+    /// What the index holds, in the days `selection` takes (a day table's figures).
+    public func stats(_ selection: PartitionSelection = .all) -> IndexStats {
         // Counted under the lock: a copy of the state held outside it would make the next
         // writer copy the buffer.
-        state.withLock { s in IndexStats(of: s, name: name) }
+        state.withLock { s in IndexStats(of: s, name: name, selection: selection) }
     }
 }
 
 extension IndexStats {
-    fileprivate init(of s: borrowing IndexState, name: String) {
-        var docs = 0, deleted = 0, mem = 0, disk = 0, bytes = 0
+    fileprivate init(of s: borrowing IndexState, name: String, selection: PartitionSelection) {
+        var docs = 0, buffered = 0, deleted = 0, mem = 0, disk = 0, bytes = 0
         var days: [(day: Int, documents: Int, segments: Int)] = []
-        var ids = s.buffer.idRange
-        for day in s.buffer.dayNumbers.union(s.segments.dayNumbers).sorted() {
+        var ids = s.buffer.idRange(days: { selection.contains(day: $0) })
+        for day in s.buffer.dayNumbers.union(s.segments.dayNumbers).sorted() where selection.contains(day: day) {
             // A seal in progress holds documents that have left the buffer but are in no
             // segment yet: they are searchable (a search waits for the seal) and are counted.
             let unsealed = s.buffer.documents(inDay: day)
             var dayDocs = unsealed.buffered + unsealed.sealing
+            buffered += unsealed.buffered
             let segments = s.segments.segments(inDay: day)
             for seg in segments {
                 dayDocs += seg.reader.docCount - seg.deleted.count
@@ -104,7 +106,7 @@ extension IndexStats {
             days.append((day, dayDocs, segments.count))
         }
         self.init(
-            name: name, documents: docs, bufferedDocuments: s.buffer.count, memorySegments: mem,
+            name: name, documents: docs, bufferedDocuments: buffered, memorySegments: mem,
             diskSegments: disk, diskBytes: bytes, deletedDocuments: deleted, days: days,
             walLSN: s.appliedLSN, checkpointLSN: s.checkpointLSN, problems: s.problems,
             minID: ids?.lowerBound, maxID: ids?.upperBound)

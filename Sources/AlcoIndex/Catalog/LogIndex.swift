@@ -112,6 +112,19 @@ public final class LogIndex: Sendable {
     /// First µs of a day in the index's zone.
     public func startOfDay(_ day: Int) -> Int64? { state.withLock { $0.calendar.startMicroseconds(ofDay: day) } }
 
+    /// Today's day partition and tomorrow's, in the index's zone.
+    public func currentDays(nowMicroseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) -> (today: Int, tomorrow: Int) {
+        state.withLock { s in
+            let today = s.calendar.day(ofMicroseconds: nowMicroseconds)
+            return (today, s.calendar.day(offsetDays: 1, from: today) ?? today)
+        }
+    }
+
+    /// Days with documents (buffered or in segments), ascending.
+    public var heldDays: [Int] {
+        state.withLock { s in s.buffer.dayNumbers.union(s.segments.dayNumbers).sorted() }
+    }
+
     var isClosed: Bool { state.withLock { $0.isClosed } }
 
     /// Running merges give up at their next step (their inputs stay live).

@@ -177,15 +177,15 @@ struct RealtimeBuffer: Sendable {
         return (days[day]?.documents.count ?? 0, inSeal)
     }
 
-    /// The smallest and largest id held (buffered or being sealed).
-    var idRange: ClosedRange<UInt64>? {
+    /// The smallest and largest id held (buffered or being sealed) in the days `wanted` takes.
+    func idRange(days wanted: (Int) -> Bool = { _ in true }) -> ClosedRange<UInt64>? {
         var lo: UInt64?
         var hi: UInt64?
-        for (_, ids) in sealing where !ids.isEmpty {
+        for (day, ids) in sealing where !ids.isEmpty && wanted(day) {
             lo = min(lo ?? ids[0], ids[0])
             hi = max(hi ?? ids[ids.count - 1], ids[ids.count - 1])
         }
-        for d in days.values {
+        for (day, d) in days where wanted(day) {
             for id in d.documents.keys {
                 lo = min(lo ?? id, id)
                 hi = max(hi ?? id, id)

@@ -1,4 +1,5 @@
 import Synchronization
+
 /// Memory that backs a segment: a mapped file or, for sealed in-memory segments, the heap.
 public final class SegmentStorage: @unchecked Sendable {
     public let bytes: UnsafeRawBufferPointer

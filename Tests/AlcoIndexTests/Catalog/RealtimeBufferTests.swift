@@ -17,7 +17,8 @@ import Testing
         #expect(buffer.oldestUnsealedLSN == 7)
         #expect(buffer.locate(5, day: 20_260_101) == .buffered)
         #expect(buffer.locate(5, day: 20_260_102) == nil)
-        #expect(buffer.idRange == 5...9)
+        #expect(buffer.idRange() == 5...9)
+        #expect(buffer.idRange(days: { $0 == 20_260_102 }) == 9...9)
         do {
             let result = buffer.remove(5, day: 20_260_101)
             #expect(result)
