@@ -29,6 +29,34 @@ public indirect enum Expression: Equatable, Sendable {
 public struct SelectItem: Equatable, Sendable {
     public var expression: Expression
     public var alias: String?
+    /// The expression as the statement wrote it, which names its column when there is no
+    /// alias (`snippet(logline, 'auth')`). Not part of equality: two items that mean the same
+    /// are equal however they were spaced.
+    public var written: String?
+
+    public init(expression: Expression, alias: String? = nil, written: String? = nil) {
+        self.expression = expression
+        self.alias = alias
+        self.written = written
+    }
+
+    public static func == (a: SelectItem, b: SelectItem) -> Bool { a.expression == b.expression && a.alias == b.alias }
+
+    /// The column's name, as Sphinx gives it: the alias, or the expression as written, each
+    /// lowercased up to the first `.`, `,` or `[` outside nothing but quotes (`JS.Lvl` names
+    /// `js.Lvl`, `SNIPPET(LOGLINE, 'Auth')` names `snippet(logline, 'Auth')`).
+    public var columnName: String? {
+        guard let text = alias ?? written else { return nil }
+        var out = Array(text.utf8)
+        var quoted = false
+        for k in out.indices {
+            let c = out[k]
+            if c == UInt8(ascii: ".") || c == UInt8(ascii: ",") || c == UInt8(ascii: "[") { break }
+            if !quoted && c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z") { out[k] = c + 32 }
+            if c == UInt8(ascii: "'") { quoted.toggle() }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 public struct OrderKey: Equatable, Sendable {

@@ -199,18 +199,28 @@ public struct Parser {
         return .alterDropColumn(table: t, column: try name())
     }
 
+    /// The statement's text from `start` to the next token, without the blanks before it.
+    private func writtenText(from start: Int) -> String {
+        var end = min(peek.offset, text.count)
+        while end > start, [0x20, 0x09, 0x0A, 0x0D].contains(text[end - 1]) { end -= 1 }
+        return String(decoding: text[min(start, end)..<end], as: UTF8.self)
+    }
+
     mutating func select() throws -> SelectStatement {
         var s = SelectStatement()
         repeat {
+            let start = peek.offset
             let e = try expression()
+            let written = writtenText(from: start)
             var alias: String?
+            // Aliases are names too: without case, as their references are.
             if accept("AS") {
-                alias = try name()
+                alias = try name().lowercased()
             } else if case .quoted(let q) = peek.kind {
                 p += 1
-                alias = q
+                alias = q.lowercased()
             }
-            s.items.append(SelectItem(expression: e, alias: alias))
+            s.items.append(SelectItem(expression: e, alias: alias, written: written))
         } while accept(symbol: ",")
         guard accept("FROM") else {
             // SELECT 1, SELECT @@version: no table; LIMIT is allowed as clients send it.
@@ -584,7 +594,9 @@ public struct Parser {
         case .word, .quoted:
             let first = try name()
             if accept(symbol: "(") { return try nested { try $0.functionCall(first.lowercased()) } }
-            var path = first
+            // Names are Sphinx's: without case up to the first dot (`ID`, `JS.Host` read as
+            // `id`, `js.Host`), js keys as written.
+            var path = first.lowercased()
             while accept(symbol: ".") {
                 switch peek.kind {
                 case .word(let w), .quoted(let w):

@@ -156,12 +156,20 @@ public struct SelectExecutor {
             guard case .column(let c) = try expansion.expand(g).0 else { throw StatementError("GROUP BY takes a column") }
             request.groupBy = c == "id" ? "id" : try WhereTranslator().jsKey(c)
         }
+        // Other items beside COUNT(*) take their values from one match, the one with the
+        // smallest id, as Sphinx's implicit group gives them (NULL when nothing matches).
+        let needsMatch =
+            isAggregate
+            && s.items.contains {
+                if case .function("count", _) = $0.expression { return false }; return true
+            }
         if isAggregate {
-            // Only the count matters: id order counts without ranking every match.
-            request.limit = 0
-            request.loadDocuments = false
+            // Otherwise only the count matters: id order counts without ranking every match.
+            request.limit = needsMatch ? 1 : 0
+            if needsMatch { request.offset = 0 }
+            request.loadDocuments = needsMatch
             request.countTotal = true
-            request.order = .idDescending
+            request.order = needsMatch ? .idAscending : .idDescending
         }
         do {
             try request.checkLimits()
@@ -187,11 +195,16 @@ public struct SelectExecutor {
         let columns = try s.items.flatMap { try self.columns(for: $0) }
         var rows: [[Cell]] = []
         if isAggregate {
-            let row = s.items.flatMap { item -> [Cell] in
-                if case .function("count", _) = item.expression { return [.int(Int64(result.totalFound))] }
-                return [.null]
+            if needsMatch, let first = result.hits.first {
+                rows = [try RowProjection(expansion.items).cells(for: first, groupCount: result.totalFound)]
+            } else {
+                rows = [
+                    try s.items.flatMap { item -> [Cell] in
+                        if case .function("count", _) = item.expression { return [.int(Int64(result.totalFound))] }
+                        return Array(repeating: .null, count: try self.columns(for: item).count)
+                    }
+                ]
             }
-            rows = [row]
         } else {
             let counts = Dictionary(result.groups.map { ($0.representativeID, $0.count) }, uniquingKeysWith: { a, _ in a })
             let projection = RowProjection(expansion.items)
@@ -223,7 +236,7 @@ public struct SelectExecutor {
                 ResultColumn(name: "js", kind: .string),
             ]
         }
-        let name = item.alias ?? SelectExecutor.name(of: item.expression)
+        let name = item.columnName ?? SelectExecutor.name(of: item.expression)
         switch item.expression {
         case .column("id"): return [ResultColumn(name: name, kind: .unsignedBigInt)]
         case .column, .string, .function("snippet", _): return [ResultColumn(name: name, kind: .string)]

@@ -50,13 +50,33 @@ import Testing
     @Test func countAndGroupBy() throws {
         try Self.withCatalog { catalog in
             let (count, _) = try run(catalog, "SELECT COUNT(*) AS `__count`, id > 1795640400002000007 AS `__where_result` FROM `logs_20261125_distr` WHERE (__where_result = 1)")
-            #expect(count.rows == [[.int(3), .null]])
+            // Beside COUNT(*), an expression has its value on the smallest matching id, as in
+            // Sphinx's implicit group; NULL when nothing matches.
+            #expect(count.rows == [[.int(3), .int(1)]])
             #expect(count.columns.first == ResultColumn(name: "__count", kind: .int))
+            let (beside, _) = try run(catalog, "SELECT COUNT(*), id, js.process, id >= 1795640400003000007 FROM logs WHERE MATCH('failed')")
+            #expect(beside.rows == [[.int(5), .unsigned(1_795_640_400_001_000_007), .string("9001"), .int(0)]])
+            let (none, _) = try run(catalog, "SELECT COUNT(*) AS c, id >= 1 AS w, * FROM logs WHERE MATCH('nothing')")
+            #expect(none.rows == [[.int(0), .null, .null, .null, .null]])
             let (groups, _) = try run(catalog, "SELECT js.levelname, COUNT(*) FROM `logs` GROUP BY js.levelname")
             let pairs = groups.rows.map { [$0[0].text ?? "", $0[1].text ?? ""] }
             #expect(pairs.first == ["ERROR", "2"])
             #expect(Set(pairs.map { $0[0] }) == ["ERROR", "INFO", "WARNING", "DEBUG"])
             #expect(groups.columns.map(\.name) == ["js.levelname", "count(*)"])
+        }
+    }
+
+    @Test func columnsAreNamedAsWritten() throws {
+        try Self.withCatalog { catalog in
+            let (rs, _) = try run(
+                catalog,
+                "SELECT ID, SNIPPET(LOGLINE, 'Failed'), snippet(logline,'x' , 'limit=5'), id  >=  1, IN(ID,5), JS.Host, JS.Process>=9002 AND ID>1, COUNT(*) AS N FROM logs GROUP BY id"
+            )
+            #expect(
+                rs.columns.map(\.name) == [
+                    "id", "snippet(logline, 'Failed')", "snippet(logline,'x' , 'limit=5')", "id  >=  1", "in(id,5)", "js.Host",
+                    "js.Process>=9002 AND ID>1", "n",
+                ])
         }
     }
 
@@ -112,7 +132,8 @@ import Testing
                 try ids("SELECT id FROM logs_20261126, other_20261125 ORDER BY id ASC")
                     == [.unsigned(day1 + 5), .unsigned(day2 + 1)])
             let (count, meta) = try run(catalog, "SELECT COUNT(*) FROM logs, other WHERE MATCH('alpha')")
-            #expect(count.rows == [[.int(3)]] && meta.totalFound == 1)
+            #expect(count.rows == [[.int(3)]])
+            #expect(meta.totalFound == 1)
             let (groups, _) = try run(catalog, "SELECT js.levelname AS l, COUNT(*) AS n FROM logs, other GROUP BY l")
             #expect(groups.rows.map { [$0[0], $0[1]] } == [[.string("INFO"), .int(3)], [.string("ERROR"), .int(1)]])
             let (_, lazy) = try run(catalog, "SELECT id FROM logs, other ORDER BY id DESC LIMIT 1")
