@@ -117,9 +117,12 @@ struct RowProjection {
                     return .failure(StatementError("SNIPPET() takes a field and a query string"))
                 }
                 var options = SnippetOptions()
-                if args.count >= 3, case .string(let opts) = args[2] { SelectExecutor.apply(snippetOptions: opts, to: &options) }
-                let query = (try? QueryParser.parse(q)) ?? .all
-                return .snippet(field: value(args[0]), highlighter: Highlighter(query), options: options)
+                var queryMode = false
+                if args.count >= 3, case .string(let opts) = args[2] {
+                    SelectExecutor.apply(snippetOptions: opts, to: &options)
+                    queryMode = SnippetQuery.queryMode(in: opts)
+                }
+                return .snippet(field: value(args[0]), highlighter: SnippetQuery.highlighter(q, queryMode: queryMode), options: options)
             default:
                 return .condition(condition(e))
             }

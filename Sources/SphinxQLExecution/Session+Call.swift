@@ -20,6 +20,7 @@ extension Session {
             default: throw StatementError("CALL SNIPPETS: documents must be strings")
             }
             var opts = SnippetOptions()
+            var queryMode = false
             for o in options {
                 let value: String
                 switch o.expression {
@@ -27,8 +28,9 @@ extension Session {
                 default: continue
                 }
                 SelectExecutor.apply(snippetOptions: "\(o.alias ?? "")=\(value)", to: &opts)
+                if o.alias == "query_mode" { queryMode = value != "0" }
             }
-            let h = Highlighter((try? QueryParser.parse(q)) ?? .all)
+            let h = SnippetQuery.highlighter(q, queryMode: queryMode)
             return ResultSet(
                 columns: [ResultColumn(name: "snippet", kind: .string)],
                 rows: docs.map { [.string(Snippet.make($0, highlighter: h, options: opts))] })

@@ -201,6 +201,17 @@ def expression_queries(rows, seed=23, n=60):
             out.append("SELECT COUNT(*), %s FROM logs WHERE %s" % (", ".join(items), where))
         else:
             out.append("SELECT id, %s FROM logs WHERE %s ORDER BY id ASC LIMIT 5" % (", ".join(items), where))
+    # Snippet words with separators around them (ALCO asks for SNIPPET(logline, '/10.1.2.3')
+    # when the search is /10.1.2.3): highlighted as the query's words after tokenizing.
+    for k in range(24):
+        _, line, _ = rows[rnd.randrange(len(rows))]
+        found = query_words(line)
+        if not found:
+            continue
+        word = rnd.choice(found)
+        text = rnd.choice(["/%s", "%s:", "(%s)", "[%s]", "\\\"%s\\\"", "=%s,", "%s | zzzz", "@logline %s", "%s*"]) % word
+        out.append("SELECT id, SNIPPET(logline, '%s', 'limit=1000000') AS s FROM logs WHERE MATCH('@logline %s') "
+                   "ORDER BY id ASC LIMIT 3" % (text, word))
     # ALCO's own count query, matching and not.
     for pivot in (ids[len(ids) // 2], ids[-1] + 1):
         out.append("SELECT COUNT(*) AS __count, id >= %d AS __where_result FROM logs WHERE (__where_result = 1)" % pivot)

@@ -80,6 +80,17 @@ import Testing
         }
     }
 
+    @Test func snippetWordsAreTheQuerysTokens() throws {
+        try Self.withCatalog { catalog in
+            // As Sphinx reads a snippet's query by default: separators only separate.
+            let (words, _) = try run(catalog, "SELECT SNIPPET(logline, '/failed: (worker)', 'limit=1000000') AS s FROM logs WHERE id = 1795640400001000007")
+            #expect(words.rows == [[.string("payment 1 <b>failed</b>: terminating <b>worker</b>")]])
+            // query_mode=1: a full-text query, whose NOT'd word is not highlighted.
+            let (query, _) = try run(catalog, "SELECT SNIPPET(logline, 'failed -worker', 'query_mode=1') AS s FROM logs WHERE id = 1795640400001000007")
+            #expect(query.rows == [[.string("payment 1 <b>failed</b>: terminating worker")]])
+        }
+    }
+
     @Test func pagesAndOrder() throws {
         try Self.withCatalog { catalog in
             let (desc, _) = try run(catalog, "SELECT id FROM logs ORDER BY id DESC LIMIT 2")
