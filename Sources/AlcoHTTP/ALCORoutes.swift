@@ -12,7 +12,7 @@ enum ALCORoutes {
 
     static func grep(_ request: Request, index name: String, services: HTTPServices) async throws -> Response {
         guard let index = services.catalog.indexIfExists(name) else { throw APIError.notFound("no index '\(name)'") }
-        let q = request.uri.queryParameters
+        let q = request.formParameters
         let zone = index.timeZone
         var search = SearchRequest()
         // As ALCO did: the search terms as one phrase on the logline.

@@ -11,7 +11,7 @@ enum ExploreRoutes {
     /// just before and after `id`, unfiltered, or only those sharing the anchor's values of
     /// `same`; `hl_q` marks what a search matched in them.
     static func context(_ request: Request, services: HTTPServices) async throws -> Response {
-        let q = request.uri.queryParameters
+        let q = request.formParameters
         let (index, _) = try QueryParameters.index(q, services)
         guard let id = q["id"].flatMap({ UInt64($0) }) else { throw APIError.badRequest("id is required") }
         let before = try QueryParameters.number(q, "before", default: 20, in: 0...1000)
@@ -51,7 +51,7 @@ enum ExploreRoutes {
 
     /// `GET /api/v1/fields?index=`: every js key seen, with its flags.
     static func fields(_ request: Request, services: HTTPServices) throws -> Response {
-        let (index, _) = try QueryParameters.index(request.uri.queryParameters, services)
+        let (index, _) = try QueryParameters.index(request.formParameters, services)
         let columns: [JSONValue] = index.columns.all.map { c in
             .object(
                 [("name", .string(c.name))] + ColumnFlag.allCases.map { ($0.rawValue, .bool($0.value(of: c))) } + [
@@ -65,7 +65,7 @@ enum ExploreRoutes {
     /// `name` with how many matching lines carry each, most frequent first (the filter
     /// sidebar); `field=KEY:VALUE` filters narrow the lines as in search.
     static func values(_ request: Request, services: HTTPServices) async throws -> Response {
-        let q = request.uri.queryParameters
+        let q = request.formParameters
         let (index, _) = try QueryParameters.index(q, services)
         guard let field = q["name"].map(String.init), !field.isEmpty else { throw APIError.badRequest("name (the field) is required") }
         let limit = try QueryParameters.number(q, "limit", default: 20, in: 1...1000)
@@ -92,7 +92,7 @@ enum ExploreRoutes {
     /// `GET /api/v1/histogram?index=&q=&…&since=&until=&buckets=60`: matching lines per time
     /// bucket, the width chosen from the range so there are about `buckets` of them.
     static func histogram(_ request: Request, services: HTTPServices) async throws -> Response {
-        let q = request.uri.queryParameters
+        let q = request.formParameters
         let (index, _) = try QueryParameters.index(q, services)
         let search = try QueryParameters.search(q, index: index)
         let wanted = try QueryParameters.number(q, "buckets", default: 60, in: 1...1000)

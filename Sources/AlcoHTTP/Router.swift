@@ -66,7 +66,7 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
     router.get("/api/collector/indices/") { _, _ in ALCORoutes.indices(services: services) }
     router.post("/api/v1/ingest/{index}") { request, context in
         let name = try context.parameters.require("index")
-        let q = request.uri.queryParameters
+        let q = request.formParameters
         let index = try LineIngest.target(name, create: q["create"] == "true", services: services)
         let body = try await IngestBody.read(request, limit: services.maxBodyBytes)
         let messageField = q["message_field"].map(String.init)
@@ -87,8 +87,8 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
         let defaultIndex = context.parameters.get("index")
         let body = try await IngestBody.read(request, limit: services.maxBodyBytes)
         var decoder = LogstashDecoder()
-        if let m = request.uri.queryParameters["message_field"] { decoder.messageField = String(m) }
-        if let t = request.uri.queryParameters["time_field"] { decoder.timeField = String(t) }
+        if let m = request.formParameters["message_field"] { decoder.messageField = String(m) }
+        if let t = request.formParameters["time_field"] { decoder.timeField = String(t) }
         let d = decoder
         // A write (each item's index appends, durably): on the write threads.
         let (response, counts) = try await EngineThreads.writes.runIfActive {

@@ -50,7 +50,7 @@ enum QueryParameters {
         func percent(_ s: String) -> String {
             s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s
         }
-        var params = request.uri.queryParameters.filter { !keys.contains(String($0.key)) }
+        var params = request.formParameters.filter { !keys.contains(String($0.key)) }
             .map { "\($0.key)=\(percent(String($0.value)))" }
         params.append("\(parameter.0)=\(percent(parameter.1))")
         return request.uri.path + "?" + params.joined(separator: "&")
@@ -71,7 +71,7 @@ enum SearchRoute {
     static let streamPage = 8_192
 
     static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
-        let q = request.uri.queryParameters
+        let q = request.formParameters
         let (index, name) = try QueryParameters.index(q, services)
         var search = try QueryParameters.search(q, index: index)
         let streaming = q["format"] == "ndjson" || (q["format"] == nil && (request.headers[.accept]?.contains("application/x-ndjson") ?? false))
@@ -202,5 +202,16 @@ struct Export: Sendable {
             sent += current.count
         }
         try await writer.finish(nil)
+    }
+}
+
+extension Request {
+    /// The query's parameters decoded as browsers encode forms and `URLSearchParams` do: `+`
+    /// is a space and keys are percent-decoded too. Hummingbird's `queryParameters` decodes
+    /// only the values' percent escapes, so the web UI's search for `request 0` read
+    /// `request+0`, and its time `2026-12-03 02:44` did not parse.
+    var formParameters: Parameters {
+        guard let query = uri.query else { return Parameters() }
+        return Parameters(QueryString(query).pairs.map { (key: Substring($0.key), value: Substring($0.value)) })
     }
 }

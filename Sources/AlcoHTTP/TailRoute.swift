@@ -27,7 +27,7 @@ enum TailRoute {
     }
 
     static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
-        let q = request.uri.queryParameters
+        let q = request.formParameters
         let (index, _) = try QueryParameters.index(q, services)
         let search = try QueryParameters.search(q, index: index)
         let backlog = try QueryParameters.number(q, "backlog", default: 0, in: 0...10_000)

@@ -207,3 +207,25 @@ def test_cli_follow_prints_the_last_lines_then_new_ones(server):
         proc.wait()
     alone = subprocess.run([ALCO, "search", "--data", "/nonexistent", "--index", "api", "-f", "x"], capture_output=True, text=True)
     assert alone.returncode == 2 and "--server" in alone.stderr
+
+
+def test_query_strings_are_read_as_browsers_encode_them(server):
+    """`+` is a space and keys may be percent-encoded, as URLSearchParams and HTML forms send
+    them: a substring with a space and an ALCO-style time with a space both work."""
+    now = int(time.time())
+    ingest(server, record("plus test alpha beta", now - 30), record("plus test alphabeta", now - 20))
+
+    def search(query):
+        c = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=30)
+        c.request("GET", "/api/v1/search?" + query)
+        r = c.getresponse()
+        body = json.loads(r.read())
+        c.close()
+        assert r.status == 200, body
+        return [h["logline"] for h in body["hits"]]
+
+    assert search("index=api&mode=substring&q=alpha+beta") == ["plus test alpha beta"]
+    assert search("index=api&mode=substring&q=alpha%2Bbeta") == []
+    assert search("%69ndex=api&mode=substring&q=alpha%20beta") == ["plus test alpha beta"]
+    since = time.strftime("%Y-%m-%d+%H:%M:%S", time.gmtime(now - 25))
+    assert search("index=api&q=plus&since=" + since) == ["plus test alphabeta"]

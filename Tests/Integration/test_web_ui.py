@@ -306,3 +306,26 @@ def test_histogram_drag_zooms_and_shortcut_saves(server, browser):
     assert browser.find_elements(By.CSS_SELECTOR, ".chip")
     shot(browser, "11-shortcut")
     assert js_errors(browser) == []
+
+
+def test_alco_links_show_the_filtered_view(server, browser):
+    """Links and shortcuts in ALCO's form (its Backbone router's) open the same filtered view,
+    rewritten to alco's own form."""
+    base = "http://127.0.0.1:%d/grep/web/" % server.http_port
+    browser.get(base + "?" + urllib.parse.urlencode({"search": "upstream timeout", "levelname": "ERROR,WARNING",
+                                                      "columns": "host,levelname"}))
+    # Of the 60 "upstream timeout" lines, levels cycle INFO, WARNING, ERROR: 40 are kept.
+    wait(browser, lambda d: "q=" in d.current_url and loaded(d) and len(rows(d)) == 40, what="ALCO's search and filter")
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(browser.current_url).query)
+    assert query["q"] == ['@logline "upstream timeout"']
+    assert sorted(query["field"]) == ["levelname:ERROR", "levelname:WARNING"]
+    assert query["cols"] == ["host,levelname"] and "search" not in query
+    assert all("timeout" in r.text for r in rows(browser))
+    shot(browser, "10-alco-link")
+    # ALCO's start_ts ("YYYY-MM-DD HH:MM:SS", the index's zone: UTC here) bounds the view.
+    last = get(server, "/api/v1/search", index="web", q="request", limit=40)["hits"]
+    first_us = min(int(h["id"]) for h in last) // 1000
+    start_ts = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(first_us // 1_000_000))
+    browser.get(base + "?" + urllib.parse.urlencode({"search": "request", "start_ts": start_ts}))
+    wait(browser, lambda d: "since=" in d.current_url and loaded(d) and len(rows(d)) == 40, what="ALCO's start_ts")
+    assert js_errors(browser) == []

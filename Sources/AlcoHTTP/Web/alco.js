@@ -142,6 +142,46 @@ function readState() {
   };
 }
 
+// Links in ALCO's form, as its Backbone router read them:
+// /grep/<index>/?search=…&start_ts=…&end_ts=…&<field>=a,b&columns=a,b. `search` was a phrase
+// on the line, the times ALCO's "YYYY-MM-DD HH:MM:SS" (or ISO 8601, or epoch seconds), every
+// other key a filter whose comma-separated values are alternatives. Null when the URL is
+// alco's own form.
+const OWN_KEYS = new Set(['q', 'mode', 'case', 'since', 'until', 'field', 'cols', 'ctx', 'tail']);
+const ALCO_KEYS = new Set(['search', 'start_ts', 'end_ts', 'columns']);
+const ALCO_IGNORED = new Set(['context', 'page_size', 'cursor', 'format']);
+
+function alcoLinkState(p) {
+  const keys = [...p.keys()];
+  if (!keys.some(k => ALCO_KEYS.has(k) || !OWN_KEYS.has(k))) return null;
+  const fields = [];
+  for (const [k, v] of p) {
+    if (OWN_KEYS.has(k) || ALCO_KEYS.has(k) || ALCO_IGNORED.has(k)) continue;
+    const key = k.endsWith('__in') ? k.slice(0, -4) : k;
+    for (const value of v.split(',')) if (value) fields.push(key + ':' + value);
+  }
+  const search = (p.get('search') || '').replace(/["\\]/g, ' ').trim();
+  return {
+    q: search ? '@logline "' + search + '"' : '',
+    mode: 'extended',
+    caseSensitive: false,
+    since: p.get('start_ts') || '',
+    until: p.get('end_ts') || '',
+    fields,
+    columns: (p.get('columns') || '').split(',').filter(Boolean),
+    context: '',
+    tail: false,
+  };
+}
+
+// Rewrites a link in ALCO's form to alco's own, in place (no history entry).
+function adoptALCOLink() {
+  const s = alcoLinkState(new URLSearchParams(location.search));
+  if (!s) return;
+  const q = stateQuery(s).toString();
+  history.replaceState(null, '', location.pathname + (q ? '?' + q : ''));
+}
+
 function stateQuery(s) {
   const p = new URLSearchParams();
   if (s.q) p.set('q', s.q);
@@ -796,6 +836,7 @@ function route() {
   if (cleanup) { cleanup(); cleanup = null; }
   const m = location.pathname.match(/^\/grep\/([A-Za-z0-9_]+)\/?$/);
   if (m) {
+    adoptALCOLink();
     if (!view || view.index !== m[1]) view = new LogView(app, m[1]);
     else view.state = readState();
     view.load();
