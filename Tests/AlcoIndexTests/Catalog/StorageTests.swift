@@ -434,7 +434,12 @@ import Testing
         o.limit = 60
         o.around = 2
         let s = Snippet.make(text, highlighter: Highlighter(try QueryParser.parse("w100")), options: o)
-        #expect(s == " ... w98 w99 <b>w100</b> w101 w102 ... ")
+        // As Sphinx: the passage keeps the separator before its first word.
+        #expect(s == " ...  w98 w99 <b>w100</b> w101 w102 ... ")
+        // A limit tighter than `around` words takes words after the match first, then before.
+        o.limit = 14
+        o.around = 5
+        #expect(Snippet.make(text, highlighter: Highlighter(try QueryParser.parse("w100")), options: o) == " ...  w99 <b>w100</b> w101 ... ")
     }
 
     @Test func substringHighlight() {
