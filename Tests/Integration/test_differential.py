@@ -329,7 +329,7 @@ def test_day_tables_match_sphinx_configured_as_alco(day_pair):
 
 def test_snippet_passages_of_long_loghub_lines_against_sphinx():
     """Passage choice on long lines (the LogHub samples): the same snippet as Sphinx's for most
-    lines (57% of 400 when measured; README lists the rules that still differ), and always the
+    lines (176 of these 300 when measured; README lists the rules that still differ), and always the
     match highlighted inside a passage no longer than the limit allows."""
     here = os.path.join(os.path.dirname(__file__), "..", "..", "Fixtures", "loghub")
     rows, k = [], 0
