@@ -87,8 +87,9 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
         let defaultIndex = context.parameters.get("index")
         let body = try await IngestBody.read(request, limit: services.maxBodyBytes)
         var decoder = LogstashDecoder()
-        if let m = request.formParameters["message_field"] { decoder.messageField = String(m) }
-        if let t = request.formParameters["time_field"] { decoder.timeField = String(t) }
+        let q = request.formParameters
+        if let m = q["message_field"] { decoder.messageField = String(m) }
+        if let t = q["time_field"] { decoder.timeField = String(t) }
         let d = decoder
         // A write (each item's index appends, durably): on the write threads.
         let (response, counts) = try await EngineThreads.writes.runIfActive {

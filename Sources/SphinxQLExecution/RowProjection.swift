@@ -118,10 +118,7 @@ struct RowProjection {
                 }
                 var options = SnippetOptions()
                 var queryMode = false
-                if args.count >= 3, case .string(let opts) = args[2] {
-                    SelectExecutor.apply(snippetOptions: opts, to: &options)
-                    queryMode = SnippetQuery.queryMode(in: opts)
-                }
+                if args.count >= 3, case .string(let opts) = args[2] { queryMode = SelectExecutor.apply(snippetOptions: opts, to: &options) }
                 return .snippet(field: value(args[0]), highlighter: SnippetQuery.highlighter(q, queryMode: queryMode), options: options)
             default:
                 return .condition(condition(e))

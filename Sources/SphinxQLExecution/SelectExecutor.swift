@@ -310,7 +310,11 @@ public struct SelectExecutor {
     }
 
     /// Sphinx's snippet options string: `limit=1000000, before_match=<em>, around=3`.
-    static func apply(snippetOptions text: String, to options: inout SnippetOptions) {
+    /// Reads SNIPPET() options into `options`; returns whether `query_mode` is on (how the
+    /// query is read is this layer's business, not the engine's).
+    @discardableResult
+    static func apply(snippetOptions text: String, to options: inout SnippetOptions) -> Bool {
+        var queryMode = false
         for part in text.split(separator: ",") {
             let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " ") }
             guard kv.count == 2 else { continue }
@@ -320,9 +324,11 @@ public struct SelectExecutor {
             case "before_match": options.beforeMatch = kv[1]
             case "after_match": options.afterMatch = kv[1]
             case "chunk_separator": options.chunkSeparator = kv[1]
+            case "query_mode": queryMode = kv[1] != "0"
             default: break
             }
         }
+        return queryMode
     }
 }
 

@@ -27,8 +27,7 @@ extension Session {
                 case .string(let s), .integer(let s): value = s
                 default: continue
                 }
-                SelectExecutor.apply(snippetOptions: "\(o.alias ?? "")=\(value)", to: &opts)
-                if o.alias == "query_mode" { queryMode = value != "0" }
+                if SelectExecutor.apply(snippetOptions: "\(o.alias ?? "")=\(value)", to: &opts) { queryMode = true }
             }
             let h = SnippetQuery.highlighter(q, queryMode: queryMode)
             return ResultSet(

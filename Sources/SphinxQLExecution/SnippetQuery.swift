@@ -10,11 +10,4 @@ enum SnippetQuery {
         return Highlighter(.or(Tokenizer.tokens(query).map { .term($0, fields: .all, match: .exact) }))
     }
 
-    /// Whether a SNIPPET() option string (`'limit=100, query_mode=1'`) turns query mode on.
-    static func queryMode(in options: String) -> Bool {
-        options.split(separator: ",").contains { part in
-            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: " ") }
-            return kv.count == 2 && kv[0] == "query_mode" && kv[1] != "0"
-        }
-    }
 }

@@ -11,6 +11,7 @@ excluded by rule, never by case:
   with numbers rounded to 6 decimals; js.key columns as numbers when both parse as numbers.
 - Groups come in an unspecified order unless ORDER BY says otherwise: compared sorted.
 """
+import contextlib
 import datetime
 import json
 import os
@@ -34,8 +35,9 @@ def query_words(text):
     return [w for w in words(text) if not w.startswith("-")]
 
 
-@pytest.fixture(scope="module")
-def pair(rows):
+@contextlib.contextmanager
+def loaded_pair(rows):
+    """alco and Sphinx, each holding `rows` in `logs`: their connections."""
     alco = AlcoServer(indexes=("logs",))
     sphinx = SphinxServer(indexes=("logs",))
     try:
@@ -48,6 +50,12 @@ def pair(rows):
     finally:
         alco.stop()
         sphinx.stop()
+
+
+@pytest.fixture(scope="module")
+def pair(rows):
+    with loaded_pair(rows) as conns:
+        yield conns
 
 
 def run(conn, sql):
@@ -340,13 +348,7 @@ def test_snippet_passages_of_long_loghub_lines_against_sphinx():
                     if len(line) > 90:
                         k += 1
                         rows.append((1_796_000_000_000_000_000 + k * 1000, line, "{}"))
-    alco, sphinx = AlcoServer(indexes=("logs",)), SphinxServer(indexes=("logs",))
-    try:
-        conns = []
-        for port in (alco.port, sphinx.port):
-            c = pymysql.connect(host="127.0.0.1", port=port, user="diff", autocommit=True)
-            load(c, "logs", rows)
-            conns.append(c)
+    with loaded_pair(rows) as conns:
         rnd = random.Random(3)
         same = compared = 0
         for _ in range(300):
@@ -363,6 +365,3 @@ def test_snippet_passages_of_long_loghub_lines_against_sphinx():
             passages = a.replace("<b>", "").replace("</b>", "").split(" ... ")
             assert max(len(p) for p in passages) <= max(limit, max(len(w) for w in words(line)) + 2), (sql, a)
         assert compared >= 250 and same / compared >= 0.5, "%d of %d snippets as Sphinx's" % (same, compared)
-    finally:
-        alco.stop()
-        sphinx.stop()

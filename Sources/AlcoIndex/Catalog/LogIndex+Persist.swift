@@ -21,8 +21,9 @@ extension LogIndex {
             (s.isClosed, s.segments, s.buffer.oldestUnsealedLSN.map { $0 - 1 } ?? s.appliedLSN)
         }
         if isClosed { return }
-        let toWrite = segments.all.filter { !$0.isPersisted }
-        let tombstones = segments.all.filter(\.hasUnpersistedDeletions)
+        let all = segments.all
+        let toWrite = all.filter { !$0.isPersisted }
+        let tombstones = all.filter(\.hasUnpersistedDeletions)
         var written: [String: SegmentReader] = [:]
         var writtenTombstones: [String: Int] = [:]
         for segment in toWrite where segment.deleted.count < segment.reader.docCount {

@@ -27,7 +27,11 @@ struct SegmentSet: Sendable {
     func segments(inDay day: Int) -> [LiveSegment] { days[day] ?? [] }
 
     func snapshot(_ selection: PartitionSelection) -> [SegmentSnapshot] {
-        days.filter { selection.contains(day: $0.key) }.values.flatMap { $0.map { SegmentSnapshot(reader: $0.reader, deleted: $0.deleted) } }
+        var out: [SegmentSnapshot] = []
+        for (day, segments) in days where selection.contains(day: day) {
+            for s in segments { out.append(SegmentSnapshot(reader: s.reader, deleted: s.deleted)) }
+        }
+        return out
     }
 
     /// The segment and ordinal of a live document of `day`.
