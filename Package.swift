@@ -65,6 +65,23 @@ let package = Package(
         ),
         .target(name: "SphinxQL", swiftSettings: strict),
         .target(name: "SphinxQLExecution", dependencies: ["AlcoIndex", "SphinxQL"], swiftSettings: strict),
+        // The SphinxAPI binary protocol (searchd's port 9312): frames, requests, results, packed
+        // JSON and the connection state machine; knows no engine.
+        .target(
+            name: "SphinxAPI",
+            dependencies: ["CZlib", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // A Sphinx agent on the engine: API queries run as the SELECTs they stand for.
+        .target(
+            name: "SphinxAPIExecution",
+            dependencies: [
+                "AlcoIndex", "SphinxQL", "SphinxQLExecution", "SphinxAPI",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The MySQL wire protocol: packets, codec and the connection state machine; knows no SQL.
         .target(
             name: "MySQLWire",
@@ -104,6 +121,7 @@ let package = Package(
             name: "AlcoApplication",
             dependencies: [
                 "AlcoIndex", "AlcoIngest", "AlcoCollector", "AlcoHTTP", "AlcoMySQLServer", "MySQLWire", "SphinxQLExecution",
+                "SphinxAPIExecution",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -146,6 +164,14 @@ let package = Package(
         ),
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "SphinxQLTests", dependencies: ["SphinxQL"], swiftSettings: strict),
+        .testTarget(
+            name: "SphinxAPITests",
+            dependencies: [
+                "SphinxAPI", "SphinxAPIExecution", "AlcoIndex",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SphinxQLExecutionTests", dependencies: ["SphinxQLExecution", "AlcoIndex", "SphinxQL"], swiftSettings: strict),
         .testTarget(
             name: "MySQLWireTests",

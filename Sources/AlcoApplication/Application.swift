@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import MySQLWire
 import ServiceLifecycle
+import SphinxAPIExecution
 
 /// One running alco: the catalog and everything over it (the SphinxQL listener, the RabbitMQ
 /// consumers, the Redis mirror and list sources, the HTTP server), as one `ServiceGroup`.
@@ -18,13 +19,15 @@ public final class AlcoApplication: Sendable {
     /// The bound ports (nil: that listener is off); port 0 in the settings asks for a free one.
     public let mysqlPort: Int?
     public let httpPort: Int?
+    public let sphinxAPIPort: Int?
     public let progress: ShutdownProgress
     private let group: ServiceGroup
 
-    init(catalog: Catalog, mysqlPort: Int?, httpPort: Int?, progress: ShutdownProgress, group: ServiceGroup) {
+    init(catalog: Catalog, mysqlPort: Int?, httpPort: Int?, sphinxAPIPort: Int?, progress: ShutdownProgress, group: ServiceGroup) {
         self.catalog = catalog
         self.mysqlPort = mysqlPort
         self.httpPort = httpPort
+        self.sphinxAPIPort = sphinxAPIPort
         self.progress = progress
         self.group = group
     }
@@ -67,6 +70,7 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
     var options = EngineOptions()
     options.backgroundMaintenance = true
     options.defaultQueryTimeMilliseconds = settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil
+    options.node = settings.node
     let opening = try startOpeningHTTP(settings)
     let catalog: Catalog
     do {
@@ -82,7 +86,8 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
     do {
         try settings.applyIndexes(to: catalog)
         let names = catalog.indexes.map(\.name)
-        logger.info("serving \(settings.data) (pid \(getpid())); indexes: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
+        let node = catalog.options.node.map { "; cluster node \($0)" } ?? ""
+        logger.info("serving \(settings.data) (pid \(getpid())\(node)); indexes: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
         // One rejects store for every source, so their lines never interleave in one file.
         let rejects = try RejectStore(directory: catalog.directory + "/rejects", logger: logger)
         // First in the group, so shut down last: every source has stopped writing by then.
@@ -92,6 +97,7 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
                 try catalog.close()
             })
         let mysqlPort = try startMySQL(settings, catalog, logger, progress, &parts)
+        let sphinxAPIPort = try startSphinxAPI(settings, catalog, logger, progress, &parts)
         let sources = try startSources(settings, catalog, rejects, logger, progress, &parts)
         let httpPort = try startHTTP(settings, catalog, rejects, sources, logger, progress, &parts)
         var quiet = logger
@@ -99,7 +105,9 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: parts.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }, logger: quiet))
-        return AlcoApplication(catalog: catalog, mysqlPort: mysqlPort, httpPort: httpPort, progress: progress, group: group)
+        return AlcoApplication(
+            catalog: catalog, mysqlPort: mysqlPort, httpPort: httpPort, sphinxAPIPort: sphinxAPIPort, progress: progress,
+            group: group)
     } catch {
         for part in parts.reversed() { try? part.stop() }
         if parts.isEmpty { try? catalog.close() }
@@ -149,6 +157,26 @@ private func startMySQL(
     }
     parts.append(StartedPart(name: "the MySQL listener", progress: progress) { listener.stop() })
     logger.info("SphinxQL (MySQL protocol) on \(address.host):\(port)")
+    return port
+}
+
+private func startSphinxAPI(
+    _ settings: ApplicationSettings, _ catalog: Catalog, _ logger: Logger, _ progress: ShutdownProgress,
+    _ parts: inout [StartedPart]
+) throws -> Int? {
+    guard settings.sphinxAPIListen != "off" else { return nil }
+    let address = try ListenAddress(settings.sphinxAPIListen)
+    let listener = SphinxAPIListener(
+        catalog: catalog, queryTimeoutMilliseconds: settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil)
+    let port: Int
+    do {
+        port = try listener.start(host: address.host, port: address.port).port ?? address.port
+    } catch {
+        listener.stop()
+        throw StartFailure(description: "cannot listen for SphinxAPI on \(settings.sphinxAPIListen): \(error)")
+    }
+    parts.append(StartedPart(name: "the SphinxAPI listener", progress: progress) { listener.stop() })
+    logger.info("SphinxAPI (Sphinx agent protocol) on \(address.host):\(port)")
     return port
 }
 

@@ -54,6 +54,10 @@ public struct ApplicationSettings: Sendable {
     public var redisURL: String?
     public var redisSources: [(list: String, index: String)]
     public var indexes: [IndexDeclaration]
+    /// The SphinxAPI listener (a Sphinx agent, searchd's port 9312), or "off".
+    public var sphinxAPIListen = "off"
+    /// This node's number in a cluster (0-63), nil for a standalone server.
+    public var node: Int?
 
     public init(
         data: String, mysqlListen: String = "127.0.0.1:9306", mysqlUser: String? = nil, mysqlPassword: String? = nil,
@@ -102,6 +106,17 @@ public struct ApplicationSettings: Sendable {
             }
         }
         // Half an account is a mistake, not "no authentication".
+        if sphinxAPIListen != "off" {
+            // The protocol has no authentication at all (searchd's agents have none either).
+            let address = try ListenAddress(sphinxAPIListen)
+            if !address.isLoopback && !insecure {
+                throw SettingsError(
+                    "SphinxAPI on \(sphinxAPIListen) is reachable from other machines and the protocol has no authentication: bind it to a private network and pass --insecure")
+            }
+        }
+        if let node, !(0..<DocumentID.maxNodes).contains(node) {
+            throw SettingsError("--node must be in 0...\(DocumentID.maxNodes - 1), not \(node)")
+        }
         if mysqlPassword != nil && mysqlUser == nil { throw SettingsError("--mysql-password needs --mysql-user") }
         if mysqlUser != nil && mysqlPassword == nil { throw SettingsError("--mysql-user needs --mysql-password (or $ALCO_MYSQL_PASSWORD)") }
         if httpPassword != nil && httpUser == nil { throw SettingsError("--http-password needs --http-user") }

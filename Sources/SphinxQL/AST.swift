@@ -62,6 +62,11 @@ public struct SelectItem: Equatable, Sendable {
 public struct OrderKey: Equatable, Sendable {
     public var expression: Expression
     public var descending: Bool
+
+    public init(expression: Expression, descending: Bool) {
+        self.expression = expression
+        self.descending = descending
+    }
 }
 
 public enum OptionValue: Equatable, Sendable {
@@ -95,6 +100,22 @@ public struct SelectStatement: Equatable, Sendable {
     public var offset: Int = 0
     public var limit: Int?
     public var options: [(name: String, value: OptionValue)] = []
+
+    public init(
+        items: [SelectItem] = [], tables: [String] = [], whereClause: Expression? = nil, groupBy: [Expression] = [],
+        withinGroupOrderBy: [OrderKey] = [], orderBy: [OrderKey] = [], offset: Int = 0, limit: Int? = nil,
+        options: [(name: String, value: OptionValue)] = []
+    ) {
+        self.items = items
+        self.tables = tables
+        self.whereClause = whereClause
+        self.groupBy = groupBy
+        self.withinGroupOrderBy = withinGroupOrderBy
+        self.orderBy = orderBy
+        self.offset = offset
+        self.limit = limit
+        self.options = options
+    }
 
     public static func == (a: SelectStatement, b: SelectStatement) -> Bool {
         a.items == b.items && a.tables == b.tables && a.whereClause == b.whereClause && a.groupBy == b.groupBy

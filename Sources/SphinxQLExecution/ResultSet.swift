@@ -42,7 +42,13 @@ public enum Cell: Equatable, Sendable {
 
 extension String {
     /// Sphinx prints floats with six decimals.
-    init(format6 d: Double) {
+    public init(format6 d: Double) {
+        // Past 2^53 a double has no fraction to print, and Int64 cannot hold it whole: the
+        // shortest form that reads back as the same number.
+        guard d.isFinite, abs(d) < 9.0e15 else {
+            self = d.isNaN ? "nan" : d.isInfinite ? (d < 0 ? "-inf" : "inf") : String(describing: d)
+            return
+        }
         let scaled = (d * 1_000_000).rounded()
         let negative = scaled < 0
         let a = abs(scaled)

@@ -104,6 +104,13 @@ public struct SelectExecutor {
     ]
 
     public func execute(_ s: SelectStatement) throws -> (ResultSet, QueryMeta) {
+        let found = try evaluate(s)
+        return (try found.resultSet(), found.meta)
+    }
+
+    /// Runs the search a SELECT asks for, before its rows are projected: what a SphinxAPI
+    /// agent needs to type each value as searchd does.
+    public func evaluate(_ s: SelectStatement) throws -> Evaluation {
         guard !s.tables.isEmpty else { throw StatementError("a table is required") }
         let tables = try s.tables.map { name in
             guard let t = TableName.resolve(name, exists: { catalog.indexIfExists($0) != nil }) else {
@@ -192,27 +199,6 @@ public struct SelectExecutor {
         meta.timeLimit = TimeLimits(server: timeLimits.server).applied(asked: askedTime)
         if result.timedOut { meta.warning = "query time exceeded max_query_time=\(limit.milliseconds ?? 0) ms" }
 
-        let columns = try s.items.flatMap { try self.columns(for: $0) }
-        var rows: [[Cell]] = []
-        if isAggregate {
-            if needsMatch, let first = result.hits.first {
-                rows = [try RowProjection(expansion.items).cells(for: first, groupCount: result.totalFound)]
-            } else {
-                rows = [
-                    try s.items.flatMap { item -> [Cell] in
-                        if case .function("count", _) = item.expression { return [.int(Int64(result.totalFound))] }
-                        return Array(repeating: .null, count: try self.columns(for: item).count)
-                    }
-                ]
-            }
-        } else {
-            let counts = Dictionary(result.groups.map { ($0.representativeID, $0.count) }, uniquingKeysWith: { a, _ in a })
-            let projection = RowProjection(expansion.items)
-            rows.reserveCapacity(result.hits.count)
-            for hit in result.hits {
-                rows.append(try projection.cells(for: hit, groupCount: counts[hit.id]))
-            }
-        }
         // Sphinx's `total` is how many matches the query kept (up to max_matches), not how many
         // rows LIMIT returned; an aggregate is one match, and grouping counts groups.
         if isAggregate {
@@ -226,10 +212,65 @@ public struct SelectExecutor {
             meta.maxMatches = request.maxMatches
             if !result.totalIsExact { meta.pendingCount = outcome.countAll }
         }
-        return (ResultSet(columns: columns, rows: rows), meta)
+        return Evaluation(
+            statement: s, items: expansion.items, result: result, meta: meta, isAggregate: isAggregate,
+            needsMatch: needsMatch, groupKey: request.groupBy)
     }
 
-    func columns(for item: SelectItem) throws -> [ResultColumn] {
+    /// What a SELECT found: the engine's hits and counts, with what projecting them needs.
+    public struct Evaluation: Sendable {
+        public let statement: SelectStatement
+        /// The select list's expressions with aliases expanded.
+        public let items: [Expression]
+        public let result: SearchResult
+        public let meta: QueryMeta
+        /// COUNT(*) without GROUP BY: one row.
+        public let isAggregate: Bool
+        /// The aggregate row shows values of a match (not only counts).
+        public let needsMatch: Bool
+        /// The js key (or `id`) of GROUP BY.
+        public let groupKey: String?
+
+        /// The rows as SphinxQL shows them.
+        public func resultSet() throws -> ResultSet {
+            let executorColumns = try statement.items.flatMap { try SelectExecutor.columns(for: $0) }
+            var rows: [[Cell]] = []
+            if isAggregate {
+                if needsMatch, let first = result.hits.first {
+                    rows = [try RowProjection(items).cells(for: first, groupCount: result.totalFound)]
+                } else {
+                    rows = [
+                        try statement.items.flatMap { item -> [Cell] in
+                            if case .function("count", _) = item.expression { return [.int(Int64(result.totalFound))] }
+                            return Array(repeating: .null, count: try SelectExecutor.columns(for: item).count)
+                        }
+                    ]
+                }
+            } else {
+                let projection = RowProjection(items)
+                let counts = groupCounts
+                rows.reserveCapacity(result.hits.count)
+                for hit in result.hits {
+                    rows.append(try projection.cells(for: hit, groupCount: counts[hit.id]))
+                }
+            }
+            return ResultSet(columns: executorColumns, rows: rows)
+        }
+
+        /// Each group's count by the id of the row that shows it.
+        public var groupCounts: [UInt64: Int] {
+            Dictionary(result.groups.map { ($0.representativeID, $0.count) }, uniquingKeysWith: { a, _ in a })
+        }
+
+        /// The select list compiled once: a hit's cells, in select-list order (`*` as id,
+        /// logline, js), given its group's count.
+        public func makeRowCells() -> (Hit, Int?) throws -> [Cell] {
+            let projection = RowProjection(items)
+            return { hit, count in try projection.cells(for: hit, groupCount: count) }
+        }
+    }
+
+    public static func columns(for item: SelectItem) throws -> [ResultColumn] {
         if case .star = item.expression {
             return [
                 ResultColumn(name: "id", kind: .unsignedBigInt), ResultColumn(name: "logline", kind: .string),
@@ -248,7 +289,7 @@ public struct SelectExecutor {
     }
 
     /// The column name Sphinx shows for an unaliased expression.
-    static func name(of e: Expression) -> String {
+    public static func name(of e: Expression) -> String {
         switch e {
         case .column(let c): return c
         case .integer(let n), .float(let n): return n

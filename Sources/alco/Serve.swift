@@ -30,6 +30,16 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-packet"), help: "Largest MySQL packet accepted, in bytes (default 64 MiB).")
     var maxPacket: Int?
 
+    @Option(
+        name: .customLong("sphinxapi"),
+        help: "SphinxAPI (Sphinx agent protocol) listener, HOST:PORT, or 'off' (default 127.0.0.1:9312; $ALCO_SPHINXAPI).")
+    var sphinxAPIAddress: String?
+
+    @Option(
+        name: .customLong("node"),
+        help: "This node's number in a cluster, 0-63: ids it assigns never collide with other nodes' ($ALCO_NODE).")
+    var node: Int?
+
     @Option(name: .customLong("http"), help: "HTTP listener, HOST:PORT, or 'off' (default 127.0.0.1:8080; $ALCO_HTTP).")
     var httpAddress: String?
 

@@ -49,6 +49,12 @@ struct ConfigFile: Decodable, Equatable {
     var redis: Redis?
     var indexes: [IndexDeclaration]?
     var queryTimeoutMs: Int?
+    var sphinxapi: SphinxAPI?
+    var node: Int?
+
+    struct SphinxAPI: Decodable, Equatable {
+        var listen: String?
+    }
 
     static func load(_ path: String) throws -> ConfigFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -66,7 +72,7 @@ struct ConfigFile: Decodable, Equatable {
 // Keys are snake_case in the file.
 extension ConfigFile {
     enum CodingKeys: String, CodingKey {
-        case data, mysql, http, amqp, redis, indexes
+        case data, mysql, http, amqp, redis, indexes, sphinxapi, node
         case queryTimeoutMs = "query_timeout_ms"
     }
 }
@@ -102,7 +108,7 @@ extension ApplicationSettings {
                 return (parts[0], parts[1])
             }
         }
-        let s = ApplicationSettings(
+        var s = ApplicationSettings(
             data: flags.data.data ?? env["ALCO_DATA"] ?? file.data ?? "alco-data",
             mysqlListen: flags.mysqlAddress ?? env["ALCO_MYSQL"] ?? file.mysql?.listen ?? "127.0.0.1:9306",
             mysqlUser: flags.mysqlUser ?? env["ALCO_MYSQL_USER"] ?? file.mysql?.user,
@@ -126,6 +132,8 @@ extension ApplicationSettings {
             redisURL: flags.redisURL ?? env["ALCO_REDIS_URL"] ?? file.redis?.url,
             redisSources: sources,
             indexes: file.indexes ?? [])
+        s.sphinxAPIListen = flags.sphinxAPIAddress ?? env["ALCO_SPHINXAPI"] ?? file.sphinxapi?.listen ?? "127.0.0.1:9312"
+        s.node = try flags.node ?? int("ALCO_NODE") ?? file.node
         do {
             try s.validate()
         } catch let e as SettingsError {

@@ -76,9 +76,11 @@ class AlcoServer:
             self.alco(*command)
         self.port = free_port()
         self.http_port = free_port()
+        self.api_port = free_port()
         self.log = open(os.path.join(self.dir, "serve.log"), "w")
         self.args = ["serve", "--data", self.data, "--mysql", "127.0.0.1:%d" % self.port,
-                     "--http", "127.0.0.1:%d" % self.http_port, *extra_args]
+                     "--http", "127.0.0.1:%d" % self.http_port, "--sphinxapi", "127.0.0.1:%d" % self.api_port,
+                     *extra_args]
         self.start()
 
     def start(self):
@@ -124,15 +126,23 @@ class AlcoServer:
 class SphinxServer:
     """Real Sphinx 2.2.11 (Debian's searchd) with RT indexes configured as ALCO configured them."""
 
-    def __init__(self, indexes=("logs",), day_tables=None):
+    def __init__(self, indexes=("logs",), day_tables=None, agents=None):
         """day_tables: days (YYYYMMDD) to declare as ALCO's generated sphinx.conf did: per index,
         one rt table per day, `<index>_<day>_distr` distributed over that day and every later
-        one, and `<index>` distributed over them all. Without it, each index is one rt table."""
+        one, and `<index>` distributed over them all. Without it, each index is one rt table.
+        agents: {name: ["host:port:index", ...]} declares `name` distributed over those remote
+        agents (a master); names ending in `_persistent` use `agent_persistent`. Every server
+        also listens for the SphinxAPI protocol on `api_port`."""
         self.dir = tempfile.mkdtemp(prefix="sphinx-it-")
         self.port = free_port()
+        self.api_port = free_port()
         conf = os.path.join(self.dir, "sphinx.conf")
         os.makedirs(os.path.join(self.dir, "data"))
         with open(conf, "w") as f:
+            for name, remotes in (agents or {}).items():
+                kind = "agent_persistent" if name.endswith("_persistent") else "agent"
+                f.write("\nindex %s\n{\n    type = distributed\n%s    agent_connect_timeout = 2000\n"
+                        "    agent_query_timeout = 10000\n}\n" % (name, "".join("    %s = %s\n" % (kind, r) for r in remotes)))
             for name in indexes:
                 if day_tables is None:
                     f.write(self.rt_index(name))
@@ -147,12 +157,14 @@ class SphinxServer:
 searchd
 {{
     listen = 127.0.0.1:{self.port}:mysql41
+    listen = 127.0.0.1:{self.api_port}
     log = {self.dir}/searchd.log
     query_log = {self.dir}/query.log
     pid_file = {self.dir}/searchd.pid
     binlog_path = {self.dir}/data
     workers = threads
     max_matches = 10000
+    persistent_connections_limit = 4
 }}
 """)
         self.proc = subprocess.Popen(["searchd", "--config", conf, "--nodetach"], stdout=subprocess.DEVNULL,

@@ -23,9 +23,11 @@ public final class Catalog: @unchecked Sendable {
     /// Opens (creating if needed) a data directory; a second process gets `dataDirectoryInUse`.
     public init(directory: String, options: EngineOptions = EngineOptions()) throws {
         self.directory = directory
-        self.options = options
         try FileSystem.makeDirectory(directory + "/indexes")
         dirLock = try DirectoryLock(directory: directory)
+        var options = options
+        options.node = try NodeMarker.resolve(directory: directory, asked: options.node)
+        self.options = options
         for name in FileSystem.list(indexesDirectory) where FileSystem.isDirectory(indexesDirectory + "/" + name) {
             let dir = indexesDirectory + "/" + name
             // A drop that a crash interrupted.

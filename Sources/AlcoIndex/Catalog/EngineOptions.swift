@@ -38,6 +38,9 @@ public struct EngineOptions: Sendable {
     /// The time limit of searches that do not set their own (`SearchRequest.timeLimitMilliseconds`);
     /// nil: none. A server sets one so no query holds a thread indefinitely.
     public var defaultQueryTimeMilliseconds: Int?
+    /// This server's node number in a cluster (0..<DocumentID.maxNodes): the ids it assigns
+    /// are its own. Recorded in the data directory at first use; nil takes the recorded one.
+    public var node: Int?
 
     public init() {}
 }

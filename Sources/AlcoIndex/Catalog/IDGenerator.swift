@@ -1,5 +1,6 @@
 /// Assigns time-ordered ids: a line at time `us` gets the smallest free id at or after
-/// `DocumentID.make(microseconds: us)`, unique within the index.
+/// `DocumentID.make(microseconds: us)`, unique within the index; on a cluster node, the
+/// smallest of the node's own ids (`DocumentID.maxNodes`), unique across the cluster.
 ///
 /// Finding the smallest free id must stay O(1) per line when thousands of lines share one
 /// timestamp (files with second resolution), and after an explicit far-future id (an INSERT of
@@ -17,6 +18,23 @@ struct IDGenerator {
     private var lastNext: UInt64 = 0
     /// Bounds `nextCandidate`; past it the map starts over (a probe then walks again once).
     static let rememberedMicroseconds = 65_536
+    /// This node's number, nil on a standalone server (every id is its own).
+    let node: Int?
+    /// The distance between two ids of this node.
+    private let stride: UInt64
+
+    init(node: Int? = nil) {
+        self.node = node
+        self.stride = node == nil ? 1 : UInt64(DocumentID.maxNodes)
+    }
+
+    /// The first id at or after `id` that this node may assign.
+    private func aligned(_ id: UInt64) -> UInt64? {
+        guard let node else { return id }
+        let n = UInt64(DocumentID.maxNodes)
+        let offset = (UInt64(node) + n - id % n) % n
+        return id <= .max - offset ? id + offset : nil
+    }
 
     mutating func observe(_ id: UInt64) {
         maxID = max(maxID, id)
@@ -35,19 +53,19 @@ struct IDGenerator {
                 return candidate
             }
         }
-        var candidate = first
+        guard var candidate = aligned(first) else { return nil }
         if us == lastMicros {
-            candidate = max(first, lastNext)
+            candidate = max(candidate, lastNext)
         } else if first <= maxID, let next = nextCandidate[us] {
-            candidate = max(first, next)
+            candidate = max(candidate, next)
         }
         // Above every id the index holds: free. Otherwise walk up from where the last probe
         // for this microsecond ended; each taken id is stepped over once per microsecond.
         while candidate <= maxID && exists(candidate) {
-            guard candidate < .max else { return nil }
-            candidate += 1
+            guard candidate <= .max - stride else { return nil }
+            candidate += stride
         }
-        let next = candidate == .max ? candidate : candidate + 1
+        let next = candidate > .max - stride ? candidate : candidate + stride
         if us != lastMicros {
             // The previous microsecond is remembered only if it got more than one id.
             if lastMicros >= 0 && lastNext > DocumentID.make(microseconds: lastMicros) + 1 {

@@ -63,7 +63,7 @@ struct IndexState: Sendable {
         docs.reserveCapacity(prepared.count)
         var inBatch = Set<UInt64>()
         // The generator is moved out while it works, since its probe looks into the state.
-        var generator = IDGenerator()
+        var generator = IDGenerator(node: ids.node)
         swap(&generator, &ids)
         defer { swap(&generator, &ids) }
         for (k, p) in prepared.enumerated() {

@@ -38,6 +38,7 @@ public final class LogIndex: Sendable {
         FileSystem.removeTemporaryFiles(in: directory)
         columns = ColumnRegistry(path: directory + "/columns.json", quarantine: directory + "/quarantine")
         var s = IndexState(settings: settings)
+        s.ids = IDGenerator(node: options.node)
         if let p = columns.loadProblem { s.problems.append(p) }
         let manifest = try Manifest.read(directory + "/manifest.json")
         s.checkpointLSN = manifest.checkpointLSN

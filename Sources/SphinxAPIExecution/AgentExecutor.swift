@@ -1,0 +1,117 @@
+import AlcoIndex
+import Dispatch
+import NIOConcurrencyHelpers
+import NIOCore
+import SphinxAPI
+import SphinxQL
+import SphinxQLExecution
+
+/// Serves SphinxAPI requests from the catalog. Requests run off the event loops, on a queue
+/// of the listener's with as many lanes as cores: an agent's answer is up to max_matches
+/// documents, milliseconds of work, and a master waits on all its agents at once.
+final class AgentExecutor: SphinxAPIExecutor {
+    let catalog: Catalog
+    let queryTimeoutMilliseconds: Int?
+    private let lanes: DispatchSemaphore
+    private let queue = DispatchQueue(label: "alco.sphinxapi", attributes: .concurrent)
+    private let lastMeta = NIOLockedValueBox<[(String, String)]>([])
+
+    init(catalog: Catalog, queryTimeoutMilliseconds: Int?, lanes: Int) {
+        self.catalog = catalog
+        self.queryTimeoutMilliseconds = queryTimeoutMilliseconds
+        self.lanes = DispatchSemaphore(value: max(1, lanes))
+    }
+
+    func execute(_ request: APIRequest, completion: @escaping @Sendable (ByteBuffer) -> Void) {
+        queue.async { [self] in
+            lanes.wait()
+            defer { lanes.signal() }
+            completion(reply(to: request))
+        }
+    }
+
+    func reply(to request: APIRequest) -> ByteBuffer {
+        switch request {
+        case .search(let search):
+            let agent = AgentSearch(catalog: catalog, timeLimits: TimeLimits(server: queryTimeoutMilliseconds))
+            let results = search.queries.map { agent.run($0) }
+            if let last = results.last { remember(last) }
+            return APISearchResult.reply(results, masterVersion: search.masterVersion)
+        case .excerpt(let excerpt):
+            return reply(to: excerpt)
+        case .keywords(let keywords):
+            return reply(to: keywords)
+        case .status(let global):
+            if global {
+                guard case .rows(let rows)? = try? Session(catalog: catalog).execute(.show(.status, like: nil)) else {
+                    return APIWriter.errorReply("performance counters unavailable")
+                }
+                return APIStatusReply.reply(rows.rows.map { ($0.first?.text ?? "", $0.dropFirst().first?.text ?? "") })
+            }
+            return APIStatusReply.reply(lastMeta.withLockedValue { $0 })
+        }
+    }
+
+    /// SHOW META's rows for the last search, which a non-global STATUS reports.
+    private func remember(_ result: APISearchResult) {
+        var rows: [(String, String)] = [
+            ("total", String(result.matches.count)), ("total_found", String(result.totalFound)),
+            ("time", String(format3: Double(result.milliseconds) / 1000)),
+        ]
+        for (k, w) in result.words.enumerated() {
+            rows += [("keyword[\(k)]", w.word), ("docs[\(k)]", String(w.documents)), ("hits[\(k)]", String(w.hits))]
+        }
+        lastMeta.withLockedValue { $0 = rows }
+    }
+
+    private func reply(to excerpt: APIExcerptRequest) -> ByteBuffer {
+        func option(_ name: String, _ value: String) -> SelectItem { SelectItem(expression: .string(value), alias: name) }
+        var options = [
+            option("before_match", excerpt.beforeMatch), option("after_match", excerpt.afterMatch),
+            option("chunk_separator", excerpt.chunkSeparator), option("limit", String(excerpt.limit)),
+            option("around", String(excerpt.around)),
+        ]
+        if excerpt.flags & APIExcerptRequest.flagQuery != 0 { options.append(option("query_mode", "1")) }
+        let call = Statement.call(
+            name: "snippets",
+            arguments: [.function("tuple", excerpt.documents.map(Expression.string)), .string(excerpt.index), .string(excerpt.words)],
+            options: options)
+        do {
+            guard case .rows(let rows) = try Session(catalog: catalog).execute(call) else {
+                return APIWriter.errorReply("highlighting failed")
+            }
+            return APIExcerptRequest.reply(rows.rows.map { $0.first?.text ?? "" })
+        } catch {
+            return APIWriter.errorReply((error as? StatementError)?.message ?? String(describing: error))
+        }
+    }
+
+    private func reply(to keywords: APIKeywordsRequest) -> ByteBuffer {
+        let call = Statement.call(
+            name: "keywords",
+            arguments: [.string(keywords.query), .string(keywords.index), .integer(keywords.wantsStatistics ? "1" : "0")],
+            options: [])
+        do {
+            guard case .rows(let rows) = try Session(catalog: catalog).execute(call) else {
+                return APIWriter.errorReply("error generating keywords")
+            }
+            let list = rows.rows.map { row in
+                APIKeywordsRequest.Keyword(
+                    tokenized: row[1].text ?? "", normalized: row[2].text ?? "",
+                    documents: row.count > 3 ? Int(row[3].text ?? "") ?? 0 : 0, hits: row.count > 4 ? Int(row[4].text ?? "") ?? 0 : 0)
+            }
+            return keywords.reply(list)
+        } catch {
+            let message = (error as? StatementError)?.message ?? String(describing: error)
+            return APIWriter.errorReply(message)
+        }
+    }
+}
+
+extension String {
+    init(format3 d: Double) {
+        let ms = Int((d * 1000).rounded())
+        let frac = String(ms % 1000)
+        self = "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+    }
+}
