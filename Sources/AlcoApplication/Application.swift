@@ -197,6 +197,7 @@ private func startSources(
         var config = Collector.Configuration(url: try AMQPURL(text))
         config.exchange = settings.amqpExchange
         config.consumersPerIndex = settings.amqpConsumers
+        config.durableQueues = settings.node != nil
         let c = Collector(catalog: catalog, configuration: config, rejects: rejects, logger: logger)
         c.start()
         parts.append(StartedPart(name: "the RabbitMQ consumers", progress: progress) { c.stop() })

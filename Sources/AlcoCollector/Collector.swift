@@ -13,6 +13,9 @@ public final class Collector: @unchecked Sendable {
         public var consumersPerIndex = 1
         public var batchSize = 2048
         public var summaryInterval: TimeInterval = 60
+        /// Every queue declared durable, whatever its index says: nodes of a cluster share
+        /// each queue as competing consumers, and a broker restart must not take it away.
+        public var durableQueues = false
 
         public init(url: AMQPURL) { self.url = url }
     }
@@ -71,6 +74,7 @@ public final class Collector: @unchecked Sendable {
         var options = QueueConsumer.Options()
         options.machine.batchSize = configuration.batchSize
         options.prefetch = UInt16(min(65535, configuration.batchSize * 4))
+        options.durableQueues = configuration.durableQueues
         let m = CollectorMetrics()
         // A binding settings.json spells wrongly still gets one consumer, whose sessions report it.
         let asked = (try? QueueBinding(index.settings))?.consumers

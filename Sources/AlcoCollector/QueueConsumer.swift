@@ -15,6 +15,8 @@ final class QueueConsumer: @unchecked Sendable {
         var prefetch: UInt16 = 8192
         var heartbeatSeconds = 30
         var maxBackoffSeconds = 30.0
+        /// Declare the queue durable whatever the binding says (cluster nodes).
+        var durableQueues = false
     }
 
     let index: LogIndex
@@ -70,7 +72,8 @@ final class QueueConsumer: @unchecked Sendable {
     }
 
     private func session(connected: () -> Void) throws {
-        let binding = try QueueBinding(index.settings)
+        var binding = try QueueBinding(index.settings)
+        if options.durableQueues { binding.durable = true }
         let connection = try AMQPConnection(url: url, heartbeatSeconds: options.heartbeatSeconds)
         defer { connection.close() }
         let declaredAsAsked = try connection.declareExchange(exchange, durable: binding.durable)

@@ -15,6 +15,9 @@ final class AgentExecutor: SphinxAPIExecutor {
     private let lanes: DispatchSemaphore
     private let queue = DispatchQueue(label: "alco.sphinxapi", attributes: .concurrent)
     private let lastMeta = NIOLockedValueBox<[(String, String)]>([])
+    private let started = ContinuousClock.now
+    /// Requests served, by command, as searchd's `command_*` counters.
+    private let counts = NIOLockedValueBox<[String: Int]>([:])
 
     init(catalog: Catalog, queryTimeoutMilliseconds: Int?, lanes: Int) {
         self.catalog = catalog
@@ -31,6 +34,14 @@ final class AgentExecutor: SphinxAPIExecutor {
     }
 
     func reply(to request: APIRequest) -> ByteBuffer {
+        let name: String
+        switch request {
+        case .search: name = "search"
+        case .excerpt: name = "excerpt"
+        case .keywords: name = "keywords"
+        case .status: name = "status"
+        }
+        counts.withLockedValue { $0[name, default: 0] += 1 }
         switch request {
         case .search(let search):
             let agent = AgentSearch(catalog: catalog, timeLimits: TimeLimits(server: queryTimeoutMilliseconds))
@@ -46,7 +57,14 @@ final class AgentExecutor: SphinxAPIExecutor {
                 guard case .rows(let rows)? = try? Session(catalog: catalog).execute(.show(.status, like: nil)) else {
                     return APIWriter.errorReply("performance counters unavailable")
                 }
-                return APIStatusReply.reply(rows.rows.map { ($0.first?.text ?? "", $0.dropFirst().first?.text ?? "") })
+                let uptime = ContinuousClock.now - started
+                var out: [(String, String)] = [("uptime", String(uptime.components.seconds))]
+                let served = counts.withLockedValue { $0 }
+                for command in ["search", "excerpt", "keywords", "status"] {
+                    out.append(("command_\(command)", String(served[command] ?? 0)))
+                }
+                out += rows.rows.map { ($0.first?.text ?? "", $0.dropFirst().first?.text ?? "") }
+                return APIStatusReply.reply(out)
             }
             return APIStatusReply.reply(lastMeta.withLockedValue { $0 })
         }

@@ -242,3 +242,136 @@ def test_a_node_refuses_a_data_directory_of_another_node(tmp_path):
                         "--sphinxapi", "off"], capture_output=True, text=True, timeout=60)
     assert r.returncode != 0
     assert "written by node 2, not node 5" in r.stderr + r.stdout
+
+
+def api_call(port, command, version, body, persist=False):
+    """One SphinxAPI request as a client sends it; the reply's status and body."""
+    import socket
+    import struct
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    try:
+        assert struct.unpack(">I", s.recv(4))[0] == 1
+        s.sendall(struct.pack(">I", 1))
+        if persist:
+            s.sendall(struct.pack(">HHII", 4, 0, 4, 1))
+        s.sendall(struct.pack(">HHI", command, version, len(body)) + body)
+        head = b""
+        while len(head) < 8:
+            chunk = s.recv(8 - len(head))
+            assert chunk, "connection closed before a reply"
+            head += chunk
+        status, _, length = struct.unpack(">HHI", head)
+        data = b""
+        while len(data) < length:
+            chunk = s.recv(length - len(data))
+            assert chunk
+            data += chunk
+        return status, data
+    finally:
+        s.close()
+
+
+def api_string(text):
+    import struct
+    b = text.encode()
+    return struct.pack(">I", len(b)) + b
+
+
+def read_strings(data, count, at=0):
+    import struct
+    out = []
+    for _ in range(count):
+        (n,) = struct.unpack(">I", data[at:at + 4])
+        out.append(data[at + 4:at + 4 + n].decode())
+        at += 4 + n
+    return out, at
+
+
+def test_excerpt_keywords_status_and_ping_as_searchd_answers_them(cluster):
+    import struct
+    _, _, members = cluster
+    port = members[0].api_port
+    # PING echoes its cookie.
+    status, data = api_call(port, 9, 0x100, struct.pack(">I", 0xC0FFEE))
+    assert status == 0 and struct.unpack(">I", data)[0] == 0xC0FFEE
+    # EXCERPT: texts highlighted for the query, as CALL SNIPPETS does.
+    docs = ["the block was received from the datanode", "nothing here"]
+    body = struct.pack(">ii", 0, 0) + api_string("logs") + api_string("block") + api_string("<b>") + api_string("</b>") \
+        + api_string(" ... ") + struct.pack(">ii", 256, 5) + struct.pack(">iii", 0, 0, 1) + api_string("index") \
+        + api_string("") + struct.pack(">i", len(docs)) + b"".join(api_string(d) for d in docs)
+    status, data = api_call(port, 1, 0x104, body)
+    assert status == 0
+    snippets, _ = read_strings(data, 2)
+    assert snippets[0] == "the <b>block</b> was received from the datanode"
+    # KEYWORDS with statistics.
+    status, data = api_call(port, 3, 0x100, api_string("Block received") + api_string("logs") + struct.pack(">i", 1))
+    assert status == 0
+    (n,) = struct.unpack(">I", data[:4])
+    assert n == 2
+    words, at = read_strings(data, 2, 4)
+    assert words == ["block", "block"]
+    docs_, hits = struct.unpack(">II", data[at:at + 8])
+    assert docs_ > 0 and hits >= docs_
+    # STATUS: the daemon's counters as name/value rows.
+    status, data = api_call(port, 5, 0x101, struct.pack(">I", 1), persist=True)
+    rows_, cols = struct.unpack(">II", data[:8])
+    assert status == 0 and cols == 2 and rows_ > 3
+    names, _ = read_strings(data, rows_ * 2, 8)
+    assert "uptime" in names[0::2] and "command_search" in names[0::2]
+    # An unknown index, and a request of a command version from the future: searchd's errors.
+    status, data = api_call(port, 3, 0x100, api_string("x") + api_string("nosuch") + struct.pack(">i", 0))
+    assert status == 1 and b"nosuch" in data
+    status, data = api_call(port, 0, 0x120, b"")
+    assert status == 1 and b"client version is higher" in data
+
+
+def test_hostile_api_clients_do_not_hurt_the_node(cluster):
+    """Garbage, lies about lengths and counts, truncated bodies and idle sockets on the
+    SphinxAPI port: each gets an error or the door, and the node goes on answering."""
+    import socket
+    import struct
+    front, _, members = cluster
+    port = members[2].api_port
+    rnd = random.Random(3)
+
+    def send(raw, read=True):
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        try:
+            s.recv(4)
+            s.sendall(raw)
+            if read:
+                s.settimeout(10)
+                try:
+                    while s.recv(65536):
+                        pass
+                except (ConnectionResetError, socket.timeout):
+                    pass
+        finally:
+            s.close()
+
+    send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    send(struct.pack(">I", 1) + struct.pack(">HHi", 0, 0x11F, -5))
+    send(struct.pack(">I", 1) + struct.pack(">HHI", 0, 0x11F, 1 << 30))
+    # A search that announces 2^31 filters, then 2^31 values of one.
+    q = struct.pack(">II", 14, 1) + struct.pack(">Iiiii", 0, 0, 20, 6, 0) + struct.pack(">I", 4) + api_string("") \
+        + api_string("x") + struct.pack(">I", 0) + api_string("logs") + struct.pack(">I", 1) + struct.pack(">QQ", 0, 2**64 - 1)
+    for tail in (struct.pack(">I", 2**31 - 1), struct.pack(">I", 1) + api_string("js.a") + struct.pack(">II", 0, 2**31 - 1)):
+        send(struct.pack(">I", 1) + struct.pack(">HHI", 0, 0x11F, len(q + tail)) + q + tail)
+    # Truncated at every length, and random bytes.
+    full = q + struct.pack(">I", 0)
+    for cut in range(0, len(full), 7):
+        send(struct.pack(">I", 1) + struct.pack(">HHI", 0, 0x11F, cut) + full[:cut])
+    for _ in range(30):
+        body = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 300)))
+        send(struct.pack(">I", 1) + struct.pack(">HHI", rnd.choice([0, 1, 3, 5]), rnd.choice([0x11F, 0x104, 0x100]), len(body)) + body)
+    # Idle connections that never finish their request do not hold the node.
+    idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
+    for s in idle:
+        s.sendall(struct.pack(">I", 1) + struct.pack(">HHI", 0, 0x11F, 100) + b"\x00" * 10)
+    try:
+        assert members[2].alive()
+        cols, got = run(connect(front.port), "SELECT COUNT(*) FROM logs")
+        assert got[0][0] > 0
+    finally:
+        for s in idle:
+            s.close()

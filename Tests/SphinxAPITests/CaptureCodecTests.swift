@@ -73,7 +73,7 @@ final class CaptureCodecTests: XCTestCase {
     /// so are the values of `js.key` columns.
     func testPackedJSONMatchesSphinxForEveryCapturedDocument() throws {
         var byID: [UInt64: String] = [:]
-        for share in Captures.shared.agent_rows {
+        for share in Captures.shared.agentRows {
             for row in share { byID[UInt64(row[0])!] = row[2] }
         }
         var documents = 0

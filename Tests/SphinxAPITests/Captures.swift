@@ -17,8 +17,12 @@ struct Captures: Decodable {
         var agents: [[Connection]]
     }
 
-    var agent_rows: [[[String]]]
+    var agentRows: [[[String]]]
     var exchanges: [Exchange]
+
+    enum CodingKeys: String, CodingKey {
+        case agentRows = "agent_rows", exchanges
+    }
 
     static let shared: Captures = {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
