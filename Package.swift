@@ -12,7 +12,8 @@ let package = Package(
         .executable(name: "alco", targets: ["alco"]),
         .library(name: "AlcoIndex", targets: ["AlcoIndex"]),
         // What Fuzz/ (a package of its own, built with libFuzzer) exercises.
-        .library(name: "AlcoFuzzTargets", targets: ["SphinxQL", "AlcoIndex", "AlcoIngest", "AlcoAPI", "MySQLWire"]),
+        .library(
+            name: "AlcoFuzzTargets", targets: ["SphinxQL", "AlcoIndex", "AlcoIngest", "AlcoAPI", "MySQLWire", "SphinxAPI", "SphinxAPIExecution"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),

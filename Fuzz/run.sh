@@ -2,7 +2,7 @@
 # Builds the fuzz targets with libFuzzer (Fuzz/ is a package of its own) and runs each for a
 # bounded time (default 30 s each): the SphinxQL parser, the MATCH query parser, the MySQL
 # packet decoder and connection state machine, the HTTP search parameters, the logstash
-# decoder and WAL replay. Seeds: Fuzz/corpus/<target>/ (kept in the repository), the
+# decoder, WAL replay and the SphinxAPI agent protocol. Seeds: Fuzz/corpus/<target>/ (kept in the repository), the
 # captured client statements and logcollect bodies from Fixtures/, and what earlier runs here
 # found (.build/fuzz/<target>/found). Prints one line per target,
 #   fuzz <target>: N runs, C crashes
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
-targets="${FUZZ_TARGETS:-sphinxql match mysql http-query logstash wal}"
+targets="${FUZZ_TARGETS:-sphinxql match mysql http-query logstash wal sphinxapi}"
 out=.build/fuzz
 mkdir -p "$out"
 
@@ -26,6 +26,21 @@ grep -o "MATCH('[^']*')" Fixtures/compat/client-statements.txt | sed "s/^MATCH('
   { k=0; while IFS= read -r m; do k=$((k + 1)); printf '%s' "$m" > "$out/match/seeds/client-$k"; done; }
 k=0
 while IFS= read -r line; do k=$((k + 1)); printf '%s' "$line" > "$out/logstash/seeds/logcollect-$k"; done < Fixtures/compat/logcollect-bodies.jsonl
+
+# What a real Sphinx master sent its agents (after the handshake, which the target adds).
+mkdir -p "$out/sphinxapi/seeds"
+python3 - "$out/sphinxapi/seeds" <<'PY'
+import json, sys
+captures = json.load(open("Fixtures/sphinxapi/captures.json"))
+k = 0
+for e in captures["exchanges"]:
+    for agent in e["agents"]:
+        for c in agent:
+            frames = [f for f in c["up"] if len(f) > 8]
+            if frames:
+                k += 1
+                open("%s/master-%d" % (sys.argv[1], k), "wb").write(bytes.fromhex("".join(frames)))
+PY
 
 echo "== building the fuzz targets (libFuzzer)"
 swift build --package-path Fuzz --scratch-path "$out/build" --sanitize=fuzzer -c release 2>&1 | tail -n 3

@@ -180,6 +180,13 @@ struct AgentQuery {
     }
 }
 
+/// The SELECT an agent runs for a query (what the fuzz target and tests translate).
+public enum AgentTranslation {
+    public static func statement(for query: APIQuery) throws -> SelectStatement {
+        try AgentQuery(query).statement
+    }
+}
+
 /// A query this agent cannot run; the message goes back in the query's status.
 struct AgentError: Error, CustomStringConvertible {
     let description: String

@@ -375,3 +375,31 @@ def test_hostile_api_clients_do_not_hurt_the_node(cluster):
     finally:
         for s in idle:
             s.close()
+
+
+def test_generated_front_config_serves_every_node_and_survives_one_down(cluster, rows, tmp_path):
+    """`alco cluster sphinx-conf` writes a searchd config that works as it is: a front over the
+    three nodes and a fourth that is down answers from the three, with a warning naming the
+    missing one."""
+    import signal as signals
+    from servers import free_port, wait_port
+    _, _, members = cluster
+    port, dead = free_port(), free_port()
+    args = [ALCO, "cluster", "sphinx-conf", "--listen", "127.0.0.1:%d" % port, "--state", str(tmp_path),
+            "--connect-timeout-ms", "300"]
+    for m in members:
+        args += ["--node", "127.0.0.1:%d" % m.api_port]
+    args += ["--node", "127.0.0.1:%d" % dead]
+    conf = tmp_path / "sphinx.conf"
+    conf.write_text(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+    proc = subprocess.Popen(["searchd", "--config", str(conf), "--nodetach"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port, proc)
+        f = connect(port)
+        cols, got = run(f, "SELECT COUNT(*) FROM logs")
+        assert got == [[len(rows)]]
+        warning = meta(f).get("warning", "")
+        assert "127.0.0.1:%d" % dead in warning, warning
+    finally:
+        proc.send_signal(signals.SIGTERM)
+        proc.wait(timeout=60)

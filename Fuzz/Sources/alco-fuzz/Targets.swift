@@ -4,6 +4,8 @@ import AlcoIngest
 import Foundation
 import MySQLWire
 import NIOCore
+import SphinxAPI
+import SphinxAPIExecution
 import SphinxQL
 
 /// libFuzzer's entry point: any bytes, for the target `ALCO_FUZZ_TARGET` names, must be
@@ -18,12 +20,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .httpQuery: FuzzTarget.httpQuery(bytes)
     case .logstash: FuzzTarget.logstash(bytes)
     case .wal: FuzzTarget.wal(bytes)
+    case .sphinxapi: FuzzTarget.sphinxapi(bytes)
     }
     return 0
 }
 
 enum FuzzTarget: String, CaseIterable {
-    case sphinxql, match, mysql, httpQuery = "http-query", logstash, wal
+    case sphinxql, match, mysql, httpQuery = "http-query", logstash, wal, sphinxapi
 
     static let current: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["ALCO_FUZZ_TARGET"] ?? ""
@@ -90,6 +93,28 @@ enum FuzzTarget: String, CaseIterable {
             }
             _ = MySQLCommand.decode(packet.payload)
             _ = try? MySQLHandshakeResponse.decode(packet.payload)
+        }
+    }
+
+    /// Bytes from a SphinxAPI client (a master searchd): the handshake, then frames cut by the
+    /// frame decoder and fed to the connection's state machine; every request it would run is
+    /// translated into the SELECT an agent runs.
+    static func sphinxapi(_ bytes: UnsafeRawBufferPointer) {
+        var buffer = ByteBufferAllocator().buffer(capacity: bytes.count + 4)
+        buffer.writeInteger(UInt32(1))
+        buffer.writeBytes(bytes)
+        var decoder = APIFrameDecoder(maxRequestSize: 1 << 20)
+        var machine = APIConnectionStateMachine()
+        while let frame = decoder.next(&buffer) {
+            switch machine.frameReceived(frame) {
+            case .execute(let request):
+                if case .search(let search) = request {
+                    for q in search.queries { _ = try? AgentTranslation.statement(for: q) }
+                }
+                _ = machine.executionFinished(ByteBuffer())
+            case .close, .reply(_, true): return
+            default: break
+            }
         }
     }
 
