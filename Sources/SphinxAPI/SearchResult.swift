@@ -41,6 +41,9 @@ public struct APISearchResult: Equatable, Sendable {
     public var attributes: [Attribute] = []
     public var matches: [Match] = []
     public var totalFound = 0
+    /// Matches the query kept, up to max_matches (a client's `total`; a master is told how
+    /// many were sent).
+    public var retained: Int?
     public var milliseconds = 0
     public var words: [WordStats] = []
 
@@ -76,7 +79,7 @@ public struct APISearchResult: Equatable, Sendable {
             w.write(m.weight)
             for v in m.values { v.encode(into: &w, toMaster: toMaster) }
         }
-        w.write(count: matches.count)
+        w.write(count: toMaster ? matches.count : retained ?? matches.count)
         w.write(count: totalFound)
         w.write(count: milliseconds)
         if toMaster {

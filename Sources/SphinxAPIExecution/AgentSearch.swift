@@ -152,6 +152,7 @@ struct AgentSearch {
         } else {
             result.totalFound = meta.totalFound
         }
+        result.retained = min(result.totalFound, Int(agent.query.maxMatches))
         if result.matches.isEmpty {
             // searchd's schema of an empty result: the index's attributes, what the select list
             // computes, then the group's own.
