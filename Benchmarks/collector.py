@@ -44,7 +44,7 @@ def count(port):
 
 def serve(binary, data, *extra):
     port, http_port = free_port(), free_port()
-    proc = subprocess.Popen([binary, "serve", "--data", data, "--mysql", "127.0.0.1:%d" % port,
+    proc = subprocess.Popen([binary, "serve", "--data", data, "--sphinxapi", "off", "--mysql", "127.0.0.1:%d" % port,
                              "--http", "127.0.0.1:%d" % http_port, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return proc, port, http_port
 

@@ -163,7 +163,7 @@ def main():
 
     port = free_port()
     log = open(os.path.join(args.work, "http-serve.log"), "w")
-    proc = subprocess.Popen([args.alco, "serve", "--data", data, "--mysql", "off", "--http", "127.0.0.1:%d" % port],
+    proc = subprocess.Popen([args.alco, "serve", "--data", data, "--mysql", "off", "--sphinxapi", "off", "--http", "127.0.0.1:%d" % port],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_port(port, proc)

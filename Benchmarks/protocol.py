@@ -140,7 +140,7 @@ def start_alco(binary):
     d = tempfile.mkdtemp(prefix="alco-bench-")
     subprocess.run([binary, "index", "create", "logs", "--data", d + "/data"], check=True, stdout=subprocess.DEVNULL)
     port = free_port()
-    proc = subprocess.Popen([binary, "serve", "--data", d + "/data", "--mysql", "127.0.0.1:%d" % port],
+    proc = subprocess.Popen([binary, "serve", "--data", d + "/data", "--sphinxapi", "off", "--mysql", "127.0.0.1:%d" % port],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port, proc)
     return proc, port, d

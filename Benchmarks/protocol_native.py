@@ -69,7 +69,7 @@ def main():
                 f.write(sql + "\n")
     port = free_port()
     log = open(os.path.join(args.work, "native-serve.log"), "w")
-    proc = subprocess.Popen([args.alco, "serve", "--data", data, "--mysql", "127.0.0.1:%d" % port, "--http", "off"],
+    proc = subprocess.Popen([args.alco, "serve", "--data", data, "--sphinxapi", "off", "--mysql", "127.0.0.1:%d" % port, "--http", "off"],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_port(port, proc)

@@ -44,7 +44,8 @@ final class AgentExecutor: SphinxAPIExecutor {
         counts.withLockedValue { $0[name, default: 0] += 1 }
         switch request {
         case .search(let search):
-            let agent = AgentSearch(catalog: catalog, timeLimits: TimeLimits(server: queryTimeoutMilliseconds))
+            let agent = AgentSearch(
+                catalog: catalog, timeLimits: TimeLimits(server: queryTimeoutMilliseconds), toMaster: search.isFromMaster)
             let results = search.queries.map { agent.run($0) }
             if let last = results.last { remember(last) }
             return APISearchResult.reply(results, masterVersion: search.masterVersion)

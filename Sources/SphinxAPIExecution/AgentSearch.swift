@@ -9,6 +9,8 @@ import SphinxQLExecution
 struct AgentSearch {
     let catalog: Catalog
     var timeLimits = TimeLimits()
+    /// Whether the answer goes to a master (packed JSON) or to a client (JSON as text).
+    var toMaster = true
 
     /// Where each attribute's value comes from.
     enum Source {
@@ -132,7 +134,12 @@ struct AgentSearch {
                 switch source {
                 case .cell(let i): values.append(Self.value(cells[i], as: attributes[k].type))
                 case .jsonDocument:
-                    values.append(.json(packed: PackedJSON(json()).packedDocument(), text: Array(hit.js.utf8)))
+                    if toMaster {
+                        let packed = (try? PackedJSONPacker.document(hit.js)) ?? PackedJSON(json()).packedDocument()
+                        values.append(.json(packed: packed, text: []))
+                    } else {
+                        values.append(.json(packed: [], text: Array(hit.js.utf8)))
+                    }
                 case .jsonPath(let path): values.append(.jsonField(Self.member(json(), path).map(APIValue.PackedField.init)))
                 case .groupCount: values.append(.integer(UInt32(clamping: groupCount ?? 1)))
                 case .groupHash: values.append(.bigint(GroupKeyHash.key(of: groupPath.flatMap { Self.member(json(), $0) })))

@@ -114,7 +114,7 @@ import Testing
         let dir = CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(try CLI.alco(["index", "create", "--data", dir, "app"]).status == 0)
-        let server = try CLI.spawn(CLI.binary, ["serve", "--data", dir, "--mysql", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+        let server = try CLI.spawn(CLI.binary, ["serve", "--data", dir, "--mysql", "127.0.0.1:0", "--http", "127.0.0.1:0", "--sphinxapi", "127.0.0.1:0"])
         // Wait for the banner.
         var banner = ""
         var buf = [UInt8](repeating: 0, count: 4096)
@@ -126,7 +126,7 @@ import Testing
         }
         #expect(banner.contains("serving") && banner.contains("app"), "\(banner)")
         #expect(banner.contains("SphinxQL (MySQL protocol) on 127.0.0.1:"), "\(banner)")
-        let second = try CLI.alco(["serve", "--data", dir, "--mysql", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+        let second = try CLI.alco(["serve", "--data", dir, "--mysql", "127.0.0.1:0", "--http", "127.0.0.1:0", "--sphinxapi", "127.0.0.1:0"])
         #expect(second.status == 2)
         #expect(second.stderr.contains("in use by pid \(server.pid)"), "\(second.stderr)")
         kill(server.pid, SIGTERM)

@@ -13,7 +13,7 @@ from servers import ALCO, ROOT, free_port, wait_port
 def test_config_file_env_and_flags():
     d = tempfile.mkdtemp(prefix="alco-config-")
     try:
-        mysql_port, http_port, env_port = free_port(), free_port(), free_port()
+        mysql_port, http_port, env_port, api_port = free_port(), free_port(), free_port(), free_port()
         config = os.path.join(d, "alco.yaml")
         with open(config, "w") as f:
             f.write(f"""
@@ -22,6 +22,9 @@ mysql:
   listen: 127.0.0.1:{mysql_port}
 http:
   listen: 127.0.0.1:{http_port}
+sphinxapi:
+  listen: 127.0.0.1:{api_port}
+node: 4
 indexes:
   - name: fromconfig
     retention_days: 7
@@ -37,6 +40,7 @@ indexes:
         try:
             wait_port(env_port, proc)
             wait_port(flag_http, proc)
+            wait_port(api_port, proc)
             c = pymysql.connect(host="127.0.0.1", port=env_port, user="t")
             cur = c.cursor()
             cur.execute("SHOW TABLES")
@@ -45,6 +49,10 @@ indexes:
         finally:
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=60) == 0
+        with open(os.path.join(d, "serve.log")) as f:
+            assert "cluster node 4" in f.read()
+        with open(os.path.join(d, "data", "node")) as f:
+            assert f.read().strip() == "4"
         out = subprocess.run([ALCO, "index", "list", "--data", d + "/data"], capture_output=True, text=True, check=True).stdout
         assert "fromconfig" in out and "7d" in out and "logstash.app.#,logstash.web.#" in out
     finally:
@@ -73,6 +81,7 @@ def test_example_config_parses():
         with open(os.path.join(ROOT, "alco.example.yaml")) as f:
             text = f.read().replace("/var/lib/alco", d + "/data")
         text = text.replace("127.0.0.1:9306", "127.0.0.1:%d" % free_port()).replace("127.0.0.1:8080", "127.0.0.1:%d" % free_port())
+        text = text.replace("127.0.0.1:9312", "127.0.0.1:%d" % free_port())
         config = os.path.join(d, "alco.yaml")
         with open(config, "w") as f:
             f.write(text)

@@ -205,10 +205,12 @@ def test_access_checks(server, tmp_path):
                  ["--mysql", "127.0.0.1:%d" % free_port(), "--mysql-password", "x", "--http", "off"],
                  ["--mysql", "127.0.0.1:%d" % free_port(), "--mysql-user", "u", "--http", "off"],
                  ["--mysql", "off", "--http", "127.0.0.1:%d" % free_port(), "--http-user", "u"],
-                 ["--mysql", "127.example.com:%d" % free_port(), "--http", "off"]]:
+                 ["--mysql", "127.example.com:%d" % free_port(), "--http", "off"],
+                 ["--mysql", "off", "--http", "off", "--sphinxapi", "0.0.0.0:%d" % free_port()],
+                 ["--mysql", "off", "--http", "off", "--node", "64"]]:
         r = subprocess.run([ALCO, "serve", "--data", data, *args], capture_output=True, text=True, timeout=60)
         assert r.returncode != 0, args
-        assert "reachable from other machines" in r.stderr or "needs" in r.stderr, (args, r.stderr)
+        assert "reachable from other machines" in r.stderr or "needs" in r.stderr or "--node must be" in r.stderr, (args, r.stderr)
     normal_query(server)
 
 

@@ -130,7 +130,7 @@ def test_ndjson_export_streams(server):
 
 def test_network_listener_needs_credentials(tmp_path):
     port = free_port()
-    args = [ALCO, "serve", "--data", str(tmp_path / "d"), "--mysql", "off", "--http", "0.0.0.0:%d" % port]
+    args = [ALCO, "serve", "--data", str(tmp_path / "d"), "--mysql", "off", "--sphinxapi", "off", "--http", "0.0.0.0:%d" % port]
     refused = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert refused.returncode != 0 and "--insecure" in refused.stderr
     proc = subprocess.Popen(args + ["--http-token", "t0ken"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

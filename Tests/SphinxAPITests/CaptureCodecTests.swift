@@ -115,3 +115,32 @@ final class CaptureCodecTests: XCTestCase {
         XCTAssertEqual(GroupKeyHash.key(of: .number(text: "400")), 3_159_633_682_633_943_387)
     }
 }
+
+/// The one-pass packer against the tree it stands in for.
+final class PackedJSONPackerTests: XCTestCase {
+    func testThePackerPacksAsTheTreeDoes() throws {
+        var texts: [String] = Captures.shared.agentRows.flatMap { $0.map { $0[2] } }
+        texts += [
+            "{}", "[]", "{\"a\":{}}", "{\"a\":[]}", "{\"a\":[1,2,3]}", "{\"a\":[1,5000000000]}", "{\"a\":[1.5,2]}",
+            "{\"a\":[\"x\",\"y\"]}", "{\"a\":[true,false,null]}", "{\"a\":[{\"b\":1},[2]]}", "{\"n\":-9223372036854775808}",
+            "{\"n\":99999999999999999999}", "{\"n\":-99999999999999999999}", "{\"d\":1e300,\"e\":-0.5,\"f\":2E-3}",
+            "{\"s\":\"tab\\tnew\\nquote\\\"slash\\\\ \\u00e9 \\ud83d\\ude00 \\u0041\"}", "  { \"k\" : [ ] , \"l\" : { \"m\" : null } }  ",
+            "{\"long\":\"" + String(repeating: "x", count: 300) + "\",\"obj\":{\"inner\":\"" + String(repeating: "y", count: 70000) + "\"}}",
+            "{\"Ключ\":\"значение\",\"a.b\":1}", "42", "\"just a string\"", "[1,{\"a\":2}]",
+        ]
+        for text in texts {
+            let tree = PackedJSON(try JSONParser.parse(text)).packedDocument()
+            XCTAssertEqual(try PackedJSONPacker.document(text), tree, String(text.prefix(80)))
+        }
+    }
+
+    func testMalformedOrTooDeepTextIsAnErrorNotACrash() {
+        for text in ["{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1,", "\"abc", "{\"a\":tru}", "{\"a\":\"\\u12\"}", "{} x"] {
+            XCTAssertThrowsError(try PackedJSONPacker.document(text), text)
+        }
+        let deep = String(repeating: "{\"a\":", count: 10_000) + "1" + String(repeating: "}", count: 10_000)
+        XCTAssertThrowsError(try PackedJSONPacker.document(deep))
+        let deepArrays = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        XCTAssertThrowsError(try PackedJSONPacker.document(deepArrays))
+    }
+}
