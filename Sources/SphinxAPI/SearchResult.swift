@@ -129,6 +129,17 @@ public enum APIValue: Equatable, Sendable {
         }
     }
 
+    /// About what the value takes on the wire (bounds an answer's size before it is written).
+    public var byteCount: Int {
+        switch self {
+        case .integer, .float: return 4
+        case .bigint: return 8
+        case .string(let s): return 4 + (s?.count ?? 0)
+        case .json(let packed, let text): return 4 + max(packed.count, text.count)
+        case .jsonField(let f): return 5 + (f.map { max($0.bytes.count, $0.text.count) } ?? 0)
+        }
+    }
+
     func encode(into w: inout APIWriter, toMaster: Bool) {
         switch self {
         case .integer(let v): w.write(v)

@@ -11,6 +11,10 @@ struct AgentSearch {
     var timeLimits = TimeLimits()
     /// Whether the answer goes to a master (packed JSON) or to a client (JSON as text).
     var toMaster = true
+    /// The bytes of match values one answer may hold: a master may ask for a million
+    /// documents (max_matches), and lines can be megabytes each. Past it the answer stops
+    /// with a warning (searchd's masters refuse replies past their max_packet_size anyway).
+    var maxReplyBytes = 64 << 20
 
     /// Where each attribute's value comes from.
     enum Source {
@@ -118,6 +122,7 @@ struct AgentSearch {
         let hasText = agent.statement.whereClause.map(Self.hasMatch) ?? false
         let rowCells = found.makeRowCells()
         let groupCounts = isGrouped ? found.groupCounts : [:]
+        var replyBytes = 0
         for hit in found.result.hits {
             let groupCount = isGrouped ? groupCounts[hit.id] : isImplicitGroup ? found.result.totalFound : nil
             let cells = try rowCells(hit, groupCount)
@@ -150,6 +155,12 @@ struct AgentSearch {
                 }
             }
             let weight = hasText && !isImplicitGroup ? Int32(clamping: hit.weight) : 1
+            replyBytes += 12 + values.reduce(0) { $0 + $1.byteCount }
+            if replyBytes > maxReplyBytes && !result.matches.isEmpty {
+                result.status = .warning
+                result.message = "answer cut to \(result.matches.count) matches: their values reached \(maxReplyBytes >> 20) MiB"
+                break
+            }
             result.matches.append(.init(id: hit.id, weight: weight, values: values))
         }
         if isGrouped {
