@@ -37,7 +37,14 @@ struct AgentQuery {
             }
             groupBy = query.groupBy
             statement.groupBy = [.column(query.groupBy)]
-            statement.orderBy = try Self.sortKeys(query.groupSort)
+            // The groups' own keys (@groupby, the default, is searchd's hash; @weight means
+            // nothing for a group) order nothing a master does not order again.
+            statement.orderBy = try Self.sortKeys(query.groupSort).filter {
+                switch $0.expression {
+                case .function("weight", _), .column("@groupby"): return false
+                default: return true
+                }
+            }
             statement.withinGroupOrderBy = try Self.sortKeys(query.sortBy)
         } else {
             switch query.sortMode {

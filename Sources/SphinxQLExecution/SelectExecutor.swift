@@ -159,9 +159,19 @@ public struct SelectExecutor {
             && s.items.contains {
                 if case .function("count", _) = $0.expression { return true }; return false
             }
+        var groupOrder: GroupOrder?
         if let g = s.groupBy.first {
             guard case .column(let c) = try expansion.expand(g).0 else { throw StatementError("GROUP BY takes a column") }
             request.groupBy = c == "id" ? "id" : try WhereTranslator().jsKey(c)
+            // The engine gives groups most numerous first; any other ORDER BY sorts every
+            // group kept (up to max_matches) before the page is cut.
+            let order = try GroupOrder(s.orderBy, statement: s, expansion: expansion)
+            if !order.isEngineOrder {
+                groupOrder = order
+                groupOrder?.page = (s.offset, request.limit)
+                request.offset = 0
+                request.limit = request.maxMatches
+            }
         }
         // Other items beside COUNT(*) take their values from one match, the one with the
         // smallest id, as Sphinx's implicit group gives them (NULL when nothing matches).
@@ -214,7 +224,7 @@ public struct SelectExecutor {
         }
         return Evaluation(
             statement: s, items: expansion.items, result: result, meta: meta, isAggregate: isAggregate,
-            needsMatch: needsMatch, groupKey: request.groupBy)
+            needsMatch: needsMatch, groupKey: request.groupBy, groupOrder: groupOrder)
     }
 
     /// What a SELECT found: the engine's hits and counts, with what projecting them needs.
@@ -230,6 +240,9 @@ public struct SelectExecutor {
         public let needsMatch: Bool
         /// The js key (or `id`) of GROUP BY.
         public let groupKey: String?
+        /// ORDER BY of a grouped SELECT that the engine's order is not (then `result` holds
+        /// every group kept, and `resultSet` sorts them and cuts the page).
+        let groupOrder: GroupOrder?
 
         /// The rows as SphinxQL shows them.
         public func resultSet() throws -> ResultSet {
@@ -253,6 +266,7 @@ public struct SelectExecutor {
                 for hit in result.hits {
                     rows.append(try projection.cells(for: hit, groupCount: counts[hit.id]))
                 }
+                if let groupOrder { rows = groupOrder.sortedPage(rows) }
             }
             return ResultSet(columns: executorColumns, rows: rows)
         }

@@ -191,4 +191,28 @@ import Testing
             #expect(try run(catalog, "SELECT id, nope FROM logs WHERE id = 1").0.rows.isEmpty)
         }
     }
+
+    /// Groups in the ORDER BY asked for (counts and names, either way, then the page), not
+    /// only most numerous first.
+    @Test func groupsComeInTheOrderAsked() throws {
+        try Self.withCatalog { catalog in
+            func levels(_ sql: String) throws -> [String] {
+                try run(catalog, sql).0.rows.map { $0[0].text ?? "NULL" }
+            }
+            let base = "SELECT js.levelname AS l, COUNT(*) AS n FROM logs GROUP BY l"
+            let byCount = try levels(base + " ORDER BY n DESC")
+            let byCountUp = try levels(base + " ORDER BY n ASC, l ASC")
+            let byName = try levels(base + " ORDER BY l ASC")
+            let page = try levels(base + " ORDER BY l DESC LIMIT 1, 2")
+            let written = try levels("SELECT js.levelname, COUNT(*) FROM logs GROUP BY js.levelname ORDER BY js.levelname ASC")
+            let numbers = try levels("SELECT js.process AS p, COUNT(*) FROM logs GROUP BY p ORDER BY p DESC LIMIT 2")
+            #expect(byCount.first == "ERROR")
+            #expect(byCountUp == ["DEBUG", "INFO", "WARNING", "ERROR"])
+            #expect(byName == ["DEBUG", "ERROR", "INFO", "WARNING"])
+            #expect(page == ["INFO", "ERROR"])
+            #expect(written == ["DEBUG", "ERROR", "INFO", "WARNING"])
+            #expect(numbers == ["9005", "9004"])
+            #expect(throws: StatementError.self) { try run(catalog, base + " ORDER BY js.host ASC") }
+        }
+    }
 }
