@@ -69,7 +69,7 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) as
 public func buildApplication(_ settings: ApplicationSettings, logger: Logger) throws -> AlcoApplication {
     var options = EngineOptions()
     options.backgroundMaintenance = true
-    options.defaultQueryTimeMilliseconds = settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil
+    options.defaultQueryTimeMilliseconds = settings.queryTimeout
     options.node = settings.node
     let opening = try startOpeningHTTP(settings)
     let catalog: Catalog
@@ -140,24 +140,14 @@ private func startMySQL(
     _ parts: inout [StartedPart]
 ) throws -> Int? {
     guard settings.mysqlListen != "off" else { return nil }
-    let address = try ListenAddress(settings.mysqlListen)
     let credentials = settings.mysqlUser.map { MySQLCredentials(user: $0, password: settings.mysqlPassword ?? "") }
     let config = MySQLServerConfiguration(
         serverVersion: settings.serverVersion, credentials: credentials,
         maxPacketSize: settings.maxPacket)
-    let listener = MySQLListener(
-        catalog: catalog, configuration: config,
-        queryTimeoutMilliseconds: settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil)
-    let port: Int
-    do {
-        port = try listener.start(host: address.host, port: address.port).port ?? address.port
-    } catch {
-        listener.stop()
-        throw StartFailure(description: "cannot listen for MySQL on \(settings.mysqlListen): \(error)")
-    }
-    parts.append(StartedPart(name: "the MySQL listener", progress: progress) { listener.stop() })
-    logger.info("SphinxQL (MySQL protocol) on \(address.host):\(port)")
-    return port
+    let listener = MySQLListener(catalog: catalog, configuration: config, queryTimeoutMilliseconds: settings.queryTimeout)
+    return try startListener(
+        "MySQL", description: "SphinxQL (MySQL protocol)", listen: settings.mysqlListen, logger, progress, &parts,
+        start: { try listener.start(host: $0, port: $1).port }, stop: { listener.stop() })
 }
 
 private func startSphinxAPI(
@@ -165,18 +155,28 @@ private func startSphinxAPI(
     _ parts: inout [StartedPart]
 ) throws -> Int? {
     guard settings.sphinxAPIListen != "off" else { return nil }
-    let address = try ListenAddress(settings.sphinxAPIListen)
-    let listener = SphinxAPIListener(
-        catalog: catalog, queryTimeoutMilliseconds: settings.queryTimeoutMs > 0 ? settings.queryTimeoutMs : nil)
+    let listener = SphinxAPIListener(catalog: catalog, queryTimeoutMilliseconds: settings.queryTimeout)
+    return try startListener(
+        "SphinxAPI", description: "SphinxAPI (Sphinx agent protocol)", listen: settings.sphinxAPIListen, logger, progress,
+        &parts, start: { try listener.start(host: $0, port: $1).port }, stop: { listener.stop() })
+}
+
+/// Binds a listener at `listen` (HOST:PORT), stopping it again if that fails, and adds it to
+/// the parts the group stops; returns the bound port (port 0 asks for a free one).
+private func startListener(
+    _ name: String, description: String, listen: String, _ logger: Logger, _ progress: ShutdownProgress,
+    _ parts: inout [StartedPart], start: (String, Int) throws -> Int?, stop: @escaping @Sendable () -> Void
+) throws -> Int {
+    let address = try ListenAddress(listen)
     let port: Int
     do {
-        port = try listener.start(host: address.host, port: address.port).port ?? address.port
+        port = try start(address.host, address.port) ?? address.port
     } catch {
-        listener.stop()
-        throw StartFailure(description: "cannot listen for SphinxAPI on \(settings.sphinxAPIListen): \(error)")
+        stop()
+        throw StartFailure(description: "cannot listen for \(name) on \(listen): \(error)")
     }
-    parts.append(StartedPart(name: "the SphinxAPI listener", progress: progress) { listener.stop() })
-    logger.info("SphinxAPI (Sphinx agent protocol) on \(address.host):\(port)")
+    parts.append(StartedPart(name: "the \(name) listener", progress: progress, stop: stop))
+    logger.info("\(description) on \(address.host):\(port)")
     return port
 }
 

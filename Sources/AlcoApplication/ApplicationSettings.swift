@@ -54,6 +54,8 @@ public struct ApplicationSettings: Sendable {
     public var redisURL: String?
     public var redisSources: [(list: String, index: String)]
     public var indexes: [IndexDeclaration]
+    /// `queryTimeoutMs` as a bound: nil when 0 (none).
+    public var queryTimeout: Int? { queryTimeoutMs > 0 ? queryTimeoutMs : nil }
     /// The SphinxAPI listener (a Sphinx agent, searchd's port 9312), or "off".
     public var sphinxAPIListen = "off"
     /// This node's number in a cluster (0-63), nil for a standalone server.

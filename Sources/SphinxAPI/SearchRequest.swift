@@ -20,14 +20,7 @@ public struct APISearchRequest: Equatable, Sendable {
     public var isFromMaster: Bool { masterVersion > 0 }
 
     public static func decode(_ body: ByteBuffer, version: UInt16) throws -> APISearchRequest {
-        guard version >> 8 == APICommand.search.serverVersion >> 8 else {
-            throw APIDecodingError.unsupported(
-                "major command version mismatch (expected v.1.x, got v.\(version >> 8).\(version & 0xFF))")
-        }
-        guard version <= APICommand.search.serverVersion else {
-            throw APIDecodingError.unsupported(
-                "client version is higher than daemon version (client is v.1.\(version & 0xFF), daemon is v.1.31)")
-        }
+        try APIRequest.checkVersion(version, of: .search)
         guard version >= APIProtocol.oldestSearchVersion else {
             throw APIDecodingError.unsupported("search command v.1.\(version & 0xFF) is older than this server reads (v.1.27)")
         }
@@ -269,7 +262,7 @@ extension String {
     /// A column's first segment is case-insensitive (`ID`, `JS.key`); JSON keys below it are
     /// not, so `js.fooBar` keeps its case (searchd 2.2 lower-cased the whole name, which
     /// made keys with capitals unreachable through a distributed index).
-    func lowercasingFirstSegment() -> String {
+    public func lowercasingFirstSegment() -> String {
         guard let dot = firstIndex(of: ".") else { return lowercased() }
         return self[..<dot].lowercased() + self[dot...]
     }

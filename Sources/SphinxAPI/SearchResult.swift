@@ -77,7 +77,7 @@ public struct APISearchResult: Equatable, Sendable {
         for m in matches {
             w.write(m.id)
             w.write(m.weight)
-            for v in m.values { v.encode(into: &w, toMaster: toMaster) }
+            for v in m.values { v.encode(into: &w) }
         }
         w.write(count: toMaster ? matches.count : retained ?? matches.count)
         w.write(count: totalFound)
@@ -105,27 +105,25 @@ public struct APISearchResult: Equatable, Sendable {
     }
 }
 
-/// One attribute value of a match.
+/// One attribute value of a match, as a master reads it. A client is sent JSON as text, so
+/// for a client the agent makes JSON values `.string`s (and the schema says STRING).
 public enum APIValue: Equatable, Sendable {
     case integer(UInt32)
     case bigint(Int64)
     case float(Float)
     /// STRING and STRINGPTR; nil is an empty string on the wire.
     case string([UInt8]?)
-    /// A whole JSON document: packed for a master, printed for a client.
-    case json(packed: [UInt8], text: [UInt8])
+    /// A whole JSON document, packed.
+    case json([UInt8])
     /// A value inside a JSON document; nil when the key is missing.
     case jsonField(PackedField?)
 
     public struct PackedField: Equatable, Sendable {
         public var kind: PackedJSON.Kind
         public var bytes: [UInt8]
-        /// How a client sees it: strings bare, everything else as JSON.
-        public var text: [UInt8]
-        public init(kind: PackedJSON.Kind, bytes: [UInt8], text: [UInt8]) {
+        public init(kind: PackedJSON.Kind, bytes: [UInt8]) {
             self.kind = kind
             self.bytes = bytes
-            self.text = text
         }
     }
 
@@ -135,28 +133,19 @@ public enum APIValue: Equatable, Sendable {
         case .integer, .float: return 4
         case .bigint: return 8
         case .string(let s): return 4 + (s?.count ?? 0)
-        case .json(let packed, let text): return 4 + max(packed.count, text.count)
-        case .jsonField(let f): return 5 + (f.map { max($0.bytes.count, $0.text.count) } ?? 0)
+        case .json(let packed): return 4 + packed.count
+        case .jsonField(let f): return 5 + (f?.bytes.count ?? 0)
         }
     }
 
-    func encode(into w: inout APIWriter, toMaster: Bool) {
+    func encode(into w: inout APIWriter) {
         switch self {
         case .integer(let v): w.write(v)
         case .bigint(let v): w.write(UInt64(bitPattern: v))
         case .float(let f): w.write(f)
         case .string(let s): w.write(bytes: s ?? [])
-        case .json(let packed, let text):
-            if toMaster {
-                w.write(bytes: packed)
-            } else {
-                w.write(bytes: text.isEmpty ? Array("{}".utf8) : text)
-            }
+        case .json(let packed): w.write(bytes: packed)
         case .jsonField(let field):
-            guard toMaster else {
-                w.write(bytes: field?.text ?? [])
-                return
-            }
             guard let field else {
                 w.write(byte: PackedJSON.Kind.eof.rawValue)
                 return

@@ -68,9 +68,7 @@ public struct APIExcerptRequest: Equatable, Sendable {
     static let flagSinglePassage: UInt32 = 1 << 2
 
     public static func decode(_ body: ByteBuffer, version: UInt16) throws -> APIExcerptRequest {
-        guard version >> 8 == 1, version <= APICommand.excerpt.serverVersion else {
-            throw APIDecodingError.unsupported("excerpt command version v.\(version >> 8).\(version & 0xFF) is not supported")
-        }
+        try APIRequest.checkVersion(version, of: .excerpt)
         var r = APIReader(body)
         _ = try r.readInt32()  // mode, reserved
         let flags = try r.readUInt32()

@@ -46,8 +46,10 @@ final class AgentExecutor: SphinxAPIExecutor {
         case .search(let search):
             let agent = AgentSearch(
                 catalog: catalog, timeLimits: TimeLimits(server: queryTimeoutMilliseconds), toMaster: search.isFromMaster)
-            let results = search.queries.map { agent.run($0) }
-            if let last = results.last { remember(last) }
+            var meta: QueryMeta?
+            let results = search.queries.map { agent.run($0, meta: &meta) }
+            // A non-global STATUS reports the last query's meta, as SHOW META would.
+            lastMeta.withLockedValue { $0 = meta?.rows.map { ($0.name, $0.value) } ?? [] }
             return APISearchResult.reply(results, masterVersion: search.masterVersion)
         case .excerpt(let excerpt):
             return reply(to: excerpt)
@@ -69,18 +71,6 @@ final class AgentExecutor: SphinxAPIExecutor {
             }
             return APIStatusReply.reply(lastMeta.withLockedValue { $0 })
         }
-    }
-
-    /// SHOW META's rows for the last search, which a non-global STATUS reports.
-    private func remember(_ result: APISearchResult) {
-        var rows: [(String, String)] = [
-            ("total", String(result.matches.count)), ("total_found", String(result.totalFound)),
-            ("time", String(format3: Double(result.milliseconds) / 1000)),
-        ]
-        for (k, w) in result.words.enumerated() {
-            rows += [("keyword[\(k)]", w.word), ("docs[\(k)]", String(w.documents)), ("hits[\(k)]", String(w.hits))]
-        }
-        lastMeta.withLockedValue { $0 = rows }
     }
 
     private func reply(to excerpt: APIExcerptRequest) -> ByteBuffer {
@@ -124,13 +114,5 @@ final class AgentExecutor: SphinxAPIExecutor {
             let message = (error as? StatementError)?.message ?? String(describing: error)
             return APIWriter.errorReply(message)
         }
-    }
-}
-
-extension String {
-    init(format3 d: Double) {
-        let ms = Int((d * 1000).rounded())
-        let frac = String(ms % 1000)
-        self = "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
     }
 }

@@ -18,33 +18,28 @@ struct AgentQuery {
         statement.items = try Self.selectList(query.select)
         statement.tables = Self.indexNames(query.indexes)
         guard !statement.tables.isEmpty else { throw AgentError("no indexes named in the query") }
+        // Each alias's expression (the first, where an alias repeats).
+        var aliased: [String: Expression] = [:]
+        for item in statement.items {
+            if let alias = item.alias, aliased[alias] == nil { aliased[alias] = item.expression }
+        }
 
         var conditions: [Expression] = []
         if let text = Self.matchText(query) { conditions.append(.function("match", [.string(text)])) }
         if query.minID > 0 { conditions.append(.binary(">=", .column("id"), .integer(String(query.minID)))) }
         if query.maxID < .max { conditions.append(.binary("<=", .column("id"), .integer(String(query.maxID)))) }
-        let aliases = Set(statement.items.compactMap(\.alias))
-        for f in query.filters { conditions.append(try Self.condition(f, aliases: aliases)) }
+        for f in query.filters { conditions.append(try Self.condition(f, aliases: Set(aliased.keys))) }
         statement.whereClause = conditions.isEmpty ? nil : conditions.count == 1 ? conditions[0] : .and(conditions)
 
-        var aliased: [String: Expression] = [:]
-        for item in statement.items {
-            if let alias = item.alias, aliased[alias] == nil { aliased[alias] = item.expression }
-        }
         if !query.groupBy.isEmpty {
             guard query.groupFunction == 4 else {
                 throw AgentError("group-by function \(query.groupFunction) is not supported (only attribute grouping)")
             }
             groupBy = query.groupBy
             statement.groupBy = [.column(query.groupBy)]
-            // The groups' own keys (@groupby, the default, is searchd's hash; @weight means
-            // nothing for a group) order nothing a master does not order again.
-            statement.orderBy = try Self.sortKeys(query.groupSort).filter {
-                switch $0.expression {
-                case .function("weight", _), .column("@groupby"): return false
-                default: return true
-                }
-            }
+            // `@groupby` (the default group sort) is searchd's hash of the key: it orders
+            // nothing a master does not order again.
+            statement.orderBy = try Self.sortKeys(query.groupSort).filter { $0.expression != .column("@groupby") }
             statement.withinGroupOrderBy = try Self.sortKeys(query.sortBy)
         } else {
             switch query.sortMode {
@@ -60,9 +55,7 @@ struct AgentQuery {
             guard case .column(let name) = key.expression else { continue }
             var target: Expression = .column(name)
             if let expression = aliased[name] { target = expression }
-            if case .column(let path) = target, path.hasPrefix("js.") {
-                jsonSortKeys.append((name, path.dropFirst(3).split(separator: ".").map(String.init)))
-            }
+            if case .column(let c) = target, let path = Self.jsPath(c) { jsonSortKeys.append((name, path)) }
         }
         statement.offset = Int(query.offset)
         statement.limit = Int(query.limit)
@@ -70,6 +63,11 @@ struct AgentQuery {
         if query.maxQueryMilliseconds > 0 {
             statement.options.append(("max_query_time", .integer(String(query.maxQueryMilliseconds))))
         }
+    }
+
+    /// The keys below js of a column (`js.a.b` → a, b); nil for any other column.
+    static func jsPath(_ column: String) -> [String]? {
+        column.hasPrefix("js.") ? column.dropFirst(3).split(separator: ".").map(String.init) : nil
     }
 
     /// The select list, read by the SphinxQL parser.
@@ -198,11 +196,4 @@ public enum AgentTranslation {
 struct AgentError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-extension String {
-    func lowercasingFirstSegment() -> String {
-        guard let dot = firstIndex(of: ".") else { return lowercased() }
-        return self[..<dot].lowercased() + self[dot...]
-    }
 }

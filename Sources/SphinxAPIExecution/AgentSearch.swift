@@ -29,16 +29,23 @@ struct AgentSearch {
     }
 
     func run(_ query: APIQuery) -> APISearchResult {
+        var meta: QueryMeta?
+        return run(query, meta: &meta)
+    }
+
+    /// The answer, and in `meta` the query's SHOW META (nil when it failed).
+    func run(_ query: APIQuery, meta: inout QueryMeta?) -> APISearchResult {
         let tables = AgentQuery.indexNames(query.indexes)
         do {
-            return try search(AgentQuery(query))
+            return try search(AgentQuery(query), meta: &meta)
         } catch {
+            meta = nil
             let message = (error as? StatementError)?.message ?? String(describing: error)
             return .failure(tables.isEmpty ? message : "index \(tables.joined(separator: ",")): \(message)")
         }
     }
 
-    private func search(_ agent: AgentQuery) throws -> APISearchResult {
+    private func search(_ agent: AgentQuery, meta resolvedMeta: inout QueryMeta?) throws -> APISearchResult {
         var statement = agent.statement
         let isGrouped = !statement.groupBy.isEmpty
         let counts = statement.items.contains {
@@ -50,6 +57,7 @@ struct AgentSearch {
 
         let found = try SelectExecutor(catalog: catalog, timeLimits: timeLimits).evaluate(statement)
         let meta = try found.meta.resolved()
+        resolvedMeta = meta
 
         // The schema, and where each attribute's value comes from.
         var attributes: [APISearchResult.Attribute] = []
@@ -76,8 +84,8 @@ struct AgentSearch {
             case .column("js"):
                 add(name, .json, .jsonDocument)
                 hasDocumentJSON = true
-            case .column(let c) where c.hasPrefix("js."):
-                add(name, .jsonField, .jsonPath(c.dropFirst(3).split(separator: ".").map(String.init)))
+            case .column(let c) where AgentQuery.jsPath(c) != nil:
+                add(name, .jsonField, .jsonPath(AgentQuery.jsPath(c)!))
             case .function("count", _) where isGrouped || isImplicitGroup:
                 break  // the group's count travels as @count
             default:
@@ -95,8 +103,8 @@ struct AgentSearch {
         if isGrouped, let key = agent.groupBy {
             var target = Expression.column(key)
             if let aliased = agent.statement.items.first(where: { $0.alias == key }) { target = aliased.expression }
-            if case .column(let c) = target, c.hasPrefix("js.") {
-                groupPath = c.dropFirst(3).split(separator: ".").map(String.init)
+            if case .column(let c) = target, let path = AgentQuery.jsPath(c) {
+                groupPath = path
                 // searchd reads a group key written as a JSON path from the document itself.
                 if key.hasPrefix("js.") && !hasDocumentJSON { add("js", .json, .jsonDocument) }
             }
@@ -140,15 +148,14 @@ struct AgentSearch {
                 case .cell(let i): values.append(Self.value(cells[i], as: attributes[k].type))
                 case .jsonDocument:
                     if toMaster {
-                        let packed = (try? PackedJSONPacker.document(hit.js)) ?? PackedJSON(json()).packedDocument()
-                        values.append(.json(packed: packed, text: []))
+                        values.append(.json((try? PackedJSONPacker.document(hit.js)) ?? PackedJSON(json()).packedDocument()))
                     } else {
-                        values.append(.json(packed: [], text: Array(hit.js.utf8)))
+                        values.append(.string(hit.js.isEmpty ? Array("{}".utf8) : Array(hit.js.utf8)))
                     }
-                case .jsonPath(let path): values.append(.jsonField(Self.member(json(), path).map(APIValue.PackedField.init)))
+                case .jsonPath(let path): values.append(.jsonField(Self.member(json(), path), toMaster: toMaster))
                 case .groupCount: values.append(.integer(UInt32(clamping: groupCount ?? 1)))
                 case .groupHash: values.append(.bigint(GroupKeyHash.key(of: groupPath.flatMap { Self.member(json(), $0) })))
-                case .groupValue: values.append(.jsonField(groupPath.flatMap { Self.member(json(), $0) }.map(APIValue.PackedField.init)))
+                case .groupValue: values.append(.jsonField(groupPath.flatMap { Self.member(json(), $0) }, toMaster: toMaster))
                 case .implicitGroup: values.append(.integer(1))
                 case .sortText(let path):
                     values.append(.string(Self.member(json(), path).map { Array(Self.sortText($0).utf8) }))

@@ -24,11 +24,14 @@ extension PackedJSON {
     }
 }
 
-extension APIValue.PackedField {
-    /// A JSON value as a JSON-field attribute: packed for a master, as text for a client.
-    init(_ value: JSONValue) {
+extension APIValue {
+    /// A JSON value (nil: a missing key) as a JSON-field attribute: packed for a master, as
+    /// text for a client (strings bare, everything else as JSON).
+    static func jsonField(_ value: JSONValue?, toMaster: Bool) -> APIValue {
+        guard let value else { return toMaster ? .jsonField(nil) : .string(nil) }
+        guard toMaster else { return .string(Array(value.displayText.utf8)) }
         let (kind, bytes) = PackedJSON(value).packedField()
-        self.init(kind: kind, bytes: bytes, text: Array(value.displayText.utf8))
+        return .jsonField(PackedField(kind: kind, bytes: bytes))
     }
 }
 

@@ -30,6 +30,16 @@ public struct QueryMeta: Sendable {
         self.keywords = keywords
     }
 
+    /// SHOW META's rows (of a resolved meta): warning, totals, time, each keyword's counts.
+    public var rows: [(name: String, value: String)] {
+        var rows: [(String, String)] = [("total", String(total)), ("total_found", String(totalFound)), ("time", String(format3: seconds))]
+        if let w = warning { rows.insert(("warning", w), at: 0) }
+        for (k, kw) in keywords.enumerated() {
+            rows += [("keyword[\(k)]", kw.keyword), ("docs[\(k)]", String(kw.docs)), ("hits[\(k)]", String(kw.hits))]
+        }
+        return rows
+    }
+
     /// The meta with exact totals, counting now if the search did not. The count runs
     /// within the SELECT's own time limit, or `inlineBudget` if that is shorter (then running
     /// past it throws `StatementHandOff`, to be run again off the event loop).

@@ -104,16 +104,7 @@ extension Session {
             if let pending = lastMeta {
                 let m = try pending.resolved(inlineBudget: timeLimits.inline)
                 lastMeta = m
-                rows = [
-                    [.string("total"), .string(String(m.total))], [.string("total_found"), .string(String(m.totalFound))],
-                    [.string("time"), .string(String(format3: m.seconds))],
-                ]
-                if let w = m.warning { rows.insert([.string("warning"), .string(w)], at: 0) }
-                for (k, kw) in m.keywords.enumerated() {
-                    rows.append([.string("keyword[\(k)]"), .string(kw.keyword)])
-                    rows.append([.string("docs[\(k)]"), .string(String(kw.docs))])
-                    rows.append([.string("hits[\(k)]"), .string(String(kw.hits))])
-                }
+                rows = m.rows.map { [.string($0.name), .string($0.value)] }
             }
             return ResultSet(columns: two, rows: filter(rows, like: like))
         case .tables:

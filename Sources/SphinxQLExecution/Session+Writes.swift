@@ -138,7 +138,7 @@ extension String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }
 
-    init(format3 d: Double) {
+    public init(format3 d: Double) {
         let ms = Int64((d * 1000).rounded())
         let f = String(ms % 1000)
         self = String(ms / 1000) + "." + String(repeating: "0", count: 3 - f.count) + f

@@ -17,7 +17,7 @@ import pymysql
 import pytest
 
 from servers import ALCO, AlcoServer, SphinxServer, corpus, load
-from test_differential import normalise, queries, run
+from test_differential import mismatch, queries, run
 
 
 @pytest.fixture(scope="module")
@@ -100,15 +100,9 @@ def test_front_answers_as_one_node_holding_every_line(cluster, rows):
                 with pytest.raises(pymysql.MySQLError):
                     run(f, sql_front)
                 continue
-            f_cols, f_rows = run(f, sql_front)
-            a = [[normalise(v) for v in r] for r in f_rows]
-            b = [[normalise(v) for v in r] for r in s_rows]
-            if "GROUP BY" in sql:
-                a, b = sorted(map(str, a)), sorted(map(str, b))
-            if a != b:
-                mismatches.append("%s\n  front  %s\n  single %s" % (sql_front, str(a)[:300], str(b)[:300]))
-            elif s_rows and f_cols != s_cols:
-                mismatches.append("%s\n  columns front %s single %s" % (sql_front, f_cols, s_cols))
+            differs = mismatch(sql_front, run(f, sql_front), (s_cols, s_rows), names=("front", "single"))
+            if differs:
+                mismatches.append(differs)
             elif "GROUP BY" not in sql:
                 fm, sm = meta(f), meta(s)
                 if fm.get("total_found") != sm.get("total_found"):
@@ -137,15 +131,9 @@ def test_alco_agents_answer_the_master_as_sphinx_agents_do(cluster, rows):
                 with pytest.raises(pymysql.MySQLError):
                     run(f, sql)
             continue
-        a_cols, a_rows = run(f, sql)
-        a = [[normalise(v) for v in r] for r in a_rows]
-        s = [[normalise(v) for v in r] for r in s_rows]
-        if "GROUP BY" in sql:
-            a, s = sorted(map(str, a)), sorted(map(str, s))
-        if a != s:
-            mismatches.append("%s\n  alco   %s\n  sphinx %s" % (sql, str(a)[:300], str(s)[:300]))
-        elif s_rows and a_cols != s_cols:
-            mismatches.append("%s\n  columns alco %s sphinx %s" % (sql, a_cols, s_cols))
+        differs = mismatch(sql, run(f, sql), (s_cols, s_rows))
+        if differs:
+            mismatches.append(differs)
         compared += 1
     assert compared >= 100
     assert not mismatches, "%d of %d differ:\n%s" % (len(mismatches), compared, "\n".join(mismatches[:10]))

@@ -83,6 +83,21 @@ def normalise(value):
     return value
 
 
+def mismatch(sql, mine, theirs, names=("alco", "sphinx")):
+    """How two answers (columns, rows) to `sql` differ by the rules above, or None: rows as
+    normalised values (groups sorted), columns only when there are rows."""
+    (m_cols, m_rows), (t_cols, t_rows) = mine, theirs
+    a = [[normalise(v) for v in r] for r in m_rows]
+    b = [[normalise(v) for v in r] for r in t_rows]
+    if "GROUP BY" in sql:
+        a, b = sorted(map(str, a)), sorted(map(str, b))
+    if a != b:
+        return "%s\n  %-6s %s\n  %-6s %s" % (sql, names[0], str(a)[:300], names[1], str(b)[:300])
+    if t_rows and m_cols != t_cols:
+        return "%s\n  columns %s %s %s %s" % (sql, names[0], m_cols, names[1], t_cols)
+    return None
+
+
 def queries(rows, seed=11, n=120):
     """SphinxQL of the shapes ALCO and its users send, built from the corpus's own words."""
     rnd = random.Random(seed)
@@ -153,15 +168,9 @@ def test_rows_and_counts_match_sphinx(pair, rows):
                 run(alco, sql)
             assert mine.value.args[0] == e.args[0], sql
             continue
-        a_cols, a_rows = run(alco, sql)
-        a = [[normalise(v) for v in r] for r in a_rows]
-        s = [[normalise(v) for v in r] for r in s_rows]
-        if "GROUP BY" in sql:
-            a, s = sorted(map(str, a)), sorted(map(str, s))
-        if a != s:
-            mismatches.append("%s\n  alco   %s\n  sphinx %s" % (sql, str(a)[:300], str(s)[:300]))
-        elif s_rows and a_cols != s_cols:
-            mismatches.append("%s\n  columns alco %s sphinx %s" % (sql, a_cols, s_cols))
+        differs = mismatch(sql, run(alco, sql), (s_cols, s_rows))
+        if differs:
+            mismatches.append(differs)
         compared += 1
     assert compared >= 100
     assert not mismatches, "%d of %d differ:\n%s" % (len(mismatches), compared, "\n".join(mismatches[:10]))

@@ -84,7 +84,7 @@ final class CaptureCodecTests: XCTestCase {
                     let js = try JSONParser.parse(byID[match.id]!)
                     for (a, value) in zip(result.attributes, match.values) {
                         switch value {
-                        case .json(let packed, _):
+                        case .json(let packed):
                             XCTAssertEqual(PackedJSON(js).packedDocument(), packed, "\(sql): document \(match.id)")
                             documents += 1
                         case .jsonField(let field?) where a.name.hasPrefix("js."):

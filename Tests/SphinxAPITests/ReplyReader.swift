@@ -34,7 +34,7 @@ enum ReplyReader {
                     case .string, .stringPointer:
                         let bytes = try r.readBytes()
                         match.values.append(.string(bytes.isEmpty ? nil : bytes))
-                    case .json: match.values.append(.json(packed: try r.readBytes(), text: []))
+                    case .json: match.values.append(.json(try r.readBytes()))
                     case .jsonField:
                         let kind = PackedJSON.Kind(rawValue: try r.readUInt8())!
                         if kind == .eof {
@@ -50,7 +50,7 @@ enum ReplyReader {
                         }
                         var bytes: [UInt8] = []
                         for _ in 0..<length { bytes.append(try r.readUInt8()) }
-                        match.values.append(.jsonField(.init(kind: kind, bytes: bytes, text: [])))
+                        match.values.append(.jsonField(.init(kind: kind, bytes: bytes)))
                     }
                 }
                 result.matches.append(match)
