@@ -14,7 +14,16 @@ REDIS = "redis://127.0.0.1:6379/0"
 
 
 def query(server, sql):
-    c = pymysql.connect(host="127.0.0.1", port=server.port, user="t", autocommit=True)
+    try:
+        c = pymysql.connect(host="127.0.0.1", port=server.port, user="t", autocommit=True)
+    except pymysql.OperationalError:
+        # A server gone (it was up when the test began): say how it ended, from its own log.
+        if not server.alive():
+            server.log.flush()
+            with open(server.log.name, errors="replace") as f:
+                raise AssertionError("alco serve exited with %s; its log ends:\n%s" % (
+                    server.proc.returncode, "".join(f.readlines()[-40:])))
+        raise
     cur = c.cursor()
     cur.execute(sql)
     out = cur.fetchall()
