@@ -71,15 +71,15 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
     options.backgroundMaintenance = true
     options.defaultQueryTimeMilliseconds = settings.queryTimeout
     options.node = settings.node
-    let opening = try startOpeningHTTP(settings)
+    // Bound first, answering "opening" until the catalog and the sources run.
+    let http = try startOpeningHTTP(settings)
     let catalog: Catalog
     do {
         catalog = try Catalog(directory: settings.data, options: options)
     } catch {
-        opening?.stop()
+        http?.server.stop()
         throw error
     }
-    opening?.stop()
     for problem in catalog.problems { logger.warning("\(problem)") }
     let progress = ShutdownProgress(logger: logger)
     var parts: [StartedPart] = []
@@ -99,7 +99,7 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
         let mysqlPort = try startMySQL(settings, catalog, logger, progress, &parts)
         let sphinxAPIPort = try startSphinxAPI(settings, catalog, logger, progress, &parts)
         let sources = try startSources(settings, catalog, rejects, logger, progress, &parts)
-        let httpPort = try startHTTP(settings, catalog, rejects, sources, logger, progress, &parts)
+        let httpPort = http.map { serveHTTP($0, settings, catalog, rejects, sources, logger, progress, &parts) }
         var quiet = logger
         quiet.logLevel = .warning
         let group = ServiceGroup(
@@ -109,6 +109,7 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
             catalog: catalog, mysqlPort: mysqlPort, httpPort: httpPort, sphinxAPIPort: sphinxAPIPort, progress: progress,
             group: group)
     } catch {
+        http?.server.stop()
         for part in parts.reversed() { try? part.stop() }
         if parts.isEmpty { try? catalog.close() }
         throw error
@@ -120,19 +121,25 @@ public struct StartFailure: Error, CustomStringConvertible {
     public var description: String
 }
 
-/// The HTTP listener's stand-in while the catalog opens (see `buildOpeningRouter`).
-private func startOpeningHTTP(_ settings: ApplicationSettings) throws -> HTTPServer? {
+/// The HTTP listener, bound before the catalog opens and answering 503 "opening" until
+/// `serveHTTP` gives it the real routes.
+private struct OpeningHTTP {
+    var server: HTTPServer
+    var address: ListenAddress
+    var port: Int
+}
+
+private func startOpeningHTTP(_ settings: ApplicationSettings) throws -> OpeningHTTP? {
     guard settings.httpListen != "off" else { return nil }
     let address = try ListenAddress(settings.httpListen)
-    guard address.port != 0 else { return nil }  // a free port is chosen once, by the real server
     let server = HTTPServer()
     do {
-        _ = try server.startOpening(host: address.host, port: address.port)
+        let port = try server.startOpening(host: address.host, port: address.port)
+        return OpeningHTTP(server: server, address: address, port: port)
     } catch {
         server.stop()
         throw StartFailure(description: "cannot listen for HTTP on \(settings.httpListen): \(error)")
     }
-    return server
 }
 
 private func startMySQL(
@@ -234,12 +241,11 @@ private func startSources(
         }, collector: collector)
 }
 
-private func startHTTP(
-    _ settings: ApplicationSettings, _ catalog: Catalog, _ rejects: RejectStore, _ sources: Sources,
-    _ logger: Logger, _ progress: ShutdownProgress, _ parts: inout [StartedPart]
-) throws -> Int? {
-    guard settings.httpListen != "off" else { return nil }
-    let address = try ListenAddress(settings.httpListen)
+private func serveHTTP(
+    _ http: OpeningHTTP, _ settings: ApplicationSettings, _ catalog: Catalog, _ rejects: RejectStore,
+    _ sources: Sources, _ logger: Logger, _ progress: ShutdownProgress, _ parts: inout [StartedPart]
+) -> Int {
+    let address = http.address
     var services = HTTPServices(catalog: catalog, rejects: rejects)
     services.maxBodyBytes = settings.maxBody
     services.sourceMetrics = sources.status
@@ -251,16 +257,10 @@ private func startHTTP(
         services.indexCreated = { collector.consume($0) }
         services.indexDropping = { collector.forget(indexNamed: $0) }
     }
-    let server = HTTPServer()
-    let port: Int
-    do {
-        port = try server.start(services, host: address.host, port: address.port)
-    } catch {
-        server.stop()
-        throw StartFailure(description: "cannot listen for HTTP on \(settings.httpListen): \(error)")
-    }
+    let server = http.server
+    server.serve(services)
     parts.append(StartedPart(name: "the HTTP server", progress: progress) { server.stop() })
     let shown = address.host == "0.0.0.0" || address.host == "::" ? "127.0.0.1" : address.host
-    logger.info("HTTP on \(address.host):\(port) — open http://\(shown):\(port)/ in a browser\(services.auth.isEnabled ? " (credentials required)" : "")")
-    return port
+    logger.info("HTTP on \(address.host):\(http.port) — open http://\(shown):\(http.port)/ in a browser\(services.auth.isEnabled ? " (credentials required)" : "")")
+    return http.port
 }

@@ -10,6 +10,7 @@ public final class HTTPServer: @unchecked Sendable {
         public var description: String
     }
 
+    private let responder = SwitchingResponder(buildOpeningRouter().buildResponder())
     private var task: Task<Void, Never>?
     private var stopping: StopFlag?
     private var group: ServiceGroup?
@@ -20,22 +21,31 @@ public final class HTTPServer: @unchecked Sendable {
     /// Binds and starts serving; returns the bound port (0 asks for a free one) once the
     /// server runs, or throws why it could not start (a port in use).
     public func start(_ services: HTTPServices, host: String, port: Int, timeout: TimeInterval = 10) throws -> Int {
-        stopping = services.stopping
-        return try run(buildRouter(services), host: host, port: port, timeout: timeout)
+        let bound = try startOpening(host: host, port: port, timeout: timeout)
+        serve(services)
+        return bound
     }
 
-    /// Answers 503 to everything (`/health` says "opening") while the data directory opens,
-    /// so load balancers and scripts see "not ready" rather than a refused connection.
+    /// Binds and answers 503 to everything (`/health` says "opening") until `serve` is
+    /// called, so load balancers and scripts see "not ready" rather than a refused connection
+    /// while the data directory opens. Returns the bound port.
     public func startOpening(host: String, port: Int, timeout: TimeInterval = 10) throws -> Int {
-        try run(buildOpeningRouter(), host: host, port: port, timeout: timeout)
+        try run(host: host, port: port, timeout: timeout)
     }
 
-    private func run(_ router: Router<BasicRequestContext>, host: String, port: Int, timeout: TimeInterval) throws -> Int {
+    /// From now on requests go to the real routes. The same listener goes on: a client that
+    /// connected while alco was opening keeps its connection (swapping listeners reset it).
+    public func serve(_ services: HTTPServices) {
+        stopping = services.stopping
+        responder.replace(with: buildRouter(services).buildResponder())
+    }
+
+    private func run(host: String, port: Int, timeout: TimeInterval) throws -> Int {
         var logger = Logger(label: "alco.http")
         logger.logLevel = .warning
         let outcome = Outcome()
         let app = Application(
-            router: router,
+            responder: responder,
             configuration: .init(address: .hostname(host, port: port), serverName: "alco"),
             onServerRunning: { channel in outcome.settle(.success(channel.localAddress?.port ?? port)) },
             logger: logger
@@ -59,10 +69,11 @@ public final class HTTPServer: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Stops accepting and waits for the server task to end.
+    /// Stops accepting and waits for the server task to end; a second call returns at once.
     public func stop() {
         stopping?.set()
         guard let task else { return }
+        self.task = nil
         if let group {
             Task { await group.triggerGracefulShutdown() }
         } else {
@@ -72,6 +83,22 @@ public final class HTTPServer: @unchecked Sendable {
         if finished.wait(timeout: .now() + 10) == .timedOut {
             task.cancel()
             finished.wait()
+        }
+    }
+
+    /// Answers with whichever responder was set last; each request reads it once.
+    private final class SwitchingResponder: HTTPResponder, @unchecked Sendable {
+        typealias Context = BasicRequestContext
+        private let lock = ConditionLock()
+        private var current: any HTTPResponder<BasicRequestContext>
+
+        init(_ first: some HTTPResponder<BasicRequestContext>) { current = first }
+
+        func replace(with next: some HTTPResponder<BasicRequestContext>) { lock.withLock { current = next } }
+
+        func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+            let now = lock.withLock { current }
+            return try await now.respond(to: request, context: context)
         }
     }
 

@@ -31,6 +31,25 @@ def wait_port(port, proc, timeout=60):
     raise RuntimeError("nothing listens on port %d" % port)
 
 
+def wait_ready(http_port, proc, timeout=60, headers=None):
+    """Until `/health` answers 200: the HTTP listener binds before the data directory opens
+    and answers 503 "opening" until every part of the server runs."""
+    import http.client
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited with %s" % proc.returncode)
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", http_port, timeout=5)
+            c.request("GET", "/health", headers=headers or {})
+            if c.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("alco on HTTP port %d did not become ready" % http_port)
+
+
 def logstash_row(rec):
     """(id, logline, js) of a logstash record, as ALCO's collector made them: the id from
     @timestamp (µs × 1000), reserved keys renamed, the rest of the record as js."""
@@ -87,7 +106,7 @@ class AlcoServer:
         """(Re)starts `alco serve` on the same data directory and ports."""
         self.proc = subprocess.Popen([ALCO, *self.args], stdout=self.log, stderr=subprocess.STDOUT)
         wait_port(self.port, self.proc)
-        wait_port(self.http_port, self.proc)
+        wait_ready(self.http_port, self.proc)
 
     def alco(self, *args):
         return subprocess.run([ALCO, *args, "--data", self.data], check=True, capture_output=True, text=True).stdout

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from servers import ALCO, AlcoServer, free_port
+from servers import ALCO, AlcoServer, free_port, wait_ready
 
 
 @pytest.fixture(scope="module")
@@ -135,15 +135,9 @@ def test_network_listener_needs_credentials(tmp_path):
     assert refused.returncode != 0 and "--insecure" in refused.stderr
     proc = subprocess.Popen(args + ["--http-token", "t0ken"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                c.request("GET", "/api/v1/indexes")
-                break
-            except OSError:
-                assert time.time() < deadline
-                time.sleep(0.1)
+        wait_ready(port, proc)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("GET", "/api/v1/indexes")
         r = c.getresponse()
         assert r.status == 401, (r.status, r.read())
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
