@@ -20,6 +20,7 @@ public struct QueryParser {
     private init(_ text: String) { chars = Array(text) }
 
     public static func parse(_ text: String) throws -> TextQuery {
+        if text.hasPrefix(GrepSyntax.marker) { return try GrepSyntax.parse(text) }
         var p = QueryParser(text)
         let q = try p.parseAnd(closing: false)
         p.skipSpace()
