@@ -148,9 +148,13 @@ struct AgentQuery {
             e = parts.count == 1 ? parts[0] : .and(parts)
         case .string(let s):
             e = .binary("=", column, s.map(Expression.string) ?? .null)
-        case .strings(let list):
-            e = .inList(column, list.map(Expression.string))
-        case .isNull, .userVariable:
+        case .strings:
+            // What a Sphinx 2.2.11 agent answers to `js.key IN ('a', 'b')` from its master.
+            throw AgentError("this filter type on JSON subfields is not implemented yet")
+        case .isNull(let isNull):
+            let test = Expression.function("isnull", [column])
+            e = isNull ? test : .not(test)
+        case .userVariable:
             throw AgentError("filter type of '\(f.attribute)' is not supported")
         }
         return f.exclude ? .not(e) : e

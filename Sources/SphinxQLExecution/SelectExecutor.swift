@@ -306,7 +306,8 @@ public struct SelectExecutor {
         case .column("id"): return [ResultColumn(name: name, kind: .unsignedBigInt)]
         case .column, .string, .function("snippet", _): return [ResultColumn(name: name, kind: .string)]
         case .float: return [ResultColumn(name: name, kind: .double)]
-        case .function("count", _), .function("weight", _), .function("in", _), .binary, .and, .or, .not, .between, .inList, .integer:
+        case .function("count", _), .function("weight", _), .function("in", _), .function("isnull", _), .binary, .and, .or, .not, .between,
+            .inList, .integer:
             return [ResultColumn(name: name, kind: .int)]
         default: return [ResultColumn(name: name, kind: .string)]
         }

@@ -69,7 +69,7 @@ public struct WhereTranslator {
     /// Whether an expression is a condition (1 or 0) rather than a value to compare.
     func isCondition(_ e: Expression) -> Bool {
         switch e {
-        case .and, .or, .not, .between, .inList, .function("in", _), .function("match", _): return true
+        case .and, .or, .not, .between, .inList, .function("in", _), .function("match", _), .function("isnull", _): return true
         case .binary(let op, _, _): return Comparison(rawValue: op) != nil
         default: return false
         }
@@ -89,6 +89,10 @@ public struct WhereTranslator {
             return try membership(first, Array(args.dropFirst()))
         case .inList(let lhs, let items):
             return try membership(lhs, items)
+        case .function("isnull", let args):
+            // `js.key IS NULL`: the line has no such key (Sphinx reads a JSON null the same).
+            guard args.count == 1, case .column(let c) = args[0] else { throw StatementError("IS NULL needs a js.key") }
+            return .not(.exists(key: try jsKey(c)))
         case .between(.column(let c), let lo, let hi):
             if c == "id" {
                 return .and([.idCompare(.greaterOrEqual, try unsigned(lo)), .idCompare(.lessOrEqual, try unsigned(hi))])

@@ -88,6 +88,22 @@ final class AgentSearchTests: XCTestCase {
         XCTAssertEqual(count.matches.first?.values.first, .integer(200))
     }
 
+    func testNullFiltersAndStringListsAsSphinxAgentsTakeThem() throws {
+        try catalog.index("logs").append([NewDocument(id: 5, logline: "no host", jsText: #"{"status":200}"#)])
+        var q = query("id")
+        q.filters = [APIFilter(attribute: "js.host", condition: .isNull(true))]
+        let absent = AgentSearch(catalog: catalog).run(q)
+        XCTAssertEqual(absent.status, .ok, absent.message)
+        XCTAssertEqual(absent.matches.map(\.id), [5])
+        q.filters = [APIFilter(attribute: "js.host", condition: .isNull(false))]
+        XCTAssertEqual(AgentSearch(catalog: catalog).run(q).totalFound, 300)
+        // A real 2.2.11 agent refuses a string list on a JSON key; so do we.
+        q.filters = [APIFilter(attribute: "js.host", condition: .strings(["web1", "web2"]))]
+        let list = AgentSearch(catalog: catalog).run(q)
+        XCTAssertEqual(list.status, .error)
+        XCTAssertTrue(list.message.hasSuffix("this filter type on JSON subfields is not implemented yet"), list.message)
+    }
+
     func testAnAnswerStopsAtItsByteBound() {
         var agent = AgentSearch(catalog: catalog)
         agent.maxReplyBytes = 10_000

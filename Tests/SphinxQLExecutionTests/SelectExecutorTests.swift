@@ -66,6 +66,22 @@ import Testing
         }
     }
 
+    @Test func isNullTestsForAKeyAbsentFromTheLine() throws {
+        try Self.withCatalog { catalog in
+            try catalog.index("logs").append(
+                [NewDocument(id: 1_795_640_400_009_000_007, logline: "no host here", jsText: #"{"levelname":"INFO"}"#)], mode: .replace)
+            let (absent, _) = try run(catalog, "SELECT id FROM logs WHERE js.host IS NULL")
+            #expect(absent.rows == [[.unsigned(1_795_640_400_009_000_007)]])
+            let (present, _) = try run(catalog, "SELECT COUNT(*) FROM logs WHERE js.host IS NOT NULL")
+            #expect(present.rows == [[.int(5)]])
+            // As a select-list condition, which is how a Sphinx master forwards OR-ed filters.
+            let (alias, _) = try run(
+                catalog, "SELECT id, js.host IS NULL OR IN(js.levelname, 'DEBUG') AS f FROM logs WHERE f = 1 ORDER BY id ASC")
+            #expect(alias.rows.map { $0[0] } == [.unsigned(1_795_640_400_004_000_007), .unsigned(1_795_640_400_009_000_007)])
+            #expect(alias.columns[1].kind == .int)
+        }
+    }
+
     @Test func columnsAreNamedAsWritten() throws {
         try Self.withCatalog { catalog in
             let (rs, _) = try run(
