@@ -31,6 +31,7 @@ let package = Package(
         ),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .systemLibrary(
             name: "CRabbitMQ",
             pkgConfig: "librabbitmq",
@@ -104,6 +105,9 @@ let package = Package(
             swiftSettings: strict,
             plugins: ["EmbedWebAssets"]
         ),
+        // The HTTP API's reads through a Sphinx front over alco nodes (`--search-through`): the
+        // engine's query form as SphinxQL, sent with libmariadb.
+        .target(name: "SearchThrough", dependencies: ["AlcoIndex", "AlcoAPI", "CMariaDB"], swiftSettings: strict),
         .executableTarget(name: "WebAssetEmbedder", swiftSettings: strict),
         .plugin(name: "EmbedWebAssets", capability: .buildTool(), dependencies: ["WebAssetEmbedder"]),
         // Binds the wire protocol to SphinxQL sessions and runs the listener.
@@ -122,7 +126,7 @@ let package = Package(
             name: "AlcoApplication",
             dependencies: [
                 "AlcoIndex", "AlcoIngest", "AlcoCollector", "AlcoHTTP", "AlcoMySQLServer", "MySQLWire", "SphinxQLExecution",
-                "SphinxAPIExecution",
+                "SphinxAPIExecution", "SearchThrough",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

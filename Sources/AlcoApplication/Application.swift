@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import MySQLWire
 import ServiceLifecycle
+import SearchThrough
 import SphinxAPIExecution
 
 /// One running alco: the catalog and everything over it (the SphinxQL listener, the RabbitMQ
@@ -99,7 +100,7 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
         let mysqlPort = try startMySQL(settings, catalog, logger, progress, &parts)
         let sphinxAPIPort = try startSphinxAPI(settings, catalog, logger, progress, &parts)
         let sources = try startSources(settings, catalog, rejects, logger, progress, &parts)
-        let httpPort = http.map { serveHTTP($0, settings, catalog, rejects, sources, logger, progress, &parts) }
+        let httpPort = try http.map { try serveHTTP($0, settings, catalog, rejects, sources, logger, progress, &parts) }
         var quiet = logger
         quiet.logLevel = .warning
         let group = ServiceGroup(
@@ -244,7 +245,7 @@ private func startSources(
 private func serveHTTP(
     _ http: OpeningHTTP, _ settings: ApplicationSettings, _ catalog: Catalog, _ rejects: RejectStore,
     _ sources: Sources, _ logger: Logger, _ progress: ShutdownProgress, _ parts: inout [StartedPart]
-) -> Int {
+) throws -> Int {
     let address = http.address
     var services = HTTPServices(catalog: catalog, rejects: rejects)
     services.maxBodyBytes = settings.maxBody
@@ -256,6 +257,11 @@ private func serveHTTP(
     if let collector = sources.collector {
         services.indexCreated = { collector.consume($0) }
         services.indexDropping = { collector.forget(indexNamed: $0) }
+    }
+    if let front = try settings.searchThroughAddress() {
+        let pool = SphinxQLPool(host: front.host, port: front.port, timeoutSeconds: UInt32(clamping: max(5, (settings.queryTimeout ?? 30_000) / 1000 + 5)))
+        services.reader = { name in RemoteIndexReader(name: name, pool: pool, local: catalog.indexIfExists(name)) }
+        logger.info("HTTP searches go through the Sphinx front at \(front.host):\(front.port)")
     }
     let server = http.server
     server.serve(services)

@@ -60,6 +60,26 @@ public struct ApplicationSettings: Sendable {
     public var sphinxAPIListen = "off"
     /// This node's number in a cluster (0-63), nil for a standalone server.
     public var node: Int?
+    /// `sphinxql://HOST:PORT`: the HTTP API and web UI read every node's lines through this
+    /// Sphinx front instead of this node's engine.
+    public var searchThrough: String?
+
+    /// `searchThrough` as a host and port.
+    public func searchThroughAddress() throws -> (host: String, port: Int)? {
+        guard let text = searchThrough, text != "off" else { return nil }
+        let prefix = "sphinxql://"
+        guard text.hasPrefix(prefix) else {
+            throw SettingsError("--search-through takes sphinxql://HOST:PORT, not '\(text)'")
+        }
+        let address: ListenAddress
+        do {
+            address = try ListenAddress(String(text.dropFirst(prefix.count)))
+        } catch {
+            throw SettingsError("--search-through takes sphinxql://HOST:PORT, not '\(text)'")
+        }
+        guard address.port > 0 else { throw SettingsError("--search-through needs the front's port, not '\(text)'") }
+        return (address.host, address.port)
+    }
 
     public init(
         data: String, mysqlListen: String = "127.0.0.1:9306", mysqlUser: String? = nil, mysqlPassword: String? = nil,
@@ -116,6 +136,7 @@ public struct ApplicationSettings: Sendable {
                     "SphinxAPI on \(sphinxAPIListen) is reachable from other machines and the protocol has no authentication: bind it to a private network and pass --insecure")
             }
         }
+        _ = try searchThroughAddress()
         if let node, !(0..<DocumentID.maxNodes).contains(node) {
             throw SettingsError("--node must be in 0...\(DocumentID.maxNodes - 1), not \(node)")
         }

@@ -11,7 +11,7 @@ enum ALCORoutes {
     static let reserved: Set<String> = ["search", "start_ts", "end_ts", "columns", "context", "page_size", "cursor", "format"]
 
     static func grep(_ request: Request, index name: String, services: HTTPServices) async throws -> Response {
-        guard let index = services.catalog.indexIfExists(name) else { throw APIError.notFound("no index '\(name)'") }
+        guard let index = services.reader(name) else { throw APIError.notFound("no index '\(name)'") }
         let q = request.formParameters
         let zone = index.timeZone
         var search = SearchRequest()
@@ -44,7 +44,7 @@ enum ALCORoutes {
             return t
         }
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
-        let start = try time("start_ts") ?? index.startOfDay(index.day(ofMicroseconds: now)) ?? 0
+        let start = try time("start_ts") ?? index.startOfDay(containing: now)
         search.restrictTime(fromMicroseconds: start, toMicroseconds: try time("end_ts"))
         guard let pageSize = Int(q["page_size"].map(String.init) ?? "100"), (1...10_000).contains(pageSize) else {
             throw APIError.badRequest("page_size must be from 1 to 10000")

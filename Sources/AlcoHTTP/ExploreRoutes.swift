@@ -19,6 +19,7 @@ enum ExploreRoutes {
         let same = q["same"].map { $0.split(separator: ",").map(String.init) } ?? []
         let result = try await offload { () throws -> (Hit?, [Hit], [Hit]) in
             guard let anchorDoc = try index.documents(ids: [id]).first else { return (nil, [], []) }
+            // Context is an id range on either side: across a cluster it holds every node's lines.
             var filters: [Filter] = []
             if !same.isEmpty, case .object(let members) = (try? JSONParser.parse(anchorDoc.js)) ?? .null {
                 for key in same {
@@ -50,9 +51,10 @@ enum ExploreRoutes {
     }
 
     /// `GET /api/v1/fields?index=`: every js key seen, with its flags.
-    static func fields(_ request: Request, services: HTTPServices) throws -> Response {
+    static func fields(_ request: Request, services: HTTPServices) async throws -> Response {
         let (index, _) = try QueryParameters.index(request.formParameters, services)
-        let columns: [JSONValue] = index.columns.all.map { c in
+        let all = try await offload { try index.fields() }
+        let columns: [JSONValue] = all.map { c in
             .object(
                 [("name", .string(c.name))] + ColumnFlag.allCases.map { ($0.rawValue, .bool($0.value(of: c))) } + [
                     ("first_seen", .number(text: String(c.firstSeen))), ("last_seen", .number(text: String(c.lastSeen))),
@@ -100,8 +102,8 @@ enum ExploreRoutes {
         let range = try QueryParameters.timeRange(q, index: index)
         // No range at all: the index's whole span (logs replayed from last year included).
         var span: (Int64, Int64)?
-        if range.since == nil && range.until == nil, case let stats = index.stats(), let lo = stats.minID, let hi = stats.maxID {
-            span = (DocumentID.microseconds(of: lo), DocumentID.microseconds(of: hi) + 1)
+        if range.since == nil && range.until == nil, let ids = try await offload({ try index.idSpan() }) {
+            span = (DocumentID.microseconds(of: ids.first), DocumentID.microseconds(of: ids.last) + 1)
         }
         let until = range.until ?? span?.1 ?? now
         let since = range.since ?? span?.0 ?? (until - 3600 * 1_000_000)
@@ -112,21 +114,19 @@ enum ExploreRoutes {
         guard seconds / width <= 2 * 1000 else { throw APIError.badRequest("the time range is too long for a histogram") }
         let first = since / widthMicros * widthMicros
         let zone = index.timeZone
-        let buckets = try await offload { () throws -> [(Int64, Int)] in
-            var out: [(Int64, Int)] = []
-            let snapshot = try index.snapshot()
-            var t = first
-            while t < until {
-                var r = search
-                r.restrictTime(fromMicroseconds: max(t, since), toMicroseconds: min(t + widthMicros, until) - 1)
-                r.limit = 0
-                r.countTotal = true
-                r.loadDocuments = false
-                out.append((t, try Searcher.search(r, segments: snapshot).totalFound))
-                t += widthMicros
+        var starts: [Int64] = []
+        var windows: [TimeWindow] = []
+        var t = first
+        while t < until {
+            // Never empty: t < until and t + width > since.
+            if let w = TimeWindow(first: max(t, since), last: min(t + widthMicros, until) - 1) {
+                starts.append(t)
+                windows.append(w)
             }
-            return out
+            t += widthMicros
         }
+        let counts = try await offload { [windows] in try index.counts(search, in: windows) }
+        let buckets = Array(zip(starts, counts))
         return Response.json(
             .object([
                 ("bucket_seconds", .number(text: String(width))),

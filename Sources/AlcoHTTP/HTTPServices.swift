@@ -1,3 +1,4 @@
+import AlcoAPI
 import AlcoIndex
 import AlcoIngest
 import Dispatch
@@ -22,6 +23,9 @@ public struct HTTPServices: Sendable {
     /// Which hosts requests may name, and cross-site writes refused (see `RequestGuard`).
     public var requestGuard = RequestGuard()
     public let shortcuts: ShortcutStore
+    /// The index a read names: this node's engine by default; with `--search-through`, every
+    /// node's lines through a Sphinx front.
+    public var reader: @Sendable (String) -> (any IndexReader)?
     /// Set when the server stops, so endless answers (live tails) end and shutdown can finish.
     public let stopping = StopFlag()
     let ingestCounters = IngestCounters()
@@ -32,6 +36,7 @@ public struct HTTPServices: Sendable {
         self.catalog = catalog
         self.rejects = rejects
         self.shortcuts = shortcuts ?? ShortcutStore(path: catalog.directory + "/shortcuts.json")
+        reader = { name in catalog.indexIfExists(name).map(LocalIndexReader.init) }
     }
 }
 
@@ -90,9 +95,21 @@ enum EngineThreads {
     }()
 }
 
-/// Runs blocking engine work (a search, a description) on the read threads.
+/// Runs blocking reads (a search, a description) on the read threads; a query the reader
+/// refuses is a 400 `bad_query`, a Sphinx front that cannot answer a 502.
 func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await EngineThreads.reads.runIfActive(work)
+    do {
+        return try await EngineThreads.reads.runIfActive(work)
+    } catch let e as AlcoError {
+        switch e {
+        case .query, .invalidSetting: throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
+        default: throw e
+        }
+    } catch let e as ReaderUnavailable {
+        throw APIError(status: .badGateway, error: "front_unavailable", detail: e.description)
+    } catch let e as ReaderNotFound {
+        throw APIError.notFound(e.description)
+    }
 }
 
 /// Runs a durable write on the write threads; one the engine could not make durable is a 507
@@ -108,25 +125,18 @@ func offloadWrite<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async
 /// Runs a search off the async executors, and `then` on its result there too (encoding a
 /// page beside the search); a query or window the engine refuses is a 400 `bad_query`.
 func runSearch<T: Sendable>(
-    _ request: SearchRequest, in index: LogIndex,
+    _ request: SearchRequest, in index: any IndexReader,
     then: @escaping @Sendable (SearchResult) -> T
 ) async throws -> T {
-    do {
-        return try await offload {
-            let result = try index.search(request)
-            // An API answer is whole or an error: a page cut short by the time limit would
-            // read as "no more lines".
-            if result.timedOut { throw APIError.timedOut(result.elapsedNanoseconds) }
-            return then(result)
-        }
-    } catch let e as AlcoError {
-        switch e {
-        case .query, .invalidSetting: throw APIError(status: .badRequest, error: "bad_query", detail: e.description)
-        default: throw e
-        }
+    try await offload {
+        let result = try index.search(request)
+        // An API answer is whole or an error: a page cut short by the time limit would
+        // read as "no more lines".
+        if result.timedOut { throw APIError.timedOut(result.elapsedNanoseconds) }
+        return then(result)
     }
 }
 
-func runSearch(_ request: SearchRequest, in index: LogIndex) async throws -> SearchResult {
+func runSearch(_ request: SearchRequest, in index: any IndexReader) async throws -> SearchResult {
     try await runSearch(request, in: index) { $0 }
 }

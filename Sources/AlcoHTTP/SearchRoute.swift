@@ -13,7 +13,14 @@ extension Parameters: QueryParameterSource {
 /// The query parameters every search-like endpoint shares (`SearchParameters`, which knows
 /// nothing of HTTP), with their errors as API errors, and the index a request names.
 enum QueryParameters {
-    static func index(_ q: Parameters, _ services: HTTPServices) throws -> (LogIndex, String) {
+    static func index(_ q: Parameters, _ services: HTTPServices) throws -> (any IndexReader, String) {
+        guard let name = q["index"].map(String.init), !name.isEmpty else { throw APIError.badRequest("index is required") }
+        guard let index = services.reader(name) else { throw APIError.notFound("no index '\(name)'") }
+        return (index, name)
+    }
+
+    /// This node's own index (the live tail follows its arrivals).
+    static func localIndex(_ q: Parameters, _ services: HTTPServices) throws -> (LogIndex, String) {
         guard let name = q["index"].map(String.init), !name.isEmpty else { throw APIError.badRequest("index is required") }
         guard let index = services.catalog.indexIfExists(name) else { throw APIError.notFound("no index '\(name)'") }
         return (index, name)
@@ -29,7 +36,7 @@ enum QueryParameters {
         }
     }
 
-    static func search(_ q: Parameters, index: LogIndex) throws -> SearchRequest {
+    static func search(_ q: Parameters, index: some IndexReader) throws -> SearchRequest {
         try api { try SearchParameters.search(q, zone: index.timeZone, now: now) }
     }
 
@@ -41,7 +48,7 @@ enum QueryParameters {
         try api { try SearchParameters.number(q, key, default: value, in: range) }
     }
 
-    static func timeRange(_ q: Parameters, index: LogIndex) throws -> (since: Int64?, until: Int64?) {
+    static func timeRange(_ q: Parameters, index: some IndexReader) throws -> (since: Int64?, until: Int64?) {
         try api { try SearchParameters.timeRange(q, zone: index.timeZone, now: now) }
     }
 
@@ -135,7 +142,7 @@ enum SearchRoute {
         try QueryParameters.api { try SearchParameters.cursorID(q, key) }
     }
 
-    static func page(_ search: SearchRequest, limit: Int, index: LogIndex) async throws -> [Hit] {
+    static func page(_ search: SearchRequest, limit: Int, index: any IndexReader) async throws -> [Hit] {
         var request = search
         request.limit = limit
         request.maxMatches = max(limit, 1000)
@@ -155,7 +162,7 @@ struct Export: Sendable {
 
     let search: SearchRequest
     let limit: Int
-    let index: LogIndex
+    let index: any IndexReader
     let highlighter: Highlighter?
 
     /// The page after line `after` (nil: the first), encoded; a bad query throws a 400.

@@ -28,8 +28,8 @@ enum TailRoute {
 
     static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
         let q = request.formParameters
-        let (index, _) = try QueryParameters.index(q, services)
-        let search = try QueryParameters.search(q, index: index)
+        let (index, _) = try QueryParameters.localIndex(q, services)
+        let search = try QueryParameters.search(q, index: LocalIndexReader(index))
         let backlog = try QueryParameters.number(q, "backlog", default: 0, in: 0...10_000)
         let resume = request.headers.first(where: { $0.name.canonicalName == "last-event-id" })?.value ?? q["after"].map(String.init)
         let start: Start
@@ -64,7 +64,7 @@ enum TailRoute {
                         r.order = .idAscending
                         r.limit = batch
                         r.maxMatches = batch
-                        let hits = try await runSearch(r, in: index).hits
+                        let hits = try await runSearch(r, in: LocalIndexReader(index)).hits
                         guard let last = hits.last else { break }
                         var out: [UInt8] = []
                         for h in hits {
@@ -93,7 +93,7 @@ enum TailRoute {
                         r.limit = arrived.ids.count
                         r.maxMatches = max(r.limit, 1000)
                         // In arrival order, so event ids (and a resume) only move forward.
-                        let hits = try await runSearch(r, in: index).hits
+                        let hits = try await runSearch(r, in: LocalIndexReader(index)).hits
                             .sorted { (position[$0.id] ?? 0) < (position[$1.id] ?? 0) }
                         for h in hits where !alreadySent.contains(h.id) {
                             event(h, id: "\(h.id)-\(epoch)-\(position[h.id] ?? arrived.next)", encoder: &encoder, to: &out)
@@ -141,7 +141,7 @@ enum TailRoute {
         r.limit = skipping + 1
         r.maxMatches = max(r.limit, 1000)
         r.loadDocuments = false
-        let hits = try await runSearch(r, in: index).hits
+        let hits = try await runSearch(r, in: LocalIndexReader(index)).hits
         guard let oldest = hits.last else { return 0 }
         return hits.count > skipping ? oldest.id : (oldest.id == 0 ? 0 : oldest.id - 1)
     }

@@ -36,6 +36,11 @@ struct Serve: ParsableCommand {
     var sphinxAPIAddress: String?
 
     @Option(
+        name: .customLong("search-through"),
+        help: "Answer the HTTP API and web UI from a Sphinx front over the cluster: sphinxql://HOST:PORT ($ALCO_SEARCH_THROUGH).")
+    var searchThrough: String?
+
+    @Option(
         name: .customLong("node"),
         help: "This node's number in a cluster, 0-63: ids it assigns never collide with other nodes' ($ALCO_NODE).")
     var node: Int?

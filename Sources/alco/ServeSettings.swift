@@ -51,6 +51,7 @@ struct ConfigFile: Decodable, Equatable {
     var queryTimeoutMs: Int?
     var sphinxapi: SphinxAPI?
     var node: Int?
+    var searchThrough: String?
 
     struct SphinxAPI: Decodable, Equatable {
         var listen: String?
@@ -73,7 +74,7 @@ struct ConfigFile: Decodable, Equatable {
 extension ConfigFile {
     enum CodingKeys: String, CodingKey {
         case data, mysql, http, amqp, redis, indexes, sphinxapi, node
-        case queryTimeoutMs = "query_timeout_ms"
+        case queryTimeoutMs = "query_timeout_ms", searchThrough = "search_through"
     }
 }
 
@@ -134,6 +135,7 @@ extension ApplicationSettings {
             indexes: file.indexes ?? [])
         s.sphinxAPIListen = flags.sphinxAPIAddress ?? env["ALCO_SPHINXAPI"] ?? file.sphinxapi?.listen ?? "127.0.0.1:9312"
         s.node = try flags.node ?? int("ALCO_NODE") ?? file.node
+        s.searchThrough = flags.searchThrough ?? env["ALCO_SEARCH_THROUGH"] ?? file.searchThrough
         do {
             try s.validate()
         } catch let e as SettingsError {

@@ -247,6 +247,12 @@ public struct GroupCount: Equatable, Sendable {
     public var count: Int
     /// The newest matching id in the group (the row Sphinx shows for a group).
     public var representativeID: UInt64
+
+    public init(value: String?, count: Int, representativeID: UInt64) {
+        self.value = value
+        self.count = count
+        self.representativeID = representativeID
+    }
 }
 
 /// Per-keyword statistics, as SHOW META reports them.
