@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "AlcoApplication",
             dependencies: [
-                "AlcoIndex", "AlcoIngest", "AlcoCollector", "AlcoHTTP", "AlcoMySQLServer", "MySQLWire", "SphinxQLExecution",
+                "AlcoIndex", "AlcoIngest", "AlcoAPI", "AlcoCollector", "AlcoHTTP", "AlcoMySQLServer", "MySQLWire", "SphinxQLExecution",
                 "SphinxAPIExecution", "SearchThrough",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -169,6 +169,7 @@ let package = Package(
         ),
         .testTarget(name: "AlcoCLITests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "SphinxQLTests", dependencies: ["SphinxQL"], swiftSettings: strict),
+        .testTarget(name: "SearchThroughTests", dependencies: ["SearchThrough", "AlcoIndex"], swiftSettings: strict),
         .testTarget(
             name: "SphinxAPITests",
             dependencies: [

@@ -88,3 +88,13 @@ public struct LocalIndexReader: IndexReader {
 
     public func fields() throws -> [Column] { index.columns.all }
 }
+
+/// Lines as they are published to a cluster, not yet stored anywhere this node can read:
+/// what the live tail follows in `--search-through` mode.
+public protocol PublishedLines: Sendable {
+    /// What arrived since the last call, and how many lines were dropped because the tail
+    /// fell too far behind; throws once the source has failed.
+    func drain() throws -> (lines: [Document], missed: Int)
+    /// Stops following (blocks briefly).
+    func close()
+}

@@ -1,3 +1,4 @@
+import AlcoAPI
 import AlcoCollector
 import AlcoHTTP
 import AlcoIndex
@@ -6,8 +7,8 @@ import AlcoMySQLServer
 import Foundation
 import Logging
 import MySQLWire
-import ServiceLifecycle
 import SearchThrough
+import ServiceLifecycle
 import SphinxAPIExecution
 
 /// One running alco: the catalog and everything over it (the SphinxQL listener, the RabbitMQ
@@ -261,6 +262,18 @@ private func serveHTTP(
     if let front = try settings.searchThroughAddress() {
         let pool = SphinxQLPool(host: front.host, port: front.port, timeoutSeconds: UInt32(clamping: max(5, (settings.queryTimeout ?? 30_000) / 1000 + 5)))
         services.reader = { name in RemoteIndexReader(name: name, pool: pool, local: catalog.indexIfExists(name)) }
+        let (amqp, exchange) = (try settings.amqpURL.map { try AMQPURL($0) }, settings.amqpExchange)
+        services.publishedLines = { name in
+            guard let amqp else {
+                throw StartFailure(description: "in --search-through mode the live tail follows RabbitMQ: start this node with --amqp")
+            }
+            guard let index = catalog.indexIfExists(name) else {
+                throw ReaderNotFound("this node has no index '\(name)': its routing keys say what to follow")
+            }
+            let feed = try LiveFeed(
+                url: amqp, exchange: exchange, routingKeys: try QueueBinding(index.settings).routingKeys, producerZone: index.producerTimeZone)
+            return FeedLines(feed: feed)
+        }
         logger.info("HTTP searches go through the Sphinx front at \(front.host):\(front.port)")
     }
     let server = http.server
@@ -269,4 +282,16 @@ private func serveHTTP(
     let shown = address.host == "0.0.0.0" || address.host == "::" ? "127.0.0.1" : address.host
     logger.info("HTTP on \(address.host):\(http.port) — open http://\(shown):\(http.port)/ in a browser\(services.auth.isEnabled ? " (credentials required)" : "")")
     return http.port
+}
+
+/// A RabbitMQ feed as the live tail reads it.
+private struct FeedLines: PublishedLines {
+    let feed: LiveFeed
+
+    func drain() throws -> (lines: [Document], missed: Int) {
+        let batch = try feed.drain()
+        return (batch.lines, batch.missed)
+    }
+
+    func close() { feed.close() }
 }

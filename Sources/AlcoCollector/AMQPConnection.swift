@@ -136,6 +136,23 @@ final class AMQPConnection {
         }
     }
 
+    /// A queue only this connection sees, gone when it closes (exclusive, auto-delete): a
+    /// copy of what the exchange routes to it, for a live tail.
+    func declarePrivateQueue(_ name: String) throws {
+        try withBytes([name]) { b in
+            _ = amqp_queue_declare(state, channel, b[0], 0, 0, 1, 1, amqp_empty_table)
+            try check("declare private queue '\(name)'")
+        }
+    }
+
+    /// Consumes without acknowledgements: a tail's copies need none.
+    func consumeWithoutAcks(queue: String) throws {
+        try withBytes([queue]) { b in
+            _ = amqp_basic_consume(state, channel, b[0], amqp_empty_bytes, 0, 1, 1, amqp_empty_table)
+            try check("consume '\(queue)'")
+        }
+    }
+
     func bind(queue: String, exchange: String, routingKey: String) throws {
         try withBytes([queue, exchange, routingKey]) { b in
             _ = amqp_queue_bind(state, channel, b[0], b[1], b[2], amqp_empty_table)

@@ -26,6 +26,9 @@ public struct HTTPServices: Sendable {
     /// The index a read names: this node's engine by default; with `--search-through`, every
     /// node's lines through a Sphinx front.
     public var reader: @Sendable (String) -> (any IndexReader)?
+    /// With `--search-through`: how the live tail follows an index's lines as they are
+    /// published (a RabbitMQ feed), or why it cannot. Nil: it follows this node's arrivals.
+    public var publishedLines: (@Sendable (String) throws -> any PublishedLines)?
     /// Set when the server stops, so endless answers (live tails) end and shutdown can finish.
     public let stopping = StopFlag()
     let ingestCounters = IngestCounters()

@@ -27,6 +27,7 @@ enum TailRoute {
     }
 
     static func handle(_ request: Request, services: HTTPServices) async throws -> Response {
+        if let open = services.publishedLines { return try await ClusterTail.handle(request, services: services, open: open) }
         let q = request.formParameters
         let (index, _) = try QueryParameters.localIndex(q, services)
         let search = try QueryParameters.search(q, index: LocalIndexReader(index))
@@ -37,7 +38,7 @@ enum TailRoute {
             start = try parse(resume, index: index)
         } else {
             let sequence = index.arrivalSequence
-            start = .after(line: try await newest(search, index: index, skipping: backlog), sequence: sequence)
+            start = .after(line: try await newest(search, index: LocalIndexReader(index), skipping: backlog), sequence: sequence)
         }
         let highlighter = QueryParameters.highlighter(q, search: search)
         let stopping = services.stopping
@@ -135,13 +136,13 @@ enum TailRoute {
     }
 
     /// The id to start after: the newest matching line, or the one `skipping` lines before it.
-    static func newest(_ search: SearchRequest, index: LogIndex, skipping: Int) async throws -> UInt64 {
+    static func newest(_ search: SearchRequest, index: any IndexReader, skipping: Int) async throws -> UInt64 {
         var r = search
         r.order = .idDescending
         r.limit = skipping + 1
         r.maxMatches = max(r.limit, 1000)
         r.loadDocuments = false
-        let hits = try await runSearch(r, in: LocalIndexReader(index)).hits
+        let hits = try await runSearch(r, in: index).hits
         guard let oldest = hits.last else { return 0 }
         return hits.count > skipping ? oldest.id : (oldest.id == 0 ? 0 : oldest.id - 1)
     }

@@ -145,15 +145,16 @@ class AlcoServer:
 class SphinxServer:
     """Real Sphinx 2.2.11 (Debian's searchd) with RT indexes configured as ALCO configured them."""
 
-    def __init__(self, indexes=("logs",), day_tables=None, agents=None):
+    def __init__(self, indexes=("logs",), day_tables=None, agents=None, port=None):
         """day_tables: days (YYYYMMDD) to declare as ALCO's generated sphinx.conf did: per index,
         one rt table per day, `<index>_<day>_distr` distributed over that day and every later
         one, and `<index>` distributed over them all. Without it, each index is one rt table.
         agents: {name: ["host:port:index", ...]} declares `name` distributed over those remote
         agents (a master); names ending in `_persistent` use `agent_persistent`. Every server
-        also listens for the SphinxAPI protocol on `api_port`."""
+        also listens for the SphinxAPI protocol on `api_port`. port: its SphinxQL port, when
+        something started earlier must know it."""
         self.dir = tempfile.mkdtemp(prefix="sphinx-it-")
-        self.port = free_port()
+        self.port = port or free_port()
         self.api_port = free_port()
         conf = os.path.join(self.dir, "sphinx.conf")
         os.makedirs(os.path.join(self.dir, "data"))

@@ -163,3 +163,128 @@ def test_errors_through_the_front(through):
         assert get(dead, "/health")[0] == 200
     finally:
         dead.stop()
+
+
+def read_events(resp, want, timeout=60):
+    """SSE events (id, data as JSON) until `want(events)` holds or the time is up."""
+    import time
+    events, current = [], {}
+    deadline = time.time() + timeout
+    while time.time() < deadline and not want(events):
+        line = resp.fp.readline()
+        if not line:
+            break
+        line = line.decode().rstrip("\n")
+        if line == "":
+            if "data" in current and current.get("event", "message") == "message":
+                events.append((current.get("id"), json.loads(current["data"])))
+            elif current.get("event") in ("error", "gap"):
+                events.append((current["event"], json.loads(current["data"])))
+            current = {}
+        elif not line.startswith(":") and ":" in line:
+            k, v = line.split(":", 1)
+            current[k] = v[1:] if v.startswith(" ") else v
+    return events
+
+
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672"
+
+
+@pytest.fixture(scope="module")
+def broker_cluster():
+    """Three nodes consuming one queue as competing consumers behind a real front; node 0
+    answers HTTP through the front (`--search-through`) and is itself a member."""
+    import uuid
+    from servers import SphinxServer
+    queue = "tail-" + uuid.uuid4().hex[:8]
+    front_port = free_port()
+    create = ["index", "create", "logs", "--queue", queue, "--routing-keys", "logstash.#", "--durable"]
+    members, front = [], None
+    try:
+        for k in range(3):
+            extra = ["--amqp", AMQP_URL, "--node", str(k)]
+            if k == 0:
+                extra += ["--search-through", "sphinxql://127.0.0.1:%d" % front_port]
+            members.append(AlcoServer(indexes=(), prepare=[create], extra_args=extra))
+        front = SphinxServer(indexes=(), agents={"logs": ["127.0.0.1:%d:logs" % m.api_port for m in members]}, port=front_port)
+        yield members, front
+    finally:
+        if front:
+            front.stop()
+        for m in members:
+            m.stop()
+        try:
+            import amqp
+            conn = amqp.Connection(host="127.0.0.1:5672", userid="guest", password="guest")
+            conn.channel().queue_delete(queue)
+            conn.close()
+        except Exception:
+            pass
+
+
+def publish(marker, count):
+    import os, subprocess, sys
+    here = os.path.dirname(__file__)
+    subprocess.run([sys.executable, os.path.join(here, "publish_logcollect.py"), marker, str(count)], check=True, timeout=300)
+
+
+def stored(front, marker):
+    import pymysql
+    c = pymysql.connect(host="127.0.0.1", port=front.port, user="t", autocommit=True)
+    cur = c.cursor()
+    cur.execute("SELECT COUNT(*) FROM logs WHERE MATCH('%s')" % marker)
+    n = cur.fetchall()[0][0]
+    c.close()
+    return n
+
+
+def wait_stored(front, marker, n):
+    import time
+    deadline = time.time() + 60
+    while stored(front, marker) < n and time.time() < deadline:
+        time.sleep(0.2)
+    assert stored(front, marker) == n
+
+
+def test_live_tail_follows_rabbitmq_across_the_cluster(broker_cluster):
+    """Node 0's tail shows what is already stored (through the front), then every matching
+    line as logcollect publishes it, once, whichever node stores it; the rest is filtered out."""
+    import time, uuid
+    members, front = broker_cluster
+    old = "old" + uuid.uuid4().hex[:6]
+    publish(old, 30)
+    wait_stored(front, old, 30)
+    # The backlog comes through the front: the newest 5 of the 30, oldest first.
+    c = http.client.HTTPConnection("127.0.0.1", members[0].http_port, timeout=60)
+    c.request("GET", "/api/v1/tail?" + urllib.parse.urlencode({"index": "logs", "q": old, "backlog": "5"}))
+    r = c.getresponse()
+    assert r.status == 200 and r.getheader("Content-Type").startswith("text/event-stream")
+    got = read_events(r, lambda e: len(e) >= 5, timeout=30)
+    assert [int(e[1]["logline"].split("n=")[1].split()[0]) for e in got[:5]] == [25, 26, 27, 28, 29]
+    c.close()
+    # Following: only lines of the new marker, each once, as they are published.
+    new, other = "new" + uuid.uuid4().hex[:6], "other" + uuid.uuid4().hex[:6]
+    c = http.client.HTTPConnection("127.0.0.1", members[0].http_port, timeout=60)
+    c.request("GET", "/api/v1/tail?" + urllib.parse.urlencode({"index": "logs", "q": new}))
+    r = c.getresponse()
+    assert r.status == 200
+    time.sleep(0.5)
+    publish(other, 20)
+    publish(new, 200)
+    got = read_events(r, lambda e: len(e) >= 200, timeout=90)
+    c.close()
+    numbers = sorted(int(e[1]["logline"].split("n=")[1].split()[0]) for e in got if e[0] not in ("error", "gap"))
+    assert numbers == list(range(200)), got[:3]
+    assert all(new in e[1]["logline"] for e in got)
+    # The ids the tail showed are the stored ones: context around one works through the front.
+    wait_stored(front, new, 200)
+    anchor = got[100][0]
+    status, body = get(members[0], "/api/v1/context", index="logs", id=anchor, before="3", after="3")
+    assert status == 200 and body["anchor"]["id"] == anchor, body
+    # A node without a broker says why its tail cannot follow the cluster.
+    lone = AlcoServer(extra_args=("--search-through", "sphinxql://127.0.0.1:%d" % front.port))
+    try:
+        status, body = get(lone, "/api/v1/tail", index="logs")
+        assert status == 502 and "--amqp" in body["detail"], body
+    finally:
+        lone.stop()
