@@ -49,13 +49,16 @@ enum FuzzTarget: String, CaseIterable {
     }
 
     /// MATCH() text parses (and its tree is walked: fields, terms, highlighting) or fails
-    /// with a query error.
+    /// with a query error; what parses, written back as MATCH text (what a node sends a
+    /// Sphinx front), parses to the same query.
     static func match(_ bytes: UnsafeRawBufferPointer) {
         do {
             let q = try QueryParser.parse(text(bytes))
             _ = q.positiveTerms
             try q.validate()
             _ = Highlighter(q).ranges(in: "alpha beta gamma 10.0.0.1 blk_42")
+            let written = try q.matchText()
+            guard try QueryParser.parse(written) == q else { fatalError("MATCH text \(written) does not parse back to \(q)") }
         } catch is AlcoError {
         } catch {
             fatalError("unexpected error type: \(error)")
