@@ -15,7 +15,7 @@ public enum GrepSyntax {
         switch mode.count == 2 ? String(mode[1]) : nil {
         case nil: caseSensitive = false
         case "cs"?: caseSensitive = true
-        case let other?: throw AlcoError.query(message: "unknown grep option ':\(other ?? "")' (only :cs)", position: 2 + mode[0].count)
+        case let other?: throw AlcoError.query(message: "unknown grep option ':\(other)' (only :cs)", position: 2 + mode[0].count)
         }
         guard body.count > head.count, !pattern.isEmpty else {
             throw AlcoError.query(message: "a pattern is expected after '@@\(head) '", position: text.count)
