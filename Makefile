@@ -2,10 +2,10 @@
 SHELL := /bin/bash
 DATA ?= alco-data
 SWIFT ?= swift
-APT_PACKAGES := liblz4-dev librabbitmq-dev libhiredis-dev zlib1g-dev libre2-dev libmariadb-dev pkg-config
+APT_PACKAGES := liblz4-dev librabbitmq-dev libhiredis-dev zlib1g-dev libre2-dev libmariadb-dev libzstd-dev libbz2-dev pkg-config
 # What the integration tests need: the mysql client, mysqlclient's headers, real Sphinx,
 # a RabbitMQ broker and its command-line publisher, a Redis server, headless Chromium for the web UI.
-TEST_APT_PACKAGES := mariadb-client sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk sysbench gdb
+TEST_APT_PACKAGES := mariadb-client zstd bzip2 sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk sysbench gdb
 PYTHON ?= python3
 
 .PHONY: deps test-deps build build-tests format format-check release serve loghub test unit integration fuzz bench clean stop-servers apt

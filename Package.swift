@@ -32,6 +32,9 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        // Compressed log files: zstd and bzip2 (gzip is CZlib).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
         .systemLibrary(
             name: "CRabbitMQ",
             pkgConfig: "librabbitmq",
@@ -54,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "AlcoIngest",
-            dependencies: ["AlcoIndex", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["AlcoIndex", "CRE2", "CZlib", "CZstd", "CBzip2", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         // The API's query parameters turned into the engine's query form, free of any HTTP library.

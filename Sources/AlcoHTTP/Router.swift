@@ -71,8 +71,9 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
         let body = try await IngestBody.read(request, limit: services.maxBodyBytes)
         let messageField = q["message_field"].map(String.init)
         let timeField = q["time_field"].map(String.init)
-        guard let format = LineFormat(rawValue: q["format"].map(String.init) ?? "json") else {
-            throw APIError.badRequest("format must be json, text or auto")
+        let formatName = q["format"].map(String.init) ?? "json"
+        guard let format = LineFormat(name: formatName) else {
+            throw APIError.badRequest("format must be json, text, auto or a log format's name (alco ingest --list-formats), not '\(formatName)'")
         }
         let extra = try LineIngest.extraFields(q)
         let report = try await offloadWrite {

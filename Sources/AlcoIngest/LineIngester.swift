@@ -2,13 +2,33 @@ import AlcoIndex
 import Foundation
 
 /// How a line of input is read.
-public enum LineFormat: String, Sendable, CaseIterable {
-    /// JSON when the line starts with `{`, plain text otherwise.
+public enum LineFormat: Sendable {
+    /// Per stream: JSON lines when a line starts with `{`; other lines in the text format
+    /// detected from the stream's first lines (or plain text when none fits).
     case auto
     /// Every line is a logstash JSON message.
     case json
-    /// Every line is the message; the time is when it was read.
+    /// Plain text: no format read (lines take the stream's reference time).
     case text
+    /// Text in this format.
+    case format(LogFormat)
+
+    /// `auto`, `json`, `text` or a format's name.
+    public init?(name: String, formats: [LogFormat] = LogFormat.builtIn) {
+        switch name {
+        case "auto": self = .auto
+        case "json": self = .json
+        case "text": self = .text
+        default:
+            guard let f = LogFormat.named(name, among: formats) else { return nil }
+            self = .format(f)
+        }
+    }
+
+    var isJSON: Bool {
+        if case .json = self { return true }
+        return false
+    }
 }
 
 /// Feeds lines into an index in batches: decodes each line, sends failures to the reject
@@ -27,10 +47,7 @@ public final class LineIngester {
     public private(set) var bytesRead = 0
     /// Fields added to every line that lacks them (like a shipper's static `fields`): a plain
     /// text line gets them as its js, a JSON line keeps its own values.
-    public var extraFields: [(key: String, value: JSONValue)] = [] {
-        didSet { extraJSText = extraFields.isEmpty ? "{}" : JSONValue.object(extraFields).serialized() }
-    }
-    private var extraJSText = "{}"
+    public var extraFields: [(key: String, value: JSONValue)] = []
     /// Told of each rejected line (its number and why), besides the rejects store.
     public var onReject: ((Int, Rejection) -> Void)?
     private var batch: [NewDocument] = []
@@ -39,21 +56,82 @@ public final class LineIngester {
     /// After a failed store: the first line not stored (every line before it was, or was
     /// rejected).
     public private(set) var firstUnstored: (source: String, line: Int)?
-    private var lastTextTime: Int64 = 0
+    /// The text formats detection chooses from (the built-in ones, and a user's).
+    public var formats = LogFormat.builtIn
+    /// Which lines begin a record in text streams.
+    public var multiline = MultilineRule.auto
+    /// The zone of times written without one; the index's by default.
+    public var timeZone: TimeZone
+    /// Give each text record a `file` field naming the stream it came from.
+    public var recordsSource = false
+    /// Told of each stream's text format once chosen (nil: plain text).
+    public var onFormat: ((String, LogFormat?) -> Void)?
+    /// The text records of the current stream.
+    private var records: TextRecords?
+    private var reference: Int64 = 0
 
     public init(index: LogIndex, rejects: RejectStore, format: LineFormat = .auto) {
         self.index = index
         self.rejects = rejects
         self.format = format
+        timeZone = index.timeZone
         decoder = LogstashDecoder(producerZone: index.producerTimeZone)
         decoder.maxBytes = maxLineBytes
         batch.reserveCapacity(batchSize)
     }
 
+    /// Before a stream's first line: its reference time (a file's modification time) and,
+    /// from a sample of its first lines, its text format.
+    private func beginSource(_ source: String, referenceMicroseconds: Int64, sample: UnsafeRawBufferPointer) {
+        reference = referenceMicroseconds
+        var chosen: LogFormat?
+        switch format {
+        case .json, .text: chosen = nil
+        case .format(let f): chosen = f
+        case .auto:
+            var lines: [[UInt8]] = []
+            var start = 0
+            while start < sample.count, lines.count < 200 {
+                let end = sample[start...].firstIndex(of: 0x0a) ?? sample.count
+                let line = Array(sample[start..<end])
+                if let first = line.first(where: { $0 != 0x20 && $0 != 0x09 }), first != UInt8(ascii: "{") { lines.append(line) }
+                start = end + 1
+            }
+            chosen = lines.isEmpty ? nil : FormatDetector.detect(lines, among: formats)
+            if !lines.isEmpty { onFormat?(source, chosen) }
+        }
+        let extra: [(key: String, value: JSONValue)] = (recordsSource ? [("file", JSONValue.string(source))] : []) + extraFields
+        records = TextRecords(
+            format: chosen, multiline: format.isJSON ? .none : multiline, zone: timeZone, referenceMicroseconds: referenceMicroseconds,
+            extra: extra, maxRecordBytes: maxLineBytes)
+    }
+
+    /// After a stream's last line: its last text record joins the batch.
+    private func endSource() throws {
+        if let (doc, first) = records?.finish() { try append(doc, firstLine: first) }
+        records = nil
+    }
+
+    private func append(_ doc: NewDocument, firstLine: Int, source: String? = nil) throws {
+        if batch.isEmpty, let source { batchStart = (source, firstLine) }
+        batch.append(doc)
+        if batch.count >= batchSize { try flush() }
+    }
+
+    /// A regular file's modification time, else now (µs).
+    static func referenceTime(fd: Int32) -> Int64 {
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+            return Int64(st.st_mtim.tv_sec) * 1_000_000 + Int64(st.st_mtim.tv_nsec / 1000)
+        }
+        return Int64(Date().timeIntervalSince1970 * 1e6)
+    }
+
     /// The bytes of a reject that stands for a line too long to keep: its start.
     static let keptOfLongLine = 4096
 
-    /// Reads a whole stream (file descriptor), line by line.
+    /// Reads a whole stream (file descriptor), line by line; `bytesRead` counts the bytes
+    /// as inflated.
     public func ingest(fd: Int32, source: String, progress: ((LineIngester) -> Void)? = nil) throws {
         var carry: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
@@ -73,13 +151,22 @@ public final class LineIngester {
             carry.append(contentsOf: part.prefix(room))
             overflow += max(0, part.count - room)
         }
+        // Compressed files (gzip, zstd, bzip2) are read inflated.
+        let input = try ByteSources.open(fd: fd, path: source)
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw AlcoError.io(path: source, operation: "read", errno: errno)
+            let n: Int
+            do {
+                n = try buffer.withUnsafeMutableBytes { try input.read(into: $0) }
+            } catch let e as InputError {
+                // A corrupt or cut compressed file: what came before the damage is kept.
+                try endSource()
+                try flush()
+                throw e
             }
             if n == 0 { break }
+            if records == nil {
+                buffer.withUnsafeBytes { beginSource(source, referenceMicroseconds: LineIngester.referenceTime(fd: fd), sample: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            }
             bytesRead += n
             var start = 0
             try buffer.withUnsafeBytes { raw in
@@ -113,6 +200,7 @@ public final class LineIngester {
                 try carry.withUnsafeBytes { try line($0, source: source, number: lineNumber) }
             }
         }
+        try endSource()
         try flush()
     }
 
@@ -121,12 +209,14 @@ public final class LineIngester {
         var start = 0
         var number = 0
         guard let base = buffer.baseAddress else { return try flush() }
+        beginSource(source, referenceMicroseconds: Int64(Date().timeIntervalSince1970 * 1e6), sample: UnsafeRawBufferPointer(rebasing: buffer.prefix(1 << 20)))
         while start < buffer.count {
             let end = memchr(base + start, 0x0a, buffer.count - start).map { $0 - UnsafeMutableRawPointer(mutating: base) } ?? buffer.count
             number += 1
             try line(UnsafeRawBufferPointer(rebasing: buffer[start..<end]), source: source, number: number)
             start = end + 1
         }
+        try endSource()
         try flush()
     }
 
@@ -145,19 +235,21 @@ public final class LineIngester {
             let r = Rejection(reason: .tooLarge, detail: "line of \(bytes.count) bytes exceeds \(maxLineBytes) (its first \(LineIngester.keptOfLongLine) bytes kept here)")
             return try reject(r, UnsafeRawBufferPointer(rebasing: bytes.prefix(LineIngester.keptOfLongLine)), source: source, number: number)
         }
-        if batch.isEmpty { batchStart = (source, number) }
-        let now = Int64(Date().timeIntervalSince1970 * 1e6)
+        if records == nil { beginSource(source, referenceMicroseconds: Int64(Date().timeIntervalSince1970 * 1e6), sample: bytes) }
         let isJSON: Bool
         switch format {
         case .json: isJSON = true
-        case .text: isJSON = false
+        case .text, .format: isJSON = false
         case .auto: isJSON = bytes.first { $0 != 0x20 && $0 != 0x09 } == UInt8(ascii: "{")
         }
         if isJSON {
-            switch decoder.decode(bytes, now: now) {
+            // A JSON line ends the text record before it.
+            if let (doc, first) = records?.finish() { try append(doc, firstLine: first, source: source) }
+            if batch.isEmpty { batchStart = (source, number) }
+            switch decoder.decode(bytes, now: Int64(Date().timeIntervalSince1970 * 1e6)) {
             case .success(var doc):
                 if !extraFields.isEmpty { doc.js = withExtraFields(doc.js) }
-                batch.append(doc)
+                try append(doc, firstLine: number)
             case .failure(let r):
                 try reject(r, bytes, source: source, number: number)
             }
@@ -166,11 +258,8 @@ public final class LineIngester {
                 try reject(Rejection(reason: .invalidUTF8, detail: "line is not UTF-8"), bytes, source: source, number: number)
                 return
             }
-            // Plain lines keep their order: each gets a time after the previous one.
-            lastTextTime = max(now, lastTextTime + 1)
-            batch.append(NewDocument(microseconds: lastTextTime, logline: text, jsText: extraJSText))
+            if let (doc, first) = records?.add(bytes, text: text, number: number) { try append(doc, firstLine: first, source: source) }
         }
-        if batch.count >= batchSize { try flush() }
     }
 
     private func withExtraFields(_ js: String) -> String {

@@ -5,36 +5,85 @@ import Foundation
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load logstash JSON lines or plain text lines from files or stdin.",
+        abstract: "Load log files (any text format alco knows, or logstash JSON lines) from files or stdin.",
         discussion: """
-            A line starting with '{' is read as a logstash/logcollect JSON message; any other line \
-            is stored as it is, stamped with the time it was read. Lines that cannot be stored go \
-            to DATA/rejects/ with the file, line number and reason. The index is created when it \
-            does not exist.
+            Each file's format is detected from its first lines (--list-formats shows them): every \
+            record takes the time and level written in its line, and lines that continue a record \
+            (stack traces) are joined to it. A line starting with '{' is read as a logstash/logcollect \
+            JSON message. Lines with no time of their own take the time of the record before them \
+            (at first, the file's modification time). Lines that cannot be stored go to DATA/rejects/ \
+            with the file, line number and reason. The index is created when it does not exist.
             """)
 
     @OptionGroup var data: DataOptions
-    @Option(name: .long, help: "Index to load into.") var index: String
-    @Option(name: .long, help: "auto, json or text.") var format: String = "auto"
+    @Option(name: .long, help: "Index to load into.") var index: String?
+    @Option(name: .long, help: "auto (detect per file), json, text (no format), or a format's name.") var format: String = "auto"
+    @Option(name: .long, help: "A JSON file of more formats (see --list-formats for the fields).") var formats: String?
+    @Option(name: .long, help: "auto, none, or a pattern the first line of a record matches.") var multiline: String = "auto"
+    @Option(name: .long, help: "Zone of times written without one (default: the index's).") var timezone: String?
+    @Flag(name: .long, help: "List the formats alco detects, and exit.") var listFormats = false
     @Option(name: .long, help: "Documents per durable batch.") var batchSize: Int = 8192
     @Argument(help: "Files to read (stdin when none).") var files: [String] = []
 
+    func knownFormats() throws -> [LogFormat] {
+        guard let path = formats else { return LogFormat.builtIn }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("cannot read the formats file \(path)")
+        }
+        do {
+            // The user's come first: on a tie, detection prefers them.
+            return try LogFormat.load(json: text) + LogFormat.builtIn
+        } catch {
+            throw ValidationError("formats file \(path): \(error)")
+        }
+    }
+
     func run() throws {
-        guard let lineFormat = LineFormat(rawValue: format) else {
-            warn("alco: unknown format '\(format)' (use auto, json or text)")
+        let known = try knownFormats()
+        if listFormats {
+            for f in known {
+                print("\(f.name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(f.spec.title)")
+                print("\(String(repeating: " ", count: 17))time: \(f.spec.time.joined(separator: " | "))  pattern: \(f.spec.pattern)")
+            }
+            return
+        }
+        guard let index else { throw ValidationError("--index is required") }
+        guard let lineFormat = LineFormat(name: format, formats: known) else {
+            warn("alco: unknown format '\(format)' (use auto, json, text or one of: \(known.map(\.name).joined(separator: ", ")))")
             throw ExitCode(2)
+        }
+        let multilineRule: MultilineRule
+        do {
+            multilineRule = try MultilineRule(multiline)
+        } catch {
+            throw ValidationError("--multiline: \(error)")
+        }
+        var zone: TimeZone?
+        if let timezone {
+            guard let z = TimeZone(identifier: timezone) else { throw ValidationError("unknown time zone '\(timezone)'") }
+            zone = z
         }
         let catalog = try reportingErrors { try data.openCatalog() }
         defer { try? catalog.close() }
         let target: LogIndex = try reportingErrors {
             if let i = catalog.indexIfExists(index) { return i }
-            let i = try catalog.createIndex(IndexSettings(name: index))
+            var settings = IndexSettings(name: index)
+            if let timezone { settings.timeZone = timezone }
+            let i = try catalog.createIndex(settings)
             warn("alco: created index '\(index)'")
             return i
         }
         let rejects = try reportingErrors { try RejectStore(directory: data.directory + "/rejects") }
         let ingester = LineIngester(index: target, rejects: rejects, format: lineFormat)
         ingester.batchSize = max(1, batchSize)
+        ingester.formats = known
+        ingester.multiline = multilineRule
+        if let zone { ingester.timeZone = zone }
+        ingester.recordsSource = !files.isEmpty
+        ingester.onFormat = { source, format in
+            if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r".utf8)) }
+            warn("alco: \(source): \(format.map { "format \($0.name)" } ?? "no known format (plain text)")")
+        }
         let started = Date()
         var lastReport = Date()
         let progress: (LineIngester) -> Void = { ing in
@@ -48,7 +97,7 @@ struct Ingest: ParsableCommand {
             if files.isEmpty {
                 try ingester.ingest(fd: 0, source: "<stdin>", progress: progress)
             }
-            for path in files {
+            for path in RotationOrder.sorted(files) {
                 let fd = open(path, O_RDONLY)
                 guard fd >= 0 else { throw AlcoError.io(path: path, operation: "open", errno: errno) }
                 defer { close(fd) }
