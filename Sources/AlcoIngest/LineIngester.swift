@@ -66,6 +66,10 @@ public final class LineIngester {
     public var recordsSource = false
     /// Told of each stream's text format once chosen (nil: plain text).
     public var onFormat: ((String, LogFormat?) -> Void)?
+    /// Refuse lines older than the index keeps, before storing them (they would go at the
+    /// next maintenance pass): the batch holding the first one is not stored and
+    /// `OutsideRetention` says how many and what to do. Off: they are stored as given.
+    public var refusesOutsideRetention = false
     /// The text records of the current stream.
     private var records: TextRecords?
     private var reference: Int64 = 0
@@ -271,6 +275,15 @@ public final class LineIngester {
     public func flush() throws {
         try rejects.sync()
         guard !batch.isEmpty else { return }
+        if refusesOutsideRetention, let start = index.retentionStartMicroseconds() {
+            let old = batch.compactMap(\.microseconds).filter { $0 < start }
+            if let oldest = old.min() {
+                firstUnstored = batchStart
+                throw OutsideRetention(
+                    index: index.name, lines: old.count, of: batch.count, oldestMicroseconds: oldest, retentionDays: index.settings.retentionDays,
+                    nowMicroseconds: Int64(Date().timeIntervalSince1970 * 1e6))
+            }
+        }
         let docs = batch
         batch.removeAll(keepingCapacity: true)
         do {
@@ -280,5 +293,26 @@ public final class LineIngester {
             throw error
         }
         stored += docs.count
+    }
+}
+
+/// Lines older than an index keeps, found before they were stored.
+public struct OutsideRetention: Error, CustomStringConvertible, Sendable {
+    public var index: String
+    public var lines: Int
+    public var of: Int
+    public var oldestMicroseconds: Int64
+    public var retentionDays: Int
+    public var nowMicroseconds: Int64
+
+    /// Days of retention that keep the oldest of them (with a day to spare).
+    public var daysNeeded: Int { Int((nowMicroseconds - oldestMicroseconds) / 86_400_000_000) + 2 }
+
+    public var description: String {
+        let oldest = Timestamps.iso(microseconds: oldestMicroseconds, zone: TimeZone(identifier: "UTC")!)
+        return "\(lines) of the next \(of) lines (the oldest from \(oldest)) are older than index '\(index)' keeps "
+            + "(\(retentionDays) days): they would be dropped at the next maintenance, so they were not stored. "
+            + "Keep them with `alco index alter \(index) --retention-days \(daysNeeded)` (or `alco ingest --retention-days "
+            + "\(daysNeeded)` when it creates the index), then ingest again"
     }
 }

@@ -127,11 +127,11 @@ struct IndexCommand: ParsableCommand {
                 print("documents:        \(st.documents)")
                 print("deleted (tombstones): \(st.deletedDocuments)")
                 print("segments:         \(st.diskSegments) on disk, \(st.memorySegments) in memory, \(st.bufferedDocuments) buffered docs")
-                print("bytes on disk:    \(st.diskBytes)")
+                print("bytes on disk:    \(humanBytes(st.diskBytes)) (\(st.diskBytes) bytes)")
                 print("wal lsn:          \(st.walLSN) (checkpoint \(st.checkpointLSN))")
                 for d in st.days { print("day \(d.day):     \(d.documents) documents in \(d.segments) segments") }
                 for (k, v) in try catalog.index(name).sectionSizes().sorted(by: { $0.key < $1.key }) {
-                    print("section \(pad(k, 16)) \(v) bytes")
+                    print("section \(pad(k, 16)) \(humanBytes(v))")
                 }
                 for p in st.problems { print("problem: \(p)") }
             }
@@ -164,4 +164,16 @@ func splitKeys(_ s: String) -> [String] {
 
 func pad(_ s: String, _ n: Int) -> String {
     s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
+}
+
+/// 1536 → "1.5 KiB": sizes as a person reads them.
+func humanBytes<T: BinaryInteger>(_ n: T) -> String {
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"]
+    var value = Double(n)
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    return unit == 0 ? "\(n) bytes" : String(format: "%.1f %@", value, units[unit])
 }

@@ -211,3 +211,52 @@ def test_a_truncated_compressed_file_is_an_error_that_keeps_what_was_read(tmp_pa
     assert r.returncode != 0 and "truncated" in r.stderr, r.stderr
     stored = int(r.stderr.strip().splitlines()[-1].split("; ")[1].split()[0])
     assert 0 < stored < 5000
+
+
+def test_lines_older_than_the_index_keeps_are_refused_before_storing(tmp_path):
+    data = str(tmp_path / "data")
+    path = os.path.join(LOGHUB, "HDFS_2k.log")
+    r = subprocess.run([ALCO, "ingest", "--data", data, "--index", "old", path], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "older than index 'old' keeps (30 days)" in r.stderr, r.stderr
+    assert "; 0 lines stored" in r.stderr
+    days = int(r.stderr.split("--retention-days ")[1].split("`")[0])
+    assert days > 6000  # 2008 lines
+    subprocess.run([ALCO, "index", "alter", "old", "--data", data, "--retention-days", str(days)], check=True, capture_output=True)
+    r = subprocess.run([ALCO, "ingest", "--data", data, "--index", "old", path], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "ingested 2000 lines" in r.stderr, r.stderr
+
+
+def test_progress_on_a_terminal_and_not_in_a_pipe(tmp_path):
+    import pty, select
+    path = tmp_path / "big.log"
+    with open(path, "w") as f:
+        for n in range(60_000):
+            f.write("2026-12-03 10:%02d:%02d,%03d - app - INFO - request %d served in %d ms\n" % (n // 6000 % 60, n // 100 % 60, n % 1000, n, n % 97))
+    data = str(tmp_path / "data")
+    args = [ALCO, "ingest", "--data", data, "--index", "p", str(path)]
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait(timeout=120) == 0
+    text = out.decode(errors="replace")
+    assert "\rbig.log: " in text and "lines/s" in text and "MB of" in text and "%" in text, text[:500]
+    assert "ingested 60000 lines" in text
+    # In a pipe: the summary only (bytes, not text: text mode would turn \r into \n).
+    r = subprocess.run(args[:-2] + ["p2", str(path)], capture_output=True, timeout=120)
+    err = r.stderr.decode()
+    assert r.returncode == 0 and "\r" not in err and "lines/s" not in err.split("ingested")[0], err
+    # Asked for, it is there in a pipe too.
+    r = subprocess.run(args[:-2] + ["p3", "--progress", str(path)], capture_output=True, timeout=120)
+    assert "\rbig.log: " in r.stderr.decode()

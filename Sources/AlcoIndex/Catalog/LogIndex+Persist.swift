@@ -90,6 +90,15 @@ extension LogIndex {
         }
     }
 
+    /// The first µs the retention period keeps (lines before it go at the next maintenance
+    /// pass), by the same day arithmetic as `applyRetention`.
+    public func retentionStartMicroseconds(nowMicroseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) -> Int64? {
+        state.withLock { s in
+            let today = s.calendar.day(ofMicroseconds: nowMicroseconds)
+            return s.calendar.day(offsetDays: -(s.settings.retentionDays - 1), from: today).flatMap { s.calendar.startMicroseconds(ofDay: $0) }
+        }
+    }
+
     /// Drops whole days older than the retention period.
     @discardableResult
     public func applyRetention(nowMicroseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) throws -> [Int] {
