@@ -94,8 +94,15 @@ extern "C" const char *alco_re2_group_name(const alco_re2 *re, int index) {
 
 extern "C" int alco_re2_match_prefix(const alco_re2 *re, const char *text, size_t length, int64_t *spans, int groups) {
     int n = groups + 1;
-    std::vector<re2::StringPiece> found(n);
-    if (!re->re->Match(re2::StringPiece(text, length), 0, length, re2::RE2::ANCHOR_START, found.data(), n)) return 0;
+    // On the stack for the patterns formats have (a vector per line was a malloc per line).
+    re2::StringPiece local[32];
+    std::vector<re2::StringPiece> heap;
+    re2::StringPiece *found = local;
+    if (n > 32) {
+        heap.resize(n);
+        found = heap.data();
+    }
+    if (!re->re->Match(re2::StringPiece(text, length), 0, length, re2::RE2::ANCHOR_START, found, n)) return 0;
     for (int i = 0; i < n; i++) {
         if (found[i].data() == nullptr) {
             spans[2 * i] = -1;

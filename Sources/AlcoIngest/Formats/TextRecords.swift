@@ -41,9 +41,45 @@ public struct TextRecords {
     struct Pending {
         var text: String
         var microseconds: Int64
-        var members: [(key: String, value: JSONValue)]
+        /// The record's js, written as its members are found.
+        var js: String
         var lines: Int
         var firstLine: Int
+    }
+
+    /// A js object written member by member.
+    struct JSWriter {
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        var keys: [String] = []
+
+        mutating func add(_ key: String, string value: String) {
+            begin(key)
+            JSONValue.writeString(value, to: &bytes)
+        }
+
+        mutating func add(_ key: String, number digits: UnsafeRawBufferPointer) {
+            begin(key)
+            bytes.append(contentsOf: digits)
+        }
+
+        mutating func add(_ key: String, _ value: JSONValue) {
+            begin(key)
+            value.write(to: &bytes)
+        }
+
+        private mutating func begin(_ key: String) {
+            if keys.count > 0 { bytes.append(UInt8(ascii: ",")) }
+            keys.append(key)
+            JSONValue.writeString(key, to: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+        }
+
+        func has(_ key: String) -> Bool { keys.contains(key) }
+
+        mutating func finish() -> String {
+            bytes.append(UInt8(ascii: "}"))
+            return keys.isEmpty ? "{}" : String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     public init(
@@ -85,8 +121,7 @@ public struct TextRecords {
     }
 
     private func document(_ p: Pending) -> (document: NewDocument, firstLine: Int) {
-        let js = p.members.isEmpty ? "{}" : JSONValue.object(p.members).serialized()
-        return (NewDocument(microseconds: p.microseconds, logline: p.text, jsText: js), p.firstLine)
+        (NewDocument(microseconds: p.microseconds, logline: p.text, jsText: p.js), p.firstLine)
     }
 
     private func startsRecord(_ line: UnsafeRawBufferPointer, text: String, matched: Bool) -> Bool {
@@ -112,7 +147,7 @@ public struct TextRecords {
     }
 
     private mutating func begin(_ line: UnsafeRawBufferPointer, text: String, matched: Bool, number: Int) -> Pending {
-        var members: [(key: String, value: JSONValue)] = []
+        var js = JSWriter()
         var micros = last
         if let format, matched {
             func group(_ g: Int?) -> UnsafeRawBufferPointer? {
@@ -125,30 +160,34 @@ public struct TextRecords {
                     let joined = Array(date) + [0x20] + Array(time)
                     parsed = joined.withUnsafeBytes { b in format.layouts.lazy.compactMap { $0.parse(b) }.first }
                 } else {
-                    parsed = format.layouts.lazy.compactMap { $0.parse(time) }.first
+                    for layout in format.layouts {
+                        parsed = layout.parse(time)
+                        if parsed != nil { break }
+                    }
                 }
                 if let parsed, let t = resolver.microseconds(parsed), DocumentID.canHold(microseconds: t) { micros = t }
             }
             if let written = group(format.levelGroup).map({ String(decoding: $0, as: UTF8.self) }), !written.isEmpty {
-                if let level = LogLevel.normalized(Substring(written)) { members.append(("levelname", .string(level))) }
-                members.append(("level", .string(written)))
+                let level = LogLevel.normalized(Substring(written))
+                if let level { js.add("levelname", string: level) }
+                // The level as written, when the normalised one says it otherwise.
+                if level != written { js.add("level", string: written) }
             } else if let pri = group(format.priorityGroup).flatMap({ Int(String(decoding: $0, as: UTF8.self)) }) {
-                members.append(("levelname", .string(LogLevel.fromPriority(pri))))
+                js.add("levelname", string: LogLevel.fromPriority(pri))
             }
             for (g, name) in format.fields {
-                guard let bytes = group(g) else { continue }
-                let value = String(decoding: bytes, as: UTF8.self)
-                if value.isEmpty || value == "-" { continue }
-                if bytes.count <= 15, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int64(value) {
-                    members.append((name, .number(text: String(n))))
+                guard let bytes = group(g), !bytes.isEmpty, !(bytes.count == 1 && bytes[0] == UInt8(ascii: "-")) else { continue }
+                // All digits (and no leading zero, which a number would lose): a number.
+                if bytes.count <= 15, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), bytes.count == 1 || bytes[0] != 0x30 {
+                    js.add(name, number: bytes)
                 } else {
-                    members.append((name, .string(value)))
+                    js.add(name, string: String(decoding: bytes, as: UTF8.self))
                 }
             }
         }
-        for f in extra where !members.contains(where: { $0.key == f.key }) { members.append(f) }
+        for f in extra where !js.has(f.key) { js.add(f.key, f.value) }
         last = micros
-        return Pending(text: text, microseconds: micros, members: members, lines: 1, firstLine: number)
+        return Pending(text: text, microseconds: micros, js: js.finish(), lines: 1, firstLine: number)
     }
 }
 
