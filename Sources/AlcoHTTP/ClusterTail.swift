@@ -52,26 +52,7 @@ enum ClusterTail {
                 defer { DispatchQueue.global().async { feed.close() } }
                 var encoder = HitEncoder(zone: reader.timeZone, highlighter: highlighter)
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: alco tail (cluster)\n\n"))
-                var sent = Set<UInt64>()
-                var cursor = start
-                while true {
-                    var r = search
-                    r.ids.after(cursor)
-                    if r.isEmptyRange { break }
-                    r.order = .idAscending
-                    r.limit = TailRoute.batch
-                    r.maxMatches = TailRoute.batch
-                    let hits = try await runSearch(r, in: reader).hits
-                    guard let last = hits.last else { break }
-                    var out: [UInt8] = []
-                    for h in hits {
-                        TailRoute.event(h, id: String(h.id), encoder: &encoder, to: &out)
-                        sent.insert(h.id)
-                    }
-                    try await writer.write(ByteBuffer(bytes: out))
-                    cursor = last.id
-                    if hits.count < TailRoute.batch { break }
-                }
+                var sent = try await TailRoute.catchUp(search, after: start, in: reader, encoder: &encoder, writer: &writer)
                 var quietSince = Date()
                 while !stopping.isSet, !Task.isCancelled {
                     let arrived: (lines: [Document], missed: Int)

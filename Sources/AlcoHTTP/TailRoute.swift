@@ -57,25 +57,7 @@ enum TailRoute {
                     // Catch up by id, then follow arrivals from before the request was
                     // answered, skipping what the catch-up already sent.
                     sequence = arrivedFrom
-                    var cursor = line
-                    while true {
-                        var r = search
-                        r.ids.after(cursor)
-                        if r.isEmptyRange { break }
-                        r.order = .idAscending
-                        r.limit = batch
-                        r.maxMatches = batch
-                        let hits = try await runSearch(r, in: LocalIndexReader(index)).hits
-                        guard let last = hits.last else { break }
-                        var out: [UInt8] = []
-                        for h in hits {
-                            event(h, id: String(h.id), encoder: &encoder, to: &out)
-                            alreadySent.insert(h.id)
-                        }
-                        try await writer.write(ByteBuffer(bytes: out))
-                        cursor = last.id
-                        if hits.count < batch { break }
-                    }
+                    alreadySent = try await catchUp(search, after: line, in: LocalIndexReader(index), encoder: &encoder, writer: &writer)
                 }
                 var quietSince = Date()
                 while !stopping.isSet, !Task.isCancelled {
@@ -115,6 +97,35 @@ enum TailRoute {
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// Sends every matching line after `line`, oldest first, page by page; returns their ids
+    /// (what the following then must not send again).
+    static func catchUp(
+        _ search: SearchRequest, after line: UInt64, in reader: any IndexReader, encoder: inout HitEncoder,
+        writer: inout any ResponseBodyWriter
+    ) async throws -> Set<UInt64> {
+        var sent = Set<UInt64>()
+        var cursor = line
+        while true {
+            var r = search
+            r.ids.after(cursor)
+            if r.isEmptyRange { break }
+            r.order = .idAscending
+            r.limit = batch
+            r.maxMatches = batch
+            let hits = try await runSearch(r, in: reader).hits
+            guard let last = hits.last else { break }
+            var out: [UInt8] = []
+            for h in hits {
+                event(h, id: String(h.id), encoder: &encoder, to: &out)
+                sent.insert(h.id)
+            }
+            try await writer.write(ByteBuffer(bytes: out))
+            cursor = last.id
+            if hits.count < batch { break }
+        }
+        return sent
     }
 
     static func event(_ h: Hit, id: String, encoder: inout HitEncoder, to out: inout [UInt8]) {

@@ -15,6 +15,21 @@ struct alco_re2 {
     std::vector<std::string> names;
 };
 
+/// Compiles with `options`; on failure NULL, with RE2's reason in `error` (cut to fit).
+static re2::RE2 *compile(const char *pattern, size_t length, const re2::RE2::Options &options, char *error,
+                         size_t error_capacity) {
+    re2::RE2 *re = new re2::RE2(re2::StringPiece(pattern, length), options);
+    if (re->ok()) return re;
+    if (error && error_capacity > 0) {
+        const std::string &why = re->error();
+        size_t n = why.size() < error_capacity - 1 ? why.size() : error_capacity - 1;
+        memcpy(error, why.data(), n);
+        error[n] = 0;
+    }
+    delete re;
+    return nullptr;
+}
+
 extern "C" alco_re2 *alco_re2_compile(const char *pattern, size_t length, int case_sensitive, int64_t max_memory,
                                       char *error, size_t error_capacity) {
     re2::RE2::Options options;
@@ -26,17 +41,8 @@ extern "C" alco_re2 *alco_re2_compile(const char *pattern, size_t length, int ca
     options.set_max_mem(max_memory);
     options.set_log_errors(false);
     options.set_encoding(re2::RE2::Options::EncodingUTF8);
-    re2::RE2 *re = new re2::RE2(re2::StringPiece(pattern, length), options);
-    if (!re->ok()) {
-        if (error && error_capacity > 0) {
-            const std::string &why = re->error();
-            size_t n = why.size() < error_capacity - 1 ? why.size() : error_capacity - 1;
-            memcpy(error, why.data(), n);
-            error[n] = 0;
-        }
-        delete re;
-        return nullptr;
-    }
+    re2::RE2 *re = compile(pattern, length, options, error, error_capacity);
+    if (!re) return nullptr;
     return new alco_re2{re};
 }
 
@@ -66,17 +72,8 @@ extern "C" alco_re2 *alco_re2_compile_groups(const char *pattern, size_t length,
     options.set_max_mem(max_memory);
     options.set_log_errors(false);
     options.set_encoding(re2::RE2::Options::EncodingUTF8);
-    re2::RE2 *re = new re2::RE2(re2::StringPiece(pattern, length), options);
-    if (!re->ok()) {
-        if (error && error_capacity > 0) {
-            const std::string &why = re->error();
-            size_t n = why.size() < error_capacity - 1 ? why.size() : error_capacity - 1;
-            memcpy(error, why.data(), n);
-            error[n] = 0;
-        }
-        delete re;
-        return nullptr;
-    }
+    re2::RE2 *re = compile(pattern, length, options, error, error_capacity);
+    if (!re) return nullptr;
     alco_re2 *out = new alco_re2{re, {}};
     out->names.resize(re->NumberOfCapturingGroups() + 1);
     for (const auto &entry : re->CapturingGroupNames()) {

@@ -167,17 +167,6 @@ public struct TimeLayout: Sendable, Equatable, CustomStringConvertible {
         default: return 31
         }
     }
-
-    /// Days from 1970-01-01 to a civil date (proleptic Gregorian), for any year.
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
 }
 
 /// A problem in a format definition (a user's formats file, a layout).
@@ -228,7 +217,7 @@ public struct TimeResolver: Sendable {
     }
 
     private mutating func micros(_ p: TimeLayout.Parsed, year: Int) -> Int64 {
-        let days = Int64(TimeLayout.daysFromCivil(year, p.month, min(p.day, TimeLayout.daysIn(month: p.month, year: year))))
+        let days = Int64(Timestamps.daysFromCivil(year, p.month, min(p.day, TimeLayout.daysIn(month: p.month, year: year))))
         let naive = days * 86_400 + Int64(p.hour * 3600 + p.minute * 60 + p.second)
         let offset: Int
         if let o = p.offset {
@@ -247,8 +236,7 @@ public struct TimeResolver: Sendable {
     }
 
     static func year(ofMicroseconds us: Int64) -> Int {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.component(.year, from: Date(timeIntervalSince1970: Double(us) / 1e6))
+        let days = Int((us >= 0 ? us : us - 86_399_999_999) / 86_400_000_000)
+        return Timestamps.civilFromDays(days).0
     }
 }
