@@ -232,13 +232,24 @@ private func startSources(
         let described = settings.redisSources.map { "\($0.list) → \($0.index)" }
         logger.info("mirroring column values to \(url)\(described.isEmpty ? "" : "; taking lists " + described.joined(separator: ", "))")
     }
+    var files: [(source: FileSource, metrics: CollectorMetrics)] = []
+    for watch in settings.watches {
+        let index = try catalog.indexIfExists(watch.index) ?? catalog.createIndex(IndexSettings(name: watch.index))
+        let metrics = CollectorMetrics()
+        let source = try FileSource(watch: watch, index: index, rejects: rejects, metrics: metrics, logger: logger)
+        source.start()
+        parts.append(StartedPart(name: "the file source \(watch.pattern)", progress: progress) { source.stop() })
+        files.append((source, metrics))
+        logger.info("following files \(watch.pattern) → index \(index.name)")
+    }
     let amqp = collector
+    let watched = files.map { ($0.source.index.name, "file:" + $0.source.watch.pattern, $0.metrics) }
     let redis = lists.map { ($0.source.index.name, "redis:" + $0.source.list, $0.metrics) }
     return Sources(
         status: {
             var out: [(index: String, source: String, metrics: SourceStatus)] = []
             for (name, m) in amqp?.metrics ?? [:] { out.append((name, "amqp", m)) }
-            for (name, source, m) in redis { out.append((name, source, m.snapshot)) }
+            for (name, source, m) in redis + watched { out.append((name, source, m.snapshot)) }
             return out
         }, collector: collector)
 }

@@ -63,6 +63,8 @@ public struct ApplicationSettings: Sendable {
     /// `sphinxql://HOST:PORT`: the HTTP API and web UI read every node's lines through this
     /// Sphinx front instead of this node's engine.
     public var searchThrough: String?
+    /// Files followed into indexes (`--watch GLOB=INDEX`).
+    public var watches: [FileWatch] = []
 
     /// `searchThrough` as a host and port.
     public func searchThroughAddress() throws -> (host: String, port: Int)? {
@@ -165,6 +167,18 @@ public struct ApplicationSettings: Sendable {
             throw SettingsError("\(error)")
         }
         guard QueueBinding.consumerRange.contains(amqpConsumers) else { throw SettingsError("AMQP consumers must be from 1 to 64") }
+        for w in watches {
+            guard !w.pattern.isEmpty else { throw SettingsError("a watch needs a glob of files") }
+            guard IndexSettings.isValidName(w.index) else { throw SettingsError("watch \(w.pattern): '\(w.index)' is not an index name") }
+            guard LineFormat(name: w.format) != nil else {
+                throw SettingsError("watch \(w.pattern): no format '\(w.format)' (see `alco ingest --list-formats`)")
+            }
+            do { _ = try MultilineRule(w.multiline) } catch { throw SettingsError("watch \(w.pattern): multiline: \(error)") }
+            guard (10...3_600_000).contains(w.idleMilliseconds) else {
+                throw SettingsError("the watch idle time must be from 10 to 3600000 ms, not \(w.idleMilliseconds)")
+            }
+        }
+        if Set(watches.map(\.pattern)).count < watches.count { throw SettingsError("a glob is watched twice") }
     }
 
     /// Creates the indexes the config file lists and brings existing ones to its settings.

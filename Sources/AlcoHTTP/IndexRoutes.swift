@@ -147,6 +147,19 @@ enum IndexRoutes {
             ("days", .array(stats.days.map { .number(text: String($0.day)) })),
             ("problems", .array(problems.map(JSONValue.string))),
         ]
+        if stats.lateArrivals.lines > 0 {
+            let late = stats.lateArrivals
+            let days = Int((Int64(Date().timeIntervalSince1970 * 1e6) - late.oldestMicroseconds) / 86_400_000_000) + 2
+            members.append(
+                (
+                    "outside_retention",
+                    .object([
+                        ("lines", .number(text: String(late.lines))), ("oldest", .number(text: String(late.oldestMicroseconds / 1000))),
+                        ("last_arrived", .number(text: String(late.lastArrivedMicroseconds / 1000))),
+                        ("retention_days_needed", .number(text: String(days))),
+                    ])
+                ))
+        }
         if activity {
             let perMinute = try recentCounts(index, now: now)
             members.append(("last_5m", .number(text: String(perMinute.suffix(5).reduce(0, +)))))

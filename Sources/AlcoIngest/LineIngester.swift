@@ -110,6 +110,38 @@ public final class LineIngester {
             extra: extra, maxRecordBytes: maxLineBytes)
     }
 
+    /// Begins a stream that is fed line by line (`line(_:source:number:)`), as a followed
+    /// file is: its reference time and a sample of its first lines to detect its format.
+    public func beginStream(_ source: String, referenceMicroseconds: Int64, sample: UnsafeRawBufferPointer) {
+        beginSource(source, referenceMicroseconds: referenceMicroseconds, sample: sample)
+    }
+
+    /// Whether a stream has begun (its format chosen).
+    public var hasBegunStream: Bool { records != nil }
+
+    /// The first line of the text record still open (lines may yet join it), if any.
+    public var pendingFirstLine: Int? { records?.pendingFirstLine }
+
+    /// Ends the open text record (nothing more joins it) without ending the stream.
+    public func completeRecord() throws {
+        if let (doc, first) = records?.finish() { try append(doc, firstLine: first) }
+    }
+
+    /// Lines with no time of their own from now on take at least `microseconds`.
+    public func advanceReference(to microseconds: Int64) { records?.advanceReference(to: microseconds) }
+
+    /// Documents decoded and not yet stored.
+    public var batchCount: Int { batch.count }
+
+    /// Hands over the decoded documents for the caller to store (with a mark of its own),
+    /// once the rejects before them are durable.
+    public func takeBatch() throws -> [NewDocument] {
+        try rejects.sync()
+        defer { batch.removeAll(keepingCapacity: true) }
+        stored += batch.count
+        return batch
+    }
+
     /// After a stream's last line: its last text record joins the batch.
     private func endSource() throws {
         if let (doc, first) = records?.finish() { try append(doc, firstLine: first) }

@@ -90,6 +90,14 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("redis-source"), help: "Also take JSON lines from a Redis list into an index: LIST=INDEX (repeatable).")
     var redisSources: [String] = []
 
+    @Option(
+        name: .customLong("watch"),
+        help: "Follow log files as tail -F does into an index: 'GLOB=INDEX' (repeatable; $ALCO_WATCH, ';'-separated). Offsets are stored with each batch.")
+    var watches: [String] = []
+
+    @Option(name: .customLong("watch-idle-ms"), help: "A watched file's last line without a newline, or open multiline record, is taken after this long idle (default 1000).")
+    var watchIdleMs: Int?
+
     func run() throws {
         let settings = try ApplicationSettings.resolve(self)
         // Installed before anything starts: a SIGTERM sent as soon as the banner shows must

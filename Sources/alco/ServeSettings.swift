@@ -1,4 +1,5 @@
 import AlcoApplication
+import AlcoCollector
 import ArgumentParser
 import Foundation
 import SphinxQLExecution
@@ -52,6 +53,16 @@ struct ConfigFile: Decodable, Equatable {
     var sphinxapi: SphinxAPI?
     var node: Int?
     var searchThrough: String?
+    var watch: [Watch]?
+    var watchIdleMs: Int?
+
+    /// A file source: `files` is a glob.
+    struct Watch: Decodable, Equatable {
+        var files: String
+        var index: String
+        var format: String?
+        var multiline: String?
+    }
 
     struct SphinxAPI: Decodable, Equatable {
         var listen: String?
@@ -74,7 +85,7 @@ struct ConfigFile: Decodable, Equatable {
 extension ConfigFile {
     enum CodingKeys: String, CodingKey {
         case data, mysql, http, amqp, redis, indexes, sphinxapi, node
-        case queryTimeoutMs = "query_timeout_ms", searchThrough = "search_through"
+        case queryTimeoutMs = "query_timeout_ms", searchThrough = "search_through", watch, watchIdleMs = "watch_idle_ms"
     }
 }
 
@@ -136,6 +147,20 @@ extension ApplicationSettings {
         s.sphinxAPIListen = flags.sphinxAPIAddress ?? env["ALCO_SPHINXAPI"] ?? file.sphinxapi?.listen ?? "127.0.0.1:9312"
         s.node = try flags.node ?? int("ALCO_NODE") ?? file.node
         s.searchThrough = flags.searchThrough ?? env["ALCO_SEARCH_THROUGH"] ?? file.searchThrough
+        let idle = try flags.watchIdleMs ?? int("ALCO_WATCH_IDLE_MS") ?? file.watchIdleMs ?? 1000
+        let watchSpecs = flags.watches.isEmpty ? (env["ALCO_WATCH"]?.split(separator: ";").map(String.init) ?? []) : flags.watches
+        do {
+            if !watchSpecs.isEmpty {
+                s.watches = try watchSpecs.map { try FileWatch(spec: $0) }
+            } else {
+                s.watches = (file.watch ?? []).map { w in
+                    FileWatch(pattern: w.files, index: w.index, format: w.format ?? "auto", multiline: w.multiline ?? "auto")
+                }
+            }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        for i in s.watches.indices { s.watches[i].idleMilliseconds = idle }
         do {
             try s.validate()
         } catch let e as SettingsError {

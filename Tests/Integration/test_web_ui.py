@@ -329,3 +329,26 @@ def test_alco_links_show_the_filtered_view(server, browser):
     browser.get(base + "?" + urllib.parse.urlencode({"search": "request", "start_ts": start_ts}))
     wait(browser, lambda d: "since=" in d.current_url and loaded(d) and len(rows(d)) == 40, what="ALCO's start_ts")
     assert js_errors(browser) == []
+
+
+def test_index_list_says_when_lines_arrive_older_than_retention(server, browser):
+    """Lines sent with a time the retention no longer keeps are stored, then dropped at the
+    next maintenance: the index list says how many, since when, and what keeps them."""
+    post(server, "/api/v1/indexes", json.dumps({"name": "late", "retention_days": 30}), content_type="application/json")
+    try:
+        old = int(time.time()) - 40 * 86400
+        post(server, "/api/v1/ingest/late", lines(7, old) + lines(3, int(time.time()) - 60))
+        described = get(server, "/api/v1/indexes/late")
+        assert described["outside_retention"]["lines"] == 7
+        assert described["outside_retention"]["retention_days_needed"] == 42
+        browser.get("http://127.0.0.1:%d/" % server.http_port)
+        row = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "tr.late-arrivals"), what="the retention warning")
+        assert len(row) == 1
+        text = row[0].text
+        assert text.startswith("7 lines arrived older than the 30-day retention keeps")
+        assert "retention_days\": 42" in text and "alco index alter late --retention-days 42" in text
+        shot(browser, "12-late-arrivals")
+        assert js_errors(browser) == []
+    finally:
+        urllib.request.urlopen(urllib.request.Request(
+            "http://127.0.0.1:%d/api/v1/indexes/late" % server.http_port, method="DELETE"), timeout=30).read()

@@ -73,6 +73,18 @@ function sparkline(counts) {
   return s;
 }
 
+// Lines that arrived older than the index keeps are dropped at the next maintenance: say so
+// where people look, with what keeps them.
+function lateArrivalsRow(ix) {
+  const late = ix.outside_retention;
+  return el('tr', { class: 'late-arrivals' }, el('td', { colspan: 6 },
+    `${formatCount(late.lines)} lines arrived older than the ${ix.retention_days}-day retention keeps (the oldest from `,
+    el('time', {}, new Date(late.oldest).toISOString().slice(0, 19).replace('T', ' ')),
+    ' UTC): they are dropped at the next maintenance. Keep such lines with ',
+    el('code', {}, `curl -X PATCH ${location.origin}/api/v1/indexes/${ix.name} -d '{"retention_days": ${late.retention_days_needed}}'`),
+    ' (or, with alco stopped, ', el('code', {}, `alco index alter ${ix.name} --retention-days ${late.retention_days_needed}`), ').'));
+}
+
 async function renderIndexList(app) {
   document.title = 'alco';
   const table = el('tbody');
@@ -93,13 +105,14 @@ async function renderIndexList(app) {
   async function refresh() {
     try {
       const { indexes } = await api('/api/v1/indexes');
-      table.replaceChildren(...indexes.map(ix => el('tr', {},
+      table.replaceChildren(...indexes.flatMap(ix => [el('tr', {},
         el('td', {}, el('a', { href: '/grep/' + encodeURIComponent(ix.name) + '/', class: 'index-link' }, ix.name)),
         el('td', { class: 'num' }, formatCount(ix.last_5m)),
         el('td', {}, sparkline(ix.per_minute)),
         el('td', { class: 'num' }, formatCount(ix.documents)),
         el('td', { class: 'num' }, formatBytes(ix.disk_bytes)),
-        el('td', { class: 'num' }, ix.retention_days + ' d'))));
+        el('td', { class: 'num' }, ix.retention_days + ' d')),
+        ...(ix.outside_retention ? [lateArrivalsRow(ix)] : [])]));
       if (!indexes.length) table.append(el('tr', {}, el('td', { colspan: 6, class: 'muted' }, 'No index yet: alco index create NAME, or POST /api/v1/indexes.')));
       const list = await api('/api/v1/shortcuts');
       shortcuts.replaceChildren(...list.map(s => el('li', {},

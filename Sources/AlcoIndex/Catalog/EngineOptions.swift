@@ -92,4 +92,17 @@ public struct IndexStats: Sendable {
     public var problems: [String]
     public var minID: UInt64?
     public var maxID: UInt64?
+    /// Lines that arrived older than the retention keeps, since the index was opened.
+    public var lateArrivals = LateArrivals()
+}
+
+/// Lines stored with a time the retention period no longer keeps: they go at the next
+/// maintenance pass, so whoever sends them should be told (and raise the retention).
+public struct LateArrivals: Sendable, Equatable {
+    public var lines = 0
+    public var oldestMicroseconds: Int64 = .max
+    /// When the last of them arrived (µs since the epoch).
+    public var lastArrivedMicroseconds: Int64 = 0
+
+    public init() {}
 }

@@ -16,6 +16,9 @@ struct IndexState: Sendable {
     var appliedLSN: UInt64 = 0
     var checkpointLSN: UInt64 = 0
     var nextSegment = 1
+    /// Positions of sources that follow streams of their own, stored with their batches.
+    var marks = SourceMarks()
+    var lateArrivals = LateArrivals()
     /// Persisted segments no longer live: their files go once a manifest without them is durable.
     var retired: [String] = []
     var lastPersistAt = DispatchTimeLike.now()
@@ -38,7 +41,8 @@ struct IndexState: Sendable {
     /// Applies a logged change to memory (at write time and at replay).
     mutating func apply(_ record: WALRecord, lsn: UInt64, replaying: Bool) {
         switch record {
-        case .insert(let docs), .replace(let docs):
+        case .insert(let docs), .replace(let docs), .insertMarked(let docs, _):
+            if case .insertMarked(_, let mark) = record { marks.record(mark, lsn: lsn) }
             // Replay replaces too: a record may be replayed over what a checkpoint already holds.
             let replace: Bool = { if case .replace = record { return true } else { return replaying } }()
             let now = DispatchTimeLike.now()
@@ -54,6 +58,24 @@ struct IndexState: Sendable {
             retired += segments.removeAll().filter(\.isPersisted).map(\.name)
             buffer.removeAll()
         }
+    }
+
+    /// Counts the times older than the retention keeps (see `LateArrivals`).
+    mutating func noteLateArrivals<S: Sequence>(_ times: S, now: Int64) where S.Element == Int64 {
+        let today = calendar.day(ofMicroseconds: now)
+        guard let first = calendar.day(offsetDays: -(settings.retentionDays - 1), from: today),
+            let cutoff = calendar.startMicroseconds(ofDay: first)
+        else { return }
+        var late = 0
+        var oldest = Int64.max
+        for t in times where t < cutoff {
+            late += 1
+            oldest = min(oldest, t)
+        }
+        guard late > 0 else { return }
+        lateArrivals.lines += late
+        lateArrivals.oldestMicroseconds = min(lateArrivals.oldestMicroseconds, oldest)
+        lateArrivals.lastArrivedMicroseconds = now
     }
 
     /// The batch's documents with their ids: given ids checked for duplicates (INSERT),

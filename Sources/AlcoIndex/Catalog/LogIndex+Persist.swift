@@ -70,7 +70,11 @@ extension LogIndex {
         let taken: (dead: [String], manifest: Manifest)? = state.withLock { s in
             if s.isClosed { return nil }
             defer { s.retired = [] }
-            let m = Manifest(checkpointLSN: s.checkpointLSN, nextSegment: s.nextSegment, segments: s.segments.manifestEntries)
+            let marks = s.marks.asOf(s.checkpointLSN)
+            s.marks.prune(upTo: s.checkpointLSN)
+            let m = Manifest(
+                checkpointLSN: s.checkpointLSN, nextSegment: s.nextSegment, segments: s.segments.manifestEntries,
+                sourceMarks: marks.isEmpty ? nil : marks)
             return (s.retired, m)
         }
         guard let (dead, manifest) = taken else { return }

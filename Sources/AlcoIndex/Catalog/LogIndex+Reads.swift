@@ -110,5 +110,6 @@ extension IndexStats {
             diskSegments: disk, diskBytes: bytes, deletedDocuments: deleted, days: days,
             walLSN: s.appliedLSN, checkpointLSN: s.checkpointLSN, problems: s.problems,
             minID: ids?.lowerBound, maxID: ids?.upperBound)
+        lateArrivals = s.lateArrivals
     }
 }

@@ -13,10 +13,18 @@ extension LogIndex {
         state.withLock { $0.arrivals.since(from, limit: limit) }
     }
 
-    /// Appends documents; returns their ids once the batch is in the WAL and fsynced.
+    /// Appends documents; returns their ids once the batch is in the WAL and fsynced. With a
+    /// `mark` (inserts only), the source's position is logged in the same record as the batch,
+    /// so both are durable or neither is; a mark alone (no documents) is logged too.
     @discardableResult
-    public func append(_ batch: [NewDocument], mode: WriteMode = .insert) throws -> [UInt64] {
-        guard !batch.isEmpty else { return [] }
+    public func append(_ batch: [NewDocument], mode: WriteMode = .insert, mark: SourceMark? = nil) throws -> [UInt64] {
+        if let mark {
+            guard mode == .insert else { throw AlcoError.invalidDocument("a source mark goes with inserts only") }
+            guard mark.key.utf8.count <= SourceMarks.maxKeyBytes, mark.value.utf8.count <= SourceMarks.maxValueBytes else {
+                throw AlcoError.invalidDocument("a source mark is at most \(SourceMarks.maxKeyBytes) bytes of key and \(SourceMarks.maxValueBytes) of value")
+            }
+        }
+        guard !batch.isEmpty || mark != nil else { return [] }
         let excluded = columns.excludedKeys
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         // Each document's js (excluded keys removed) and time; the document itself is read from
@@ -39,11 +47,12 @@ extension LogIndex {
         let (docs, lsn) = try state.withLock { s -> ([Document], UInt64) in
             guard !s.isClosed else { throw AlcoError.closed }
             let docs = try s.assignIDs(batch, prepared, mode: mode, index: name)
-            let record: WALRecord = mode == .insert ? .insert(docs) : .replace(docs)
+            let record: WALRecord = mode == .replace ? .replace(docs) : mark.map { .insertMarked(docs, $0) } ?? .insert(docs)
             let lsn = wal.enqueue(record)
             s.apply(record, lsn: lsn, replaying: false)
             s.appliedLSN = lsn
             s.arrivals.record(docs.lazy.map(\.id))
+            s.noteLateArrivals(prepared.lazy.map(\.us), now: now)
             return (docs, lsn)
         }
         do {
@@ -54,6 +63,7 @@ extension LogIndex {
             // duplicate it. (Documents a REPLACE displaced stay gone until the next open.)
             state.withLock { s in
                 for d in docs { _ = s.delete(d.id) }
+                s.marks.forget(lsn: lsn)
             }
             throw error
         }
@@ -61,6 +71,12 @@ extension LogIndex {
         if docsBuffered > options.maxBufferedDocs || bytesBuffered > options.maxBufferedBytes { try seal() }
         return docs.map(\.id)
     }
+
+    /// The last mark a source stored under `key` (see `append(_:mode:mark:)`).
+    public func sourceMark(_ key: String) -> String? { state.withLock { $0.marks.latest(key) } }
+
+    /// The keys of the marks this index holds.
+    public var sourceMarkKeys: [String] { state.withLock { $0.marks.keys } }
 
     /// The js text without the excluded top-level keys (ALCO's `excluded` columns).
     static func removing(_ excluded: Set<String>, from text: String) throws -> String {

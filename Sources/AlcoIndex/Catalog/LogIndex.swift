@@ -43,6 +43,7 @@ public final class LogIndex: Sendable {
         let manifest = try Manifest.read(directory + "/manifest.json")
         s.checkpointLSN = manifest.checkpointLSN
         s.nextSegment = manifest.nextSegment
+        for (key, value) in manifest.sourceMarks ?? [:] { s.marks.record(SourceMark(key: key, value: value), lsn: manifest.checkpointLSN) }
         for entry in manifest.segments {
             do {
                 let mapped = try MappedFile(path: segmentsDirectory + "/" + entry.name + ".seg")

@@ -20,9 +20,11 @@ struct Manifest: Codable, Equatable {
     var checkpointLSN: UInt64 = 0
     var nextSegment: Int = 1
     var segments: [Entry] = []
+    /// Source marks as of the checkpoint (absent in manifests written before there were any).
+    var sourceMarks: [String: String]?
 
     enum CodingKeys: String, CodingKey {
-        case checkpointLSN = "checkpoint_lsn", nextSegment = "next_segment", segments
+        case checkpointLSN = "checkpoint_lsn", nextSegment = "next_segment", segments, sourceMarks = "source_marks"
     }
 
     static func read(_ path: String) throws -> Manifest {

@@ -114,6 +114,15 @@ public struct TextRecords {
         return done
     }
 
+    /// The first line of the record still open (more lines may join it), if any.
+    public var pendingFirstLine: Int? { pending?.firstLine }
+
+    /// For a stream being followed as it is written: lines with no time of their own take at
+    /// least this time (when they were read), not the file's time when following began.
+    public mutating func advanceReference(to microseconds: Int64) {
+        if format == nil || format?.timeGroup == nil { last = max(last, microseconds) }
+    }
+
     /// The last record.
     public mutating func finish() -> (document: NewDocument, firstLine: Int)? {
         defer { pending = nil }

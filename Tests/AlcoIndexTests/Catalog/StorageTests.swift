@@ -390,6 +390,52 @@ import Testing
         try catalog.close()
     }
 
+    /// A source's mark is durable with its batch: after a crash (WAL replay), after a flush
+    /// (the manifest holds it once the WAL files are gone), and a torn record takes its mark
+    /// and its documents alike.
+    @Test func sourceMarksAreDurableWithTheirBatch() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let catalog = try Catalog(directory: dir.path, options: testOptions())
+            let index = try catalog.createIndex(IndexSettings(name: "m"))
+            try index.append([doc("first", at: day1)], mark: SourceMark(key: "watch:a", value: "1"))
+            try index.append([], mark: SourceMark(key: "watch:b", value: "only a mark"))
+            #expect(throws: AlcoError.self) { try index.append([doc("x", at: day1)], mode: .replace, mark: SourceMark(key: "k", value: "v")) }
+            catalog.abandon()
+        }
+        do {
+            let catalog = try Catalog(directory: dir.path, options: testOptions())
+            let index = try catalog.index("m")
+            #expect(index.sourceMark("watch:a") == "1")
+            #expect(index.sourceMark("watch:b") == "only a mark")
+            try index.flush()
+            // Set after the flush: only in the WAL.
+            try index.append([doc("second", at: day1 + 1)], mark: SourceMark(key: "watch:a", value: "2"))
+            catalog.abandon()
+        }
+        do {
+            let catalog = try Catalog(directory: dir.path, options: testOptions())
+            let index = try catalog.index("m")
+            #expect(index.sourceMark("watch:a") == "2")
+            #expect(index.sourceMarkKeys == ["watch:a", "watch:b"])
+            try index.flush()
+            try index.append([doc("third", at: day1 + 2)], mark: SourceMark(key: "watch:a", value: "3"))
+            catalog.abandon()
+        }
+        // The last record torn: its document and its mark are gone together.
+        let walDir = dir.path + "/indexes/m/wal"
+        let file = walDir + "/" + FileSystem.list(walDir).sorted().last!
+        var bytes = try FileSystem.readAll(file)
+        bytes.removeLast(3)
+        try FileSystem.writeAtomically(file, bytes)
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let index = try catalog.index("m")
+        #expect(index.sourceMark("watch:a") == "2")
+        let r = try index.search(SearchRequest(text: .term("third", fields: .all, match: .exact), countTotal: true))
+        #expect(r.totalFound == 0)
+        try catalog.close()
+    }
+
     @Test func corruptSegmentIsQuarantinedNotServed() throws {
         let dir = TemporaryDirectory()
         do {
