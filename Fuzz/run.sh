@@ -2,7 +2,8 @@
 # Builds the fuzz targets with libFuzzer (Fuzz/ is a package of its own) and runs each for a
 # bounded time (default 30 s each): the SphinxQL parser, the MATCH query parser, the MySQL
 # packet decoder and connection state machine, the HTTP search parameters, the logstash
-# decoder, WAL replay and the SphinxAPI agent protocol. Seeds: Fuzz/corpus/<target>/ (kept in the repository), the
+# decoder, WAL replay, the SphinxAPI agent protocol, text log files (format detection, times,
+# multiline records) and the gzip/zstd/bzip2 readers. Seeds: Fuzz/corpus/<target>/ (kept in the repository), the
 # captured client statements and logcollect bodies from Fixtures/, and what earlier runs here
 # found (.build/fuzz/<target>/found). Prints one line per target,
 #   fuzz <target>: N runs, C crashes
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
-targets="${FUZZ_TARGETS:-sphinxql match mysql http-query logstash wal sphinxapi}"
+targets="${FUZZ_TARGETS:-sphinxql match mysql http-query logstash wal sphinxapi logfile compressed}"
 out=.build/fuzz
 mkdir -p "$out"
 
@@ -41,6 +42,21 @@ for e in captures["exchanges"]:
                 k += 1
                 open("%s/master-%d" % (sys.argv[1], k), "wb").write(bytes.fromhex("".join(frames)))
 PY
+
+# Log files: the start of each LogHub sample (the first byte picks the ingest mode), and the
+# same compressed each way, whole and cut short.
+mkdir -p "$out/logfile/seeds" "$out/compressed/seeds"
+for f in Fixtures/loghub/*_2k.log; do
+  name=$(basename "$f" _2k.log)
+  { printf '\000'; head -c 6000 "$f"; } > "$out/logfile/seeds/$name"
+  head -c 6000 "$f" > "$out/compressed/seeds/$name.txt"
+  gzip -c "$out/compressed/seeds/$name.txt" > "$out/compressed/seeds/$name.gz"
+  command -v zstd > /dev/null && zstd -q -c "$out/compressed/seeds/$name.txt" > "$out/compressed/seeds/$name.zst"
+  command -v bzip2 > /dev/null && bzip2 -c "$out/compressed/seeds/$name.txt" > "$out/compressed/seeds/$name.bz2"
+  for c in gz zst bz2; do
+    [ -f "$out/compressed/seeds/$name.$c" ] && head -c 300 "$out/compressed/seeds/$name.$c" > "$out/compressed/seeds/$name.cut.$c"
+  done
+done
 
 echo "== building the fuzz targets (libFuzzer)"
 swift build --package-path Fuzz --scratch-path "$out/build" --sanitize=fuzzer -c release 2>&1 | tail -n 3

@@ -21,12 +21,14 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .logstash: FuzzTarget.logstash(bytes)
     case .wal: FuzzTarget.wal(bytes)
     case .sphinxapi: FuzzTarget.sphinxapi(bytes)
+    case .logfile: FuzzTarget.logfile(bytes)
+    case .compressed: FuzzTarget.compressed(bytes)
     }
     return 0
 }
 
 enum FuzzTarget: String, CaseIterable {
-    case sphinxql, match, mysql, httpQuery = "http-query", logstash, wal, sphinxapi
+    case sphinxql, match, mysql, httpQuery = "http-query", logstash, wal, sphinxapi, logfile, compressed
 
     static let current: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["ALCO_FUZZ_TARGET"] ?? ""
@@ -169,5 +171,79 @@ enum FuzzTarget: String, CaseIterable {
             fatalError("unexpected error type: \(error)")
         }
         try? FileManager.default.removeItem(atPath: walDirectory + "/q")
+    }
+
+    /// An index the log-file target's ingester belongs to; nothing is stored in it (each
+    /// input's records are taken from the ingester and checked).
+    static let fileIngest: (index: LogIndex, rejects: RejectStore) = {
+        let dir = NSTemporaryDirectory() + "alco-fuzz-logfile-\(getpid())"
+        var options = EngineOptions()
+        options.backgroundMaintenance = false
+        options.syncWrites = false
+        let catalog = try! Catalog(directory: dir + "/data", options: options)
+        return (try! catalog.createIndex(IndexSettings(name: "files")), try! RejectStore(directory: dir + "/rejects"))
+    }()
+
+    /// Any text as a log file: format detection, each line's time and level, multiline
+    /// records. Every record has a time ids can hold and a js object that parses.
+    static func logfile(_ bytes: UnsafeRawBufferPointer) {
+        guard let mode = bytes.first else { return }
+        let body = UnsafeRawBufferPointer(rebasing: bytes.dropFirst())
+        let ingester = LineIngester(index: fileIngest.index, rejects: fileIngest.rejects, format: mode & 1 == 0 ? .auto : .text)
+        ingester.batchSize = .max
+        ingester.maxLineBytes = 4096
+        ingester.multiline = mode & 2 == 0 ? .auto : .none
+        ingester.recordsSource = mode & 4 != 0
+        ingester.beginStream("fuzz.log", referenceMicroseconds: 1_764_028_800_000_000, sample: body)
+        var number = 0
+        var start = body.startIndex
+        do {
+            while start < body.endIndex {
+                let end = body[start...].firstIndex(of: 0x0a) ?? body.endIndex
+                number += 1
+                try ingester.line(UnsafeRawBufferPointer(rebasing: body[start..<end]), source: "fuzz.log", number: number)
+                start = end + 1
+            }
+            try ingester.completeRecord()
+            for doc in try ingester.takeBatch() {
+                if let us = doc.microseconds { precondition(DocumentID.canHold(microseconds: us), "a record time ids cannot hold") }
+                guard case .object? = try? JSONParser.parse(doc.js) else { preconditionFailure("a record's js is not a JSON object: \(doc.js)") }
+            }
+        } catch is AlcoError {
+        } catch {
+            fatalError("unexpected error type: \(error)")
+        }
+    }
+
+    /// Any bytes as a (possibly compressed) file: inflated to the end, or refused with an
+    /// `InputError` at the damage; never a trap, and bounded memory.
+    static func compressed(_ bytes: UnsafeRawBufferPointer) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        defer { close(fds[0]) }
+        // The input fits the pipe's buffer (max_len is below 64 KiB): written whole, then closed.
+        var written = 0
+        while written < bytes.count {
+            let n = write(fds[1], bytes.baseAddress! + written, bytes.count - written)
+            if n <= 0 { break }
+            written += n
+        }
+        close(fds[1])
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var total = 0
+        do {
+            let source = try ByteSources.open(fd: fds[0], path: "fuzz")
+            while true {
+                let n = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+                if n == 0 { break }
+                total += n
+                // Inflation bombs are bounded by what a caller reads, not by the reader: stop early.
+                if total > 64 << 20 { break }
+            }
+        } catch is InputError {
+        } catch is AlcoError {
+        } catch {
+            fatalError("unexpected error type: \(error)")
+        }
     }
 }
