@@ -34,7 +34,8 @@ enum BuiltInFormats {
             time: ["%Y-%m-%d %H:%M:%S%f"]),
         .init(
             name: "openstack", title: "OpenStack service log with file name prefix (LogHub OpenStack)",
-            pattern: #"(?P<logfile>\S+\.log\S*) (?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+) (?P<pid>\d+) (?P<level>[A-Z]+) (?P<logger>\S+) "#,
+            pattern:
+                #"(?P<logfile>\S+\.log\S*) (?P<time>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d+) (?P<pid>\d+) (?P<level>[A-Z]+) (?P<logger>\S+) (?:\[(?:(?P<request_id>req-[^\s\]]+) (?P<user_id>\S+) (?P<project_id>\S+) [^\]]*|-)\] )?"#,
             time: ["%Y-%m-%d %H:%M:%S%f"]),
         .init(
             name: "healthapp", title: "HealthApp (LogHub HealthApp)",

@@ -1,0 +1,152 @@
+/// Groups log messages into templates online ("patterns": `PacketResponder <*> for block <*>
+/// terminating`), one line at a time, with no per-system tuning.
+///
+/// A message's masked words (`TemplateTokens`) are its shape; each new shape is a pattern. A
+/// word position where `siblingsToMerge` patterns differ and nothing else does is a variable
+/// the masking could not see (a user name, a host): those patterns merge into one with `<*>`
+/// there, as long as at least half its words stay constant. Ids are stable: a pattern's id
+/// never changes, and a merged pattern's id resolves to the pattern it went into.
+public struct PatternMiner: Sendable {
+    public struct Pattern: Sendable, Equatable {
+        public var id: UInt32
+        public var words: [String]
+        /// The pattern this one merged into, if it did.
+        public var mergedInto: UInt32?
+        public var template: String { words.joined(separator: " ") }
+    }
+
+    public private(set) var patterns: [Pattern] = []
+    /// A shape (masked words joined by spaces) to its pattern, for the shapes seen.
+    private var byShape: [String: UInt32] = [:]
+    /// Patterns with a wildcard word (masked or merged), by word count: they cover a new
+    /// shape whose constants match theirs (a masked position takes any word: `(host)` or `()`).
+    private var general: [Int: [UInt32]] = [:]
+    /// (word count, position, the other words) → patterns with a constant there.
+    private var siblings: [SiblingKey: [UInt32]] = [:]
+
+    /// Patterns an index keeps at most; further new shapes all go to the overflow pattern.
+    public var maxPatterns = 20_000
+    /// Shapes remembered for lookups at most (each pattern's own shape is always kept).
+    public var maxShapes = 200_000
+    /// Distinct words at one position that make it a variable.
+    public var siblingsToMerge = 3
+
+    /// Where shapes go once `maxPatterns` is reached.
+    public static let overflowTemplate = "<overflow>"
+
+    struct SiblingKey: Hashable {
+        var count: Int
+        var position: Int
+        var others: Int  // hash of the other words; checked on merge
+    }
+
+    public init() {}
+
+    public var liveCount: Int { patterns.lazy.filter { $0.mergedInto == nil }.count }
+
+    /// The pattern an id stands for now (following merges).
+    public func resolve(_ id: UInt32) -> UInt32 {
+        var id = id
+        var hops = 0
+        while Int(id) < patterns.count, let next = patterns[Int(id)].mergedInto, hops < patterns.count {
+            id = next
+            hops += 1
+        }
+        return id
+    }
+
+    /// The pattern of one message.
+    public mutating func add(_ message: Substring) -> UInt32 {
+        add(words: TemplateTokens.of(message))
+    }
+
+    public mutating func add(words: [String]) -> UInt32 {
+        let shape = words.joined(separator: " ")
+        if let id = byShape[shape] { return resolve(id) }
+        if let id = covering(words) {
+            if byShape.count < maxShapes { byShape[shape] = id }
+            return id
+        }
+        guard patterns.count < maxPatterns else { return overflow() }
+        let id = create(words)
+        return merge(id)
+    }
+
+    /// The first live pattern with wildcards whose constants all match `words`.
+    private func covering(_ words: [String]) -> UInt32? {
+        for id in general[words.count] ?? [] where patterns[Int(id)].mergedInto == nil {
+            let p = patterns[Int(id)].words
+            var fits = true
+            for i in 0..<p.count where p[i] != TemplateTokens.wildcard && p[i] != words[i] {
+                fits = false
+                break
+            }
+            if fits { return id }
+        }
+        return nil
+    }
+
+    private mutating func overflow() -> UInt32 {
+        if let id = byShape[PatternMiner.overflowTemplate] { return id }
+        let id = UInt32(patterns.count)
+        patterns.append(Pattern(id: id, words: [PatternMiner.overflowTemplate], mergedInto: nil))
+        byShape[PatternMiner.overflowTemplate] = id
+        return id
+    }
+
+    private mutating func create(_ words: [String]) -> UInt32 {
+        let id = UInt32(patterns.count)
+        patterns.append(Pattern(id: id, words: words, mergedInto: nil))
+        byShape[words.joined(separator: " ")] = id
+        for key in siblingKeys(words) { siblings[key, default: []].append(id) }
+        if words.contains(TemplateTokens.wildcard) { general[words.count, default: []].append(id) }
+        return id
+    }
+
+    private func siblingKeys(_ words: [String]) -> [SiblingKey] {
+        // Hash of all words but one, for every position: prefix and suffix hashes combined.
+        var keys: [SiblingKey] = []
+        for p in words.indices where words[p] != TemplateTokens.wildcard {
+            var h = Hasher()
+            h.combine(words.count)
+            for (i, w) in words.enumerated() where i != p { h.combine(w) }
+            keys.append(SiblingKey(count: words.count, position: p, others: h.finalize()))
+        }
+        return keys
+    }
+
+    /// Merges `id` with its siblings at the first position where enough of them differ, and
+    /// the result again; returns the pattern `id` ends in.
+    private mutating func merge(_ id: UInt32) -> UInt32 {
+        var current = id
+        while true {
+            let words = patterns[Int(current)].words
+            let constants = words.lazy.filter { $0 != TemplateTokens.wildcard }.count
+            guard constants - 1 >= max(1, (words.count + 1) / 2) else { return current }
+            var merged: UInt32?
+            for key in siblingKeys(words) {
+                let p = key.position
+                var group: [UInt32] = []
+                for other in siblings[key] ?? [] {
+                    let o = patterns[Int(other)]
+                    guard o.mergedInto == nil, o.words.count == words.count, o.words[p] != TemplateTokens.wildcard else { continue }
+                    var same = true
+                    for i in words.indices where i != p && o.words[i] != words[i] {
+                        same = false
+                        break
+                    }
+                    if same { group.append(other) }
+                }
+                guard group.count >= siblingsToMerge, patterns.count < maxPatterns else { continue }
+                var general = words
+                general[p] = TemplateTokens.wildcard
+                let target = create(general)
+                for g in group { patterns[Int(g)].mergedInto = target }
+                merged = target
+                break
+            }
+            guard let next = merged else { return current }
+            current = next
+        }
+    }
+}
