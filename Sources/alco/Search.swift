@@ -174,6 +174,17 @@ struct LinePrinter {
         }
     }
 
+    /// A level as lnav shows it on a terminal: errors red, warnings yellow, debug dim.
+    static func colored(level: String) -> String {
+        switch LogLevel.normalized(Substring(level)) {
+        case "CRITICAL": return "\u{1B}[1;31m" + level + "\u{1B}[0m"
+        case "ERROR": return "\u{1B}[31m" + level + "\u{1B}[0m"
+        case "WARNING": return "\u{1B}[33m" + level + "\u{1B}[0m"
+        case "DEBUG": return "\u{1B}[2m" + level + "\u{1B}[0m"
+        default: return level
+        }
+    }
+
     func print(_ hit: Hit, isMatch: Bool) {
         let us = DocumentID.microseconds(of: hit.id)
         if json {
@@ -191,7 +202,7 @@ struct LinePrinter {
         var parts = [Timestamps.format(microseconds: us, zone: zone)]
         if let js = try? JSONParser.parse(hit.js) {
             if let host = js["host"] { parts.append(host.displayText) }
-            if let level = js["levelname"] ?? js["level"] { parts.append(level.displayText) }
+            if let level = js["levelname"] ?? js["level"] { parts.append(color ? LinePrinter.colored(level: level.displayText) : level.displayText) }
         }
         let line = color && isMatch ? Snippet.make(hit.logline, highlighter: highlighter, options: options) : hit.logline
         parts.append(line)

@@ -261,3 +261,40 @@ def test_progress_on_a_terminal_and_not_in_a_pipe(tmp_path):
     # Asked for, it is there in a pipe too.
     r = subprocess.run(args[:-2] + ["p3", "--progress", str(path)], capture_output=True, timeout=120)
     assert "\rbig.log: " in r.stderr.decode()
+
+
+def read_pty(args):
+    """What a command writes to its stdout when that is a terminal."""
+    import pty, select
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(args, stdout=slave, stderr=subprocess.DEVNULL)
+    os.close(slave)
+    out = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert proc.wait(timeout=60) == 0
+    return out.decode(errors="replace")
+
+
+def test_search_colours_levels_on_a_terminal_only(tmp_path):
+    path = tmp_path / "app.log"
+    path.write_text("2026-12-03 10:00:00,001 - app - INFO - started\n"
+                    "2026-12-03 10:00:01,002 - app - WARNING - slow disk\n"
+                    "2026-12-03 10:00:02,003 - app - ERROR - request failed\n")
+    data = str(tmp_path / "data")
+    subprocess.run([ALCO, "ingest", "--data", data, "--index", "c", "--retention-days", "100000", str(path)], check=True, capture_output=True)
+    args = [ALCO, "search", "--data", data, "--index", "c", "--since", "2026-12-01"]
+    text = read_pty(args)
+    assert "\x1b[31mERROR\x1b[0m" in text and "\x1b[33mWARNING\x1b[0m" in text, text
+    assert "\x1b[" not in [l for l in text.splitlines() if "started" in l][0]
+    plain = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    assert "\x1b[" not in plain and "ERROR" in plain and "WARNING" in plain
