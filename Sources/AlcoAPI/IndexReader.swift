@@ -18,6 +18,29 @@ public protocol IndexReader: Sendable {
     func idSpan() throws -> (first: UInt64, last: UInt64)?
     /// Every js key lines have carried, with its flags.
     func fields() throws -> [Column]
+    /// Lines of a message pattern (with the patterns merged into it, where the reader knows them).
+    func patternFilter(_ id: UInt32) -> Filter
+}
+
+extension IndexReader {
+    public func patternFilter(_ id: UInt32) -> Filter { .oneOf(key: "pattern", values: [.string(String(id))]) }
+
+    /// The request narrowed by `pattern=ID` (any of them) and `not_pattern=ID` parameters.
+    public func narrowing(_ request: SearchRequest, patterns: [String], notPatterns: [String]) throws -> SearchRequest {
+        func id(_ text: String) throws -> UInt32 {
+            guard let id = UInt32(text) else { throw ParameterError("a pattern is a number (its id), not '\(text)'") }
+            return id
+        }
+        var filters: [Filter] = request.filter == .always(true) ? [] : [request.filter]
+        if !patterns.isEmpty {
+            let each = try patterns.map { patternFilter(try id($0)) }
+            filters.append(each.count == 1 ? each[0] : .or(each))
+        }
+        for text in notPatterns { filters.append(.not(patternFilter(try id(text)))) }
+        var r = request
+        if !filters.isEmpty { r.filter = filters.count == 1 ? filters[0] : .and(filters) }
+        return r
+    }
 }
 
 /// The reader's lines are out of reach (a Sphinx front that is down or timed out).
@@ -64,6 +87,7 @@ public struct LocalIndexReader: IndexReader {
     public var timeZone: TimeZone { index.timeZone }
 
     public func search(_ request: SearchRequest) throws -> SearchResult { try index.search(request) }
+    public func patternFilter(_ id: UInt32) -> Filter { index.patternFilter(id) }
 
     public func documents(ids: [UInt64]) throws -> [Document] { try index.documents(ids: ids) }
 

@@ -117,6 +117,15 @@ public enum SearchParameters {
         return (try time("since"), try time("until"))
     }
 
+    /// `new_since` (patterns first seen at or after it) as µs, read as `since` is.
+    public static func newSince(_ q: some QueryParameterSource, zone: TimeZone, now: Int64) throws -> Int64? {
+        guard let s = q.first("new_since") else { return nil }
+        guard let t = Timestamps.parseUserTime(s, zone: zone, now: now) else {
+            throw ParameterError("cannot read new_since '\(s)' (use 2026-11-25T10:00, epoch seconds, or 15m, 2h, 3d)")
+        }
+        return t
+    }
+
     /// A line id given as a cursor (`after`, `before`, `id`).
     public static func cursorID(_ q: some QueryParameterSource, _ key: String) throws -> UInt64? {
         guard let text = q.first(key) else { return nil }

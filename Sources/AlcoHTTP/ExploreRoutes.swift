@@ -85,6 +85,28 @@ enum ExploreRoutes {
             ]))
     }
 
+    /// `GET /api/v1/patterns?index=&q=&field=…&pattern=…&since=&until=&new_since=&limit=`: the
+    /// message patterns of the matching lines with how many each has, most frequent first;
+    /// `new_since` keeps patterns first seen at or after it. Patterns are this node's.
+    static func patterns(_ request: Request, services: HTTPServices) async throws -> Response {
+        let q = request.formParameters
+        let (index, _) = try QueryParameters.localIndex(q, services)
+        let limit = try QueryParameters.number(q, "limit", default: 50, in: 1...10_000)
+        let search = try QueryParameters.search(q, index: LocalIndexReader(index))
+        let newSince = try QueryParameters.api { try SearchParameters.newSince(q, zone: index.timeZone, now: Int64(Date().timeIntervalSince1970 * 1e6)) }
+        let counts = try await offload { try index.patternCounts(search, firstSeenSince: newSince) }
+        let zone = index.timeZone
+        let rows: [JSONValue] = counts.prefix(limit).map { c in
+            .object([
+                ("id", .string(String(c.pattern.id))), ("template", .string(c.pattern.template)),
+                ("count", .number(text: String(c.count))),
+                ("first_seen", .string(Timestamps.iso(microseconds: c.pattern.firstSeen, zone: zone))),
+            ])
+        }
+        return Response.json(
+            .object([("index", .string(index.name)), ("patterns", .array(rows)), ("distinct", .number(text: String(counts.count)))]))
+    }
+
     /// Bucket widths a person reads easily, in seconds.
     static let bucketWidths: [Int64] = [
         1, 5, 10, 30, 60, 300, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 7 * 86400,

@@ -17,6 +17,8 @@ enum OpenAPIDocument {
               "field": {"name": "field", "in": "query", "description": "KEY:VALUE filters on js fields. Values of one key are alternatives, keys must all hold; -KEY:VALUE excludes.", "schema": {"type": "array", "items": {"type": "string"}}, "style": "form", "explode": true},
               "since": {"name": "since", "in": "query", "description": "Start of the time range: ISO 8601 (in the index's zone without an offset), epoch seconds, or an age like 15m, 2h, 3d.", "schema": {"type": "string"}},
               "until": {"name": "until", "in": "query", "description": "End of the time range, as since.", "schema": {"type": "string"}},
+              "pattern": {"name": "pattern", "in": "query", "description": "Only lines of these message patterns (ids from /api/v1/patterns; patterns merged into one count as it).", "schema": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]+$"}}, "style": "form", "explode": true},
+              "not_pattern": {"name": "not_pattern", "in": "query", "description": "Hide lines of these message patterns.", "schema": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]+$"}}, "style": "form", "explode": true},
               "hl_q": {"name": "hl_q", "in": "query", "description": "Mark matches of this query (in hl_mode, hl_case) in the returned lines.", "schema": {"type": "string"}},
               "hl_mode": {"name": "hl_mode", "in": "query", "schema": {"type": "string", "enum": ["extended", "substring", "regex"]}},
               "hl_case": {"name": "hl_case", "in": "query", "schema": {"type": "string", "enum": ["insensitive", "sensitive"]}},
@@ -88,7 +90,7 @@ enum OpenAPIDocument {
                 "parameters": [
                   {"$ref": "#/components/parameters/index"}, {"$ref": "#/components/parameters/q"}, {"$ref": "#/components/parameters/mode"},
                   {"$ref": "#/components/parameters/case"}, {"$ref": "#/components/parameters/field"}, {"$ref": "#/components/parameters/since"},
-                  {"$ref": "#/components/parameters/until"},
+                  {"$ref": "#/components/parameters/until"}, {"$ref": "#/components/parameters/pattern"}, {"$ref": "#/components/parameters/not_pattern"},
                   {"name": "order", "in": "query", "description": "Id (time) order; desc by default for JSON, asc for NDJSON.", "schema": {"type": "string", "enum": ["asc", "desc"]}},
                   {"name": "limit", "in": "query", "description": "JSON: 1 to 10000, default 100. NDJSON: any, default all.", "schema": {"type": "integer", "minimum": 1}},
                   {"name": "after", "in": "query", "description": "Only lines with a greater id.", "schema": {"type": "string", "pattern": "^[0-9]+$"}},
@@ -163,6 +165,22 @@ enum OpenAPIDocument {
                 ],
                 "responses": {
                   "200": {"description": "Values with counts.", "content": {"application/json": {"schema": {"type": "object", "properties": {"field": {"type": "string"}, "distinct": {"type": "integer"}, "values": {"type": "array", "items": {"type": "object", "properties": {"value": {"type": "string", "nullable": true}, "count": {"type": "integer"}}}}}}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}
+                }
+              }
+            },
+            "/api/v1/patterns": {
+              "get": {
+                "summary": "The message patterns of the matching lines (this node's), with counts, most frequent first.",
+                "parameters": [
+                  {"$ref": "#/components/parameters/index"}, {"$ref": "#/components/parameters/q"}, {"$ref": "#/components/parameters/mode"},
+                  {"$ref": "#/components/parameters/case"}, {"$ref": "#/components/parameters/field"}, {"$ref": "#/components/parameters/since"},
+                  {"$ref": "#/components/parameters/until"}, {"$ref": "#/components/parameters/pattern"}, {"$ref": "#/components/parameters/not_pattern"},
+                  {"name": "new_since", "in": "query", "description": "Only patterns first seen at or after this time (as since).", "schema": {"type": "string"}},
+                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 50}}
+                ],
+                "responses": {
+                  "200": {"description": "Patterns with counts.", "content": {"application/json": {"schema": {"type": "object", "properties": {"index": {"type": "string"}, "distinct": {"type": "integer"}, "patterns": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "template": {"type": "string"}, "count": {"type": "integer"}, "first_seen": {"type": "string"}}}}}}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"}, "404": {"$ref": "#/components/responses/NotFound"}
                 }
               }

@@ -58,6 +58,7 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
     router.get("/api/v1/context") { request, _ in try await ExploreRoutes.context(request, services: services) }
     router.get("/api/v1/fields") { request, _ in try await ExploreRoutes.fields(request, services: services) }
     router.get("/api/v1/values") { request, _ in try await ExploreRoutes.values(request, services: services) }
+    router.get("/api/v1/patterns") { request, _ in try await ExploreRoutes.patterns(request, services: services) }
     router.get("/api/v1/histogram") { request, _ in try await ExploreRoutes.histogram(request, services: services) }
     // Hummingbird matches these with or without the trailing slash ALCO's URLs had.
     router.get("/api/grep/{index}/") { request, context in

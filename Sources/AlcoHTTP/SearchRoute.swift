@@ -37,7 +37,10 @@ enum QueryParameters {
     }
 
     static func search(_ q: Parameters, index: some IndexReader) throws -> SearchRequest {
-        try api { try SearchParameters.search(q, zone: index.timeZone, now: now) }
+        try api {
+            let r = try SearchParameters.search(q, zone: index.timeZone, now: now)
+            return try index.narrowing(r, patterns: q.all("pattern").map { String($0) }, notPatterns: q.all("not_pattern").map { String($0) })
+        }
     }
 
     static func highlighter(_ q: Parameters, search: SearchRequest) -> Highlighter? {

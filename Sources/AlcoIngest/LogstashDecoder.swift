@@ -20,7 +20,8 @@ public struct Rejection: Error, Sendable {
 /// `@timestamp`, `@version`, `message` and `seq` are taken out, keys that collide with
 /// reserved names get a `_x` suffix, and everything else becomes `js`.
 public struct LogstashDecoder: Sendable {
-    public static let reservedNames: Set<String> = ["pk", "id", "ts", "ms", "seq", "model"]
+    /// ALCO's own columns, and `pattern`, which the engine writes (a producer's goes to `pattern_x`).
+    public static let reservedNames: Set<String> = ["pk", "id", "ts", "ms", "seq", "model", "pattern"]
     static let longestReserved = reservedNames.map(\.utf8.count).max() ?? 0
     static let versionKey = Array("@version".utf8)
     static let seqKey = Array("seq".utf8)
@@ -173,6 +174,8 @@ public struct LogstashDecoder: Sendable {
             }
             micros = now
         }
-        return .success(NewDocument(microseconds: micros, sequenceHint: seq, logline: message, jsText: jsText))
+        var doc = NewDocument(microseconds: micros, sequenceHint: seq, logline: message, jsText: jsText)
+        doc.messageOffset = 0  // the message is the whole line: its pattern is the record's
+        return .success(doc)
     }
 }

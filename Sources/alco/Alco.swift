@@ -7,7 +7,7 @@ struct Alco: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alco",
         abstract: "Collect logs and read and search them, faster than grep and less.",
-        subcommands: [Serve.self, Ingest.self, Search.self, IndexCommand.self, ClusterCommand.self, TortureWriter.self, Bench.self]
+        subcommands: [Serve.self, Ingest.self, Search.self, Patterns.self, IndexCommand.self, ClusterCommand.self, TortureWriter.self, Bench.self]
     )
 
     static func main() {

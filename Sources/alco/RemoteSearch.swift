@@ -18,6 +18,8 @@ struct RemoteSearch {
             params.append(("mode", search.fixed ? "substring" : "regex"))
             if !search.ignoreCase { params.append(("case", "sensitive")) }
         }
+        for p in search.pattern { params.append(("pattern", p)) }
+        for p in search.notPattern { params.append(("not_pattern", p)) }
         for f in search.field {
             let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ValidationError("--field takes KEY=VALUE, not '\(f)'") }

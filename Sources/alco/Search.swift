@@ -1,3 +1,4 @@
+import AlcoAPI
 import AlcoIndex
 import AlcoIngest
 import ArgumentParser
@@ -25,6 +26,9 @@ struct Search: ParsableCommand {
     @Flag(name: .customShort("E"), help: "QUERY is a POSIX extended regular expression.") var regex = false
     @Flag(name: .customShort("i"), help: "Ignore case with -F and -E.") var ignoreCase = false
     @Option(name: .long, help: "Filter on a js field, KEY=VALUE (repeatable).") var field: [String] = []
+    @Option(name: .long, help: "Only lines of this message pattern (an id from `alco patterns`; repeatable: any of them).")
+    var pattern: [String] = []
+    @Option(name: .customLong("not-pattern"), help: "Hide lines of this message pattern (repeatable).") var notPattern: [String] = []
     @Flag(name: [.customShort("f"), .long], help: "Like tail -f: print the last matches (10 unless --limit), then new ones as they arrive (needs --server).")
     var follow = false
     @Option(name: .long, help: "Search a running `alco serve` over HTTP instead of opening the data directory: http://[USER:PASSWORD@]HOST:PORT ($ALCO_SERVER).")
@@ -71,6 +75,7 @@ struct Search: ParsableCommand {
                 filters.append(.typed(key: parts[0], value: parts[1]))
             }
             if !filters.isEmpty { request.filter = .and(filters) }
+            request = try LocalIndexReader(idx).narrowing(request, patterns: pattern, notPatterns: notPattern)
             let zone = idx.timeZone
             let now = Int64(Date().timeIntervalSince1970 * 1e6)
             func time(_ s: String?, _ what: String) throws -> Int64? {

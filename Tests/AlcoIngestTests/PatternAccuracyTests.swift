@@ -1,7 +1,7 @@
-import AlcoIndex
 import Foundation
 import Testing
 
+@testable import AlcoIndex
 @testable import AlcoIngest
 
 /// Log patterns against LogHub-2k's ground truth (Fixtures/loghub/groundtruth: each line's
@@ -113,5 +113,76 @@ import Testing
         #expect(TemplateTokens.of("connection from 1.2.3.4 at Sun Jul 3 10:00:01 2005") == ["connection", "from", "<*>", "at", "<*>", "<*>", "<*>", "<*>", "<*>"])
         #expect(TemplateTokens.of("lifetime time=10:00:01,ok\nsecond line") == ["lifetime", "time=<*>,ok"])
         #expect(TemplateTokens.of("") == [])
+    }
+}
+
+/// Patterns as the index keeps them: assigned at append, logged with each batch, saved at
+/// each persist. A sample ingested in two halves, with a crash (WAL replay), a clean restart
+/// and segment merges between them, keeps every line's pattern id and groups as well as the
+/// sample read in one go.
+@Suite struct StoredPatternTests {
+    static func ingest(_ lines: ArraySlice<Substring>, into index: LogIndex, rejects: RejectStore) throws {
+        let ingester = LineIngester(index: index, rejects: rejects)
+        ingester.batchSize = 300
+        let text = lines.joined(separator: "\n") + "\n"
+        var bytes = Array(text.utf8)
+        try bytes.withUnsafeMutableBytes { try ingester.ingest(buffer: UnsafeRawBufferPointer($0), source: "HDFS_2k.log") }
+    }
+
+    /// Each stored line's pattern id, by line (ids follow file order: times, then sequence).
+    static func stored(_ index: LogIndex) throws -> [(id: UInt64, pattern: UInt32)] {
+        var r = SearchRequest(limit: 10_000)
+        r.order = .idAscending
+        r.maxMatches = 10_000
+        return try index.search(r).hits.map { hit in
+            guard case .object(let members)? = try? JSONParser.parse(hit.js),
+                case .string(let p)? = members.first(where: { $0.key == "pattern" })?.value, let id = UInt32(p)
+            else { return (hit.id, UInt32.max) }
+            return (hit.id, id)
+        }
+    }
+
+    @Test func idsSurviveRestartsAndMergesAndGroupAsInOneGo() throws {
+        let (_, events) = try PatternAccuracyTests.sample("HDFS")
+        let text = try String(contentsOfFile: PatternAccuracyTests.loghub + "/HDFS_2k.log", encoding: .utf8)
+        let lines = text.split(whereSeparator: \.isNewline)
+        let dir = NSTemporaryDirectory() + "alco-patterns-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = EngineOptions()
+        options.backgroundMaintenance = false
+        options.syncWrites = false
+        var settings = IndexSettings(name: "h")
+        settings.retentionDays = 100_000
+        let rejects = try RejectStore(directory: dir + "/rejects")
+        var firstHalf: [(id: UInt64, pattern: UInt32)] = []
+        do {
+            let catalog = try Catalog(directory: dir + "/data", options: options)
+            let index = try catalog.createIndex(settings)
+            try Self.ingest(lines[0..<600], into: index, rejects: rejects)
+            try index.flush()  // the patterns file and a segment
+            try Self.ingest(lines[600..<1000], into: index, rejects: rejects)
+            firstHalf = try Self.stored(index)
+            catalog.abandon()  // a crash: the last 400 lines' patterns only in the WAL
+        }
+        do {
+            let catalog = try Catalog(directory: dir + "/data", options: options)
+            let index = try catalog.index("h")
+            #expect(try Self.stored(index).map(\.pattern) == firstHalf.map(\.pattern))
+            while try index.mergeOnce() {}
+            try catalog.close()
+        }
+        let catalog = try Catalog(directory: dir + "/data", options: options)
+        let index = try catalog.index("h")
+        try Self.ingest(lines[1000...], into: index, rejects: rejects)
+        try index.flush()
+        while try index.mergeOnce() {}
+        let all = try Self.stored(index)
+        #expect(all.count == 2000)
+        #expect(Array(all.prefix(1000)).map(\.pattern) == firstHalf.map(\.pattern), "ids of the first half unchanged")
+        let resolved = all.map { index.resolvePattern($0.pattern) ?? UInt32.max }
+        let twoHalves = PatternAccuracyTests.groupingAccuracy(truth: events, predicted: resolved)
+        #expect(twoHalves == (try PatternAccuracyTests.accuracy("HDFS")))
+        #expect(index.patterns.count > 5 && index.patterns.count < 100)
+        try catalog.close()
     }
 }

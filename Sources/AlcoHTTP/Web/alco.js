@@ -149,6 +149,8 @@ function readState() {
     since: p.get('since') || '',
     until: p.get('until') || '',
     fields: p.getAll('field'),
+    patterns: p.getAll('pattern'),
+    hidden: p.getAll('not_pattern'),
     columns: (p.get('cols') || '').split(',').filter(Boolean),
     context: p.get('ctx') || '',
     tail: p.get('tail') === '1',
@@ -160,7 +162,7 @@ function readState() {
 // on the line, the times ALCO's "YYYY-MM-DD HH:MM:SS" (or ISO 8601, or epoch seconds), every
 // other key a filter whose comma-separated values are alternatives. Null when the URL is
 // alco's own form.
-const OWN_KEYS = new Set(['q', 'mode', 'case', 'since', 'until', 'field', 'cols', 'ctx', 'tail']);
+const OWN_KEYS = new Set(['q', 'mode', 'case', 'since', 'until', 'field', 'pattern', 'not_pattern', 'cols', 'ctx', 'tail']);
 const ALCO_KEYS = new Set(['search', 'start_ts', 'end_ts', 'columns']);
 const ALCO_IGNORED = new Set(['context', 'page_size', 'cursor', 'format']);
 
@@ -181,6 +183,8 @@ function alcoLinkState(p) {
     since: p.get('start_ts') || '',
     until: p.get('end_ts') || '',
     fields,
+    patterns: [],
+    hidden: [],
     columns: (p.get('columns') || '').split(',').filter(Boolean),
     context: '',
     tail: false,
@@ -203,6 +207,8 @@ function stateQuery(s) {
   if (s.since) p.set('since', s.since);
   if (s.until) p.set('until', s.until);
   for (const f of s.fields) p.append('field', f);
+  for (const id of s.patterns || []) p.append('pattern', id);
+  for (const id of s.hidden || []) p.append('not_pattern', id);
   if (s.columns.length) p.set('cols', s.columns.join(','));
   if (s.context) p.set('ctx', s.context);
   if (s.tail) p.set('tail', '1');
@@ -216,6 +222,8 @@ function searchParams(index, s, { time = true } = {}) {
   if (s.mode !== 'extended') p.set('mode', s.mode);
   if (s.caseSensitive) p.set('case', 'sensitive');
   for (const f of s.fields) p.append('field', f);
+  for (const id of s.patterns || []) p.append('pattern', id);
+  for (const id of s.hidden || []) p.append('not_pattern', id);
   if (time && s.since) p.set('since', s.since);
   if (time && s.until) p.set('until', s.until);
   return p;
@@ -313,13 +321,29 @@ class LogView {
     this.sinceBox.value = this.rangeSelect.value === 'custom' ? s.since : '';
     this.untilBox.value = this.rangeSelect.value === 'custom' ? s.until : '';
     this.tailButton.classList.toggle('on', s.tail);
+    this.renderChips();
+  }
+
+  // The filters in force, each with its remove button.
+  renderChips() {
+    const s = this.state;
     this.chips.replaceChildren(...s.fields.map(f => {
       const negated = f.startsWith('-');
       const [key, ...rest] = (negated ? f.slice(1) : f).split(':');
       return el('span', { class: 'chip' + (negated ? ' negated' : '') },
         el('b', {}, (negated ? 'not ' : '') + key), ' = ', rest.join(':'),
         el('button', { class: 'x', title: 'remove filter', onclick: () => this.change({ fields: this.state.fields.filter(x => x !== f) }) }, '×'));
-    }));
+    }), ...(s.patterns || []).map(id => el('span', { class: 'chip pattern-chip' },
+      el('b', {}, 'pattern'), ' ', this.templateOf(id),
+      el('button', { class: 'x', title: 'remove filter', onclick: () => this.change({ patterns: this.state.patterns.filter(x => x !== id) }) }, '×'))),
+    ...(s.hidden || []).map(id => el('span', { class: 'chip negated pattern-chip' },
+      el('b', {}, 'hidden'), ' ', this.templateOf(id),
+      el('button', { class: 'x', title: 'show again', onclick: () => this.change({ hidden: this.state.hidden.filter(x => x !== id) }) }, '×'))));
+  }
+
+  // A pattern's template as last loaded (its id until the patterns panel has loaded).
+  templateOf(id) {
+    return (this.templates && this.templates.get(id)) || '#' + id;
   }
 
   // Reads the controls into a new state and loads it.
@@ -632,8 +656,41 @@ class LogView {
     }
   }
 
+  // The message patterns of the current search: click keeps one, alt-click hides it.
+  async loadPatterns(box) {
+    const generation = this.generation;
+    const p = searchParams(this.index, this.state);
+    p.set('limit', '15');
+    try {
+      const r = await api('/api/v1/patterns', p);
+      if (generation !== this.generation) return;
+      this.templates = this.templates || new Map();
+      for (const x of r.patterns) this.templates.set(x.id, x.template);
+      const total = r.patterns.reduce((s, x) => s + x.count, 0) || 1;
+      box.replaceChildren(...r.patterns.map(x => {
+        const li = el('li', { class: 'value-row pattern-row', 'data-pattern': x.id, title: 'click: only this pattern; alt-click: hide it' },
+          el('span', { class: 'bar' }, ''),
+          el('span', { class: 'value-text', title: x.template }, x.template),
+          el('span', { class: 'count' }, formatCount(x.count)));
+        li.querySelector('.bar').style.width = (100 * x.count / total).toFixed(1) + '%';
+        li.addEventListener('click', e => {
+          if (e.altKey) this.change({ hidden: [...new Set([...(this.state.hidden || []), x.id])], context: '' });
+          else this.change({ patterns: [x.id], context: '' });
+        });
+        return li;
+      }));
+      if (r.distinct > r.patterns.length) box.append(el('li', { class: 'muted' }, (r.distinct - r.patterns.length) + ' more patterns'));
+      if (!r.patterns.length) box.append(el('li', { class: 'muted' }, 'no patterns here'));
+      this.renderChips();
+    } catch (e) {
+      box.replaceChildren(el('li', { class: 'muted' }, e.message));
+    }
+  }
+
   renderSidebar() {
-    this.sidebar.replaceChildren(el('div', { class: 'side-title' }, 'fields'));
+    const patterns = el('ul', { class: 'values patterns' });
+    this.sidebar.replaceChildren(el('div', { class: 'side-title' }, 'patterns'), patterns, el('div', { class: 'side-title' }, 'fields'));
+    this.loadPatterns(patterns);
     for (const f of this.fieldsInfo) {
       const values = el('ul', { class: 'values' });
       const isOpen = this.open.has(f.name);

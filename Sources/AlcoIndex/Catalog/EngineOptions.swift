@@ -1,7 +1,12 @@
+import Foundation
+
 /// Tuning of the write path and background maintenance.
 public struct EngineOptions: Sendable {
     /// fsync the WAL before an append returns (off only for benchmarks of the rest).
     public var syncWrites = true
+    /// Give collected lines their message pattern (`$ALCO_PATTERNS=off` turns it off, for the
+    /// benchmark that measures what it costs).
+    public var minePatterns = ProcessInfo.processInfo.environment["ALCO_PATTERNS"] != "off"
     /// Seal the realtime buffer into a searchable segment at this many documents...
     public var sealThresholdDocs = 32_768
     /// Appenders seal themselves (back-pressure) past this many buffered documents, so memory
@@ -63,6 +68,11 @@ public struct NewDocument: Sendable {
     /// The js object as JSON text. Producers pass text they built or validated; the engine
     /// stores it as given.
     public var js: String
+    /// Where the message begins in `logline` (UTF-8 bytes; a text line's header of time, level
+    /// and fields comes before it): the engine gives the record the pattern of its message and
+    /// writes it into js as `pattern`. Nil: no pattern (a SphinxQL client's document stays as
+    /// it was given).
+    public var messageOffset: Int?
 
     public init(id: UInt64? = nil, microseconds: Int64? = nil, sequenceHint: UInt64? = nil, logline: String, js: JSONValue = .object([])) {
         self.init(id: id, microseconds: microseconds, sequenceHint: sequenceHint, logline: logline, jsText: js.serialized())

@@ -19,6 +19,12 @@ struct IndexState: Sendable {
     /// Positions of sources that follow streams of their own, stored with their batches.
     var marks = SourceMarks()
     var lateArrivals = LateArrivals()
+    /// Message patterns: assigned at append, logged with each batch, saved at each persist.
+    var patterns = PatternMiner()
+    /// The LSN the saved patterns file reflected when written.
+    var patternsSavedLSN: UInt64 = 0
+    /// Patterns created or merged since the file was last written.
+    var patternsDirty = false
     /// Persisted segments no longer live: their files go once a manifest without them is durable.
     var retired: [String] = []
     var lastPersistAt = DispatchTimeLike.now()
@@ -41,10 +47,27 @@ struct IndexState: Sendable {
     /// Applies a logged change to memory (at write time and at replay).
     mutating func apply(_ record: WALRecord, lsn: UInt64, replaying: Bool) {
         switch record {
-        case .insert(let docs), .replace(let docs), .insertMarked(let docs, _):
-            if case .insertMarked(_, let mark) = record { marks.record(mark, lsn: lsn) }
+        case .insert(let docs), .replace(let docs), .insertExtended(let docs, _):
+            if case .insertExtended(_, let extras) = record {
+                if let mark = extras.mark { marks.record(mark, lsn: lsn) }
+                // Every replayed delta is applied: ids already known are skipped, so what the
+                // saved file holds is not added twice.
+                if replaying, let delta = extras.patterns {
+                    let known = patterns.patterns.count
+                    if !patterns.apply(delta) {
+                        report("patterns \(known)..<\(delta.firstID) of index \(settings.name) were lost with a batch that was never stored; their ids are held")
+                    }
+                    if patterns.patterns.count != known { patternsDirty = true }
+                }
+            }
             // Replay replaces too: a record may be replayed over what a checkpoint already holds.
-            let replace: Bool = { if case .replace = record { return true } else { return replaying } }()
+            let replace: Bool = {
+                switch record {
+                case .replace: return true
+                case .insertExtended(_, let extras): return extras.replaces || replaying
+                default: return replaying
+                }
+            }()
             let now = DispatchTimeLike.now()
             for d in docs {
                 if replace { _ = delete(d.id) }

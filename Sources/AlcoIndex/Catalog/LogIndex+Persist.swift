@@ -61,7 +61,25 @@ extension LogIndex {
         }
         try writeManifest()
         try columns.save()
+        try writePatterns()
         wal.removeFiles(coveredBy: checkpoint)
+    }
+
+    /// Saves the patterns when they changed: before the WAL records that created them can go.
+    func writePatterns() throws {
+        let file: PatternFile? = state.withLock { s in
+            guard s.patternsDirty, !s.isClosed else { return nil }
+            s.patternsDirty = false
+            return PatternFile(lsn: s.appliedLSN, miner: s.patterns)
+        }
+        guard let file else { return }
+        do {
+            try file.write(patternsPath)
+            state.withLock { $0.patternsSavedLSN = file.lsn }
+        } catch {
+            state.withLock { $0.patternsDirty = true }
+            throw error
+        }
     }
 
     /// Writes the manifest of persisted segments and deletes files it no longer names.

@@ -31,6 +31,8 @@ extension LogIndex {
         // `batch` by position rather than copied here (a copy retains and releases its strings).
         var prepared: [(js: String, us: Int64)] = []
         prepared.reserveCapacity(batch.count)
+        // Message words of the documents that get a pattern (the costly part, outside the lock).
+        var words: [(index: Int, words: [String])] = []
         for d in batch {
             var text = d.js
             guard text.utf8.first == UInt8(ascii: "{"), text.utf8.last == UInt8(ascii: "}") else {
@@ -42,12 +44,24 @@ extension LogIndex {
                 throw AlcoError.invalidDocument(
                     "time \(us) µs since the epoch is outside what an id holds (1970-01-01 to 2554-07-21)")
             }
+            if options.minePatterns, let offset = d.messageOffset {
+                let utf8 = d.logline.utf8
+                words.append((prepared.count, TemplateTokens.of(utf8: utf8.dropFirst(max(0, min(offset, utf8.count))))))
+            }
             prepared.append((text, us))
         }
         let (docs, lsn) = try state.withLock { s -> ([Document], UInt64) in
             guard !s.isClosed else { throw AlcoError.closed }
+            for (k, w) in words {
+                let id = s.patterns.add(words: w, at: prepared[k].us)
+                prepared[k].js = LogIndex.adding(pattern: id, to: prepared[k].js)
+            }
             let docs = try s.assignIDs(batch, prepared, mode: mode, index: name)
-            let record: WALRecord = mode == .replace ? .replace(docs) : mark.map { .insertMarked(docs, $0) } ?? .insert(docs)
+            let delta = words.isEmpty ? nil : s.patterns.takeDelta()
+            if let delta, !delta.isEmpty { s.patternsDirty = true }
+            let extras = InsertExtras(replaces: mode == .replace, mark: mark, patterns: delta)
+            let record: WALRecord =
+                !extras.isEmpty ? .insertExtended(docs, extras) : mode == .replace ? .replace(docs) : .insert(docs)
             let lsn = wal.enqueue(record)
             s.apply(record, lsn: lsn, replaying: false)
             s.appliedLSN = lsn
@@ -77,6 +91,16 @@ extension LogIndex {
 
     /// The keys of the marks this index holds.
     public var sourceMarkKeys: [String] { state.withLock { $0.marks.keys } }
+
+    /// js with the record's pattern (`"pattern":"ID"`), unless it has a `pattern` of its own.
+    static func adding(pattern id: UInt32, to js: String) -> String {
+        if js.contains("\"pattern\"") { return js }
+        var bytes = Array(js.utf8.dropLast())  // the closing brace
+        while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0a || last == 0x0d { bytes.removeLast() }
+        let empty = bytes.last == UInt8(ascii: "{")
+        bytes.append(contentsOf: ((empty ? "" : ",") + "\"pattern\":\"\(id)\"}").utf8)
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     /// The js text without the excluded top-level keys (ALCO's `excluded` columns).
     static func removing(_ excluded: Set<String>, from text: String) throws -> String {

@@ -28,6 +28,7 @@ public final class LogIndex: Sendable {
 
     var segmentsDirectory: String { directory + "/segments" }
     var manifestPath: String { directory + "/manifest.json" }
+    var patternsPath: String { directory + "/patterns.json" }
 
     init(directory: String, settings: IndexSettings, options: EngineOptions) throws {
         self.name = settings.name
@@ -65,6 +66,16 @@ public final class LogIndex: Sendable {
         for file in FileSystem.list(segmentsDirectory) {
             let base = file.hasSuffix(".seg") || file.hasSuffix(".del") ? String(file.dropLast(4)) : file
             if !named.contains(base) { FileSystem.remove(segmentsDirectory + "/" + file) }
+        }
+        do {
+            if let (miner, lsn) = try PatternFile.read(directory + "/patterns.json") {
+                s.patterns = miner
+                s.patternsSavedLSN = lsn
+            }
+        } catch {
+            // Patterns are a view of the lines, not the lines: start them again rather than refuse the index.
+            s.problems.append("\(error); patterns start again (old ids no longer resolve)")
+            try? FileManager.default.moveItem(atPath: directory + "/patterns.json", toPath: directory + "/patterns.json.unreadable")
         }
         s.appliedLSN = s.checkpointLSN
         let report = try WriteAheadLog.replay(

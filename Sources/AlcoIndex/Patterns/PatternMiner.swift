@@ -12,7 +12,24 @@ public struct PatternMiner: Sendable {
         public var words: [String]
         /// The pattern this one merged into, if it did.
         public var mergedInto: UInt32?
+        /// The time of the first record that had it (µs since the epoch).
+        public var firstSeen: Int64 = 0
         public var template: String { words.joined(separator: " ") }
+    }
+
+    /// What one batch changed: the patterns it created (ids from `firstID` on) and the merges
+    /// it made. Logged with the batch, so replay rebuilds exactly what was assigned.
+    public struct Delta: Sendable, Equatable {
+        public var firstID: UInt32
+        public var created: [Pattern] = []
+        public var merges: [(id: UInt32, into: UInt32)] = []
+
+        public var isEmpty: Bool { created.isEmpty && merges.isEmpty }
+
+        public static func == (a: Delta, b: Delta) -> Bool {
+            a.firstID == b.firstID && a.created == b.created && a.merges.map(\.id) == b.merges.map(\.id)
+                && a.merges.map(\.into) == b.merges.map(\.into)
+        }
     }
 
     public private(set) var patterns: [Pattern] = []
@@ -31,8 +48,16 @@ public struct PatternMiner: Sendable {
     /// Distinct words at one position that make it a variable.
     public var siblingsToMerge = 3
 
+    /// Changes since `takeDelta()` was last called.
+    private var deltaStart: UInt32 = 0
+    private var pendingMerges: [(id: UInt32, into: UInt32)] = []
+    /// The time given to patterns created now (the record's own time).
+    private var now: Int64 = 0
+
     /// Where shapes go once `maxPatterns` is reached.
     public static let overflowTemplate = "<overflow>"
+    /// Holds the id of a pattern whose batch was never stored.
+    public static let lostTemplate = "<lost>"
 
     struct SiblingKey: Hashable {
         var count: Int
@@ -41,6 +66,51 @@ public struct PatternMiner: Sendable {
     }
 
     public init() {}
+
+    /// A miner that goes on from saved patterns (derived lookups rebuilt).
+    public init(restoring saved: [Pattern]) {
+        for p in saved {
+            let id = UInt32(patterns.count)
+            patterns.append(Pattern(id: id, words: p.words, mergedInto: nil, firstSeen: p.firstSeen))
+            index(id)
+        }
+        for p in saved { if let into = p.mergedInto { patterns[Int(p.id)].mergedInto = into } }
+        deltaStart = UInt32(patterns.count)
+    }
+
+    /// The patterns created and merges made since the last call.
+    public mutating func takeDelta() -> Delta {
+        defer {
+            deltaStart = UInt32(patterns.count)
+            pendingMerges = []
+        }
+        return Delta(firstID: deltaStart, created: Array(patterns[Int(deltaStart)...]), merges: pendingMerges)
+    }
+
+    /// Applies a logged delta at replay, keeping every id where it was given: patterns already
+    /// known are skipped, and ids of a batch that never became durable (a gap) are held by
+    /// placeholders. Replaying a delta already applied changes nothing. False when there was
+    /// such a gap.
+    public mutating func apply(_ delta: Delta) -> Bool {
+        let gapless = Int(delta.firstID) <= patterns.count
+        while patterns.count < Int(delta.firstID) && patterns.count < Int(UInt32.max) {
+            patterns.append(Pattern(id: UInt32(patterns.count), words: [PatternMiner.lostTemplate], mergedInto: nil))
+        }
+        for p in delta.created where Int(p.id) >= patterns.count {
+            let id = UInt32(patterns.count)
+            patterns.append(Pattern(id: id, words: p.words, mergedInto: nil, firstSeen: p.firstSeen))
+            index(id)
+        }
+        for m in delta.merges where Int(m.id) < patterns.count && Int(m.into) < patterns.count { patterns[Int(m.id)].mergedInto = m.into }
+        deltaStart = UInt32(patterns.count)
+        return gapless
+    }
+
+    /// The pattern of a record's message words, created with the record's time when new.
+    public mutating func add(words: [String], at microseconds: Int64) -> UInt32 {
+        now = microseconds
+        return add(words: words)
+    }
 
     public var liveCount: Int { patterns.lazy.filter { $0.mergedInto == nil }.count }
 
@@ -89,18 +159,24 @@ public struct PatternMiner: Sendable {
     private mutating func overflow() -> UInt32 {
         if let id = byShape[PatternMiner.overflowTemplate] { return id }
         let id = UInt32(patterns.count)
-        patterns.append(Pattern(id: id, words: [PatternMiner.overflowTemplate], mergedInto: nil))
+        patterns.append(Pattern(id: id, words: [PatternMiner.overflowTemplate], mergedInto: nil, firstSeen: now))
         byShape[PatternMiner.overflowTemplate] = id
         return id
     }
 
     private mutating func create(_ words: [String]) -> UInt32 {
         let id = UInt32(patterns.count)
-        patterns.append(Pattern(id: id, words: words, mergedInto: nil))
+        patterns.append(Pattern(id: id, words: words, mergedInto: nil, firstSeen: now))
+        index(id)
+        return id
+    }
+
+    /// The lookups for one pattern: its shape, its siblings, its wildcards.
+    private mutating func index(_ id: UInt32) {
+        let words = patterns[Int(id)].words
         byShape[words.joined(separator: " ")] = id
         for key in siblingKeys(words) { siblings[key, default: []].append(id) }
         if words.contains(TemplateTokens.wildcard) { general[words.count, default: []].append(id) }
-        return id
     }
 
     private func siblingKeys(_ words: [String]) -> [SiblingKey] {
@@ -141,7 +217,10 @@ public struct PatternMiner: Sendable {
                 var general = words
                 general[p] = TemplateTokens.wildcard
                 let target = create(general)
-                for g in group { patterns[Int(g)].mergedInto = target }
+                for g in group {
+                    patterns[Int(g)].mergedInto = target
+                    pendingMerges.append((g, target))
+                }
                 merged = target
                 break
             }

@@ -16,9 +16,12 @@ public enum TemplateTokens {
     static let maxWordBytes = 256
 
     /// The masked words of `message`.
-    public static func of(_ message: Substring) -> [String] {
+    public static func of(_ message: Substring) -> [String] { of(utf8: message.utf8) }
+
+    /// The masked words of a message given as UTF-8 bytes.
+    public static func of<Bytes: Collection<UInt8>>(utf8 message: Bytes) -> [String] {
         var out: [String] = []
-        var utf8 = message.utf8[...]
+        var utf8 = message[...]
         if let newline = utf8.firstIndex(of: 0x0a) { utf8 = utf8[..<newline] }
         var word: [UInt8] = []
         word.reserveCapacity(64)

@@ -1,14 +1,15 @@
 /// One logged change to an index. Documents carry their final ids so replay is exact.
 public enum WALRecord: Equatable, Sendable {
     case insert([Document])
-    /// An insert that also sets a source's mark (see `SourceMark`), in the same record.
-    case insertMarked([Document], SourceMark)
+    /// An insert (or a replace) that also sets a source's mark (see `SourceMark`) and records
+    /// the patterns its documents created, in the same record.
+    case insertExtended([Document], InsertExtras)
     case replace([Document])
     case delete([UInt64])
     case truncate
 
     enum Op: UInt8 {
-        case insert = 1, replace = 2, delete = 3, truncate = 4, insertMarked = 5
+        case insert = 1, replace = 2, delete = 3, truncate = 4, insertExtended = 5
     }
 
     func encode(into w: inout ByteWriter) {
@@ -16,10 +17,9 @@ public enum WALRecord: Equatable, Sendable {
         case .insert(let docs), .replace(let docs):
             if case .insert = self { w.u8(Op.insert.rawValue) } else { w.u8(Op.replace.rawValue) }
             WALRecord.encode(docs, into: &w)
-        case .insertMarked(let docs, let mark):
-            w.u8(Op.insertMarked.rawValue)
-            w.string(mark.key)
-            w.string(mark.value)
+        case .insertExtended(let docs, let extras):
+            w.u8(Op.insertExtended.rawValue)
+            extras.encode(into: &w)
             WALRecord.encode(docs, into: &w)
         case .delete(let ids):
             w.u8(Op.delete.rawValue)
@@ -36,9 +36,9 @@ public enum WALRecord: Equatable, Sendable {
         case .insert, .replace:
             let docs = try decodeDocuments(&r)
             return op == .insert ? .insert(docs) : .replace(docs)
-        case .insertMarked:
-            let mark = SourceMark(key: try r.string(), value: try r.string())
-            return .insertMarked(try decodeDocuments(&r), mark)
+        case .insertExtended:
+            let extras = try InsertExtras.decode(&r)
+            return .insertExtended(try decodeDocuments(&r), extras)
         case .delete:
             let n = try r.varintInt()
             var ids: [UInt64] = []
@@ -69,5 +69,66 @@ public enum WALRecord: Equatable, Sendable {
             docs.append(Document(id: id, logline: logline, js: js))
         }
         return docs
+    }
+}
+
+/// What an insert record may carry besides its documents.
+public struct InsertExtras: Equatable, Sendable {
+    /// REPLACE: documents with the same ids are replaced.
+    public var replaces = false
+    public var mark: SourceMark?
+    public var patterns: PatternMiner.Delta?
+
+    var isEmpty: Bool { mark == nil && (patterns?.isEmpty ?? true) }
+
+    func encode(into w: inout ByteWriter) {
+        let patterns = self.patterns.flatMap { $0.isEmpty ? nil : $0 }
+        w.u8((mark != nil ? 1 : 0) | (patterns != nil ? 2 : 0) | (replaces ? 4 : 0))
+        if let mark {
+            w.string(mark.key)
+            w.string(mark.value)
+        }
+        if let patterns {
+            w.varint(patterns.firstID)
+            w.varint(patterns.created.count)
+            for p in patterns.created {
+                w.string(p.words.joined(separator: " "))
+                w.u64(UInt64(bitPattern: p.firstSeen))
+            }
+            w.varint(patterns.merges.count)
+            for m in patterns.merges {
+                w.varint(m.id)
+                w.varint(m.into)
+            }
+        }
+    }
+
+    static func decode(_ r: inout ByteReader) throws -> InsertExtras {
+        let flags = try r.u8()
+        guard flags & ~7 == 0 else { throw DecodeError("unknown insert extras \(flags)") }
+        var extras = InsertExtras()
+        extras.replaces = flags & 4 != 0
+        if flags & 1 != 0 { extras.mark = SourceMark(key: try r.string(), value: try r.string()) }
+        if flags & 2 != 0 {
+            guard let first = UInt32(exactly: try r.varint()) else { throw DecodeError("pattern id out of range") }
+            var delta = PatternMiner.Delta(firstID: first)
+            let n = try r.varintInt()
+            for k in 0..<n {
+                let text = try r.string()
+                let words = text.isEmpty ? [] : text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                let seen = Int64(bitPattern: try r.u64())
+                guard let id = UInt32(exactly: UInt64(first) + UInt64(k)) else { throw DecodeError("pattern id out of range") }
+                delta.created.append(PatternMiner.Pattern(id: id, words: words, mergedInto: nil, firstSeen: seen))
+            }
+            let m = try r.varintInt()
+            for _ in 0..<m {
+                guard let id = UInt32(exactly: try r.varint()), let into = UInt32(exactly: try r.varint()) else {
+                    throw DecodeError("pattern id out of range")
+                }
+                delta.merges.append((id, into))
+            }
+            extras.patterns = delta
+        }
+        return extras
     }
 }

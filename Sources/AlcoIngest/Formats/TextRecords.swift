@@ -45,6 +45,8 @@ public struct TextRecords {
         var js: String
         var lines: Int
         var firstLine: Int
+        /// Where the message begins after the header the format matched (UTF-8 bytes).
+        var messageOffset = 0
     }
 
     /// A js object written member by member.
@@ -130,7 +132,9 @@ public struct TextRecords {
     }
 
     private func document(_ p: Pending) -> (document: NewDocument, firstLine: Int) {
-        (NewDocument(microseconds: p.microseconds, logline: p.text, jsText: p.js), p.firstLine)
+        var doc = NewDocument(microseconds: p.microseconds, logline: p.text, jsText: p.js)
+        doc.messageOffset = p.messageOffset
+        return (doc, p.firstLine)
     }
 
     private func startsRecord(_ line: UnsafeRawBufferPointer, text: String, matched: Bool) -> Bool {
@@ -196,7 +200,8 @@ public struct TextRecords {
         }
         for f in extra where !js.has(f.key) { js.add(f.key, f.value) }
         last = micros
-        return Pending(text: text, microseconds: micros, js: js.finish(), lines: 1, firstLine: number)
+        let header = format != nil && matched && spans.count >= 2 ? Int(max(0, spans[1])) : 0
+        return Pending(text: text, microseconds: micros, js: js.finish(), lines: 1, firstLine: number, messageOffset: header)
     }
 }
 
