@@ -63,6 +63,8 @@ public struct ApplicationSettings: Sendable {
     /// `sphinxql://HOST:PORT`: the HTTP API and web UI read every node's lines through this
     /// Sphinx front instead of this node's engine.
     public var searchThrough: String?
+    /// Give collected lines their message pattern (`--patterns`).
+    public var patterns = false
     /// Files followed into indexes (`--watch GLOB=INDEX`).
     public var watches: [FileWatch] = []
 

@@ -56,9 +56,10 @@ struct DataOptions: ParsableArguments {
         data ?? ProcessInfo.processInfo.environment["ALCO_DATA"] ?? "alco-data"
     }
 
-    func openCatalog(background: Bool = true) throws -> Catalog {
+    func openCatalog(background: Bool = true, patterns: Bool = false) throws -> Catalog {
         var options = EngineOptions()
         options.backgroundMaintenance = background
+        if patterns { options.minePatterns = true }
         return try Catalog(directory: directory, options: options)
     }
 

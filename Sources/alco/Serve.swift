@@ -90,6 +90,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("redis-source"), help: "Also take JSON lines from a Redis list into an index: LIST=INDEX (repeatable).")
     var redisSources: [String] = []
 
+    @Flag(name: .long, help: "Give each collected line its message pattern (`alco patterns`, the UI's patterns panel; $ALCO_PATTERNS=on).")
+    var patterns = false
+
     @Option(
         name: .customLong("watch"),
         help: "Follow log files as tail -F does into an index: 'GLOB=INDEX' (repeatable; $ALCO_WATCH, ';'-separated). Offsets are stored with each batch.")

@@ -55,6 +55,7 @@ struct ConfigFile: Decodable, Equatable {
     var searchThrough: String?
     var watch: [Watch]?
     var watchIdleMs: Int?
+    var patterns: Bool?
 
     /// A file source: `files` is a glob.
     struct Watch: Decodable, Equatable {
@@ -85,7 +86,7 @@ struct ConfigFile: Decodable, Equatable {
 extension ConfigFile {
     enum CodingKeys: String, CodingKey {
         case data, mysql, http, amqp, redis, indexes, sphinxapi, node
-        case queryTimeoutMs = "query_timeout_ms", searchThrough = "search_through", watch, watchIdleMs = "watch_idle_ms"
+        case queryTimeoutMs = "query_timeout_ms", searchThrough = "search_through", watch, watchIdleMs = "watch_idle_ms", patterns
     }
 }
 
@@ -147,6 +148,7 @@ extension ApplicationSettings {
         s.sphinxAPIListen = flags.sphinxAPIAddress ?? env["ALCO_SPHINXAPI"] ?? file.sphinxapi?.listen ?? "127.0.0.1:9312"
         s.node = try flags.node ?? int("ALCO_NODE") ?? file.node
         s.searchThrough = flags.searchThrough ?? env["ALCO_SEARCH_THROUGH"] ?? file.searchThrough
+        s.patterns = flags.patterns || env["ALCO_PATTERNS"] == "on" || (file.patterns ?? false)
         let idle = try flags.watchIdleMs ?? int("ALCO_WATCH_IDLE_MS") ?? file.watchIdleMs ?? 1000
         let watchSpecs = flags.watches.isEmpty ? (env["ALCO_WATCH"]?.split(separator: ";").map(String.init) ?? []) : flags.watches
         do {

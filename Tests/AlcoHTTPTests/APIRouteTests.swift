@@ -155,8 +155,7 @@ import Testing
             #expect(status == .ok && body["stored"] as? Int == 2)
             let hits = try services.catalog.index("loghub").search(SearchRequest(order: .idAscending)).hits
             #expect(hits.map(\.logline) == ["081109 203615 148 INFO dfs.DataNode: one", "{\"not\": \"json here\"}"])
-            // Each line's message pattern is written beside the field the request added.
-            #expect(hits.map(\.js) == [#"{"system":"HDFS","pattern":"0"}"#, #"{"system":"HDFS","pattern":"1"}"#])
+            #expect(hits.allSatisfy { $0.js == #"{"system":"HDFS"}"# })
         }
     }
 

@@ -151,6 +151,7 @@ import Testing
         var options = EngineOptions()
         options.backgroundMaintenance = false
         options.syncWrites = false
+        options.minePatterns = true
         var settings = IndexSettings(name: "h")
         settings.retentionDays = 100_000
         let rejects = try RejectStore(directory: dir + "/rejects")

@@ -298,3 +298,31 @@ def test_search_colours_levels_on_a_terminal_only(tmp_path):
     assert "\x1b[" not in [l for l in text.splitlines() if "started" in l][0]
     plain = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     assert "\x1b[" not in plain and "ERROR" in plain and "WARNING" in plain
+
+
+def test_patterns_command_and_pattern_filters(tmp_path):
+    data = str(tmp_path / "data")
+    hdfs = os.path.join(LOGHUB, "HDFS_2k.log")
+    subprocess.run([ALCO, "ingest", "--data", data, "--index", "h", "--retention-days", "100000", "--patterns", hdfs],
+                   check=True, capture_output=True)
+    out = subprocess.run([ALCO, "patterns", "--data", data, "--index", "h", "--json"], check=True, capture_output=True, text=True).stdout
+    import json
+    found = [json.loads(l) for l in out.splitlines()]
+    assert sum(p["count"] for p in found) == 2000
+    assert found[0]["template"] == "BLOCK* NameSystem.addStoredBlock: blockMap updated: <*> is added to <*> size <*>"
+    assert found[0]["count"] == 314 and found[0]["first_seen"].startswith("2008-11-")
+    assert [p["count"] for p in found] == sorted((p["count"] for p in found), reverse=True)
+    top = found[0]["id"]
+    def count(*args):
+        return int(subprocess.run([ALCO, "search", "--data", data, "--index", "h", "--since", "2000-01-01", "--count", *args],
+                                  capture_output=True, text=True).stdout)
+    assert count("--pattern", top) == 314
+    assert count("--not-pattern", top) == 1686
+    assert count("--pattern", top, "--pattern", found[1]["id"]) == 314 + found[1]["count"]
+    # A query narrows the lines counted; --new-since keeps patterns first seen after a time.
+    out = subprocess.run([ALCO, "patterns", "--data", data, "--index", "h", "--json", "Served"], check=True, capture_output=True, text=True).stdout
+    assert [json.loads(l)["template"] for l in out.splitlines()] == ["<*> Served block <*> to <*>"]
+    out = subprocess.run([ALCO, "patterns", "--data", data, "--index", "h", "--new-since", "2030-01-01"], check=True, capture_output=True, text=True)
+    assert out.stdout == ""
+    bad = subprocess.run([ALCO, "search", "--data", data, "--index", "h", "--pattern", "x1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "a pattern is a number" in bad.stderr

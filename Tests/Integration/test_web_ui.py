@@ -54,7 +54,7 @@ def lines(n, start, word="request", **fields):
 
 @pytest.fixture(scope="module")
 def server():
-    s = AlcoServer(indexes=("web",))
+    s = AlcoServer(indexes=("web",), extra_args=("--patterns",))
     start = int(time.time()) - 3600
     post(s, "/api/v1/ingest/web", lines(300, start))
     # Every third line says "timeout": the search and context steps look for it.

@@ -184,8 +184,15 @@ enum FuzzTarget: String, CaseIterable {
         return (try! catalog.createIndex(IndexSettings(name: "files")), try! RejectStore(directory: dir + "/rejects"))
     }()
 
+    nonisolated(unsafe) static var miner: PatternMiner = {
+        var m = PatternMiner()
+        m.maxPatterns = 5000
+        m.maxShapes = 20000
+        return m
+    }()
+
     /// Any text as a log file: format detection, each line's time and level, multiline
-    /// records. Every record has a time ids can hold and a js object that parses.
+    /// records, and each record's message pattern. Every record has a time ids can hold and a js object that parses.
     static func logfile(_ bytes: UnsafeRawBufferPointer) {
         guard let mode = bytes.first else { return }
         let body = UnsafeRawBufferPointer(rebasing: bytes.dropFirst())
@@ -207,6 +214,13 @@ enum FuzzTarget: String, CaseIterable {
             try ingester.completeRecord()
             for doc in try ingester.takeBatch() {
                 if let us = doc.microseconds { precondition(DocumentID.canHold(microseconds: us), "a record time ids cannot hold") }
+                // Its message's pattern, in one miner across inputs (bounded, as an index's is).
+                let offset = doc.messageOffset ?? 0
+                precondition(offset >= 0 && offset <= doc.logline.utf8.count, "a message offset outside the line")
+                let words = TemplateTokens.of(utf8: doc.logline.utf8.dropFirst(offset))
+                precondition(words.count <= TemplateTokens.maxWords)
+                let id = miner.add(words: words, at: doc.microseconds ?? 0)
+                precondition(Int(miner.resolve(id)) < miner.patterns.count, "a pattern id that resolves to nothing")
                 guard case .object? = try? JSONParser.parse(doc.js) else { preconditionFailure("a record's js is not a JSON object: \(doc.js)") }
             }
         } catch is AlcoError {

@@ -4,9 +4,10 @@ import Foundation
 public struct EngineOptions: Sendable {
     /// fsync the WAL before an append returns (off only for benchmarks of the rest).
     public var syncWrites = true
-    /// Give collected lines their message pattern (`$ALCO_PATTERNS=off` turns it off, for the
-    /// benchmark that measures what it costs).
-    public var minePatterns = ProcessInfo.processInfo.environment["ALCO_PATTERNS"] != "off"
+    /// Give collected lines their message pattern (`alco serve --patterns`, `alco ingest
+    /// --patterns`, or `$ALCO_PATTERNS=on`). Off by default until it costs within 10% of ingest
+    /// (Benchmarks/patterns_cost.py).
+    public var minePatterns = ProcessInfo.processInfo.environment["ALCO_PATTERNS"] == "on"
     /// Seal the realtime buffer into a searchable segment at this many documents...
     public var sealThresholdDocs = 32_768
     /// Appenders seal themselves (back-pressure) past this many buffered documents, so memory

@@ -94,8 +94,19 @@ extension LogIndex {
 
     /// js with the record's pattern (`"pattern":"ID"`), unless it has a `pattern` of its own.
     static func adding(pattern id: UInt32, to js: String) -> String {
-        if js.contains("\"pattern\"") { return js }
-        var bytes = Array(js.utf8.dropLast())  // the closing brace
+        var bytes = Array(js.utf8)
+        let key = Array("\"pattern\"".utf8)
+        let present = bytes.withUnsafeBytes { b -> Bool in
+            var at = 0
+            while at + key.count <= b.count, let q = memchr(b.baseAddress! + at, 0x22, b.count - at) {
+                let i = UnsafeRawPointer(q) - b.baseAddress!
+                if i + key.count <= b.count, memcmp(b.baseAddress! + i, key, key.count) == 0 { return true }
+                at = i + 1
+            }
+            return false
+        }
+        if present { return js }
+        bytes.removeLast()  // the closing brace
         while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0a || last == 0x0d { bytes.removeLast() }
         let empty = bytes.last == UInt8(ascii: "{")
         bytes.append(contentsOf: ((empty ? "" : ",") + "\"pattern\":\"\(id)\"}").utf8)

@@ -37,12 +37,22 @@ public struct PatternMiner: Sendable {
     private var byShape: [String: UInt32] = [:]
     /// Patterns with a wildcard word (masked or merged), by word count: they cover a new
     /// shape whose constants match theirs (a masked position takes any word: `(host)` or `()`).
-    private var general: [Int: [UInt32]] = [:]
+    private var general: [GeneralKey: [UInt32]] = [:]
+
+    /// Patterns with wildcards by word count and first word (a wildcard first word: any).
+    struct GeneralKey: Hashable {
+        var count: Int
+        var first: String
+    }
+
+    /// Candidates a new shape is checked against at most: a stream of ever-new shapes (random
+    /// words) must cost a bounded amount per line.
+    static let maxCoverChecks = 32
     /// (word count, position, the other words) → patterns with a constant there.
     private var siblings: [SiblingKey: [UInt32]] = [:]
 
     /// Patterns an index keeps at most; further new shapes all go to the overflow pattern.
-    public var maxPatterns = 20_000
+    public var maxPatterns = 10_000
     /// Shapes remembered for lookups at most (each pattern's own shape is always kept).
     public var maxShapes = 200_000
     /// Distinct words at one position that make it a variable.
@@ -142,12 +152,27 @@ public struct PatternMiner: Sendable {
         return merge(id)
     }
 
-    /// The first live pattern with wildcards whose constants all match `words`.
+    /// The first live pattern with wildcards (in creation order) whose constants all match
+    /// `words`, among those with its first word or a wildcard there.
     private func covering(_ words: [String]) -> UInt32? {
-        for id in general[words.count] ?? [] where patterns[Int(id)].mergedInto == nil {
+        guard let first = words.first else { return nil }
+        let same = general[GeneralKey(count: words.count, first: first)] ?? []
+        let any = first == TemplateTokens.wildcard ? [] : general[GeneralKey(count: words.count, first: TemplateTokens.wildcard)] ?? []
+        var (i, j, checks) = (0, 0, 0)
+        while (i < same.count || j < any.count) && checks < PatternMiner.maxCoverChecks {
+            let id: UInt32
+            if j >= any.count || (i < same.count && same[i] < any[j]) {
+                id = same[i]
+                i += 1
+            } else {
+                id = any[j]
+                j += 1
+            }
+            guard patterns[Int(id)].mergedInto == nil else { continue }
+            checks += 1
             let p = patterns[Int(id)].words
             var fits = true
-            for i in 0..<p.count where p[i] != TemplateTokens.wildcard && p[i] != words[i] {
+            for k in 0..<p.count where p[k] != TemplateTokens.wildcard && p[k] != words[k] {
                 fits = false
                 break
             }
@@ -176,7 +201,9 @@ public struct PatternMiner: Sendable {
         let words = patterns[Int(id)].words
         byShape[words.joined(separator: " ")] = id
         for key in siblingKeys(words) { siblings[key, default: []].append(id) }
-        if words.contains(TemplateTokens.wildcard) { general[words.count, default: []].append(id) }
+        if let first = words.first, words.contains(TemplateTokens.wildcard) {
+            general[GeneralKey(count: words.count, first: first), default: []].append(id)
+        }
     }
 
     private func siblingKeys(_ words: [String]) -> [SiblingKey] {

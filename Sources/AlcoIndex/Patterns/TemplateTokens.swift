@@ -1,3 +1,5 @@
+import Foundation
+
 /// A log message's words with what varies masked as `<*>`: the shape lines of one template
 /// share. Rules, one set for every log (no per-system regexes):
 ///
@@ -20,26 +22,28 @@ public enum TemplateTokens {
 
     /// The masked words of a message given as UTF-8 bytes.
     public static func of<Bytes: Collection<UInt8>>(utf8 message: Bytes) -> [String] {
+        if let words = message.withContiguousStorageIfAvailable({ of(UnsafeRawBufferPointer($0)) }) { return words }
+        return Array(message).withUnsafeBytes { of($0) }
+    }
+
+    /// Words are masked from the message's bytes in place: no copy of a word is made unless it
+    /// is kept, and a short kept word is a small (inline) string.
+    static func of(_ message: UnsafeRawBufferPointer) -> [String] {
+        var end = message.count
+        if let base = message.baseAddress, let newline = memchr(base, 0x0a, message.count) { end = UnsafeRawPointer(newline) - base }
         var out: [String] = []
-        var utf8 = message[...]
-        if let newline = utf8.firstIndex(of: 0x0a) { utf8 = utf8[..<newline] }
-        var word: [UInt8] = []
-        word.reserveCapacity(64)
-        func finish() {
-            if !word.isEmpty {
-                out.append(masked(word))
-                word.removeAll(keepingCapacity: true)
+        var start = 0
+        var i = 0
+        while i <= end {
+            if i == end || message[i] == 0x20 || message[i] == 0x09 || message[i] == 0x0d {
+                if i > start {
+                    if out.count >= maxWords { return out }
+                    out.append(masked(UnsafeRawBufferPointer(rebasing: message[start..<i])))
+                }
+                start = i + 1
             }
+            i += 1
         }
-        for b in utf8 {
-            if out.count >= maxWords { return out }
-            if b == 0x20 || b == 0x09 || b == 0x0d {
-                finish()
-            } else {
-                word.append(b)
-            }
-        }
-        if out.count < maxWords { finish() }
         return out
     }
 
@@ -54,35 +58,53 @@ public enum TemplateTokens {
 
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
-    static func isIdentifier(_ piece: ArraySlice<UInt8>) -> Bool {
+    static func isIdentifier(_ piece: UnsafeRawBufferPointer) -> Bool {
         guard let first = piece.first, !isDigit(first) else { return false }
         return piece.allSatisfy { ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || isDigit($0) || $0 == 0x5f }
     }
 
-    static let names: Set<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    /// Weekday and month abbreviations, lower case, as three bytes in one number.
+    static let names: Set<UInt32> = Set(
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+            .map { w in w.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } })
 
-    static func isName(_ piece: ArraySlice<UInt8>) -> Bool {
-        piece.count == 3 && names.contains(String(decoding: piece.map { $0 | 0x20 }, as: UTF8.self))
+    static func isName(_ piece: UnsafeRawBufferPointer) -> Bool {
+        guard piece.count == 3 else { return false }
+        return names.contains(UInt32(piece[0] | 0x20) << 16 | UInt32(piece[1] | 0x20) << 8 | UInt32(piece[2] | 0x20))
     }
 
     /// One word, masked.
-    static func masked(_ word: [UInt8]) -> String {
+    static func masked(_ word: UnsafeRawBufferPointer) -> String {
         if word.count > maxWordBytes { return wildcard }
-        // Pieces: runs of non-delimiters, and each delimiter alone.
-        var pieces: [ArraySlice<UInt8>] = []
+        // Pieces: runs of non-delimiters, and each delimiter alone (as ranges of the word).
+        var pieces: [Range<Int>] = []
+        var hasDigit = false
+        var hasDelimiter = false
         var start = 0
-        for (i, b) in word.enumerated() where isDelimiter(b) {
-            if i > start { pieces.append(word[start..<i]) }
-            pieces.append(word[i..<(i + 1)])
-            start = i + 1
+        for i in 0..<word.count {
+            let b = word[i]
+            if isDigit(b) { hasDigit = true }
+            if isDelimiter(b) {
+                hasDelimiter = true
+                if i > start { pieces.append(start..<i) }
+                pieces.append(i..<(i + 1))
+                start = i + 1
+            }
         }
-        if start < word.count { pieces.append(word[start...]) }
-        let hasDigit = word.contains(where: isDigit)
+        // The common word: letters and marks only, kept as it is.
+        if !hasDigit && !hasDelimiter {
+            return isName(word) ? wildcard : String(decoding: word, as: UTF8.self)
+        }
+        if start < word.count { pieces.append(start..<word.count) }
+        func piece(_ r: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: word[r]) }
+        func isDelim(_ r: Range<Int>) -> Bool { r.count == 1 && isDelimiter(word[r.lowerBound]) }
         if hasDigit {
             var keyed = false
             for i in 0..<(pieces.count - 1) {
                 let next = pieces[i + 1]
-                if next.count == 1, next.first == UInt8(ascii: "=") || next.first == UInt8(ascii: ":"), isIdentifier(pieces[i]) {
+                if next.count == 1, word[next.lowerBound] == UInt8(ascii: "=") || word[next.lowerBound] == UInt8(ascii: ":"),
+                    isIdentifier(piece(pieces[i]))
+                {
                     keyed = true
                     break
                 }
@@ -91,14 +113,14 @@ public enum TemplateTokens {
         }
         var out: [UInt8] = []
         out.reserveCapacity(word.count)
-        var previous: ArraySlice<UInt8>?
+        var previousIsEquals = false
         // Whether `out` ends with a wildcard, and with a wildcard then one delimiter.
         var endsWithWildcard = false
         var wildcardThenDelimiter = false
-        for piece in pieces {
-            let isDelim = piece.count == 1 && isDelimiter(piece.first!)
-            let variable =
-                !isDelim && (piece.contains(where: isDigit) || isName(piece) || (previous?.count == 1 && previous?.first == UInt8(ascii: "=")))
+        for r in pieces {
+            let delim = isDelim(r)
+            let p = piece(r)
+            let variable = !delim && (p.contains(where: isDigit) || isName(p) || previousIsEquals)
             if variable {
                 if endsWithWildcard {
                     // already one variable
@@ -111,11 +133,11 @@ public enum TemplateTokens {
                     endsWithWildcard = true
                 }
             } else {
-                out.append(contentsOf: piece)
-                wildcardThenDelimiter = endsWithWildcard && isDelim && piece.first != UInt8(ascii: "=")
+                out.append(contentsOf: p)
+                wildcardThenDelimiter = endsWithWildcard && delim && p[0] != UInt8(ascii: "=")
                 endsWithWildcard = false
             }
-            previous = piece
+            previousIsEquals = delim && p[0] == UInt8(ascii: "=")
         }
         return String(decoding: out, as: UTF8.self)
     }
