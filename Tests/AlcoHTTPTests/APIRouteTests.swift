@@ -187,7 +187,7 @@ import Testing
             let paths = Set((doc["paths"] as! [String: Any]).keys)
             let routes = [
                 "/health", "/metrics", "/api/v1/search", "/api/v1/context", "/api/v1/tail", "/api/v1/fields",
-                "/api/v1/values", "/api/v1/histogram", "/api/v1/indexes", "/api/v1/indexes/{name}", "/api/v1/shortcuts",
+                "/api/v1/values", "/api/v1/patterns", "/api/v1/histogram", "/api/v1/indexes", "/api/v1/indexes/{name}", "/api/v1/shortcuts",
                 "/api/v1/shortcuts/{name}", "/api/v1/ingest/{index}", "/_bulk", "/{index}/_bulk", "/api/grep/{index}/",
                 "/api/collector/indices/", "/api/v1/openapi.json",
             ]
