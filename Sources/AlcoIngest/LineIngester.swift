@@ -144,7 +144,7 @@ public final class LineIngester {
 
     /// After a stream's last line: its last text record joins the batch.
     private func endSource() throws {
-        if let (doc, first) = records?.finish() { try append(doc, firstLine: first) }
+        try completeRecord()
         records = nil
     }
 

@@ -29,24 +29,10 @@ struct Patterns: ParsableCommand {
         try data.withCatalog { catalog in
             let idx = try catalog.index(index)
             let zone = idx.timeZone
-            let now = Int64(Date().timeIntervalSince1970 * 1e6)
-            func time(_ s: String?, _ what: String) throws -> Int64? {
-                guard let s else { return nil }
-                guard let t = Timestamps.parseUserTime(s, zone: zone, now: now) else {
-                    throw AlcoError.invalidSetting("cannot read --\(what) '\(s)' (use 2026-11-25T10:00, epoch seconds, or 15m, 2h, 3d)")
-                }
-                return t
-            }
             var request = SearchRequest()
             request.text = try QueryParser.parse(query)
-            let filters: [Filter] = try field.map { f in
-                let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw AlcoError.invalidSetting("--field takes KEY=VALUE, not '\(f)'") }
-                return .typed(key: parts[0], value: parts[1])
-            }
-            if !filters.isEmpty { request.filter = .and(filters) }
-            request.restrictTime(fromMicroseconds: try time(since, "since"), toMicroseconds: try time(until, "until"))
-            let counts = try idx.patternCounts(request, firstSeenSince: try time(newSince, "new-since"))
+            try CLIFilters.apply(fields: field, since: since, until: until, zone: zone, to: &request)
+            let counts = try idx.patternCounts(request, firstSeenSince: try CLIFilters.time(newSince, option: "new-since", zone: zone))
             for c in counts.prefix(max(0, limit)) {
                 if json {
                     var out: [UInt8] = []

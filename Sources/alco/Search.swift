@@ -68,24 +68,9 @@ struct Search: ParsableCommand {
             } else {
                 request.text = try QueryParser.parse(query)
             }
-            var filters: [Filter] = []
-            for f in field {
-                let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { throw AlcoError.invalidSetting("--field takes KEY=VALUE, not '\(f)'") }
-                filters.append(.typed(key: parts[0], value: parts[1]))
-            }
-            if !filters.isEmpty { request.filter = .and(filters) }
-            request = try LocalIndexReader(idx).narrowing(request, patterns: pattern, notPatterns: notPattern)
             let zone = idx.timeZone
-            let now = Int64(Date().timeIntervalSince1970 * 1e6)
-            func time(_ s: String?, _ what: String) throws -> Int64? {
-                guard let s else { return nil }
-                guard let t = Timestamps.parseUserTime(s, zone: zone, now: now) else {
-                    throw AlcoError.invalidSetting("cannot read --\(what) '\(s)' (use 2026-11-25T10:00, epoch seconds, or 15m, 2h, 3d)")
-                }
-                return t
-            }
-            request.restrictTime(fromMicroseconds: try time(since, "since"), toMicroseconds: try time(until, "until"))
+            try CLIFilters.apply(fields: field, since: since, until: until, zone: zone, to: &request)
+            request = try LocalIndexReader(idx).narrowing(request, patterns: pattern, notPatterns: notPattern)
             let printer = LinePrinter(json: json, color: Terminal.stdoutIsTTY, zone: zone, query: request.text)
 
             if count {
@@ -212,5 +197,29 @@ struct LinePrinter {
         let line = color && isMatch ? Snippet.make(hit.logline, highlighter: highlighter, options: options) : hit.logline
         parts.append(line)
         Swift.print(parts.joined(separator: " "))
+    }
+}
+
+/// The filters `search` and `patterns` take alike: `--field KEY=VALUE` and a time range.
+enum CLIFilters {
+    /// A time as a person types it (`2026-11-25T10:00`, epoch seconds, `15m`), or an error
+    /// naming the option.
+    static func time(_ text: String?, option: String, zone: TimeZone) throws -> Int64? {
+        guard let text else { return nil }
+        guard let t = Timestamps.parseUserTime(text, zone: zone, now: Int64(Date().timeIntervalSince1970 * 1e6)) else {
+            throw AlcoError.invalidSetting("cannot read --\(option) '\(text)' (use 2026-11-25T10:00, epoch seconds, or 15m, 2h, 3d)")
+        }
+        return t
+    }
+
+    static func apply(fields: [String], since: String?, until: String?, zone: TimeZone, to request: inout SearchRequest) throws {
+        let filters: [Filter] = try fields.map { f in
+            let parts = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw AlcoError.invalidSetting("--field takes KEY=VALUE, not '\(f)'") }
+            return .typed(key: parts[0], value: parts[1])
+        }
+        if !filters.isEmpty { request.filter = .and(filters) }
+        request.restrictTime(
+            fromMicroseconds: try time(since, option: "since", zone: zone), toMicroseconds: try time(until, option: "until", zone: zone))
     }
 }

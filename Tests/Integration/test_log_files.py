@@ -228,15 +228,30 @@ def test_lines_older_than_the_index_keeps_are_refused_before_storing(tmp_path):
 
 
 def test_progress_on_a_terminal_and_not_in_a_pipe(tmp_path):
-    import pty, select
     path = tmp_path / "big.log"
     with open(path, "w") as f:
         for n in range(60_000):
             f.write("2026-12-03 10:%02d:%02d,%03d - app - INFO - request %d served in %d ms\n" % (n // 6000 % 60, n // 100 % 60, n % 1000, n, n % 97))
     data = str(tmp_path / "data")
     args = [ALCO, "ingest", "--data", data, "--index", "p", str(path)]
+    text = read_pty(args, stream="stderr")
+    assert "\rbig.log: " in text and "lines/s" in text and "MB of" in text and "%" in text, text[:500]
+    assert "ingested 60000 lines" in text
+    # In a pipe: the summary only (bytes, not text: text mode would turn \r into \n).
+    r = subprocess.run(args[:-2] + ["p2", str(path)], capture_output=True, timeout=120)
+    err = r.stderr.decode()
+    assert r.returncode == 0 and "\r" not in err and "lines/s" not in err.split("ingested")[0], err
+    # Asked for, it is there in a pipe too.
+    r = subprocess.run(args[:-2] + ["p3", "--progress", str(path)], capture_output=True, timeout=120)
+    assert "\rbig.log: " in r.stderr.decode()
+
+
+def read_pty(args, stream="stdout"):
+    """What a command writes to its stdout (or stderr) when that is a terminal."""
+    import pty, select
     master, slave = pty.openpty()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+    pipes = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, stream: slave}
+    proc = subprocess.Popen(args, stdout=pipes["stdout"], stderr=pipes["stderr"])
     os.close(slave)
     out = b""
     while True:
@@ -251,37 +266,6 @@ def test_progress_on_a_terminal_and_not_in_a_pipe(tmp_path):
             break
         out += chunk
     assert proc.wait(timeout=120) == 0
-    text = out.decode(errors="replace")
-    assert "\rbig.log: " in text and "lines/s" in text and "MB of" in text and "%" in text, text[:500]
-    assert "ingested 60000 lines" in text
-    # In a pipe: the summary only (bytes, not text: text mode would turn \r into \n).
-    r = subprocess.run(args[:-2] + ["p2", str(path)], capture_output=True, timeout=120)
-    err = r.stderr.decode()
-    assert r.returncode == 0 and "\r" not in err and "lines/s" not in err.split("ingested")[0], err
-    # Asked for, it is there in a pipe too.
-    r = subprocess.run(args[:-2] + ["p3", "--progress", str(path)], capture_output=True, timeout=120)
-    assert "\rbig.log: " in r.stderr.decode()
-
-
-def read_pty(args):
-    """What a command writes to its stdout when that is a terminal."""
-    import pty, select
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(args, stdout=slave, stderr=subprocess.DEVNULL)
-    os.close(slave)
-    out = b""
-    while True:
-        ready, _, _ = select.select([master], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    assert proc.wait(timeout=60) == 0
     return out.decode(errors="replace")
 
 

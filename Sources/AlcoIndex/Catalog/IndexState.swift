@@ -21,8 +21,6 @@ struct IndexState: Sendable {
     var lateArrivals = LateArrivals()
     /// Message patterns: assigned at append, logged with each batch, saved at each persist.
     var patterns = PatternMiner()
-    /// The LSN the saved patterns file reflected when written.
-    var patternsSavedLSN: UInt64 = 0
     /// Patterns created or merged since the file was last written.
     var patternsDirty = false
     /// Persisted segments no longer live: their files go once a manifest without them is durable.

@@ -34,20 +34,14 @@ extension LogIndex {
         r.limit = 0
         r.loadDocuments = false
         let result = try search(r)
-        let table = patterns
+        let miner = state.withLock { $0.patterns }  // a copy-on-write snapshot
         var counts: [UInt32: Int] = [:]
         for g in result.groups {
-            guard let text = g.value, let id = UInt32(text), Int(id) < table.count else { continue }
-            var target = id
-            var hops = 0
-            while let next = table[Int(target)].mergedInto, hops < table.count {
-                target = next
-                hops += 1
-            }
-            counts[target, default: 0] += g.count
+            guard let text = g.value, let id = UInt32(text), Int(id) < miner.patterns.count else { continue }
+            counts[miner.resolve(id), default: 0] += g.count
         }
         return counts.compactMap { id, count in
-            let p = table[Int(id)]
+            let p = miner.patterns[Int(id)]
             if let since = firstSeenSince, p.firstSeen < since { return nil }
             return PatternCount(pattern: p, count: count)
         }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.pattern.id < $1.pattern.id }

@@ -75,7 +75,6 @@ extension LogIndex {
         guard let file else { return }
         do {
             try file.write(patternsPath)
-            state.withLock { $0.patternsSavedLSN = file.lsn }
         } catch {
             state.withLock { $0.patternsDirty = true }
             throw error

@@ -68,10 +68,7 @@ public final class LogIndex: Sendable {
             if !named.contains(base) { FileSystem.remove(segmentsDirectory + "/" + file) }
         }
         do {
-            if let (miner, lsn) = try PatternFile.read(directory + "/patterns.json") {
-                s.patterns = miner
-                s.patternsSavedLSN = lsn
-            }
+            if let (miner, _) = try PatternFile.read(directory + "/patterns.json") { s.patterns = miner }
         } catch {
             // Patterns are a view of the lines, not the lines: start them again rather than refuse the index.
             s.problems.append("\(error); patterns start again (old ids no longer resolve)")

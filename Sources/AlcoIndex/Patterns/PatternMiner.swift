@@ -122,8 +122,6 @@ public struct PatternMiner: Sendable {
         return add(words: words)
     }
 
-    public var liveCount: Int { patterns.lazy.filter { $0.mergedInto == nil }.count }
-
     /// The pattern an id stands for now (following merges).
     public func resolve(_ id: UInt32) -> UInt32 {
         var id = id
