@@ -113,6 +113,40 @@ import Testing
         #expect(TemplateTokens.of("connection from 1.2.3.4 at Sun Jul 3 10:00:01 2005") == ["connection", "from", "<*>", "at", "<*>", "<*>", "<*>", "<*>", "<*>"])
         #expect(TemplateTokens.of("lifetime time=10:00:01,ok\nsecond line") == ["lifetime", "time=<*>,ok"])
         #expect(TemplateTokens.of("") == [])
+        #expect(TemplateTokens.of("\n first word on the second line") == [])
+        #expect(TemplateTokens.of(" \t\r ") == [])
+    }
+
+    /// The shape buffer is sized before masking from the message's length: words that grow
+    /// (`1` → `<*>`), words past the longest kept, and lines past the word limit stay inside it.
+    @Test func maskingStaysInsideItsBounds() {
+        let ones = String(repeating: "1 ", count: 5000)
+        #expect(TemplateTokens.of(Substring(ones)) == Array(repeating: "<*>", count: TemplateTokens.maxWords))
+        let keyed = String(repeating: "a=1,", count: 60)
+        #expect(TemplateTokens.of(Substring(keyed)) == [String(repeating: "a=<*>,", count: 60)])
+        let long = String(repeating: "x", count: 10_000)
+        #expect(TemplateTokens.of(Substring("start \(long) end")) == ["start", "<*>", "end"])
+        #expect(TemplateTokens.of(Substring(String(repeating: "q=1;", count: 100))) == ["<*>"])  // longer than a word is kept
+        var masked = MaskedMessages()
+        for n in [0, 1, 2, 3, 1000, 7] { masked.append(utf8: Array(repeating: UInt8(ascii: "7"), count: n)) }
+        #expect(masked.count == 6)
+        #expect(masked.withMessage(4) { $0.words } == ["<*>"])
+        #expect(masked.withMessage(0) { $0.words } == [])
+    }
+
+    /// A new shape is matched against the wildcard patterns of its length and first word: the
+    /// one whose constants it has is found among many that differ, and no pattern is made.
+    @Test func coveringFindsItsPatternAmongMany() {
+        var miner = PatternMiner()
+        // Letters only, so masking keeps them; two positions differ, so none of them merge.
+        func word(_ i: Int) -> String { String(UnicodeScalar(UInt8(97 + i / 26))) + String(UnicodeScalar(UInt8(97 + i % 26))) }
+        let ids = (0..<40).map { i in miner.add(Substring("svc 1 w\(word(i)) x\(word(i)) ready")) }
+        #expect(Set(ids).count == 40 && miner.patterns.allSatisfy { $0.mergedInto == nil })
+        #expect(miner.patterns[Int(ids[39])].template == "svc <*> wbn xbn ready")
+        // `(host)` has no digit, so it is a new shape; position 1 is a wildcard in pattern 39.
+        #expect(miner.add("svc (host) wbn xbn ready") == ids[39])
+        #expect(miner.add("svc (host) wab xab ready") == ids[1])
+        #expect(miner.patterns.count == 40)
     }
 }
 
@@ -140,6 +174,37 @@ import Testing
             else { return (hit.id, UInt32.max) }
             return (hit.id, id)
         }
+    }
+
+    /// patterns.json is written by hand: what JSONDecoder reads back is what was written,
+    /// templates with quotes, backslashes, control bytes and non-ASCII included.
+    @Test func patternFileReadsBackWhatItWrote() throws {
+        var miner = PatternMiner()
+        for user in ["ann", "bob", "cyd"] { _ = miner.add(Substring("user \(user) said \"hi\" \\ é \u{1} done")) }
+        _ = miner.add("another line")
+        let file = PatternFile(lsn: 42, miner: miner)
+        let read = try JSONDecoder().decode(PatternFile.self, from: Data(file.encoded()))
+        #expect(read.lsn == 42)
+        #expect(read.patterns.map(\.template) == miner.patterns.map(\.template))
+        #expect(read.patterns.map(\.mergedInto) == miner.patterns.map(\.mergedInto))
+        #expect(read.patterns.map(\.id) == miner.patterns.map(\.id))
+        #expect(read.patterns.map(\.firstSeen) == miner.patterns.map(\.firstSeen))
+        #expect(miner.patterns.contains { $0.mergedInto != nil })
+    }
+
+    /// The pattern goes in as js's last member, in place, whatever is before the brace.
+    @Test func patternIsAddedAsTheLastMember() {
+        for (js, expected) in [
+            (#"{"a":1}"#, #"{"a":1,"pattern":"7"}"#), ("{}", #"{"pattern":"7"}"#), ("{ \n}", #"{"pattern":"7"}"#),
+            (#"{"a":"é" }"#, #"{"a":"é","pattern":"7"}"#), (#"{"a":{"b":[1]}}"#, #"{"a":{"b":[1]},"pattern":"7"}"#),
+        ] {
+            var text = js
+            LogIndex.addPattern(7, to: &text)
+            #expect(text == expected)
+        }
+        var big = #"{"m":"\#(String(repeating: "x", count: 5000))"}"#
+        LogIndex.addPattern(4_000_000_000, to: &big)
+        #expect(big.hasSuffix(#"x","pattern":"4000000000"}"#))
     }
 
     @Test func idsSurviveRestartsAndMergesAndGroupAsInOneGo() throws {

@@ -71,8 +71,9 @@ public struct NewDocument: Sendable {
     public var js: String
     /// Where the message begins in `logline` (UTF-8 bytes; a text line's header of time, level
     /// and fields comes before it): the engine gives the record the pattern of its message and
-    /// writes it into js as `pattern`. Nil: no pattern (a SphinxQL client's document stays as
-    /// it was given).
+    /// writes it into js as `pattern` (so its js must have no top-level `pattern` of its own:
+    /// decoders write a producer's as `pattern_x`). Nil: no pattern (a SphinxQL client's
+    /// document stays as it was given).
     public var messageOffset: Int?
 
     public init(id: UInt64? = nil, microseconds: Int64? = nil, sequenceHint: UInt64? = nil, logline: String, js: JSONValue = .object([])) {

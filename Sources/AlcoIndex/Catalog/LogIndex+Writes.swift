@@ -31,8 +31,9 @@ extension LogIndex {
         // `batch` by position rather than copied here (a copy retains and releases its strings).
         var prepared: [(js: String, us: Int64)] = []
         prepared.reserveCapacity(batch.count)
-        // Message words of the documents that get a pattern (the costly part, outside the lock).
-        var words: [(index: Int, words: [String])] = []
+        // Masked messages of the documents that get a pattern (the costly part, outside the lock).
+        var masked = MaskedMessages()
+        var patterned: [Int] = []
         for d in batch {
             var text = d.js
             guard text.utf8.first == UInt8(ascii: "{"), text.utf8.last == UInt8(ascii: "}") else {
@@ -45,19 +46,19 @@ extension LogIndex {
                     "time \(us) µs since the epoch is outside what an id holds (1970-01-01 to 2554-07-21)")
             }
             if options.minePatterns, let offset = d.messageOffset {
-                let utf8 = d.logline.utf8
-                words.append((prepared.count, TemplateTokens.of(utf8: utf8.dropFirst(max(0, min(offset, utf8.count))))))
+                masked.append(d.logline, from: offset)
+                patterned.append(prepared.count)
             }
             prepared.append((text, us))
         }
         let (docs, lsn) = try state.withLock { s -> ([Document], UInt64) in
             guard !s.isClosed else { throw AlcoError.closed }
-            for (k, w) in words {
-                let id = s.patterns.add(words: w, at: prepared[k].us)
-                prepared[k].js = LogIndex.adding(pattern: id, to: prepared[k].js)
+            for (m, k) in patterned.enumerated() {
+                let id = masked.withMessage(m) { s.patterns.add($0, at: prepared[k].us) }
+                LogIndex.addPattern(id, to: &prepared[k].js)
             }
             let docs = try s.assignIDs(batch, prepared, mode: mode, index: name)
-            let delta = words.isEmpty ? nil : s.patterns.takeDelta()
+            let delta = patterned.isEmpty ? nil : s.patterns.takeDelta()
             if let delta, !delta.isEmpty { s.patternsDirty = true }
             let extras = InsertExtras(replaces: mode == .replace, mark: mark, patterns: delta)
             let record: WALRecord =
@@ -92,25 +93,36 @@ extension LogIndex {
     /// The keys of the marks this index holds.
     public var sourceMarkKeys: [String] { state.withLock { $0.marks.keys } }
 
-    /// js with the record's pattern (`"pattern":"ID"`), unless it has a `pattern` of its own.
-    static func adding(pattern id: UInt32, to js: String) -> String {
-        var bytes = Array(js.utf8)
-        let key = Array("\"pattern\"".utf8)
-        let present = bytes.withUnsafeBytes { b -> Bool in
-            var at = 0
-            while at + key.count <= b.count, let q = memchr(b.baseAddress! + at, 0x22, b.count - at) {
-                let i = UnsafeRawPointer(q) - b.baseAddress!
-                if i + key.count <= b.count, memcmp(b.baseAddress! + i, key, key.count) == 0 { return true }
-                at = i + 1
+    /// Adds the record's pattern to its js (`"pattern":"ID"` as the last member): one copy of
+    /// the text, written in place (cheaper than String's own edits, which go by characters).
+    /// Documents with a message offset have no `pattern` of their own (their decoders write
+    /// a producer's as `pattern_x`).
+    static func addPattern(_ id: UInt32, to js: inout String) {
+        let added = js.withUTF8 { b -> String? in
+            guard let base = b.baseAddress, b.count >= 2, b[b.count - 1] == UInt8(ascii: "}") else { return nil }
+            var end = b.count - 1  // the closing brace
+            while end > 1, b[end - 1] == 0x20 || b[end - 1] == 0x09 || b[end - 1] == 0x0a || b[end - 1] == 0x0d { end -= 1 }
+            let comma = b[end - 1] != UInt8(ascii: "{")
+            let key: StaticString = "\"pattern\":\""
+            var digits = 1
+            var rest = id / 10
+            while rest > 0 { (digits, rest) = (digits + 1, rest / 10) }
+            let total = end + (comma ? 1 : 0) + key.utf8CodeUnitCount + digits + 2
+            return String(unsafeUninitializedCapacity: total) { out in
+                let o = UnsafeMutableRawPointer(out.baseAddress!)
+                o.copyMemory(from: base, byteCount: end)
+                var at = end
+                if comma { (out[at], at) = (UInt8(ascii: ","), at + 1) }
+                (o + at).copyMemory(from: key.utf8Start, byteCount: key.utf8CodeUnitCount)
+                at += key.utf8CodeUnitCount
+                var value = id
+                for k in stride(from: at + digits - 1, through: at, by: -1) { (out[k], value) = (UInt8(ascii: "0") + UInt8(value % 10), value / 10) }
+                at += digits
+                (out[at], out[at + 1]) = (UInt8(ascii: "\""), UInt8(ascii: "}"))
+                return total
             }
-            return false
         }
-        if present { return js }
-        bytes.removeLast()  // the closing brace
-        while let last = bytes.last, last == 0x20 || last == 0x09 || last == 0x0a || last == 0x0d { bytes.removeLast() }
-        let empty = bytes.last == UInt8(ascii: "{")
-        bytes.append(contentsOf: ((empty ? "" : ",") + "\"pattern\":\"\(id)\"}").utf8)
-        return String(decoding: bytes, as: UTF8.self)
+        if let added { js = added }
     }
 
     /// The js text without the excluded top-level keys (ALCO's `excluded` columns).

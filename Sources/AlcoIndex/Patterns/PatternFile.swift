@@ -43,9 +43,19 @@ struct PatternFile: Codable {
         return (PatternMiner(restoring: saved), file.lsn)
     }
 
-    func write(_ path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try FileSystem.writeAtomically(path, Array(try encoder.encode(self)))
+    /// Written by hand, one pattern per line (JSONEncoder costs more than mining them did).
+    func write(_ path: String) throws { try FileSystem.writeAtomically(path, encoded()) }
+
+    func encoded() -> [UInt8] {
+        var out = Array("{\"lsn\":\(lsn),\"patterns\":[".utf8)
+        for (k, e) in patterns.enumerated() {
+            out.append(contentsOf: ((k == 0 ? "\n" : ",\n") + "{\"first_seen\":\(e.firstSeen),\"id\":\(e.id),").utf8)
+            if let into = e.mergedInto { out.append(contentsOf: "\"merged_into\":\(into),".utf8) }
+            out.append(contentsOf: "\"template\":".utf8)
+            JSONValue.writeString(e.template, to: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: "\n]}\n".utf8)
+        return out
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Groups log messages into templates online ("patterns": `PacketResponder <*> for block <*>
 /// terminating`), one line at a time, with no per-system tuning.
 ///
@@ -33,21 +35,40 @@ public struct PatternMiner: Sendable {
     }
 
     public private(set) var patterns: [Pattern] = []
-    /// A shape (masked words joined by spaces) to its pattern, for the shapes seen.
-    private var byShape: [String: UInt32] = [:]
+    /// Each pattern's word hashes, one pattern after another (`hashStart[id]..<hashStart[id + 1]`):
+    /// a new shape is compared with candidates by these, with no string touched.
+    private var hashes: [UInt64] = []
+    private var hashStart: [Int] = [0]
+    /// Shapes seen (masked words joined by spaces) to their pattern.
+    private var shapes = ShapeTable()
     /// Patterns with a wildcard word (masked or merged), by word count: they cover a new
     /// shape whose constants match theirs (a masked position takes any word: `(host)` or `()`).
-    private var general: [GeneralKey: [UInt32]] = [:]
+    private var general: [GeneralKey: Candidates] = [:]
+    /// Those with a wildcard first word, by word count (index: the count; at most `maxWords`).
+    private var generalAnyFirst: [Candidates] = Array(repeating: Candidates(), count: TemplateTokens.maxWords + 1)
 
-    /// Patterns with wildcards by word count and first word (a wildcard first word: any).
+    /// Wildcard patterns in creation order, each with a signature of its constants: one bit
+    /// per (position, word), so a message lacking one of its bits cannot match it, known
+    /// without reading its words (a scan of the signatures is a few instructions each).
+    struct Candidates {
+        var ids: [UInt32] = []
+        var signatures: [UInt64] = []
+
+        mutating func append(_ id: UInt32, _ signature: UInt64) {
+            ids.append(id)
+            signatures.append(signature)
+        }
+    }
+
+    /// Patterns with wildcards by word count and first word (its hash; a wildcard: any).
     struct GeneralKey: Hashable {
         var count: Int
-        var first: String
+        var first: UInt64
     }
 
     /// Candidates a new shape is checked against at most: a stream of ever-new shapes (random
     /// words) must cost a bounded amount per line.
-    static let maxCoverChecks = 32
+    static let maxCoverChecks = 64
     /// (word count, position, the other words) → patterns with a constant there.
     private var siblings: [SiblingKey: [UInt32]] = [:]
 
@@ -72,18 +93,14 @@ public struct PatternMiner: Sendable {
     struct SiblingKey: Hashable {
         var count: Int
         var position: Int
-        var others: Int  // hash of the other words; checked on merge
+        var others: UInt64  // hash of the other words; checked on merge
     }
 
     public init() {}
 
     /// A miner that goes on from saved patterns (derived lookups rebuilt).
     public init(restoring saved: [Pattern]) {
-        for p in saved {
-            let id = UInt32(patterns.count)
-            patterns.append(Pattern(id: id, words: p.words, mergedInto: nil, firstSeen: p.firstSeen))
-            index(id)
-        }
+        for p in saved { append(words: p.words, firstSeen: p.firstSeen, indexed: true) }
         for p in saved { if let into = p.mergedInto { patterns[Int(p.id)].mergedInto = into } }
         deltaStart = UInt32(patterns.count)
     }
@@ -104,13 +121,9 @@ public struct PatternMiner: Sendable {
     public mutating func apply(_ delta: Delta) -> Bool {
         let gapless = Int(delta.firstID) <= patterns.count
         while patterns.count < Int(delta.firstID) && patterns.count < Int(UInt32.max) {
-            patterns.append(Pattern(id: UInt32(patterns.count), words: [PatternMiner.lostTemplate], mergedInto: nil))
+            append(words: [PatternMiner.lostTemplate], firstSeen: 0, indexed: false)
         }
-        for p in delta.created where Int(p.id) >= patterns.count {
-            let id = UInt32(patterns.count)
-            patterns.append(Pattern(id: id, words: p.words, mergedInto: nil, firstSeen: p.firstSeen))
-            index(id)
-        }
+        for p in delta.created where Int(p.id) >= patterns.count { append(words: p.words, firstSeen: p.firstSeen, indexed: true) }
         for m in delta.merges where Int(m.id) < patterns.count && Int(m.into) < patterns.count { patterns[Int(m.id)].mergedInto = m.into }
         deltaStart = UInt32(patterns.count)
         return gapless
@@ -135,85 +148,162 @@ public struct PatternMiner: Sendable {
 
     /// The pattern of one message.
     public mutating func add(_ message: Substring) -> UInt32 {
-        add(words: TemplateTokens.of(message))
+        var masked = MaskedMessages()
+        masked.append(utf8: message.utf8)
+        return masked.withMessage(0) { add($0) }
     }
 
+    /// The pattern of a message's masked words.
     public mutating func add(words: [String]) -> UInt32 {
-        let shape = words.joined(separator: " ")
-        if let id = byShape[shape] { return resolve(id) }
-        if let id = covering(words) {
-            if byShape.count < maxShapes { byShape[shape] = id }
+        var masked = MaskedMessages()
+        masked.append(words: words)
+        return masked.withMessage(0) { add($0) }
+    }
+
+    /// The pattern of a masked message, created with the record's time when new.
+    public mutating func add(_ message: MaskedMessage, at microseconds: Int64) -> UInt32 {
+        now = microseconds
+        return add(message)
+    }
+
+    /// A known shape costs one table probe; only a new one is matched against wildcard
+    /// patterns and, if none covers it, made a pattern (the words become strings then).
+    public mutating func add(_ message: MaskedMessage) -> UInt32 {
+        if let id = shapes.find(message.bytes, hash: message.hash) { return resolve(id) }
+        if let id = covering(message) {
+            if shapes.count < maxShapes { shapes.set(message.bytes, hash: message.hash, id: id) }
             return id
         }
         guard patterns.count < maxPatterns else { return overflow() }
-        let id = create(words)
+        let id = append(words: message.words, firstSeen: now, indexed: true)
         return merge(id)
     }
 
+    static let wildcardHash = TemplateTokens.wildcardBytes.withUnsafeBytes { TemplateTokens.hash($0) }
+
+    static func hash(of word: String) -> UInt64 {
+        var word = word
+        return word.withUTF8 { TemplateTokens.hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func equal(_ word: String, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var word = word
+        return word.withUTF8 { w in w.count == bytes.count && (w.isEmpty || memcmp(w.baseAddress!, bytes.baseAddress!, w.count) == 0) }
+    }
+
     /// The first live pattern with wildcards (in creation order) whose constants all match
-    /// `words`, among those with its first word or a wildcard there.
-    private func covering(_ words: [String]) -> UInt32? {
-        guard let first = words.first else { return nil }
-        let same = general[GeneralKey(count: words.count, first: first)] ?? []
-        let any = first == TemplateTokens.wildcard ? [] : general[GeneralKey(count: words.count, first: TemplateTokens.wildcard)] ?? []
-        var (i, j, checks) = (0, 0, 0)
-        while (i < same.count || j < any.count) && checks < PatternMiner.maxCoverChecks {
-            let id: UInt32
-            if j >= any.count || (i < same.count && same[i] < any[j]) {
-                id = same[i]
-                i += 1
-            } else {
-                id = any[j]
-                j += 1
+    /// the message's words, among those with its first word or a wildcard there. Compared by
+    /// word hashes, then confirmed by the words themselves.
+    private func covering(_ message: MaskedMessage) -> UInt32? {
+        let count = message.wordCount
+        guard count > 0 else { return nil }
+        let first = TemplateTokens.hash(message.word(0))
+        let any = first == PatternMiner.wildcardHash || count >= generalAnyFirst.count ? Candidates() : generalAnyFirst[count]
+        let same =
+            first == PatternMiner.wildcardHash && count < generalAnyFirst.count
+            ? generalAnyFirst[count] : general[GeneralKey(count: count, first: first)] ?? Candidates()
+        if same.ids.isEmpty && any.ids.isEmpty { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { words -> UInt32? in
+            var signature: UInt64 = 0
+            for k in 0..<count {
+                words[k] = TemplateTokens.hash(message.word(k))
+                signature |= PatternMiner.signatureBit(words[k], k)
             }
-            guard patterns[Int(id)].mergedInto == nil else { continue }
-            checks += 1
-            let p = patterns[Int(id)].words
-            var fits = true
-            for k in 0..<p.count where p[k] != TemplateTokens.wildcard && p[k] != words[k] {
-                fits = false
-                break
-            }
-            if fits { return id }
+            // The first fit of each list; the earlier of the two is the first in creation order.
+            let a = firstFit(same, signature, words, message)
+            let b = firstFit(any, signature, words, message)
+            return a.flatMap { a in b.map { min(a, $0) } ?? a } ?? b
         }
-        return nil
+    }
+
+    /// The first live pattern among a list's first `maxCoverChecks` that has the message's
+    /// constants: by signature, then word hashes, then the words themselves.
+    private func firstFit(
+        _ list: Candidates, _ signature: UInt64, _ words: UnsafeMutableBufferPointer<UInt64>, _ message: MaskedMessage
+    ) -> UInt32? {
+        let missing = ~signature
+        return list.signatures.withUnsafeBufferPointer { signatures in
+            hashes.withUnsafeBufferPointer { h in
+                for k in 0..<min(signatures.count, PatternMiner.maxCoverChecks) where signatures[k] & missing == 0 {
+                    let id = list.ids[k]
+                    guard patterns[Int(id)].mergedInto == nil else { continue }
+                    let base = hashStart[Int(id)]
+                    var fits = true
+                    for w in 0..<words.count where h[base + w] != PatternMiner.wildcardHash && h[base + w] != words[w] {
+                        fits = false
+                        break
+                    }
+                    if fits && constantsMatch(id, message) { return id }
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Whether pattern `id`'s constant words are the message's, byte for byte.
+    private func constantsMatch(_ id: UInt32, _ message: MaskedMessage) -> Bool {
+        let p = patterns[Int(id)].words
+        for k in 0..<p.count where p[k] != TemplateTokens.wildcard && !PatternMiner.equal(p[k], message.word(k)) { return false }
+        return true
     }
 
     private mutating func overflow() -> UInt32 {
-        if let id = byShape[PatternMiner.overflowTemplate] { return id }
-        let id = UInt32(patterns.count)
-        patterns.append(Pattern(id: id, words: [PatternMiner.overflowTemplate], mergedInto: nil, firstSeen: now))
-        byShape[PatternMiner.overflowTemplate] = id
-        return id
-    }
-
-    private mutating func create(_ words: [String]) -> UInt32 {
-        let id = UInt32(patterns.count)
-        patterns.append(Pattern(id: id, words: words, mergedInto: nil, firstSeen: now))
-        index(id)
-        return id
-    }
-
-    /// The lookups for one pattern: its shape, its siblings, its wildcards.
-    private mutating func index(_ id: UInt32) {
-        let words = patterns[Int(id)].words
-        byShape[words.joined(separator: " ")] = id
-        for key in siblingKeys(words) { siblings[key, default: []].append(id) }
-        if let first = words.first, words.contains(TemplateTokens.wildcard) {
-            general[GeneralKey(count: words.count, first: first), default: []].append(id)
+        var template = PatternMiner.overflowTemplate
+        return template.withUTF8 { t in
+            let shape = UnsafeRawBufferPointer(t)
+            return shapes.find(shape, hash: TemplateTokens.hash(shape))
+                ?? append(words: [PatternMiner.overflowTemplate], firstSeen: now, indexed: true)
         }
     }
 
-    private func siblingKeys(_ words: [String]) -> [SiblingKey] {
-        // Hash of all words but one, for every position: prefix and suffix hashes combined.
-        var keys: [SiblingKey] = []
-        for p in words.indices where words[p] != TemplateTokens.wildcard {
-            var h = Hasher()
-            h.combine(words.count)
-            for (i, w) in words.enumerated() where i != p { h.combine(w) }
-            keys.append(SiblingKey(count: words.count, position: p, others: h.finalize()))
+    /// Adds a pattern (its hashes with it) and, if `indexed`, the lookups that find it: its
+    /// shape, its siblings, its wildcards.
+    @discardableResult
+    private mutating func append(words: [String], firstSeen: Int64, indexed: Bool) -> UInt32 {
+        let id = UInt32(patterns.count)
+        patterns.append(Pattern(id: id, words: words, mergedInto: nil, firstSeen: firstSeen))
+        for w in words { hashes.append(PatternMiner.hash(of: w)) }
+        hashStart.append(hashes.count)
+        guard indexed else { return id }
+        var shape = MaskedMessages()
+        shape.append(words: words)
+        shape.withMessage(0) { shapes.set($0.bytes, hash: $0.hash, id: id) }
+        for key in siblingKeys(id) { siblings[key, default: []].append(id) }
+        if !words.isEmpty, words.contains(TemplateTokens.wildcard) {
+            var signature: UInt64 = 0
+            for (k, h) in hashes[hashStart[Int(id)]...].enumerated() where h != PatternMiner.wildcardHash {
+                signature |= PatternMiner.signatureBit(h, k)
+            }
+            let first = hashes[hashStart[Int(id)]]
+            if first == PatternMiner.wildcardHash && words.count < generalAnyFirst.count {
+                generalAnyFirst[words.count].append(id, signature)
+            } else {
+                general[GeneralKey(count: words.count, first: first), default: Candidates()].append(id, signature)
+            }
         }
-        return keys
+        return id
+    }
+
+    /// The signature bit of word hash `hash` at `position`.
+    static func signatureBit(_ hash: UInt64, _ position: Int) -> UInt64 { 1 << (positioned(hash, position) >> 58) }
+
+    /// A word's hash mixed with its position, so the sum over positions is a hash of the
+    /// words in order, and the sum less one term a hash of all the others.
+    private static func positioned(_ hash: UInt64, _ position: Int) -> UInt64 {
+        var h = (hash ^ (UInt64(truncatingIfNeeded: position) &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 31
+        return h
+    }
+
+    /// For every constant position of pattern `id`: the hash of all its other words.
+    private func siblingKeys(_ id: UInt32) -> [SiblingKey] {
+        let range = hashStart[Int(id)]..<hashStart[Int(id) + 1]
+        var total: UInt64 = 0
+        for (p, k) in range.enumerated() { total &+= PatternMiner.positioned(hashes[k], p) }
+        return range.enumerated().compactMap { p, k in
+            hashes[k] == PatternMiner.wildcardHash
+                ? nil : SiblingKey(count: range.count, position: p, others: total &- PatternMiner.positioned(hashes[k], p))
+        }
     }
 
     /// Merges `id` with its siblings at the first position where enough of them differ, and
@@ -225,23 +315,28 @@ public struct PatternMiner: Sendable {
             let constants = words.lazy.filter { $0 != TemplateTokens.wildcard }.count
             guard constants - 1 >= max(1, (words.count + 1) / 2) else { return current }
             var merged: UInt32?
-            for key in siblingKeys(words) {
+            let base = hashStart[Int(current)]
+            for key in siblingKeys(current) {
                 let p = key.position
                 var group: [UInt32] = []
                 for other in siblings[key] ?? [] {
-                    let o = patterns[Int(other)]
-                    guard o.mergedInto == nil, o.words.count == words.count, o.words[p] != TemplateTokens.wildcard else { continue }
+                    let start = hashStart[Int(other)]
+                    guard patterns[Int(other)].mergedInto == nil, hashStart[Int(other) + 1] - start == words.count,
+                        hashes[start + p] != PatternMiner.wildcardHash
+                    else { continue }
                     var same = true
-                    for i in words.indices where i != p && o.words[i] != words[i] {
+                    for i in words.indices where i != p && hashes[start + i] != hashes[base + i] {
                         same = false
                         break
                     }
-                    if same { group.append(other) }
+                    if same && patterns[Int(other)].words.indices.allSatisfy({ $0 == p || patterns[Int(other)].words[$0] == words[$0] }) {
+                        group.append(other)
+                    }
                 }
                 guard group.count >= siblingsToMerge, patterns.count < maxPatterns else { continue }
                 var general = words
                 general[p] = TemplateTokens.wildcard
-                let target = create(general)
+                let target = append(words: general, firstSeen: now, indexed: true)
                 for g in group {
                     patterns[Int(g)].mergedInto = target
                     pendingMerges.append((g, target))

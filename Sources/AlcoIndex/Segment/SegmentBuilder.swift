@@ -89,7 +89,9 @@ public final class SegmentBuilder {
                 switch scalar {
                 case .string(let s):
                     attrs.addString(s, key: key, doc: ord)
-                    tokens += indexValue(s, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
+                    if !SegmentBuilder.isAttributeOnly(path) {
+                        tokens += indexValue(s, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
+                    }
                 case .number(let raw):
                     attrs.addNumber(raw, key: key, doc: ord)
                     tokens += indexValue(raw, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
@@ -103,6 +105,13 @@ public final class SegmentBuilder {
         SegmentBuilder.invert(b, doc: ord, terms: &t, postings: &p, ids: &termIDs)
         lengths.append(tokens)
         totalTokens += UInt64(tokens)
+    }
+
+    /// Whether a js path is an attribute only, not words: the message pattern's id
+    /// (`"pattern":"12"`), which a search for `12` must not find.
+    static func isAttributeOnly(_ path: UnsafeRawBufferPointer) -> Bool {
+        let key: StaticString = "pattern"
+        return path.count == key.utf8CodeUnitCount && memcmp(path.baseAddress!, key.utf8Start, path.count) == 0
     }
 
     /// Adds a js value's words to the batch in field `js` (and in its own field when the key

@@ -70,6 +70,8 @@ public struct TextRecords {
         }
 
         private mutating func begin(_ key: String) {
+            // `pattern` is the engine's to write (the message pattern), as in LogstashDecoder.
+            let key = key.utf8.count == 7 && key == "pattern" ? "pattern_x" : key
             if keys.count > 0 { bytes.append(UInt8(ascii: ",")) }
             keys.append(key)
             JSONValue.writeString(key, to: &bytes)
