@@ -84,6 +84,10 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
         throw error
     }
     for problem in catalog.problems { logger.warning("\(problem)") }
+    let opened = catalog.opened
+    logger.info(
+        "opened \(settings.data) in \(String(format: "%.3f", opened.seconds)) s; the write-ahead log replay read \(opened.replayedRecords) records in \(String(format: "%.3f", opened.replaySeconds)) s"
+    )
     let progress = ShutdownProgress(logger: logger)
     var parts: [StartedPart] = []
     do {

@@ -42,13 +42,13 @@ public struct HTTPAuth: Sendable {
     }
 }
 
-/// Answers 401 to requests without valid credentials, except `/health` (load balancers
-/// probe it).
+/// Answers 401 to requests without valid credentials, except `/health` and `/health/live`
+/// (load balancers and orchestrators probe them).
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let auth: HTTPAuth
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard auth.isEnabled, request.uri.path != "/health" else { return try await next(request, context) }
+        guard auth.isEnabled, request.uri.path != "/health", request.uri.path != "/health/live" else { return try await next(request, context) }
         guard auth.admits(request.headers[.authorization]) else {
             var response = Response.json(
                 .object([

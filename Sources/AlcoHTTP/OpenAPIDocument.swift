@@ -81,7 +81,8 @@ enum OpenAPIDocument {
           },
           "security": [{}, {"bearer": []}, {"basic": []}],
           "paths": {
-            "/health": {"get": {"summary": "Liveness; never needs credentials.", "security": [], "responses": {"200": {"description": "Up.", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/health": {"get": {"summary": "Readiness: 200 once the data directory is open (the write-ahead log replayed) and every listener is bound; never needs credentials.", "security": [], "responses": {"200": {"description": "Ready.", "content": {"application/json": {"schema": {"type": "object"}}}}, "503": {"description": "Still opening (status \"opening\", Retry-After)."}}}},
+            "/health/live": {"get": {"summary": "Liveness: 200 while the process runs, opening or not; never needs credentials.", "security": [], "responses": {"200": {"description": "Alive.", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics.", "responses": {"200": {"description": "Text exposition format.", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
             "/api/v1/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
             "/api/v1/search": {

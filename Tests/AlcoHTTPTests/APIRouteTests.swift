@@ -186,7 +186,7 @@ import Testing
             let doc = try RouteTests.json(body)
             let paths = Set((doc["paths"] as! [String: Any]).keys)
             let routes = [
-                "/health", "/metrics", "/api/v1/search", "/api/v1/context", "/api/v1/tail", "/api/v1/fields",
+                "/health", "/health/live", "/metrics", "/api/v1/search", "/api/v1/context", "/api/v1/tail", "/api/v1/fields",
                 "/api/v1/values", "/api/v1/patterns", "/api/v1/histogram", "/api/v1/indexes", "/api/v1/indexes/{name}", "/api/v1/shortcuts",
                 "/api/v1/shortcuts/{name}", "/api/v1/ingest/{index}", "/_bulk", "/{index}/_bulk", "/api/grep/{index}/",
                 "/api/collector/indices/", "/api/v1/openapi.json",
@@ -200,6 +200,8 @@ import Testing
         try await Self.withClient(auth: auth) { _, client in
             let (open, _, _) = try await Self.get(client, "/health")
             #expect(open == .ok)
+            let (live, _, _) = try await Self.get(client, "/health/live")
+            #expect(live == .ok)
             let (denied, headers, body) = try await Self.get(client, "/api/v1/indexes")
             #expect(denied == .unauthorized && headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
             #expect(try RouteTests.json(body)["error"] as? String == "unauthorized")
@@ -254,6 +256,12 @@ import Testing
                 #expect(response.status == .serviceUnavailable)
                 let body = try RouteTests.json(response.body)
                 #expect(body["status"] as? String == "opening")
+            }
+            // Alive while opening: an orchestrator must not restart a server replaying its log.
+            try await client.execute(uri: "/health/live", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try RouteTests.json(response.body)
+                #expect(body["status"] as? String == "live")
             }
         }
     }

@@ -3,6 +3,8 @@ resumed with Last-Event-ID, NDJSON export, and the refusal to serve the network 
 credentials."""
 import http.client
 import json
+import re
+import signal
 import os
 import socket
 import subprocess
@@ -223,3 +225,33 @@ def test_query_strings_are_read_as_browsers_encode_them(server):
     assert search("%69ndex=api&mode=substring&q=alpha%20beta") == ["plus test alpha beta"]
     since = time.strftime("%Y-%m-%d+%H:%M:%S", time.gmtime(now - 25))
     assert search("index=api&q=plus&since=" + since) == ["plus test alphabeta"]
+
+
+def test_restart_after_kill_logs_the_replay_and_health_says_live_then_ready():
+    """After `kill -9`, the lines are in the write-ahead log only: the next start replays them
+    and says how many records it read and how long that took; `/health/live` answers 200 at
+    any moment the process runs, `/health` 200 once it serves."""
+    s = AlcoServer(indexes=("api",))
+    try:
+        now = int(time.time())
+        for i in range(3):
+            ingest(s, *[record("replay me %d %d" % (i, k), now - 10 + k) for k in range(5)])
+        s.proc.send_signal(signal.SIGKILL)
+        s.proc.wait()
+        s.start()
+        s.log.flush()
+        with open(s.log.name) as f:
+            log = f.read()
+        replays = re.findall(r"the write-ahead log replay read (\d+) records in ([0-9.]+) s", log)
+        assert len(replays) == 2, log  # the first start and the restart
+        assert int(replays[0][0]) == 0 and int(replays[1][0]) >= 3, replays  # one record per batch at least
+        for path in ("/health/live", "/health"):
+            c = http.client.HTTPConnection("127.0.0.1", s.http_port, timeout=5)
+            c.request("GET", path)
+            r = c.getresponse()
+            assert r.status == 200, (path, r.status, r.read())
+        c = http.client.HTTPConnection("127.0.0.1", s.http_port, timeout=30)
+        c.request("GET", "/api/v1/search?index=api&q=replay&limit=100")
+        assert len(json.loads(c.getresponse().read())["hits"]) == 15
+    finally:
+        s.stop()

@@ -17,6 +17,8 @@ public final class Catalog: @unchecked Sendable {
     private var mergeTimer: (any DispatchSourceTimer)?
     private var lastRetention: UInt64 = 0
     private var closed = false
+    /// How long opening took, and the write-ahead log records replayed in it (all indexes).
+    public private(set) var opened: (seconds: Double, replayedRecords: Int, replaySeconds: Double) = (0, 0, 0)
 
     var indexesDirectory: String { directory + "/indexes" }
 
@@ -28,6 +30,7 @@ public final class Catalog: @unchecked Sendable {
         var options = options
         options.node = try NodeMarker.resolve(directory: directory, asked: options.node)
         self.options = options
+        let start = ContinuousClock.now
         for name in FileSystem.list(indexesDirectory) where FileSystem.isDirectory(indexesDirectory + "/" + name) {
             let dir = indexesDirectory + "/" + name
             // A drop that a crash interrupted.
@@ -40,7 +43,11 @@ public final class Catalog: @unchecked Sendable {
             let index = try LogIndex(directory: dir, settings: settings, options: options)
             if let problem { index.report(problem) }
             open[settings.name] = index
+            opened.replayedRecords += index.replayed.records
+            opened.replaySeconds += index.replayed.seconds
         }
+        let elapsed = ContinuousClock.now - start
+        opened.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         if options.backgroundMaintenance { startMaintenance() }
     }
 

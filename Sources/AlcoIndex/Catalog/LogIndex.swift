@@ -25,6 +25,8 @@ public final class LogIndex: Sendable {
     let mergeLock = ConditionLock()
     let sealLock = ConditionLock()
     let state: Mutex<IndexState>
+    /// What opening read from the write-ahead log: records replayed and how long that took.
+    public let replayed: (records: Int, seconds: Double)
 
     var segmentsDirectory: String { directory + "/segments" }
     var manifestPath: String { directory + "/manifest.json" }
@@ -75,6 +77,7 @@ public final class LogIndex: Sendable {
             try? FileManager.default.moveItem(atPath: directory + "/patterns.json", toPath: directory + "/patterns.json.unreadable")
         }
         s.appliedLSN = s.checkpointLSN
+        let replayStart = ContinuousClock.now
         let report = try WriteAheadLog.replay(
             directory: directory + "/wal", after: s.checkpointLSN,
             quarantine: directory + "/quarantine"
@@ -83,6 +86,8 @@ public final class LogIndex: Sendable {
             s.appliedLSN = lsn
         }
         s.problems.append(contentsOf: report.warnings)
+        let elapsed = ContinuousClock.now - replayStart
+        replayed = (report.records, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
         wal = try WriteAheadLog(directory: directory + "/wal", lastLSN: report.lastLSN, syncEnabled: options.syncWrites)
         state = Mutex(s)
     }
