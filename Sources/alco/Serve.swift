@@ -98,6 +98,9 @@ struct Serve: ParsableCommand {
         help: "Follow log files as tail -F does into an index: 'GLOB=INDEX' (repeatable; $ALCO_WATCH, ';'-separated). Offsets are stored with each batch.")
     var watches: [String] = []
 
+    @Option(name: .customLong("log-format"), help: "How alco serve logs: text (default) or json, one logstash-shaped object per line ($ALCO_LOG_FORMAT).")
+    var logFormat: String?
+
     @Option(name: .customLong("watch-idle-ms"), help: "A watched file's last line without a newline, or open multiline record, is taken after this long idle (default 1000).")
     var watchIdleMs: Int?
 
@@ -106,7 +109,12 @@ struct Serve: ParsableCommand {
         // Installed before anything starts: a SIGTERM sent as soon as the banner shows must
         // not fall between ignoring the signal and listening for it.
         let stopSignal = StopSignal()
-        let logger = Logger(label: "alco") { _ in LineLogHandler() }
+        let formatName = logFormat ?? ProcessInfo.processInfo.environment["ALCO_LOG_FORMAT"] ?? "text"
+        guard let format = LineLogHandler.Format(rawValue: formatName) else {
+            warn("alco: --log-format is text or json, not '\(formatName)'")
+            throw ExitCode(2)
+        }
+        let logger = Logger(label: "alco") { _ in LineLogHandler(format: format) }
         let app: AlcoApplication
         do {
             app = try buildApplication(settings, logger: logger)

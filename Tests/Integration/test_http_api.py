@@ -255,3 +255,28 @@ def test_restart_after_kill_logs_the_replay_and_health_says_live_then_ready():
         assert len(json.loads(c.getresponse().read())["hits"]) == 15
     finally:
         s.stop()
+
+
+def test_json_logs_are_logstash_lines_alco_can_collect(tmp_path):
+    """`--log-format json`: every line the server logs is one JSON object with `@timestamp`,
+    `levelname`, `logger` and `message`, and `alco ingest` takes the log as it is."""
+    s = AlcoServer(indexes=("api",), extra_args=("--log-format", "json"))
+    try:
+        s.log.flush()
+        with open(s.log.name) as f:
+            lines = [l for l in f.read().splitlines() if l.strip()]
+    finally:
+        s.stop()
+    records = [json.loads(l) for l in lines]
+    assert records and all({"@timestamp", "levelname", "logger", "message"} <= set(r) for r in records), lines
+    assert any("write-ahead log replay read" in r["message"] for r in records), lines
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", r["@timestamp"]) for r in records)
+    log = tmp_path / "alco.log"
+    log.write_text("\n".join(lines) + "\n")
+    data = str(tmp_path / "data")
+    subprocess.run([ALCO, "ingest", "--data", data, "--index", "self", "--no-progress", str(log)], check=True, capture_output=True)
+    found = subprocess.run([ALCO, "search", "--data", data, "--index", "self", "--since", "1h", "replay"], check=True,
+                           capture_output=True, text=True).stdout
+    assert "write-ahead log replay read" in found, found
+    bad = subprocess.run([ALCO, "serve", "--data", data, "--log-format", "xml"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "text or json" in bad.stderr
