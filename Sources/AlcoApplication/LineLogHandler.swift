@@ -1,4 +1,5 @@
 import AlcoIndex
+import AlcoIngest
 import Foundation
 import Logging
 
@@ -78,16 +79,6 @@ public struct LineLogHandler: LogHandler {
     /// ISO 8601 in UTC with microseconds, as logstash writes `@timestamp`.
     static func timestamp(_ date: Date) -> String {
         let us = Int64((date.timeIntervalSince1970 * 1e6).rounded(.down))
-        var seconds = time_t(us / 1_000_000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        let micros = String(us % 1_000_000)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + String(repeating: "0", count: 6 - micros.count) + micros + "Z"
+        return Timestamps.format(microseconds: us, zone: TimeZone(identifier: "UTC")!).replacingOccurrences(of: " ", with: "T") + "Z"
     }
 }

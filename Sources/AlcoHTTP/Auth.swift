@@ -42,13 +42,13 @@ public struct HTTPAuth: Sendable {
     }
 }
 
-/// Answers 401 to requests without valid credentials, except `/health` and `/health/live`
-/// (load balancers and orchestrators probe them).
+/// Answers 401 to requests without valid credentials, except the health probes (load
+/// balancers and orchestrators call them without any).
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let auth: HTTPAuth
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard auth.isEnabled, request.uri.path != "/health", request.uri.path != "/health/live" else { return try await next(request, context) }
+        guard auth.isEnabled, !HealthProbe.paths.contains(request.uri.path) else { return try await next(request, context) }
         guard auth.admits(request.headers[.authorization]) else {
             var response = Response.json(
                 .object([
@@ -61,4 +61,13 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return try await next(request, context)
     }
+}
+
+/// The health routes: `/health` is readiness (200 once serving), `/health/live` liveness (200
+/// whenever the process runs). Neither needs credentials.
+enum HealthProbe {
+    static let readiness = "/health"
+    static let liveness = "/health/live"
+    static let paths: Set<String> = [readiness, liveness]
+    static func live() -> Response { Response.json(.object([("status", .string("live"))])) }
 }

@@ -12,10 +12,10 @@ public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext>
     router.add(middleware: AuthMiddleware(auth: services.auth))
     // Ready: this router answers only once the data directory is open (WAL replayed) and
     // every listener is bound; until then the opening router says 503 "opening".
-    router.get("/health") { _, _ in
+    router.get(RouterPath(HealthProbe.readiness)) { _, _ in
         Response.json(.object([("status", .string("ok")), ("indexes", .number(text: String(services.catalog.indexes.count)))]))
     }
-    router.get("/health/live") { _, _ in Response.json(.object([("status", .string("live"))])) }
+    router.get(RouterPath(HealthProbe.liveness)) { _, _ in HealthProbe.live() }
     router.get("/metrics") { _, _ in
         Response.text(Metrics.render(services), contentType: "text/plain; version=0.0.4")
     }
@@ -116,9 +116,9 @@ public func buildOpeningRouter() -> Router<BasicRequestContext> {
     let router = Router()
     let opening: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
         // The process is alive while it opens: liveness says so, readiness does not yet.
-        if request.uri.path == "/health/live" { return Response.json(.object([("status", .string("live"))])) }
+        if request.uri.path == HealthProbe.liveness { return HealthProbe.live() }
         var response =
-            request.uri.path == "/health"
+            request.uri.path == HealthProbe.readiness
             ? Response.json(.object([("status", .string("opening"))]), status: .serviceUnavailable)
             : Response.json(
                 .object([

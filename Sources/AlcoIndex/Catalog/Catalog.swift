@@ -46,8 +46,7 @@ public final class Catalog: @unchecked Sendable {
             opened.replayedRecords += index.replayed.records
             opened.replaySeconds += index.replayed.seconds
         }
-        let elapsed = ContinuousClock.now - start
-        opened.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        opened.seconds = (ContinuousClock.now - start).seconds
         if options.backgroundMaintenance { startMaintenance() }
     }
 

@@ -86,8 +86,7 @@ public final class LogIndex: Sendable {
             s.appliedLSN = lsn
         }
         s.problems.append(contentsOf: report.warnings)
-        let elapsed = ContinuousClock.now - replayStart
-        replayed = (report.records, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        replayed = (report.records, (ContinuousClock.now - replayStart).seconds)
         wal = try WriteAheadLog(directory: directory + "/wal", lastLSN: report.lastLSN, syncEnabled: options.syncWrites)
         state = Mutex(s)
     }
@@ -155,3 +154,8 @@ public final class LogIndex: Sendable {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+extension Duration {
+    /// The duration in seconds, for reports and logs.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

@@ -198,10 +198,8 @@ public struct PatternMiner: Sendable {
         let count = message.wordCount
         guard count > 0 else { return nil }
         let first = TemplateTokens.hash(message.word(0))
-        let any = first == PatternMiner.wildcardHash || count >= generalAnyFirst.count ? Candidates() : generalAnyFirst[count]
-        let same =
-            first == PatternMiner.wildcardHash && count < generalAnyFirst.count
-            ? generalAnyFirst[count] : general[GeneralKey(count: count, first: first)] ?? Candidates()
+        let same = candidates(count: count, first: first)
+        let any = first == PatternMiner.wildcardHash ? Candidates() : candidates(count: count, first: PatternMiner.wildcardHash)
         if same.ids.isEmpty && any.ids.isEmpty { return nil }
         return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: count) { words -> UInt32? in
             var signature: UInt64 = 0
@@ -238,6 +236,13 @@ public struct PatternMiner: Sendable {
                 return nil
             }
         }
+    }
+
+    /// The wildcard patterns of `count` words whose first word hashes to `first` (longer ones
+    /// than a message can have, restored from a file, are in `general` whatever their first).
+    private func candidates(count: Int, first: UInt64) -> Candidates {
+        first == PatternMiner.wildcardHash && count < generalAnyFirst.count
+            ? generalAnyFirst[count] : general[GeneralKey(count: count, first: first)] ?? Candidates()
     }
 
     /// Whether pattern `id`'s constant words are the message's, byte for byte.
