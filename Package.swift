@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
@@ -51,14 +53,17 @@ let package = Package(
             linkerSettings: [.linkedLibrary("re2"), .linkedLibrary("stdc++")]
         ),
         .target(
-            name: "AlcoIndex", dependencies: ["CLZ4", "CSupport", "CRE2"],
+            name: "AlcoIndex", dependencies: ["CLZ4", "CSupport", "CRE2", .product(name: "CoreMetrics", package: "swift-metrics")],
             // No unsafe flags, so other packages can depend on the engine: its hot loops keep
             // their state in locals, where no exclusivity check runs.
             swiftSettings: strict
         ),
         .target(
             name: "AlcoIngest",
-            dependencies: ["AlcoIndex", "CRE2", "CZlib", "CZstd", "CBzip2", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AlcoIndex", "CRE2", "CZlib", "CZstd", "CBzip2", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         // The API's query parameters turned into the engine's query form, free of any HTTP library.
@@ -66,11 +71,20 @@ let package = Package(
         // RabbitMQ consumers that store what logcollect publishes (rabbitmq-c through CRabbitMQ).
         .target(
             name: "AlcoCollector",
-            dependencies: ["AlcoIndex", "AlcoIngest", "CRabbitMQ", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AlcoIndex", "AlcoIngest", "CRabbitMQ", "CHiredis", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .target(name: "SphinxQL", swiftSettings: strict),
-        .target(name: "SphinxQLExecution", dependencies: ["AlcoIndex", "SphinxQL"], swiftSettings: strict),
+        .target(
+            name: "SphinxQLExecution",
+            dependencies: [
+                "AlcoIndex", "SphinxQL", .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // The SphinxAPI binary protocol (searchd's port 9312): frames, requests, results, packed
         // JSON and the connection state machine; knows no engine.
         .target(
@@ -83,6 +97,7 @@ let package = Package(
             name: "SphinxAPIExecution",
             dependencies: [
                 "AlcoIndex", "SphinxQL", "SphinxQLExecution", "SphinxAPI",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -101,6 +116,8 @@ let package = Package(
             dependencies: [
                 "AlcoIndex", "AlcoIngest", "AlcoAPI", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -119,6 +136,7 @@ let package = Package(
             name: "AlcoMySQLServer",
             dependencies: [
                 "SphinxQLExecution", "MySQLWire", "AlcoIndex",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -132,6 +150,8 @@ let package = Package(
                 "AlcoIndex", "AlcoIngest", "AlcoAPI", "AlcoCollector", "AlcoHTTP", "AlcoMySQLServer", "MySQLWire", "SphinxQLExecution",
                 "SphinxAPIExecution", "SearchThrough",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -152,12 +172,18 @@ let package = Package(
         .testTarget(name: "EmbeddingTests", dependencies: ["AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoIngestTests", dependencies: ["AlcoIngest", "AlcoIndex"], swiftSettings: strict),
         .testTarget(name: "AlcoAPITests", dependencies: ["AlcoAPI", "AlcoIndex"], swiftSettings: strict),
-        .testTarget(name: "AlcoCollectorTests", dependencies: ["AlcoCollector"], swiftSettings: strict),
+        .testTarget(
+            name: "AlcoCollectorTests",
+            dependencies: ["AlcoCollector", .product(name: "MetricsTestKit", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "AlcoHTTPTests",
             dependencies: [
                 "AlcoHTTP", "AlcoIndex", "AlcoIngest",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strict
         ),
@@ -182,7 +208,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "SphinxQLExecutionTests", dependencies: ["SphinxQLExecution", "AlcoIndex", "SphinxQL"], swiftSettings: strict),
+        .testTarget(
+            name: "SphinxQLExecutionTests",
+            dependencies: ["SphinxQLExecution", "AlcoIndex", "SphinxQL", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "MySQLWireTests",
             dependencies: [

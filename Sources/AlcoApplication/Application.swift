@@ -10,6 +10,7 @@ import MySQLWire
 import SearchThrough
 import ServiceLifecycle
 import SphinxAPIExecution
+import SphinxQLExecution
 
 /// One running alco: the catalog and everything over it (the SphinxQL listener, the RabbitMQ
 /// consumers, the Redis mirror and list sources, the HTTP server), as one `ServiceGroup`.
@@ -74,6 +75,7 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
     options.defaultQueryTimeMilliseconds = settings.queryTimeout
     options.node = settings.node
     if settings.patterns { options.minePatterns = true }
+    _ = ProcessMetrics.registry
     // Bound first, answering "opening" until the catalog and the sources run.
     let http = try startOpeningHTTP(settings)
     let catalog: Catalog
@@ -158,7 +160,9 @@ private func startMySQL(
     let config = MySQLServerConfiguration(
         serverVersion: settings.serverVersion, credentials: credentials,
         maxPacketSize: settings.maxPacket)
-    let listener = MySQLListener(catalog: catalog, configuration: config, queryTimeoutMilliseconds: settings.queryTimeout)
+    let statementLog = StatementLog(logger: logger, slowMilliseconds: settings.slowQuery)
+    let listener = MySQLListener(
+        catalog: catalog, configuration: config, queryTimeoutMilliseconds: settings.queryTimeout, statementLog: statementLog)
     return try startListener(
         "MySQL", description: "SphinxQL (MySQL protocol)", listen: settings.mysqlListen, logger, progress, &parts,
         start: { try listener.start(host: $0, port: $1).port }, stop: { listener.stop() })
@@ -267,6 +271,7 @@ private func serveHTTP(
     var services = HTTPServices(catalog: catalog, rejects: rejects)
     services.maxBodyBytes = settings.maxBody
     services.sourceMetrics = sources.status
+    services.metricsRegistry = ProcessMetrics.registry
     services.auth = HTTPAuth(bearerToken: settings.httpToken, user: settings.httpUser, password: settings.httpPassword)
     services.requestGuard = RequestGuard.forListener(
         host: address.host, isLoopback: address.isLoopback,

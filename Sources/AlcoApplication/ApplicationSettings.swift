@@ -1,6 +1,7 @@
 import AlcoCollector
 import AlcoIndex
 import AlcoIngest
+import Logging
 import SphinxQLExecution
 
 /// A setting that cannot be used, said the way the user wrote it.
@@ -67,6 +68,14 @@ public struct ApplicationSettings: Sendable {
     public var patterns = false
     /// Files followed into indexes (`--watch GLOB=INDEX`).
     public var watches: [FileWatch] = []
+    /// SphinxQL statements that take at least this long are logged with their duration and
+    /// text (`--slow-query-ms`; 0: none).
+    public var slowQueryMs = 1000
+    /// `slowQueryMs` as a threshold: nil when 0 (none).
+    public var slowQuery: Int? { slowQueryMs > 0 ? slowQueryMs : nil }
+    /// How the server logs (`--log-format`), and from which level (`--log-level`).
+    public var logFormat = LineLogHandler.Format.text
+    public var logLevel = Logger.Level.info
 
     /// `searchThrough` as a host and port.
     public func searchThroughAddress() throws -> (host: String, port: Int)? {
@@ -154,6 +163,9 @@ public struct ApplicationSettings: Sendable {
         }
         guard (1024...(1 << 34)).contains(maxBody) else {
             throw SettingsError("the largest HTTP body must be from 1024 bytes to 16 GiB, not \(maxBody)")
+        }
+        guard (0...86_400_000).contains(slowQueryMs) else {
+            throw SettingsError("the slow query threshold must be from 0 (none) to 86400000 ms, not \(slowQueryMs)")
         }
         guard (0...86_400_000).contains(queryTimeoutMs) else {
             throw SettingsError("the query timeout must be from 0 (none) to 86400000 ms, not \(queryTimeoutMs)")

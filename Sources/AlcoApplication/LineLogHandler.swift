@@ -37,7 +37,8 @@ public struct LineLogHandler: LogHandler {
         switch format {
         case .text:
             var text = "alco: \(event.message)"
-            for key in all.keys.sorted() { text += " \(key)=\(all[key]!)" }
+            // One line per event: a statement's text may hold newlines.
+            for key in all.keys.sorted() { text += " \(key)=" + "\(all[key]!)".replacingOccurrences(of: "\n", with: "\\n") }
             line = Array((text + "\n").utf8)
         case .json:
             line = LineLogHandler.json(event.level, "\(event.message)", all, label: label, at: Date())

@@ -1,5 +1,6 @@
 import AlcoIndex
 import AlcoIngest
+import CoreMetrics
 import Foundation
 import Logging
 
@@ -51,6 +52,8 @@ public final class FileSource: @unchecked Sendable {
     public let index: LogIndex
     let rejects: RejectStore
     let metrics: CollectorMetrics
+    /// Each stored batch, as `alco_ingest_batch_duration_seconds{source="file"}`.
+    let batchDuration: CoreMetrics.Timer
     let logger: Logger
     private let lineFormat: LineFormat
     private let multilineRule: MultilineRule
@@ -80,6 +83,7 @@ public final class FileSource: @unchecked Sendable {
         self.rejects = rejects
         self.metrics = metrics
         self.logger = logger
+        batchDuration = IngestMetrics.batchDuration(index: index.name, source: "file")
         lineFormat = format
         multilineRule = try MultilineRule(watch.multiline)
     }
@@ -204,12 +208,11 @@ public final class FileSource: @unchecked Sendable {
             throw error
         }
         lastMark = text
-        let millis = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        batchDuration.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
         metrics.update { m in
             m.received += docs.count
             m.stored += docs.count
             m.batches += 1
-            m.lastBatchMillis = millis
             m.lastError = nil
         }
     }

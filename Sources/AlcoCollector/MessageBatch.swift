@@ -1,5 +1,6 @@
 import AlcoIndex
 import AlcoIngest
+import CoreMetrics
 import Foundation
 
 /// Stores a batch of raw messages from a source: decodes each, keeps the bad ones in the
@@ -10,19 +11,23 @@ struct MessageBatch {
     let rejects: RejectStore
     let metrics: CollectorMetrics
     let decoder: LogstashDecoder
+    /// Each batch from decoding to durable, as `alco_ingest_batch_duration_seconds`.
+    let duration: CoreMetrics.Timer
 
-    init(index: LogIndex, rejects: RejectStore, metrics: CollectorMetrics) {
+    /// - Parameter source: the kind of source (`amqp`, `redis`), a label of the batch histogram.
+    init(index: LogIndex, rejects: RejectStore, metrics: CollectorMetrics, source: String) {
         self.index = index
         self.rejects = rejects
         self.metrics = metrics
+        duration = IngestMetrics.batchDuration(index: index.name, source: source)
         var d = LogstashDecoder(producerZone: index.producerTimeZone)
         d.requireTimestamp = true
         decoder = d
     }
 
     func store(_ messages: ReceivedMessages) throws {
-        let started = Date()
-        let now = Int64(started.timeIntervalSince1970 * 1e6)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let now = Int64(Date().timeIntervalSince1970 * 1e6)
         var docs: [NewDocument] = []
         docs.reserveCapacity(messages.count)
         var rejected = 0
@@ -43,12 +48,11 @@ struct MessageBatch {
         }
         if rejected > 0 { try rejects.sync() }
         if !docs.isEmpty { try index.append(docs, mode: .replace) }
-        let millis = Date().timeIntervalSince(started) * 1000
+        duration.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
         metrics.update {
             $0.received += messages.count
             $0.stored += docs.count
             $0.batches += 1
-            $0.lastBatchMillis = millis
         }
     }
 }

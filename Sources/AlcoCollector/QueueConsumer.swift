@@ -94,13 +94,16 @@ final class QueueConsumer: @unchecked Sendable {
         connected()
         logger.info("collector \(index.name): consuming '\(binding.queue)' from \(url), exchange '\(exchange)', keys \(binding.routingKeys.joined(separator: ","))")
 
-        let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics)
+        let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics, source: "amqp")
+        var latency = AckLatency(index: index.name)
         var session = ConsumerSession(configuration: options.machine, stageName: "alco.amqp.\(index.name).store")
         // However the session ends, no store may still be running when the next one begins, and
         // what was stored is acknowledged while the connection may still carry it: a batch
         // stored but not acked comes back, and a message without `seq` would be stored twice.
         defer {
-            if let due = session.finish() { try? acknowledge(upTo: due.upTo, messages: due.messages, on: connection) }
+            if let due = session.finish(), (try? acknowledge(upTo: due.upTo, messages: due.messages, on: connection)) != nil {
+                latency.acknowledged(upTo: due.upTo)
+            }
         }
         let origins = OriginNames(prefix: "amqp:\(binding.queue):")
         var pending = ReceivedMessages()
@@ -108,6 +111,7 @@ final class QueueConsumer: @unchecked Sendable {
             switch session.next() {
             case .acknowledge(let tag, let messages):
                 try acknowledge(upTo: tag, messages: messages, on: connection)
+                latency.acknowledged(upTo: tag)
             case .checkDepth:
                 // The broker's count of messages not yet delivered: how far behind we are.
                 let depth = try connection.messageCount(queue: binding.queue)
@@ -115,9 +119,11 @@ final class QueueConsumer: @unchecked Sendable {
                 session.depthChecked()
             case .submit(let lastTag, _):
                 try session.submit(&pending, lastTag: lastTag, store: batch.store)
+                latency.submitted(lastTag: lastTag)
             case .receive(let timeout):
                 if let tag = try connection.receive(into: &pending, timeoutMillis: timeout, origin: origins.name) {
                     session.received(messages: 1, lastTag: tag)
+                    latency.received()
                 }
             case .endSession:
                 throw session.endError

@@ -69,7 +69,7 @@ public final class RedisListSource: @unchecked Sendable {
             $0.connected = true; $0.lastError = nil
         }
         logger.info("redis source: \(url) list '\(list)' → index \(index.name)")
-        let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics)
+        let batch = MessageBatch(index: index, rejects: rejects, metrics: metrics, source: "redis")
         let source = "redis:\(list)"
         // Left over from a crash: stored again (at least once; logcollect's seq makes it a replace).
         if case .array(let leftover) = try c.command(["LRANGE", processingList, "0", "-1"]), !leftover.isEmpty {

@@ -86,6 +86,7 @@ enum BulkIngest {
         rejects: RejectStore
     ) throws -> (response: JSONValue, counts: [String: Counts]) {
         let started = Date()
+        let startedUptime = DispatchTime.now().uptimeNanoseconds
         let actions = parse(body)
         let now = Int64(started.timeIntervalSince1970 * 1e6)
         var items = [JSONValue](repeating: .null, count: actions.count)
@@ -172,6 +173,8 @@ enum BulkIngest {
                     continue
                 }
                 counts[name, default: Counts()].stored += ids.count
+                IngestMetrics.batchDuration(index: name, source: "http")
+                    .recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- startedUptime))
                 for ((k, _), id) in zip(group, ids) {
                     let op = actions[k].op
                     items[k] = .object([

@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import NIOCore
 import NIOPosix
+import Prometheus
 
 /// What the HTTP routes work on: the catalog, the rejects store, limits, and the counters
 /// `/metrics` exports.
@@ -32,6 +33,9 @@ public struct HTTPServices: Sendable {
     /// Set when the server stops, so endless answers (live tails) end and shutdown can finish.
     public let stopping = StopFlag()
     let ingestCounters = IngestCounters()
+    /// What the process records through swift-metrics (the latency histograms, connection
+    /// gauges); `/metrics` shows it before the figures read from the catalog and sources.
+    public var metricsRegistry: PrometheusCollectorRegistry?
 
     /// - Parameter shortcuts: where saved searches are kept; by default `shortcuts.json` in the
     ///   catalog's directory.

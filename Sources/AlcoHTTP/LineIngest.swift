@@ -1,5 +1,6 @@
 import AlcoIndex
 import AlcoIngest
+import Dispatch
 import Hummingbird
 
 /// What `POST /api/v1/ingest/<index>` answers: how many lines were stored and, per bad line,
@@ -56,7 +57,10 @@ enum LineIngest {
                 errors.append(.init(line: number, reason: rejection.reason.rawValue, detail: rejection.detail))
             }
         }
+        let started = DispatchTime.now().uptimeNanoseconds
         try body.withUnsafeBytes { try ingester.ingest(buffer: $0, source: source) }
+        IngestMetrics.batchDuration(index: index.name, source: "http")
+            .recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
         return IngestReport(index: index.name, stored: ingester.stored, errors: errors, rejectedByReason: byReason)
     }
 

@@ -1,4 +1,5 @@
 import AlcoIndex
+import CoreMetrics
 import MySQLWire
 import NIOConcurrencyHelpers
 import NIOCore
@@ -22,14 +23,19 @@ public final class MySQLListener: Sendable {
     private let ownsGroup: Bool
     /// The bound on any statement's time (serve's `--query-timeout`; nil: none).
     public let queryTimeoutMilliseconds: Int?
+    /// Where each connection logs its statements (nil: nowhere).
+    public let statementLog: StatementLog?
+    /// Connections open now, as `alco_connections_open{protocol="sphinxql"}`.
+    private let openConnections = Meter(label: "alco_connections_open", dimensions: [("protocol", "sphinxql")])
 
     public init(
         catalog: Catalog, configuration: MySQLServerConfiguration = MySQLServerConfiguration(serverVersion: ServerInfo.version),
-        group: (any EventLoopGroup)? = nil, queryTimeoutMilliseconds: Int? = nil
+        group: (any EventLoopGroup)? = nil, queryTimeoutMilliseconds: Int? = nil, statementLog: StatementLog? = nil
     ) {
         self.catalog = catalog
         self.configuration = configuration
         self.queryTimeoutMilliseconds = queryTimeoutMilliseconds
+        self.statementLog = statementLog
         self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         self.ownsGroup = group == nil
     }
@@ -46,7 +52,10 @@ public final class MySQLListener: Sendable {
                     defer { v = v &+ 1 == 0 ? 1 : v &+ 1 }
                     return v
                 }
-                let executor = SessionExecutor(catalog: catalog, connectionID: id, queryTimeoutMilliseconds: queryTimeoutMilliseconds)
+                let executor = SessionExecutor(
+                    catalog: catalog, connectionID: id, queryTimeoutMilliseconds: queryTimeoutMilliseconds, statementLog: statementLog)
+                openConnections.increment()
+                channel.closeFuture.whenComplete { [openConnections] _ in openConnections.decrement() }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(MySQLPacketDecoder(maxPacketSize: configuration.maxPacketSize)))

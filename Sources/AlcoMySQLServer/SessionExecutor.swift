@@ -21,9 +21,15 @@ final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
     static let inlineBudgetMilliseconds = 20
 
     /// - Parameter queryTimeoutMilliseconds: the server's bound on any statement (nil: none).
-    init(catalog: Catalog, connectionID: UInt32, queryTimeoutMilliseconds: Int? = nil) {
+    /// - Parameter statementLog: where the session logs its statements, tagged with this
+    ///   connection's id.
+    init(catalog: Catalog, connectionID: UInt32, queryTimeoutMilliseconds: Int? = nil, statementLog: StatementLog? = nil) {
         self.session = Session(catalog: catalog)
         session.timeLimits = TimeLimits(server: queryTimeoutMilliseconds)
+        if var log = statementLog {
+            log.logger[metadataKey: "connection"] = "\(connectionID)"
+            session.statementLog = log
+        }
         self.writes = DispatchQueue(label: "alco.mysql.connection.\(connectionID).writes")
     }
 
@@ -35,6 +41,7 @@ final class SessionExecutor: MySQLCommandExecutor, @unchecked Sendable {
         withSession { session in
             session.user = login.user.isEmpty ? "alco" : login.user
             session.database = login.database
+            session.statementLog?.logger[metadataKey: "user"] = "\(session.user)"
             return Self.status(of: session)
         }
     }

@@ -1,4 +1,5 @@
 import AlcoIndex
+import CoreMetrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -11,6 +12,8 @@ public final class SphinxAPIListener: Sendable {
     private let group: any EventLoopGroup
     private let ownsGroup: Bool
     private let channel = NIOLockedValueBox<(any Channel)?>(nil)
+    /// Connections open now, as `alco_connections_open{protocol="sphinxapi"}`.
+    private let openConnections = Meter(label: "alco_connections_open", dimensions: [("protocol", "sphinxapi")])
     public let maxRequestSize: Int
 
     public init(
@@ -28,12 +31,15 @@ public final class SphinxAPIListener: Sendable {
     public func start(host: String, port: Int) throws -> SocketAddress {
         let executor = self.executor
         let maxRequestSize = self.maxRequestSize
+        let openConnections = self.openConnections
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                openConnections.increment()
+                channel.closeFuture.whenComplete { _ in openConnections.decrement() }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(APIFrameDecoder(maxRequestSize: maxRequestSize)))
                     try channel.pipeline.syncOperations.addHandler(APIServerHandler(executor: executor))
                 }

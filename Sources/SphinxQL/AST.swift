@@ -157,3 +157,34 @@ public enum Statement: Equatable, Sendable {
     case rollback
     case use(String)
 }
+
+extension Statement {
+    /// The statement's kind in one lowercase word (`select`, `insert`, `show`, ...): few and
+    /// fixed, so metrics and logs can be labelled by it.
+    public var kind: String {
+        switch self {
+        case .select: "select"
+        case .show: "show"
+        case .describe: "describe"
+        case .set, .setTransaction: "set"
+        case .insert(_, _, _, let replace): replace ? "replace" : "insert"
+        case .delete: "delete"
+        case .call: "call"
+        case .flushRTIndex: "flush"
+        case .optimizeIndex: "optimize"
+        case .truncateRTIndex: "truncate"
+        case .alterAddColumn, .alterDropColumn, .reconfigure: "alter"
+        case .attach: "attach"
+        case .begin: "begin"
+        case .commit: "commit"
+        case .rollback: "rollback"
+        case .use: "use"
+        }
+    }
+
+    /// Every value `kind` takes.
+    public static let kinds = [
+        "select", "show", "describe", "set", "insert", "replace", "delete", "call", "flush", "optimize", "truncate", "alter",
+        "attach", "begin", "commit", "rollback", "use",
+    ]
+}

@@ -1,4 +1,5 @@
 import AlcoIndex
+import Dispatch
 import SphinxQL
 
 /// What a statement gives the client: rows, or an OK with affected rows.
@@ -39,6 +40,10 @@ public final class Session {
     /// Set when the last batch stopped because a statement ran out of its inline budget: the
     /// caller runs the batch again off the event loop, without one.
     public private(set) var needsHandOff = false
+    /// Where statements are logged (the slow ones, and all of them at debug level); nil: nowhere.
+    public var statementLog: StatementLog?
+    /// Statements this connection has run, which numbers them in the log.
+    var statementsRun: UInt64 = 0
 
     public init(catalog: Catalog) { self.catalog = catalog }
 
@@ -60,34 +65,39 @@ public final class Session {
     /// first error as MySQL does.
     public func execute(batch text: String) -> [Result<StatementOutcome, StatementError>] {
         needsHandOff = false
+        var started = DispatchTime.now().uptimeNanoseconds
         let statements: [Statement]
         do {
             statements = try Parser.parseBatch(text)
-        } catch let e as SphinxQLError {
-            return [.failure(StatementError(e.description))]
         } catch {
-            return [.failure(StatementError("\(error)"))]
+            let failure = (error as? SphinxQLError)?.description ?? "\(error)"
+            observe(kind: "invalid", text: text, started: started, error: failure)
+            return [.failure(StatementError(failure))]
         }
         var out: [Result<StatementOutcome, StatementError>] = []
         for s in statements {
+            let result: Result<StatementOutcome, StatementError>
             do {
-                out.append(.success(try execute(s)))
+                result = .success(try execute(s))
             } catch is StatementHandOff {
+                // Not observed: it runs again off the event loop, and is observed there.
                 needsHandOff = true
                 return []
             } catch let e as StatementError {
-                out.append(.failure(e))
-                break
+                result = .failure(e)
             } catch let e as AlcoError {
                 // MySQL's codes for a full disk (ER_DISK_FULL) and other storage failures
                 // (ER_GET_ERRNO), not a syntax error: clients retry those.
                 let code: UInt16 = e.isOutOfSpace ? 1021 : e.isIO ? 1030 : 1064
-                out.append(.failure(StatementError(e.description, code: code, sqlState: code == 1064 ? "42000" : "HY000")))
-                break
+                result = .failure(StatementError(e.description, code: code, sqlState: code == 1064 ? "42000" : "HY000"))
             } catch {
-                out.append(.failure(StatementError("\(error)")))
-                break
+                result = .failure(StatementError("\(error)"))
             }
+            let failure: String? = if case .failure(let e) = result { e.message } else { nil }
+            observe(kind: s.kind, text: text, started: started, error: failure)
+            started = DispatchTime.now().uptimeNanoseconds
+            out.append(result)
+            if failure != nil { break }
         }
         return out
     }

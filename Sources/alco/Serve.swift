@@ -101,6 +101,14 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("log-format"), help: "How alco serve logs: text (default) or json, one logstash-shaped object per line ($ALCO_LOG_FORMAT).")
     var logFormat: String?
 
+    @Option(name: .customLong("log-level"), help: "The least important lines logged: trace, debug, info (default), notice, warning, error, critical ($ALCO_LOG_LEVEL).")
+    var logLevel: String?
+
+    @Option(
+        name: .customLong("slow-query-ms"),
+        help: "Log SphinxQL statements that take at least this many ms, with their text (0: none; default 1000; $ALCO_SLOW_QUERY_MS).")
+    var slowQueryMs: Int?
+
     @Option(name: .customLong("watch-idle-ms"), help: "A watched file's last line without a newline, or open multiline record, is taken after this long idle (default 1000).")
     var watchIdleMs: Int?
 
@@ -109,12 +117,7 @@ struct Serve: ParsableCommand {
         // Installed before anything starts: a SIGTERM sent as soon as the banner shows must
         // not fall between ignoring the signal and listening for it.
         let stopSignal = StopSignal()
-        let formatName = logFormat ?? ProcessInfo.processInfo.environment["ALCO_LOG_FORMAT"] ?? "text"
-        guard let format = LineLogHandler.Format(rawValue: formatName) else {
-            warn("alco: --log-format is text or json, not '\(formatName)'")
-            throw ExitCode(2)
-        }
-        let logger = Logger(label: "alco") { _ in LineLogHandler(format: format) }
+        let logger = Logger(label: "alco") { _ in LineLogHandler(level: settings.logLevel, format: settings.logFormat) }
         let app: AlcoApplication
         do {
             app = try buildApplication(settings, logger: logger)

@@ -2,6 +2,7 @@ import AlcoApplication
 import AlcoCollector
 import ArgumentParser
 import Foundation
+import Logging
 import SphinxQLExecution
 import Yams
 
@@ -56,6 +57,9 @@ struct ConfigFile: Decodable, Equatable {
     var watch: [Watch]?
     var watchIdleMs: Int?
     var patterns: Bool?
+    var slowQueryMs: Int?
+    var logFormat: String?
+    var logLevel: String?
 
     /// A file source: `files` is a glob.
     struct Watch: Decodable, Equatable {
@@ -87,6 +91,7 @@ extension ConfigFile {
     enum CodingKeys: String, CodingKey {
         case data, mysql, http, amqp, redis, indexes, sphinxapi, node
         case queryTimeoutMs = "query_timeout_ms", searchThrough = "search_through", watch, watchIdleMs = "watch_idle_ms", patterns
+        case slowQueryMs = "slow_query_ms", logFormat = "log_format", logLevel = "log_level"
     }
 }
 
@@ -149,6 +154,20 @@ extension ApplicationSettings {
         s.node = try flags.node ?? int("ALCO_NODE") ?? file.node
         s.searchThrough = flags.searchThrough ?? env["ALCO_SEARCH_THROUGH"] ?? file.searchThrough
         s.patterns = flags.patterns || env["ALCO_PATTERNS"] == "on" || (file.patterns ?? false)
+        s.slowQueryMs = try flags.slowQueryMs ?? int("ALCO_SLOW_QUERY_MS") ?? file.slowQueryMs ?? 1000
+        let formatName = flags.logFormat ?? env["ALCO_LOG_FORMAT"] ?? file.logFormat ?? "text"
+        guard let format = LineLogHandler.Format(rawValue: formatName) else {
+            warn("alco: --log-format is text or json, not '\(formatName)'")
+            throw ExitCode(2)
+        }
+        s.logFormat = format
+        let levelName = flags.logLevel ?? env["ALCO_LOG_LEVEL"] ?? file.logLevel ?? "info"
+        guard let level = Logger.Level(rawValue: levelName.lowercased()) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            warn("alco: --log-level is one of \(names), not '\(levelName)'")
+            throw ExitCode(2)
+        }
+        s.logLevel = level
         let idle = try flags.watchIdleMs ?? int("ALCO_WATCH_IDLE_MS") ?? file.watchIdleMs ?? 1000
         let watchSpecs = flags.watches.isEmpty ? (env["ALCO_WATCH"]?.split(separator: ";").map(String.init) ?? []) : flags.watches
         do {

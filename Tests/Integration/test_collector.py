@@ -12,6 +12,7 @@ import uuid
 
 import pymysql
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from servers import ALCO, AlcoServer
 
@@ -130,6 +131,14 @@ def test_logcollect_records_are_stored_with_their_fields():
                               % (server.http_port, marker)], capture_output=True, check=True).stdout
         hits = json.loads(out)["hits"]
         assert len(hits) == 2 and all(h["js"]["levelname"] == "ERROR" for h in hits)
+        # Its latencies in /metrics, read with Prometheus' own parser: the batches consumed,
+        # stored and acknowledged.
+        text = subprocess.run(["curl", "-sS", "http://127.0.0.1:%d/metrics" % server.http_port], capture_output=True,
+                              text=True, check=True).stdout
+        counts = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                  for f in text_string_to_metric_families(text) for s in f.samples if s.name.endswith("_count")}
+        assert counts[("alco_amqp_consume_to_ack_seconds_count", (("index", "logs"),))] >= 1, text
+        assert counts[("alco_ingest_batch_duration_seconds_count", (("index", "logs"), ("source", "amqp")))] >= 1, text
         # And by `alco search`: against the running server, then on its data once it stopped.
         cli = ["search", "--index", "logs", "--json", "--field", "levelname=ERROR", marker]
         remote = subprocess.run([ALCO, *cli, "--server", "http://127.0.0.1:%d" % server.http_port],

@@ -94,6 +94,8 @@ public struct IndexStats: Sendable {
     public var name: String
     public var documents: Int
     public var bufferedDocuments: Int
+    /// What the realtime buffer holds, in bytes (`EngineOptions.maxBufferedBytes` bounds it).
+    public var bufferedBytes = 0
     public var memorySegments: Int
     public var diskSegments: Int
     public var diskBytes: Int

@@ -20,7 +20,7 @@ extension LogIndex {
             return s.segments.resolve(MergePolicy(options: options).background(s.segments.mergeDays, writing: writing))
         }
         guard let plan else { return false }
-        return try install(merging: plan.sources, day: plan.day)
+        return try metrics.merge.time { try install(merging: plan.sources, day: plan.day) }
     }
 
     /// Merges `sources` into new segments (without holding the maintenance lock) and swaps
@@ -129,7 +129,7 @@ extension LogIndex {
         while true {
             let plan = state.withLock { s in s.segments.resolve(MergePolicy(options: options).optimize(s.segments.mergeDays)) }
             guard let plan else { return }
-            guard try install(merging: plan.sources, day: plan.day) else { return }
+            guard try metrics.merge.time({ try install(merging: plan.sources, day: plan.day) }) else { return }
         }
     }
 

@@ -9,7 +9,7 @@ extension LogIndex {
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
         try seal()
-        try persistLocked()
+        try metrics.flush.time { try persistLocked() }
     }
 
     /// Caller holds maintenanceLock. Writes nothing once the index is closed (dropped): its
@@ -125,6 +125,8 @@ extension LogIndex {
     public func applyRetention(nowMicroseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1e6)) throws -> [Int] {
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { metrics.retention.recordNanoseconds(since: started) }
         let dropped: [Int] = state.withLock { s in
             let today = s.calendar.day(ofMicroseconds: nowMicroseconds)
             guard let cutoff = s.calendar.day(offsetDays: -(s.settings.retentionDays - 1), from: today) else { return [] }

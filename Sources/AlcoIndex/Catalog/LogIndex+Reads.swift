@@ -111,5 +111,6 @@ extension IndexStats {
             walLSN: s.appliedLSN, checkpointLSN: s.checkpointLSN, problems: s.problems,
             minID: ids?.lowerBound, maxID: ids?.upperBound)
         lateArrivals = s.lateArrivals
+        bufferedBytes = s.buffer.bytes
     }
 }

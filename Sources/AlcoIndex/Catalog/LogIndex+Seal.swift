@@ -10,6 +10,8 @@ extension LogIndex {
         let extraFields = columns.indexedKeys
         let work = state.withLock { $0.buffer.beginSeal() }
         if work.isEmpty { return }
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { metrics.seal.recordNanoseconds(since: started) }
         // Chunks of at most maxSegmentDocs, and of big seals one per core: each becomes a
         // segment, built in parallel.
         var chunks: [(day: Int, docs: ArraySlice<Document>)] = []

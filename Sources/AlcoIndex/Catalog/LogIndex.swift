@@ -18,6 +18,7 @@ public final class LogIndex: Sendable {
     public let columns: ColumnRegistry
     let options: EngineOptions
     let wal: WriteAheadLog
+    let metrics: IndexMetrics
 
     // Lock order: maintenanceLock, sealLock, state, the WAL's own lock. The first three are
     // held across I/O; `state` only for short sections that never wait.
@@ -36,6 +37,7 @@ public final class LogIndex: Sendable {
         self.name = settings.name
         self.directory = directory
         self.options = options
+        metrics = IndexMetrics(index: settings.name)
         let segmentsDirectory = directory + "/segments"
         try FileSystem.makeDirectory(segmentsDirectory)
         FileSystem.removeTemporaryFiles(in: directory)
@@ -87,7 +89,7 @@ public final class LogIndex: Sendable {
         }
         s.problems.append(contentsOf: report.warnings)
         replayed = (report.records, (ContinuousClock.now - replayStart).seconds)
-        wal = try WriteAheadLog(directory: directory + "/wal", lastLSN: report.lastLSN, syncEnabled: options.syncWrites)
+        wal = try WriteAheadLog(directory: directory + "/wal", lastLSN: report.lastLSN, syncEnabled: options.syncWrites, syncTimer: metrics.walSync)
         state = Mutex(s)
     }
 

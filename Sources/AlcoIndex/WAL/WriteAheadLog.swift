@@ -1,3 +1,5 @@
+import CoreMetrics
+
 /// The write-ahead log of one index: every change is appended here and fsynced before the
 /// caller is answered. Concurrent appenders share one fsync (group commit): the first waiter
 /// writes and syncs everything queued so far, the others wait for it.
@@ -7,6 +9,8 @@
 public final class WriteAheadLog: @unchecked Sendable {
     public let directory: String
     let syncEnabled: Bool
+    /// Each group commit's fsync, as `alco_wal_fsync_duration_seconds`.
+    let syncTimer: CoreMetrics.Timer
     static let rotateBytes = 64 << 20
     static let headerSize = 16
 
@@ -23,9 +27,10 @@ public final class WriteAheadLog: @unchecked Sendable {
     private var files: [UInt64] = []
 
     /// Opens the log after replay: `lastLSN` is the last record that exists.
-    init(directory: String, lastLSN: UInt64, syncEnabled: Bool) throws {
+    init(directory: String, lastLSN: UInt64, syncEnabled: Bool, syncTimer: CoreMetrics.Timer) throws {
         self.directory = directory
         self.syncEnabled = syncEnabled
+        self.syncTimer = syncTimer
         nextLSN = lastLSN + 1
         durableLSN = lastLSN
         try FileSystem.makeDirectory(directory)
@@ -254,7 +259,7 @@ public final class WriteAheadLog: @unchecked Sendable {
         }
         do {
             try file!.write(batch)
-            if syncEnabled { try file!.sync() }
+            if syncEnabled { try syncTimer.time { try file!.sync() } }
             fileBytes += batch.count
         } catch {
             // A failed write (a full disk) may leave part of the batch: cut the file back to its

@@ -1,0 +1,43 @@
+import CoreMetrics
+import Dispatch
+import Hummingbird
+
+/// Every HTTP request's latency as `alco_http_request_duration_seconds{route, method, status}`:
+/// the time to the response's head (a streamed search or tail goes on after it). The labels
+/// are bounded whatever a client sends: the route is the matched pattern
+/// (`/api/v1/indexes/{name}`, or `NotFound`), never the path; methods outside the usual few
+/// are `other`.
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var metricName: String { "alco_http_request_duration_seconds" }
+    static var methods: Set<String> { ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] }
+    /// Where the histograms go: the process's backend, or a test's.
+    let factory: any MetricsFactory
+
+    init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let method = Self.methods.contains(request.method.rawValue) ? request.method.rawValue : "other"
+        do {
+            let response = try await next(request, context)
+            record(since: started, route: context.endpointPath, method: method, status: response.status.code)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            record(since: started, route: context.endpointPath, method: method, status: status)
+            throw error
+        }
+    }
+
+    private func record(since started: UInt64, route: String?, method: String, status: Int) {
+        let nanoseconds = Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started)
+        // The factory keeps one histogram per label set; asking it again finds that one.
+        CoreMetrics.Timer(
+            label: Self.metricName,
+            dimensions: [("route", route ?? "NotFound"), ("method", method), ("status", String(min(max(status, 100), 599)))],
+            factory: factory
+        ).recordNanoseconds(nanoseconds)
+    }
+}
