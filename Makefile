@@ -4,8 +4,9 @@ DATA ?= alco-data
 SWIFT ?= swift
 APT_PACKAGES := liblz4-dev librabbitmq-dev libhiredis-dev zlib1g-dev libre2-dev libmariadb-dev libzstd-dev libbz2-dev pkg-config
 # What the integration tests need: the mysql client, mysqlclient's headers, real Sphinx,
-# a RabbitMQ broker and its command-line publisher, a Redis server, headless Chromium for the web UI.
-TEST_APT_PACKAGES := mariadb-client zstd bzip2 sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk sysbench gdb
+# a RabbitMQ broker and its command-line publisher, a Redis server, headless Chromium for the web UI,
+# nginx as the TLS proxy in front of alco serve that the remote CLI is tested through.
+TEST_APT_PACKAGES := mariadb-client zstd bzip2 sphinxsearch rabbitmq-server amqp-tools redis-server chromium chromium-driver wrk sysbench gdb nginx-light
 PYTHON ?= python3
 
 .PHONY: deps test-deps build build-tests format format-check release serve loghub test unit integration fuzz bench clean stop-servers apt

@@ -7,10 +7,15 @@ import Foundation
 /// `alco serve` owns the data directory. Prints exactly what a local search prints.
 struct RemoteSearch {
     let search: Search
-    let server: String
-    let token: String?
+    let client: ServerClient
+
+    init(search: Search, server: String, token: String?, caCertificates: String?) throws {
+        self.search = search
+        client = try ServerClient(server: server, token: token, caCertificates: caCertificates)
+    }
 
     func run() throws -> Bool {
+        defer { client.close() }
         let zone = try indexZone()
         var params: [(String, String)] = [("index", search.index)]
         if !search.query.isEmpty { params.append(("q", search.query)) }
@@ -79,7 +84,7 @@ struct RemoteSearch {
             printer.print(hit, isMatch: true)
             fflush(nil)
         }
-        throw HTTPLineClient.Failure(description: "the server ended the tail (stopped?)")
+        throw ServerClient.Failure(description: "the server ended the tail (stopped?)")
     }
 
     /// Each hit with the lines around it from /api/v1/context.
@@ -106,15 +111,8 @@ struct RemoteSearch {
         return TimeZone(identifier: name) ?? TimeZone(identifier: "UTC")!
     }
 
-    private func open(_ path: String, _ params: [(String, String)]) throws -> HTTPLineClient {
-        let client = try HTTPLineClient(server: server, token: token)
-        var components = URLComponents()
-        components.path = path
-        if !params.isEmpty { components.queryItems = params.map { URLQueryItem(name: $0.0, value: $0.1) } }
-        // URLComponents leaves + and ; as they are; the server reads + as a space.
-        let encoded = components.percentEncodedQuery.map { "?" + $0.replacingOccurrences(of: "+", with: "%2B") } ?? ""
-        try client.get(components.percentEncodedPath + encoded)
-        return client
+    private func open(_ path: String, _ params: [(String, String)]) throws -> LineReader {
+        try client.get(path, params)
     }
 
     static func hit(_ line: String) -> Hit? {

@@ -31,8 +31,12 @@ struct Search: ParsableCommand {
     @Option(name: .customLong("not-pattern"), help: "Hide lines of this message pattern (repeatable).") var notPattern: [String] = []
     @Flag(name: [.customShort("f"), .long], help: "Like tail -f: print the last matches (10 unless --limit), then new ones as they arrive (needs --server).")
     var follow = false
-    @Option(name: .long, help: "Search a running `alco serve` over HTTP instead of opening the data directory: http://[USER:PASSWORD@]HOST:PORT ($ALCO_SERVER).")
+    @Option(
+        name: .long,
+        help: "Search a running `alco serve` over HTTP instead of opening the data directory: http(s)://[USER:PASSWORD@]HOST[:PORT][/PREFIX] ($ALCO_SERVER).")
     var server: String?
+    @Option(name: .long, help: "With an https --server: trust the certificate authorities in this PEM file instead of the system's ($ALCO_CACERT).")
+    var cacert: String?
     @Option(name: .long, help: "Bearer token for --server ($ALCO_HTTP_TOKEN).") var token: String?
     @Argument(help: "The query (empty: every line).") var query: String = ""
 
@@ -49,8 +53,10 @@ struct Search: ParsableCommand {
         if let server = server ?? env["ALCO_SERVER"] {
             let found: Bool
             do {
-                found = try RemoteSearch(search: self, server: server, token: token ?? env["ALCO_HTTP_TOKEN"]).run()
-            } catch let e as HTTPLineClient.Failure {
+                found = try RemoteSearch(
+                    search: self, server: server, token: token ?? env["ALCO_HTTP_TOKEN"], caCertificates: cacert ?? env["ALCO_CACERT"]
+                ).run()
+            } catch let e as ServerClient.Failure {
                 warn("alco: \(e)")
                 throw ExitCode(2)
             }
