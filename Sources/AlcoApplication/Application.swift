@@ -272,6 +272,7 @@ private func serveHTTP(
     services.maxBodyBytes = settings.maxBody
     services.sourceMetrics = sources.status
     services.metricsRegistry = ProcessMetrics.registry
+    services.logger = logger
     services.auth = HTTPAuth(bearerToken: settings.httpToken, user: settings.httpUser, password: settings.httpPassword)
     services.requestGuard = RequestGuard.forListener(
         host: address.host, isLoopback: address.isLoopback,

@@ -3,6 +3,7 @@ import AlcoIndex
 import AlcoIngest
 import Dispatch
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import Prometheus
@@ -36,6 +37,8 @@ public struct HTTPServices: Sendable {
     /// What the process records through swift-metrics (the latency histograms, connection
     /// gauges); `/metrics` shows it before the figures read from the catalog and sources.
     public var metricsRegistry: PrometheusCollectorRegistry?
+    /// The server's log: each request at debug level, with its id.
+    public var logger = Logger(label: "alco.http") { _ in SwiftLogNoOpLogHandler() }
 
     /// - Parameter shortcuts: where saved searches are kept; by default `shortcuts.json` in the
     ///   catalog's directory.

@@ -8,7 +8,7 @@ import NIOCore
 /// the server runs.
 public func buildRouter(_ services: HTTPServices) -> Router<BasicRequestContext> {
     let router = Router()
-    router.add(middleware: RequestMetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(logger: services.logger))
     router.add(middleware: RequestGuardMiddleware(guarding: services.requestGuard))
     router.add(middleware: AuthMiddleware(auth: services.auth))
     // Ready: this router answers only once the data directory is open (WAL replayed) and

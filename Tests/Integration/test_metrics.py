@@ -4,6 +4,7 @@ cumulative; and the statement log (--log-level debug, --slow-query-ms)."""
 import http.client
 import json
 import re
+import time
 import urllib.request
 
 import pymysql
@@ -61,8 +62,10 @@ def test_histograms_move_with_the_work_done(server):
     cur = c.cursor()
     during, _ = scrape(server)
     assert sample(during, "alco_connections_open", "", protocol="sphinxql") >= 1
+    # Ids carry their time (µs x 1000): lines of now, which no retention pass drops.
+    now_id = int(time.time() * 1e6) * 1000
     for k in range(3):
-        cur.execute("INSERT INTO app (id, logline, js) VALUES (%d, 'metrics line %d', '{}')" % (k + 1, k))
+        cur.execute("INSERT INTO app (id, logline, js) VALUES (%d, 'metrics line %d', '{}')" % (now_id + k, k))
     for _ in range(4):
         cur.execute("SELECT id FROM app WHERE MATCH('metrics')")
         assert len(cur.fetchall()) == 3
@@ -133,7 +136,8 @@ def test_statements_are_logged_with_their_connection_number_and_duration(server)
     cur = c.cursor()
     cur.execute("SELECT COUNT(*) FROM app WHERE MATCH('logged')")
     # Big enough to take more than the 1 ms threshold: about half a megabyte parsed and stored.
-    rows = ",".join("(%d, 'slow insert row %d %s', '{}')" % (1000 + k, k, "y" * 80) for k in range(5000))
+    now_id = int(time.time() * 1e6) * 1000 + 10_000_000
+    rows = ",".join("(%d, 'slow insert row %d %s', '{}')" % (now_id + k * 1000, k, "y" * 80) for k in range(5000))
     cur.execute("INSERT INTO app (id, logline, js) VALUES " + rows)
     c.close()
     server.log.flush()
@@ -150,3 +154,15 @@ def test_statements_are_logged_with_their_connection_number_and_duration(server)
     # The text is cut to a bounded excerpt, its full size said.
     assert "bytes)" in slow[-1] and len(slow[-1]) < 2000
     assert " kind=insert" in slow[-1]
+
+
+def test_requests_are_logged_at_debug_with_their_id(server):
+    with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/indexes/app" % server.http_port, timeout=30) as r:
+        assert r.status == 200
+    server.log.flush()
+    with open(server.log.name, errors="replace") as f:
+        lines = [l for l in f.read().splitlines() if l.startswith("alco: request ") and "route=/api/v1/indexes/{name}" in l]
+    assert lines, "no request line"
+    line = lines[-1]
+    assert re.search(r" request_id=\S+", line) and " request_id=-" not in line
+    assert " method=GET" in line and " status=200" in line and re.search(r" duration_ms=[0-9.]+", line)
