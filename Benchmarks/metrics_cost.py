@@ -12,7 +12,7 @@ the machine falls on both alike:
    directory indexed once by `alco bench ingest` (requests/s, p50 and p99), as `http_api.py`.
 Reports each figure's median over the rounds and the ratio with/without, and writes the
 "Cost of the metrics" section of RESULTS.md. Machines are noisy: the run-to-run spread of
-the baseline is reported beside the ratios, so a ratio inside it is noise.
+each build is reported beside the ratios, so a ratio inside it is noise.
 """
 import argparse, json, os, shutil, signal, statistics, subprocess, sys, tempfile, urllib.parse
 
@@ -98,22 +98,26 @@ def report(runs, args):
              ("sphinxql_p50_ms", "SphinxQL p50 (ms)", False), ("sphinxql_p99_ms", "SphinxQL p99 (ms)", False),
              ("http_rps", "HTTP, 64 connections, requests/s", True),
              ("http_p50_ms", "HTTP p50 (ms)", False), ("http_p99_ms", "HTTP p99 (ms)", False)]
-    rows = ["| figure | without | with | with / without | baseline's spread |", "|---|---:|---:|---:|---:|"]
+    rows = ["| figure | without | with | with / without | spread without | spread with |", "|---|---:|---:|---:|---:|---:|"]
     for key, title, _ in names:
         without = [r[key] for r in runs["without"]]
         with_ = [r[key] for r in runs["with"]]
         a, b = statistics.median(without), statistics.median(with_)
-        spread = (max(without) - min(without)) / a if a else 0
+
+        def spread(xs, m):
+            return (max(xs) - min(xs)) / m * 50 if m else 0
+
         fmt = "{:,.0f}" if a >= 100 else "{:.2f}"
-        rows.append("| %s | %s | %s | %.3f | ±%.1f%% |" % (title, fmt.format(a), fmt.format(b), b / a if a else 0, spread * 50))
+        rows.append("| %s | %s | %s | %.3f | ±%.1f%% | ±%.1f%% |" % (
+            title, fmt.format(a), fmt.format(b), b / a if a else 0, spread(without, a), spread(with_, b)))
     return "\n".join([
         "<!-- metrics:start -->",
         "## Cost of the metrics (%s lines)" % format(args.lines, ","),
         "",
         "`Benchmarks/metrics_cost.py --rounds %d --seconds %d`: the build before swift-metrics and swift-prometheus"
         " came in (without) and the build with every latency histogram (with), in alternating order on the same"
-        " corpus and machine; medians over the rounds. The spread is half the baseline's own range between rounds:"
-        " a ratio within it is noise." % (args.rounds, args.seconds),
+        " corpus and machine; medians over the rounds. A spread is half a build's own range between rounds:"
+        " a ratio within the spreads is noise." % (args.rounds, args.seconds),
         "",
         *rows,
         "<!-- metrics:end -->",

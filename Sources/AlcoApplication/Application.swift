@@ -77,7 +77,7 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
     if settings.patterns { options.minePatterns = true }
     _ = ProcessMetrics.registry
     // Bound first, answering "opening" until the catalog and the sources run.
-    let http = try startOpeningHTTP(settings)
+    let http = try startOpeningHTTP(settings, logger)
     let catalog: Catalog
     do {
         catalog = try Catalog(directory: settings.data, options: options)
@@ -138,10 +138,10 @@ private struct OpeningHTTP {
     var port: Int
 }
 
-private func startOpeningHTTP(_ settings: ApplicationSettings) throws -> OpeningHTTP? {
+private func startOpeningHTTP(_ settings: ApplicationSettings, _ logger: Logger) throws -> OpeningHTTP? {
     guard settings.httpListen != "off" else { return nil }
     let address = try ListenAddress(settings.httpListen)
-    let server = HTTPServer()
+    let server = HTTPServer(logger: logger)
     do {
         let port = try server.startOpening(host: address.host, port: address.port)
         return OpeningHTTP(server: server, address: address, port: port)

@@ -15,8 +15,15 @@ public final class HTTPServer: @unchecked Sendable {
     private var stopping: StopFlag?
     private var group: ServiceGroup?
     private let finished = DispatchSemaphore(value: 0)
+    /// Hummingbird's own log (a server that cannot accept, say): the application's, in its
+    /// format, from warnings up (its start and stop lines repeat ours).
+    private let logger: Logger
 
-    public init() {}
+    public init(logger: Logger = Logger(label: "alco.http")) {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        self.logger = quiet
+    }
 
     /// Binds and starts serving; returns the bound port (0 asks for a free one) once the
     /// server runs, or throws why it could not start (a port in use).
@@ -41,8 +48,6 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func run(host: String, port: Int, timeout: TimeInterval) throws -> Int {
-        var logger = Logger(label: "alco.http")
-        logger.logLevel = .warning
         let outcome = Outcome()
         let app = Application(
             responder: responder,

@@ -117,7 +117,9 @@ struct Serve: ParsableCommand {
         // Installed before anything starts: a SIGTERM sent as soon as the banner shows must
         // not fall between ignoring the signal and listening for it.
         let stopSignal = StopSignal()
-        let logger = Logger(label: "alco") { _ in LineLogHandler(level: settings.logLevel, format: settings.logFormat) }
+        // Every logger in the process, the libraries' too, writes lines of the chosen format.
+        LoggingSystem.bootstrap { label in LineLogHandler(level: settings.logLevel, format: settings.logFormat, label: label) }
+        let logger = Logger(label: "alco")
         let app: AlcoApplication
         do {
             app = try buildApplication(settings, logger: logger)
