@@ -71,16 +71,19 @@ public final class Session {
             statements = try Parser.parseBatch(text)
         } catch {
             let failure = (error as? SphinxQLError)?.description ?? "\(error)"
-            observe(kind: "invalid", text: text, started: started, error: failure)
+            observe(kind: "invalid", text: text, nanoseconds: DispatchTime.now().uptimeNanoseconds &- started, error: failure)
             return [.failure(StatementError(failure))]
         }
         var out: [Result<StatementOutcome, StatementError>] = []
+        // Observed once the batch is done: one handed off runs again from its start, and each
+        // statement must be counted once.
+        var observed: [(kind: String, nanoseconds: UInt64, error: String?)] = []
         for s in statements {
             let result: Result<StatementOutcome, StatementError>
             do {
                 result = .success(try execute(s))
             } catch is StatementHandOff {
-                // Not observed: it runs again off the event loop, and is observed there.
+                // Not observed: the batch runs again off the event loop, and is observed there.
                 needsHandOff = true
                 return []
             } catch let e as StatementError {
@@ -94,11 +97,13 @@ public final class Session {
                 result = .failure(StatementError("\(error)"))
             }
             let failure: String? = if case .failure(let e) = result { e.message } else { nil }
-            observe(kind: s.kind, text: text, started: started, error: failure)
-            started = DispatchTime.now().uptimeNanoseconds
+            let now = DispatchTime.now().uptimeNanoseconds
+            observed.append((s.kind, now &- started, failure))
+            started = now
             out.append(result)
             if failure != nil { break }
         }
+        for o in observed { observe(kind: o.kind, text: text, nanoseconds: o.nanoseconds, error: o.error) }
         return out
     }
 

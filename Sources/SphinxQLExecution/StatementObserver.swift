@@ -1,5 +1,4 @@
 import CoreMetrics
-import Dispatch
 import Logging
 import SphinxQL
 
@@ -46,8 +45,7 @@ enum StatementMetrics {
 
 extension Session {
     /// Records one finished statement: `kind` is "invalid" for a batch that did not parse.
-    func observe(kind: String, text: String, started: UInt64, error: String?) {
-        let nanoseconds = DispatchTime.now().uptimeNanoseconds &- started
+    func observe(kind: String, text: String, nanoseconds: UInt64, error: String?) {
         StatementMetrics.durations[kind]?.recordNanoseconds(Int64(clamping: nanoseconds))
         if error != nil { StatementMetrics.errors[kind]?.increment() }
         statementsRun &+= 1
