@@ -109,6 +109,12 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
         let sphinxAPIPort = try startSphinxAPI(settings, catalog, logger, progress, &parts)
         let sources = try startSources(settings, catalog, rejects, logger, progress, &parts)
         let httpPort = try http.map { try serveHTTP($0, settings, catalog, rejects, sources, logger, progress, &parts) }
+        if settings.verifyRateMB > 0 {
+            // Last in the group, so stopped first: a pass under way ends before the indexes close.
+            let verifier = SegmentVerifier(catalog: catalog, megabytesPerSecond: settings.verifyRateMB, logger: logger)
+            verifier.start()
+            parts.append(StartedPart(name: "segment verification", progress: progress) { verifier.stop() })
+        }
         var quiet = logger
         quiet.logLevel = .warning
         let group = ServiceGroup(

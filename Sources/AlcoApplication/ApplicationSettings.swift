@@ -73,6 +73,9 @@ public struct ApplicationSettings: Sendable {
     public var slowQueryMs = 1000
     /// `slowQueryMs` as a threshold: nil when 0 (none).
     public var slowQuery: Int? { slowQueryMs > 0 ? slowQueryMs : nil }
+    /// The background check of every segment's checksums, in MB/s of reading (`--verify-rate`;
+    /// 0: none).
+    public var verifyRateMB = 32
     /// How the server logs (`--log-format`), and from which level (`--log-level`).
     public var logFormat = LineLogHandler.Format.text
     public var logLevel = Logger.Level.info
@@ -163,6 +166,9 @@ public struct ApplicationSettings: Sendable {
         }
         guard (1024...(1 << 34)).contains(maxBody) else {
             throw SettingsError("the largest HTTP body must be from 1024 bytes to 16 GiB, not \(maxBody)")
+        }
+        guard (0...100_000).contains(verifyRateMB) else {
+            throw SettingsError("the verify rate must be from 0 (none) to 100000 MB/s, not \(verifyRateMB)")
         }
         guard (0...86_400_000).contains(slowQueryMs) else {
             throw SettingsError("the slow query threshold must be from 0 (none) to 86400000 ms, not \(slowQueryMs)")

@@ -109,6 +109,13 @@ struct Serve: ParsableCommand {
         help: "Log SphinxQL statements that take at least this many ms, with their text (0: none; default 1000; $ALCO_SLOW_QUERY_MS).")
     var slowQueryMs: Int?
 
+    @Option(
+        name: .customLong("verify-rate"),
+        help:
+            "Check every segment's checksums again in the background at this many MB/s, soon after start and daily; damaged ones are quarantined (0: never; default 32; $ALCO_VERIFY_RATE)."
+    )
+    var verifyRate: Int?
+
     @Option(name: .customLong("watch-idle-ms"), help: "A watched file's last line without a newline, or open multiline record, is taken after this long idle (default 1000).")
     var watchIdleMs: Int?
 

@@ -58,6 +58,7 @@ struct ConfigFile: Decodable, Equatable {
     var watchIdleMs: Int?
     var patterns: Bool?
     var slowQueryMs: Int?
+    var verifyRateMB: Int?
     var logFormat: String?
     var logLevel: String?
 
@@ -91,7 +92,7 @@ extension ConfigFile {
     enum CodingKeys: String, CodingKey {
         case data, mysql, http, amqp, redis, indexes, sphinxapi, node
         case queryTimeoutMs = "query_timeout_ms", searchThrough = "search_through", watch, watchIdleMs = "watch_idle_ms", patterns
-        case slowQueryMs = "slow_query_ms", logFormat = "log_format", logLevel = "log_level"
+        case slowQueryMs = "slow_query_ms", logFormat = "log_format", logLevel = "log_level", verifyRateMB = "verify_rate_mb"
     }
 }
 
@@ -155,6 +156,7 @@ extension ApplicationSettings {
         s.searchThrough = flags.searchThrough ?? env["ALCO_SEARCH_THROUGH"] ?? file.searchThrough
         s.patterns = flags.patterns || env["ALCO_PATTERNS"] == "on" || (file.patterns ?? false)
         s.slowQueryMs = try flags.slowQueryMs ?? int("ALCO_SLOW_QUERY_MS") ?? file.slowQueryMs ?? 1000
+        s.verifyRateMB = try flags.verifyRate ?? int("ALCO_VERIFY_RATE") ?? file.verifyRateMB ?? 32
         let formatName = flags.logFormat ?? env["ALCO_LOG_FORMAT"] ?? file.logFormat ?? "text"
         guard let format = LineLogHandler.Format(rawValue: formatName) else {
             warn("alco: --log-format is text or json, not '\(formatName)'")

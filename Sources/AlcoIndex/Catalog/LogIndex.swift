@@ -94,7 +94,7 @@ public final class LogIndex: Sendable {
     }
 
     /// Moves an unreadable segment aside so it is never served and never deleted unseen.
-    private static func quarantine(_ segment: String, from directory: String) {
+    static func quarantine(_ segment: String, from directory: String) {
         let dir = directory + "/quarantine"
         try? FileSystem.makeDirectory(dir)
         for ext in [".seg", ".del"] {

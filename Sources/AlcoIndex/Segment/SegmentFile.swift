@@ -68,6 +68,38 @@ struct SegmentFileReader {
     let sizes: [String: Int]
 
     init(_ b: UnsafeRawBufferPointer) throws {
+        var sections: [UInt32: UnsafeRawBufferPointer] = [:]
+        var sizes: [String: Int] = [:]
+        for (id, crc, range) in try SegmentFileReader.tableOfContents(b) {
+            let s = UnsafeRawBufferPointer(rebasing: b[range])
+            guard CRC32C.checksum(s) == crc else { throw DecodeError("section \(id) checksum mismatch") }
+            sections[id] = s
+            if let kind = SegmentFormat.Section(rawValue: id) { sizes["\(kind)", default: 0] += range.count }
+        }
+        self.sections = sections
+        self.sizes = sizes
+    }
+
+    /// Checks every section against its checksum again, a chunk at a time, calling `pace` with
+    /// each chunk's size (the background pass sleeps there to keep to its I/O rate). Throws
+    /// what is damaged.
+    static func verify(_ b: UnsafeRawBufferPointer, chunkBytes: Int = 1 << 20, pace: (Int) throws -> Void) throws {
+        for (id, crc, range) in try tableOfContents(b) {
+            var sum: UInt32 = 0
+            var at = range.lowerBound
+            while at < range.upperBound {
+                let end = min(at + max(1, chunkBytes), range.upperBound)
+                sum = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[at..<end]), seed: sum)
+                try pace(end - at)
+                at = end
+            }
+            guard sum == crc else { throw DecodeError("section \(id) checksum mismatch") }
+        }
+    }
+
+    /// Each section's id, checksum and byte range, from a table of contents that is itself
+    /// checksummed; every range checked to lie before it.
+    static func tableOfContents(_ b: UnsafeRawBufferPointer) throws -> [(id: UInt32, crc: UInt32, range: Range<Int>)] {
         guard b.count >= SegmentFormat.magic.count + SegmentFormat.trailerSize,
             b.prefix(8).elementsEqual(SegmentFormat.magic)
         else { throw DecodeError("bad header") }
@@ -85,20 +117,15 @@ struct SegmentFileReader {
         var r = ByteReader(tocBytes)
         let n = Int(try r.u32())
         _ = try r.u32()
-        var sections: [UInt32: UnsafeRawBufferPointer] = [:]
-        var sizes: [String: Int] = [:]
+        var out: [(id: UInt32, crc: UInt32, range: Range<Int>)] = []
         for _ in 0..<n {
             let id = try r.u32()
             let crc = try r.u32()
             guard let off = Int(exactly: try r.u64()), let len = Int(exactly: try r.u64()),
                 off <= tocOffset, len <= tocOffset - off
             else { throw DecodeError("section \(id) out of range") }
-            let s = UnsafeRawBufferPointer(rebasing: b[off..<(off + len)])
-            guard CRC32C.checksum(s) == crc else { throw DecodeError("section \(id) checksum mismatch") }
-            sections[id] = s
-            if let kind = SegmentFormat.Section(rawValue: id) { sizes["\(kind)", default: 0] += len }
+            out.append((id, crc, off..<(off + len)))
         }
-        self.sections = sections
-        self.sizes = sizes
+        return out
     }
 }

@@ -132,6 +132,18 @@ public final class SegmentReader: @unchecked Sendable {
         storage.releaseResidentPages()
     }
 
+    /// Reads the whole file again and checks every section's checksum (the background pass:
+    /// a disk may damage a segment long after it was opened). `pace` is called with each
+    /// chunk's size, and may throw to stop. Leaves none of it resident.
+    public func verifyChecksums(pace: (Int) throws -> Void) throws {
+        defer { storage.releaseResidentPages() }
+        do {
+            try SegmentFileReader.verify(storage.bytes, pace: pace)
+        } catch let e as DecodeError {
+            throw AlcoError.corruptSegment(name: name, reason: e.description)
+        }
+    }
+
     private static func readMultiFieldFrequencies(_ bytes: UnsafeRawBufferPointer, docCount: Int) throws -> [[UInt8]: Int] {
         var r = ByteReader(bytes)
         let n = try r.varintInt()
