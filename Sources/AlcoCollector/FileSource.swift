@@ -208,7 +208,7 @@ public final class FileSource: @unchecked Sendable {
             throw error
         }
         lastMark = text
-        batchDuration.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
+        batchDuration.recordNanoseconds(since: started)
         metrics.update { m in
             m.received += docs.count
             m.stored += docs.count

@@ -48,7 +48,7 @@ struct MessageBatch {
         }
         if rejected > 0 { try rejects.sync() }
         if !docs.isEmpty { try index.append(docs, mode: .replace) }
-        duration.recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
+        duration.recordNanoseconds(since: started)
         metrics.update {
             $0.received += messages.count
             $0.stored += docs.count

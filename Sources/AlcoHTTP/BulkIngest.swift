@@ -173,8 +173,7 @@ enum BulkIngest {
                     continue
                 }
                 counts[name, default: Counts()].stored += ids.count
-                IngestMetrics.batchDuration(index: name, source: "http")
-                    .recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- startedUptime))
+                IngestMetrics.batchDuration(index: name, source: "http").recordNanoseconds(since: startedUptime)
                 for ((k, _), id) in zip(group, ids) {
                     let op = actions[k].op
                     items[k] = .object([

@@ -59,8 +59,7 @@ enum LineIngest {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         try body.withUnsafeBytes { try ingester.ingest(buffer: $0, source: source) }
-        IngestMetrics.batchDuration(index: index.name, source: "http")
-            .recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started))
+        IngestMetrics.batchDuration(index: index.name, source: "http").recordNanoseconds(since: started)
         return IngestReport(index: index.name, stored: ingester.stored, errors: errors, rejectedByReason: byReason)
     }
 

@@ -26,16 +26,17 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let method = Self.methods.contains(request.method.rawValue) ? request.method.rawValue : "other"
         do {
             let response = try await next(request, context)
-            record(since: started, route: context.endpointPath, method: method, status: response.status.code, context: context)
+            record(since: started, method: method, status: response.status.code, context: context)
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            record(since: started, route: context.endpointPath, method: method, status: status, context: context)
+            record(since: started, method: method, status: status, context: context)
             throw error
         }
     }
 
-    private func record(since started: UInt64, route: String?, method: String, status: Int, context: Context) {
+    private func record(since started: UInt64, method: String, status: Int, context: Context) {
+        let route = context.endpointPath
         let nanoseconds = Int64(clamping: DispatchTime.now().uptimeNanoseconds &- started)
         logger.debug(
             "request",

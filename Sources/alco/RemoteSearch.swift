@@ -39,7 +39,7 @@ struct RemoteSearch {
         let printer = LinePrinter(json: search.json, color: Terminal.stdoutIsTTY, zone: zone, query: text)
 
         if search.count {
-            let client = try open("/api/v1/search", params + [("count", "true")])
+            let client = try client.get("/api/v1/search", params + [("count", "true")])
             guard let line = try client.nextLine(), let n = (try? JSONParser.parse(line))?["count"]?.numberValue else {
                 throw ValidationError("the server did not answer with a count (is it older than this alco?)")
             }
@@ -53,7 +53,7 @@ struct RemoteSearch {
         let order = limit == nil ? "asc" : "desc"
         var query = params + [("format", "ndjson"), ("order", order)]
         if let limit { query.append(("limit", String(max(1, limit)))) }
-        let client = try open("/api/v1/search", query)
+        let client = try client.get("/api/v1/search", query)
         while let line = try client.nextLine() {
             guard let hit = Self.hit(line) else { continue }
             any = true
@@ -78,7 +78,7 @@ struct RemoteSearch {
     /// Prints matching lines as the server's live tail sends them, until interrupted.
     private func follow(_ params: [(String, String)], after: UInt64?, printer: LinePrinter) throws {
         fflush(nil)
-        let client = try open("/api/v1/tail", params + (after.map { [("after", String($0))] } ?? []))
+        let client = try client.get("/api/v1/tail", params + (after.map { [("after", String($0))] } ?? []))
         while let line = try client.nextLine() {
             guard line.hasPrefix("data: "), let hit = Self.hit(String(line.dropFirst(6))) else { continue }
             printer.print(hit, isMatch: true)
@@ -90,7 +90,7 @@ struct RemoteSearch {
     /// Each hit with the lines around it from /api/v1/context.
     private func printWithContext(_ hits: [Hit], printer: LinePrinter) throws {
         try printer.printWithContext(hits) { h, _ in
-            let client = try open(
+            let client = try client.get(
                 "/api/v1/context",
                 [
                     ("index", search.index), ("id", String(h.id)),
@@ -106,13 +106,9 @@ struct RemoteSearch {
     }
 
     private func indexZone() throws -> TimeZone {
-        let body = try open("/api/v1/indexes/" + search.index, []).readAll()
+        let body = try client.get("/api/v1/indexes/" + search.index, []).readAll()
         let name = (try? JSONParser.parse(body))?["time_zone"]?.stringValue ?? "UTC"
         return TimeZone(identifier: name) ?? TimeZone(identifier: "UTC")!
-    }
-
-    private func open(_ path: String, _ params: [(String, String)]) throws -> LineReader {
-        try client.get(path, params)
     }
 
     static func hit(_ line: String) -> Hit? {

@@ -35,9 +35,10 @@ extension CoreMetrics.Timer {
         return try body()
     }
 
-    /// Records the time since `start` (a `DispatchTime` uptime in nanoseconds).
+    /// Records the time since `start` (a `DispatchTime` uptime in nanoseconds); every
+    /// module's timings go through here.
     @inline(__always)
-    func recordNanoseconds(since start: UInt64) {
+    public func recordNanoseconds(since start: UInt64) {
         recordNanoseconds(Int64(clamping: DispatchTime.now().uptimeNanoseconds &- start))
     }
 }
