@@ -10,54 +10,48 @@ final class AttributeDirectory: @unchecked Sendable {
     private let data: UnsafeRawBufferPointer
     private let tallies: UnsafeRawBufferPointer?
     private let docCount: Int
+    private let pages: PageVerifier?
     /// Each entry's offset in `directory`, ordered by key bytes.
     private let entries: [Int32]
-    /// Each entry's tally offset in `tallies` (-1: none), in `entries` order.
-    private let tallyOffsets: [Int32]
+    /// Each entry's place in the directory as written, in `entries` order (nil: the same).
+    private let writtenOrder: [Int32]?
+    /// Each entry's offset in the order written (shares `entries`' storage when sorted).
+    private let writtenOffsets: [Int32]
+    /// Places in the directory of the keys with strings, whose tallies follow in that order.
+    private let keysWithStrings: [Int32]
+    /// Each key's tally offset in `tallies` (-1: none), in directory order; found when a
+    /// reader is first made, so opening does not read the tallies.
+    private let tallyIndex = Mutex<[Int32]?>(nil)
     /// The last readers made, by key.
     private let recent = Mutex<[String: AttributeReader]>([:])
     static let cachedReaders = 256
 
     var count: Int { entries.count }
 
-    /// Walks the directory once to index it (and checks every entry decodes), and pairs each
-    /// key with its tally.
-    init(directory: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, tallies: UnsafeRawBufferPointer?, docCount: Int) throws {
+    /// Walks the directory once to index it (and checks every entry decodes).
+    init(
+        directory: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, tallies: UnsafeRawBufferPointer?, docCount: Int,
+        pages: PageVerifier?
+    ) throws {
         self.directory = directory
         self.data = data
         self.tallies = tallies
         self.docCount = docCount
+        self.pages = pages
+        try pages?.require(directory)
         var r = ByteReader(directory)
         let n = try r.varintInt()
         guard n <= directory.count else { throw DecodeError("\(n) attributes in \(directory.count) bytes") }
         var offsets: [Int32] = []
         offsets.reserveCapacity(n)
-        var keysWithStrings: [(entry: Int, key: UnsafeRawBufferPointer)] = []
-        for _ in 0..<n {
-            let at = r.offset
-            offsets.append(Int32(at))
-            let reader = try AttributeReader.readEntry(&r, data: data, docCount: docCount, named: false)
-            if reader.hasStrings {
-                var k = ByteReader(directory, offset: at)
-                keysWithStrings.append((offsets.count - 1, try k.blob()))
-            }
+        var keysWithStrings: [Int32] = []
+        for k in 0..<n {
+            offsets.append(Int32(r.offset))
+            let reader = try AttributeReader.readEntry(&r, data: data, docCount: docCount, named: false, pages: pages)
+            if reader.hasStrings { keysWithStrings.append(Int32(k)) }
         }
-        // Tallies follow the directory's order for keys with strings (as the builder writes
-        // them); each is checked to name its key.
-        var tallyAt = [Int32](repeating: -1, count: n)
-        if let tallies {
-            var t = ByteReader(tallies)
-            let m = try t.varintInt()
-            guard m == keysWithStrings.count else { throw DecodeError("\(m) forward tallies for \(keysWithStrings.count) keys") }
-            for (entry, key) in keysWithStrings {
-                let at = t.offset
-                guard try t.blob().elementsEqual(key) else { throw DecodeError("a forward tally out of key order") }
-                let ranks = try t.varintInt()
-                guard ranks <= tallies.count else { throw DecodeError("a tally of \(ranks) ranks in \(tallies.count) bytes") }
-                for _ in 0..<(2 * ranks) { _ = try t.varint() }
-                tallyAt[entry] = Int32(at)
-            }
-        }
+        self.keysWithStrings = keysWithStrings
+        writtenOffsets = offsets
         // Ordered by key bytes for binary search: as written since format 3; older builders
         // sorted by String, which differs for some non-ASCII keys.
         let sorted = offsets.indices.dropFirst().allSatisfy { k in
@@ -67,7 +61,7 @@ final class AttributeDirectory: @unchecked Sendable {
         }
         if sorted {
             entries = offsets
-            tallyOffsets = tallyAt
+            writtenOrder = nil
         } else {
             let order = offsets.indices.sorted { a, b in
                 AttributeDirectory.compare(
@@ -75,7 +69,38 @@ final class AttributeDirectory: @unchecked Sendable {
                     AttributeDirectory.key(directory, Int(offsets[b]))) < 0
             }
             entries = order.map { offsets[$0] }
-            tallyOffsets = order.map { tallyAt[$0] }
+            writtenOrder = order.map { Int32($0) }
+        }
+    }
+
+    /// Each key's tally offset, in directory order (found on first use). Tallies follow the
+    /// directory's order for keys with strings (as the builder writes them), each checked to
+    /// name its key; damaged or unreadable ones are none (a tally is then counted from the
+    /// column, and damage fails the search).
+    private func tallyOffsets() -> [Int32] {
+        tallyIndex.withLock { known in
+            if let known { return known }
+            var tallyAt = [Int32](repeating: -1, count: entries.count)
+            if let tallies, pages?.check(tallies) ?? true {
+                var t = ByteReader(tallies)
+                do {
+                    let m = try t.varintInt()
+                    guard m == keysWithStrings.count else { throw DecodeError("\(m) forward tallies for \(keysWithStrings.count) keys") }
+                    for k in keysWithStrings {
+                        let at = t.offset
+                        let key = AttributeDirectory.key(directory, Int(writtenOffsets[Int(k)]))
+                        guard try t.blob().elementsEqual(key) else { throw DecodeError("a forward tally out of key order") }
+                        let ranks = try t.varintInt()
+                        guard ranks <= tallies.count else { throw DecodeError("a tally of \(ranks) ranks in \(tallies.count) bytes") }
+                        for _ in 0..<(2 * ranks) { _ = try t.varint() }
+                        tallyAt[Int(k)] = Int32(at)
+                    }
+                } catch {
+                    tallyAt = [Int32](repeating: -1, count: entries.count)
+                }
+            }
+            known = tallyAt
+            return tallyAt
         }
     }
 
@@ -111,9 +136,10 @@ final class AttributeDirectory: @unchecked Sendable {
         guard let found else { return nil }
         // Checked when the directory was indexed, so these decode.
         var r = ByteReader(directory, offset: Int(entries[found]))
-        guard var reader = try? AttributeReader.readEntry(&r, data: data, docCount: docCount) else { return nil }
-        if let tallies, tallyOffsets[found] >= 0 {
-            var t = ByteReader(tallies, offset: Int(tallyOffsets[found]))
+        guard var reader = try? AttributeReader.readEntry(&r, data: data, docCount: docCount, pages: pages) else { return nil }
+        let tallyAt = tallyOffsets()[Int(writtenOrder?[found] ?? Int32(found))]
+        if let tallies, tallyAt >= 0 {
+            var t = ByteReader(tallies, offset: Int(tallyAt))
             if let tally = try? ForwardTally.decodeOne(&t, docCount: docCount), tally.counts.count == reader.valueCount + 1 {
                 reader.wholeSegmentTally = tally
             }

@@ -24,10 +24,19 @@ public struct AttributeReader: @unchecked Sendable {
     /// Docs and newest doc per forward rank over the whole segment, when the segment stored
     /// them (`ForwardTally`); nil in older segments.
     var wholeSegmentTally: ForwardTally?
+    /// Checks the bytes of values and columns as they are read: a damaged one reads as no
+    /// value, and the search fails on the segment's damage before it answers.
+    let pages: PageVerifier?
 
     /// Reads one directory entry (at the reader's offset) over the segment's attribute data;
     /// without `named`, its key is left empty (checking a directory needs no String per key).
-    static func readEntry(_ r: inout ByteReader, data: UnsafeRawBufferPointer, docCount: Int, named: Bool = true) throws -> AttributeReader {
+    static func readEntry(
+        _ r: inout ByteReader, data: UnsafeRawBufferPointer, docCount: Int, named: Bool = true, pages: PageVerifier?
+    ) throws -> AttributeReader {
+        func require(_ range: Range<Int>) throws {
+            guard let pages, range.lowerBound >= 0, range.lowerBound <= range.upperBound, range.upperBound <= data.count else { return }
+            try pages.require(UnsafeRawBufferPointer(rebasing: data[range]))
+        }
         let keyBytes = try r.blob()
         let key = named ? String(decoding: keyBytes, as: UTF8.self) : ""
         let flags = try r.u8()
@@ -51,12 +60,15 @@ public struct AttributeReader: @unchecked Sendable {
             else { throw DecodeError("attribute \(key) out of range") }
             if flags & 4 != 0 {
                 guard forwardAt + 4 <= data.count else { throw DecodeError("attribute \(key) out of range") }
+                try require(forwardAt..<(forwardAt + 4))
                 let count = Int(data.loadUnaligned(fromByteOffset: forwardAt, as: UInt32.self).littleEndian)
                 sparseRanksAt = (forwardAt + 4 + count * 4 + 7) & ~7
                 guard count <= docCount, sparseRanksAt + BitPacking.byteCount(count: count, width: width) <= data.count else {
                     throw DecodeError("sparse attribute \(key) out of range")
                 }
                 sparseCount = count
+                // Few docs by construction: its docs and ranks are checked now, not per read.
+                try require(forwardAt..<(sparseRanksAt + BitPacking.byteCount(count: count, width: width)))
             } else {
                 guard forwardAt + BitPacking.byteCount(count: docCount, width: width) <= data.count else {
                     throw DecodeError("attribute \(key) out of range")
@@ -65,7 +77,9 @@ public struct AttributeReader: @unchecked Sendable {
         }
         if flags & 2 != 0 {
             let at = try r.varintInt()
-            guard at <= data.count - 16, let k = NumericColumn.Kind(rawValue: data[at]) else {
+            guard at <= data.count - 16 else { throw DecodeError("numeric column \(key) out of range") }
+            try require(at..<(at + 16))
+            guard let k = NumericColumn.Kind(rawValue: data[at]) else {
                 throw DecodeError("numeric column \(key) out of range")
             }
             kind = k
@@ -91,6 +105,7 @@ public struct AttributeReader: @unchecked Sendable {
                 guard sparseNumbersAt + numericSparseCount * 8 <= data.count else {
                     throw DecodeError("numeric column \(key) out of range")
                 }
+                try require(at..<(sparseNumbersAt + numericSparseCount * 8))
             }
         }
         return AttributeReader(
@@ -99,7 +114,15 @@ public struct AttributeReader: @unchecked Sendable {
             forwardWidth: width, sparseCount: sparseCount, sparseRanksAt: sparseRanksAt,
             numericAt: numericAt, numericKind: kind,
             numericScale: scale, numericWidth: nwidth, numericMin: nmin,
-            numericSparseCount: numericSparseCount, sparseNumbersAt: sparseNumbersAt, docCount: docCount)
+            numericSparseCount: numericSparseCount, sparseNumbersAt: sparseNumbersAt, docCount: docCount,
+            pages: pages)
+    }
+
+    /// Whether `count` bytes at `offset` of the data are intact (checked on first read).
+    @inline(__always)
+    private func intact(_ offset: Int, _ count: Int) -> Bool {
+        guard let pages else { return true }
+        return pages.check(data.baseAddress! + offset, count: count)
     }
 
     public var hasStrings: Bool { valueCount > 0 }
@@ -110,18 +133,30 @@ public struct AttributeReader: @unchecked Sendable {
         return blob + Int(data.loadUnaligned(fromByteOffset: offsetsAt + 4 + rank * 4, as: UInt32.self).littleEndian)
     }
 
+    /// Where value `rank`'s entry starts, once its offset is checked; nil when damaged.
+    private func checkedEntryOffset(_ rank: Int) -> Int? {
+        guard pages != nil else { return entryOffset(rank) }
+        guard intact(offsetsAt, 4), intact(offsetsAt + 4 + rank * 4, 4) else { return nil }
+        return entryOffset(rank)
+    }
+
     /// Value `rank` (0-based) with its doc frequency and postings offset.
     public func value(_ rank: Int) -> (value: String, docFreq: Int, postingsOffset: Int) {
-        var r = ByteReader(data, offset: entryOffset(rank))
+        guard let at = checkedEntryOffset(rank) else { return ("", 0, 0) }
+        var r = ByteReader(data, offset: at)
         let s = (try? r.string()) ?? ""
         let df = (try? r.varintInt()) ?? 0
         let po = (try? r.varintInt()) ?? 0
+        // Parsed bounds-checked, used only once the bytes it took are found intact.
+        guard intact(at, r.offset - at) else { return ("", 0, 0) }
         return (s, df, po)
     }
 
     private func valueBytes(_ rank: Int) -> UnsafeRawBufferPointer {
-        var r = ByteReader(data, offset: entryOffset(rank))
-        return (try? r.blob()) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        guard let at = checkedEntryOffset(rank) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        var r = ByteReader(data, offset: at)
+        guard let blob = try? r.blob(), intact(at, r.offset - at) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return blob
     }
 
     /// The rank of `value` in the dictionary.
@@ -146,11 +181,11 @@ public struct AttributeReader: @unchecked Sendable {
     /// The docs having `value` (any element, for arrays).
     public func postingList(for value: String, segmentPostings: UnsafeRawBufferPointer) throws -> PostingList? {
         guard let r = rank(of: value) else { return nil }
-        return try PostingList(bytes: segmentPostings, offset: self.value(r).postingsOffset)
+        return try PostingList(bytes: segmentPostings, offset: self.value(r).postingsOffset, pages: pages)
     }
 
     public func postingList(rank: Int, segmentPostings: UnsafeRawBufferPointer) throws -> PostingList {
-        try PostingList(bytes: segmentPostings, offset: value(rank).postingsOffset)
+        try PostingList(bytes: segmentPostings, offset: value(rank).postingsOffset, pages: pages)
     }
 
     /// The first value's rank + 1 for `doc`, 0 when the doc has no string value for this key.
@@ -161,6 +196,7 @@ public struct AttributeReader: @unchecked Sendable {
             guard let k = AttributeReader.find(doc, in: data.baseAddress! + forwardAt + 4, count: count) else { return 0 }
             return BitPacking.read(data.baseAddress! + sparseRanksAt, index: k, width: forwardWidth)
         }
+        guard intact(forwardAt + (Int(doc) * forwardWidth) >> 3, 8) else { return 0 }
         return BitPacking.read(data.baseAddress! + forwardAt, index: Int(doc), width: forwardWidth)
     }
 
@@ -204,6 +240,8 @@ public struct AttributeReader: @unchecked Sendable {
         let base = data.baseAddress! + forwardAt
         let width = forwardWidth
         let ranks = counts.count
+        let firstByte = (Int(range.lowerBound) * width) >> 3
+        guard intact(forwardAt + firstByte, (Int(range.upperBound) * width + 7) >> 3 + 8 - firstByte) else { return }
         // Four counter lanes: most docs share a few values, and one counter per value would
         // make every increment wait for the previous one.
         var lanes = [Int](repeating: 0, count: ranks * 4)
@@ -264,9 +302,11 @@ public struct AttributeReader: @unchecked Sendable {
             guard let k = AttributeReader.find(doc, in: data.baseAddress! + numericAt, count: numericSparseCount) else { return nil }
             return Double(bitPattern: data.loadUnaligned(fromByteOffset: sparseNumbersAt + k * 8, as: UInt64.self).littleEndian)
         case .raw:
+            guard intact(numericAt + Int(doc) * 8, 8) else { return nil }
             let d = Double(bitPattern: data.loadUnaligned(fromByteOffset: numericAt + Int(doc) * 8, as: UInt64.self).littleEndian)
             return d.isNaN ? nil : d
         case .scaled:
+            guard intact(numericAt + (Int(doc) * numericWidth) >> 3, 8) else { return nil }
             let code = BitPacking.read64(data.baseAddress! + numericAt, index: Int(doc), width: numericWidth)
             if code == 0 { return nil }
             let v = Double(numericMin &+ Int64(bitPattern: code - 1))

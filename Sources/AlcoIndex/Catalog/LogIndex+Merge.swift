@@ -26,7 +26,14 @@ extension LogIndex {
     /// Merges `sources` into new segments (without holding the maintenance lock) and swaps
     /// them in under it.
     func install(merging sources: [LiveSegment], day: Int) throws -> Bool {
-        let merged = try mergeSegments(sources, day: day)
+        let merged: [SegmentReader]
+        do {
+            merged = try mergeSegments(sources, day: day)
+        } catch AlcoError.corruptSegment(let name, let reason) {
+            // The damaged source leaves service (so the next merge does not meet it again).
+            _ = quarantineLive(name, reason: reason)
+            throw AlcoError.corruptSegment(name: name, reason: reason)
+        }
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
         let sourceNames = Set(sources.map(\.name))
@@ -107,6 +114,9 @@ extension LogIndex {
             }
             guard let b = best else { break }
             let doc = try readers[b].document(next[b], cache: caches[b])
+            // Its id was read on a path that cannot throw: a damaged page must stop the merge
+            // before the builder takes what it read (or writes it out with new checksums).
+            try readers[b].throwIfDamaged()
             next[b] += 1
             if let last = builder.lastID, last == doc.id { continue }
             builder.add(doc)

@@ -25,7 +25,13 @@ extension LogIndex {
         var request = request
         if request.timeLimitMilliseconds == nil { request.timeLimitMilliseconds = options.defaultQueryTimeMilliseconds }
         let snap = try snapshot(request.partitions)
-        return (try Searcher.search(request, segments: snap), snap)
+        do {
+            return (try Searcher.search(request, segments: snap), snap)
+        } catch AlcoError.corruptSegment(let name, let reason) {
+            // This query fails naming the segment; the next ones are answered without it.
+            _ = quarantineLive(name, reason: reason)
+            throw AlcoError.corruptSegment(name: name, reason: reason)
+        }
     }
 
     func checkFields(_ q: TextQuery) throws {
@@ -56,6 +62,7 @@ extension LogIndex {
             for s in snap where id >= s.reader.minID && id <= s.reader.maxID {
                 if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) {
                     out.append(try s.reader.document(o, cache: cache))
+                    try s.reader.throwIfDamaged()
                     break
                 }
             }

@@ -100,15 +100,19 @@ struct DocStoreReader {
     let dictionary: UnsafeRawBufferPointer?
     let blockCount: Int
     let docCount: Int
+    /// Checks the index, the dictionary and each block as they are read.
+    let pages: PageVerifier?
 
     init(
         index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer?,
-        docCount: Int
+        docCount: Int, pages: PageVerifier?
     ) throws {
         self.index = index
         self.data = data
         self.dictionary = dictionary
         self.docCount = docCount
+        self.pages = pages
+        try pages?.require(UnsafeRawBufferPointer(rebasing: index.prefix(8)))
         var r = ByteReader(index)
         blockCount = Int(try r.u32())
         guard index.count == 8 + blockCount * 24 else { throw DecodeError("doc store index has the wrong size") }
@@ -136,6 +140,7 @@ struct DocStoreReader {
 
     func fields(_ ord: Int, cache: DocStoreCache?, segment key: UInt64) throws -> (logline: String, js: String) {
         guard ord >= 0, ord < docCount else { throw DecodeError("doc \(ord) out of range") }
+        try pages?.require(index)
         let b = block(containing: ord)
         guard b >= 0 else { throw DecodeError("doc \(ord) has no block") }
         let e = entry(b)
@@ -144,6 +149,10 @@ struct DocStoreReader {
             block = cached
         } else {
             guard e.offset + e.compressed <= data.count else { throw DecodeError("doc store block \(b) out of range") }
+            if let pages {
+                try pages.require(UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)]))
+                if let dictionary { try pages.require(dictionary) }
+            }
             var out = [UInt8](repeating: 0, count: e.raw)
             try out.withUnsafeMutableBytes { dst in
                 try LZ4.decompress(

@@ -12,8 +12,14 @@ public struct PostingList: @unchecked Sendable {
     private(set) var blockLast: [UInt32] = []
     private(set) var blockStart: [Int] = []
 
-    init(bytes: UnsafeRawBufferPointer, offset: Int) throws {
+    /// The list at `offset` of a postings section; with `pages`, its bytes are checked against
+    /// their page checksums before anything is decoded from them unchecked.
+    init(bytes: UnsafeRawBufferPointer, offset: Int, pages: PageVerifier? = nil) throws {
         self.bytes = bytes
+        if let pages, offset >= 0, offset < bytes.count {
+            // The header's first bytes, before they are parsed; the whole list below.
+            try pages.require(UnsafeRawBufferPointer(rebasing: bytes[offset..<min(bytes.count, offset + 16)]))
+        }
         var r = ByteReader(bytes, offset: offset)
         docFreq = try r.varintInt()
         let flags = try r.varint()
@@ -23,6 +29,14 @@ public struct PostingList: @unchecked Sendable {
             packed = false
             blockStart = [r.offset]
             blockLast = [UInt32(truncatingIfNeeded: try r.varint())]
+            if let pages {
+                var end = r
+                if hasPositions {
+                    let freq = try end.varintInt()
+                    for _ in 0..<min(freq, bytes.count) { _ = try end.varint() }
+                }
+                try pages.require(UnsafeRawBufferPointer(rebasing: bytes[offset..<end.offset]))
+            }
             return
         }
         packed = (flags & PostingsFormat.packed) != 0
@@ -45,6 +59,7 @@ public struct PostingList: @unchecked Sendable {
         }
         for b in 0..<nBlocks { blockStart[b] += r.offset }
         guard r.offset + bodyBytes <= bytes.count else { throw DecodeError("posting list runs past the section end") }
+        try pages?.require(UnsafeRawBufferPointer(rebasing: bytes[offset..<(r.offset + bodyBytes)]))
     }
 
     /// A one-document list written by `PostingsWriter.writeSingle` at `offset` (inside a

@@ -117,6 +117,9 @@ public enum Searcher {
             }
             result.hits.append(hit)
         }
+        // A damaged page read on a path that cannot throw read as nothing: fail rather than
+        // answer without it.
+        for s in segments { try s.reader.throwIfDamaged() }
         result.elapsedNanoseconds = DispatchTimeLike.now() - started
         return result
     }
@@ -409,6 +412,7 @@ extension Searcher {
             if range.isEmpty { continue }
             let plan = try SegmentPlanner(segment: s.reader, cache: cache).plan(request)
             for d in live(try plan.docs(range), s.deleted) { out.append(s.reader.id(d)) }
+            try s.reader.throwIfDamaged()
         }
         return out
     }

@@ -51,15 +51,20 @@ enum IDColumn {
         private let raw: UnsafeBufferPointer<UInt64>?
         private let packed: UnsafeRawBufferPointer?
         private let runs: UnsafeRawPointer?
+        /// Checks the pages of the runs as they are read (the headers are checked on opening).
+        private let pages: PageVerifier?
 
+        /// The unpacked column of old segments (opened only with every section checked).
         init(raw: UnsafeRawBufferPointer, docCount: Int) throws {
             guard raw.count == docCount * 8 else { throw DecodeError("id column has the wrong size") }
             self.raw = raw.bindMemory(to: UInt64.self)
             packed = nil
             runs = nil
+            pages = nil
         }
 
-        init(packed section: UnsafeRawBufferPointer, docCount: Int) throws {
+        init(packed section: UnsafeRawBufferPointer, docCount: Int, pages: PageVerifier?) throws {
+            try pages?.require(UnsafeRawBufferPointer(rebasing: section.prefix(8)))
             var r = ByteReader(section)
             let n = Int(try r.u32())
             let blocks = Int(try r.u32())
@@ -68,6 +73,7 @@ enum IDColumn {
             }
             let runsAt = 8 + blocks * headerBytes
             guard runsAt + 8 <= section.count else { throw DecodeError("packed id column is truncated") }
+            try pages?.require(UnsafeRawBufferPointer(rebasing: section.prefix(runsAt)))
             // Every run must lie inside the section (its slack included) with a width that packs.
             for b in 0..<blocks {
                 let h = 8 + b * headerBytes
@@ -81,6 +87,7 @@ enum IDColumn {
             raw = nil
             packed = section
             runs = section.baseAddress! + runsAt
+            self.pages = pages
         }
 
         @inline(__always)
@@ -92,7 +99,10 @@ enum IDColumn {
             let offset = Int(UInt32(littleEndian: section.loadUnaligned(fromByteOffset: h + 8, as: UInt32.self)))
             let width = Int(section[h + 12])
             guard width > 0 else { return first }
-            return first &+ BitPacking.read64(runs! + offset, index: ord & (IDColumn.blockSize - 1), width: width)
+            let index = ord & (IDColumn.blockSize - 1)
+            // The 8 bytes from the value's first: what `read64` loads.
+            if let pages, !pages.check(runs! + offset + (index * width) >> 3, count: 8) { return first }
+            return first &+ BitPacking.read64(runs! + offset, index: index, width: width)
         }
     }
 }

@@ -1,6 +1,7 @@
-/// A segment file's container: 8-byte magic, sections (each 8-aligned and checksummed), a
-/// table of contents of `[u32 id][u32 crc32c][u64 offset][u64 length]` entries, and a trailer
-/// (`[u64 toc offset][u32 toc length][u32 toc crc32c]` and the end magic). `SegmentFileWriter`
+/// A segment file's container: 8-byte magic, sections (each 8-aligned and checksummed), from
+/// format 4 the checksum of each 4 KiB page before them (`PageChecksums`), a table of contents
+/// of `[u32 id][u32 crc32c][u64 offset][u64 length]` entries, and a trailer (`[u64 toc
+/// offset][u32 toc length][u32 toc crc32c]` and the end magic). `SegmentFileWriter`
 /// lays it out; `SegmentFileReader` finds and checks the sections. What is inside a section is
 /// its part's business.
 
@@ -17,7 +18,8 @@ struct SegmentFileWriter {
 
     static func aligned(_ n: Int) -> Int { (n + 7) & ~7 }
 
-    /// The segment image; the caller owns (and must deallocate or adopt) the buffer.
+    /// The segment image; the caller owns (and must deallocate or adopt) the buffer. The
+    /// page checksums come last, covering every byte before them.
     mutating func finish() -> UnsafeMutableRawBufferPointer {
         var layout: [(SegmentFormat.Section, UInt32, Int, Int)] = []
         var at = SegmentFormat.magic.count
@@ -26,7 +28,28 @@ struct SegmentFileWriter {
             layout.append((s, CRC32C.checksum(bytes), at, bytes.count))
             at += bytes.count
         }
-        let tocOffset = SegmentFileWriter.aligned(at)
+        let pagesAt = SegmentFileWriter.aligned(at)
+        let pagesSize = PageChecksums.sectionSize(covering: pagesAt)
+        let tocOffset = SegmentFileWriter.aligned(pagesAt + pagesSize)
+        let tocSize = 8 + 24 * (layout.count + 1)
+        let total = tocOffset + tocSize + SegmentFormat.trailerSize
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 16)
+        buffer.copyBytes(from: SegmentFormat.magic)
+        var written = SegmentFormat.magic.count
+        for (k, (_, bytes)) in sections.enumerated() {
+            let off = layout[k].2
+            // Only the alignment padding needs zeroing; sections overwrite the rest.
+            UnsafeMutableRawBufferPointer(rebasing: buffer[written..<off]).initializeMemory(as: UInt8.self, repeating: 0)
+            written = off + bytes.count
+            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[off..<(off + bytes.count)]).copyMemory(from: $0) }
+            sections[k].1 = []  // release each section as soon as it is copied
+        }
+        UnsafeMutableRawBufferPointer(rebasing: buffer[written..<pagesAt]).initializeMemory(as: UInt8.self, repeating: 0)
+        let pageSection = UnsafeMutableRawBufferPointer(rebasing: buffer[pagesAt..<(pagesAt + pagesSize)])
+        PageChecksums.write(covering: UnsafeRawBufferPointer(rebasing: buffer[0..<pagesAt]), into: pageSection)
+        UnsafeMutableRawBufferPointer(rebasing: buffer[(pagesAt + pagesSize)..<tocOffset]).initializeMemory(as: UInt8.self, repeating: 0)
+        layout.append((.pageChecksums, CRC32C.checksum(UnsafeRawBufferPointer(pageSection)), pagesAt, pagesSize))
+
         var t = ByteWriter()
         t.u32(UInt32(layout.count))
         t.u32(0)
@@ -42,19 +65,7 @@ struct SegmentFileWriter {
         t.u32(UInt32(tocBytes.count))
         t.u32(CRC32C.checksum(tocBytes))
         t.append(contentsOf: SegmentFormat.trailerMagic)
-        let total = tocOffset + t.count
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 16)
-        buffer.copyBytes(from: SegmentFormat.magic)
-        var written = SegmentFormat.magic.count
-        for (k, (_, bytes)) in sections.enumerated() {
-            let off = layout[k].2
-            // Only the alignment padding needs zeroing; sections overwrite the rest.
-            UnsafeMutableRawBufferPointer(rebasing: buffer[written..<off]).initializeMemory(as: UInt8.self, repeating: 0)
-            written = off + bytes.count
-            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[off..<(off + bytes.count)]).copyMemory(from: $0) }
-            sections[k].1 = []  // release each section as soon as it is copied
-        }
-        UnsafeMutableRawBufferPointer(rebasing: buffer[written..<tocOffset]).initializeMemory(as: UInt8.self, repeating: 0)
+        precondition(tocOffset + t.count == total)
         t.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[tocOffset...]).copyMemory(from: $0) }
         return buffer
     }
@@ -67,12 +78,14 @@ struct SegmentFileReader {
     /// Bytes per section kind, for `alco index stats` and the benchmark's disk report.
     let sizes: [String: Int]
 
-    init(_ b: UnsafeRawBufferPointer) throws {
+    /// Finds the sections; with `checkingSections`, also reads each whole and compares its
+    /// checksum (without, the caller checks pages as they are used: `PageVerifier`).
+    init(_ b: UnsafeRawBufferPointer, checkingSections: Bool = true) throws {
         var sections: [UInt32: UnsafeRawBufferPointer] = [:]
         var sizes: [String: Int] = [:]
         for (id, crc, range) in try SegmentFileReader.tableOfContents(b) {
             let s = UnsafeRawBufferPointer(rebasing: b[range])
-            guard CRC32C.checksum(s) == crc else { throw DecodeError("section \(id) checksum mismatch") }
+            guard !checkingSections || CRC32C.checksum(s) == crc else { throw DecodeError("section \(id) checksum mismatch") }
             sections[id] = s
             if let kind = SegmentFormat.Section(rawValue: id) { sizes["\(kind)", default: 0] += range.count }
         }
@@ -89,6 +102,7 @@ struct SegmentFileReader {
             var at = range.lowerBound
             while at < range.upperBound {
                 let end = min(at + max(1, chunkBytes), range.upperBound)
+                MappedFile.willNeed(b, at..<end)
                 sum = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[at..<end]), seed: sum)
                 try pace(end - at)
                 at = end

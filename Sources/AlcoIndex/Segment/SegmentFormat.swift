@@ -7,8 +7,9 @@ enum SegmentFormat {
     /// 2: a one-document term's postings sit in its dictionary entry, other terms' postings
     /// offsets are deltas within their dictionary block, and lengths are 16-bit. 3: js keys
     /// that few documents have get sparse columns (attribute flag 4, numeric kind 2).
-    /// Versions 1 and 2 are still read.
-    static let version: UInt32 = 3
+    /// 4: page checksums (`PageChecksums`), so opening reads no section whole.
+    /// Versions 1 to 3 are still read (and checked whole when opened).
+    static let version: UInt32 = 4
     static let oldestReadableVersion: UInt32 = 1
     static let trailerSize = 8 + 4 + 4 + 8
     /// Positions of separate js values are this far apart so phrases never span two values.
@@ -37,6 +38,8 @@ enum SegmentFormat {
         case docStoreDictionary = 14
         /// The ids bit-packed in blocks (see `IDColumn`), in place of `ids`.
         case packedIDs = 15
+        /// Each 4 KiB page's checksum, covering every byte before this section (format 4 on).
+        case pageChecksums = 16
     }
 
     static let termsPerBlock = 32

@@ -6,6 +6,10 @@ public final class SegmentStorage: @unchecked Sendable {
     private let mapped: MappedFile?
     private let heap: UnsafeMutableRawBufferPointer?
 
+    /// A mapped file is checked page by page as it is read; a heap image (just built here, or
+    /// given whole) is checked whole when opened.
+    var isMapped: Bool { mapped != nil }
+
     public init(mapped: MappedFile) {
         self.mapped = mapped
         self.heap = nil
@@ -31,10 +35,23 @@ public final class SegmentStorage: @unchecked Sendable {
 
     /// See `MappedFile.releaseResidentPages`; heap storage is left alone.
     func releaseResidentPages() { mapped?.releaseResidentPages() }
+
+    /// See `MappedFile.adviseRandomAccess`.
+    func adviseRandomAccess() { mapped?.adviseRandomAccess() }
+
+    /// See `MappedFile.willNeed`; `part` lies inside `bytes` (a section or a part of one).
+    func willNeed(_ part: UnsafeRawBufferPointer, upTo limit: Int = .max) {
+        guard let mapped, let base = bytes.baseAddress, let start = part.baseAddress else { return }
+        let at = start - base
+        mapped.willNeed(at..<(at + min(part.count, limit)))
+    }
 }
 
 /// Reads an immutable segment: ids, term dictionary, postings, doc store and js attributes.
-/// Opening verifies every section's checksum, so a corrupt segment is reported, never served.
+/// Opening a mapped segment of format 4 reads its table of contents, page checksum header and
+/// the small sections it indexes; every other byte is checked against its page's checksum
+/// when a query first reads it (`PageVerifier`), and a damaged page fails the query with the
+/// segment's name (`throwIfDamaged`). Older segments, and heap images, are checked whole here.
 public final class SegmentReader: @unchecked Sendable {
     public let name: String
     public let storage: SegmentStorage
@@ -66,23 +83,46 @@ public final class SegmentReader: @unchecked Sendable {
     /// Bytes per section, for `alco index inspect` and the benchmark's disk report.
     public private(set) var sectionSizes: [String: Int] = [:]
 
-    public init(name: String, storage: SegmentStorage) throws {
+    /// - Parameter checkingPagesOnUse: whether pages are checked as read (default: for mapped
+    ///   files) rather than every section now; only format 4 has page checksums.
+    public init(name: String, storage: SegmentStorage, checkingPagesOnUse: Bool? = nil) throws {
         self.name = name
         self.storage = storage
         func corrupt(_ why: String) -> AlcoError { AlcoError.corruptSegment(name: name, reason: why) }
-        let file: SegmentFileReader
+        var file: SegmentFileReader
+        let pages: PageVerifier?
         do {
-            file = try SegmentFileReader(storage.bytes)
+            file = try SegmentFileReader(storage.bytes, checkingSections: false)
+            if checkingPagesOnUse ?? storage.isMapped, let table = file.sections[SegmentFormat.Section.pageChecksums.rawValue] {
+                pages = try PageVerifier(section: table, file: storage.bytes, segmentName: name, readsAhead: true)
+                // What a query reads is a few pages here and there; longer reads ask for
+                // their range (the verifier does, before checking it).
+                storage.adviseRandomAccess()
+            } else {
+                pages = nil
+                file = try SegmentFileReader(storage.bytes)
+            }
         } catch let e as DecodeError {
             throw corrupt(e.description)
         }
         let sections = file.sections
         sectionSizes = file.sizes
+        self.pages = pages
+        if pages != nil {
+            // What opening reads below, asked for at once (the file is mapped for random access).
+            let opening: [SegmentFormat.Section] = [
+                .meta, .packedIDs, .docStoreIndex, .termIndex, .termGramFilters, .attributes, .multiFieldFrequencies,
+            ]
+            for s in opening {
+                if let bytes = sections[s.rawValue] { storage.willNeed(bytes, upTo: s == .attributes || s == .packedIDs ? 1 << 16 : 4096) }
+            }
+        }
         func section(_ s: SegmentFormat.Section) throws -> UnsafeRawBufferPointer {
             guard let v = sections[s.rawValue] else { throw corrupt("missing section \(s)") }
             return v
         }
         do {
+            try pages?.require(try section(.meta))
             var m = ByteReader(try section(.meta))
             let version = try m.u32()
             guard (SegmentFormat.oldestReadableVersion...SegmentFormat.version).contains(version) else {
@@ -98,7 +138,7 @@ public final class SegmentReader: @unchecked Sendable {
             fieldNames = names
 
             if let packedIDs = sections[SegmentFormat.Section.packedIDs.rawValue] {
-                ids = try IDColumn.Reader(packed: packedIDs, docCount: docCount)
+                ids = try IDColumn.Reader(packed: packedIDs, docCount: docCount, pages: pages)
             } else {
                 ids = try IDColumn.Reader(raw: try section(.ids), docCount: docCount)
             }
@@ -110,17 +150,18 @@ public final class SegmentReader: @unchecked Sendable {
             store = try DocStoreReader(
                 index: try section(.docStoreIndex), data: try section(.docStoreData),
                 dictionary: sections[SegmentFormat.Section.docStoreDictionary.rawValue],
-                docCount: docCount)
+                docCount: docCount, pages: pages)
             dictionary = try TermDictionaryReader(
                 index: try section(.termIndex), data: try section(.termData),
                 gramFilters: sections[SegmentFormat.Section.termGramFilters.rawValue],
-                inlineSingles: version >= 2)
+                inlineSingles: version >= 2, pages: pages)
             postings = try section(.postings)
             attributes = try AttributeDirectory(
                 directory: try section(.attributes), data: try section(.attributeData),
                 tallies: sections[SegmentFormat.Section.forwardTallies.rawValue],
-                docCount: docCount)
+                docCount: docCount, pages: pages)
             if let bytes = sections[SegmentFormat.Section.multiFieldFrequencies.rawValue] {
+                try pages?.require(bytes)
                 multiFieldDocFreq = try SegmentReader.readMultiFieldFrequencies(bytes, docCount: docCount)
             } else {
                 multiFieldDocFreq = [:]
@@ -129,8 +170,26 @@ public final class SegmentReader: @unchecked Sendable {
             throw corrupt(e.description)
         }
         // Checking every section's checksum read the whole file; keep none of it resident.
-        storage.releaseResidentPages()
+        if pages == nil { storage.releaseResidentPages() }
     }
+
+    /// Asks for the end of a segment file, where its table of contents and page checksum
+    /// header are, ahead of opening it.
+    public static func prefetchTableOfContents(_ file: MappedFile) {
+        file.willNeed(max(0, file.bytes.count - (64 << 10))..<file.bytes.count)
+        file.willNeed(0..<min(file.bytes.count, 4096))
+    }
+
+    /// Checks pages as they are first read (nil: the whole segment was checked when opened).
+    let pages: PageVerifier?
+
+    /// Throws when a read of this segment met a damaged page; a search calls it before it
+    /// returns, so the paths that cannot throw (dictionary scans, column reads) never let
+    /// damaged bytes become lines.
+    public func throwIfDamaged() throws { try pages?.throwIfDamaged() }
+
+    /// Bytes whose page checksums were checked since the segment opened.
+    public var bytesVerifiedOnUse: Int { pages?.bytesVerified ?? 0 }
 
     /// Reads the whole file again and checks every section's checksum (the background pass:
     /// a disk may damage a segment long after it was opened). `pace` is called with each
@@ -192,7 +251,8 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     public func length(_ ord: UInt32) -> UInt32 {
-        lengthsAreShort
+        if let pages, !pages.check(lengths.baseAddress! + Int(ord) * (lengthsAreShort ? 2 : 4), count: lengthsAreShort ? 2 : 4) { return 1 }
+        return lengthsAreShort
             ? UInt32(lengths.loadUnaligned(fromByteOffset: Int(ord) * 2, as: UInt16.self).littleEndian)
             : lengths.loadUnaligned(fromByteOffset: Int(ord) * 4, as: UInt32.self).littleEndian
     }
@@ -242,6 +302,7 @@ public final class SegmentReader: @unchecked Sendable {
     public var termCount: Int { dictionary.termCount }
 
     public func postingList(_ info: TermInfo) throws -> PostingList {
+        // An inline list sits in a dictionary block, checked when the term was read.
         if info.inline { return try PostingList(single: dictionary.data, offset: info.postingsOffset, hasPositions: true) }
         return try postingList(at: info.postingsOffset, docFreq: info.docFreq)
     }
@@ -249,9 +310,9 @@ public final class SegmentReader: @unchecked Sendable {
     /// The list at `offset` of the postings section; a long one's headers are parsed once.
     private func postingList(at offset: Int, docFreq: Int) throws -> PostingList {
         if docFreq >= PostingListCache.minimumDocs {
-            return try longLists.list(at: offset) { try PostingList(bytes: postings, offset: offset) }
+            return try longLists.list(at: offset) { try PostingList(bytes: postings, offset: offset, pages: pages) }
         }
-        return try PostingList(bytes: postings, offset: offset)
+        return try PostingList(bytes: postings, offset: offset, pages: pages)
     }
 
     /// The docs whose `attribute` has `value`, nil when no doc has it.

@@ -232,6 +232,26 @@ public final class MappedFile: @unchecked Sendable {
     public func releaseResidentPages() {
         if let mapping { _ = madvise(mapping, bytes.count, Int32(MADV_DONTNEED)) }
     }
+
+    /// Faults read only the page they need (the kernel otherwise reads around each fault, up
+    /// to `read_ahead_kb`, megabytes on some disks): for files read a few pages at a time,
+    /// whose longer reads ask for their range with `willNeed`.
+    public func adviseRandomAccess() {
+        if let mapping { _ = madvise(mapping, bytes.count, Int32(MADV_RANDOM)) }
+    }
+
+    /// Starts reading `range` of the file in one request, ahead of the faults that will want it.
+    public func willNeed(_ range: Range<Int>) {
+        MappedFile.willNeed(bytes, range)
+    }
+
+    /// `willNeed` for any mapping (`bytes` starting page-aligned, as a mapping does).
+    static func willNeed(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) {
+        guard let base = bytes.baseAddress, !range.isEmpty, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        let page = Int(getpagesize())
+        let lo = range.lowerBound / page * page
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + lo), range.upperBound - lo, Int32(MADV_WILLNEED))
+    }
 }
 
 /// Keeps one process per data directory: an flock'd file holding the owner's pid.

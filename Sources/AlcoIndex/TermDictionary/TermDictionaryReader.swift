@@ -10,11 +10,20 @@ struct TermDictionaryReader {
     let inlineSingles: Bool
     /// Per block, the Bloom filter of its terms' grams (nil in older segments).
     let gramFilters: UnsafePointer<UInt8>?
+    /// Checks index entries, filters and blocks as they are read; a damaged one reads as
+    /// empty, and the search fails on the segment's damage before it answers.
+    let pages: PageVerifier?
 
-    init(index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, gramFilters grams: UnsafeRawBufferPointer?, inlineSingles: Bool) throws {
+    init(
+        index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, gramFilters grams: UnsafeRawBufferPointer?,
+        inlineSingles: Bool, pages: PageVerifier?
+    ) throws {
         self.index = index
         self.data = data
         self.inlineSingles = inlineSingles
+        self.pages = pages
+        try pages?.require(UnsafeRawBufferPointer(rebasing: index.prefix(8)))
+        if let grams { try pages?.require(UnsafeRawBufferPointer(rebasing: grams.prefix(8))) }
         var ti = ByteReader(index)
         blockCount = Int(try ti.u32())
         termCount = Int(try ti.u32())
@@ -95,6 +104,7 @@ struct TermDictionaryReader {
         let required = GramFilter.required(needle)
         let filters = required.isEmpty ? nil : gramFilters
         var block = blockWhereTermsFrom([field])
+        guard blockIsIntact(block) else { return }
         var i = blockOffset(block)
         var blockEnd = blockOffset(block + 1)
         let end = data.count
@@ -111,12 +121,13 @@ struct TermDictionaryReader {
                     if i >= blockEnd {
                         block += 1
                         if let filters {
-                            while block < blockCount && !GramFilter.mayContain(filters + block * GramFilter.bytes, required) {
+                            while block < blockCount && !mayContain(filters, block, required) {
                                 block += 1
                             }
                             guard block < blockCount else { return }
                             i = blockOffset(block)
                         }
+                        guard block < blockCount, blockIsIntact(block) else { return }
                         blockEnd = blockOffset(block + 1)
                         previousOffset = 0
                     }
@@ -163,12 +174,30 @@ struct TermDictionaryReader {
         return max(0, lo - 1)
     }
 
-    /// Where block `b`'s terms start in `data` (its end for `b == blockCount`).
+    /// Where block `b`'s terms start in `data` (its end for `b == blockCount`, or when its
+    /// index entry is damaged).
     private func blockOffset(_ b: Int) -> Int {
-        b < blockCount ? min(Int(clamping: index.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian), data.count) : data.count
+        guard b < blockCount, pages?.check(index.baseAddress! + 8 + b * 8, count: 8) ?? true else { return data.count }
+        return min(Int(clamping: index.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian), data.count)
+    }
+
+    /// Whether block `b`'s bytes are intact (checking them on first use).
+    private func blockIsIntact(_ b: Int) -> Bool {
+        guard let pages else { return true }
+        let lo = blockOffset(b)
+        let hi = blockOffset(b + 1)
+        return lo >= hi || pages.check(data.baseAddress! + lo, count: hi - lo)
+    }
+
+    private func mayContain(_ filters: UnsafePointer<UInt8>, _ block: Int, _ required: [Int]) -> Bool {
+        let filter = filters + block * GramFilter.bytes
+        // A damaged filter is passed over; the search fails on the damage before answering.
+        guard pages?.check(UnsafeRawPointer(filter), count: GramFilter.bytes) ?? true else { return false }
+        return GramFilter.mayContain(filter, required)
     }
 
     private func firstTermOfBlock(_ b: Int) -> UnsafeRawBufferPointer {
+        guard blockIsIntact(b) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         var r = ByteReader(data, offset: blockOffset(b))
         _ = try? r.varint()  // shared = 0
         let len = (try? r.varintInt()) ?? 0
@@ -177,6 +206,7 @@ struct TermDictionaryReader {
 
     /// Walks the terms of block `b`; `body` returns false to stop.
     private func scanBlock(_ b: Int, _ body: (UnsafeRawBufferPointer, TermInfo) -> Bool) {
+        guard blockIsIntact(b) else { return }
         let end = blockOffset(b + 1)
         var r = ByteReader(data, offset: blockOffset(b))
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in

@@ -67,7 +67,7 @@ import Testing
         let section = try #require(IDColumn.pack(ids))
         #expect(section.count < ids.count * 5)
         try section.withUnsafeBytes { bytes in
-            let column = try IDColumn.Reader(packed: bytes, docCount: ids.count)
+            let column = try IDColumn.Reader(packed: bytes, docCount: ids.count, pages: nil)
             for (k, id) in ids.enumerated() { #expect(column.id(k) == id) }
         }
         #expect(IDColumn.pack([1, 1 << 60]) == nil)
