@@ -13,7 +13,13 @@ its time is the server's (`SHOW META` time) beside the client's wall time of the
 (PyMySQL included), and its disk reads are the server process's `read_bytes` from /proc/PID/io
 before and after.
 
+WAL replay after a crash (`--crash-corpus FILE`): a fresh data directory, INSERT batches of
+1000 lines over PyMySQL for `--crash-seconds` (past the 30 s persist interval, so the replay
+is what one interval leaves), `kill -9`, then a start: its replay time and records are the
+server's own figures.
+
   Benchmarks/restart.py --data DIR --meta CORPUS.meta.json [--binary .build/release/alco]
+      [--crash-corpus CORPUS.jsonl]
 """
 import argparse, glob, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, time
 
@@ -136,6 +142,45 @@ def cold_queries(binary, data, meta, index):
     return rows
 
 
+def crash_replay(binary, corpus, seconds):
+    import pymysql
+    sys.path.insert(0, os.path.join(HERE, "..", "Tests", "Integration"))
+    from servers import logstash_row
+    data = tempfile.mkdtemp(prefix="alco-crash-")
+    subprocess.run([binary, "index", "create", "--data", data, "logs", "--retention-days", "36500"], check=True,
+                   capture_output=True)
+    s = Server(binary, data)
+    conn = pymysql.connect(host="127.0.0.1", port=s.ports[0], user="bench", autocommit=True, max_allowed_packet=64 << 20)
+    cur = conn.cursor()
+    escape = pymysql.converters.escape_string
+    sent, rows = 0, []
+    t0 = time.perf_counter()
+    with open(corpus, encoding="utf-8") as f:
+        for line in f:
+            doc_id, logline, js = logstash_row(json.loads(line))
+            rows.append("(%d,'%s','%s')" % (doc_id, escape(js), escape(logline)))
+            if len(rows) == 1000:
+                cur.execute("INSERT INTO logs (id, js, logline) VALUES " + ",".join(rows))
+                sent += len(rows)
+                rows = []
+                if time.perf_counter() - t0 >= seconds:
+                    break
+    rate = sent / (time.perf_counter() - t0)
+    s.proc.kill()
+    s.proc.wait()
+    os.unlink(s.log.name)
+    again = Server(binary, data)
+    opened, records, replay = again.opened()
+    listening = again.listening
+    again.stop()
+    subprocess.run(["rm", "-rf", data])
+    out = {"inserted_lines": sent, "lines_per_second": rate, "listening_s": listening, "replayed_records": records,
+           "replay_s": replay, "open_s": opened}
+    print("  crash after %d lines (%.0f lines/s): listening in %.3f s, WAL replay %s records in %s s" % (
+        sent, rate, listening, records, replay), file=sys.stderr)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -144,6 +189,8 @@ def main():
     ap.add_argument("--index", default="logs")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-queries", action="store_true")
+    ap.add_argument("--crash-corpus", help="measure WAL replay after kill -9 during ingest of this corpus")
+    ap.add_argument("--crash-seconds", type=float, default=40)
     args = ap.parse_args()
     meta = json.load(open(args.meta))
     files = segment_files(args.data)
@@ -159,6 +206,8 @@ def main():
             ", ".join("%.3f" % r["listening_s"] for r in runs), runs[0]["replay_s"]), file=sys.stderr)
     if not args.no_queries:
         result["cold_queries"] = cold_queries(args.binary, args.data, meta, args.index)
+    if args.crash_corpus:
+        result["crash"] = crash_replay(args.binary, args.crash_corpus, args.crash_seconds)
     print(json.dumps(result))
 
 

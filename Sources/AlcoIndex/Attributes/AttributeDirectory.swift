@@ -9,6 +9,8 @@ final class AttributeDirectory: @unchecked Sendable {
     private let directory: UnsafeRawBufferPointer
     private let data: UnsafeRawBufferPointer
     private let tallies: UnsafeRawBufferPointer?
+    /// Where each string key's tally starts (format 4; nil: found by walking the tallies).
+    private let tallyStarts: UnsafeRawBufferPointer?
     private let docCount: Int
     private let pages: PageVerifier?
     /// Each entry's offset in `directory`, ordered by key bytes.
@@ -30,12 +32,13 @@ final class AttributeDirectory: @unchecked Sendable {
 
     /// Walks the directory once to index it (and checks every entry decodes).
     init(
-        directory: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, tallies: UnsafeRawBufferPointer?, docCount: Int,
-        pages: PageVerifier?
+        directory: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, tallies: UnsafeRawBufferPointer?,
+        tallyOffsets: UnsafeRawBufferPointer? = nil, docCount: Int, pages: PageVerifier?
     ) throws {
         self.directory = directory
         self.data = data
         self.tallies = tallies
+        self.tallyStarts = tallyOffsets
         self.docCount = docCount
         self.pages = pages
         try pages?.require(directory)
@@ -81,7 +84,16 @@ final class AttributeDirectory: @unchecked Sendable {
         tallyIndex.withLock { known in
             if let known { return known }
             var tallyAt = [Int32](repeating: -1, count: entries.count)
-            if let tallies, pages?.check(tallies) ?? true {
+            if let tallies, let starts = tallyStarts, starts.count == 4 + 4 * keysWithStrings.count,
+                pages?.check(starts) ?? true,
+                Int(UInt32(littleEndian: starts.loadUnaligned(as: UInt32.self))) == keysWithStrings.count
+            {
+                // Each key's own tally is read (and checked) when its reader is made.
+                for (j, k) in keysWithStrings.enumerated() {
+                    let at = Int(UInt32(littleEndian: starts.loadUnaligned(fromByteOffset: 4 + 4 * j, as: UInt32.self)))
+                    if at < tallies.count { tallyAt[Int(k)] = Int32(at) }
+                }
+            } else if let tallies, pages?.check(tallies) ?? true {
                 var t = ByteReader(tallies)
                 do {
                     let m = try t.varintInt()
@@ -140,7 +152,12 @@ final class AttributeDirectory: @unchecked Sendable {
         let tallyAt = tallyOffsets()[Int(writtenOrder?[found] ?? Int32(found))]
         if let tallies, tallyAt >= 0 {
             var t = ByteReader(tallies, offset: Int(tallyAt))
-            if let tally = try? ForwardTally.decodeOne(&t, docCount: docCount), tally.counts.count == reader.valueCount + 1 {
+            var name = ByteReader(tallies, offset: Int(tallyAt))
+            // Decoded bounds-checked, kept only if the bytes it took are intact and name the key.
+            if let tally = try? ForwardTally.decodeOne(&t, docCount: docCount), tally.counts.count == reader.valueCount + 1,
+                pages?.check(tallies.baseAddress! + Int(tallyAt), count: t.offset - Int(tallyAt)) ?? true,
+                let named = try? name.blob(), named.elementsEqual(key.utf8)
+            {
                 reader.wholeSegmentTally = tally
             }
         }

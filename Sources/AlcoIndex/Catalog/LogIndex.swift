@@ -49,12 +49,13 @@ public final class LogIndex: Sendable {
         s.checkpointLSN = manifest.checkpointLSN
         s.nextSegment = manifest.nextSegment
         for (key, value) in manifest.sourceMarks ?? [:] { s.marks.record(SourceMark(key: key, value: value), lsn: manifest.checkpointLSN) }
-        // Every segment's table of contents is asked for before any is read: on a cold page
+        // What opening reads of every segment is asked for before any is read: on a cold page
         // cache the reads then overlap instead of waiting one after another.
         let files = manifest.segments.map { entry in
             Result { try MappedFile(path: segmentsDirectory + "/" + entry.name + ".seg") }
         }
         for case .success(let mapped) in files { SegmentReader.prefetchTableOfContents(mapped) }
+        for case .success(let mapped) in files { SegmentReader.prefetchOpeningReads(mapped) }
         for (entry, file) in zip(manifest.segments, files) {
             do {
                 let mapped = try file.get()

@@ -11,13 +11,20 @@ public struct PostingList: @unchecked Sendable {
     private let packed: Bool
     private(set) var blockLast: [UInt32] = []
     private(set) var blockStart: [Int] = []
+    /// Where the last block's bytes end.
+    private var bodyEnd = 0
+    /// Checks each block's bytes before it is decoded (its headers were checked on reading);
+    /// a damaged block decodes as no docs, and the search fails on the segment's damage.
+    private var pages: PageVerifier?
 
-    /// The list at `offset` of a postings section; with `pages`, its bytes are checked against
-    /// their page checksums before anything is decoded from them unchecked.
+    /// The list at `offset` of a postings section; with `pages`, its headers are checked
+    /// against their page checksums now and each block before it is decoded, so a count
+    /// answered from the headers reads none of the blocks.
     init(bytes: UnsafeRawBufferPointer, offset: Int, pages: PageVerifier? = nil) throws {
         self.bytes = bytes
+        self.pages = pages
         if let pages, offset >= 0, offset < bytes.count {
-            // The header's first bytes, before they are parsed; the whole list below.
+            // The header's first bytes, before they are parsed; the rest below.
             try pages.require(UnsafeRawBufferPointer(rebasing: bytes[offset..<min(bytes.count, offset + 16)]))
         }
         var r = ByteReader(bytes, offset: offset)
@@ -36,6 +43,7 @@ public struct PostingList: @unchecked Sendable {
                     for _ in 0..<min(freq, bytes.count) { _ = try end.varint() }
                 }
                 try pages.require(UnsafeRawBufferPointer(rebasing: bytes[offset..<end.offset]))
+                bodyEnd = end.offset
             }
             return
         }
@@ -59,7 +67,8 @@ public struct PostingList: @unchecked Sendable {
         }
         for b in 0..<nBlocks { blockStart[b] += r.offset }
         guard r.offset + bodyBytes <= bytes.count else { throw DecodeError("posting list runs past the section end") }
-        try pages?.require(UnsafeRawBufferPointer(rebasing: bytes[offset..<(r.offset + bodyBytes)]))
+        try pages?.require(UnsafeRawBufferPointer(rebasing: bytes[offset..<r.offset]))
+        bodyEnd = r.offset + bodyBytes
     }
 
     /// A one-document list written by `PostingsWriter.writeSingle` at `offset` (inside a
@@ -93,8 +102,25 @@ public struct PostingList: @unchecked Sendable {
 
     /// Walks block `b`'s docs in order, decoding straight from the bytes; returns the offset
     /// just after them, where the block's frequencies start.
+    /// Whether block `b`'s bytes are intact (checked the first time any list reads them).
+    @inline(__always)
+    private func blockIsIntact(_ b: Int) -> Bool {
+        guard let pages else { return true }
+        let end = b + 1 < blockStart.count ? blockStart[b + 1] : bodyEnd
+        return pages.check(bytes.baseAddress! + blockStart[b], count: end - blockStart[b])
+    }
+
+    /// Asks for the bytes of the blocks a scan of `range` reads, when they were never read.
+    private func prefetch(_ range: Range<UInt32>, from b: Int) {
+        guard let pages, b < blockStart.count else { return }
+        let last = min(blockStart.count - 1, firstBlock(atOrAfter: range.upperBound &- 1))
+        let end = last + 1 < blockStart.count ? blockStart[last + 1] : bodyEnd
+        pages.prefetch(bytes.baseAddress! + blockStart[b], count: end - blockStart[b])
+    }
+
     @inline(__always) @discardableResult
     private func forEachDocOfBlock(_ b: Int, _ body: (UInt32) -> Void) -> Int {
+        guard blockIsIntact(b) else { return blockStart[b] }
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         var i = blockStart[b]
         let count = blockDocCount(b)
@@ -123,6 +149,8 @@ public struct PostingList: @unchecked Sendable {
     /// returns where the block's positions start when frequencies were decoded.
     @discardableResult
     func decodeBlock(_ b: Int, docs: inout [UInt32], freqs: UnsafeMutablePointer<[UInt32]>? = nil) -> Int {
+        // A damaged block adds neither docs nor frequencies (callers pair them by index).
+        guard blockIsIntact(b) else { return blockStart[b] }
         let count = blockDocCount(b)
         docs.reserveCapacity(docs.count + count)
         var i = forEachDocOfBlock(b) { docs.append($0) }
@@ -143,6 +171,7 @@ public struct PostingList: @unchecked Sendable {
     public func docs(in range: Range<UInt32>, into out: inout [UInt32]) {
         guard !range.isEmpty, !blockLast.isEmpty else { return }
         var b = firstBlock(atOrAfter: range.lowerBound)
+        prefetch(range, from: b)
         var scratch: [UInt32] = []
         scratch.reserveCapacity(PostingsFormat.blockSize)
         while b < blockLast.count {
@@ -162,6 +191,7 @@ public struct PostingList: @unchecked Sendable {
     func forEachDoc(in range: Range<UInt32>, _ body: (UInt32) -> Void) {
         guard !range.isEmpty, !blockLast.isEmpty else { return }
         var b = firstBlock(atOrAfter: range.lowerBound)
+        prefetch(range, from: b)
         while b < blockLast.count {
             if blockInside(b, range) {
                 forEachDocOfBlock(b, body)
@@ -211,6 +241,7 @@ public struct PostingList: @unchecked Sendable {
     public func allDocs() -> [UInt32] {
         var out: [UInt32] = []
         out.reserveCapacity(docFreq)
+        if !blockLast.isEmpty { prefetch(0..<(blockLast[blockLast.count - 1] &+ 1), from: 0) }
         for b in 0..<blockLast.count { decodeBlock(b, docs: &out) }
         return out
     }
@@ -276,6 +307,7 @@ public struct PostingList: @unchecked Sendable {
         var out: [(UInt32, UInt32)] = []
         guard !range.isEmpty, !blockLast.isEmpty else { return out }
         var b = firstBlock(atOrAfter: range.lowerBound)
+        prefetch(range, from: b)
         var docs: [UInt32] = []
         var freqs: [UInt32] = []
         while b < blockLast.count {

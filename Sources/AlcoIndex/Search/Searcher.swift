@@ -52,7 +52,8 @@ public enum Searcher {
             // One row per group: its newest doc.
             let window = groups.dropFirst(request.offset).prefix(request.limit)
             for g in window {
-                for (k, s) in segments.enumerated() {
+                // Only a segment whose ids span it can hold it (no search of every id column).
+                for (k, s) in segments.enumerated() where (s.reader.minID...s.reader.maxID).contains(g.representativeID) {
                     if let o = s.reader.ordinal(of: g.representativeID), !s.deleted.contains(o) {
                         chosen.append(Candidate(id: g.representativeID, segment: k, ordinal: o, weight: g.count))
                         break
@@ -177,8 +178,14 @@ public enum Searcher {
                         }
                         continue
                     }
-                    if window == 0 && s.deleted.isEmpty {
+                    if s.deleted.isEmpty {
+                        // Counted without listing the docs (a long list's blocks wholly in
+                        // the range are counted from their headers); only the edge is read.
                         total += try plan.count(range, segmentSize: UInt32(s.reader.docCount))
+                        if window > 0 {
+                            let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
+                            merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
+                        }
                         continue
                     }
                     let docs = live(try plan.docs(range), s.deleted)

@@ -146,6 +146,16 @@ final class PageVerifier: @unchecked Sendable {
         return true
     }
 
+    /// Asks for `count` bytes at `start` at once when the first of their pages was never
+    /// checked (so not read): a scan about to read them page by page waits once, not per page.
+    func prefetch(_ start: UnsafeRawPointer, count: Int) {
+        let lo = start - file.baseAddress!
+        guard readsAhead, count > PageChecksums.pageSize, lo >= 0, lo < covered else { return }
+        let page = lo >> 12
+        guard pageBits[page >> 6].load(ordering: .relaxed) & (1 << UInt64(page & 63)) == 0 else { return }
+        MappedFile.willNeed(file, lo..<min(covered, lo + count))
+    }
+
     @inline(__always)
     func check(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let base = bytes.baseAddress else { return true }

@@ -183,8 +183,9 @@ public final class SegmentBuilder {
     /// Serializes the segment into a buffer the caller owns (see `SegmentStorage(adopting:)`).
     public func finishImage() -> UnsafeMutableRawBufferPointer {
         var postingBytes = ByteWriter(capacity: postings.poolBytes)
-        let (termIndex, termData, gramFilters) = TermDictionaryWriter.write(terms: terms, postings: postings, into: &postingBytes)
-        let (attrDir, attrData, tallies) = writeAttributes(postings: &postingBytes)
+        let (termIndex, termData, gramFilters, firstTermPrefixes) = TermDictionaryWriter.write(
+            terms: terms, postings: postings, into: &postingBytes)
+        let (attrDir, attrData, tallies, tallyOffsets) = writeAttributes(postings: &postingBytes)
         let multiField = TermDictionaryWriter.multiFieldFrequencies(
             terms: terms, postings: postings,
             fieldCount: 2 + extraFields.count, docCount: ids.count)
@@ -214,18 +215,23 @@ public final class SegmentBuilder {
         file.add(.termIndex, termIndex)
         file.add(.termData, termData)
         file.add(.termGramFilters, gramFilters)
+        file.add(.termFirstPrefixes, firstTermPrefixes)
         file.add(.postings, postingBytes.take())
         file.add(.attributes, attrDir)
         file.add(.attributeData, attrData)
         if !multiField.isEmpty { file.add(.multiFieldFrequencies, multiField) }
         file.add(.forwardTallies, tallies)
+        file.add(.forwardTallyOffsets, tallyOffsets)
         return file.finish()
     }
 
-    private func writeAttributes(postings: inout ByteWriter) -> (directory: [UInt8], data: [UInt8], tallies: [UInt8]) {
+    private func writeAttributes(postings: inout ByteWriter) -> (
+        directory: [UInt8], data: [UInt8], tallies: [UInt8], tallyOffsets: [UInt8]
+    ) {
         var dir = ByteWriter()
         var data = ByteWriter()
         var tallies = ByteWriter()
+        var tallyOffsets = ByteWriter()
         // In key byte order (what the reader's binary search expects).
         var order: [(prefix: UInt64, key: Int32)] = (0..<attributes.keyCount).map { (AttributeScratch.prefix(attributes.path($0)), Int32($0)) }
         order.sort { a, b in
@@ -234,7 +240,9 @@ public final class SegmentBuilder {
         dir.varint(order.count)
         let n = ids.count
         let grouped = attributes.grouped()
-        tallies.varint((0..<attributes.keyCount).filter { grouped.valueStart[$0 + 1] > grouped.valueStart[$0] }.count)
+        let keysWithStrings = (0..<attributes.keyCount).filter { grouped.valueStart[$0 + 1] > grouped.valueStart[$0] }.count
+        tallies.varint(keysWithStrings)
+        tallyOffsets.u32(UInt32(keysWithStrings))
         var scratch = AttributeScratch()
         for (_, k32) in order {
             let k = Int(k32)
@@ -253,6 +261,7 @@ public final class SegmentBuilder {
                 dir.varint(encoded.forwardAt)
                 dir.u8(encoded.forwardWidth)
                 // The key's tally, as `ForwardTally` reads it.
+                tallyOffsets.u32(UInt32(tallies.count))
                 tallies.varint(path.count)
                 tallies.append(contentsOf: path)
                 tallies.varint(scratch.counts.count)
@@ -265,6 +274,6 @@ public final class SegmentBuilder {
                 dir.varint(acc.encodeNumbers(docCount: n, data: &data))
             }
         }
-        return (dir.take(), data.take(), tallies.take())
+        return (dir.take(), data.take(), tallies.take(), tallyOffsets.take())
     }
 }

@@ -40,6 +40,12 @@ enum SegmentFormat {
         case packedIDs = 15
         /// Each 4 KiB page's checksum, covering every byte before this section (format 4 on).
         case pageChecksums = 16
+        /// Optional: per dictionary block, the first 8 bytes of its first term (`TermPrefix`),
+        /// so a look-up's binary search reads this small array, not a page per probe.
+        case termFirstPrefixes = 17
+        /// Optional: where each key's tally starts in `forwardTallies` (u32 count, then a u32
+        /// per key with strings, in directory order), so a GROUP BY reads its key's tally only.
+        case forwardTallyOffsets = 18
     }
 
     static let termsPerBlock = 32

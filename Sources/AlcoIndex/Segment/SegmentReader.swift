@@ -39,12 +39,9 @@ public final class SegmentStorage: @unchecked Sendable {
     /// See `MappedFile.adviseRandomAccess`.
     func adviseRandomAccess() { mapped?.adviseRandomAccess() }
 
-    /// See `MappedFile.willNeed`; `part` lies inside `bytes` (a section or a part of one).
-    func willNeed(_ part: UnsafeRawBufferPointer, upTo limit: Int = .max) {
-        guard let mapped, let base = bytes.baseAddress, let start = part.baseAddress else { return }
-        let at = start - base
-        mapped.willNeed(at..<(at + min(part.count, limit)))
-    }
+    /// Asks for the whole file (see `MappedFile.willNeed`).
+    func willNeedAll() { mapped?.willNeed(0..<bytes.count) }
+
 }
 
 /// Reads an immutable segment: ids, term dictionary, postings, doc store and js attributes.
@@ -100,6 +97,7 @@ public final class SegmentReader: @unchecked Sendable {
                 storage.adviseRandomAccess()
             } else {
                 pages = nil
+                storage.willNeedAll()  // checked whole, in one pass
                 file = try SegmentFileReader(storage.bytes)
             }
         } catch let e as DecodeError {
@@ -108,15 +106,6 @@ public final class SegmentReader: @unchecked Sendable {
         let sections = file.sections
         sectionSizes = file.sizes
         self.pages = pages
-        if pages != nil {
-            // What opening reads below, asked for at once (the file is mapped for random access).
-            let opening: [SegmentFormat.Section] = [
-                .meta, .packedIDs, .docStoreIndex, .termIndex, .termGramFilters, .attributes, .multiFieldFrequencies,
-            ]
-            for s in opening {
-                if let bytes = sections[s.rawValue] { storage.willNeed(bytes, upTo: s == .attributes || s == .packedIDs ? 1 << 16 : 4096) }
-            }
-        }
         func section(_ s: SegmentFormat.Section) throws -> UnsafeRawBufferPointer {
             guard let v = sections[s.rawValue] else { throw corrupt("missing section \(s)") }
             return v
@@ -154,11 +143,13 @@ public final class SegmentReader: @unchecked Sendable {
             dictionary = try TermDictionaryReader(
                 index: try section(.termIndex), data: try section(.termData),
                 gramFilters: sections[SegmentFormat.Section.termGramFilters.rawValue],
+                firstTermPrefixes: sections[SegmentFormat.Section.termFirstPrefixes.rawValue],
                 inlineSingles: version >= 2, pages: pages)
             postings = try section(.postings)
             attributes = try AttributeDirectory(
                 directory: try section(.attributes), data: try section(.attributeData),
                 tallies: sections[SegmentFormat.Section.forwardTallies.rawValue],
+                tallyOffsets: sections[SegmentFormat.Section.forwardTallyOffsets.rawValue],
                 docCount: docCount, pages: pages)
             if let bytes = sections[SegmentFormat.Section.multiFieldFrequencies.rawValue] {
                 try pages?.require(bytes)
@@ -174,10 +165,28 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Asks for the end of a segment file, where its table of contents and page checksum
-    /// header are, ahead of opening it.
+    /// header are, and its start (the meta section), ahead of opening it. Opening many
+    /// segments on a cold page cache asks for all of these, then `prefetchOpeningReads` for
+    /// all, then opens them: the reads overlap instead of waiting one after another.
     public static func prefetchTableOfContents(_ file: MappedFile) {
+        // Before the first fault: read-around would fetch megabytes for each.
+        file.adviseRandomAccess()
         file.willNeed(max(0, file.bytes.count - (64 << 10))..<file.bytes.count)
         file.willNeed(0..<min(file.bytes.count, 4096))
+    }
+
+    /// Asks for the parts of the sections that opening reads (reading the table of contents,
+    /// which `prefetchTableOfContents` asked for).
+    public static func prefetchOpeningReads(_ file: MappedFile) {
+        guard let toc = try? SegmentFileReader.tableOfContents(file.bytes) else { return }
+        let opening: [SegmentFormat.Section: Int] = [
+            .packedIDs: 1 << 16, .attributes: 1 << 16, .docStoreIndex: 4096, .termIndex: 4096,
+            .termGramFilters: 4096, .termFirstPrefixes: 4096, .multiFieldFrequencies: 4096,
+        ]
+        for (id, _, range) in toc {
+            guard let section = SegmentFormat.Section(rawValue: id), let limit = opening[section] else { continue }
+            file.willNeed(range.lowerBound..<min(range.upperBound, range.lowerBound + limit))
+        }
     }
 
     /// Checks pages as they are first read (nil: the whole segment was checked when opened).

@@ -13,10 +13,12 @@ struct TermDictionaryReader {
     /// Checks index entries, filters and blocks as they are read; a damaged one reads as
     /// empty, and the search fails on the segment's damage before it answers.
     let pages: PageVerifier?
+    /// Per block, its first term's `TermPrefix` (nil in older segments), at 8 bytes each.
+    let firstTermPrefixes: UnsafeRawPointer?
 
     init(
         index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, gramFilters grams: UnsafeRawBufferPointer?,
-        inlineSingles: Bool, pages: PageVerifier?
+        firstTermPrefixes prefixes: UnsafeRawBufferPointer? = nil, inlineSingles: Bool, pages: PageVerifier?
     ) throws {
         self.index = index
         self.data = data
@@ -39,17 +41,28 @@ struct TermDictionaryReader {
         } else {
             gramFilters = nil
         }
+        if let prefixes {
+            try pages?.require(UnsafeRawBufferPointer(rebasing: prefixes.prefix(8)))
+            var p = ByteReader(prefixes)
+            guard Int(try p.u32()) == blockCount, prefixes.count == 8 + 8 * blockCount else {
+                throw DecodeError("term prefixes do not fit the dictionary")
+            }
+            firstTermPrefixes = prefixes.baseAddress! + 8
+        } else {
+            firstTermPrefixes = nil
+        }
     }
 
     /// Reads the term dictionary entry whose key (field byte + folded term) equals `key`.
     public func lookup(_ key: [UInt8]) -> TermInfo? {
         guard blockCount > 0 else { return nil }
-        // Binary search the blocks by their first term (stored whole).
+        // Binary search the blocks by their first term (its prefix, when that decides).
+        let keyPrefix = TermPrefix.of(key)
         var lo = 0
         var hi = blockCount
         while lo < hi {
             let mid = (lo + hi) / 2
-            if compare(firstTermOfBlock(mid), key) <= 0 { lo = mid + 1 } else { hi = mid }
+            if compareFirstTerm(mid, key, keyPrefix) <= 0 { lo = mid + 1 } else { hi = mid }
         }
         let block = lo - 1
         guard block >= 0 else { return nil }
@@ -165,13 +178,25 @@ struct TermDictionaryReader {
 
     /// The block where terms from `key` on may start: the last one whose first term is below it.
     private func blockWhereTermsFrom(_ key: [UInt8]) -> Int {
+        let keyPrefix = TermPrefix.of(key)
         var lo = 0
         var hi = blockCount
         while lo < hi {
             let mid = (lo + hi) / 2
-            if compare(firstTermOfBlock(mid), key) < 0 { lo = mid + 1 } else { hi = mid }
+            if compareFirstTerm(mid, key, keyPrefix) < 0 { lo = mid + 1 } else { hi = mid }
         }
         return max(0, lo - 1)
+    }
+
+    /// Block `b`'s first term against `key`: decided by their prefixes when they differ (a
+    /// probe then reads 8 bytes of a small array, not a page of the dictionary).
+    @inline(__always)
+    private func compareFirstTerm(_ b: Int, _ key: [UInt8], _ keyPrefix: UInt64) -> Int {
+        if let firstTermPrefixes, pages?.check(firstTermPrefixes + 8 * b, count: 8) ?? true {
+            let p = UInt64(littleEndian: firstTermPrefixes.loadUnaligned(fromByteOffset: 8 * b, as: UInt64.self))
+            if p != keyPrefix { return p < keyPrefix ? -1 : 1 }
+        }
+        return compare(firstTermOfBlock(b), key)
     }
 
     /// Where block `b`'s terms start in `data` (its end for `b == blockCount`, or when its

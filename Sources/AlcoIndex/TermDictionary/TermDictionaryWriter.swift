@@ -5,14 +5,17 @@ enum TermDictionaryWriter {
     /// Writes the sorted, prefix-compressed dictionary (index, blocks, gram filters) with each
     /// term's postings appended to `out`.
     static func write(terms: borrowing TermTable, postings: borrowing PostingsPool, into out: inout ByteWriter)
-        -> (index: [UInt8], data: [UInt8], gramFilters: [UInt8])
+        -> (index: [UInt8], data: [UInt8], gramFilters: [UInt8], firstTermPrefixes: [UInt8])
     {
         var index = ByteWriter()
+        var prefixes = ByteWriter()
         var data = ByteWriter(capacity: terms.arenaBytes)
         let order = terms.sortedIDs()
         let nBlocks = (order.count + SegmentFormat.termsPerBlock - 1) / SegmentFormat.termsPerBlock
         index.u32(UInt32(nBlocks))
         index.u32(UInt32(order.count))
+        prefixes.u32(UInt32(nBlocks))
+        prefixes.u32(0)
         var filters = ByteWriter(capacity: 8 + nBlocks * GramFilter.bytes)
         filters.u32(UInt32(nBlocks))
         filters.u32(UInt32(GramFilter.bytes))
@@ -40,6 +43,7 @@ enum TermDictionaryWriter {
             }
             let term = terms.term(t)
             let len = term.count
+            if k % SegmentFormat.termsPerBlock == 0 { prefixes.u64(TermPrefix.of(term)) }
             // The block's gram filter gets the word (no field byte); a word cut at the token
             // limit may hold a match across the cut, so its block is never skipped.
             blockFilter.withUnsafeMutableBufferPointer { f in
@@ -68,7 +72,7 @@ enum TermDictionaryWriter {
             prev = term
         }
         if !order.isEmpty { filters.append(contentsOf: blockFilter) }
-        return (index.take(), data.take(), filters.take())
+        return (index.take(), data.take(), filters.take(), prefixes.take())
     }
 
     /// Terms below this many docs in every field are cheap to count by decoding.
