@@ -189,6 +189,7 @@ def main():
     ap.add_argument("--index", default="logs")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-queries", action="store_true")
+    ap.add_argument("--query-runs", type=int, default=3, help="rounds of cold queries (medians reported)")
     ap.add_argument("--crash-corpus", help="measure WAL replay after kill -9 during ingest of this corpus")
     ap.add_argument("--crash-seconds", type=float, default=40)
     args = ap.parse_args()
@@ -205,7 +206,13 @@ def main():
             mode, statistics.median(r["listening_s"] for r in runs),
             ", ".join("%.3f" % r["listening_s"] for r in runs), runs[0]["replay_s"]), file=sys.stderr)
     if not args.no_queries:
-        result["cold_queries"] = cold_queries(args.binary, args.data, meta, args.index)
+        rounds = [cold_queries(args.binary, args.data, meta, args.index) for _ in range(args.query_runs)]
+        result["cold_queries"] = rounds
+        print("  medians of %d rounds:" % len(rounds), file=sys.stderr)
+        for k, first in enumerate(rounds[0]):
+            med = lambda key: statistics.median(r[k][key] for r in rounds)
+            print("  %-40s server %6.1f ms, client %6.1f ms, %8.1f KiB read" % (
+                first["query"], med("server_ms"), med("client_ms"), med("read_bytes") / 1024), file=sys.stderr)
     if args.crash_corpus:
         result["crash"] = crash_replay(args.binary, args.crash_corpus, args.crash_seconds)
     print(json.dumps(result))
