@@ -99,6 +99,10 @@ public struct StatementHandOff: Error, Sendable {
 /// and options into a `SearchRequest`, and evaluates the select list per hit (js paths,
 /// WEIGHT(), SNIPPET(), IN(), comparisons, COUNT(*)) into a result set.
 public struct SelectExecutor {
+    /// What a first try on an event loop may read of pages never read before (a few dozen
+    /// pages: what a cold query's dictionary probes take in a handful of segments).
+    static let inlineColdReadBytes = 256 << 10
+
     public let catalog: Catalog
     public var timeLimits: TimeLimits
 
@@ -155,6 +159,9 @@ public struct SelectExecutor {
         }
         let limit = timeLimits.applied(asked: askedTime)
         request.timeLimitMilliseconds = limit.milliseconds
+        // A first try on an event loop also stops once it reads from disk: waiting for the
+        // disk there holds the loop, and the try's work is done again on a worker anyway.
+        if limit.isInlineBudget { request.coldReadLimitBytes = SelectExecutor.inlineColdReadBytes }
         let hasMatch = translation.text != .all
         request.order = hasMatch ? .relevance : .idAscending
         if let key = s.orderBy.first {

@@ -70,6 +70,7 @@ struct UnionSearch {
         return { limit in
             var timed = r
             timed.timeLimitMilliseconds = limit
+            timed.coldReadLimitBytes = nil  // the count's own time limit is what bounds it
             var count = 0
             for snapshot in snapshots {
                 let found = try Searcher.search(timed, segments: snapshot)

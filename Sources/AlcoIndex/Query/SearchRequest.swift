@@ -167,6 +167,9 @@ public struct SearchRequest: Sendable {
     /// Stop after this long (Sphinx's `max_query_time`): the result holds what was found by
     /// then and says `timedOut`. Nil: no limit.
     public var timeLimitMilliseconds: Int?
+    /// Also stop (as `timedOut`) once this many bytes of segment pages never read before were
+    /// read (see `Deadline`): a first try that must not wait for the disk. Nil: no such bound.
+    public var coldReadLimitBytes: Int?
 
     public init(
         text: TextQuery = .all, filter: Filter = .always(true),

@@ -38,7 +38,8 @@ public enum Searcher {
         }
         result.segmentsSearched = segments.count
         let cache = DocStoreCache(capacity: 16)
-        let deadline = Deadline(milliseconds: request.timeLimitMilliseconds, from: started)
+        let deadline = Deadline(
+            milliseconds: request.timeLimitMilliseconds, from: started, coldReadBytes: request.coldReadLimitBytes)
         let plans = SegmentPlans(request, segments: segments, cache: cache, deadline: deadline)
         let ranges = segments.map { $0.reader.ordinals(in: request.idRange) }
 

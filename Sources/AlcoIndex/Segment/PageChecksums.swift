@@ -70,6 +70,9 @@ final class PageVerifier: @unchecked Sendable {
     /// Set with `damage`: what the per-document check in merges reads without locking.
     private let damaged = Atomic<Bool>(false)
     private let verified = Atomic<Int>(0)
+    /// Bytes checked by every segment of the process: what a query's `Deadline` watches to
+    /// stop a first try on an event loop that started reading from disk.
+    static let totalVerified = Atomic<Int>(0)
 
     /// Reads and checks the section's header and group checksums (nothing else is read).
     /// With `readsAhead`, a check of several pages not yet read asks the kernel for all of
@@ -192,6 +195,7 @@ final class PageVerifier: @unchecked Sendable {
         }
         pageBits[page >> 6].bitwiseOr(1 << UInt64(page & 63), ordering: .releasing)
         verified.add(hi - lo, ordering: .relaxed)
+        PageVerifier.totalVerified.add(hi - lo, ordering: .relaxed)
         return true
     }
 

@@ -41,7 +41,6 @@ public final class SegmentStorage: @unchecked Sendable {
 
     /// Asks for the whole file (see `MappedFile.willNeed`).
     func willNeedAll() { mapped?.willNeed(0..<bytes.count) }
-
 }
 
 /// Reads an immutable segment: ids, term dictionary, postings, doc store and js attributes.

@@ -172,6 +172,37 @@ import Testing
         try catalog.close()
     }
 
+    /// A first try on an event loop stops once it reads pages never read (likely from disk),
+    /// to be run again off the loop; a try without that bound answers in full.
+    @Test func aSearchBoundByColdReadsStopsOnceItReadsNewPages() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let catalog = try Catalog(directory: dir.path, options: testOptions())
+            let index = try catalog.createIndex(IndexSettings(name: "logs", retentionDays: 100_000))
+            for k in 0..<4 {
+                _ = try index.append((0..<3000).map { doc("line \(k) \($0) word\($0)", at: day1 + Int64(k * 10_000 + $0)) })
+                try index.flush()
+            }
+            try catalog.close()
+        }
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let index = try catalog.index("logs")
+        var request = SearchRequest(text: try QueryParser.parse("line"), limit: 0, countTotal: true)
+        request.coldReadLimitBytes = 1
+        let first = try index.search(request)
+        #expect(first.timedOut)
+        request.coldReadLimitBytes = nil
+        let full = try index.search(request)
+        #expect(!full.timedOut && full.totalFound == 12_000)
+        // Everything it needs is read now: asking again reads no new page. (The bound counts
+        // the whole process's new pages, so other tests running meanwhile may trip it.)
+        let segments = try index.snapshot()
+        let read = segments.map(\.reader.bytesVerifiedOnUse)
+        #expect(try index.search(request).totalFound == 12_000)
+        #expect(segments.map(\.reader.bytesVerifiedOnUse) == read)
+        try catalog.close()
+    }
+
     @Test func aPassStopsWhenItsPaceThrows() throws {
         struct Stop: Error {}
         let dir = TemporaryDirectory()
