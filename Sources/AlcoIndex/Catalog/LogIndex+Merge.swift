@@ -26,14 +26,7 @@ extension LogIndex {
     /// Merges `sources` into new segments (without holding the maintenance lock) and swaps
     /// them in under it.
     func install(merging sources: [LiveSegment], day: Int) throws -> Bool {
-        let merged: [SegmentReader]
-        do {
-            merged = try mergeSegments(sources, day: day)
-        } catch AlcoError.corruptSegment(let name, let reason) {
-            // The damaged source leaves service (so the next merge does not meet it again).
-            _ = quarantineLive(name, reason: reason)
-            throw AlcoError.corruptSegment(name: name, reason: reason)
-        }
+        let merged = try quarantiningDamage { try mergeSegments(sources, day: day) }
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
         let sourceNames = Set(sources.map(\.name))

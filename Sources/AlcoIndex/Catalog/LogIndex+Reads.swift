@@ -25,13 +25,7 @@ extension LogIndex {
         var request = request
         if request.timeLimitMilliseconds == nil { request.timeLimitMilliseconds = options.defaultQueryTimeMilliseconds }
         let snap = try snapshot(request.partitions)
-        do {
-            return (try Searcher.search(request, segments: snap), snap)
-        } catch AlcoError.corruptSegment(let name, let reason) {
-            // This query fails naming the segment; the next ones are answered without it.
-            _ = quarantineLive(name, reason: reason)
-            throw AlcoError.corruptSegment(name: name, reason: reason)
-        }
+        return (try quarantiningDamage { try Searcher.search(request, segments: snap) }, snap)
     }
 
     func checkFields(_ q: TextQuery) throws {
@@ -56,6 +50,10 @@ extension LogIndex {
     /// Documents by id (any that exist).
     public func documents(ids wanted: [UInt64]) throws -> [Document] {
         let snap = try snapshot()
+        return try quarantiningDamage { try documents(ids: wanted, in: snap) }
+    }
+
+    private func documents(ids wanted: [UInt64], in snap: [SegmentSnapshot]) throws -> [Document] {
         var out: [Document] = []
         let cache = DocStoreCache()
         for id in wanted {

@@ -24,6 +24,17 @@ extension LogIndex {
         return (bytes, damaged)
     }
 
+    /// Runs a read of live segments; one that meets a damaged page fails naming the segment,
+    /// which leaves service, so the next reads (and merges) are answered without it.
+    func quarantiningDamage<T>(_ read: () throws -> T) throws -> T {
+        do {
+            return try read()
+        } catch AlcoError.corruptSegment(let name, let reason) {
+            _ = quarantineLive(name, reason: reason)
+            throw AlcoError.corruptSegment(name: name, reason: reason)
+        }
+    }
+
     /// Takes a live segment out of the index and its files into quarantine; false when it is
     /// no longer live (merged or dropped meanwhile: nothing to do).
     func quarantineLive(_ name: String, reason: String) -> Bool {

@@ -166,7 +166,7 @@ extension LogIndex {
     @discardableResult
     public func delete(matching request: SearchRequest) throws -> Int {
         let snap = try snapshot(request.partitions)
-        let ids = try Searcher.matchingIDs(request, segments: snap)
+        let ids = try quarantiningDamage { try Searcher.matchingIDs(request, segments: snap) }
         return try delete(ids: ids)
     }
 

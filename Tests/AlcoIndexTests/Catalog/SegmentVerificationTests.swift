@@ -46,20 +46,28 @@ import Testing
         try again.close()
     }
 
-    /// An index of two segments ("alpha" lines then "beta" lines), closed, with one byte of
-    /// the first segment's `section` changed on disk; returns the directory and that name.
-    func twoSegmentsWithDamage(in section: SegmentFormat.Section, alphaLines: Int) throws -> (TemporaryDirectory, String) {
+    /// A closed index "logs" with one segment per batch of documents.
+    func closedIndex(segments batches: [[NewDocument]]) throws -> TemporaryDirectory {
         let dir = TemporaryDirectory()
         let catalog = try Catalog(directory: dir.path, options: testOptions())
         let index = try catalog.createIndex(IndexSettings(name: "logs", retentionDays: 100_000))
-        _ = try index.append(
+        for batch in batches {
+            _ = try index.append(batch)
+            try index.flush()
+        }
+        try catalog.close()
+        return dir
+    }
+
+    /// An index of two segments ("alpha" lines then "beta" lines), closed, with one byte of
+    /// the first segment's `section` changed on disk; returns the directory and that name.
+    func twoSegmentsWithDamage(in section: SegmentFormat.Section, alphaLines: Int) throws -> (TemporaryDirectory, String) {
+        let dir = try closedIndex(segments: [
             (0..<alphaLines).map {
                 doc("alpha line \($0) word\($0)", at: day1 + Int64($0), [("host", .string("web\($0 % 7)")), ("ms", .number(text: "\($0)"))])
-            })
-        try index.flush()
-        _ = try index.append((0..<100).map { doc("beta line \($0)", at: day1 + 100_000 + Int64($0), [("host", .string("db1"))]) })
-        try index.flush()
-        try catalog.close()
+            },
+            (0..<100).map { doc("beta line \($0)", at: day1 + 100_000 + Int64($0), [("host", .string("db1"))]) },
+        ])
         let segmentsDir = dir.path + "/indexes/logs/segments"
         let first = try #require(FileSystem.list(segmentsDir).filter { $0.hasSuffix(".seg") }.sorted().first)
         var bytes = try FileSystem.readAll(segmentsDir + "/" + first)
@@ -141,21 +149,14 @@ import Testing
     /// Opening reads a segment's table of contents and a few small parts, not its sections:
     /// what it checks is a few pages per segment, the same for 100 lines and for 10,000.
     @Test func openingReadsAFewPagesWhateverTheSegmentSize() throws {
-        let dir = TemporaryDirectory()
-        do {
-            let catalog = try Catalog(directory: dir.path, options: testOptions())
-            let index = try catalog.createIndex(IndexSettings(name: "logs", retentionDays: 100_000))
-            var at = day1
-            for size in [10_000] + Array(repeating: 100, count: 40) {
-                _ = try index.append(
-                    (0..<size).map { i in
-                        at += 1
-                        return doc("line \(i) of \(size) request=\(UInt64(i) &* 2_654_435_761)", at: at, [("host", .string("web\(i % 40)"))])
-                    })
-                try index.flush()
-            }
-            try catalog.close()
-        }
+        var at = day1
+        let dir = try closedIndex(
+            segments: ([10_000] + Array(repeating: 100, count: 40)).map { size in
+                (0..<size).map { i in
+                    at += 1
+                    return doc("line \(i) of \(size) request=\(UInt64(i) &* 2_654_435_761)", at: at, [("host", .string("web\(i % 40)"))])
+                }
+            })
         let catalog = try Catalog(directory: dir.path, options: testOptions())
         let index = try catalog.index("logs")
         let segments = try index.snapshot()
@@ -175,16 +176,8 @@ import Testing
     /// A first try on an event loop stops once it reads pages never read (likely from disk),
     /// to be run again off the loop; a try without that bound answers in full.
     @Test func aSearchBoundByColdReadsStopsOnceItReadsNewPages() throws {
-        let dir = TemporaryDirectory()
-        do {
-            let catalog = try Catalog(directory: dir.path, options: testOptions())
-            let index = try catalog.createIndex(IndexSettings(name: "logs", retentionDays: 100_000))
-            for k in 0..<4 {
-                _ = try index.append((0..<3000).map { doc("line \(k) \($0) word\($0)", at: day1 + Int64(k * 10_000 + $0)) })
-                try index.flush()
-            }
-            try catalog.close()
-        }
+        let dir = try closedIndex(
+            segments: (0..<4).map { k in (0..<3000).map { doc("line \(k) \($0) word\($0)", at: day1 + Int64(k * 10_000 + $0)) } })
         let catalog = try Catalog(directory: dir.path, options: testOptions())
         let index = try catalog.index("logs")
         var request = SearchRequest(text: try QueryParser.parse("line"), limit: 0, countTotal: true)
