@@ -75,6 +75,34 @@ final class PostingsUnion: DocSet {
     }
 }
 
+/// A word over every text field whose docs in the whole segment the segment stored: a count
+/// of the whole segment (a bare-word COUNT, the commonest) answers from that figure and never
+/// looks the word up; anything else looks it up on first use.
+final class StoredCountUnion: DocSet {
+    let wholeSegmentCount: Int
+    private let lookUp: () throws -> any DocSet
+    private var looked: (any DocSet)?
+
+    init(wholeSegmentCount: Int, lookUp: @escaping () throws -> any DocSet) {
+        self.wholeSegmentCount = wholeSegmentCount
+        self.lookUp = lookUp
+    }
+
+    private func union() throws -> any DocSet {
+        if let looked { return looked }
+        let made = try lookUp()
+        looked = made
+        return made
+    }
+
+    func docs(_ range: Range<UInt32>) throws -> [UInt32] { try union().docs(range) }
+
+    func count(_ range: Range<UInt32>, segmentSize: UInt32) throws -> Int {
+        if range == 0..<segmentSize { return wholeSegmentCount }
+        return try union().count(range, segmentSize: segmentSize)
+    }
+}
+
 /// Ordinals listed explicitly (id filters).
 final class OrdinalList: DocSet {
     let ordinals: [UInt32]

@@ -129,6 +129,17 @@ struct SegmentPlanner {
 
     /// A word in any of `fields`, matched exactly or as a prefix, suffix or infix of terms.
     func termSet(_ word: String, fields: [UInt8], match: TermMatch) throws -> any DocSet {
+        let w = Array(word.utf8)
+        // A word over every field: the segment may know its docs without reading the dictionary.
+        if match == .exact, fields.count == segment.fieldNames.count, let stored = segment.docFreqInAnyField(w) {
+            return StoredCountUnion(wholeSegmentCount: stored) {
+                try termSet(word, fields: fields, match: match, storedCount: stored)
+            }
+        }
+        return try termSet(word, fields: fields, match: match, storedCount: nil)
+    }
+
+    private func termSet(_ word: String, fields: [UInt8], match: TermMatch, storedCount: Int?) throws -> any DocSet {
         var lists: [PostingList] = []
         let w = Array(word.utf8)
         for f in fields {
@@ -148,11 +159,7 @@ struct SegmentPlanner {
             }
         }
         if lists.isEmpty { return NothingSet() }
-        // A word over every field: the segment may know its docs without decoding.
-        let wholeSegment =
-            match == .exact && lists.count > 1 && fields.count == segment.fieldNames.count
-            ? segment.docFreqInAnyField(w) : nil
-        return PostingsUnion(lists, wholeSegmentCount: wholeSegment)
+        return PostingsUnion(lists, wholeSegmentCount: lists.count > 1 ? storedCount : nil)
     }
 
     /// For `literal` made of one word's characters: the lines with a logline word containing it

@@ -252,9 +252,11 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Ordinals whose ids fall in `range`.
+    /// A bound outside the segment's ids is answered from its meta: a cold segment's id
+    /// column is read only when a range cuts it.
     public func ordinals(in range: ClosedRange<UInt64>) -> Range<UInt32> {
-        let lo = lowerBound(id: range.lowerBound)
-        let hi = range.upperBound == .max ? UInt32(docCount) : lowerBound(id: range.upperBound + 1)
+        let lo = range.lowerBound <= minID ? 0 : lowerBound(id: range.lowerBound)
+        let hi = range.upperBound >= maxID ? UInt32(docCount) : lowerBound(id: range.upperBound + 1)
         return lo..<max(lo, hi)
     }
 

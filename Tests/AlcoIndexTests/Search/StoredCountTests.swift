@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import AlcoIndex
+
+/// A bare word's count over whole segments comes from the docs-in-any-field figure the segment
+/// stored; it must agree with the lines, and reading the lines must still work.
+struct StoredCountTests {
+    /// 3,000 lines per segment; "gamma" in every other line, as the host of every fifth (some
+    /// both): the line's 1,500 are above the figure's minimum, so the segment stores 1,800.
+    func line(_ k: Int, _ i: Int) -> NewDocument {
+        doc(
+            i % 2 == 0 ? "gamma request \(i) of \(k)" : "other request \(i) of \(k)", at: day1 + Int64(k * 10_000 + i),
+            [("host", .string(i % 5 == 0 ? "gamma" : "web\(i % 7)"))])
+    }
+
+    @Test func aWordsCountOverWholeSegmentsReadsNoPageAndAgreesWithTheLines() throws {
+        let dir = TemporaryDirectory()
+        let options = testOptions()
+        let catalog = try Catalog(directory: dir.path, options: options)
+        let index = try catalog.createIndex(IndexSettings(name: "logs", retentionDays: 100_000))
+        var gammaIDs: [UInt64] = []
+        for k in 0..<3 {
+            let batch = (0..<3000).map { line(k, $0) }
+            let ids = try index.append(batch)
+            for (i, id) in ids.enumerated() where i % 2 == 0 || i % 5 == 0 { gammaIDs.append(id) }
+            try index.flush()
+        }
+        try catalog.close()
+
+        let reopened = try Catalog(directory: dir.path, options: options)
+        let logs = try reopened.index("logs")
+        let segments = try logs.snapshot()
+        #expect(segments.count == 3)
+        for s in segments { #expect(s.reader.docFreqInAnyField(Array("gamma".utf8)) == 1800) }
+        let before = segments.map(\.reader.bytesVerifiedOnUse)
+        let whole = try logs.search(SearchRequest(text: try QueryParser.parse("gamma"), limit: 0, countTotal: true))
+        #expect(whole.totalFound == gammaIDs.count)
+        #expect(segments.map(\.reader.bytesVerifiedOnUse) == before, "the count looked nothing up")
+
+        // An id range that cuts segments counts from the lists, and agrees.
+        let sorted = gammaIDs.sorted()
+        var cut = SearchRequest(text: try QueryParser.parse("gamma"), limit: 10, countTotal: true)
+        cut.ids = IDBounds(sorted[500], sorted[3000])
+        let inRange = try logs.search(cut)
+        #expect(inRange.totalFound == 2501)
+        #expect(inRange.hits.map(\.id) == Array(sorted[2991...3000].reversed()))
+        // The lines themselves, newest first.
+        let newest = try logs.search(SearchRequest(text: try QueryParser.parse("gamma"), limit: 3, countTotal: true))
+        #expect(newest.totalFound == gammaIDs.count)
+        #expect(newest.hits.map(\.id) == Array(sorted.suffix(3).reversed()))
+        try reopened.close()
+    }
+}
