@@ -216,6 +216,8 @@ public final class SegmentBuilder {
         file.add(.termData, termData)
         file.add(.termGramFilters, gramFilters)
         file.add(.termFirstPrefixes, firstTermPrefixes)
+        let prefixSample = TermPrefix.sample(of: firstTermPrefixes)
+        if !prefixSample.isEmpty { file.add(.termPrefixSample, prefixSample) }
         file.add(.postings, postingBytes.take())
         file.add(.attributes, attrDir)
         file.add(.attributeData, attrData)

@@ -46,6 +46,9 @@ enum SegmentFormat {
         /// Optional: where each key's tally starts in `forwardTallies` (u32 count, then a u32
         /// per key with strings, in directory order), so a GROUP BY reads its key's tally only.
         case forwardTallyOffsets = 18
+        /// Optional: every `TermPrefix.sampleStride`th entry of `termFirstPrefixes`, read at
+        /// open, so a look-up's binary search starts within one page of that array.
+        case termPrefixSample = 19
     }
 
     static let termsPerBlock = 32

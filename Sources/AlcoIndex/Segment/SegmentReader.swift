@@ -143,6 +143,7 @@ public final class SegmentReader: @unchecked Sendable {
                 index: try section(.termIndex), data: try section(.termData),
                 gramFilters: sections[SegmentFormat.Section.termGramFilters.rawValue],
                 firstTermPrefixes: sections[SegmentFormat.Section.termFirstPrefixes.rawValue],
+                prefixSample: sections[SegmentFormat.Section.termPrefixSample.rawValue],
                 inlineSingles: version >= 2, pages: pages)
             postings = try section(.postings)
             attributes = try AttributeDirectory(
@@ -181,6 +182,7 @@ public final class SegmentReader: @unchecked Sendable {
         let opening: [SegmentFormat.Section: Int] = [
             .packedIDs: 1 << 16, .attributes: 1 << 16, .docStoreIndex: 4096, .termIndex: 4096,
             .termGramFilters: 4096, .termFirstPrefixes: 4096, .multiFieldFrequencies: 4096,
+            .termPrefixSample: 1 << 16,
         ]
         for (id, _, range) in toc {
             guard let section = SegmentFormat.Section(rawValue: id), let limit = opening[section] else { continue }

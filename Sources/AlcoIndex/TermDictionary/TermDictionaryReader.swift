@@ -15,10 +15,13 @@ struct TermDictionaryReader {
     let pages: PageVerifier?
     /// Per block, its first term's `TermPrefix` (nil in older segments), at 8 bytes each.
     let firstTermPrefixes: UnsafeRawPointer?
+    /// Every `TermPrefix.sampleStride`th of those, held in memory (empty when not stored).
+    let prefixSample: [UInt64]
 
     init(
         index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, gramFilters grams: UnsafeRawBufferPointer?,
-        firstTermPrefixes prefixes: UnsafeRawBufferPointer? = nil, inlineSingles: Bool, pages: PageVerifier?
+        firstTermPrefixes prefixes: UnsafeRawBufferPointer? = nil, prefixSample sample: UnsafeRawBufferPointer? = nil,
+        inlineSingles: Bool, pages: PageVerifier?
     ) throws {
         self.index = index
         self.data = data
@@ -51,6 +54,26 @@ struct TermDictionaryReader {
         } else {
             firstTermPrefixes = nil
         }
+        if let sample, firstTermPrefixes != nil {
+            try pages?.require(sample)
+            var s = ByteReader(sample)
+            let count = Int(try s.u32())
+            _ = try s.u32()
+            let stride = TermPrefix.sampleStride
+            guard count == (blockCount + stride - 1) / stride, sample.count == 8 + 8 * count else {
+                throw DecodeError("term prefix sample does not fit the dictionary")
+            }
+            prefixSample = (0..<count).map { sample.loadUnaligned(fromByteOffset: 8 + 8 * $0, as: UInt64.self).littleEndian }
+        } else {
+            prefixSample = []
+        }
+    }
+
+    /// The blocks a binary search for `keyPrefix` must probe (all, without a sample).
+    private func searchRange(_ keyPrefix: UInt64) -> Range<Int> {
+        prefixSample.isEmpty
+            ? 0..<blockCount
+            : TermPrefix.narrow(prefixSample, stride: TermPrefix.sampleStride, blockCount: blockCount, key: keyPrefix)
     }
 
     /// Reads the term dictionary entry whose key (field byte + folded term) equals `key`.
@@ -58,8 +81,9 @@ struct TermDictionaryReader {
         guard blockCount > 0 else { return nil }
         // Binary search the blocks by their first term (its prefix, when that decides).
         let keyPrefix = TermPrefix.of(key)
-        var lo = 0
-        var hi = blockCount
+        let range = searchRange(keyPrefix)
+        var lo = range.lowerBound
+        var hi = range.upperBound
         while lo < hi {
             let mid = (lo + hi) / 2
             if compareFirstTerm(mid, key, keyPrefix) <= 0 { lo = mid + 1 } else { hi = mid }
@@ -179,8 +203,9 @@ struct TermDictionaryReader {
     /// The block where terms from `key` on may start: the last one whose first term is below it.
     private func blockWhereTermsFrom(_ key: [UInt8]) -> Int {
         let keyPrefix = TermPrefix.of(key)
-        var lo = 0
-        var hi = blockCount
+        let range = searchRange(keyPrefix)
+        var lo = range.lowerBound
+        var hi = range.upperBound
         while lo < hi {
             let mid = (lo + hi) / 2
             if compareFirstTerm(mid, key, keyPrefix) < 0 { lo = mid + 1 } else { hi = mid }

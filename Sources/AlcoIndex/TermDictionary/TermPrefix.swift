@@ -12,4 +12,45 @@ enum TermPrefix {
     static func of(_ key: [UInt8]) -> UInt64 {
         key.withUnsafeBytes { of($0) }
     }
+
+    /// Blocks between two sampled prefixes: one 4 KiB page of the prefix array.
+    static let sampleStride = 512
+
+    /// The sample section for a prefix section (`u32 count, u32 0, u64 prefix...`): its
+    /// entries 0, stride, 2 × stride, ... in the same layout. Empty when the array is one page.
+    static func sample(of prefixes: [UInt8]) -> [UInt8] {
+        guard prefixes.count >= 8 else { return [] }
+        let blocks = (prefixes.count - 8) / 8
+        guard blocks > sampleStride else { return [] }
+        var out = ByteWriter()
+        let count = (blocks + sampleStride - 1) / sampleStride
+        out.u32(UInt32(count))
+        out.u32(0)
+        for k in 0..<count { out.append(contentsOf: prefixes[(8 + 8 * k * sampleStride)..<(16 + 8 * k * sampleStride)]) }
+        return out.take()
+    }
+
+    /// The blocks a binary search for a key with prefix `key` must still probe, given every
+    /// `stride`th block's first-term prefix: a sampled block whose prefix is below the key's
+    /// starts with a smaller term (so the answer is at or after it), one whose prefix is above
+    /// starts with a greater term (the answer is before it); equal prefixes decide nothing.
+    static func narrow(_ sample: [UInt64], stride: Int, blockCount: Int, key: UInt64) -> Range<Int> {
+        // The first sampled entry not below the key, and the first one above it.
+        var lo = 0
+        var hi = sample.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sample[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        let firstNotBelow = lo
+        hi = sample.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sample[mid] <= key { lo = mid + 1 } else { hi = mid }
+        }
+        let firstAbove = lo
+        let from = firstNotBelow == 0 ? 0 : min(blockCount, (firstNotBelow - 1) * stride + 1)
+        let to = firstAbove >= sample.count ? blockCount : min(blockCount, firstAbove * stride)
+        return from..<max(from, to)
+    }
 }

@@ -20,6 +20,65 @@ import Testing
         }
     }
 
+    /// A look-up's binary search narrowed by the sampled prefixes lands on the block the whole
+    /// search lands on: blocks' first terms with long shared prefixes (ties the sample cannot
+    /// decide), keys between, before and after them.
+    @Test func theSampleNarrowsASearchWithoutChangingItsAnswer() {
+        var rng = SystemRandomNumberGenerator()
+        let stride = TermPrefix.sampleStride
+        for round in 0..<40 {
+            let heads: [[UInt8]] = [[0], [0, 0x61], Array("\u{1}request".utf8), Array("\u{1}requesu".utf8), [2]]
+            let blocks = Int.random(in: 1...(stride * 6), using: &rng)
+            var firsts = (0..<blocks).map { _ in
+                heads.randomElement(using: &rng)! + (0..<Int.random(in: 0...4, using: &rng)).map { _ in UInt8.random(in: 0x61...0x64, using: &rng) }
+            }
+            firsts.sort { $0.lexicographicallyPrecedes($1) }
+            let prefixes = firsts.map { TermPrefix.of($0) }
+            let sample = Swift.stride(from: 0, to: blocks, by: stride).map { prefixes[$0] }
+            func search(_ key: [UInt8], in range: Range<Int>, strictly: Bool) -> Int {
+                var lo = range.lowerBound
+                var hi = range.upperBound
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    let below = strictly ? firsts[mid].lexicographicallyPrecedes(key) : !key.lexicographicallyPrecedes(firsts[mid])
+                    if below { lo = mid + 1 } else { hi = mid }
+                }
+                return lo
+            }
+            for _ in 0..<200 {
+                let key =
+                    Bool.random(using: &rng)
+                    ? firsts.randomElement(using: &rng)!
+                    : heads.randomElement(using: &rng)! + (0..<Int.random(in: 0...5, using: &rng)).map { _ in UInt8.random(in: 0x60...0x65, using: &rng) }
+                let narrowed = TermPrefix.narrow(sample, stride: stride, blockCount: blocks, key: TermPrefix.of(key))
+                for strictly in [false, true] {
+                    #expect(search(key, in: narrowed, strictly: strictly) == search(key, in: 0..<blocks, strictly: strictly), "round \(round), key \(key)")
+                }
+            }
+        }
+    }
+
+    /// A segment with many dictionary blocks stores the sample and still finds every term (and
+    /// no absent one), by exact look-up and by prefix.
+    @Test func aSegmentWithManyBlocksFindsEveryTermThroughTheSample() throws {
+        let builder = SegmentBuilder()
+        let words = (0..<40_000).map { "w\(String($0 &* 7_919 % 1_000_003, radix: 36))" }
+        for (k, w) in words.enumerated() {
+            builder.add(Document(id: UInt64(k + 1), logline: "\(w) common", js: "{}"))
+        }
+        let reader = try SegmentReader(name: "s", storage: SegmentStorage(copying: builder.finish()), checkingPagesOnUse: true)
+        #expect(reader.dictionary.prefixSample.count > 2)
+        for w in words.shuffled().prefix(3000) {
+            #expect(reader.lookup([SegmentFormat.Field.logline] + Array(w.utf8))?.docFreq == 1, "\(w)")
+        }
+        #expect(reader.lookup([SegmentFormat.Field.logline] + Array("common".utf8))?.docFreq == 40_000)
+        #expect(reader.lookup([SegmentFormat.Field.logline] + Array("w!".utf8)) == nil)
+        #expect(reader.lookup([SegmentFormat.Field.logline] + Array("zz".utf8)) == nil)
+        var found = 0
+        reader.terms(field: SegmentFormat.Field.logline, prefix: Array("w1".utf8)) { _, _ in found += 1 }
+        #expect(found == words.filter { $0.hasPrefix("w1") }.count)
+    }
+
     @Test func theFirstEightBytesBigEndian() {
         #expect(TermPrefix.of([0x01, 0x02]) == 0x0102_0000_0000_0000)
         #expect(TermPrefix.of(Array("abcdefghij".utf8)) == 0x6162_6364_6566_6768)
