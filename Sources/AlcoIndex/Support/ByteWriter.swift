@@ -7,6 +7,13 @@ public struct ByteWriter: Sendable {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Writes on into `buffer`'s memory (emptied), leaving this writer's in its place: a
+    /// buffer kept from an earlier writer grows no more and faults in no new pages.
+    public mutating func reuse(_ buffer: inout [UInt8]) {
+        swap(&bytes, &buffer)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     public var count: Int { bytes.count }
 
     public mutating func reset() { bytes.removeAll(keepingCapacity: true) }

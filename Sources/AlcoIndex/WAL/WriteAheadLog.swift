@@ -16,6 +16,11 @@ public final class WriteAheadLog: @unchecked Sendable {
 
     private let lock = ConditionLock()
     private var pending = ByteWriter(capacity: 1 << 16)
+    /// The buffer of the last flush, written and kept for the next records: a batch's records
+    /// take megabytes, and a new buffer grown to that size each time faults in twice as much.
+    private var spare: [UInt8] = []
+    /// A spare larger than this (after a burst of huge records) is dropped.
+    static let maxSpareBytes = 64 << 20
     private var pendingLast: UInt64 = 0
     private var nextLSN: UInt64
     private var durableLSN: UInt64
@@ -218,7 +223,9 @@ public final class WriteAheadLog: @unchecked Sendable {
             }
             flushing = true
             let batch = pending.take()
-            pending = ByteWriter(capacity: 1 << 16)
+            pending = ByteWriter(capacity: spare.capacity >= 1 << 16 ? 0 : 1 << 16)
+            pending.reuse(&spare)
+            spare = []
             let upTo = pendingLast
             lock.unlock()
             var error: (any Error)?
@@ -229,6 +236,7 @@ public final class WriteAheadLog: @unchecked Sendable {
             }
             lock.lock()
             flushing = false
+            if batch.capacity <= WriteAheadLog.maxSpareBytes { spare = batch }
             if let error {
                 failure = (upTo, error)
             } else {
