@@ -7,6 +7,7 @@
 #   http_api.py    the v1 HTTP API against the engine in process (anchors, 64 connections, export)
 #   protocol_native.py  SphinxQL under 64 connections from sysbench (a native client)
 #   ingest_shapes.py    one timestamp and keys of one line, each beside its ordinary twin
+#   clickhouse.py  the engine in process against ClickHouse (chdb from PyPI) on the same corpus
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory test-deps
@@ -17,3 +18,5 @@ python3 Benchmarks/collector.py
 python3 Benchmarks/http_api.py "$@"
 python3 Benchmarks/protocol_native.py "$@"
 python3 Benchmarks/ingest_shapes.py
+python3 -c "import chdb" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check chdb
+python3 Benchmarks/clickhouse.py "$@"
