@@ -35,20 +35,19 @@ enum TermPrefix {
     /// starts with a smaller term (so the answer is at or after it), one whose prefix is above
     /// starts with a greater term (the answer is before it); equal prefixes decide nothing.
     static func narrow(_ sample: [UInt64], stride: Int, blockCount: Int, key: UInt64) -> Range<Int> {
-        // The first sampled entry not below the key, and the first one above it.
-        var lo = 0
-        var hi = sample.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sample[mid] < key { lo = mid + 1 } else { hi = mid }
+        // The first sampled entry from `lo` on for which `passes` turns false (it holds for a
+        // prefix of the sorted sample).
+        func firstFailing(from lo: Int, _ passes: (UInt64) -> Bool) -> Int {
+            var lo = lo
+            var hi = sample.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if passes(sample[mid]) { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
         }
-        let firstNotBelow = lo
-        hi = sample.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if sample[mid] <= key { lo = mid + 1 } else { hi = mid }
-        }
-        let firstAbove = lo
+        let firstNotBelow = firstFailing(from: 0) { $0 < key }
+        let firstAbove = firstFailing(from: firstNotBelow) { $0 <= key }
         let from = firstNotBelow == 0 ? 0 : min(blockCount, (firstNotBelow - 1) * stride + 1)
         let to = firstAbove >= sample.count ? blockCount : min(blockCount, firstAbove * stride)
         return from..<max(from, to)

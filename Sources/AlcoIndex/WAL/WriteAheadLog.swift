@@ -223,9 +223,11 @@ public final class WriteAheadLog: @unchecked Sendable {
             }
             flushing = true
             let batch = pending.take()
-            pending = ByteWriter(capacity: spare.capacity >= 1 << 16 ? 0 : 1 << 16)
-            pending.reuse(&spare)
-            spare = []
+            if spare.capacity >= 1 << 16 {
+                pending.reuse(&spare)  // `spare` is left with `take`'s empty array
+            } else {
+                pending = ByteWriter(capacity: 1 << 16)
+            }
             let upTo = pendingLast
             lock.unlock()
             var error: (any Error)?
