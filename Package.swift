@@ -55,7 +55,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("re2"), .linkedLibrary("stdc++")]
         ),
         .target(
-            name: "AlcoIndex", dependencies: ["CLZ4", "CSupport", "CRE2", .product(name: "CoreMetrics", package: "swift-metrics")],
+            name: "AlcoIndex", dependencies: ["CLZ4", "CZstd", "CSupport", "CRE2", .product(name: "CoreMetrics", package: "swift-metrics")],
             // No unsafe flags, so other packages can depend on the engine: its hot loops keep
             // their state in locals, where no exclusivity check runs.
             swiftSettings: strict

@@ -97,7 +97,8 @@ struct Bench: ParsableCommand {
     }
 
     /// Loads a corpus file, records ingest time to durable, to searchable and to flushed,
-    /// then merges each day down and reports bytes on disk and peak RSS.
+    /// then merges each day down and reports bytes on disk (flushed and merged) and peak RSS
+    /// (the kernel's, and sampled anonymous and file-backed memory apart).
     struct Ingest: ParsableCommand {
         @OptionGroup var data: DataOptions
         @Option var index: String = "logs"
@@ -112,6 +113,8 @@ struct Bench: ParsableCommand {
                 let ingester = LineIngester(index: target, rejects: rejects, format: .json)
                 let fd = open(corpus, O_RDONLY)
                 guard fd >= 0 else { throw AlcoError.io(path: corpus, operation: "open", errno: errno) }
+                let memory = MemorySampler()
+                defer { memory.stop() }
                 let t0 = Date()
                 try ingester.ingest(fd: fd, source: corpus)
                 close(fd)
@@ -119,8 +122,11 @@ struct Bench: ParsableCommand {
                 try target.seal()
                 let searchable = Date().timeIntervalSince(t0)
                 let rssIngest = Bench.peakRSSBytes()
+                let memoryIngest = memory.current()
                 try target.flush()
                 let flushed = Date().timeIntervalSince(t0)
+                let diskFlushed = Bench.directoryBytes(data.directory + "/indexes/" + index)
+                let segmentsFlushed = target.stats().diskSegments
                 var merged = flushed
                 if !noMerge {
                     try target.optimize()
@@ -128,13 +134,17 @@ struct Bench: ParsableCommand {
                 }
                 let stats = target.stats()
                 try catalog.close()
+                let memoryAll = memory.current()
                 Bench.emit([
                     "lines": ingester.stored, "rejected": ingester.rejected, "input_bytes": ingester.bytesRead,
                     "seconds_durable": durable, "seconds_searchable": searchable, "seconds_flushed": flushed,
                     "seconds_merged": merged, "lines_per_second": Double(ingester.stored) / searchable,
                     "mb_per_second": Double(ingester.bytesRead) / 1e6 / searchable,
                     "disk_bytes": Bench.directoryBytes(data.directory + "/indexes/" + index),
+                    "disk_bytes_flushed": diskFlushed, "segments_flushed": segmentsFlushed,
                     "peak_rss_ingest": rssIngest, "peak_rss": Bench.peakRSSBytes(),
+                    "peak_rss_anon_ingest": memoryIngest.anonymous, "peak_rss_file_ingest": memoryIngest.fileBacked,
+                    "peak_rss_anon": memoryAll.anonymous, "peak_rss_file": memoryAll.fileBacked,
                     "segments": stats.diskSegments, "sections": target.sectionSizes(),
                 ])
             }

@@ -1,8 +1,9 @@
 import Synchronization
 
-/// A decompressed doc store block with the offset of each document in it.
+/// A decompressed doc store block with, per document, the offsets of its logline and its js.
 struct DecodedBlock: Sendable {
     let bytes: [UInt8]
+    /// `2k` the logline of the block's document k, `2k + 1` its js.
     let offsets: [Int]
 }
 
@@ -91,17 +92,24 @@ final class SharedBlockCache: Sendable {
     }
 }
 
-/// The doc store (see `DocStoreWriter`): LZ4 blocks of (logline, js) pairs, compressed
-/// against the segment's dictionary when it has one, with an index of the first ordinal of
-/// each block.
+/// The doc store (see `DocStoreWriter`): blocks of documents with an index of the first
+/// ordinal of each block, in either layout: LZ4 pairs (formats 1 to 4) or zstd columns.
 struct DocStoreReader {
     let index: UnsafeRawBufferPointer
     let data: UnsafeRawBufferPointer
     let dictionary: UnsafeRawBufferPointer?
+    let layout: DocStoreLayout
     let blockCount: Int
     let docCount: Int
+    /// Where the entries start: after an 8-byte header (LZ4 pairs) or a 16-byte one.
+    private let entriesStart: Int
+    /// The zstd layout's decompressors, one per column's dictionary.
+    private let columns: (logline: ZstdBlockDecompressor, js: ZstdBlockDecompressor)?
     /// Checks the index, the dictionary and each block as they are read.
     let pages: PageVerifier?
+    /// No block is larger: 32 KiB plus one document, and no source takes a document of 1 GiB
+    /// (ingest stops at 16 MiB lines, MySQL packets and HTTP bodies at most at 1 GiB).
+    static let maxBlockBytes = 1 << 31
 
     init(
         index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, dictionary: UnsafeRawBufferPointer?,
@@ -112,19 +120,44 @@ struct DocStoreReader {
         self.dictionary = dictionary
         self.docCount = docCount
         self.pages = pages
-        try pages?.require(UnsafeRawBufferPointer(rebasing: index.prefix(8)))
+        guard index.count >= 8 else { throw DecodeError("doc store index is too short") }
+        let headerBytes = min(index.count, 16)
+        try pages?.require(UnsafeRawBufferPointer(rebasing: index.prefix(headerBytes)))
         var r = ByteReader(index)
         blockCount = Int(try r.u32())
-        guard index.count == 8 + blockCount * 24 else { throw DecodeError("doc store index has the wrong size") }
+        guard let layout = DocStoreLayout(rawValue: try r.u32()) else {
+            throw DecodeError("doc store has an unknown layout")
+        }
+        self.layout = layout
+        switch layout {
+        case .lz4Pairs:
+            entriesStart = 8
+            columns = nil
+        case .zstdColumns:
+            entriesStart = 16
+            let loglineDictionaryBytes = Int(try r.u32())
+            let dict = dictionary ?? UnsafeRawBufferPointer(start: nil, count: 0)
+            guard loglineDictionaryBytes <= dict.count else {
+                throw DecodeError("doc store dictionaries are shorter than their index says")
+            }
+            columns = (
+                ZstdBlockDecompressor(dictionary: UnsafeRawBufferPointer(rebasing: dict.prefix(loglineDictionaryBytes))),
+                ZstdBlockDecompressor(dictionary: UnsafeRawBufferPointer(rebasing: dict.dropFirst(loglineDictionaryBytes)))
+            )
+        }
+        guard blockCount <= (index.count - entriesStart) / 24, index.count == entriesStart + blockCount * 24 else {
+            throw DecodeError("doc store index has the wrong size")
+        }
     }
 
-    private func entry(_ b: Int) -> (first: Int, raw: Int, offset: Int, compressed: Int) {
-        let base = 8 + b * 24
+    private func entry(_ b: Int) -> (first: Int, raw: Int, offset: Int, compressed: Int, loglineBytes: Int) {
+        let base = entriesStart + b * 24
         return (
             Int(index.loadUnaligned(fromByteOffset: base, as: UInt32.self).littleEndian),
             Int(index.loadUnaligned(fromByteOffset: base + 4, as: UInt32.self).littleEndian),
-            Int(index.loadUnaligned(fromByteOffset: base + 8, as: UInt64.self).littleEndian),
-            Int(index.loadUnaligned(fromByteOffset: base + 16, as: UInt32.self).littleEndian)
+            Int(truncatingIfNeeded: index.loadUnaligned(fromByteOffset: base + 8, as: UInt64.self).littleEndian),
+            Int(index.loadUnaligned(fromByteOffset: base + 16, as: UInt32.self).littleEndian),
+            Int(index.loadUnaligned(fromByteOffset: base + 20, as: UInt32.self).littleEndian)
         )
     }
 
@@ -148,38 +181,84 @@ struct DocStoreReader {
         if let cached = cache?.get(key, b) {
             block = cached
         } else {
-            guard e.offset + e.compressed <= data.count else { throw DecodeError("doc store block \(b) out of range") }
+            guard e.offset >= 0, e.compressed <= data.count, e.offset <= data.count - e.compressed else {
+                throw DecodeError("doc store block \(b) out of range")
+            }
+            let compressed = UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)])
             if let pages {
-                try pages.require(UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)]))
+                try pages.require(compressed)
                 if let dictionary { try pages.require(dictionary) }
             }
-            var out = [UInt8](repeating: 0, count: e.raw)
-            try out.withUnsafeMutableBytes { dst in
-                try LZ4.decompress(
-                    UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)]), into: dst,
-                    dictionary: dictionary)
-            }
-            // Index the block's documents once, so reading every doc of it is linear.
+            let docs = (b + 1 < blockCount ? entry(b + 1).first : docCount) - e.first
+            // A larger size is damage, not a reason to allocate it.
+            guard e.raw <= DocStoreReader.maxBlockBytes else { throw DecodeError("doc store block \(b) claims \(e.raw) bytes") }
+            guard docs > 0, docs <= e.raw else { throw DecodeError("doc store block \(b) has no documents") }
+            block = try decode(compressed, entry: e, docs: docs)
+            cache?.put(key, b, block)
+        }
+        let k = ord - e.first
+        guard k >= 0, 2 * k + 1 < block.offsets.count else { throw DecodeError("doc \(ord) is not in its block") }
+        return try block.bytes.withUnsafeBytes { buf in
+            var logline = ByteReader(buf, offset: block.offsets[2 * k])
+            var js = ByteReader(buf, offset: block.offsets[2 * k + 1])
+            return (try logline.string(), try js.string())
+        }
+    }
+
+    /// Decompresses a block and indexes its documents once, so reading all of them is linear.
+    private func decode(
+        _ compressed: UnsafeRawBufferPointer, entry e: (first: Int, raw: Int, offset: Int, compressed: Int, loglineBytes: Int),
+        docs: Int
+    ) throws -> DecodedBlock {
+        if layout == .zstdColumns {
+            // Both frames must say what the index says before anything is allocated for them.
+            guard e.loglineBytes <= compressed.count,
+                let loglineRaw = ZstdBlockDecompressor.contentSize(UnsafeRawBufferPointer(rebasing: compressed.prefix(e.loglineBytes))),
+                let jsRaw = ZstdBlockDecompressor.contentSize(UnsafeRawBufferPointer(rebasing: compressed.dropFirst(e.loglineBytes))),
+                loglineRaw <= e.raw, jsRaw == e.raw - loglineRaw
+            else { throw DecodeError("doc store block's frames do not hold the size its index says") }
+        }
+        var out = [UInt8](repeating: 0, count: e.raw)
+        switch layout {
+        case .lz4Pairs:
+            try out.withUnsafeMutableBytes { dst in try LZ4.decompress(compressed, into: dst, dictionary: dictionary) }
             let offsets = try out.withUnsafeBytes { buf -> [Int] in
                 var r = ByteReader(buf)
                 var offsets: [Int] = []
+                offsets.reserveCapacity(2 * docs)
                 while !r.isAtEnd {
                     offsets.append(r.offset)
                     try r.skip(try r.varintInt())
+                    offsets.append(r.offset)
                     try r.skip(try r.varintInt())
                 }
                 return offsets
             }
-            block = DecodedBlock(bytes: out, offsets: offsets)
-            cache?.put(key, b, block)
-        }
-        let k = ord - e.first
-        guard k >= 0, k < block.offsets.count else { throw DecodeError("doc \(ord) is not in its block") }
-        return try block.bytes.withUnsafeBytes { buf in
-            var r = ByteReader(buf, offset: block.offsets[k])
-            let logline = try r.string()
-            let js = try r.string()
-            return (logline, js)
+            guard offsets.count == 2 * docs else { throw DecodeError("doc store block holds the wrong number of documents") }
+            return DecodedBlock(bytes: out, offsets: offsets)
+        case .zstdColumns:
+            guard let columns else { throw DecodeError("doc store has no decompressors") }
+            let offsets = try out.withUnsafeMutableBytes { dst -> [Int] in
+                let loglineRaw = try columns.logline.decompress(
+                    UnsafeRawBufferPointer(rebasing: compressed.prefix(e.loglineBytes)), into: dst)
+                let jsRaw = try columns.js.decompress(
+                    UnsafeRawBufferPointer(rebasing: compressed.dropFirst(e.loglineBytes)),
+                    into: UnsafeMutableRawBufferPointer(rebasing: dst.dropFirst(loglineRaw)))
+                guard loglineRaw + jsRaw == e.raw else { throw DecodeError("doc store block decompresses to the wrong size") }
+                // Each column holds `docs` strings and ends where the next begins.
+                var offsets = [Int](repeating: 0, count: 2 * docs)
+                var loglines = ByteReader(UnsafeRawBufferPointer(rebasing: dst.prefix(loglineRaw)))
+                var js = ByteReader(UnsafeRawBufferPointer(dst), offset: loglineRaw)
+                for k in 0..<docs {
+                    offsets[2 * k] = loglines.offset
+                    try loglines.skip(try loglines.varintInt())
+                    offsets[2 * k + 1] = js.offset
+                    try js.skip(try js.varintInt())
+                }
+                guard loglines.isAtEnd, js.isAtEnd else { throw DecodeError("doc store block holds the wrong number of documents") }
+                return offsets
+            }
+            return DecodedBlock(bytes: out, offsets: offsets)
         }
     }
 }

@@ -8,8 +8,9 @@ enum SegmentFormat {
     /// offsets are deltas within their dictionary block, and lengths are 16-bit. 3: js keys
     /// that few documents have get sparse columns (attribute flag 4, numeric kind 2).
     /// 4: page checksums (`PageChecksums`), so opening reads no section whole.
-    /// Versions 1 to 3 are still read (and checked whole when opened).
-    static let version: UInt32 = 4
+    /// 5: the doc store in zstd columns (`DocStoreLayout.zstdColumns`), which format 4
+    /// readers would take for LZ4. Versions 1 to 4 are still read (1 to 3 checked whole).
+    static let version: UInt32 = 5
     static let oldestReadableVersion: UInt32 = 1
     static let trailerSize = 8 + 4 + 4 + 8
     /// Positions of separate js values are this far apart so phrases never span two values.
@@ -34,7 +35,7 @@ enum SegmentFormat {
         /// Optional: per js key, docs and newest ordinal per forward rank (GROUP BY over a
         /// whole segment without reading the column).
         case forwardTallies = 13
-        /// Optional: the LZ4 dictionary the doc store's blocks were compressed against.
+        /// Optional: the dictionaries the doc store's blocks were compressed against.
         case docStoreDictionary = 14
         /// The ids bit-packed in blocks (see `IDColumn`), in place of `ids`.
         case packedIDs = 15

@@ -3,15 +3,17 @@ import Testing
 
 @testable import AlcoIndex
 
-/// Data written by an earlier alco keeps working: `Fixtures/format1/data` was written by the
-/// engine of segment format 1 (varint postings, offsets in every dictionary entry, 32-bit
-/// lengths, no doc store dictionary) from the lines `Fixtures/format1/make.py` prints.
+/// Data written by an earlier alco keeps working. Both fixtures hold the lines
+/// `Fixtures/format1/make.py` prints: `format1/data` written by the engine of segment format 1
+/// (varint postings, offsets in every dictionary entry, 32-bit lengths, no doc store
+/// dictionary), `format4/data` by format 4 (page checksums, the doc store in LZ4 pairs
+/// against one dictionary, the term prefix sample).
 @Suite struct FormatCompatibilityTests {
-    static let fixture: String = {
+    static func fixture(_ name: String) -> String {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<4 { url.deleteLastPathComponent() }
-        return url.path + "/Fixtures/format1/data"
-    }()
+        return url.path + "/Fixtures/\(name)/data"
+    }
 
     /// The message of line `i`, as make.py writes it.
     static func message(_ i: Int) -> String {
@@ -19,9 +21,10 @@ import Testing
         return "worker-\(i % 7) handled request req-\(String(repeating: "0", count: 8 - request.count) + request) in \(i % 997) ms"
     }
 
-    @Test func formatOneSegmentsAreSearchedAsBefore() throws {
-        let copy = NSTemporaryDirectory() + "alco-format1-" + UUID().uuidString
-        try FileManager.default.copyItem(atPath: Self.fixture, toPath: copy)
+    @Test(arguments: ["format1", "format4"])
+    func earlierSegmentsAreSearchedAsBefore(_ fixture: String) throws {
+        let copy = NSTemporaryDirectory() + "alco-\(fixture)-" + UUID().uuidString
+        try FileManager.default.copyItem(atPath: Self.fixture(fixture), toPath: copy)
         defer { try? FileManager.default.removeItem(atPath: copy) }
         var options = EngineOptions()
         options.backgroundMaintenance = false
@@ -59,5 +62,9 @@ import Testing
         #expect(try count("upgrade") == 1)
         #expect(try count("handled") == 3000)
         #expect(try index.search(SearchRequest(text: QueryParser.parse(unique), limit: 5)).hits.map(\.logline) == [Self.message(1234)])
+        // Every line reads back from the merged segment (the current doc store layout).
+        let merged = try index.search(SearchRequest(order: .idAscending, limit: 3001, maxMatches: 3001, countTotal: true))
+        #expect(merged.totalFound == 3001)
+        #expect(merged.hits.map(\.logline).filter { $0 != "after the upgrade" } == (0..<3000).map(Self.message))
     }
 }

@@ -1,0 +1,125 @@
+import CZstd
+import Synchronization
+
+/// Compresses many small blocks with zstd at one level, against an optional raw-content
+/// dictionary prepared once (a `ZSTD_CDict`), so each block starts with matches into the
+/// dictionary at no per-block cost beyond the block's own. Frames carry their content size (a
+/// reader checks it against the index before allocating) and a checksum (7 bytes a frame): a
+/// damaged block is an error even where no page checksum covers it, never different text.
+final class ZstdBlockCompressor {
+    private let context: OpaquePointer
+    private let prepared: OpaquePointer?
+
+    init(level: Int32, dictionary: UnsafeRawBufferPointer? = nil) {
+        context = ZSTD_createCCtx()!
+        if let dictionary, dictionary.count > 0 {
+            prepared = ZSTD_createCDict(dictionary.baseAddress, dictionary.count, level)
+        } else {
+            prepared = nil
+        }
+        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_dictIDFlag, 0)
+        // Referenced, not passed per call: `ZSTD_compress_usingCDict` would take the frame
+        // parameters from the dictionary and drop the checksum set above.
+        if let prepared { ZSTD_CCtx_refCDict(context, prepared) }
+    }
+
+    deinit {
+        if let prepared { ZSTD_freeCDict(prepared) }
+        ZSTD_freeCCtx(context)
+    }
+
+    /// Appends one frame holding `input` to `output`; returns the frame's size.
+    @discardableResult
+    func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> Int {
+        let start = output.count
+        let bound = ZSTD_compressBound(input.count)
+        output.append(contentsOf: repeatElement(0, count: bound))
+        let n = output.withUnsafeMutableBytes { dst -> Int in
+            ZSTD_compress2(context, dst.baseAddress! + start, bound, input.baseAddress, input.count)
+        }
+        // Compressing into a buffer of the bound cannot fail; a failure here is a bug in the caller.
+        precondition(ZSTD_isError(n) == 0, "zstd: \(String(cString: ZSTD_getErrorName(n)))")
+        output.removeLast(bound - n)
+        return n
+    }
+}
+
+/// Decompresses frames written by `ZstdBlockCompressor`, against the same dictionary,
+/// prepared on first use (a 64 KiB copy once per segment), so opening a segment reads none
+/// of it. A dictionary is a column's first bytes, which start with a length varint and
+/// UTF-8, never zstd's dictionary magic: both sides take it as raw content. Unchecked
+/// Sendable: the dictionary's bytes are immutable, the prepared dictionary is set once atomically.
+final class ZstdBlockDecompressor: @unchecked Sendable {
+    private let dictionary: UnsafeRawBufferPointer?
+    /// The prepared `ZSTD_DDict`, as its address (0 until first use).
+    private let prepared = Atomic<UInt>(0)
+
+    init(dictionary: UnsafeRawBufferPointer?) {
+        self.dictionary = dictionary.flatMap { $0.count > 0 ? $0 : nil }
+    }
+
+    deinit {
+        let p = prepared.load(ordering: .acquiring)
+        if p != 0 { ZSTD_freeDDict(OpaquePointer(bitPattern: p)) }
+    }
+
+    private func preparedDictionary() -> OpaquePointer? {
+        guard let dictionary else { return nil }
+        let p = prepared.load(ordering: .acquiring)
+        if p != 0 { return OpaquePointer(bitPattern: p) }
+        let made = ZSTD_createDDict(dictionary.baseAddress, dictionary.count)!
+        let bits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(made)))
+        let (exchanged, current) = prepared.compareExchange(expected: 0, desired: bits, ordering: .acquiringAndReleasing)
+        if exchanged { return made }
+        ZSTD_freeDDict(made)
+        return OpaquePointer(bitPattern: current)
+    }
+
+    /// The size a frame says it holds, or nil when its header is damaged or does not say.
+    static func contentSize(_ frame: UnsafeRawBufferPointer) -> Int? {
+        let n = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
+        // ZSTD_CONTENTSIZE_UNKNOWN and _ERROR are the two largest values.
+        guard n < UInt64.max - 1, n <= UInt64(Int.max) else { return nil }
+        return Int(n)
+    }
+
+    /// Decompresses one frame into the start of `output`; returns the bytes written.
+    func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        let ddict = preparedDictionary()
+        let n = ZstdContexts.shared.withContext { dctx in
+            if let ddict {
+                return ZSTD_decompress_usingDDict(dctx, output.baseAddress, output.count, input.baseAddress, input.count, ddict)
+            }
+            return ZSTD_decompressDCtx(dctx, output.baseAddress, output.count, input.baseAddress, input.count)
+        }
+        guard ZSTD_isError(n) == 0 else {
+            throw DecodeError("zstd frame does not decompress: \(String(cString: ZSTD_getErrorName(n)))")
+        }
+        return n
+    }
+}
+
+/// Decompression contexts reused across reads: making one allocates ~100 KiB, more than a
+/// 32 KiB block costs to decompress. At most a few are kept, one per concurrent reader.
+final class ZstdContexts: Sendable {
+    static let shared = ZstdContexts()
+    private let idle = Mutex<[UInt]>([])
+    private static let kept = 8
+
+    func withContext<R>(_ body: (OpaquePointer) -> R) -> R {
+        let taken = idle.withLock { $0.popLast() }
+        let dctx = taken.map { OpaquePointer(bitPattern: $0)! } ?? ZSTD_createDCtx()!
+        let result = body(dctx)
+        let bits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(dctx)))
+        let keep = idle.withLock { list -> Bool in
+            guard list.count < ZstdContexts.kept else { return false }
+            list.append(bits)
+            return true
+        }
+        if !keep { ZSTD_freeDCtx(dctx) }
+        return result
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+@testable import AlcoIndex
+
+/// The doc store's zstd columns: documents of every shape come back exactly, and damaged
+/// bytes are errors, never a crash or a wrong document.
+@Suite struct DocStoreTests {
+    /// Empty loglines and js texts, a megabyte line (a block of its own), multi-byte text and
+    /// runs of near-identical lines, on both sides of the dictionaries being chosen.
+    static func awkwardDocuments() -> [(logline: String, js: String)] {
+        var docs: [(String, String)] = []
+        var rng = SeededRandom(seed: 7)
+        for i in 0..<12_000 {
+            switch i % 1000 {
+            case 17: docs.append(("", ""))
+            case 18: docs.append(("only a line", ""))
+            case 19: docs.append(("", #"{"only":"js"}"#))
+            case 500 where i == 6500: docs.append((String(repeating: "megabyte line ", count: 75_000), #"{"big":true}"#))
+            default:
+                let word = String(rng.next() % 1_000_000, radix: 36)
+                docs.append(("GET /api/v1/items/\(word) 200 \(i % 97) ms — ✓ привет", #"{"host":"web\#(i % 4)","request":"\#(word)","n":\#(i)}"#))
+            }
+        }
+        return docs
+    }
+
+    func store(_ docs: [(logline: String, js: String)], _ compression: StoreCompression) -> (index: [UInt8], data: [UInt8], dictionary: [UInt8]) {
+        var w = DocStoreWriter(compression: compression)
+        for d in docs { w.add(logline: d.logline, js: d.js) }
+        return w.finish()
+    }
+
+    @Test(arguments: [StoreCompression.fast, .high])
+    func awkwardDocumentsRoundTrip(_ compression: StoreCompression) throws {
+        let docs = Self.awkwardDocuments()
+        let parts = store(docs, compression)
+        #expect(parts.dictionary.count == 2 * DocStoreWriter.dictionaryBytes)
+        try parts.index.withUnsafeBytes { index in
+            try parts.data.withUnsafeBytes { data in
+                try parts.dictionary.withUnsafeBytes { dictionary in
+                    let r = try DocStoreReader(index: index, data: data, dictionary: dictionary, docCount: docs.count, pages: nil)
+                    #expect(r.layout == .zstdColumns)
+                    let cache = DocStoreCache(sharing: false)
+                    // Backwards too: a reader pages from the newest line.
+                    for k in docs.indices.reversed() {
+                        let got = try r.fields(k, cache: cache, segment: 1)
+                        #expect(got.logline == docs[k].logline && got.js == docs[k].js)
+                    }
+                    #expect(throws: DecodeError.self) { try r.fields(docs.count, cache: nil, segment: 1) }
+                }
+            }
+        }
+        // Each column compresses apart: far below the raw bytes.
+        let raw = docs.reduce(0) { $0 + $1.logline.utf8.count + $1.js.utf8.count }
+        #expect(parts.data.count < raw / 4)
+    }
+
+    /// No block at all, and a store too small for dictionaries.
+    @Test func emptyAndSmallStores() throws {
+        for docs in [[], Array(Self.awkwardDocuments().prefix(40))] {
+            let parts = store(docs, .fast)
+            #expect(parts.dictionary.isEmpty)
+            try parts.index.withUnsafeBytes { index in
+                try parts.data.withUnsafeBytes { data in
+                    let r = try DocStoreReader(index: index, data: data, dictionary: nil, docCount: docs.count, pages: nil)
+                    for k in docs.indices {
+                        let got = try r.fields(k, cache: nil, segment: 2)
+                        #expect(got.logline == docs[k].logline && got.js == docs[k].js)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Flipped bytes in the blocks, the index entries or the dictionaries (as where no page
+    /// checksum covers them): every read either returns the document that was written or
+    /// throws (the frames' checksums and sizes, the index's document counts).
+    @Test func damagedStoresThrowOrReadTrue() throws {
+        let docs = Array(Self.awkwardDocuments().prefix(4000))
+        let clean = store(docs, .fast)
+        var rng = SeededRandom(seed: 99)
+        for round in 0..<60 {
+            var parts = clean
+            let flips = 1 + Int(rng.next() % 4)
+            for _ in 0..<flips {
+                switch round % 3 {
+                case 0: parts.data[Int(rng.next() % UInt64(parts.data.count))] ^= UInt8(1 + rng.next() % 255)
+                case 1: parts.index[16 + Int(rng.next() % UInt64(parts.index.count - 16))] ^= UInt8(1 + rng.next() % 255)
+                default: parts.dictionary[Int(rng.next() % UInt64(parts.dictionary.count))] ^= UInt8(1 + rng.next() % 255)
+                }
+            }
+            parts.index.withUnsafeBytes { index in
+                parts.data.withUnsafeBytes { data in
+                    parts.dictionary.withUnsafeBytes { dictionary in
+                        guard let r = try? DocStoreReader(index: index, data: data, dictionary: dictionary, docCount: docs.count, pages: nil) else { return }
+                        for k in stride(from: 0, to: docs.count, by: 7) {
+                            guard let got = try? r.fields(k, cache: nil, segment: 3) else { continue }
+                            #expect(got.logline == docs[k].logline && got.js == docs[k].js, "round \(round) doc \(k)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
