@@ -170,14 +170,17 @@ struct Bench: ParsableCommand {
                 }
             }
             let t0 = Date()
-            let builder = SegmentBuilder(compression: high ? .high : .fast)
+            let stored = batch.reduce(0) { $0 + $1.logline.utf8.count + $1.js.utf8.count }
+            let builder = SegmentBuilder(compression: high ? .high : .fast, expectedStoredBytes: high ? stored : 0)
             for d in batch { builder.add(d) }
             let t1 = Date()
             let bytes = builder.finish()
             let t2 = Date()
+            let sections = try SegmentReader(name: "bench", storage: SegmentStorage(copying: bytes)).sectionSizes
             Bench.emit([
                 "docs": batch.count, "add_seconds": t1.timeIntervalSince(t0), "finish_seconds": t2.timeIntervalSince(t1),
                 "docs_per_second": Double(batch.count) / t2.timeIntervalSince(t0), "bytes": bytes.count,
+                "sections": sections,
             ])
         }
     }

@@ -77,7 +77,10 @@ extension LogIndex {
         let caches = sources.map { _ in DocStoreCache(capacity: 2, sharing: false) }
         var next = [UInt32](repeating: 0, count: sources.count)
         var out: [SegmentReader] = []
-        var builder = SegmentBuilder(extraFields: extraFields, compression: .high)
+        // What the output will hold (less what deletes and the size limit take): a large
+        // segment's doc store gets larger dictionaries.
+        let expected = min(options.maxSegmentBytes, try readers.reduce(0) { $0 + (try $1.store.storedBytes()) })
+        var builder = SegmentBuilder(extraFields: extraFields, compression: .high, expectedStoredBytes: expected)
         func finishBuilder() throws {
             guard builder.count > 0 else { return }
             let name = state.withLock { $0.takeSegmentName(day: day) }
@@ -87,7 +90,7 @@ extension LogIndex {
             try FileSystem.writeDurably(path, UnsafeRawBufferPointer(image))
             try FileSystem.syncDirectory(segmentsDirectory)
             out.append(try SegmentReader(name: name, storage: SegmentStorage(mapped: MappedFile(path: path))))
-            builder = SegmentBuilder(extraFields: extraFields, compression: .high)
+            builder = SegmentBuilder(extraFields: extraFields, compression: .high, expectedStoredBytes: expected)
         }
         var builderBytes = 0
         while true {

@@ -161,6 +161,14 @@ struct DocStoreReader {
         )
     }
 
+    /// The documents' bytes before compression (a merge sizes its output's dictionaries by it).
+    func storedBytes() throws -> Int {
+        try pages?.require(index)
+        var total = 0
+        for b in 0..<blockCount { total += entry(b).raw }
+        return total
+    }
+
     private func block(containing ord: Int) -> Int {
         var lo = 0
         var hi = blockCount

@@ -1,6 +1,7 @@
 /// Writes a segment's doc store: documents in blocks of about 32 KiB, each block two zstd
 /// frames, the block's loglines then its js texts, each column compressed against its own
-/// dictionary made of the segment's first 64 KiB of that column. A column repeats itself far
+/// dictionary made of the segment's first 64 KiB of that column (256 KiB in a segment of
+/// 32 MiB or more, where the larger dictionary saves ~7% and costs under 1%). A column repeats itself far
 /// more than a logline repeats its js (the js keys, hosts and logger names line up with the
 /// js before them), so the columns apart are ~12% smaller than pairs, and the dictionaries
 /// give small blocks the ratio of large ones: small blocks keep reading one document cheap.
@@ -14,8 +15,13 @@
 struct DocStoreWriter {
     static let blockBytes = 32 * 1024
     static let dictionaryBytes = 64 * 1024
-    /// Below this many bytes of documents a dictionary costs more than it saves.
-    static let dictionaryMinimumBytes = 256 * 1024
+    static let largeDictionaryBytes = 256 * 1024
+    static let largeSegmentBytes = 32 << 20
+
+    /// Each column's dictionary size.
+    let dictionaryBytes: Int
+    /// Below this many bytes of documents the dictionaries cost more than they save.
+    var dictionaryMinimumBytes: Int { 4 * dictionaryBytes }
 
     /// Fresh segments are written while ingesting: zstd's level 1 leaves little more than half
     /// what LZ4 did. Merged segments are read for their whole life: level 9 is another ~13%
@@ -49,8 +55,11 @@ struct DocStoreWriter {
     private var jsDictionary: [UInt8] = []
     private var compressors: (logline: ZstdBlockCompressor, js: ZstdBlockCompressor)?
 
-    init(compression: StoreCompression) {
+    /// - Parameter expectedBytes: the documents' bytes the segment will hold, when known
+    ///   (a merge's sources): a large segment gets the larger dictionaries.
+    init(compression: StoreCompression, expectedBytes: Int = 0) {
         level = DocStoreWriter.level(compression)
+        dictionaryBytes = expectedBytes >= DocStoreWriter.largeSegmentBytes ? DocStoreWriter.largeDictionaryBytes : DocStoreWriter.dictionaryBytes
     }
 
     mutating func add(logline: String, js: String) {
@@ -86,7 +95,7 @@ struct DocStoreWriter {
         if compressors == nil {
             waiting.append(block)
             waitingBytes += block.count
-            if waitingBytes >= DocStoreWriter.dictionaryMinimumBytes { compressWaiting(dictionaryAllowed: true) }
+            if waitingBytes >= dictionaryMinimumBytes { compressWaiting(dictionaryAllowed: true) }
             return
         }
         write(block)
@@ -96,8 +105,8 @@ struct DocStoreWriter {
     private mutating func compressWaiting(dictionaryAllowed: Bool) {
         guard !waiting.isEmpty else { return }
         if dictionaryAllowed {
-            loglineDictionary = Self.sample(waiting.lazy.map(\.loglines))
-            jsDictionary = Self.sample(waiting.lazy.map(\.jsTexts))
+            loglineDictionary = Self.sample(waiting.lazy.map(\.loglines), bytes: dictionaryBytes)
+            jsDictionary = Self.sample(waiting.lazy.map(\.jsTexts), bytes: dictionaryBytes)
         }
         let level = level
         compressors = (
@@ -110,12 +119,12 @@ struct DocStoreWriter {
         for b in blocks { write(b) }
     }
 
-    /// The first `dictionaryBytes` of a column.
-    private static func sample<S: Sequence>(_ parts: S) -> [UInt8] where S.Element == [UInt8] {
+    /// The first `bytes` of a column.
+    private static func sample<S: Sequence>(_ parts: S, bytes: Int) -> [UInt8] where S.Element == [UInt8] {
         var sample: [UInt8] = []
-        sample.reserveCapacity(dictionaryBytes)
-        for part in parts where sample.count < dictionaryBytes {
-            sample.append(contentsOf: part.prefix(dictionaryBytes - sample.count))
+        sample.reserveCapacity(bytes)
+        for part in parts where sample.count < bytes {
+            sample.append(contentsOf: part.prefix(bytes - sample.count))
         }
         return sample
     }

@@ -43,11 +43,12 @@ public final class SegmentBuilder {
 
     @exclusivity(unchecked) private var attributes = AttributeTable()
 
-    public init(extraFields: [String] = [], compression: StoreCompression = .fast) {
+    /// - Parameter expectedStoredBytes: the documents' bytes the segment will hold, when known.
+    public init(extraFields: [String] = [], compression: StoreCompression = .fast, expectedStoredBytes: Int = 0) {
         self.extraFields = extraFields
         self.compression = compression
         for (i, f) in extraFields.enumerated() where i < 200 { extraFieldIndex[Array(f.utf8)] = UInt8(i + 2) }
-        store = DocStoreWriter(compression: compression)
+        store = DocStoreWriter(compression: compression, expectedBytes: expectedStoredBytes)
     }
 
     public var count: Int { ids.count }

@@ -48,34 +48,16 @@ final class ZstdBlockCompressor {
 }
 
 /// Decompresses frames written by `ZstdBlockCompressor`, against the same dictionary,
-/// prepared on first use (a 64 KiB copy once per segment), so opening a segment reads none
-/// of it. A dictionary is a column's first bytes, which start with a length varint and
-/// UTF-8, never zstd's dictionary magic: both sides take it as raw content. Unchecked
-/// Sendable: the dictionary's bytes are immutable, the prepared dictionary is set once atomically.
+/// referenced for each frame as a raw-content prefix: zstd builds nothing from it, so a
+/// segment costs no memory for its dictionary beyond its mapped pages, and opening one reads
+/// none of it. (A column's first bytes start with a length varint and UTF-8, never zstd's
+/// dictionary magic, so the compressor took them as raw content too.) Unchecked Sendable:
+/// the dictionary's bytes are immutable.
 final class ZstdBlockDecompressor: @unchecked Sendable {
     private let dictionary: UnsafeRawBufferPointer?
-    /// The prepared `ZSTD_DDict`, as its address (0 until first use).
-    private let prepared = Atomic<UInt>(0)
 
     init(dictionary: UnsafeRawBufferPointer?) {
         self.dictionary = dictionary.flatMap { $0.count > 0 ? $0 : nil }
-    }
-
-    deinit {
-        let p = prepared.load(ordering: .acquiring)
-        if p != 0 { ZSTD_freeDDict(OpaquePointer(bitPattern: p)) }
-    }
-
-    private func preparedDictionary() -> OpaquePointer? {
-        guard let dictionary else { return nil }
-        let p = prepared.load(ordering: .acquiring)
-        if p != 0 { return OpaquePointer(bitPattern: p) }
-        let made = ZSTD_createDDict(dictionary.baseAddress, dictionary.count)!
-        let bits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(made)))
-        let (exchanged, current) = prepared.compareExchange(expected: 0, desired: bits, ordering: .acquiringAndReleasing)
-        if exchanged { return made }
-        ZSTD_freeDDict(made)
-        return OpaquePointer(bitPattern: current)
     }
 
     /// The size a frame says it holds, or nil when its header is damaged or does not say.
@@ -88,10 +70,11 @@ final class ZstdBlockDecompressor: @unchecked Sendable {
 
     /// Decompresses one frame into the start of `output`; returns the bytes written.
     func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws -> Int {
-        let ddict = preparedDictionary()
-        let n = ZstdContexts.shared.withContext { dctx in
-            if let ddict {
-                return ZSTD_decompress_usingDDict(dctx, output.baseAddress, output.count, input.baseAddress, input.count, ddict)
+        let n = ZstdContexts.shared.withContext { dctx -> Int in
+            // The prefix is discarded at the frame's end; a context without one decompresses plainly.
+            if let dictionary {
+                let referenced = ZSTD_DCtx_refPrefix(dctx, dictionary.baseAddress, dictionary.count)
+                if ZSTD_isError(referenced) != 0 { return referenced }
             }
             return ZSTD_decompressDCtx(dctx, output.baseAddress, output.count, input.baseAddress, input.count)
         }
@@ -113,6 +96,8 @@ final class ZstdContexts: Sendable {
         let taken = idle.withLock { $0.popLast() }
         let dctx = taken.map { OpaquePointer(bitPattern: $0)! } ?? ZSTD_createDCtx()!
         let result = body(dctx)
+        // Whatever the last read left referenced (a prefix it failed before using) goes.
+        ZSTD_DCtx_reset(dctx, ZSTD_reset_session_and_parameters)
         let bits = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(dctx)))
         let keep = idle.withLock { list -> Bool in
             guard list.count < ZstdContexts.kept else { return false }

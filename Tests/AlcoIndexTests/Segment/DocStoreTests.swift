@@ -56,6 +56,32 @@ import Testing
         #expect(parts.data.count < raw / 4)
     }
 
+    /// A merge that expects a large segment gets the larger dictionaries, and they pay: the
+    /// same documents take fewer bytes, dictionaries included.
+    @Test func largeSegmentsGetLargerDictionaries() throws {
+        let docs = Self.awkwardDocuments().filter { $0.logline.utf8.count < 1000 }
+        let plain = store(docs, .high)
+        var w = DocStoreWriter(compression: .high, expectedBytes: DocStoreWriter.largeSegmentBytes)
+        for d in docs { w.add(logline: d.logline, js: d.js) }
+        let large = w.finish()
+        #expect(large.dictionary.count == 2 * DocStoreWriter.largeDictionaryBytes)
+        #expect(large.data.count < plain.data.count)
+        try large.index.withUnsafeBytes { index in
+            try large.data.withUnsafeBytes { data in
+                try large.dictionary.withUnsafeBytes { dictionary in
+                    let r = try DocStoreReader(index: index, data: data, dictionary: dictionary, docCount: docs.count, pages: nil)
+                    // Each string behind its length varint (all shorter than 16 KiB here).
+                    let framed = { (n: Int) in n + (n < 128 ? 1 : 2) }
+                    #expect(try r.storedBytes() == docs.reduce(0) { $0 + framed($1.logline.utf8.count) + framed($1.js.utf8.count) })
+                    for k in stride(from: 0, to: docs.count, by: 3) {
+                        let got = try r.fields(k, cache: nil, segment: 4)
+                        #expect(got.logline == docs[k].logline && got.js == docs[k].js)
+                    }
+                }
+            }
+        }
+    }
+
     /// No block at all, and a store too small for dictionaries.
     @Test func emptyAndSmallStores() throws {
         for docs in [[], Array(Self.awkwardDocuments().prefix(40))] {
