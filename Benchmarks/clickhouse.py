@@ -152,7 +152,10 @@ def report(meta, alco, ch, path):
         f"| ingest lines/s | {ai['lines_per_second']:,.0f} | {ch_rate:,.0f} | {ai['lines_per_second'] / ch_rate:.2f}× |",
         f"| disk after merge / raw | {ai['disk_bytes'] / meta['bytes']:.2f}× | {ch['disk_bytes'] / meta['bytes']:.2f}× | "
         f"{ai['disk_bytes'] / ch['disk_bytes']:.2f}× the size |",
-        f"| peak RSS | {ai['peak_rss'] / 1e6:.0f} MB | {ch['peak_rss'] / 1e6:.0f} MB | {ai['peak_rss'] / ch['peak_rss']:.2f}× |",
+        f"| peak RSS (VmHWM) | {ai['peak_rss'] / 1e6:.0f} MB | {ch['peak_rss'] / 1e6:.0f} MB | {ai['peak_rss'] / ch['peak_rss']:.2f}× |",
+        f"| of which alco's: peak anonymous / file-backed (sampled) | {ai.get('peak_rss_anon', 0) / 1e6:.0f} / "
+        f"{ai.get('peak_rss_file', 0) / 1e6:.0f} MB | | |",
+        f"| disk right after ingest / raw (alco: flushed, before merges) | {ai.get('disk_bytes_flushed', 0) / meta['bytes']:.2f}× | | |",
         "", "| query | alco ms | rows | ClickHouse ms | rows | alco faster by |", "|---|---|---|---|---|---|",
     ]
     by_name = {q["name"]: q for q in ch["queries"]}

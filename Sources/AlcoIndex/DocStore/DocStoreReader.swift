@@ -195,7 +195,10 @@ struct DocStoreReader {
             let compressed = UnsafeRawBufferPointer(rebasing: data[e.offset..<(e.offset + e.compressed)])
             if let pages {
                 try pages.require(compressed)
-                if let dictionary { try pages.require(dictionary) }
+                // zstd frames check what they decompress to, dictionary bytes included, and
+                // read only the dictionary bytes their matches reach: checking all of a 512 KiB
+                // dictionary's pages would read it whole for one cold document.
+                if layout == .lz4Pairs, let dictionary { try pages.require(dictionary) }
             }
             let docs = (b + 1 < blockCount ? entry(b + 1).first : docCount) - e.first
             // A larger size is damage, not a reason to allocate it.

@@ -278,12 +278,22 @@ public final class SegmentReader: @unchecked Sendable {
     // MARK: documents
 
     public func document(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> Document {
-        let (logline, js) = try store.fields(Int(ord), cache: cache, segment: uniqueID)
+        let (logline, js) = try storedFields(ord, cache: cache)
         return Document(id: ids.id(Int(ord)), logline: logline, js: js)
     }
 
     public func logline(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> String {
-        try store.fields(Int(ord), cache: cache, segment: uniqueID).logline
+        try storedFields(ord, cache: cache).logline
+    }
+
+    /// A block that does not decode (a frame failing its checksum, sizes that disagree) is
+    /// damage like a page failing its checksum: the segment is taken out of service.
+    private func storedFields(_ ord: UInt32, cache: DocStoreCache?) throws -> (logline: String, js: String) {
+        do {
+            return try store.fields(Int(ord), cache: cache, segment: uniqueID)
+        } catch let e as DecodeError {
+            throw AlcoError.corruptSegment(name: name, reason: "doc store: \(e.description)")
+        }
     }
 
     // MARK: terms

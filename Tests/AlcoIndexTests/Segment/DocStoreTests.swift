@@ -82,6 +82,48 @@ import Testing
         }
     }
 
+    /// In a segment read without page checks, a damaged block is the segment's damage (so
+    /// the index takes it out of service), and the other blocks still read true.
+    @Test func aDamagedBlockIsTheSegmentsDamage() throws {
+        let docs = Array(Self.awkwardDocuments().prefix(6000))
+        let b = SegmentBuilder()
+        for (k, d) in docs.enumerated() { b.add(Document(id: UInt64(k + 1), logline: d.logline, js: d.js)) }
+        var bytes = b.finish()
+        let range = try bytes.withUnsafeBytes { raw in
+            try #require(try SegmentFileReader.tableOfContents(raw).first { $0.id == SegmentFormat.Section.docStoreData.rawValue }).range
+        }
+        bytes[range.lowerBound + range.count / 2] ^= 0x5A
+        Self.resealSection(SegmentFormat.Section.docStoreData.rawValue, in: &bytes)
+        let r = try SegmentReader(name: "damaged", storage: SegmentStorage(copying: bytes), checkingPagesOnUse: false)
+        var failures = 0
+        for (k, d) in docs.enumerated() {
+            do {
+                let got = try r.document(UInt32(k))
+                #expect(got.logline == d.logline && got.js == d.js)
+            } catch AlcoError.corruptSegment(let name, let reason) {
+                #expect(name == "damaged" && reason.hasPrefix("doc store:"))
+                failures += 1
+            }
+        }
+        #expect(failures > 0 && failures < docs.count / 4)
+    }
+
+    /// Damage the section checksums cannot see: the table of contents (and its own checksum
+    /// in the trailer) rewritten for a section's new bytes.
+    static func resealSection(_ id: UInt32, in bytes: inout [UInt8]) {
+        func u32(_ at: Int) -> UInt32 { bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian } }
+        func u64(_ at: Int) -> Int { Int(bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian }) }
+        func put(_ v: UInt32, _ at: Int) { withUnsafeBytes(of: v.littleEndian) { for i in 0..<4 { bytes[at + i] = $0[i] } } }
+        let trailer = bytes.count - SegmentFormat.trailerSize
+        let tocAt = u64(trailer)
+        let tocLength = Int(u32(trailer + 8))
+        for entry in stride(from: tocAt + 8, to: tocAt + tocLength, by: 24) where u32(entry) == id {
+            let section = u64(entry + 8)..<(u64(entry + 8) + u64(entry + 16))
+            put(bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[section])) }, entry + 4)
+        }
+        put(bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[tocAt..<(tocAt + tocLength)])) }, trailer + 12)
+    }
+
     /// No block at all, and a store too small for dictionaries.
     @Test func emptyAndSmallStores() throws {
         for docs in [[], Array(Self.awkwardDocuments().prefix(40))] {
