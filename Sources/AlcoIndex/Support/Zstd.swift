@@ -21,6 +21,9 @@ final class ZstdBlockCompressor {
         ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 1)
         ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
         ZSTD_CCtx_setParameter(context, ZSTD_c_dictIDFlag, 0)
+        // ZSTD_c_forceAttachDict = ZSTD_dictForceAttach: a block uses the prepared dictionary's
+        // tables where they are, rather than copying them into the context for every frame.
+        ZSTD_CCtx_setParameter(context, ZSTD_c_experimentalParam4, 1)
         // Referenced, not passed per call: `ZSTD_compress_usingCDict` would take the frame
         // parameters from the dictionary and drop the checksum set above.
         if let prepared { ZSTD_CCtx_refCDict(context, prepared) }
