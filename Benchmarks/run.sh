@@ -8,6 +8,8 @@
 #   protocol_native.py  SphinxQL under 64 connections from sysbench (a native client)
 #   ingest_shapes.py    one timestamp and keys of one line, each beside its ordinary twin
 #   clickhouse.py  the engine in process against ClickHouse (chdb from PyPI) on the same corpus
+#   scale.py       1M against 10M lines: ingest, disk, memory and queries before and after merges
+#                  (generates a 4.2 GB corpus once; ~10 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory test-deps
@@ -20,3 +22,4 @@ python3 Benchmarks/protocol_native.py "$@"
 python3 Benchmarks/ingest_shapes.py
 python3 -c "import chdb" 2>/dev/null || python3 -m pip install -q --disable-pip-version-check chdb
 python3 Benchmarks/clickhouse.py "$@"
+python3 Benchmarks/scale.py

@@ -251,6 +251,10 @@ def report(meta, alco, sphinx, grep, path):
         f"| disk after merge | {ai['disk_bytes'] / 1e6:.0f} MB ({ai['disk_bytes'] / meta['bytes']:.2f}× raw) | {si['disk_bytes'] / 1e6:.0f} MB ({si['disk_bytes'] / meta['bytes']:.2f}× raw) | {ratio(ai['disk_bytes'], si['disk_bytes'])} smaller | ≤ 0.40× raw |",
         f"| peak RSS during ingest | {ai['peak_rss_ingest'] / 1e6:.0f} MB | {si['peak_rss_ingest'] / 1e6:.0f} MB | {ratio(ai['peak_rss_ingest'], si['peak_rss_ingest'])} less | ≤ 300 MB |",
         f"| peak RSS incl. merge | {ai['peak_rss'] / 1e6:.0f} MB | {si['peak_rss'] / 1e6:.0f} MB | | |",
+        f"| of alco's: peak anonymous memory during ingest / incl. merge (sampled; the rest is mapped input and segment pages) "
+        f"| {ai.get('peak_rss_anon_ingest', 0) / 1e6:.0f} / {ai.get('peak_rss_anon', 0) / 1e6:.0f} MB | | | |",
+        f"| disk right after ingest, before merges | {ai.get('disk_bytes_flushed', 0) / 1e6:.0f} MB "
+        f"({ai.get('disk_bytes_flushed', 0) / meta['bytes']:.2f}× raw) | | | ≤ 0.55× raw |",
         "", "## Anchor queries (median ms)", "",
         "| query | alco in process | rows | Sphinx server-side (PyMySQL round trip) | rows | alco vs Sphinx server-side |", "|---|---|---|---|---|---|",
     ]
