@@ -203,7 +203,8 @@ struct DocStoreReader {
             let docs = (b + 1 < blockCount ? entry(b + 1).first : docCount) - e.first
             // A larger size is damage, not a reason to allocate it.
             guard e.raw <= DocStoreReader.maxBlockBytes else { throw DecodeError("doc store block \(b) claims \(e.raw) bytes") }
-            guard docs > 0, docs <= e.raw else { throw DecodeError("doc store block \(b) has no documents") }
+            // A document takes at least a byte for each of its two strings.
+            guard docs > 0, docs <= e.raw / 2 else { throw DecodeError("doc store block \(b) holds \(docs) documents in \(e.raw) bytes") }
             block = try decode(compressed, entry: e, docs: docs)
             cache?.put(key, b, block)
         }

@@ -4,8 +4,8 @@ import Synchronization
 /// Compresses many small blocks with zstd at one level, against an optional raw-content
 /// dictionary prepared once (a `ZSTD_CDict`), so each block starts with matches into the
 /// dictionary at no per-block cost beyond the block's own. Frames carry their content size (a
-/// reader checks it against the index before allocating) and a checksum (7 bytes a frame): a
-/// damaged block is an error even where no page checksum covers it, never different text.
+/// reader checks it against the index before allocating) and a checksum (up to 8 bytes a
+/// frame): a damaged block is an error even where no page checksum covers it, never other text.
 final class ZstdBlockCompressor {
     private let context: OpaquePointer
     private let prepared: OpaquePointer?
