@@ -36,6 +36,18 @@ enum GramFilter {
         return Array(Set((0...(needle.count - 3)).map { bit(needle[$0], needle[$0 + 1], needle[$0 + 2]) })).sorted()
     }
 
+    /// Whether `filter` has every gram of `word` (true for a word too short to have one),
+    /// without building the list of bits: the check a dictionary look-up makes per segment.
+    @inline(__always)
+    static func mayContain(_ filter: UnsafePointer<UInt8>, every word: UnsafeRawBufferPointer) -> Bool {
+        guard word.count >= 3 else { return true }
+        for i in 0...(word.count - 3) {
+            let k = bit(word[i], word[i + 1], word[i + 2])
+            if filter[k >> 3] & (1 << UInt8(k & 7)) == 0 { return false }
+        }
+        return true
+    }
+
     @inline(__always)
     static func mayContain(_ filter: UnsafePointer<UInt8>, _ required: [Int]) -> Bool {
         for k in required where filter[k >> 3] & (1 << UInt8(k & 7)) == 0 { return false }

@@ -90,6 +90,15 @@ struct TermDictionaryReader {
         }
         let block = lo - 1
         guard block >= 0 else { return nil }
+        // A term is in its block only if the block's gram filter has every gram of it: a word
+        // looked up in every segment (a needle) stops here in the segments without it, before
+        // their block is decoded. A damaged filter answers no; the search then fails on it.
+        if let gramFilters, key.count > 3 {
+            let filter = gramFilters + block * GramFilter.bytes
+            guard pages?.check(UnsafeRawPointer(filter), count: GramFilter.bytes) ?? true else { return nil }
+            let present = key.withUnsafeBytes { GramFilter.mayContain(filter, every: UnsafeRawBufferPointer(rebasing: $0.dropFirst())) }
+            guard present else { return nil }
+        }
         var found: TermInfo?
         scanBlock(block) { term, info in
             let c = compare(term, key)

@@ -79,6 +79,38 @@ import Testing
         #expect(found == words.filter { $0.hasPrefix("w1") }.count)
     }
 
+    /// A needle looked up in a segment that does not hold it stops at its block's gram filter:
+    /// thousands of absent ids read the prefixes and the filters, not the dictionary blocks,
+    /// and present ones are all still found.
+    @Test func anAbsentNeedleStopsAtTheGramFilter() throws {
+        var rng = SeededRandom(seed: 19)
+        var present = Set<UInt32>()
+        while present.count < 40_000 { present.insert(UInt32.random(in: 0...UInt32.max, using: &rng)) }
+        // Short enough that a look-up's binary search is decided by the 8-byte prefixes alone
+        // (a tie reads the block's first term): what is measured is the block scan.
+        let id = { (v: UInt32) in "r" + String(repeating: "0", count: 8 - String(v, radix: 16).count) + String(v, radix: 16) }
+        let builder = SegmentBuilder()
+        for (k, v) in present.sorted().enumerated() { builder.add(Document(id: UInt64(k + 1), logline: "GET \(id(v))", js: "{}")) }
+        let reader = try SegmentReader(name: "s", storage: SegmentStorage(copying: builder.finish()), checkingPagesOnUse: true)
+        let key = { (v: UInt32) in [SegmentFormat.Field.logline] + Array(id(v).utf8) }
+        let before = reader.bytesVerifiedOnUse
+        var absent = 0
+        while absent < 5000 {
+            let v = UInt32.random(in: 0...UInt32.max, using: &rng)
+            guard !present.contains(v) else { continue }
+            #expect(reader.lookup(key(v)) == nil)
+            absent += 1
+        }
+        let read = reader.bytesVerifiedOnUse - before
+        let filters = try #require(reader.sectionSizes["termGramFilters"])
+        let prefixes = try #require(reader.sectionSizes["termFirstPrefixes"])
+        let blocks = try #require(reader.sectionSizes["termData"])
+        // Without the filters, look-ups all over the dictionary would read more than this bound.
+        #expect(blocks > filters + prefixes + 16 * PageChecksums.pageSize)
+        #expect(read <= filters + prefixes + 16 * PageChecksums.pageSize, "\(read) bytes checked for absent needles")
+        for v in present.shuffled(using: &rng).prefix(2000) { #expect(reader.lookup(key(v))?.docFreq == 1) }
+    }
+
     @Test func theFirstEightBytesBigEndian() {
         #expect(TermPrefix.of([0x01, 0x02]) == 0x0102_0000_0000_0000)
         #expect(TermPrefix.of(Array("abcdefghij".utf8)) == 0x6162_6364_6566_6768)
