@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// How hard the doc store is compressed: fast when sealing fresh writes, high (LZ4HC) when
-/// merging, where it pays for itself on every later read of the disk.
+/// How hard the doc store is compressed: fast (zstd 1) when sealing fresh writes, high (zstd 9)
+/// when merging, where it pays for itself on every later read of the disk.
 public enum StoreCompression: Sendable {
     case fast
     case high

@@ -41,16 +41,18 @@ enum GramFilter {
     @inline(__always)
     static func mayContain(_ filter: UnsafePointer<UInt8>, every word: UnsafeRawBufferPointer) -> Bool {
         guard word.count >= 3 else { return true }
-        for i in 0...(word.count - 3) {
-            let k = bit(word[i], word[i + 1], word[i + 2])
-            if filter[k >> 3] & (1 << UInt8(k & 7)) == 0 { return false }
-        }
+        for i in 0...(word.count - 3) where !has(filter, bit(word[i], word[i + 1], word[i + 2])) { return false }
         return true
     }
 
     @inline(__always)
     static func mayContain(_ filter: UnsafePointer<UInt8>, _ required: [Int]) -> Bool {
-        for k in required where filter[k >> 3] & (1 << UInt8(k & 7)) == 0 { return false }
+        for k in required where !has(filter, k) { return false }
         return true
+    }
+
+    @inline(__always)
+    private static func has(_ filter: UnsafePointer<UInt8>, _ k: Int) -> Bool {
+        filter[k >> 3] & (1 << UInt8(k & 7)) != 0
     }
 }

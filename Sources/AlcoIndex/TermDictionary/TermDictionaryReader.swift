@@ -94,8 +94,7 @@ struct TermDictionaryReader {
         // looked up in every segment (a needle) stops here in the segments without it, before
         // their block is decoded. A damaged filter answers no; the search then fails on it.
         if let gramFilters, key.count > 3 {
-            let filter = gramFilters + block * GramFilter.bytes
-            guard pages?.check(UnsafeRawPointer(filter), count: GramFilter.bytes) ?? true else { return nil }
+            guard let filter = intactFilter(gramFilters, block) else { return nil }
             let present = key.withUnsafeBytes { GramFilter.mayContain(filter, every: UnsafeRawBufferPointer(rebasing: $0.dropFirst())) }
             guard present else { return nil }
         }
@@ -249,10 +248,15 @@ struct TermDictionaryReader {
     }
 
     private func mayContain(_ filters: UnsafePointer<UInt8>, _ block: Int, _ required: [Int]) -> Bool {
-        let filter = filters + block * GramFilter.bytes
-        // A damaged filter is passed over; the search fails on the damage before answering.
-        guard pages?.check(UnsafeRawPointer(filter), count: GramFilter.bytes) ?? true else { return false }
+        guard let filter = intactFilter(filters, block) else { return false }
         return GramFilter.mayContain(filter, required)
+    }
+
+    /// Block `b`'s gram filter, checked on first use; nil when damaged (the block is then
+    /// passed over, and the search fails on the damage before answering).
+    private func intactFilter(_ filters: UnsafePointer<UInt8>, _ b: Int) -> UnsafePointer<UInt8>? {
+        let filter = filters + b * GramFilter.bytes
+        return pages?.check(UnsafeRawPointer(filter), count: GramFilter.bytes) ?? true ? filter : nil
     }
 
     private func firstTermOfBlock(_ b: Int) -> UnsafeRawBufferPointer {
