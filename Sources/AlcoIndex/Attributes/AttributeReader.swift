@@ -5,6 +5,8 @@ public struct AttributeReader: @unchecked Sendable {
     public let key: String
     let data: UnsafeRawBufferPointer
     public let valueCount: Int
+    /// Values in blocks (`AttributeValueBlocks`, flag 8), else one entry offset per value.
+    let valueBlocks: Bool
     let offsetsAt: Int
     let forwardAt: Int
     let forwardWidth: Int
@@ -55,14 +57,16 @@ public struct AttributeReader: @unchecked Sendable {
             offsetsAt = try r.varintInt()
             forwardAt = try r.varintInt()
             width = Int(try r.u8())
-            guard valueCount <= data.count, offsetsAt <= data.count, offsetsAt + (valueCount + 1) * 4 <= data.count,
+            let offsetCount = flags & 8 != 0 ? AttributeValueBlocks.blockCount(values: valueCount) : valueCount + 1
+            guard valueCount <= data.count, offsetsAt <= data.count, offsetsAt + offsetCount * 4 <= data.count,
                 width <= 32, forwardAt <= data.count
             else { throw DecodeError("attribute \(key) out of range") }
             if flags & 4 != 0 {
                 guard forwardAt + 4 <= data.count else { throw DecodeError("attribute \(key) out of range") }
                 try require(forwardAt..<(forwardAt + 4))
                 let count = Int(data.loadUnaligned(fromByteOffset: forwardAt, as: UInt32.self).littleEndian)
-                sparseRanksAt = (forwardAt + 4 + count * 4 + 7) & ~7
+                // Values in blocks: the ranks follow the docs; before, at the next 8 bytes.
+                sparseRanksAt = flags & 8 != 0 ? forwardAt + 4 + count * 4 : (forwardAt + 4 + count * 4 + 7) & ~7
                 guard count <= docCount, sparseRanksAt + BitPacking.byteCount(count: count, width: width) <= data.count else {
                     throw DecodeError("sparse attribute \(key) out of range")
                 }
@@ -110,7 +114,7 @@ public struct AttributeReader: @unchecked Sendable {
         }
         return AttributeReader(
             key: key, data: data,
-            valueCount: valueCount, offsetsAt: offsetsAt, forwardAt: forwardAt,
+            valueCount: valueCount, valueBlocks: flags & 8 != 0, offsetsAt: offsetsAt, forwardAt: forwardAt,
             forwardWidth: width, sparseCount: sparseCount, sparseRanksAt: sparseRanksAt,
             numericAt: numericAt, numericKind: kind,
             numericScale: scale, numericWidth: nwidth, numericMin: nmin,
@@ -128,64 +132,114 @@ public struct AttributeReader: @unchecked Sendable {
     public var hasStrings: Bool { valueCount > 0 }
     public var hasNumbers: Bool { numericAt != nil }
 
-    private func entryOffset(_ rank: Int) -> Int {
-        let blob = Int(data.loadUnaligned(fromByteOffset: offsetsAt, as: UInt32.self).littleEndian)
-        return blob + Int(data.loadUnaligned(fromByteOffset: offsetsAt + 4 + rank * 4, as: UInt32.self).littleEndian)
-    }
+    private func u32(at offset: Int) -> Int { Int(data.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian) }
 
-    /// Where value `rank`'s entry starts, once its offset is checked; nil when damaged.
+    /// Where value `rank`'s entry starts (values not in blocks), once its offset is
+    /// checked; nil when damaged.
     private func checkedEntryOffset(_ rank: Int) -> Int? {
-        guard pages != nil else { return entryOffset(rank) }
         guard intact(offsetsAt, 4), intact(offsetsAt + 4 + rank * 4, 4) else { return nil }
-        return entryOffset(rank)
+        return u32(at: offsetsAt) + u32(at: offsetsAt + 4 + rank * 4)
     }
 
-    /// Value `rank` (0-based) with its doc frequency and postings offset.
-    public func value(_ rank: Int) -> (value: String, docFreq: Int, postingsOffset: Int) {
-        guard let at = checkedEntryOffset(rank) else { return ("", 0, 0) }
+    /// Block `b`'s bytes, once they and their offsets are found intact; nil when damaged.
+    private func blockRange(_ b: Int) -> Range<Int>? {
+        let last = b + 1 == AttributeValueBlocks.blockCount(values: valueCount)
+        guard intact(offsetsAt + b * 4, last ? 4 : 8) else { return nil }
+        let start = offsetsAt - u32(at: offsetsAt + b * 4)
+        let end = last ? offsetsAt : offsetsAt - u32(at: offsetsAt + 4 + b * 4)
+        guard start >= 0, start <= end, intact(start, end - start) else { return nil }
+        return start..<end
+    }
+
+    /// Value `rank`'s bytes and where its docs are; nil when its bytes are damaged.
+    private func entry<T>(_ rank: Int, _ body: (UnsafeRawBufferPointer, AttributeValuePostings) -> T) -> T? {
+        guard rank >= 0, rank < valueCount else { return nil }
+        if valueBlocks {
+            guard let block = blockRange(rank / AttributeValueBlocks.blockSize) else { return nil }
+            var cursor = AttributeValueBlockCursor(data: data, block: block)
+            var postings: AttributeValuePostings?
+            for _ in 0...(rank % AttributeValueBlocks.blockSize) { postings = try? cursor.next() }
+            guard let postings else { return nil }
+            return cursor.value.withUnsafeBytes { body($0, postings) }
+        }
+        guard let at = checkedEntryOffset(rank) else { return nil }
         var r = ByteReader(data, offset: at)
-        let s = (try? r.string()) ?? ""
-        let df = (try? r.varintInt()) ?? 0
-        let po = (try? r.varintInt()) ?? 0
+        guard let bytes = try? r.blob(), let df = try? r.varintInt(), let po = try? r.varintInt() else { return nil }
         // Parsed bounds-checked, used only once the bytes it took are found intact.
-        guard intact(at, r.offset - at) else { return ("", 0, 0) }
-        return (s, df, po)
+        guard intact(at, r.offset - at) else { return nil }
+        return body(bytes, .stored(offset: po, docFreq: df))
     }
 
-    private func valueBytes(_ rank: Int) -> UnsafeRawBufferPointer {
-        guard let at = checkedEntryOffset(rank) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        var r = ByteReader(data, offset: at)
-        guard let blob = try? r.blob(), intact(at, r.offset - at) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return blob
+    /// Value `rank` (0-based); empty when its bytes are damaged.
+    public func value(_ rank: Int) -> String {
+        entry(rank) { bytes, _ in String(decoding: bytes, as: UTF8.self) } ?? ""
+    }
+
+    /// Where value `rank`'s docs are; nil when its bytes are damaged.
+    public func postings(_ rank: Int) -> AttributeValuePostings? {
+        entry(rank) { _, postings in postings }
     }
 
     /// The rank of `value` in the dictionary.
     public func rank(of value: String) -> Int? {
         var v = value
         return v.withUTF8 { key -> Int? in
+            let key = UnsafeRawBufferPointer(key)
+            guard valueBlocks else {
+                return AttributeReader.search(count: valueCount) { mid in entry(mid) { bytes, _ in AttributeScratch.compare(bytes, key) } }
+            }
+            // The last block whose first value is at most `key`, then a walk through it.
+            let blocks = AttributeValueBlocks.blockCount(values: valueCount)
             var lo = 0
-            var hi = valueCount
+            var hi = blocks
             while lo < hi {
                 let mid = (lo + hi) / 2
-                let m = valueBytes(mid)
-                let n = min(m.count, key.count)
-                var c = n > 0 ? Int(memcmp(m.baseAddress!, key.baseAddress!, n)) : 0
-                if c == 0 { c = m.count - key.count }
-                if c == 0 { return mid }
+                guard let c = entry(mid * AttributeValueBlocks.blockSize, { bytes, _ in AttributeScratch.compare(bytes, key) }) else { return nil }
+                if c == 0 { return mid * AttributeValueBlocks.blockSize }
                 if c < 0 { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo > 0, let block = blockRange(lo - 1) else { return nil }
+            var cursor = AttributeValueBlockCursor(data: data, block: block)
+            let first = (lo - 1) * AttributeValueBlocks.blockSize
+            for rank in first..<min(valueCount, first + AttributeValueBlocks.blockSize) {
+                guard (try? cursor.next()) != nil else { return nil }
+                let c = cursor.value.withUnsafeBytes { AttributeScratch.compare($0, key) }
+                if c == 0 { return rank }
+                if c > 0 { return nil }
             }
             return nil
         }
     }
 
-    /// The docs having `value` (any element, for arrays).
-    public func postingList(for value: String, segmentPostings: UnsafeRawBufferPointer) throws -> PostingList? {
-        guard let r = rank(of: value) else { return nil }
-        return try PostingList(bytes: segmentPostings, offset: self.value(r).postingsOffset, pages: pages)
+    /// Binary search over `count` sorted entries; `compare(mid)` orders entry `mid` against
+    /// the key sought (nil when it is damaged: not found).
+    private static func search(count: Int, compare: (Int) -> Int?) -> Int? {
+        var lo = 0
+        var hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            guard let c = compare(mid) else { return nil }
+            if c == 0 { return mid }
+            if c < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
     }
 
-    public func postingList(rank: Int, segmentPostings: UnsafeRawBufferPointer) throws -> PostingList {
-        try PostingList(bytes: segmentPostings, offset: value(rank).postingsOffset, pages: pages)
+    /// The docs having `value` (any element, for arrays).
+    public func postingList(for value: String, segmentPostings: UnsafeRawBufferPointer) throws -> PostingList? {
+        guard let r = rank(of: value), let postings = postings(r) else { return nil }
+        return try postingList(postings, segmentPostings: segmentPostings)
+    }
+
+    /// The list `postings` locates: inline in this key's data, or in the postings section.
+    public func postingList(_ postings: AttributeValuePostings, segmentPostings: UnsafeRawBufferPointer) throws -> PostingList {
+        switch postings {
+        case .inline(let offset, let count):
+            // Its bytes were checked with its block.
+            return try PostingList(varintDocs: data, offset: offset, count: count)
+        case .stored(let offset, _):
+            return try PostingList(bytes: segmentPostings, offset: offset, pages: pages)
+        }
     }
 
     /// The first value's rank + 1 for `doc`, 0 when the doc has no string value for this key.
@@ -317,7 +371,7 @@ public struct AttributeReader: @unchecked Sendable {
     /// A doc's value as group-by and facets show it: its first string, else its number.
     public func displayValue(_ doc: UInt32) -> String? {
         let f = forward(doc)
-        if f != 0 { return value(Int(f) - 1).value }
+        if f != 0 { return value(Int(f) - 1) }
         return number(doc).map(NumericColumn.format)
     }
 }

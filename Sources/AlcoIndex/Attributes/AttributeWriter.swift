@@ -85,7 +85,7 @@ struct AttributeWriter {
         return count
     }
 
-    /// Writes the sorted value dictionary (with postings) and the forward column of each
+    /// Writes the sorted value dictionary (`AttributeValueBlocks`) and the forward column of each
     /// doc's first value rank + 1: one bit-packed slot per doc (0 = none), or when `sparse`,
     /// the docs that have a value (u32s, ascending) followed by their ranks, bit-packed.
     func encodeStrings(
@@ -111,24 +111,29 @@ struct AttributeWriter {
             s.docsByValue[s.fill[v]] = d
             s.fill[v] += 1
         }
+        // Values in blocks (`AttributeValueBlocks`): one offset per block, not per value.
         s.entryOffsets.removeAll(keepingCapacity: true)
-        let blobStart = data.count
-        for entry in s.keyed {
+        var previous: UnsafeRawBufferPointer?
+        for (r, entry) in s.keyed.enumerated() {
             let id = Int(entry.value)
-            s.entryOffsets.append(UInt32(data.count - blobStart))
             let v = value(id)
-            data.varint(v.count)
-            data.append(contentsOf: v)
+            if r % AttributeValueBlocks.blockSize == 0 {
+                s.entryOffsets.append(UInt32(data.count))
+                previous = nil
+            }
             s.docs.removeAll(keepingCapacity: true)
             for i in s.start[id]..<s.start[id + 1] where s.docs.last != s.docsByValue[i] { s.docs.append(s.docsByValue[i]) }
-            data.varint(s.docs.count)
-            data.varint(postings.count)
-            s.docs.withUnsafeBufferPointer { s.postingsWriter.write(docs: $0, positions: nil, starts: nil, to: &postings) }
+            s.docs.withUnsafeBufferPointer {
+                AttributeValueBlocks.writeEntry(
+                    value: v, previous: previous, docs: $0, data: &data, postings: &postings,
+                    postingsWriter: &s.postingsWriter)
+            }
+            previous = v
         }
-        data.align(4)
+        // Each block's start as a distance back from the offsets, which the last block
+        // ends at (read unaligned: no padding).
         let offsetsAt = data.count
-        data.u32(UInt32(blobStart))
-        for o in s.entryOffsets { data.u32(o) }
+        for o in s.entryOffsets { data.u32(UInt32(offsetsAt) - o) }
         let width = UInt8(max(1, 32 - UInt32(valueCount).leadingZeroBitCount))
         AttributeScratch.reset(&s.counts, 0, count: valueCount + 1)
         AttributeScratch.reset(&s.newest, 0, count: valueCount + 1)
@@ -141,11 +146,10 @@ struct AttributeWriter {
                 s.docs.append(d)
                 s.ranks.append(s.rank[Int(v)])
             }
-            data.align(8)
+            // Read unaligned: no padding (values not in blocks had the ranks 8-aligned).
             let forwardAt = data.count
             data.u32(UInt32(s.docs.count))
             for d in s.docs { data.u32(d) }
-            data.align(8)
             BitPacking.write(s.ranks, width: Int(width), to: &data)
             for (d, f) in zip(s.docs, s.ranks) {
                 s.counts[Int(f)] += 1

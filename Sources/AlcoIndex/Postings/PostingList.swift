@@ -48,11 +48,12 @@ public struct PostingList: @unchecked Sendable {
             return
         }
         packed = (flags & PostingsFormat.packed) != 0
-        let nBlocks =
-            packed
-            ? (docFreq + PostingsFormat.blockSize - 1) / PostingsFormat.blockSize : try r.varintInt()
+        // Every block but the last holds `blockSize` docs (as `blockDocCount` reads them);
+        // computed without `docFreq + blockSize`, which a damaged count could overflow.
+        let expectedBlocks = docFreq / PostingsFormat.blockSize + (docFreq % PostingsFormat.blockSize == 0 ? 0 : 1)
+        let nBlocks = packed ? expectedBlocks : try r.varintInt()
         // A block header takes at least 3 bytes: bounds what is reserved below for a bad count.
-        guard nBlocks <= docFreq, nBlocks <= (bytes.count - r.offset) / 3 else {
+        guard nBlocks == expectedBlocks, nBlocks <= (bytes.count - r.offset) / 3 else {
             throw DecodeError("posting list with \(nBlocks) blocks for \(docFreq) docs")
         }
         blockLast.reserveCapacity(nBlocks)
@@ -63,7 +64,13 @@ public struct PostingList: @unchecked Sendable {
             last &+= UInt32(truncatingIfNeeded: try r.varint())
             blockLast.append(last)
             blockStart.append(bodyBytes)
-            bodyBytes += try r.varintInt() + r.varintInt()
+            // Each length bounded first: damaged ones near Int.max must not overflow the sum.
+            let docBytes = try r.varintInt()
+            let positionBytes = try r.varintInt()
+            guard docBytes <= bytes.count, positionBytes <= bytes.count, bodyBytes <= bytes.count else {
+                throw DecodeError("posting list block longer than its section")
+            }
+            bodyBytes += docBytes + positionBytes
         }
         for b in 0..<nBlocks { blockStart[b] += r.offset }
         guard r.offset + bodyBytes <= bytes.count else { throw DecodeError("posting list runs past the section end") }
@@ -81,6 +88,25 @@ public struct PostingList: @unchecked Sendable {
         var r = ByteReader(bytes, offset: offset)
         blockLast = [UInt32(truncatingIfNeeded: try r.varint())]
         blockStart = [offset]
+    }
+
+    /// `count` docs as varints at `offset`, the first whole and the rest as gaps: an attribute
+    /// value's inline list (`AttributeValueBlocks`), read as one varint block. Its bytes were
+    /// checked with the entry holding them.
+    init(varintDocs bytes: UnsafeRawBufferPointer, offset: Int, count: Int) throws {
+        self.bytes = bytes
+        docFreq = count
+        hasPositions = false
+        packed = false
+        var r = ByteReader(bytes, offset: offset)
+        var doc: UInt32 = 0
+        for k in 0..<count {
+            let v = UInt32(truncatingIfNeeded: try r.varint())
+            doc = k == 0 ? v : doc &+ v
+        }
+        blockLast = [doc]
+        blockStart = [offset]
+        bodyEnd = r.offset
     }
 
     public var blockCount: Int { blockLast.count }
@@ -136,13 +162,16 @@ public struct PostingList: @unchecked Sendable {
             }
             return i + BitPacking.packedByteCount(count: count - 1, width: width)
         }
+        // Varints (lists written before packing, an attribute value's inline docs): read
+        // bounds-checked, so damaged bytes stop at the section's end.
+        var r = ByteReader(bytes, offset: i)
         var doc: UInt32 = b == 0 ? 0 : blockLast[b - 1]
         for k in 0..<count {
-            let delta = readVarint32(p, &i)
-            doc = (b == 0 && k == 0) ? delta : doc &+ delta
+            guard let delta = try? r.varint() else { break }
+            doc = (b == 0 && k == 0) ? UInt32(truncatingIfNeeded: delta) : doc &+ UInt32(truncatingIfNeeded: delta)
             body(doc)
         }
-        return i
+        return r.offset
     }
 
     /// Decodes block `b`'s docs (and frequencies when asked) into the arrays, appending;

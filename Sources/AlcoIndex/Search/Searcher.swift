@@ -372,7 +372,7 @@ public enum Searcher {
             counts[value] = (prev.count + v.0, max(prev.newest, v.1))
         }
         for f in 0..<ranks where rankCount[f] > 0 {
-            add(f == 0 ? nil : attr?.value(f - 1).value, (rankCount[f], s.reader.id(rankNewest[f])))
+            add(f == 0 ? nil : attr?.value(f - 1), (rankCount[f], s.reader.id(rankNewest[f])))
         }
         for (n, v) in byNumber { add(NumericColumn.format(n), v) }
         return matched

@@ -256,21 +256,29 @@ public final class SegmentBuilder {
             let hasStrings = acc.valueCount > 0
             let hasNumbers = !acc.view.numberDocs.isEmpty
             let sparseStrings = hasStrings && AttributeWriter.isSparse(docs: acc.docsWithString, of: n)
-            dir.u8((hasStrings ? 1 : 0) | (hasNumbers ? 2 : 0) | (sparseStrings ? 4 : 0))
+            // Flag 8: values in blocks (`AttributeValueBlocks`), as every format-6 segment has.
+            dir.u8((hasStrings ? 1 | 8 : 0) | (hasNumbers ? 2 : 0) | (sparseStrings ? 4 : 0))
             if hasStrings {
                 let encoded = acc.encodeStrings(docCount: n, sparse: sparseStrings, postings: &postings, data: &data, scratch: &scratch)
                 dir.varint(encoded.valueCount)
                 dir.varint(encoded.offsetsAt)
                 dir.varint(encoded.forwardAt)
                 dir.u8(encoded.forwardWidth)
-                // The key's tally, as `ForwardTally` reads it.
-                tallyOffsets.u32(UInt32(tallies.count))
-                tallies.varint(path.count)
-                tallies.append(contentsOf: path)
-                tallies.varint(scratch.counts.count)
-                for r in scratch.counts.indices {
-                    tallies.varint(scratch.counts[r])
-                    tallies.varint(Int(scratch.newest[r]))
+                // The key's tally, as `ForwardTally` reads it; none (offset u32.max) for a
+                // sparse key, whose GROUP BY reads only its few docs, or one with about as
+                // many values as docs (request ids), whose tally would be as large as its
+                // column and which a GROUP BY reads in one pass.
+                if sparseStrings || encoded.valueCount * 4 > n {
+                    tallyOffsets.u32(.max)
+                } else {
+                    tallyOffsets.u32(UInt32(tallies.count))
+                    tallies.varint(path.count)
+                    tallies.append(contentsOf: path)
+                    tallies.varint(scratch.counts.count)
+                    for r in scratch.counts.indices {
+                        tallies.varint(scratch.counts[r])
+                        tallies.varint(Int(scratch.newest[r]))
+                    }
                 }
             }
             if hasNumbers {

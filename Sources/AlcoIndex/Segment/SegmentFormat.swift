@@ -9,8 +9,10 @@ enum SegmentFormat {
     /// that few documents have get sparse columns (attribute flag 4, numeric kind 2).
     /// 4: page checksums (`PageChecksums`), so opening reads no section whole.
     /// 5: the doc store in zstd columns (`DocStoreLayout.zstdColumns`), which format 4
-    /// readers would take for LZ4. Versions 1 to 4 are still read (1 to 3 checked whole).
-    static let version: UInt32 = 5
+    /// readers would take for LZ4. 6: js values in front-coded blocks with few docs' lists
+    /// inline (attribute flag 8, `AttributeValueBlocks`). Versions 1 to 5 are still read
+    /// (1 to 3 checked whole).
+    static let version: UInt32 = 6
     static let oldestReadableVersion: UInt32 = 1
     static let trailerSize = 8 + 4 + 4 + 8
     /// Positions of separate js values are this far apart so phrases never span two values.
@@ -45,7 +47,8 @@ enum SegmentFormat {
         /// so a look-up's binary search reads this small array, not a page per probe.
         case termFirstPrefixes = 17
         /// Optional: where each key's tally starts in `forwardTallies` (u32 count, then a u32
-        /// per key with strings, in directory order), so a GROUP BY reads its key's tally only.
+        /// per key with strings, in directory order; u32.max for a key without one), so a
+        /// GROUP BY reads its key's tally only.
         case forwardTallyOffsets = 18
         /// Optional: every `TermPrefix.sampleStride`th entry of `termFirstPrefixes`, read at
         /// open, so a look-up's binary search starts within one page of that array.

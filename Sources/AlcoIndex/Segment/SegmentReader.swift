@@ -339,9 +339,9 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// The docs whose `attribute` has `value`, nil when no doc has it.
     func postingList(of attribute: AttributeReader, value: String) throws -> PostingList? {
-        guard let rank = attribute.rank(of: value) else { return nil }
-        let entry = attribute.value(rank)
-        return try postingList(at: entry.postingsOffset, docFreq: entry.docFreq)
+        guard let rank = attribute.rank(of: value), let postings = attribute.postings(rank) else { return nil }
+        if case .stored(let offset, let docFreq) = postings { return try postingList(at: offset, docFreq: docFreq) }
+        return try attribute.postingList(postings, segmentPostings: self.postings)
     }
 
     public func attribute(_ key: String) -> AttributeReader? { attributes.reader(key) }

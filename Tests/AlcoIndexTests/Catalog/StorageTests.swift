@@ -253,7 +253,7 @@ import Testing
         let host = try #require(r.attribute("host"))
         #expect(host.valueCount == 3)
         #expect(try host.postingList(for: "h1", segmentPostings: r.postings)?.docFreq == 1000)
-        #expect(host.value(Int(host.forward(4)) - 1).value == "h1")
+        #expect(host.value(Int(host.forward(4)) - 1) == "h1")
         #expect(r.attribute("n")?.number(42) == 42)
         #expect(try r.attribute("tags")?.postingList(for: "a", segmentPostings: r.postings)?.docFreq == 3000)
         var prefixed: [String] = []
