@@ -175,6 +175,32 @@ public struct AttributeReader: @unchecked Sendable {
         entry(rank) { bytes, _ in String(decoding: bytes, as: UTF8.self) } ?? ""
     }
 
+    /// Calls `body` with each rank that `wanted` accepts and its value (empty when damaged),
+    /// in rank order, decoding each block once: a GROUP BY names its groups this way.
+    public func forEachValue(where wanted: (Int) -> Bool, _ body: (Int, String) -> Void) {
+        guard valueBlocks else {
+            for rank in 0..<valueCount where wanted(rank) { body(rank, value(rank)) }
+            return
+        }
+        let size = AttributeValueBlocks.blockSize
+        for b in 0..<AttributeValueBlocks.blockCount(values: valueCount) {
+            let ranks = (b * size)..<min(valueCount, (b + 1) * size)
+            guard ranks.contains(where: wanted) else { continue }
+            var cursor = blockRange(b).map { AttributeValueBlockCursor(data: data, block: $0) }
+            for rank in ranks {
+                if cursor != nil, (try? cursor!.next()) == nil { cursor = nil }
+                if wanted(rank) { body(rank, cursor.map { String(decoding: $0.value, as: UTF8.self) } ?? "") }
+            }
+        }
+    }
+
+    /// Block `b`'s first value, whole at its start; nil when damaged.
+    private func firstValue(ofBlock b: Int) -> UnsafeRawBufferPointer? {
+        guard let block = blockRange(b) else { return nil }
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: data[..<block.upperBound]), offset: block.lowerBound)
+        return try? r.blob()
+    }
+
     /// Where value `rank`'s docs are; nil when its bytes are damaged.
     public func postings(_ rank: Int) -> AttributeValuePostings? {
         entry(rank) { _, postings in postings }
@@ -194,7 +220,8 @@ public struct AttributeReader: @unchecked Sendable {
             var hi = blocks
             while lo < hi {
                 let mid = (lo + hi) / 2
-                guard let c = entry(mid * AttributeValueBlocks.blockSize, { bytes, _ in AttributeScratch.compare(bytes, key) }) else { return nil }
+                guard let first = firstValue(ofBlock: mid) else { return nil }
+                let c = AttributeScratch.compare(first, key)
                 if c == 0 { return mid * AttributeValueBlocks.blockSize }
                 if c < 0 { lo = mid + 1 } else { hi = mid }
             }

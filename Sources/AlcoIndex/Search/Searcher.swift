@@ -371,9 +371,10 @@ public enum Searcher {
             let prev = counts[value] ?? (0, 0)
             counts[value] = (prev.count + v.0, max(prev.newest, v.1))
         }
-        for f in 0..<ranks where rankCount[f] > 0 {
-            add(f == 0 ? nil : attr?.value(f - 1), (rankCount[f], s.reader.id(rankNewest[f])))
-        }
+        if rankCount[0] > 0 { add(nil, (rankCount[0], s.reader.id(rankNewest[0]))) }
+        attr?.forEachValue(
+            where: { rankCount[$0 + 1] > 0 },
+            { rank, value in add(value, (rankCount[rank + 1], s.reader.id(rankNewest[rank + 1]))) })
         for (n, v) in byNumber { add(NumericColumn.format(n), v) }
         return matched
     }
