@@ -7,7 +7,8 @@ import Testing
 /// `Fixtures/format1/make.py` prints: `format1/data` written by the engine of segment format 1
 /// (varint postings, offsets in every dictionary entry, 32-bit lengths, no doc store
 /// dictionary), `format4/data` by format 4 (page checksums, the doc store in LZ4 pairs
-/// against one dictionary, the term prefix sample).
+/// against one dictionary, the term prefix sample), `format5/data` by format 5 (the doc store
+/// in zstd columns, js values an entry and a posting list each, ids as distances).
 @Suite struct FormatCompatibilityTests {
     static func fixture(_ name: String) -> String {
         var url = URL(fileURLWithPath: #filePath)
@@ -21,7 +22,7 @@ import Testing
         return "worker-\(i % 7) handled request req-\(String(repeating: "0", count: 8 - request.count) + request) in \(i % 997) ms"
     }
 
-    @Test(arguments: ["format1", "format4"])
+    @Test(arguments: ["format1", "format4", "format5"])
     func earlierSegmentsAreSearchedAsBefore(_ fixture: String) throws {
         let copy = NSTemporaryDirectory() + "alco-\(fixture)-" + UUID().uuidString
         try FileManager.default.copyItem(atPath: Self.fixture(fixture), toPath: copy)
