@@ -12,7 +12,8 @@ struct AttributeScratch {
     var start: [Int] = []
     var fill: [Int] = []
     var docsByValue: [UInt32] = []
-    var entryOffsets: [UInt32] = []
+    /// Where each value block starts in the attribute data.
+    var blockStarts: [Int] = []
     var docs: [UInt32] = []
     var ranks: [UInt32] = []
     var forward: [UInt32] = []
@@ -112,13 +113,13 @@ struct AttributeWriter {
             s.fill[v] += 1
         }
         // Values in blocks (`AttributeValueBlocks`): one offset per block, not per value.
-        s.entryOffsets.removeAll(keepingCapacity: true)
+        s.blockStarts.removeAll(keepingCapacity: true)
         var previous: UnsafeRawBufferPointer?
         for (r, entry) in s.keyed.enumerated() {
             let id = Int(entry.value)
             let v = value(id)
             if r % AttributeValueBlocks.blockSize == 0 {
-                s.entryOffsets.append(UInt32(data.count))
+                s.blockStarts.append(data.count)
                 previous = nil
             }
             s.docs.removeAll(keepingCapacity: true)
@@ -133,7 +134,7 @@ struct AttributeWriter {
         // Each block's start as a distance back from the offsets, which the last block
         // ends at (read unaligned: no padding).
         let offsetsAt = data.count
-        for o in s.entryOffsets { data.u32(UInt32(offsetsAt) - o) }
+        for start in s.blockStarts { data.u32(UInt32(offsetsAt - start)) }
         let width = UInt8(max(1, 32 - UInt32(valueCount).leadingZeroBitCount))
         AttributeScratch.reset(&s.counts, 0, count: valueCount + 1)
         AttributeScratch.reset(&s.newest, 0, count: valueCount + 1)
