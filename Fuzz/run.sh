@@ -3,7 +3,7 @@
 # bounded time (default 30 s each): the SphinxQL parser, the MATCH query parser, the MySQL
 # packet decoder and connection state machine, the HTTP search parameters, the logstash
 # decoder, WAL replay, the SphinxAPI agent protocol, text log files (format detection, times,
-# multiline records) and the gzip/zstd/bzip2 readers. Seeds: Fuzz/corpus/<target>/ (kept in the repository), the
+# multiline records), the gzip/zstd/bzip2 readers and segment readers over damaged bytes. Seeds: Fuzz/corpus/<target>/ (kept in the repository), the
 # captured client statements and logcollect bodies from Fixtures/, and what earlier runs here
 # found (.build/fuzz/<target>/found). Prints one line per target,
 #   fuzz <target>: N runs, C crashes
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
-targets="${FUZZ_TARGETS:-sphinxql match mysql http-query logstash wal sphinxapi logfile compressed}"
+targets="${FUZZ_TARGETS:-sphinxql match mysql http-query logstash wal sphinxapi logfile compressed segment}"
 out=.build/fuzz
 mkdir -p "$out"
 

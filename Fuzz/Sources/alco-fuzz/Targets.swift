@@ -23,12 +23,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case .sphinxapi: FuzzTarget.sphinxapi(bytes)
     case .logfile: FuzzTarget.logfile(bytes)
     case .compressed: FuzzTarget.compressed(bytes)
+    case .segment: FuzzTarget.segment(bytes)
     }
     return 0
 }
 
 enum FuzzTarget: String, CaseIterable {
-    case sphinxql, match, mysql, httpQuery = "http-query", logstash, wal, sphinxapi, logfile, compressed
+    case sphinxql, match, mysql, httpQuery = "http-query", logstash, wal, sphinxapi, logfile, compressed, segment
 
     static let current: FuzzTarget = {
         let name = ProcessInfo.processInfo.environment["ALCO_FUZZ_TARGET"] ?? ""
@@ -259,5 +260,95 @@ enum FuzzTarget: String, CaseIterable {
         } catch {
             fatalError("unexpected error type: \(error)")
         }
+    }
+
+    /// One segment of awkward shapes (request ids, values shared by many lines and by few,
+    /// sparse keys, numbers, arrays, a long line), built once.
+    static let segmentImage: [UInt8] = {
+        let b = SegmentBuilder()
+        for i in 0..<200 {
+            var js = #"{"host":"web\#(i % 5)","request_id":"req-\#(String(i * 2_654_435_761 % 4_294_967_296, radix: 16))","n":\#(i),"d":\#(Double(i) / 8)"#
+            if i % 20 == 7 { js += #","rare":"only-\#(i)","tags":["a","b\#(i % 3)"]"# }
+            js += "}"
+            let line = i == 100 ? String(repeating: "long line ", count: 4000) : "worker-\(i % 7) handled block blk_\(i * 7919) in \(i % 97) ms"
+            b.add(Document(id: 1_795_000_000_000_000_000 + UInt64(i) * 95_000_000 + UInt64(i % 3), logline: line, js: js))
+        }
+        return b.finish()
+    }()
+
+    /// The segment above damaged by the input (each 5 bytes: a u32 offset and a byte to XOR
+    /// there), its section and table checksums recomputed so the damage reaches the readers,
+    /// as in a segment read without page checks: opening fails with an error, or every read
+    /// returns or throws. Never a trap.
+    static func segment(_ bytes: UnsafeRawBufferPointer) {
+        var image = segmentImage
+        var k = 0
+        while k + 5 <= bytes.count {
+            let offset = Int(bytes.loadUnaligned(fromByteOffset: k, as: UInt32.self).littleEndian) % image.count
+            image[offset] ^= bytes[k + 4]
+            k += 5
+        }
+        reseal(&image)
+        let reader: SegmentReader
+        do {
+            reader = try SegmentReader(name: "fuzz", storage: SegmentStorage(copying: image), checkingPagesOnUse: false)
+        } catch is DecodeError {
+            return
+        } catch is AlcoError {
+            return
+        } catch {
+            fatalError("unexpected error type: \(error)")
+        }
+        let cache = DocStoreCache(sharing: false)
+        for ord in 0..<UInt32(reader.docCount) {
+            _ = reader.id(ord)
+            _ = reader.ordinal(of: reader.id(ord))
+            _ = try? reader.document(ord, cache: cache)
+        }
+        for key in reader.attributeKeys {
+            guard let attribute = reader.attribute(key) else { continue }
+            for rank in 0..<min(attribute.valueCount, 100) {
+                let value = attribute.value(rank)
+                _ = try? reader.postingList(of: attribute, value: value)?.allDocs()
+            }
+            attribute.forEachValue(where: { $0 % 3 == 0 }, { _, _ in })
+            for ord in 0..<UInt32(min(reader.docCount, 100)) {
+                _ = attribute.displayValue(ord)
+                _ = attribute.number(ord)
+            }
+        }
+        for field: UInt8 in [0, 1] {
+            reader.terms(field: field, prefix: [], limit: 300) { _, info in
+                guard let list = try? reader.postingList(info) else { return }
+                let docs = list.allDocs()
+                _ = list.positions(of: Array(docs.prefix(20)))
+            }
+            for word in ["worker-3", "blk_7919", "web1", "handled", "zzz"] {
+                if let info = reader.lookup([field] + Array(word.utf8)) { _ = try? reader.postingList(info).allDocs() }
+            }
+        }
+    }
+
+    /// Recomputes every section's checksum in the table of contents, and the table's own in
+    /// the trailer, skipping entries whose (damaged) bounds leave the file.
+    static func reseal(_ image: inout [UInt8]) {
+        func u32(_ at: Int) -> Int { Int(image.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian }) }
+        func u64(_ at: Int) -> UInt64 { image.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian } }
+        func put(_ v: UInt32, _ at: Int) { withUnsafeBytes(of: v.littleEndian) { for i in 0..<4 { image[at + i] = $0[i] } } }
+        func crc(_ from: UInt64, _ count: UInt64) -> UInt32? {
+            guard from <= UInt64(image.count), count <= UInt64(image.count) - from else { return nil }
+            return image.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[Int(from)..<Int(from + count)])) }
+        }
+        guard image.count >= 24 else { return }
+        let trailer = image.count - 24
+        let tocAt = u64(trailer)
+        let tocLength = UInt64(u32(trailer + 8))
+        guard tocAt <= UInt64(trailer), tocLength <= UInt64(trailer) - tocAt else { return }
+        var entry = Int(tocAt) + 8
+        while entry + 24 <= Int(tocAt + tocLength) {
+            if let c = crc(u64(entry + 8), u64(entry + 16)) { put(c, entry + 4) }
+            entry += 24
+        }
+        if let c = crc(tocAt, tocLength) { put(c, trailer + 12) }
     }
 }

@@ -154,7 +154,8 @@ public struct PostingList: @unchecked Sendable {
             let first = readVarint32(p, &i)
             var doc = b == 0 ? first : blockLast[b - 1] &+ first
             body(doc)
-            let width = Int(p[i])
+            // Read in bounds even when damaged (a block always yields its count of docs).
+            let width = i < bytes.count ? Int(p[i]) : 0
             i += 1
             BitPacking.forEach(bytes, start: i, count: count - 1, width: width) { gap in
                 doc &+= gap &+ 1
@@ -187,13 +188,15 @@ public struct PostingList: @unchecked Sendable {
         let p = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         freqs.pointee.reserveCapacity(freqs.pointee.count + count)
         if packed {
-            let width = Int(p[i])
+            let width = i < bytes.count ? Int(p[i]) : 0
             i += 1
             BitPacking.forEach(bytes, start: i, count: count, width: width) { freqs.pointee.append($0 &+ 1) }
             return i + BitPacking.packedByteCount(count: count, width: width)
         }
-        for _ in 0..<count { freqs.pointee.append(readVarint32(p, &i)) }
-        return i
+        // Varints bounds-checked; a damaged one reads as 0 (as many frequencies as docs).
+        var r = ByteReader(bytes, offset: min(i, bytes.count))
+        for _ in 0..<count { freqs.pointee.append(UInt32(truncatingIfNeeded: (try? r.varint()) ?? 0)) }
+        return r.offset
     }
 
     /// Appends the docs within `range`, ascending.
@@ -288,6 +291,7 @@ public struct PostingList: @unchecked Sendable {
         var blockDocs: [UInt32] = []
         var freqs: [UInt32] = []
         var j = 0
+        var r = ByteReader(bytes)
         while j < docs.count {
             let b = firstBlock(atOrAfter: docs[j])
             if b >= blockLast.count { break }
@@ -297,14 +301,22 @@ public struct PostingList: @unchecked Sendable {
             // Packed: every position gap of the block above one base; varint: gap by gap.
             var base: UInt32 = 0
             var width = 0
+            // Damaged frequencies decode no more positions than a line holds, nor (packed)
+            // than the block's bytes: a block past either bound reads as positions of none.
+            var total = freqs.reduce(0) { $0 + Int($1) }
             if packed {
                 base = readVarint32(p, &i)
-                width = Int(p[i])
+                width = i < bytes.count ? Int(p[i]) : 0
                 i += 1
+                let end = b + 1 < blockStart.count ? blockStart[b + 1] : bodyEnd
+                if width > 0 && total * min(width, 32) > max(0, end - i) * 8 { total = -1 }
+            } else {
+                r.offset = min(i, bytes.count)
             }
+            let intact = total >= 0 && freqs.count == blockDocs.count && freqs.allSatisfy { $0 <= PostingsFormat.maxFrequency }
             var index = 0
             for (k, d) in blockDocs.enumerated() {
-                let f = Int(freqs[k])
+                let f = intact ? Int(freqs[k]) : 0
                 while j < docs.count && docs[j] < d {
                     out.starts.append(out.values.count)  // not in this list
                     j += 1
@@ -315,13 +327,13 @@ public struct PostingList: @unchecked Sendable {
                         prev &+=
                             packed
                             ? base &+ BitPacking.value(bytes, start: i, index: index + t, width: width)
-                            : readVarint32(p, &i)
+                            : UInt32(truncatingIfNeeded: (try? r.varint()) ?? 0)
                         out.values.append(prev)
                     }
                     out.starts.append(out.values.count)
                     j += 1
                 } else if !packed {
-                    for _ in 0..<f { _ = readVarint32(p, &i) }
+                    for _ in 0..<f { _ = try? r.varint() }
                 }
                 index += f
             }

@@ -10,6 +10,9 @@
 /// keep their varint layout and are still read.
 enum PostingsFormat {
     static let blockSize = 128
+    /// More occurrences of a word in one document than a line of the longest kind (16 MiB)
+    /// holds: a frequency above it is damage.
+    static let maxFrequency: UInt32 = 1 << 24
     static let hasPositions: UInt64 = 1
     static let packed: UInt64 = 2
 }

@@ -338,7 +338,7 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// The docs whose `attribute` has `value`, nil when no doc has it.
-    func postingList(of attribute: AttributeReader, value: String) throws -> PostingList? {
+    public func postingList(of attribute: AttributeReader, value: String) throws -> PostingList? {
         guard let rank = attribute.rank(of: value), let postings = attribute.postings(rank) else { return nil }
         if case .stored(let offset, let docFreq) = postings { return try postingList(at: offset, docFreq: docFreq) }
         return try attribute.postingList(postings, segmentPostings: self.postings)
