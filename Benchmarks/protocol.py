@@ -190,6 +190,7 @@ def report(meta, alco, sphinx, path):
         a_rate, s_rate = alco["ingest"]["lines"] / a_cpu, sphinx["ingest"]["lines"] / s_cpu
         lines.append("| ingest: lines per second of the server's own CPU (user + system, all threads) | %s | %s | %.1f× less CPU a line | |" % (
             "{:,.0f}".format(a_rate), "{:,.0f}".format(s_rate), a_rate / s_rate))
+    for a, s in zip(alco["anchors"], sphinx["anchors"]):
         ratio = "%.0f× faster" % (s["median_ms"] / a["median_ms"]) if a["median_ms"] and s["median_ms"] else "–"
         rows = "" if a["rows"] == s["rows"] else " (rows %s vs %s)" % (a["rows"], s["rows"])
         lines.append("| %s | %s ms | %s ms | %s%s | 10× |" % (a["name"], fmt(a["median_ms"]), fmt(s["median_ms"]), ratio, rows))
