@@ -157,8 +157,12 @@ public struct AttributeReader: @unchecked Sendable {
         if valueBlocks {
             guard let block = blockRange(rank / AttributeValueBlocks.blockSize) else { return nil }
             var cursor = AttributeValueBlockCursor(data: data, block: block)
+            // Entries before it rebuild its value: one that does not decode ends the walk.
             var postings: AttributeValuePostings?
-            for _ in 0...(rank % AttributeValueBlocks.blockSize) { postings = try? cursor.next() }
+            for _ in 0...(rank % AttributeValueBlocks.blockSize) {
+                guard let next = try? cursor.next() else { return nil }
+                postings = next
+            }
             guard let postings else { return nil }
             return cursor.value.withUnsafeBytes { body($0, postings) }
         }
