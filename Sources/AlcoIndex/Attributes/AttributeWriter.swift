@@ -18,7 +18,7 @@ struct AttributeScratch {
     var ranks: [UInt32] = []
     var forward: [UInt32] = []
     var postingsWriter = PostingsWriter()
-    /// The last key's tally: docs and newest doc per forward rank.
+    /// The last tallied key's tally: docs and newest doc per forward rank.
     var counts: [Int] = []
     var newest: [UInt32] = []
 
@@ -75,6 +75,11 @@ struct AttributeWriter {
     /// lines have (request-scoped keys, ids as keys) would otherwise cost keys × documents.
     static func isSparse(docs: Int, of n: Int) -> Bool { docs * 8 < n }
 
+    /// Whether a key stores its GROUP BY tally (`ForwardTally`): not a sparse one, whose
+    /// GROUP BY reads only its few docs, nor one with about as many values as docs (request
+    /// ids), whose tally would be as large as its column and which a GROUP BY reads in one pass.
+    static func keepsTally(valueCount: Int, docCount n: Int, sparse: Bool) -> Bool { !sparse && valueCount * 4 <= n }
+
     /// Documents with at least one string value (occurrences ascend by doc).
     var docsWithString: Int {
         var count = 0
@@ -88,12 +93,13 @@ struct AttributeWriter {
 
     /// Writes the sorted value dictionary (`AttributeValueBlocks`) and the forward column of each
     /// doc's first value rank + 1: one bit-packed slot per doc (0 = none), or when `sparse`,
-    /// the docs that have a value (u32s, ascending) followed by their ranks, bit-packed.
+    /// the docs that have a value (u32s, ascending) followed by their ranks, bit-packed. When
+    /// the key keeps a tally (`tallied`), it is left in `scratch.counts` and `scratch.newest`.
     func encodeStrings(
         docCount n: Int, sparse: Bool, postings: inout ByteWriter, data: inout ByteWriter,
         scratch s: inout AttributeScratch
     )
-        -> (valueCount: Int, offsetsAt: Int, forwardAt: Int, forwardWidth: UInt8)
+        -> (valueCount: Int, offsetsAt: Int, forwardAt: Int, forwardWidth: UInt8, tallied: Bool)
     {
         let valueOcc = view.occurrenceValue
         let docOcc = view.occurrenceDoc
@@ -136,8 +142,7 @@ struct AttributeWriter {
         let offsetsAt = data.count
         for start in s.blockStarts { data.u32(UInt32(offsetsAt - start)) }
         let width = UInt8(max(1, 32 - UInt32(valueCount).leadingZeroBitCount))
-        AttributeScratch.reset(&s.counts, 0, count: valueCount + 1)
-        AttributeScratch.reset(&s.newest, 0, count: valueCount + 1)
+        let tallied = AttributeWriter.keepsTally(valueCount: valueCount, docCount: n, sparse: sparse)
         if sparse {
             // Each doc's first value, in doc order (occurrences ascend by doc; a doc's values
             // follow in the order they were added).
@@ -152,20 +157,7 @@ struct AttributeWriter {
             data.u32(UInt32(s.docs.count))
             for d in s.docs { data.u32(d) }
             BitPacking.write(s.ranks, width: Int(width), to: &data)
-            for (d, f) in zip(s.docs, s.ranks) {
-                s.counts[Int(f)] += 1
-                s.newest[Int(f)] = d
-            }
-            s.counts[0] = n - s.docs.count
-            // The newest doc without a value: the last ordinal the list skips.
-            var d = n - 1
-            var k = s.docs.count - 1
-            while d >= 0 && k >= 0 && Int(s.docs[k]) == d {
-                d -= 1
-                k -= 1
-            }
-            s.newest[0] = UInt32(max(0, d))
-            return (valueCount, offsetsAt, forwardAt, width)
+            return (valueCount, offsetsAt, forwardAt, width, tallied)
         }
         AttributeScratch.reset(&s.forward, 0, count: n)
         for (v, d) in zip(valueOcc, docOcc) where s.forward[Int(d)] == 0 {
@@ -174,11 +166,15 @@ struct AttributeWriter {
         data.align(8)
         let forwardAt = data.count
         BitPacking.write(s.forward, width: Int(width), to: &data)
-        for (d, f) in s.forward.enumerated() {
-            s.counts[Int(f)] += 1
-            s.newest[Int(f)] = UInt32(d)
+        if tallied {
+            AttributeScratch.reset(&s.counts, 0, count: valueCount + 1)
+            AttributeScratch.reset(&s.newest, 0, count: valueCount + 1)
+            for (d, f) in s.forward.enumerated() {
+                s.counts[Int(f)] += 1
+                s.newest[Int(f)] = UInt32(d)
+            }
         }
-        return (valueCount, offsetsAt, forwardAt, width)
+        return (valueCount, offsetsAt, forwardAt, width, tallied)
     }
 
     /// Writes the numeric column: scaled integers bit-packed when every value is a decimal

@@ -264,11 +264,9 @@ public final class SegmentBuilder {
                 dir.varint(encoded.offsetsAt)
                 dir.varint(encoded.forwardAt)
                 dir.u8(encoded.forwardWidth)
-                // The key's tally, as `ForwardTally` reads it; none (offset u32.max) for a
-                // sparse key, whose GROUP BY reads only its few docs, or one with about as
-                // many values as docs (request ids), whose tally would be as large as its
-                // column and which a GROUP BY reads in one pass.
-                if sparseStrings || encoded.valueCount * 4 > n {
+                // The key's tally, as `ForwardTally` reads it; none (offset u32.max) for a key
+                // that keeps none (`AttributeWriter.keepsTally`).
+                if !encoded.tallied {
                     tallyOffsets.u32(.max)
                 } else {
                     tallyOffsets.u32(UInt32(tallies.count))
