@@ -26,6 +26,7 @@ struct Ingest: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "A progress line on stderr (default: when stderr is a terminal).") var progress: Bool?
     @Option(name: .long, help: "Documents per durable batch.") var batchSize: Int = 8192
     @Flag(name: .long, help: "Give each line its message pattern (see `alco patterns`; or $ALCO_PATTERNS=on).") var patterns = false
+    @Flag(name: .long, help: .hidden) var noBackground = false  // seal only on back-pressure, never merge: a repeatable run for instruction counts
     @Argument(help: "Files to read (stdin when none).") var files: [String] = []
 
     func knownFormats() throws -> [LogFormat] {
@@ -66,7 +67,7 @@ struct Ingest: ParsableCommand {
             guard let z = TimeZone(identifier: timezone) else { throw ValidationError("unknown time zone '\(timezone)'") }
             zone = z
         }
-        let catalog = try reportingErrors { try data.openCatalog(patterns: patterns) }
+        let catalog = try reportingErrors { try data.openCatalog(background: !noBackground, patterns: patterns) }
         defer { try? catalog.close() }
         let target: LogIndex = try reportingErrors {
             if let i = catalog.indexIfExists(index) { return i }

@@ -32,40 +32,35 @@ public enum TemplateTokens {
         return masked.withMessage(0) { $0.words }
     }
 
-    /// Appends the shape of `message` to `out` (words joined by single spaces) and each word's
-    /// end, relative to where the shape starts, to `wordEnds`. One pass classifies each byte by
-    /// table; only a word with delimiters is looked at again.
-    static func mask(_ message: UnsafeRawBufferPointer, into out: inout ShapeWriter, wordEnds: inout [Int32]) {
-        let origin = out.count
-        var words = 0
+    /// Appends the shape of `message` to `out`: masked words joined by single spaces, each
+    /// word's end noted. One pass classifies each byte by table; only a word with delimiters
+    /// is looked at again.
+    static func mask(_ message: UnsafeRawBufferPointer, into out: inout ShapeWriter) {
         guard let bytes = message.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
         let n = message.count
-        ByteClass.table.withUnsafeBufferPointer { table in
-            var start = 0
-            var flags: UInt8 = 0
+        ByteClass.table.withUnsafeBufferPointer { t in
+            let table = t.baseAddress!
             var i = 0
-            while true {
-                var c = ByteClass.separator
-                if i < n {
+            while i < n {
+                var c = table[Int(bytes[i])]
+                if c & ByteClass.separator != 0 {
+                    // The message's end is its first line's: only a record's first line counts.
+                    if c & ByteClass.newline != 0 { return }
+                    i += 1
+                    continue
+                }
+                if out.words >= maxWords { return }
+                let start = i
+                var flags: UInt8 = 0
+                repeat {
+                    flags |= c
+                    i += 1
+                    if i == n { break }
                     c = table[Int(bytes[i])]
-                    if c & ByteClass.separator == 0 {
-                        flags |= c
-                        i += 1
-                        continue
-                    }
-                }
-                if i > start {
-                    if words >= maxWords { return }
-                    if words > 0 { out.append(0x20) }
-                    maskWord(UnsafeRawBufferPointer(rebasing: message[start..<i]), flags, into: &out)
-                    wordEnds.append(Int32(out.count - origin))
-                    words += 1
-                }
-                // The message's end, or its first line's: only a record's first line counts.
-                if i >= n || c & ByteClass.newline != 0 { return }
-                i += 1
-                start = i
-                flags = 0
+                } while c & ByteClass.separator == 0
+                if out.words > 0 { out.append(0x20) }
+                maskWord(UnsafeRawBufferPointer(start: bytes + start, count: i - start), flags, table, into: &out)
+                out.endWord()
             }
         }
     }
@@ -75,31 +70,50 @@ public enum TemplateTokens {
     static func shapeBound(_ messageBytes: Int) -> Int { min(3 * messageBytes, maxWords * (3 * maxWordBytes + 1)) }
 
     /// One word, masked, from what its bytes are (`flags`: their classes together).
-    static func maskWord(_ word: UnsafeRawBufferPointer, _ flags: UInt8, into out: inout ShapeWriter) {
+    static func maskWord(_ word: UnsafeRawBufferPointer, _ flags: UInt8, _ table: UnsafePointer<UInt8>, into out: inout ShapeWriter) {
         if word.count > maxWordBytes || flags & (ByteClass.digit | ByteClass.delimiter) == ByteClass.digit {
             out.appendWildcard()  // long, or digits with nothing keyed
         } else if flags & ByteClass.delimiter != 0 {
-            maskDelimited(word, hasDigit: flags & ByteClass.digit != 0, into: &out)
-        } else if word.count == 3 && isName(word) {
+            maskDelimited(word, hasDigit: flags & ByteClass.digit != 0, table, into: &out)
+        } else if isName(word) {
             out.appendWildcard()
         } else {
             out.append(word)  // the common word: letters and marks only
         }
     }
 
-    /// Writes a shape into memory sized by `shapeBound` beforehand.
+    /// Writes a shape and its word ends into memory sized beforehand (`shapeBound` bytes,
+    /// `maxWords` ends).
     struct ShapeWriter {
         let base: UnsafeMutablePointer<UInt8>
         var count = 0
+        let ends: UnsafeMutablePointer<Int32>
+        var words = 0
 
         mutating func append(_ byte: UInt8) {
             base[count] = byte
             count += 1
         }
 
+        /// Short words are copied in at most two overlapping loads and stores: a call to
+        /// `memcpy` per word costs more than the word.
+        @inline(__always)
         mutating func append(_ bytes: UnsafeRawBufferPointer) {
-            if let from = bytes.baseAddress { UnsafeMutableRawPointer(base + count).copyMemory(from: from, byteCount: bytes.count) }
-            count += bytes.count
+            let n = bytes.count
+            guard n > 0, let from = bytes.baseAddress else { return }
+            let to = UnsafeMutableRawPointer(base + count)
+            if n >= 8 && n <= 16 {
+                to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                to.storeBytes(of: from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
+            } else if n >= 4 && n < 8 {
+                to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
+                to.storeBytes(of: from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), toByteOffset: n - 4, as: UInt32.self)
+            } else if n < 4 {
+                for k in 0..<n { to.storeBytes(of: from.load(fromByteOffset: k, as: UInt8.self), toByteOffset: k, as: UInt8.self) }
+            } else {
+                to.copyMemory(from: from, byteCount: n)
+            }
+            count += n
         }
 
         mutating func appendWildcard() {
@@ -108,6 +122,12 @@ public enum TemplateTokens {
         }
 
         mutating func removeLast() { count -= 1 }
+
+        /// Notes that a word ends here.
+        mutating func endWord() {
+            ends[words] = Int32(count)
+            words += 1
+        }
     }
 
     /// What a byte is to masking, as bits.
@@ -116,13 +136,16 @@ public enum TemplateTokens {
         static let newline: UInt8 = 2  // LF: ends the message
         static let digit: UInt8 = 4
         static let delimiter: UInt8 = 8
+        /// Not a letter, digit or `_` (nor a separator or delimiter): a piece with one is no key.
+        static let nonIdentifier: UInt8 = 16
 
         static let table: [UInt8] = (0...255).map { b -> UInt8 in
             let b = UInt8(b)
             if b == 0x0a { return separator | newline }
             if b == 0x20 || b == 0x09 || b == 0x0d { return separator }
             if isDigit(b) { return digit }
-            return isDelimiter(b) ? delimiter : 0
+            if isDelimiter(b) { return delimiter }
+            return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x5f ? 0 : nonIdentifier
         }
     }
 
@@ -137,46 +160,62 @@ public enum TemplateTokens {
 
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
-    static func isIdentifier(_ piece: UnsafeRawBufferPointer) -> Bool {
-        guard let first = piece.first, !isDigit(first) else { return false }
-        return piece.allSatisfy { ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || isDigit($0) || $0 == 0x5f }
-    }
-
-    /// Weekday and month abbreviations, lower case, as three bytes in one number.
-    static let names: Set<UInt32> = Set(
-        ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-            .map { w in w.utf8.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } })
-
+    /// Whether a piece is a weekday or month abbreviation, in any case (`Sun`, `JUL`): its
+    /// three bytes, lower-cased, as one number (a switch, not a hashed set: most words ask).
     static func isName(_ piece: UnsafeRawBufferPointer) -> Bool {
         guard piece.count == 3 else { return false }
-        return names.contains(UInt32(piece[0] | 0x20) << 16 | UInt32(piece[1] | 0x20) << 8 | UInt32(piece[2] | 0x20))
+        switch UInt32(piece[0] | 0x20) << 16 | UInt32(piece[1] | 0x20) << 8 | UInt32(piece[2] | 0x20) {
+        case 0x6d6f6e, 0x747565, 0x776564, 0x746875, 0x667269, 0x736174, 0x73756e:  // mon tue wed thu fri sat sun
+            return true
+        case 0x6a616e, 0x666562, 0x6d6172, 0x617072, 0x6d6179, 0x6a756e, 0x6a756c, 0x617567, 0x736570, 0x6f6374, 0x6e6f76, 0x646563:
+            return true  // jan feb mar apr may jun jul aug sep oct nov dec
+        default:
+            return false
+        }
     }
 
     /// A word with delimiters, masked, appended to `out`: with a digit and no key (an
     /// identifier right before `=` or `:`) it is one variable; else its values are.
-    static func maskDelimited(_ word: UnsafeRawBufferPointer, hasDigit: Bool, into out: inout ShapeWriter) {
-        if hasDigit {
-            var keyed = false
-            var run = 0
-            for i in 0..<word.count where isDelimiter(word[i]) {
-                let b = word[i]
-                if b == UInt8(ascii: "=") || b == UInt8(ascii: ":"), i > run, isIdentifier(UnsafeRawBufferPointer(rebasing: word[run..<i])) {
-                    keyed = true
-                    break
-                }
-                run = i + 1
-            }
-            if !keyed { return out.appendWildcard() }
-        }
+    static func maskDelimited(_ word: UnsafeRawBufferPointer, hasDigit: Bool, _ table: UnsafePointer<UInt8>, into out: inout ShapeWriter) {
+        let w = word.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let n = word.count
+        if hasDigit && !hasKey(w, n, table) { return out.appendWildcard() }
         // Its pieces: runs of non-delimiters, and each delimiter alone.
         var piecewise = PieceMasker()
         var run = 0
-        for i in 0..<word.count where isDelimiter(word[i]) {
-            if i > run { piecewise.add(UnsafeRawBufferPointer(rebasing: word[run..<i]), delimiter: false, to: &out) }
-            piecewise.add(UnsafeRawBufferPointer(rebasing: word[i..<(i + 1)]), delimiter: true, to: &out)
+        var runFlags: UInt8 = 0
+        for i in 0..<n {
+            let c = table[Int(w[i])]
+            guard c & ByteClass.delimiter != 0 else {
+                runFlags |= c
+                continue
+            }
+            if i > run { piecewise.add(UnsafeRawBufferPointer(start: w + run, count: i - run), hasDigit: runFlags & ByteClass.digit != 0, to: &out) }
+            piecewise.addDelimiter(w[i], to: &out)
             run = i + 1
+            runFlags = 0
         }
-        if run < word.count { piecewise.add(UnsafeRawBufferPointer(rebasing: word[run..<word.count]), delimiter: false, to: &out) }
+        if run < n { piecewise.add(UnsafeRawBufferPointer(start: w + run, count: n - run), hasDigit: runFlags & ByteClass.digit != 0, to: &out) }
+    }
+
+    /// Whether a word has a key: an identifier (letters, digits and `_`, no digit first) right
+    /// before a `=` or `:`. Stops at the first.
+    static func hasKey(_ w: UnsafePointer<UInt8>, _ n: Int, _ table: UnsafePointer<UInt8>) -> Bool {
+        var run = 0
+        var runFlags: UInt8 = 0
+        for i in 0..<n {
+            let c = table[Int(w[i])]
+            guard c & ByteClass.delimiter != 0 else {
+                runFlags |= c
+                continue
+            }
+            if (w[i] == UInt8(ascii: "=") || w[i] == UInt8(ascii: ":")) && i > run && runFlags & ByteClass.nonIdentifier == 0 && !isDigit(w[run]) {
+                return true
+            }
+            run = i + 1
+            runFlags = 0
+        }
+        return false
     }
 
     /// Masks a keyed word piece by piece: a value is a variable, and variables with only
@@ -187,9 +226,9 @@ public enum TemplateTokens {
         var endsWithWildcard = false
         var wildcardThenDelimiter = false
 
-        mutating func add(_ piece: UnsafeRawBufferPointer, delimiter: Bool, to out: inout ShapeWriter) {
-            let variable = !delimiter && (piece.contains(where: isDigit) || isName(piece) || previousIsEquals)
-            if variable {
+        /// A run of non-delimiters: a variable when it has a digit, is a name, or follows `=`.
+        mutating func add(_ piece: UnsafeRawBufferPointer, hasDigit: Bool, to out: inout ShapeWriter) {
+            if hasDigit || previousIsEquals || isName(piece) {
                 if endsWithWildcard {
                     // already one variable
                 } else if wildcardThenDelimiter {
@@ -202,10 +241,17 @@ public enum TemplateTokens {
                 }
             } else {
                 out.append(piece)
-                wildcardThenDelimiter = endsWithWildcard && delimiter && piece[0] != UInt8(ascii: "=")
+                wildcardThenDelimiter = false
                 endsWithWildcard = false
             }
-            previousIsEquals = delimiter && piece[0] == UInt8(ascii: "=")
+            previousIsEquals = false
+        }
+
+        mutating func addDelimiter(_ delimiter: UInt8, to out: inout ShapeWriter) {
+            out.append(delimiter)
+            wildcardThenDelimiter = endsWithWildcard && delimiter != UInt8(ascii: "=")
+            endsWithWildcard = false
+            previousIsEquals = delimiter == UInt8(ascii: "=")
         }
     }
 
@@ -240,7 +286,9 @@ public struct MaskedMessages: Sendable {
     /// Shapes one after another; `bytes` only grows, `used` of it hold shapes.
     private var bytes: [UInt8] = []
     private var used = 0
+    /// Each word's end, relative to its shape's start; `endsUsed` of it hold ends.
     private var wordEnds: [Int32] = []
+    private var endsUsed = 0
     private var spans: [Span] = []
 
     struct Span {
@@ -276,38 +324,43 @@ public struct MaskedMessages: Sendable {
     /// Adds words already masked (a pattern's own); returns their number in the batch.
     @discardableResult
     public mutating func append(words: [String]) -> Int {
-        let firstWord = wordEnds.count
-        return write(atMost: words.reduce(0) { $0 + $1.utf8.count + 1 }, firstWord: firstWord) { out, ends in
+        write(atMost: words.reduce(0) { $0 + $1.utf8.count + 1 }, words: words.count) { out in
             for (n, w) in words.enumerated() {
                 if n > 0 { out.append(0x20) }
                 var w = w
                 w.withUTF8 { out.append(UnsafeRawBufferPointer($0)) }
-                ends.append(Int32(out.count))
+                out.endWord()
             }
         }
     }
 
     private mutating func append(_ message: UnsafeRawBufferPointer) -> Int {
-        let firstWord = wordEnds.count
-        return write(atMost: TemplateTokens.shapeBound(message.count), firstWord: firstWord) { out, ends in
-            TemplateTokens.mask(message, into: &out, wordEnds: &ends)
+        write(atMost: TemplateTokens.shapeBound(message.count), words: TemplateTokens.maxWords) { out in
+            TemplateTokens.mask(message, into: &out)
         }
     }
 
-    /// Writes one shape of at most `bound` bytes after the others, and notes where it is.
-    private mutating func write(
-        atMost bound: Int, firstWord: Int, _ body: (inout TemplateTokens.ShapeWriter, inout [Int32]) -> Void
-    ) -> Int {
+    /// Writes one shape of at most `bound` bytes and `maxWords` words after the others, and
+    /// notes where it is.
+    private mutating func write(atMost bound: Int, words maxWords: Int, _ body: (inout TemplateTokens.ShapeWriter) -> Void) -> Int {
+        // Grown ahead (at least doubling), so a batch's shapes are written in place.
         if bytes.count < used + bound + 1 { bytes.append(contentsOf: repeatElement(0, count: max(used + bound + 1 - bytes.count, bytes.count))) }
+        if wordEnds.count < endsUsed + maxWords {
+            wordEnds.append(contentsOf: repeatElement(0, count: max(endsUsed + maxWords - wordEnds.count, wordEnds.count)))
+        }
         let start = used
-        let written = bytes.withUnsafeMutableBufferPointer { b in
-            var out = TemplateTokens.ShapeWriter(base: b.baseAddress! + start)
-            body(&out, &wordEnds)
-            return out.count
+        let firstWord = endsUsed
+        let (written, words) = bytes.withUnsafeMutableBufferPointer { b in
+            wordEnds.withUnsafeMutableBufferPointer { e in
+                var out = TemplateTokens.ShapeWriter(base: b.baseAddress! + start, ends: e.baseAddress! + firstWord)
+                body(&out)
+                return (out.count, out.words)
+            }
         }
         used += written
+        endsUsed += words
         let hash = bytes.withUnsafeBytes { TemplateTokens.hash(UnsafeRawBufferPointer(rebasing: $0[start..<(start + written)])) }
-        spans.append(Span(bytes: start..<used, words: firstWord..<wordEnds.count, hash: hash))
+        spans.append(Span(bytes: start..<used, words: firstWord..<endsUsed, hash: hash))
         return spans.count - 1
     }
 
