@@ -26,9 +26,9 @@ import Testing
 
     /// What this parser reaches, per system (the test fails below any of them).
     static let reached: [String: Double] = [
-        "Android": 0.91, "Apache": 1.0, "BGL": 0.95, "HDFS": 0.997, "HPC": 0.93, "Hadoop": 0.98, "HealthApp": 0.99,
-        "Linux": 0.80, "Mac": 0.90, "OpenSSH": 0.77, "OpenStack": 0.94, "Proxifier": 0.52, "Spark": 0.92,
-        "Thunderbird": 0.95, "Windows": 0.99, "Zookeeper": 0.98,
+        "Android": 0.915, "Apache": 1.0, "BGL": 0.98, "HDFS": 0.997, "HPC": 0.95, "Hadoop": 0.985, "HealthApp": 0.995,
+        "Linux": 0.805, "Mac": 0.915, "OpenSSH": 1.0, "OpenStack": 0.945, "Proxifier": 0.525, "Spark": 0.925,
+        "Thunderbird": 0.955, "Windows": 0.999, "Zookeeper": 0.985,
     ]
 
     /// The messages of a sample's lines (header fields off) and their true events.
@@ -84,8 +84,8 @@ import Testing
         }
         let average = total / Double(Self.drain.count)
         print("pattern GA: " + report.joined(separator: ", ") + "; average \(String(format: "%.4f", average))")
-        #expect(average >= 0.90, "average GA \(average)")
-        #expect(atOrAboveDrain >= 12, "at or above Drain on \(atOrAboveDrain) of 16")
+        #expect(average >= 0.93, "average GA \(average)")
+        #expect(atOrAboveDrain == 16, "at or above Drain on \(atOrAboveDrain) of 16")
     }
 
     @Test func idsAreStableAndMergedOnesResolve() {
@@ -105,6 +105,33 @@ import Testing
         _ = miner.add("querySoundEffectsEnabled...")
         #expect(miner.resolve(x) == x)
         #expect(miner.patterns.count == 7)  // three users, their merge, three one-word messages
+    }
+
+    /// A wildcard pattern takes in the patterns made before it that it covers (one word of
+    /// theirs is its `<*>`), and the merge is in the batch's delta, so replay agrees.
+    @Test func aWildcardPatternTakesInTheOnesItCovers() {
+        var miner = PatternMiner()
+        let webmaster = miner.add("Invalid user webmaster from 173.234.31.186")
+        let general = miner.add("Invalid user test9 from 52.80.34.196")  // `test9` is masked: a wildcard pattern
+        #expect(miner.patterns[Int(general)].template == "Invalid user <*> from <*>")
+        #expect(miner.resolve(webmaster) == general)
+        #expect(miner.add("Invalid user webmaster from 10.0.0.1") == general)
+        #expect(miner.add("Invalid user chen from 10.0.0.2") == general)
+        // Mostly wildcards: `<*> called` does not take in `onNotificationClick called`.
+        let click = miner.add("onNotificationClick called")
+        let any = miner.add("x1 called")
+        #expect(miner.patterns[Int(any)].template == "<*> called")
+        #expect(miner.resolve(click) == click)
+        // Replayed from its deltas, another miner resolves the same.
+        var fresh = PatternMiner()
+        var again = PatternMiner()
+        _ = fresh.add("Invalid user webmaster from 173.234.31.186")
+        let first = fresh.takeDelta()
+        _ = fresh.add("Invalid user test9 from 52.80.34.196")
+        let second = fresh.takeDelta()
+        #expect(second.merges.map(\.id) == [webmaster])
+        #expect(again.apply(first) && again.apply(second))
+        #expect(again.resolve(webmaster) == general)
     }
 
     @Test func maskingRules() {

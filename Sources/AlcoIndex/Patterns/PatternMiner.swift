@@ -176,6 +176,7 @@ public struct PatternMiner: Sendable {
         }
         guard patterns.count < maxPatterns else { return overflow() }
         let id = append(words: message.words, firstSeen: now, indexed: true)
+        absorbCovered(id)
         return merge(id)
     }
 
@@ -311,6 +312,40 @@ public struct PatternMiner: Sendable {
         }
     }
 
+    /// Takes into a new wildcard pattern `general` the live patterns made before it that it
+    /// covers: its words but one, which it has as `<*>`. Lines of their shapes arriving later
+    /// find `general` by covering, so the lines already given them must count with it:
+    /// `Invalid user webmaster from <*>` came before `Invalid user <*> from <*>` (made when
+    /// `test9` was masked) and goes into it. Only a pattern mostly of constants takes others in
+    /// (`<*>` or `<*> called` would take every one- or two-word message). Logged as merges, so
+    /// replay gives the same.
+    private mutating func absorbCovered(_ general: UInt32) {
+        let range = hashStart[Int(general)]..<hashStart[Int(general) + 1]
+        var wildcards = 0
+        for k in range where hashes[k] == PatternMiner.wildcardHash { wildcards += 1 }
+        guard wildcards > 0, 2 * (range.count - wildcards) > range.count else { return }
+        var total: UInt64 = 0
+        for (p, k) in range.enumerated() { total &+= PatternMiner.positioned(hashes[k], p) }
+        let words = patterns[Int(general)].words
+        for (p, k) in range.enumerated() where hashes[k] == PatternMiner.wildcardHash {
+            // Patterns with a constant at p and `general`'s words elsewhere are its siblings there.
+            let key = SiblingKey(count: range.count, position: p, others: total &- PatternMiner.positioned(hashes[k], p))
+            for other in siblings[key] ?? [] where other != general && patterns[Int(other)].mergedInto == nil {
+                let start = hashStart[Int(other)]
+                guard hashStart[Int(other) + 1] - start == words.count else { continue }
+                var same = true
+                for i in words.indices where i != p && hashes[start + i] != hashes[range.lowerBound + i] {
+                    same = false
+                    break
+                }
+                if same && patterns[Int(other)].words.indices.allSatisfy({ $0 == p || patterns[Int(other)].words[$0] == words[$0] }) {
+                    patterns[Int(other)].mergedInto = general
+                    pendingMerges.append((other, general))
+                }
+            }
+        }
+    }
+
     /// Merges `id` with its siblings at the first position where enough of them differ, and
     /// the result again; returns the pattern `id` ends in.
     private mutating func merge(_ id: UInt32) -> UInt32 {
@@ -346,6 +381,7 @@ public struct PatternMiner: Sendable {
                     patterns[Int(g)].mergedInto = target
                     pendingMerges.append((g, target))
                 }
+                absorbCovered(target)
                 merged = target
                 break
             }
