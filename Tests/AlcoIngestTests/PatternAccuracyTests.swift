@@ -134,6 +134,24 @@ import Testing
         #expect(again.resolve(webmaster) == general)
     }
 
+    /// Past `maxPatterns`, new shapes all go to one `<overflow>` pattern, known shapes keep
+    /// theirs, and a miner restored from the patterns goes on with the same overflow id.
+    @Test func newShapesPastTheBoundShareTheOverflowPattern() {
+        var miner = PatternMiner()
+        miner.maxPatterns = 3
+        let first = miner.add("alpha beta gamma")
+        _ = miner.add("delta epsilon")
+        _ = miner.add("zeta")
+        let overflow = miner.add("eta theta")
+        #expect(miner.patterns[Int(overflow)].template == PatternMiner.overflowTemplate)
+        #expect(miner.add("iota kappa lambda mu") == overflow)
+        #expect(miner.add("alpha beta gamma") == first)
+        var restored = PatternMiner(restoring: miner.patterns)
+        restored.maxPatterns = 3
+        #expect(restored.add("nu xi") == overflow)
+        #expect(restored.patterns.count == miner.patterns.count)
+    }
+
     @Test func maskingRules() {
         #expect(TemplateTokens.of("PacketResponder 1 for block blk_-6952295868487656571 terminating") == ["PacketResponder", "<*>", "for", "block", "<*>", "terminating"])
         #expect(TemplateTokens.of("cancelNotification,index:0 mask=ffffffff") == ["cancelNotification,index:<*>", "mask=<*>"])

@@ -253,13 +253,19 @@ public struct PatternMiner: Sendable {
         return true
     }
 
+    /// The overflow pattern's id, once known: every new shape past `maxPatterns` asks.
+    private var overflowID: UInt32?
+
     private mutating func overflow() -> UInt32 {
+        if let id = overflowID { return id }
         var template = PatternMiner.overflowTemplate
-        return template.withUTF8 { t in
+        let id = template.withUTF8 { t in
             let shape = UnsafeRawBufferPointer(t)
             return shapes.find(shape, hash: TemplateTokens.hash(shape))
-                ?? append(words: [PatternMiner.overflowTemplate], firstSeen: now, indexed: true)
         }
+        let found = id ?? append(words: [PatternMiner.overflowTemplate], firstSeen: now, indexed: true)
+        overflowID = found
+        return found
     }
 
     /// Adds a pattern (its hashes with it) and, if `indexed`, the lookups that find it: its
