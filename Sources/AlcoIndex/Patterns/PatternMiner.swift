@@ -332,24 +332,29 @@ public struct PatternMiner: Sendable {
         guard wildcards > 0, 2 * (range.count - wildcards) > range.count else { return }
         var total: UInt64 = 0
         for (p, k) in range.enumerated() { total &+= PatternMiner.positioned(hashes[k], p) }
-        let words = patterns[Int(general)].words
         for (p, k) in range.enumerated() where hashes[k] == PatternMiner.wildcardHash {
             // Patterns with a constant at p and `general`'s words elsewhere are its siblings there.
             let key = SiblingKey(count: range.count, position: p, others: total &- PatternMiner.positioned(hashes[k], p))
             for other in siblings[key] ?? [] where other != general && patterns[Int(other)].mergedInto == nil {
-                let start = hashStart[Int(other)]
-                guard hashStart[Int(other) + 1] - start == words.count else { continue }
-                var same = true
-                for i in words.indices where i != p && hashes[start + i] != hashes[range.lowerBound + i] {
-                    same = false
-                    break
-                }
-                if same && patterns[Int(other)].words.indices.allSatisfy({ $0 == p || patterns[Int(other)].words[$0] == words[$0] }) {
+                if sameWords(other, as: general, except: p) {
                     patterns[Int(other)].mergedInto = general
                     pendingMerges.append((other, general))
                 }
             }
         }
+    }
+
+    /// Whether pattern `other` has `id`'s words at every position but `p` (by hashes, then the
+    /// words themselves): a sibling key only says the hashes of the others sum alike.
+    private func sameWords(_ other: UInt32, as id: UInt32, except p: Int) -> Bool {
+        let start = hashStart[Int(other)]
+        let base = hashStart[Int(id)]
+        let count = hashStart[Int(id) + 1] - base
+        guard hashStart[Int(other) + 1] - start == count else { return false }
+        for i in 0..<count where i != p && hashes[start + i] != hashes[base + i] { return false }
+        let a = patterns[Int(other)].words
+        let b = patterns[Int(id)].words
+        return a.indices.allSatisfy { $0 == p || a[$0] == b[$0] }
     }
 
     /// Merges `id` with its siblings at the first position where enough of them differ, and
@@ -361,23 +366,14 @@ public struct PatternMiner: Sendable {
             let constants = words.lazy.filter { $0 != TemplateTokens.wildcard }.count
             guard constants - 1 >= max(1, (words.count + 1) / 2) else { return current }
             var merged: UInt32?
-            let base = hashStart[Int(current)]
             for key in siblingKeys(current) {
                 let p = key.position
                 var group: [UInt32] = []
-                for other in siblings[key] ?? [] {
-                    let start = hashStart[Int(other)]
-                    guard patterns[Int(other)].mergedInto == nil, hashStart[Int(other) + 1] - start == words.count,
-                        hashes[start + p] != PatternMiner.wildcardHash
-                    else { continue }
-                    var same = true
-                    for i in words.indices where i != p && hashes[start + i] != hashes[base + i] {
-                        same = false
-                        break
-                    }
-                    if same && patterns[Int(other)].words.indices.allSatisfy({ $0 == p || patterns[Int(other)].words[$0] == words[$0] }) {
-                        group.append(other)
-                    }
+                for other in siblings[key] ?? []
+                where patterns[Int(other)].mergedInto == nil && sameWords(other, as: current, except: p)
+                    && hashes[hashStart[Int(other)] + p] != PatternMiner.wildcardHash
+                {
+                    group.append(other)
                 }
                 guard group.count >= siblingsToMerge, patterns.count < maxPatterns else { continue }
                 var general = words

@@ -180,42 +180,49 @@ public enum TemplateTokens {
         let w = word.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let n = word.count
         if hasDigit && !hasKey(w, n, table) { return out.appendWildcard() }
-        // Its pieces: runs of non-delimiters, and each delimiter alone.
         var piecewise = PieceMasker()
-        var run = 0
-        var runFlags: UInt8 = 0
-        for i in 0..<n {
-            let c = table[Int(w[i])]
-            guard c & ByteClass.delimiter != 0 else {
-                runFlags |= c
-                continue
+        walkPieces(w, n, table) { run, flags, delimiter in
+            if !run.isEmpty {
+                piecewise.add(UnsafeRawBufferPointer(start: w + run.lowerBound, count: run.count), hasDigit: flags & ByteClass.digit != 0, to: &out)
             }
-            if i > run { piecewise.add(UnsafeRawBufferPointer(start: w + run, count: i - run), hasDigit: runFlags & ByteClass.digit != 0, to: &out) }
-            piecewise.addDelimiter(w[i], to: &out)
-            run = i + 1
-            runFlags = 0
+            if let delimiter { piecewise.addDelimiter(delimiter, to: &out) }
+            return true
         }
-        if run < n { piecewise.add(UnsafeRawBufferPointer(start: w + run, count: n - run), hasDigit: runFlags & ByteClass.digit != 0, to: &out) }
     }
 
     /// Whether a word has a key: an identifier (letters, digits and `_`, no digit first) right
     /// before a `=` or `:`. Stops at the first.
     static func hasKey(_ w: UnsafePointer<UInt8>, _ n: Int, _ table: UnsafePointer<UInt8>) -> Bool {
+        var keyed = false
+        walkPieces(w, n, table) { run, flags, delimiter in
+            keyed =
+                (delimiter == UInt8(ascii: "=") || delimiter == UInt8(ascii: ":")) && !run.isEmpty
+                && flags & ByteClass.nonIdentifier == 0 && !isDigit(w[run.lowerBound])
+            return !keyed
+        }
+        return keyed
+    }
+
+    /// Walks a word's pieces: each run of non-delimiters (possibly empty), with its bytes'
+    /// classes together, and the delimiter that ends it (nil at the word's end). `body`
+    /// returns false to stop.
+    @inline(__always)
+    static func walkPieces(
+        _ w: UnsafePointer<UInt8>, _ n: Int, _ table: UnsafePointer<UInt8>, _ body: (_ run: Range<Int>, _ flags: UInt8, _ delimiter: UInt8?) -> Bool
+    ) {
         var run = 0
-        var runFlags: UInt8 = 0
+        var flags: UInt8 = 0
         for i in 0..<n {
             let c = table[Int(w[i])]
             guard c & ByteClass.delimiter != 0 else {
-                runFlags |= c
+                flags |= c
                 continue
             }
-            if (w[i] == UInt8(ascii: "=") || w[i] == UInt8(ascii: ":")) && i > run && runFlags & ByteClass.nonIdentifier == 0 && !isDigit(w[run]) {
-                return true
-            }
+            if !body(run..<i, flags, w[i]) { return }
             run = i + 1
-            runFlags = 0
+            flags = 0
         }
-        return false
+        _ = body(run..<n, flags, nil)
     }
 
     /// Masks a keyed word piece by piece: a value is a variable, and variables with only
