@@ -74,7 +74,7 @@ public func buildApplication(_ settings: ApplicationSettings, logger: Logger) th
     options.backgroundMaintenance = true
     options.defaultQueryTimeMilliseconds = settings.queryTimeout
     options.node = settings.node
-    if settings.patterns { options.minePatterns = true }
+    options.minePatterns = settings.patterns
     _ = ProcessMetrics.registry
     // Bound first, answering "opening" until the catalog and the sources run.
     let http = try startOpeningHTTP(settings, logger)

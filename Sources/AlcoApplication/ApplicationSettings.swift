@@ -64,8 +64,8 @@ public struct ApplicationSettings: Sendable {
     /// `sphinxql://HOST:PORT`: the HTTP API and web UI read every node's lines through this
     /// Sphinx front instead of this node's engine.
     public var searchThrough: String?
-    /// Give collected lines their message pattern (`--patterns`).
-    public var patterns = false
+    /// Give collected lines their message pattern (`--no-patterns`: none).
+    public var patterns = true
     /// Files followed into indexes (`--watch GLOB=INDEX`).
     public var watches: [FileWatch] = []
     /// SphinxQL statements that take at least this long are logged with their duration and

@@ -56,10 +56,11 @@ struct DataOptions: ParsableArguments {
         data ?? ProcessInfo.processInfo.environment["ALCO_DATA"] ?? "alco-data"
     }
 
-    func openCatalog(background: Bool = true, patterns: Bool = false) throws -> Catalog {
+    /// - Parameter patterns: mine message patterns or not; nil: `EngineOptions`' default.
+    func openCatalog(background: Bool = true, patterns: Bool? = nil) throws -> Catalog {
         var options = EngineOptions()
         options.backgroundMaintenance = background
-        if patterns { options.minePatterns = true }
+        if let patterns { options.minePatterns = patterns }
         return try Catalog(directory: directory, options: options)
     }
 

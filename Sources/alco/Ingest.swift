@@ -25,7 +25,8 @@ struct Ingest: ParsableCommand {
     @Option(name: .long, help: "Days a new index keeps (when this creates it).") var retentionDays: Int?
     @Flag(inversion: .prefixedNo, help: "A progress line on stderr (default: when stderr is a terminal).") var progress: Bool?
     @Option(name: .long, help: "Documents per durable batch.") var batchSize: Int = 8192
-    @Flag(name: .long, help: "Give each line its message pattern (see `alco patterns`; or $ALCO_PATTERNS=on).") var patterns = false
+    @Flag(inversion: .prefixedNo, help: "Give each line its message pattern (see `alco patterns`; default on; $ALCO_PATTERNS=on|off).")
+    var patterns: Bool?
     @Flag(name: .long, help: .hidden) var noBackground = false  // seal only on back-pressure, never merge: a repeatable run for instruction counts
     @Argument(help: "Files to read (stdin when none).") var files: [String] = []
 

@@ -90,8 +90,10 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("redis-source"), help: "Also take JSON lines from a Redis list into an index: LIST=INDEX (repeatable).")
     var redisSources: [String] = []
 
-    @Flag(name: .long, help: "Give each collected line its message pattern (`alco patterns`, the UI's patterns panel; $ALCO_PATTERNS=on).")
-    var patterns = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Give each collected line its message pattern (`alco patterns`, the UI's patterns panel; default on; $ALCO_PATTERNS=on|off).")
+    var patterns: Bool?
 
     @Option(
         name: .customLong("watch"),

@@ -154,7 +154,7 @@ extension ApplicationSettings {
         s.sphinxAPIListen = flags.sphinxAPIAddress ?? env["ALCO_SPHINXAPI"] ?? file.sphinxapi?.listen ?? "127.0.0.1:9312"
         s.node = try flags.node ?? int("ALCO_NODE") ?? file.node
         s.searchThrough = flags.searchThrough ?? env["ALCO_SEARCH_THROUGH"] ?? file.searchThrough
-        s.patterns = flags.patterns || env["ALCO_PATTERNS"] == "on" || (file.patterns ?? false)
+        s.patterns = flags.patterns ?? env["ALCO_PATTERNS"].map { $0 != "off" } ?? file.patterns ?? true
         s.slowQueryMs = try flags.slowQueryMs ?? int("ALCO_SLOW_QUERY_MS") ?? file.slowQueryMs ?? 1000
         s.verifyRateMB = try flags.verifyRate ?? int("ALCO_VERIFY_RATE") ?? file.verifyRateMB ?? 32
         let formatName = flags.logFormat ?? env["ALCO_LOG_FORMAT"] ?? file.logFormat ?? "text"

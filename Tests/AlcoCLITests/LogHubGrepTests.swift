@@ -104,7 +104,7 @@ import Testing
         #expect(rejects.contains("\"line\":5") && rejects.contains("bad_timestamp"))
         let found = try CLI.alco(["search", "--data", dir, "--index", "j", "--json", "good"])
         #expect(found.stdout.contains("\"datetime\":\"2026-11-25T21:05:51.852258+00:00\""))
-        #expect(found.stdout.contains("\"js\":{\"host\":\"vm\"}"))
+        #expect(found.stdout.contains("\"js\":{\"host\":\"vm\",\"pattern\":\"0\"}"))
     }
 }
 

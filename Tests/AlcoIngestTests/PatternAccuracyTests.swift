@@ -243,13 +243,11 @@ import Testing
             (#"{"a":1}"#, #"{"a":1,"pattern":"7"}"#), ("{}", #"{"pattern":"7"}"#), ("{ \n}", #"{"pattern":"7"}"#),
             (#"{"a":"é" }"#, #"{"a":"é","pattern":"7"}"#), (#"{"a":{"b":[1]}}"#, #"{"a":{"b":[1]},"pattern":"7"}"#),
         ] {
-            var text = js
-            LogIndex.addPattern(7, to: &text)
-            #expect(text == expected)
+            #expect(Document(id: 1, logline: "", js: js, pattern: 7).presentedJS == expected)
+            #expect(Document(id: 1, logline: "", js: js).presentedJS == js)
         }
-        var big = #"{"m":"\#(String(repeating: "x", count: 5000))"}"#
-        LogIndex.addPattern(4_000_000_000, to: &big)
-        #expect(big.hasSuffix(#"x","pattern":"4000000000"}"#))
+        let big = #"{"m":"\#(String(repeating: "x", count: 5000))"}"#
+        #expect(Document(id: 1, logline: "", js: big, pattern: 4_000_000_000).presentedJS.hasSuffix(#"x","pattern":"4000000000"}"#))
     }
 
     @Test func idsSurviveRestartsAndMergesAndGroupAsInOneGo() throws {

@@ -4,10 +4,10 @@ import Foundation
 public struct EngineOptions: Sendable {
     /// fsync the WAL before an append returns (off only for benchmarks of the rest).
     public var syncWrites = true
-    /// Give collected lines their message pattern (`alco serve --patterns`, `alco ingest
-    /// --patterns`, or `$ALCO_PATTERNS=on`). Off by default until it costs within 10% of ingest
-    /// (Benchmarks/patterns_cost.py).
-    public var minePatterns = ProcessInfo.processInfo.environment["ALCO_PATTERNS"] == "on"
+    /// Give collected lines their message pattern; on unless `alco serve --no-patterns`,
+    /// `alco ingest --no-patterns` or `$ALCO_PATTERNS=off` (what it costs at ingest:
+    /// Benchmarks/patterns_cost.py).
+    public var minePatterns = ProcessInfo.processInfo.environment["ALCO_PATTERNS"] != "off"
     /// Seal the realtime buffer into a searchable segment at this many documents...
     public var sealThresholdDocs = 32_768
     /// Appenders seal themselves (back-pressure) past this many buffered documents, so memory
@@ -70,10 +70,10 @@ public struct NewDocument: Sendable {
     /// stores it as given.
     public var js: String
     /// Where the message begins in `logline` (UTF-8 bytes; a text line's header of time, level
-    /// and fields comes before it): the engine gives the record the pattern of its message and
-    /// writes it into js as `pattern` (so its js must have no top-level `pattern` of its own:
-    /// decoders write a producer's as `pattern_x`). Nil: no pattern (a SphinxQL client's
-    /// document stays as it was given).
+    /// and fields comes before it): the engine gives the record the pattern of its message,
+    /// kept beside js (`Document.pattern`) and shown to readers as js's `pattern` member (so
+    /// its js must have no top-level `pattern` of its own: decoders write a producer's as
+    /// `pattern_x`). Nil: no pattern (a SphinxQL client's document stays as it was given).
     public var messageOffset: Int?
 
     public init(id: UInt64? = nil, microseconds: Int64? = nil, sequenceHint: UInt64? = nil, logline: String, js: JSONValue = .object([])) {

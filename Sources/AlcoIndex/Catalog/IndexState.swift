@@ -101,7 +101,7 @@ struct IndexState: Sendable {
 
     /// The batch's documents with their ids: given ids checked for duplicates (INSERT),
     /// missing ones assigned from each document's time.
-    mutating func assignIDs(_ batch: [NewDocument], _ prepared: [(js: String, us: Int64)], mode: WriteMode, index: String) throws -> [Document] {
+    mutating func assignIDs(_ batch: [NewDocument], _ prepared: [(js: String, us: Int64, pattern: UInt32?)], mode: WriteMode, index: String) throws -> [Document] {
         var docs: [Document] = []
         docs.reserveCapacity(prepared.count)
         var inBatch = Set<UInt64>()
@@ -122,7 +122,7 @@ struct IndexState: Sendable {
                 id = next
             }
             inBatch.insert(id)
-            docs.append(Document(id: id, logline: batch[k].logline, js: p.js))
+            docs.append(Document(id: id, logline: batch[k].logline, js: p.js, pattern: p.pattern))
         }
         return docs
     }

@@ -47,7 +47,8 @@ extension LogIndex {
         }
     }
 
-    /// Documents by id (any that exist).
+    /// Documents by id (any that exist), as readers see them: a document's pattern in its js
+    /// (`Document.presentedJS`).
     public func documents(ids wanted: [UInt64]) throws -> [Document] {
         let snap = try snapshot()
         return try quarantiningDamage { try documents(ids: wanted, in: snap) }
@@ -59,7 +60,8 @@ extension LogIndex {
         for id in wanted {
             for s in snap where id >= s.reader.minID && id <= s.reader.maxID {
                 if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) {
-                    out.append(try s.reader.document(o, cache: cache))
+                    let d = try s.reader.document(o, cache: cache)
+                    out.append(Document(id: d.id, logline: d.logline, js: d.presentedJS))
                     try s.reader.throwIfDamaged()
                     break
                 }

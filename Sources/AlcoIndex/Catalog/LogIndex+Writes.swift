@@ -29,7 +29,7 @@ extension LogIndex {
         let now = Int64(Date().timeIntervalSince1970 * 1e6)
         // Each document's js (excluded keys removed) and time; the document itself is read from
         // `batch` by position rather than copied here (a copy retains and releases its strings).
-        var prepared: [(js: String, us: Int64)] = []
+        var prepared: [(js: String, us: Int64, pattern: UInt32?)] = []
         prepared.reserveCapacity(batch.count)
         // Masked messages of the documents that get a pattern (the costly part, outside the lock).
         var masked = MaskedMessages()
@@ -49,20 +49,21 @@ extension LogIndex {
                 masked.append(d.logline, from: offset)
                 patterned.append(prepared.count)
             }
-            prepared.append((text, us))
+            prepared.append((text, us, nil))
         }
         let (docs, lsn) = try state.withLock { s -> ([Document], UInt64) in
             guard !s.isClosed else { throw AlcoError.closed }
             for (m, k) in patterned.enumerated() {
-                let id = masked.withMessage(m) { s.patterns.add($0, at: prepared[k].us) }
-                LogIndex.addPattern(id, to: &prepared[k].js)
+                prepared[k].pattern = masked.withMessage(m) { s.patterns.add($0, at: prepared[k].us) }
             }
             let docs = try s.assignIDs(batch, prepared, mode: mode, index: name)
             let delta = patterned.isEmpty ? nil : s.patterns.takeDelta()
             if let delta, !delta.isEmpty { s.patternsDirty = true }
             let extras = InsertExtras(replaces: mode == .replace, mark: mark, patterns: delta)
+            // Documents with patterns need the extended record, which carries their ids.
             let record: WALRecord =
-                !extras.isEmpty ? .insertExtended(docs, extras) : mode == .replace ? .replace(docs) : .insert(docs)
+                !extras.isEmpty || !patterned.isEmpty
+                ? .insertExtended(docs, extras) : mode == .replace ? .replace(docs) : .insert(docs)
             let lsn = wal.enqueue(record)
             s.apply(record, lsn: lsn, replaying: false)
             s.appliedLSN = lsn
@@ -92,38 +93,6 @@ extension LogIndex {
 
     /// The keys of the marks this index holds.
     public var sourceMarkKeys: [String] { state.withLock { $0.marks.keys } }
-
-    /// Adds the record's pattern to its js (`"pattern":"ID"` as the last member): one copy of
-    /// the text, written in place (cheaper than String's own edits, which go by characters).
-    /// Documents with a message offset have no `pattern` of their own (their decoders write
-    /// a producer's as `pattern_x`).
-    static func addPattern(_ id: UInt32, to js: inout String) {
-        let added = js.withUTF8 { b -> String? in
-            guard let base = b.baseAddress, b.count >= 2, b[b.count - 1] == UInt8(ascii: "}") else { return nil }
-            var end = b.count - 1  // the closing brace
-            while end > 1, b[end - 1] == 0x20 || b[end - 1] == 0x09 || b[end - 1] == 0x0a || b[end - 1] == 0x0d { end -= 1 }
-            let comma = b[end - 1] != UInt8(ascii: "{")
-            let key: StaticString = "\"pattern\":\""
-            var digits = 1
-            var rest = id / 10
-            while rest > 0 { (digits, rest) = (digits + 1, rest / 10) }
-            let total = end + (comma ? 1 : 0) + key.utf8CodeUnitCount + digits + 2
-            return String(unsafeUninitializedCapacity: total) { out in
-                let o = UnsafeMutableRawPointer(out.baseAddress!)
-                o.copyMemory(from: base, byteCount: end)
-                var at = end
-                if comma { (out[at], at) = (UInt8(ascii: ","), at + 1) }
-                (o + at).copyMemory(from: key.utf8Start, byteCount: key.utf8CodeUnitCount)
-                at += key.utf8CodeUnitCount
-                var value = id
-                for k in stride(from: at + digits - 1, through: at, by: -1) { (out[k], value) = (UInt8(ascii: "0") + UInt8(value % 10), value / 10) }
-                at += digits
-                (out[at], out[at + 1]) = (UInt8(ascii: "\""), UInt8(ascii: "}"))
-                return total
-            }
-        }
-        if let added { js = added }
-    }
 
     /// The js text without the excluded top-level keys (ALCO's `excluded` columns).
     static func removing(_ excluded: Set<String>, from text: String) throws -> String {

@@ -112,7 +112,7 @@ public enum Searcher {
             if request.loadDocuments || request.snippet != nil {
                 let doc = try segments[c.segment].reader.document(c.ordinal, cache: cache)
                 hit.logline = doc.logline
-                hit.js = doc.js
+                hit.js = doc.presentedJS
                 if let options = request.snippet, let highlighter {
                     hit.snippet = Snippet.make(doc.logline, highlighter: highlighter, options: options)
                 }

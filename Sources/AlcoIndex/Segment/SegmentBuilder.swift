@@ -42,6 +42,9 @@ public final class SegmentBuilder {
     @exclusivity(unchecked) private var termIDs = GrowableBuffer<Int>(capacity: 256)
 
     @exclusivity(unchecked) private var attributes = AttributeTable()
+    /// A bit per doc, set when its `pattern` attribute came from `Document.pattern` (see
+    /// `SegmentFormat.Section.patternDocs`); empty while no doc has one.
+    @exclusivity(unchecked) private var patternDocs: [UInt8] = []
 
     /// - Parameter expectedStoredBytes: the documents' bytes the segment will hold, when known.
     public init(extraFields: [String] = [], compression: StoreCompression = .fast, expectedStoredBytes: Int = 0) {
@@ -60,6 +63,7 @@ public final class SegmentBuilder {
         let ord = UInt32(ids.count)
         ids.append(doc.id)
         store.add(logline: doc.logline, js: doc.js)
+        if let pattern = doc.pattern { addPattern(pattern, doc: ord) }
 
         // Work on local copies of the hot tables (swapped, not copied) so the token loop does
         // no class-property access checks or reference counting per token.
@@ -106,6 +110,27 @@ public final class SegmentBuilder {
         SegmentBuilder.invert(b, doc: ord, terms: &t, postings: &p, ids: &termIDs)
         lengths.append(tokens)
         totalTokens += UInt64(tokens)
+    }
+
+    /// The doc's pattern as its `pattern` attribute (the value a js `"pattern":"12"` had in
+    /// segments before the id moved beside js), and its bit in `patternDocs`.
+    private func addPattern(_ id: UInt32, doc: UInt32) {
+        let byte = Int(doc >> 3)
+        if patternDocs.count <= byte { patternDocs.append(contentsOf: repeatElement(0, count: byte + 1 - patternDocs.count)) }
+        patternDocs[byte] |= 1 << (doc & 7)
+        let name: StaticString = "pattern"
+        let key = attributes.key(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        // The decimal digits, written backwards into a stack word.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { digits in
+            var at = 10
+            var rest = id
+            repeat {
+                at -= 1
+                digits[at] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            attributes.addString(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[at...]), key: key, doc: doc)
+        }
     }
 
     /// Whether a js path is an attribute only, not words: the message pattern's id
@@ -225,6 +250,10 @@ public final class SegmentBuilder {
         if !multiField.isEmpty { file.add(.multiFieldFrequencies, multiField) }
         file.add(.forwardTallies, tallies)
         file.add(.forwardTallyOffsets, tallyOffsets)
+        if !patternDocs.isEmpty {
+            patternDocs.append(contentsOf: repeatElement(0, count: (ids.count + 7) / 8 - patternDocs.count))
+            file.add(.patternDocs, patternDocs)
+        }
         return file.finish()
     }
 

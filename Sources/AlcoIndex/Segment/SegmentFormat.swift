@@ -53,6 +53,10 @@ enum SegmentFormat {
         /// Optional: every `TermPrefix.sampleStride`th entry of `termFirstPrefixes`, read at
         /// open, so a look-up's binary search starts within one page of that array.
         case termPrefixSample = 19
+        /// Optional: a bit per doc (doc `d` is bit `d & 7` of byte `d >> 3`), set when the doc's
+        /// `pattern` attribute is the pattern the index gave it, which its stored js does not
+        /// hold (`Document.pattern`). Older segments kept it in js as `"pattern":"12"`.
+        case patternDocs = 20
     }
 
     static let termsPerBlock = 32

@@ -76,6 +76,10 @@ public final class SegmentReader: @unchecked Sendable {
     /// Docs having a term in any text field, for frequent terms found in several fields
     /// (absent in segments written before it existed: those counts decode postings).
     let multiFieldDocFreq: [[UInt8]: Int]
+    /// A bit per doc whose pattern is its `pattern` attribute rather than in its js
+    /// (`SegmentFormat.Section.patternDocs`), and that attribute; nil in segments without.
+    private let patternDocs: UnsafeRawBufferPointer?
+    private let patternAttribute: AttributeReader?
     /// Bytes per section, for `alco index inspect` and the benchmark's disk report.
     public private(set) var sectionSizes: [String: Int] = [:]
 
@@ -156,6 +160,13 @@ public final class SegmentReader: @unchecked Sendable {
                 multiFieldDocFreq = try SegmentReader.readMultiFieldFrequencies(bytes, docCount: docCount)
             } else {
                 multiFieldDocFreq = [:]
+            }
+            if let bits = sections[SegmentFormat.Section.patternDocs.rawValue] {
+                guard bits.count >= (docCount + 7) / 8 else { throw corrupt("pattern bits for fewer docs than the segment has") }
+                patternDocs = bits
+                patternAttribute = attributes.reader("pattern")
+            } else {
+                (patternDocs, patternAttribute) = (nil, nil)
             }
         } catch let e as DecodeError {
             throw corrupt(e.description)
@@ -279,7 +290,17 @@ public final class SegmentReader: @unchecked Sendable {
 
     public func document(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> Document {
         let (logline, js) = try storedFields(ord, cache: cache)
-        return Document(id: ids.id(Int(ord)), logline: logline, js: js)
+        return Document(id: ids.id(Int(ord)), logline: logline, js: js, pattern: pattern(ord))
+    }
+
+    /// The pattern the index gave doc `ord`, when kept beside its js; nil for docs without
+    /// one, docs of older segments (whose js holds it) and damaged bytes (`throwIfDamaged`).
+    public func pattern(_ ord: UInt32) -> UInt32? {
+        guard let bits = patternDocs, let attribute = patternAttribute, Int(ord) < docCount else { return nil }
+        let at = bits.baseAddress! + Int(ord >> 3)
+        if let pages, !pages.check(at, count: 1) { return nil }
+        guard at.load(as: UInt8.self) & (1 << (ord & 7)) != 0, let text = attribute.displayValue(ord) else { return nil }
+        return UInt32(text)
     }
 
     public func logline(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> String {

@@ -1,8 +1,8 @@
 /// One logged change to an index. Documents carry their final ids so replay is exact.
 public enum WALRecord: Equatable, Sendable {
     case insert([Document])
-    /// An insert (or a replace) that also sets a source's mark (see `SourceMark`) and records
-    /// the patterns its documents created, in the same record.
+    /// An insert (or a replace) that also sets a source's mark (see `SourceMark`), records
+    /// the patterns its documents created and carries each document's pattern id.
     case insertExtended([Document], InsertExtras)
     case replace([Document])
     case delete([UInt64])
@@ -19,8 +19,13 @@ public enum WALRecord: Equatable, Sendable {
             WALRecord.encode(docs, into: &w)
         case .insertExtended(let docs, let extras):
             w.u8(Op.insertExtended.rawValue)
-            extras.encode(into: &w)
+            let withPatterns = docs.contains { $0.pattern != nil }
+            extras.encode(into: &w, documentPatterns: withPatterns)
             WALRecord.encode(docs, into: &w)
+            // After the documents, so a reader takes one count for both.
+            if withPatterns {
+                for d in docs { w.varint(d.pattern.map { UInt64($0) + 1 } ?? 0) }
+            }
         case .delete(let ids):
             w.u8(Op.delete.rawValue)
             w.varint(ids.count)
@@ -37,8 +42,16 @@ public enum WALRecord: Equatable, Sendable {
             let docs = try decodeDocuments(&r)
             return op == .insert ? .insert(docs) : .replace(docs)
         case .insertExtended:
-            let extras = try InsertExtras.decode(&r)
-            return .insertExtended(try decodeDocuments(&r), extras)
+            let (extras, withPatterns) = try InsertExtras.decode(&r)
+            var docs = try decodeDocuments(&r)
+            if withPatterns {
+                for k in docs.indices {
+                    let v = try r.varint()
+                    guard v == 0 || v - 1 <= UInt64(UInt32.max) else { throw DecodeError("pattern id out of range") }
+                    docs[k].pattern = v == 0 ? nil : UInt32(v - 1)
+                }
+            }
+            return .insertExtended(docs, extras)
         case .delete:
             let n = try r.varintInt()
             var ids: [UInt64] = []
@@ -81,9 +94,10 @@ public struct InsertExtras: Equatable, Sendable {
 
     var isEmpty: Bool { mark == nil && (patterns?.isEmpty ?? true) }
 
-    func encode(into w: inout ByteWriter) {
+    /// Flag 8 (`documentPatterns`): the documents' pattern ids follow them in the record.
+    func encode(into w: inout ByteWriter, documentPatterns: Bool) {
         let patterns = self.patterns.flatMap { $0.isEmpty ? nil : $0 }
-        w.u8((mark != nil ? 1 : 0) | (patterns != nil ? 2 : 0) | (replaces ? 4 : 0))
+        w.u8((mark != nil ? 1 : 0) | (patterns != nil ? 2 : 0) | (replaces ? 4 : 0) | (documentPatterns ? 8 : 0))
         if let mark {
             w.string(mark.key)
             w.string(mark.value)
@@ -103,9 +117,9 @@ public struct InsertExtras: Equatable, Sendable {
         }
     }
 
-    static func decode(_ r: inout ByteReader) throws -> InsertExtras {
+    static func decode(_ r: inout ByteReader) throws -> (InsertExtras, documentPatterns: Bool) {
         let flags = try r.u8()
-        guard flags & ~7 == 0 else { throw DecodeError("unknown insert extras \(flags)") }
+        guard flags & ~15 == 0 else { throw DecodeError("unknown insert extras \(flags)") }
         var extras = InsertExtras()
         extras.replaces = flags & 4 != 0
         if flags & 1 != 0 { extras.mark = SourceMark(key: try r.string(), value: try r.string()) }
@@ -129,6 +143,6 @@ public struct InsertExtras: Equatable, Sendable {
             }
             extras.patterns = delta
         }
-        return extras
+        return (extras, flags & 8 != 0)
     }
 }
