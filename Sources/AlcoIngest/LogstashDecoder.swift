@@ -47,6 +47,31 @@ public struct LogstashDecoder: Sendable {
         return UnsafeRawBufferPointer(rebasing: raw.dropFirst().dropLast())
     }
 
+    /// `{"key":value,...}` from the members' ranges, written once into the string.
+    static func jsText(
+        _ members: [(key: Range<Int>, value: Range<Int>, renamed: Bool)], bytes: UnsafeRawBufferPointer, renamedKeys: [UInt8], count: Int
+    ) -> String {
+        renamedKeys.withUnsafeBytes { renamed in
+            String(unsafeUninitializedCapacity: count) { out in
+                let o = UnsafeMutableRawPointer(out.baseAddress!)
+                func put(_ r: Range<Int>, of source: UnsafeRawBufferPointer, at: inout Int) {
+                    if !r.isEmpty { (o + at).copyMemory(from: source.baseAddress! + r.lowerBound, byteCount: r.count) }
+                    at += r.count
+                }
+                var at = 1
+                out[0] = UInt8(ascii: "{")
+                for (k, m) in members.enumerated() {
+                    if k > 0 { (out[at], at) = (UInt8(ascii: ","), at + 1) }
+                    put(m.key, of: m.renamed ? renamed : bytes, at: &at)
+                    (out[at], at) = (UInt8(ascii: ":"), at + 1)
+                    put(m.value, of: bytes, at: &at)
+                }
+                out[at] = UInt8(ascii: "}")
+                return at + 1
+            }
+        }
+    }
+
     /// What a key written with escapes spells.
     static func decodedKey(_ bytes: UnsafeRawBufferPointer, _ key: Range<Int>) -> String? {
         (try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[(key.lowerBound - 1)..<(key.upperBound + 1)])))?.stringValue
@@ -78,13 +103,17 @@ public struct LogstashDecoder: Sendable {
         guard UTF8Check.isValid(bytes) else {
             return .failure(Rejection(reason: .invalidUTF8, detail: "the message is not valid UTF-8"))
         }
-        // One pass over the members: js is assembled as they go; the time, the message and
-        // seq are only located, and read once the whole object is known to be valid JSON.
+        // One pass over the members, locating them all: js's are written once the whole object
+        // is known to be valid JSON, and the time, the message and seq read then.
         var timeRange: Range<Int>?
         var messageRange: Range<Int>?
         var seqRange: Range<Int>?
-        var js: [UInt8] = [UInt8(ascii: "{")]
-        js.reserveCapacity(bytes.count)
+        // js's members: the key (quotes included) and value ranges in `bytes`, or a renamed
+        // key's range in `renamedKeys`.
+        var members: [(key: Range<Int>, value: Range<Int>, renamed: Bool)] = []
+        members.reserveCapacity(16)
+        var renamedKeys: [UInt8] = []
+        var jsBytes = 2  // the braces
         let (timeKey, messageKey) = (self.timeKey, self.messageKey)
         let (versionKey, seqKey, reservedKeys) = (LogstashDecoder.versionKey, LogstashDecoder.seqKey, LogstashDecoder.reservedKeys)
         do {
@@ -103,19 +132,18 @@ public struct LogstashDecoder: Sendable {
                 } else if isKey(seqKey, "seq") {
                     seqRange = valueRange
                 } else {
-                    if js.count > 1 { js.append(UInt8(ascii: ",")) }
                     let reserved =
                         plain
                         ? reservedKeys.contains { LogstashDecoder.same(key, $0) }
                         : LogstashDecoder.reservedNames.contains(spelled ?? "")
+                    var keyBytes = (keyRange.lowerBound - 1)..<(keyRange.upperBound + 1)  // as sent, quotes included
                     if reserved {
-                        JSONValue.writeString((spelled ?? String(decoding: key, as: UTF8.self)) + "_x", to: &js)
-                    } else {
-                        // The key exactly as sent, quotes included.
-                        js.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(keyRange.lowerBound - 1)..<(keyRange.upperBound + 1)]))
+                        let start = renamedKeys.count
+                        JSONValue.writeString((spelled ?? String(decoding: key, as: UTF8.self)) + "_x", to: &renamedKeys)
+                        keyBytes = start..<renamedKeys.count
                     }
-                    js.append(UInt8(ascii: ":"))
-                    js.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[valueRange]))
+                    jsBytes += (members.isEmpty ? 0 : 1) + keyBytes.count + 1 + valueRange.count
+                    members.append((keyBytes, valueRange, reserved))
                 }
             }
         } catch let e as JSONParseError {
@@ -166,8 +194,7 @@ public struct LogstashDecoder: Sendable {
             }
         }
         let seq = seqRange.flatMap { UInt64(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0]), as: UTF8.self)) }
-        js.append(UInt8(ascii: "}"))
-        let jsText = String(decoding: js, as: UTF8.self)
+        let jsText = LogstashDecoder.jsText(members, bytes: bytes, renamedKeys: renamedKeys, count: jsBytes)
         if !sawTime {
             if requireTimestamp {
                 return .failure(Rejection(reason: .missingTimestamp, detail: "no \(timeField) field"))

@@ -107,6 +107,27 @@ import Testing
         #expect(doc.js == #"{"pk_x":1,"ts_x":2,"model_x":"m","ms_x":3,"id_x":9,"ratio":0.50}"#)
     }
 
+    /// js is written from the members' ranges: keys as sent (escapes kept), renamed keys
+    /// re-escaped, values byte for byte, the taken-out keys anywhere in the object.
+    @Test(arguments: [
+        (#"{"a" : "é" ,"@timestamp":"2026-11-25T21:05:51Z","message":"m"}"#, #"{"a":"é"}"#),
+        (#"{"@timestamp":"2026-11-25T21:05:51Z","message":"m"}"#, "{}"),
+        (
+            #"{"p\u0061ttern":"mine","message":"m","x\"y":[1, {"z" : null}],"@timestamp":"2026-11-25T21:05:51Z"}"#,
+            #"{"pattern_x":"mine","x\"y":[1, {"z" : null}]}"#
+        ),
+        (
+            #"{"@timestamp":"2026-11-25T21:05:51Z","pattern":1,"message":"m","seq":2,"b":true,"@version":"1","c":{}}"#,
+            #"{"pattern_x":1,"b":true,"c":{}}"#
+        ),
+    ])
+    func jsKeepsWhatWasSent(_ line: String, _ js: String) throws {
+        var bytes = Array(line.utf8)
+        let doc = try bytes.withUnsafeMutableBytes { LogstashDecoder().decode(UnsafeRawBufferPointer($0), now: 0) }.get()
+        #expect(doc.js == js)
+        #expect(doc.logline == "m")
+    }
+
     @Test(arguments: [
         (#"{"message": "x""#, RejectReason.malformedJSON),
         (#"[1, 2]"#, .notAnObject),

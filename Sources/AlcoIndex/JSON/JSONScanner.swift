@@ -68,6 +68,10 @@ public enum JSONScanner {
         let p: UnsafeRawBufferPointer
         var i = 0
         var path: [UInt8] = []
+        /// A top-level key written without escapes is the path as it stands in the text: its
+        /// scalars get those bytes, with no copy into `path` and none taken out again (most
+        /// js members are such; nested members copy it into `path` first, `materializeTopKey`).
+        var topKey: Range<Int>?
         var scratch: [UInt8] = []
         var depth = 0
 
@@ -150,11 +154,19 @@ public enum JSONScanner {
                 while true {
                     skipSpace()
                     guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw JSONParseError(message: "expected a string key", offset: i) }
-                    let saved = path.count
+                    var saved = path.count
+                    var isTopKey = false
                     if body != nil {
                         let raw = try stringInPlace()
-                        if !path.isEmpty { path.append(UInt8(ascii: ".")) }
-                        if let raw { path.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[raw])) } else { path.append(contentsOf: scratch) }
+                        if depth == 1, let raw {
+                            topKey = raw
+                            isTopKey = true
+                        } else {
+                            materializeTopKey()
+                            saved = path.count
+                            if !path.isEmpty { path.append(UInt8(ascii: ".")) }
+                            if let raw { path.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[raw])) } else { path.append(contentsOf: scratch) }
+                        }
                     } else {
                         try string(capture: false)
                     }
@@ -163,7 +175,12 @@ public enum JSONScanner {
                     i += 1
                     skipSpace()
                     try value(body)
-                    path.removeLast(path.count - saved)
+                    if isTopKey {
+                        // Copied into `path` only if the value had members of its own.
+                        if topKey == nil { path.removeAll(keepingCapacity: true) } else { topKey = nil }
+                    } else {
+                        path.removeLast(path.count - saved)
+                    }
                     skipSpace()
                     guard i < p.count else { throw JSONParseError(message: "unterminated object", offset: i) }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -189,19 +206,19 @@ public enum JSONScanner {
             case UInt8(ascii: "\""):
                 if let body {
                     if let raw = try stringInPlace() {
-                        path.withUnsafeBytes { body($0, .string(UnsafeRawBufferPointer(rebasing: p[raw]))) }
+                        withPath { body($0, .string(UnsafeRawBufferPointer(rebasing: p[raw]))) }
                     } else {
-                        path.withUnsafeBytes { pb in scratch.withUnsafeBytes { body(pb, .string($0)) } }
+                        withPath { pb in scratch.withUnsafeBytes { body(pb, .string($0)) } }
                     }
                 } else {
                     try string(capture: false)
                 }
             case UInt8(ascii: "t"):
                 try literal("true")
-                if let body { path.withUnsafeBytes { body($0, .bool(true)) } }
+                if let body { withPath { body($0, .bool(true)) } }
             case UInt8(ascii: "f"):
                 try literal("false")
-                if let body { path.withUnsafeBytes { body($0, .bool(false)) } }
+                if let body { withPath { body($0, .bool(false)) } }
             case UInt8(ascii: "n"):
                 try literal("null")
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -209,11 +226,24 @@ public enum JSONScanner {
                 try number()
                 if let body {
                     let raw = UnsafeRawBufferPointer(rebasing: p[start..<i])
-                    path.withUnsafeBytes { body($0, .number(raw)) }
+                    withPath { body($0, .number(raw)) }
                 }
             default:
                 throw JSONParseError(message: "unexpected character", offset: i)
             }
+        }
+
+        /// The current scalar's dotted path.
+        @inline(__always)
+        func withPath(_ body: (UnsafeRawBufferPointer) -> Void) {
+            if let k = topKey { body(UnsafeRawBufferPointer(rebasing: p[k])) } else { path.withUnsafeBytes(body) }
+        }
+
+        /// Puts a top-level key held in place into `path`, before a nested member extends it.
+        mutating func materializeTopKey() {
+            guard let k = topKey else { return }
+            path.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[k]))
+            topKey = nil
         }
 
         mutating func literal(_ word: StaticString) throws {
