@@ -42,7 +42,9 @@ public struct LogstashDecoder: Sendable {
 
     /// The inside of a JSON string literal without escapes (read as is), else nil.
     static func plainString(_ raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        guard raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\""), !raw.contains(UInt8(ascii: "\\"))
+        // memchr: messages are long, and a byte loop over each was ~1,000 instructions a line.
+        guard raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\""),
+            memchr(raw.baseAddress!, 0x5C, raw.count) == nil  // no backslash
         else { return nil }
         return UnsafeRawBufferPointer(rebasing: raw.dropFirst().dropLast())
     }

@@ -96,6 +96,7 @@ final class AttributeTable {
     /// A JSON number literal's value, parsed in place (no String per value: this runs for
     /// every number of every document).
     static func parseNumber(_ raw: UnsafeRawBufferPointer) -> Double? {
+        if let d = parseShortDecimal(raw) { return d }
         guard raw.count > 0, raw.count < 64 else { return raw.count == 0 ? nil : Double(String(decoding: raw, as: UTF8.self)) }
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { text -> Double? in
             UnsafeMutableRawBufferPointer(text).copyMemory(from: raw)
@@ -104,6 +105,40 @@ final class AttributeTable {
             let value = strtod(text.baseAddress!, &end)
             return end == text.baseAddress! + raw.count ? value : nil
         }
+    }
+
+    /// Powers of ten a double holds exactly.
+    private static let exactPowersOfTen: [Double] = (0...15).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
+
+    /// `-?digits(.digits)?` with at most 15 digits in all (most numbers in logs: counts, ports,
+    /// durations), without strtod: the digits as an integer are exact in a double, and so is
+    /// the power of ten, so one division rounds correctly, to what strtod gives (Clinger's fast
+    /// path). Nil for anything else (exponents, more digits), which strtod then reads.
+    @inline(__always)
+    static func parseShortDecimal(_ raw: UnsafeRawBufferPointer) -> Double? {
+        var k = 0
+        let negative = raw.count > 0 && raw[0] == UInt8(ascii: "-")
+        if negative { k = 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fraction = -1  // digits after the point; -1: no point yet
+        while k < raw.count {
+            let c = raw[k]
+            if c &- UInt8(ascii: "0") < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(c &- UInt8(ascii: "0"))
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+            } else if c == UInt8(ascii: "."), fraction < 0, digits > 0 {
+                fraction = 0
+            } else {
+                return nil
+            }
+            k += 1
+        }
+        guard digits > 0, digits <= 15, fraction != 0 else { return nil }
+        var value = Double(mantissa)
+        if fraction > 0 { value /= exactPowersOfTen[fraction] }
+        return negative ? -value : value
     }
 
     /// One key's part of the tables (slices of `Grouped`'s flat arrays).
