@@ -15,7 +15,7 @@ import Testing
     }
 
     static func parsed(_ text: String) -> Double? {
-        var bytes = Array(text.utf8)
+        let bytes = Array(text.utf8)
         return bytes.withUnsafeBytes { AttributeTable.parseNumber($0) }
     }
 
@@ -43,7 +43,7 @@ import Testing
 
     @Test func onlyShortPlainDecimalsTakeTheFastPath() {
         func fast(_ t: String) -> Double? {
-            var b = Array(t.utf8)
+            let b = Array(t.utf8)
             return b.withUnsafeBytes { AttributeTable.parseShortDecimal($0) }
         }
         #expect(fast("71.857") == 71.857)
