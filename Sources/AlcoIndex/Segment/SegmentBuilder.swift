@@ -45,6 +45,8 @@ public final class SegmentBuilder {
     /// A bit per doc, set when its `pattern` attribute came from `Document.pattern` (see
     /// `SegmentFormat.Section.patternDocs`); empty while no doc has one.
     @exclusivity(unchecked) private var patternDocs: [UInt8] = []
+    /// The `pattern` key's id in `attributes`, once a doc has had one.
+    @exclusivity(unchecked) private var patternKeyID: Int?
 
     /// - Parameter expectedStoredBytes: the documents' bytes the segment will hold, when known.
     public init(extraFields: [String] = [], compression: StoreCompression = .fast, expectedStoredBytes: Int = 0) {
@@ -118,8 +120,8 @@ public final class SegmentBuilder {
         let byte = Int(doc >> 3)
         if patternDocs.count <= byte { patternDocs.append(contentsOf: repeatElement(0, count: byte + 1 - patternDocs.count)) }
         patternDocs[byte] |= 1 << (doc & 7)
-        let name: StaticString = "pattern"
-        let key = attributes.key(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        let key = patternKeyID ?? attributes.key(SegmentFormat.patternKeyBytes)
+        patternKeyID = key
         // The decimal digits, written backwards into a stack word.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { digits in
             var at = 10
@@ -136,8 +138,8 @@ public final class SegmentBuilder {
     /// Whether a js path is an attribute only, not words: the message pattern's id
     /// (`"pattern":"12"`), which a search for `12` must not find.
     static func isAttributeOnly(_ path: UnsafeRawBufferPointer) -> Bool {
-        let key: StaticString = "pattern"
-        return path.count == key.utf8CodeUnitCount && memcmp(path.baseAddress!, key.utf8Start, path.count) == 0
+        let key = SegmentFormat.patternKeyBytes
+        return path.count == key.count && memcmp(path.baseAddress!, key.baseAddress!, path.count) == 0
     }
 
     /// Adds a js value's words to the batch in field `js` (and in its own field when the key

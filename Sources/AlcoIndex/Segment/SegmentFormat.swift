@@ -61,6 +61,12 @@ enum SegmentFormat {
 
     static let termsPerBlock = 32
 
+    /// The js key and attribute of a line's message pattern (`Section.patternDocs`).
+    static let patternKey: StaticString = "pattern"
+    static var patternKeyBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: patternKey.utf8Start, count: patternKey.utf8CodeUnitCount)
+    }
+
     enum Field {
         static let logline: UInt8 = 0
         static let js: UInt8 = 1

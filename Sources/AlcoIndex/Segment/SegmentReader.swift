@@ -164,7 +164,7 @@ public final class SegmentReader: @unchecked Sendable {
             if let bits = sections[SegmentFormat.Section.patternDocs.rawValue] {
                 guard bits.count >= (docCount + 7) / 8 else { throw corrupt("pattern bits for fewer docs than the segment has") }
                 patternDocs = bits
-                patternAttribute = attributes.reader("pattern")
+                patternAttribute = attributes.reader("\(SegmentFormat.patternKey)")
             } else {
                 (patternDocs, patternAttribute) = (nil, nil)
             }
