@@ -4,7 +4,7 @@ import Foundation
 /// values are collected (`filtered`), dropped at ingest (`excluded`) or full-text indexed
 /// (`indexed`). Flags of other layers (the web UI's `display` and `context`) are kept beside
 /// them in columns.json, under their own keys, and never read here.
-public struct Column: Decodable, Equatable, Sendable {
+public struct Column: Equatable, Sendable {
     public var name: String
     public var filtered: Bool
     public var excluded: Bool
@@ -34,17 +34,21 @@ public struct Column: Decodable, Equatable, Sendable {
         self.applicationFlags = applicationFlags
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: NamedKey.self)
-        name = try c.decode(String.self, forKey: NamedKey("name"))
-        filtered = try c.decode(Bool.self, forKey: NamedKey("filtered"))
-        excluded = try c.decode(Bool.self, forKey: NamedKey("excluded"))
-        indexed = try c.decode(Bool.self, forKey: NamedKey("indexed"))
-        firstSeen = try c.decode(Int64.self, forKey: NamedKey("first_seen"))
-        lastSeen = try c.decode(Int64.self, forKey: NamedKey("last_seen"))
+    /// A column as columns.json holds it: the engine's members, and any other member a flag
+    /// of another layer.
+    init(_ fields: JSONFields) throws {
+        name = try fields.string("name")
+        filtered = try fields.bool("filtered")
+        excluded = try fields.bool("excluded")
+        indexed = try fields.bool("indexed")
+        firstSeen = try fields.integer("first_seen")
+        lastSeen = try fields.integer("last_seen")
         applicationFlags = [:]
-        for key in c.allKeys where !Column.engineKeys.contains(key.stringValue) {
-            applicationFlags[key.stringValue] = try c.decode(Bool.self, forKey: key)
+        for (key, value) in fields.members where !Column.engineKeys.contains(key) {
+            guard let flag = JSONFields.bool(value) else {
+                throw JSONFields.Problem(description: "\(fields.context).\(key) is not true or false")
+            }
+            applicationFlags[key] = flag
         }
     }
 
@@ -58,9 +62,22 @@ public struct Column: Decodable, Equatable, Sendable {
 
 /// Distinct values of a filtered column with the time each was last seen (ALCO kept them in
 /// Redis sorted sets); bounded, with a count of values that did not fit.
-public struct ColumnValues: Codable, Equatable, Sendable {
+public struct ColumnValues: Equatable, Sendable {
     public var lastSeen: [String: Int64] = [:]
     public var dropped: Int = 0
+
+    public init() {}
+
+    init(_ fields: JSONFields) throws {
+        dropped = try fields.integer("dropped")
+        let seen = try fields.object("lastSeen")
+        for (value, time) in seen.members {
+            guard let t = JSONFields.integer(time, as: Int64.self) else {
+                throw JSONFields.Problem(description: "\(seen.context) of \(value) is not an integer in range")
+            }
+            lastSeen[value] = t
+        }
+    }
 }
 
 /// Every key ever seen in an index's `js`, with flags and distinct values.
@@ -81,11 +98,21 @@ public final class ColumnRegistry: @unchecked Sendable {
     private var dirty = false
     let path: String
 
-    struct Stored: Decodable {
+    struct Stored {
         var columns: [Column]
         var values: [String: ColumnValues]
 
-        /// The JSON `JSONDecoder` reads back, written directly: a registry of thousands of
+        /// Reads what `encoded()` writes (JSON; members in any order).
+        static func decode(_ bytes: [UInt8]) throws -> Stored {
+            let top = try JSONFields(try JSONParser.parse(bytes), "columns file")
+            let columns = try top.array("columns").enumerated().map { k, c in try Column(try JSONFields(c, "column \(k)")) }
+            var values: [String: ColumnValues] = [:]
+            let byColumn = try top.object("values")
+            for (name, v) in byColumn.members { values[name] = try ColumnValues(try JSONFields(v, "values of \(name)")) }
+            return Stored(columns: columns, values: values)
+        }
+
+        /// The JSON `decode` reads back, written directly: a registry of thousands of
         /// columns is saved after every seal that saw something new, and Foundation's
         /// encoder took most of such a seal's time.
         func encoded() -> [UInt8] {
@@ -143,7 +170,7 @@ public final class ColumnRegistry: @unchecked Sendable {
             return
         }
         do {
-            let stored = try JSONDecoder().decode(Stored.self, from: Data(try FileSystem.readAll(path)))
+            let stored = try Stored.decode(try FileSystem.readAll(path))
             for c in stored.columns { columns[c.name] = c }
             values = stored.values
             loadProblem = nil

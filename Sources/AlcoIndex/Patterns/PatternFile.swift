@@ -3,16 +3,12 @@ import Foundation
 /// An index's patterns on disk (`patterns.json`): every pattern with its template, what it
 /// merged into and when it was first seen, and the LSN they reflect. Written at each persist
 /// when patterns changed; records after that LSN carry their own changes in the WAL.
-struct PatternFile: Codable {
-    struct Entry: Codable {
+struct PatternFile {
+    struct Entry {
         var id: UInt32
         var template: String
         var mergedInto: UInt32?
         var firstSeen: Int64
-
-        enum CodingKeys: String, CodingKey {
-            case id, template, mergedInto = "merged_into", firstSeen = "first_seen"
-        }
     }
 
     var lsn: UInt64
@@ -23,12 +19,29 @@ struct PatternFile: Codable {
         patterns = miner.patterns.map { Entry(id: $0.id, template: $0.template, mergedInto: $0.mergedInto, firstSeen: $0.firstSeen) }
     }
 
+    init(lsn: UInt64, patterns: [Entry]) {
+        self.lsn = lsn
+        self.patterns = patterns
+    }
+
+    /// Reads what `encoded()` writes (JSON; members in any order).
+    static func decode(_ bytes: [UInt8]) throws -> PatternFile {
+        let top = try JSONFields(try JSONParser.parse(bytes), "patterns file")
+        let entries = try top.array("patterns").enumerated().map { k, item in
+            let e = try JSONFields(item, "pattern \(k)")
+            return Entry(
+                id: try e.integer("id"), template: try e.string("template"),
+                mergedInto: try e.optionalInteger("merged_into"), firstSeen: try e.integer("first_seen"))
+        }
+        return PatternFile(lsn: try top.integer("lsn"), patterns: entries)
+    }
+
     /// The saved miner and its LSN; nil when there is no file.
     static func read(_ path: String) throws -> (miner: PatternMiner, lsn: UInt64)? {
         guard FileSystem.exists(path) else { return nil }
         let file: PatternFile
         do {
-            file = try JSONDecoder().decode(PatternFile.self, from: Data(try FileSystem.readAll(path)))
+            file = try decode(try FileSystem.readAll(path))
         } catch {
             throw AlcoError.invalidSetting("patterns file \(path) is unreadable: \(error)")
         }
@@ -37,7 +50,7 @@ struct PatternFile: Codable {
             guard e.id == UInt32(k), e.mergedInto.map({ Int($0) < file.patterns.count && $0 != e.id }) ?? true else {
                 throw AlcoError.invalidSetting("patterns file \(path): pattern \(k) is out of order or merges into nothing")
             }
-            let words = e.template.isEmpty ? [] : e.template.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            let words = PatternMiner.Pattern.words(ofTemplate: e.template)
             saved.append(PatternMiner.Pattern(id: e.id, words: words, mergedInto: e.mergedInto, firstSeen: e.firstSeen))
         }
         return (PatternMiner(restoring: saved), file.lsn)

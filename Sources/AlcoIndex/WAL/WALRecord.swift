@@ -129,7 +129,7 @@ public struct InsertExtras: Equatable, Sendable {
             let n = try r.varintInt()
             for k in 0..<n {
                 let text = try r.string()
-                let words = text.isEmpty ? [] : text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                let words = PatternMiner.Pattern.words(ofTemplate: text)
                 let seen = Int64(bitPattern: try r.u64())
                 guard let id = UInt32(exactly: UInt64(first) + UInt64(k)) else { throw DecodeError("pattern id out of range") }
                 delta.created.append(PatternMiner.Pattern(id: id, words: words, mergedInto: nil, firstSeen: seen))
