@@ -21,12 +21,17 @@ extension DocSet {
     func count(_ range: Range<UInt32>, segmentSize: UInt32) throws -> Int { try docs(range).count }
 }
 
-final class EverythingSet: DocSet {
+/// Stateless: one instance serves every plan (a plan per segment allocated one each).
+final class EverythingSet: DocSet, Sendable {
+    static let shared = EverythingSet()
+    private init() {}
     var isEverything: Bool { true }
     func docs(_ range: Range<UInt32>) -> [UInt32] { Array(range) }
 }
 
-final class NothingSet: DocSet {
+final class NothingSet: DocSet, Sendable {
+    static let shared = NothingSet()
+    private init() {}
     var isNothing: Bool { true }
     func docs(_ range: Range<UInt32>) -> [UInt32] { [] }
 }

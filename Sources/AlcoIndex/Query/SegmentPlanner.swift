@@ -12,11 +12,13 @@ struct SegmentPlanner {
     func plan(_ request: SearchRequest) throws -> any DocSet {
         let text = try plan(request.text)
         let filter = try plan(request.filter)
+        // What `and` would make of the two when one is every doc (no array, no casts).
+        if filter.isEverything { return text }
         return and([text, filter])
     }
 
     func and(_ sets: [any DocSet]) -> any DocSet {
-        if sets.contains(where: { $0.isNothing }) { return NothingSet() }
+        if sets.contains(where: { $0.isNothing }) { return NothingSet.shared }
         // Ordinal ranges (id conditions) become bounds on the rest, not lists to intersect.
         var bounds: Range<UInt32>?
         var rest: [any DocSet] = []
@@ -35,21 +37,22 @@ struct SegmentPlanner {
                 rest.append(set)
             }
         }
-        if let bounds, bounds.isEmpty { return NothingSet() }
-        let inner: any DocSet = rest.isEmpty ? EverythingSet() : rest.count == 1 ? rest[0] : AndSet(rest)
+        if let bounds, bounds.isEmpty { return NothingSet.shared }
+        let inner: any DocSet = rest.isEmpty ? EverythingSet.shared : rest.count == 1 ? rest[0] : AndSet(rest)
         guard let bounds else { return inner }
         return rest.isEmpty ? OrdinalRange(bounds) : BoundedSet(inner, bounds: bounds)
     }
 
     func or(_ sets: [any DocSet]) -> any DocSet {
-        if sets.contains(where: { $0.isEverything }) { return EverythingSet() }
+        if sets.contains(where: { $0.isEverything }) { return EverythingSet.shared }
         let real = sets.filter { !$0.isNothing }
-        if real.isEmpty { return NothingSet() }
+        if real.isEmpty { return NothingSet.shared }
         return real.count == 1 ? real[0] : OrSet(real)
     }
 
     func fields(_ limit: FieldLimit) -> [UInt8] {
-        segment.fieldNames.enumerated().filter { limit.allows($0.element) }.map { UInt8($0.offset) }
+        if limit == .all { return segment.allFieldIDs }
+        return segment.fieldNames.enumerated().filter { limit.allows($0.element) }.map { UInt8($0.offset) }
     }
 
     // MARK: full text
@@ -57,7 +60,7 @@ struct SegmentPlanner {
     func plan(_ q: TextQuery) throws -> any DocSet {
         switch q {
         case .all:
-            return EverythingSet()
+            return EverythingSet.shared
         case .term(let word, let limit, let match):
             return try termSet(word, fields: fields(limit), match: match)
         case .phrase(let words, let limit, let proximity):
@@ -89,7 +92,7 @@ struct SegmentPlanner {
             return or(try parts.map { try plan($0) })
         case .not(let inner):
             let neg = try plan(inner)
-            return neg.isNothing ? EverythingSet() : AndNotSet(EverythingSet(), neg)
+            return neg.isNothing ? EverythingSet.shared : AndNotSet(EverythingSet.shared, neg)
         case .substring(let needle, let caseSensitive):
             let matcher = SubstringMatcher(needle, caseSensitive: caseSensitive)
             // A needle of word characters is in a folded line exactly when one of its words holds it.
@@ -110,7 +113,7 @@ struct SegmentPlanner {
                         : or([words.exact, verifying(words.cut, matcher.matches)])
                 }
             }
-            let candidates: any DocSet = try matcher.requiredLiteral.map { try substringCandidates($0) } ?? EverythingSet()
+            let candidates: any DocSet = try matcher.requiredLiteral.map { try substringCandidates($0) } ?? EverythingSet.shared
             return verifying(candidates, matcher.matches)
         }
     }
@@ -133,19 +136,22 @@ struct SegmentPlanner {
         // A word over every field: the segment may know its docs without reading the dictionary.
         if match == .exact, fields.count == segment.fieldNames.count, let stored = segment.docFreqInAnyField(w) {
             return StoredCountUnion(wholeSegmentCount: stored) {
-                try termSet(word, fields: fields, match: match, storedCount: stored)
+                try termSet(w, fields: fields, match: match, storedCount: stored)
             }
         }
-        return try termSet(word, fields: fields, match: match, storedCount: nil)
+        return try termSet(w, fields: fields, match: match, storedCount: nil)
     }
 
-    private func termSet(_ word: String, fields: [UInt8], match: TermMatch, storedCount: Int?) throws -> any DocSet {
+    private func termSet(_ w: [UInt8], fields: [UInt8], match: TermMatch, storedCount: Int?) throws -> any DocSet {
         var lists: [PostingList] = []
-        let w = Array(word.utf8)
+        // One key for every field: the field byte, then the word.
+        var key = [UInt8](repeating: 0, count: 1)
+        if match == .exact { key.append(contentsOf: w) }
         for f in fields {
             switch match {
             case .exact:
-                if let info = segment.lookup([f] + w) { lists.append(try segment.postingList(info)) }
+                key[0] = f
+                if let info = segment.lookup(key) { lists.append(try segment.postingList(info)) }
             case .prefix:
                 var infos: [TermInfo] = []
                 segment.terms(field: f, prefix: w, limit: SegmentPlanner.maxExpansions) { _, info in infos.append(info) }
@@ -158,7 +164,7 @@ struct SegmentPlanner {
                 for info in infos { lists.append(try segment.postingList(info)) }
             }
         }
-        if lists.isEmpty { return NothingSet() }
+        if lists.isEmpty { return NothingSet.shared }
         return PostingsUnion(lists, wholeSegmentCount: lists.count > 1 ? storedCount : nil)
     }
 
@@ -189,7 +195,7 @@ struct SegmentPlanner {
         }
         if seen >= SegmentPlanner.maxExpansions { return nil }
         func union(_ infos: [TermInfo]) throws -> any DocSet {
-            infos.isEmpty ? NothingSet() : PostingsUnion(try infos.map { try segment.postingList($0) })
+            infos.isEmpty ? NothingSet.shared : PostingsUnion(try infos.map { try segment.postingList($0) })
         }
         return (try union(exact), try union(cut))
     }
@@ -200,7 +206,7 @@ struct SegmentPlanner {
     func substringCandidates(_ needle: String) throws -> any DocSet {
         let pieces = Tokenizer.tokenRanges(needle)
         let needleBytes = needle.utf8.count
-        guard !pieces.isEmpty else { return EverythingSet() }
+        guard !pieces.isEmpty else { return EverythingSet.shared }
         var exact: [any DocSet] = []
         var open: [(String, TermMatch)] = []
         for (k, piece) in pieces.enumerated() {
@@ -226,7 +232,7 @@ struct SegmentPlanner {
     /// `termSet` for candidates: a piece with more expansions than listed constrains nothing.
     func candidateSet(_ word: String, match: TermMatch) throws -> any DocSet {
         let set = try termSet(word, fields: [SegmentFormat.Field.logline], match: match)
-        if let union = set as? PostingsUnion, union.lists.count >= SegmentPlanner.maxExpansions { return EverythingSet() }
+        if let union = set as? PostingsUnion, union.lists.count >= SegmentPlanner.maxExpansions { return EverythingSet.shared }
         return set
     }
 
@@ -235,7 +241,7 @@ struct SegmentPlanner {
     func plan(_ f: Filter) throws -> any DocSet {
         switch f {
         case .always(let b):
-            return b ? EverythingSet() : NothingSet()
+            return b ? EverythingSet.shared : NothingSet.shared
         case .and(let parts):
             var positives: [any DocSet] = []
             var negatives: [any DocSet] = []
@@ -249,9 +255,9 @@ struct SegmentPlanner {
             return or(try parts.map { try plan($0) })
         case .not(let inner):
             let neg = try plan(inner)
-            if neg.isNothing { return EverythingSet() }
-            if neg.isEverything { return NothingSet() }
-            return AndNotSet(EverythingSet(), neg)
+            if neg.isNothing { return EverythingSet.shared }
+            if neg.isEverything { return NothingSet.shared }
+            return AndNotSet(EverythingSet.shared, neg)
         case .idIn(let ids):
             return OrdinalList(ids.compactMap { segment.ordinal(of: $0) })
         case .idCompare(let op, let id):
@@ -259,15 +265,15 @@ struct SegmentPlanner {
             switch op {
             case .equal: return OrdinalList(segment.ordinal(of: id).map { [$0] } ?? [])
             case .notEqual:
-                guard let o = segment.ordinal(of: id) else { return EverythingSet() }
-                return AndNotSet(EverythingSet(), OrdinalList([o]))
+                guard let o = segment.ordinal(of: id) else { return EverythingSet.shared }
+                return AndNotSet(EverythingSet.shared, OrdinalList([o]))
             case .less: return OrdinalRange(0..<segment.lowerBound(id: id))
             case .lessOrEqual: return OrdinalRange(0..<(id == .max ? n : segment.lowerBound(id: id + 1)))
             case .greater: return OrdinalRange((id == .max ? n : segment.lowerBound(id: id + 1))..<n)
             case .greaterOrEqual: return OrdinalRange(segment.lowerBound(id: id)..<n)
             }
         case .oneOf(let key, let values):
-            guard let attr = segment.attribute(key) else { return NothingSet() }
+            guard let attr = segment.attribute(key) else { return NothingSet.shared }
             var sets: [any DocSet] = []
             var numbers: [Double] = []
             for v in values {
@@ -283,18 +289,18 @@ struct SegmentPlanner {
             }
             if !numbers.isEmpty && attr.hasNumbers {
                 let wanted = Set(numbers)
-                sets.append(ScanSet(over: EverythingSet()) { d in attr.number(d).map { wanted.contains($0) } ?? false })
+                sets.append(ScanSet(over: EverythingSet.shared) { d in attr.number(d).map { wanted.contains($0) } ?? false })
             }
             return or(sets)
         case .compare(let key, let op, let value):
-            guard let attr = segment.attribute(key), attr.hasNumbers else { return NothingSet() }
-            return ScanSet(over: EverythingSet()) { d in attr.number(d).map { op.holds($0, value) } ?? false }
+            guard let attr = segment.attribute(key), attr.hasNumbers else { return NothingSet.shared }
+            return ScanSet(over: EverythingSet.shared) { d in attr.number(d).map { op.holds($0, value) } ?? false }
         case .between(let key, let lo, let hi):
-            guard let attr = segment.attribute(key), attr.hasNumbers else { return NothingSet() }
-            return ScanSet(over: EverythingSet()) { d in attr.number(d).map { $0 >= lo && $0 <= hi } ?? false }
+            guard let attr = segment.attribute(key), attr.hasNumbers else { return NothingSet.shared }
+            return ScanSet(over: EverythingSet.shared) { d in attr.number(d).map { $0 >= lo && $0 <= hi } ?? false }
         case .exists(let key):
-            guard let attr = segment.attribute(key) else { return NothingSet() }
-            return ScanSet(over: EverythingSet()) { d in attr.forward(d) != 0 || attr.number(d) != nil }
+            guard let attr = segment.attribute(key) else { return NothingSet.shared }
+            return ScanSet(over: EverythingSet.shared) { d in attr.forward(d) != 0 || attr.number(d) != nil }
         }
     }
 }

@@ -138,11 +138,10 @@ public enum Searcher {
     ) throws -> (top: [Candidate], total: Int, exact: Bool, timedOut: Bool) {
         var top: [Candidate] = []
         var total = 0
-        let order = segments.indices.sorted {
-            descending
-                ? segments[$0].reader.maxID > segments[$1].reader.maxID
-                : segments[$0].reader.minID < segments[$1].reader.minID
-        }
+        // Sorted by keys read once (reading them through each snapshot in the comparator
+        // retained and released its reader every time).
+        let edges = segments.map { descending ? $0.reader.maxID : $0.reader.minID }
+        let order = segments.indices.sorted { descending ? edges[$0] > edges[$1] : edges[$0] < edges[$1] }
         func better(_ a: UInt64, _ b: UInt64) -> Bool { descending ? a > b : a < b }
         // `found` is always in order from the edge: a segment's ordinals are in id order.
         func merge(_ found: [Candidate]) {
@@ -228,6 +227,8 @@ public enum Searcher {
         _ plan: any DocSet, range: Range<UInt32>, deleted: DeletionSet, count: Int, descending: Bool,
         accept: (UInt32) -> Bool = { _ in true }
     ) throws -> [UInt32] {
+        // A segment without the word: nothing to read window by window.
+        if plan.isNothing { return [] }
         if let every = plan.contiguous {
             let lo = max(range.lowerBound, every.lowerBound)
             let hi = max(lo, min(range.upperBound, every.upperBound))
@@ -367,10 +368,12 @@ public enum Searcher {
             matched = docs.count
             for d in docs { count(d) }
         }
-        func add(_ value: String?, _ v: (Int, UInt64)) {
-            let prev = counts[value] ?? (0, 0)
-            counts[value] = (prev.count + v.0, max(prev.newest, v.1))
+        // One hash look-up per group and segment (a read then a write was two).
+        func merge(_ entry: inout (count: Int, newest: UInt64), _ v: (Int, UInt64)) {
+            entry.count += v.0
+            entry.newest = max(entry.newest, v.1)
         }
+        func add(_ value: String?, _ v: (Int, UInt64)) { merge(&counts[value, default: (0, 0)], v) }
         if rankCount[0] > 0 { add(nil, (rankCount[0], s.reader.id(rankNewest[0]))) }
         attr?.forEachValue(
             where: { rankCount[$0 + 1] > 0 },

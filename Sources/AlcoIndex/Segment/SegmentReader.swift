@@ -56,6 +56,8 @@ public final class SegmentReader: @unchecked Sendable {
     public let maxID: UInt64
     public let totalTokens: UInt64
     public let fieldNames: [String]
+    /// Every field's number (what a word without a field limit looks up), made once.
+    let allFieldIDs: [UInt8]
     /// Never reused by another reader, so caches can key on it safely.
     let uniqueID = SegmentReader.makeUniqueID()
 
@@ -128,6 +130,7 @@ public final class SegmentReader: @unchecked Sendable {
             var names: [String] = []
             for _ in 0..<nf { names.append(try m.string()) }
             fieldNames = names
+            allFieldIDs = names.indices.map { UInt8(truncatingIfNeeded: $0) }
 
             if let packedIDs = sections[SegmentFormat.Section.packedIDs.rawValue] {
                 ids = try IDColumn.Reader(packed: packedIDs, docCount: docCount, pages: pages)
@@ -290,17 +293,23 @@ public final class SegmentReader: @unchecked Sendable {
 
     public func document(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> Document {
         let (logline, js) = try storedFields(ord, cache: cache)
-        return Document(id: ids.id(Int(ord)), logline: logline, js: js, pattern: pattern(ord))
+        return Document(id: ids.id(Int(ord)), logline: logline, js: js, pattern: pattern(ord, cache: cache))
     }
 
     /// The pattern the index gave doc `ord`, when kept beside its js; nil for docs without
     /// one, docs of older segments (whose js holds it) and damaged bytes (`throwIfDamaged`).
-    public func pattern(_ ord: UInt32) -> UInt32? {
+    /// - Parameter cache: remembers each value's id once named.
+    public func pattern(_ ord: UInt32, cache: DocStoreCache? = nil) -> UInt32? {
         guard let bits = patternDocs, let attribute = patternAttribute, Int(ord) < docCount else { return nil }
         let at = bits.baseAddress! + Int(ord >> 3)
         if let pages, !pages.check(at, count: 1) { return nil }
-        guard at.load(as: UInt8.self) & (1 << (ord & 7)) != 0, let text = attribute.displayValue(ord) else { return nil }
-        return UInt32(text)
+        guard at.load(as: UInt8.self) & (1 << (ord & 7)) != 0 else { return nil }
+        let rank = attribute.forward(ord)
+        let key = DocStoreCache.PatternKey(segment: uniqueID, rank: rank)
+        if rank != 0, let known = cache?.patternIDs[key] { return known }
+        guard let text = attribute.displayValue(ord), let id = UInt32(text) else { return nil }
+        if rank != 0 { cache?.patternIDs[key] = id }
+        return id
     }
 
     public func logline(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> String {
