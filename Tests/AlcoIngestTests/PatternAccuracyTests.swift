@@ -152,6 +152,39 @@ import Testing
         #expect(restored.patterns.count == miner.patterns.count)
     }
 
+    /// A miner restored from saved patterns, and one rebuilt from the logged deltas, index
+    /// them only when they first mine: they then go on exactly as the miner that never
+    /// stopped (same ids, same merges), over every LogHub system's second half.
+    @Test func restoredMinersGoOnAsTheOriginal() throws {
+        for system in Self.drain.keys.sorted() {
+            let messages = try Self.sample(system).messages
+            let half = messages.count / 2
+            var original = PatternMiner()
+            var deltas: [PatternMiner.Delta] = []
+            for (k, m) in messages[..<half].enumerated() {
+                _ = original.add(m)
+                if k % 97 == 0 { deltas.append(original.takeDelta()) }
+            }
+            deltas.append(original.takeDelta())
+            var restored = PatternMiner(restoring: original.patterns)
+            var replayed = PatternMiner()
+            for d in deltas {
+                let gapless = replayed.apply(d)
+                #expect(gapless)
+            }
+            #expect(replayed.patterns == original.patterns, "\(system)")
+            for m in messages[half...] {
+                let id = original.add(m)
+                #expect(restored.add(m) == id, "\(system): \(m)")
+                #expect(replayed.add(m) == id, "\(system): \(m)")
+            }
+            #expect(restored.patterns == original.patterns, "\(system)")
+            #expect(replayed.patterns == original.patterns, "\(system)")
+            let (restoredDelta, originalDelta) = (restored.takeDelta(), original.takeDelta())
+            #expect(restoredDelta == originalDelta, "\(system)")
+        }
+    }
+
     @Test func maskingRules() {
         #expect(TemplateTokens.of("PacketResponder 1 for block blk_-6952295868487656571 terminating") == ["PacketResponder", "<*>", "for", "block", "<*>", "terminating"])
         #expect(TemplateTokens.of("cancelNotification,index:0 mask=ffffffff") == ["cancelNotification,index:<*>", "mask=<*>"])

@@ -20,15 +20,6 @@ public final class DocStoreCache {
         self.sharing = sharing
     }
 
-    struct PatternKey: Hashable {
-        var segment: UInt64
-        var rank: UInt32
-    }
-    /// Pattern ids by segment and rank of the `pattern` attribute's value: a merge reads every
-    /// doc's, and naming a rank decodes its block of values (~5,000 instructions a doc).
-    /// Bounded by the distinct values of the docs read.
-    var patternIDs: [PatternKey: UInt32] = [:]
-
     func get(_ seg: UInt64, _ block: Int) -> DecodedBlock? {
         if let hit = entries.first(where: { $0.segment == seg && $0.block == block }) { return hit.decoded }
         guard sharing, let shared = SharedBlockCache.shared.get(seg, block) else { return nil }

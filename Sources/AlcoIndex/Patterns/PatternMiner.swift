@@ -114,14 +114,25 @@ public struct PatternMiner: Sendable {
 
     public init() {}
 
-    /// A miner that goes on from saved patterns (derived lookups rebuilt).
+    /// A miner that goes on from saved patterns. Their lookups are rebuilt when it first
+    /// mines (`indexPending`): a restart that only answers queries never pays for them.
     public init(restoring saved: [Pattern]) {
-        // Sized once: grown a key at a time, the sibling dictionary rehashed itself ~12 times.
-        siblings.reserveCapacity(saved.reduce(0) { $0 + $1.words.count })
         patterns.reserveCapacity(saved.count)
-        for p in saved { append(words: p.words, firstSeen: p.firstSeen, indexed: true) }
+        for p in saved { pendingIndex.append(append(words: p.words, firstSeen: p.firstSeen, indexed: false)) }
         for p in saved { if let into = p.mergedInto { patterns[Int(p.id)].mergedInto = into } }
         deltaStart = UInt32(patterns.count)
+    }
+
+    /// Patterns known but not yet in the lookups (restored or replayed), in id order; every
+    /// one has a higher id than any indexed pattern, so indexing them before the next mined
+    /// line gives the lookups they would have had.
+    private var pendingIndex: [UInt32] = []
+
+    private mutating func indexPending() {
+        // Sized once: grown a key at a time, the sibling dictionary rehashed itself ~12 times.
+        siblings.reserveCapacity(siblings.count + pendingIndex.reduce(0) { $0 + patterns[Int($1)].words.count })
+        for id in pendingIndex { index(id) }
+        pendingIndex = []
     }
 
     /// The patterns created and merges made since the last call.
@@ -142,7 +153,9 @@ public struct PatternMiner: Sendable {
         while patterns.count < Int(delta.firstID) && patterns.count < Int(UInt32.max) {
             append(words: [PatternMiner.lostTemplate], firstSeen: 0, indexed: false)
         }
-        for p in delta.created where Int(p.id) >= patterns.count { append(words: p.words, firstSeen: p.firstSeen, indexed: true) }
+        for p in delta.created where Int(p.id) >= patterns.count {
+            pendingIndex.append(append(words: p.words, firstSeen: p.firstSeen, indexed: false))
+        }
         for m in delta.merges where Int(m.id) < patterns.count && Int(m.into) < patterns.count { patterns[Int(m.id)].mergedInto = m.into }
         deltaStart = UInt32(patterns.count)
         return gapless
@@ -188,6 +201,7 @@ public struct PatternMiner: Sendable {
     /// A known shape costs one table probe; only a new one is matched against wildcard
     /// patterns and, if none covers it, made a pattern (the words become strings then).
     public mutating func add(_ message: MaskedMessage) -> UInt32 {
+        if !pendingIndex.isEmpty { indexPending() }
         if let id = shapes.find(message.bytes, hash: message.hash) { return resolve(id) }
         if let id = covering(message) {
             if shapes.count < maxShapes { shapes.set(message.bytes, hash: message.hash, id: id) }
@@ -295,24 +309,30 @@ public struct PatternMiner: Sendable {
         patterns.append(Pattern(id: id, words: words, mergedInto: nil, firstSeen: firstSeen))
         for w in words { hashes.append(PatternMiner.hash(of: w)) }
         hashStart.append(hashes.count)
-        guard indexed else { return id }
+        if indexed { index(id) }
+        return id
+    }
+
+    /// Puts pattern `id` into the lookups: its shape, its siblings, its wildcards.
+    private mutating func index(_ id: UInt32) {
+        let words = patterns[Int(id)].words
+        let range = hashStart[Int(id)]..<hashStart[Int(id) + 1]
         var shape = MaskedMessages()
         shape.append(words: words)
         shape.withMessage(0) { shapes.set($0.bytes, hash: $0.hash, id: id) }
         for key in siblingKeys(id) { siblings[key, default: []].append(id) }
         if !words.isEmpty, words.contains(TemplateTokens.wildcard) {
             var signature: UInt64 = 0
-            for (k, h) in hashes[hashStart[Int(id)]...].enumerated() where h != PatternMiner.wildcardHash {
+            for (k, h) in hashes[range].enumerated() where h != PatternMiner.wildcardHash {
                 signature |= PatternMiner.signatureBit(h, k)
             }
-            let first = hashes[hashStart[Int(id)]]
+            let first = hashes[range.lowerBound]
             if first == PatternMiner.wildcardHash && words.count < generalAnyFirst.count {
                 generalAnyFirst[words.count].append(id, signature)
             } else {
                 general[GeneralKey(count: words.count, first: first), default: Candidates()].append(id, signature)
             }
         }
-        return id
     }
 
     /// The signature bit of word hash `hash` at `position`.

@@ -293,24 +293,41 @@ public final class SegmentReader: @unchecked Sendable {
 
     public func document(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> Document {
         let (logline, js) = try storedFields(ord, cache: cache)
-        return Document(id: ids.id(Int(ord)), logline: logline, js: js, pattern: pattern(ord, cache: cache))
+        return Document(id: ids.id(Int(ord)), logline: logline, js: js, pattern: pattern(ord))
     }
 
     /// The pattern the index gave doc `ord`, when kept beside its js; nil for docs without
     /// one, docs of older segments (whose js holds it) and damaged bytes (`throwIfDamaged`).
-    /// - Parameter cache: remembers each value's id once named.
-    public func pattern(_ ord: UInt32, cache: DocStoreCache? = nil) -> UInt32? {
+    public func pattern(_ ord: UInt32) -> UInt32? {
         guard let bits = patternDocs, let attribute = patternAttribute, Int(ord) < docCount else { return nil }
         let at = bits.baseAddress! + Int(ord >> 3)
         if let pages, !pages.check(at, count: 1) { return nil }
         guard at.load(as: UInt8.self) & (1 << (ord & 7)) != 0 else { return nil }
-        let rank = attribute.forward(ord)
-        let key = DocStoreCache.PatternKey(segment: uniqueID, rank: rank)
-        if rank != 0, let known = cache?.patternIDs[key] { return known }
-        guard let text = attribute.displayValue(ord), let id = UInt32(text) else { return nil }
-        if rank != 0 { cache?.patternIDs[key] = id }
-        return id
+        let rank = Int(attribute.forward(ord))
+        if rank > 0, let byRank = patternIDsByRank(attribute), rank <= byRank.count, byRank[rank - 1] != .max {
+            return byRank[rank - 1]
+        }
+        guard let text = attribute.displayValue(ord) else { return nil }
+        return UInt32(text)
     }
+
+    /// The `pattern` attribute's values as ids by rank (`.max`: a value that is not one),
+    /// named once per segment on first use: naming one value decodes its block of values
+    /// (~5,000 instructions), which a page of 100 hits and a merge paid for every doc. Not
+    /// made for more than `maxPatternValues` values (client-own values could be any number).
+    private func patternIDsByRank(_ attribute: AttributeReader) -> [UInt32]? {
+        patternValueIDs.withLock { table in
+            if table == nil {
+                guard attribute.valueCount <= SegmentReader.maxPatternValues else { return nil }
+                var ids = [UInt32](repeating: .max, count: attribute.valueCount)
+                attribute.forEachValue(where: { _ in true }) { rank, value in ids[rank] = UInt32(value) ?? .max }
+                table = ids
+            }
+            return table
+        }
+    }
+    private let patternValueIDs = Mutex<[UInt32]?>(nil)
+    static let maxPatternValues = 1 << 16
 
     public func logline(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> String {
         try storedFields(ord, cache: cache).logline
