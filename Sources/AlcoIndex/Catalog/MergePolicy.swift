@@ -1,11 +1,17 @@
-/// Which segments a merge pass rewrites, decided from their sizes alone: no I/O, no locks, so
-/// background merging and OPTIMIZE share one rule and tests check it directly.
+/// Which segments a merge pass rewrites, decided from their sizes and first ids alone: no I/O,
+/// no locks, so background merging and OPTIMIZE share one rule and tests check it directly.
+/// A merge takes a run of segments adjacent in time, so a day's segments keep covering
+/// stretches of it that do not overlap: a query for the last hour, or the newest lines, reads
+/// the segments of that stretch only (merging the smallest anywhere in the day made segments
+/// that spanned it all, and every such query read them).
 struct MergePolicy: Sendable {
     /// A persisted segment as the policy sees it.
     struct Segment: Equatable, Sendable {
         var name: String
         var docCount: Int
         var deleted: Int
+        /// Its first id (time): segments are merged in runs adjacent by it.
+        var minID: UInt64 = 0
         var live: Int { docCount - deleted }
     }
 
@@ -41,9 +47,10 @@ struct MergePolicy: Sendable {
     }
 
     /// The background pass's next merge, days in order: a segment that is more than a third
-    /// tombstones is rewritten alone; a day past `mergeFactor` segments merges its smallest,
-    /// up to `mergeFactor` of them (at least two) within `maxSegmentDocs`. While `writing`,
-    /// only days far past the factor are merged, leaving the CPU to sealing.
+    /// tombstones is rewritten alone; a day past `mergeFactor` segments merges the run of
+    /// adjacent segments that removes the most segments (then the one that rewrites the
+    /// fewest documents): at most `mergeFactor` of them, within `maxSegmentDocs`. While
+    /// `writing`, only days far past the factor are merged, leaving the CPU to sealing.
     func background(_ days: [Day], writing: Bool) -> Plan? {
         for d in days.sorted(by: { $0.day < $1.day }) {
             if writing && d.segmentCount < mergeFactor * deferredMergeLimit { continue }
@@ -51,34 +58,50 @@ struct MergePolicy: Sendable {
                 return Plan(day: d.day, segments: [heavy.name])
             }
             guard d.persisted.count > mergeFactor else { continue }
-            var chosen: [String] = []
-            var total = 0
-            for s in d.persisted.sorted(by: { $0.live < $1.live }) {
-                if chosen.count >= 2 && total + s.live > maxSegmentDocs { break }
-                chosen.append(s.name)
-                total += s.live
-                if chosen.count >= mergeFactor { break }
+            let segments = MergePolicy.inTimeOrder(d.persisted)
+            var best: Range<Int>?
+            var bestTotal = 0
+            for start in segments.indices {
+                let (run, total) = longestRun(segments, from: start, upTo: mergeFactor)
+                guard run.count >= 2 else { continue }
+                if let b = best, run.count < b.count || (run.count == b.count && total >= bestTotal) { continue }
+                (best, bestTotal) = (run, total)
             }
-            if chosen.count >= 2 { return Plan(day: d.day, segments: chosen) }
+            if let best { return Plan(day: d.day, segments: segments[best].map(\.name)) }
         }
         return nil
     }
 
-    /// OPTIMIZE's next merge: a day's smallest segments as long as they fit in
-    /// `maxSegmentDocs` (two or more), or a lone segment that has tombstones.
+    /// OPTIMIZE's next merge: a day's first run of adjacent segments that fit together in
+    /// `maxSegmentDocs` (two or more, as many as fit), or a lone segment that has tombstones.
     func optimize(_ days: [Day]) -> Plan? {
         for d in days.sorted(by: { $0.day < $1.day }) {
-            var chosen: [Segment] = []
-            var total = 0
-            for s in d.persisted.sorted(by: { $0.docCount < $1.docCount }) {
-                if total + s.live > maxSegmentDocs && chosen.count >= 1 { break }
-                chosen.append(s)
-                total += s.live
+            let segments = MergePolicy.inTimeOrder(d.persisted)
+            for start in segments.indices {
+                let (run, _) = longestRun(segments, from: start, upTo: segments.count)
+                if run.count >= 2 { return Plan(day: d.day, segments: segments[run].map(\.name)) }
             }
-            if chosen.count >= 2 || chosen.first.map({ $0.deleted > 0 }) == true {
-                return Plan(day: d.day, segments: chosen.map(\.name))
-            }
+            if let lone = segments.first(where: { $0.deleted > 0 }) { return Plan(day: d.day, segments: [lone.name]) }
         }
         return nil
+    }
+
+    /// The longest run from `start` of at most `limit` segments whose live documents fit in
+    /// `maxSegmentDocs`, and that total. A merge past the limit would write as many full
+    /// segments as it read (days of many full segments would merge forever).
+    private func longestRun(_ segments: [Segment], from start: Int, upTo limit: Int) -> (Range<Int>, Int) {
+        var end = start
+        var total = 0
+        while end < segments.count && end - start < limit && total + segments[end].live <= maxSegmentDocs {
+            total += segments[end].live
+            end += 1
+        }
+        return (start..<end, total)
+    }
+
+    static func inTimeOrder(_ segments: [Segment]) -> [Segment] {
+        segments.enumerated().sorted { a, b in
+            a.element.minID != b.element.minID ? a.element.minID < b.element.minID : a.offset < b.offset
+        }.map(\.element)
     }
 }

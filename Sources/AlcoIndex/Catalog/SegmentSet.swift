@@ -92,7 +92,7 @@ struct SegmentSet: Sendable {
             MergePolicy.Day(
                 day: day,
                 persisted: segments.filter(\.isPersisted).map {
-                    MergePolicy.Segment(name: $0.name, docCount: $0.reader.docCount, deleted: $0.deleted.count)
+                    MergePolicy.Segment(name: $0.name, docCount: $0.reader.docCount, deleted: $0.deleted.count, minID: $0.reader.minID)
                 },
                 segmentCount: segments.count)
         }

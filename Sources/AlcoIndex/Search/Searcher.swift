@@ -152,9 +152,29 @@ public enum Searcher {
                 top.append(contentsOf: found.prefix(max(0, window - top.count)))
                 return
             }
-            top.append(contentsOf: found)
-            top.sort { better($0.id, $1.id) }
-            if top.count > window { top.removeLast(top.count - window) }
+            // Segments whose ids overlap: two runs in order from the edge, merged in one pass
+            // and cut at the window (a sort of both cost ~70 instructions a candidate).
+            var merged: [Candidate] = []
+            merged.reserveCapacity(min(window, top.count + found.count))
+            var (i, j) = (0, 0)
+            while merged.count < window && (i < top.count || j < found.count) {
+                if j == found.count || (i < top.count && !better(found[j].id, top[i].id)) {
+                    merged.append(top[i])
+                    i += 1
+                } else {
+                    merged.append(found[j])
+                    j += 1
+                }
+            }
+            top = merged
+        }
+        /// Whether segment `s` may hold a match that enters the window: its ids ascend with
+        /// ordinals, so none does when its edge-most id in `range` cannot.
+        func mayEnter(_ s: SegmentSnapshot, _ range: Range<UInt32>) -> Bool {
+            guard window > 0 else { return false }
+            guard top.count >= window else { return true }
+            let edgeID = descending ? s.reader.id(range.upperBound - 1) : s.reader.id(range.lowerBound)
+            return better(edgeID, top[window - 1].id)
         }
         var exact = true
         var timedOut = false
@@ -172,7 +192,7 @@ public enum Searcher {
                     if plan.isEverything {
                         let deletedInRange = s.deleted.isEmpty ? 0 : s.deleted.ordinals.filter { range.contains($0) }.count
                         total += range.count - deletedInRange
-                        if window > 0 {
+                        if mayEnter(s, range) {
                             let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
                             merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
                         }
@@ -182,7 +202,7 @@ public enum Searcher {
                         // Counted without listing the docs (a long list's blocks wholly in
                         // the range are counted from their headers); only the edge is read.
                         total += try plan.count(range, segmentSize: UInt32(s.reader.docCount))
-                        if window > 0 {
+                        if mayEnter(s, range) {
                             let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
                             merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
                         }
@@ -190,7 +210,7 @@ public enum Searcher {
                     }
                     let docs = live(try plan.docs(range), s.deleted)
                     total += docs.count
-                    if window > 0 {
+                    if mayEnter(s, range) {
                         let edge = descending ? Array(docs.suffix(window).reversed()) : Array(docs.prefix(window))
                         merge(edge.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
                     }

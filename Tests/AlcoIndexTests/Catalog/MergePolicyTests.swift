@@ -5,25 +5,55 @@ import Testing
 @Suite struct MergePolicyTests {
     let policy = MergePolicy(mergeFactor: 4, maxSegmentDocs: 1000, deferredMergeLimit: 3)
 
+    /// Segments in time order: `s0` the oldest.
     func segments(_ sizes: [Int], deleted: [Int] = []) -> [MergePolicy.Segment] {
-        sizes.enumerated().map { k, n in MergePolicy.Segment(name: "s\(k)", docCount: n, deleted: k < deleted.count ? deleted[k] : 0) }
+        sizes.enumerated().map { k, n in
+            MergePolicy.Segment(name: "s\(k)", docCount: n, deleted: k < deleted.count ? deleted[k] : 0, minID: UInt64(100 * k))
+        }
     }
 
     func day(_ d: Int, _ sizes: [Int], deleted: [Int] = [], inMemory: Int = 0) -> MergePolicy.Day {
         MergePolicy.Day(day: d, persisted: segments(sizes, deleted: deleted), segmentCount: sizes.count + inMemory)
     }
 
-    @Test func aDayPastTheFactorMergesItsSmallestWithinTheSizeLimit() {
-        // Five segments, factor four: the four smallest, smallest first.
+    @Test func aDayPastTheFactorMergesARunOfAdjacentSegmentsWithinTheSizeLimit() {
+        // Five segments, factor four: the run of four that rewrites the fewest documents.
         #expect(
             policy.background([day(1, [500, 10, 40, 20, 30])], writing: false)
-                == MergePolicy.Plan(day: 1, segments: ["s1", "s3", "s4", "s2"]))
-        // Within the size limit: 600 + 500 would pass 1000, so two.
-        #expect(
-            policy.background([day(1, [600, 500, 700, 800, 900])], writing: false)
-                == MergePolicy.Plan(day: 1, segments: ["s1", "s0"]))
+                == MergePolicy.Plan(day: 1, segments: ["s1", "s2", "s3", "s4"]))
+        // No two neighbours fit in the size limit: nothing (a merge would write as many full
+        // segments as it read).
+        #expect(policy.background([day(1, [600, 500, 700, 800, 900])], writing: false) == nil)
         // At the factor or under it: nothing.
         #expect(policy.background([day(1, [10, 20, 30, 40])], writing: false) == nil)
+    }
+
+    /// Small segments apart in time are not merged together past a big one between them: the
+    /// run is adjacent, so merged segments cover stretches of the day that do not overlap.
+    @Test func runsAreAdjacentInTime() {
+        // The three 10s are the smallest, but a big segment lies between each two.
+        #expect(
+            policy.background([day(1, [10, 900, 10, 900, 10])], writing: false)
+                == MergePolicy.Plan(day: 1, segments: ["s0", "s1", "s2"]))
+        // Given out of time order, segments are taken in time order.
+        var shuffled = day(1, [10, 20, 30, 40, 50, 600])
+        shuffled.persisted.reverse()
+        #expect(policy.background([shuffled], writing: false) == MergePolicy.Plan(day: 1, segments: ["s0", "s1", "s2", "s3"]))
+        // Whatever merges OPTIMIZE makes, each takes neighbours.
+        var d = day(1, [300, 900, 200, 100, 700, 50, 50])
+        var merges: [[String]] = []
+        while let p = policy.optimize([d]) {
+            merges.append(p.segments)
+            let merged = d.persisted.filter { p.segments.contains($0.name) }
+            let at = d.persisted.firstIndex { $0.name == p.segments[0] }!
+            d.persisted.removeAll { p.segments.contains($0.name) }
+            d.persisted.insert(
+                MergePolicy.Segment(name: p.segments.joined(separator: "+"), docCount: merged.reduce(0) { $0 + $1.live }, deleted: 0, minID: merged[0].minID),
+                at: at)
+            if merges.count > 10 { break }
+        }
+        #expect(merges == [["s2", "s3", "s4"], ["s5", "s6"]])
+        #expect(d.persisted.map(\.live) == [300, 900, 1000, 100])
     }
 
     @Test func mostlyTombstonesIsRewrittenAlone() {
@@ -47,7 +77,7 @@ import Testing
     }
 
     @Test func optimizeMergesAsFarAsTheSizeAllowsAndRewritesTombstones() {
-        #expect(policy.optimize([day(1, [300, 200, 100])]) == MergePolicy.Plan(day: 1, segments: ["s2", "s1", "s0"]))
+        #expect(policy.optimize([day(1, [300, 200, 100])]) == MergePolicy.Plan(day: 1, segments: ["s0", "s1", "s2"]))
         #expect(policy.optimize([day(1, [600, 500])]) == nil)
         #expect(policy.optimize([day(1, [600], deleted: [1])]) == MergePolicy.Plan(day: 1, segments: ["s0"]))
         #expect(policy.optimize([day(1, [600]), day(2, [1, 2])]) == MergePolicy.Plan(day: 2, segments: ["s0", "s1"]))
