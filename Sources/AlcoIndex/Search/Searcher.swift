@@ -217,12 +217,9 @@ public enum Searcher {
                     continue
                 }
                 if window == 0 { break }
-                if top.count >= window {
-                    let edgeID = descending ? s.reader.id(range.upperBound - 1) : s.reader.id(range.lowerBound)
-                    if !better(edgeID, top[window - 1].id) {
-                        exact = false
-                        continue
-                    }
+                if !mayEnter(s, range) {
+                    exact = false
+                    continue
                 }
                 let threshold = top.count >= window ? top[window - 1].id : nil
                 let found = try takeEdge(plans.plan(k), range: range, deleted: s.deleted, count: window, descending: descending) { ord in
