@@ -68,6 +68,8 @@ extension LogIndex {
     }
 
     /// K-way merge of the sources' live documents (ascending ids) into new segments on disk.
+    /// Their words are merged from the sources' postings (`PostingsMerge`) when the sources
+    /// allow it, else read again from the documents.
     private func mergeSegments(_ sources: [LiveSegment], day: Int) throws -> [SegmentReader] {
         let extraFields = columns.indexedKeys
         // Per source: reader, tombstones, cache and the next ordinal, in parallel arrays (a
@@ -75,7 +77,11 @@ extension LogIndex {
         let readers = sources.map(\.reader)
         let deleted = sources.map(\.deleted)
         let caches = sources.map { _ in DocStoreCache(capacity: 2, sharing: false) }
+        let mergesPostings = PostingsMerge.canMerge(readers, extraFields: extraFields)
         var next = [UInt32](repeating: 0, count: sources.count)
+        // Per source, the current output's ordinal of each of its docs (empty while none of
+        // its docs went there), when merging postings.
+        var newOrdinals = [[UInt32]](repeating: [], count: sources.count)
         var out: [SegmentReader] = []
         // What the output will hold (less what deletes and the size limit take): a large
         // segment's doc store gets larger dictionaries.
@@ -83,10 +89,19 @@ extension LogIndex {
         var builder = SegmentBuilder(extraFields: extraFields, compression: .high, expectedStoredBytes: expected)
         func finishBuilder() throws {
             guard builder.count > 0 else { return }
+            let image: UnsafeMutableRawBufferPointer
+            if mergesPostings {
+                let contributing = readers.indices.filter { !newOrdinals[$0].isEmpty }
+                let merge = PostingsMerge(
+                    sources: contributing.map { PostingsMerge.Source(reader: readers[$0], newOrdinals: newOrdinals[$0]) })
+                image = try builder.finishImage(merging: merge)
+                for k in contributing { newOrdinals[k] = [] }
+            } else {
+                image = builder.finishImage()
+            }
+            defer { image.deallocate() }
             let name = state.withLock { $0.takeSegmentName(day: day) }
             let path = segmentsDirectory + "/" + name + ".seg"
-            let image = builder.finishImage()
-            defer { image.deallocate() }
             try FileSystem.writeDurably(path, UnsafeRawBufferPointer(image))
             try FileSystem.syncDirectory(segmentsDirectory)
             out.append(try SegmentReader(name: name, storage: SegmentStorage(mapped: MappedFile(path: path))))
@@ -109,13 +124,22 @@ extension LogIndex {
                 }
             }
             guard let b = best else { break }
-            let doc = try readers[b].document(next[b], cache: caches[b])
+            let ordinal = next[b]
+            let doc = try readers[b].document(ordinal, cache: caches[b])
             // Its id was read on a path that cannot throw: a damaged page must stop the merge
             // before the builder takes what it read (or writes it out with new checksums).
             try readers[b].throwIfDamaged()
             next[b] += 1
             if let last = builder.lastID, last == doc.id { continue }
-            builder.add(doc)
+            if mergesPostings {
+                if newOrdinals[b].isEmpty {
+                    newOrdinals[b] = [UInt32](repeating: PostingsMerge.absent, count: readers[b].docCount)
+                }
+                newOrdinals[b][Int(ordinal)] = UInt32(builder.count)
+                builder.addMerged(doc, length: readers[b].length(ordinal))
+            } else {
+                builder.add(doc)
+            }
             builderBytes += doc.bufferCost
             if builder.count >= options.maxSegmentDocs || builderBytes >= options.maxSegmentBytes {
                 try finishBuilder()

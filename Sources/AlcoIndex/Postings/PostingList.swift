@@ -343,6 +343,70 @@ public struct PostingList: @unchecked Sendable {
         return out
     }
 
+    /// Every doc with its positions, for a merge: each doc goes through `remap` (nil leaves it
+    /// out; what it returns must ascend) and is appended to `out` with its positions (absolute
+    /// within the doc; `out.starts` gets where each doc's begin, not the final end). `blockDocs`
+    /// and `freqs` are scratch. False when a block is damaged or its frequencies or positions
+    /// do not fit its bytes: nothing appended may then be used.
+    func decodeAll(
+        remap: (UInt32) -> UInt32?, into out: inout DecodedPostings, blockDocs: inout [UInt32], freqs: inout [UInt32]
+    ) -> Bool {
+        guard hasPositions else { return false }
+        for b in 0..<blockLast.count {
+            guard blockIsIntact(b) else { return false }
+            blockDocs.removeAll(keepingCapacity: true)
+            freqs.removeAll(keepingCapacity: true)
+            let i = withUnsafeMutablePointer(to: &freqs) { decodeBlock(b, docs: &blockDocs, freqs: $0) }
+            guard freqs.count == blockDocs.count, blockDocs.count == blockDocCount(b), i <= bytes.count else { return false }
+            var total = 0
+            for f in freqs {
+                guard f >= 1, f <= PostingsFormat.maxFrequency else { return false }
+                total += Int(f)
+            }
+            let end = b + 1 < blockStart.count ? blockStart[b + 1] : (bodyEnd > 0 ? bodyEnd : bytes.count)
+            if packed {
+                // Every position gap of the block above one base, bit-packed.
+                var r = ByteReader(bytes, offset: i)
+                guard let base = try? r.varint(), let w = try? r.u8(), w <= 32 else { return false }
+                let width = Int(w)
+                let start = r.offset
+                guard start + BitPacking.packedByteCount(count: total, width: width) <= end else { return false }
+                let step = UInt32(truncatingIfNeeded: base)
+                var index = 0
+                for (k, d) in blockDocs.enumerated() {
+                    let f = Int(freqs[k])
+                    if let mapped = remap(d) {
+                        out.docs.append(mapped)
+                        out.starts.append(out.positions.count)
+                        var position: UInt32 = 0
+                        for t in 0..<f {
+                            position &+= step &+ BitPacking.value(bytes, start: start, index: index + t, width: width)
+                            out.positions.append(position)
+                        }
+                    }
+                    index += f
+                }
+            } else {
+                // Varints, gap by gap (one-document lists, lists written before packing).
+                var r = ByteReader(bytes, offset: i)
+                for (k, d) in blockDocs.enumerated() {
+                    let mapped = remap(d)
+                    if let mapped {
+                        out.docs.append(mapped)
+                        out.starts.append(out.positions.count)
+                    }
+                    var position: UInt32 = 0
+                    for _ in 0..<Int(freqs[k]) {
+                        guard let gap = try? r.varint() else { return false }
+                        position &+= UInt32(truncatingIfNeeded: gap)
+                        if mapped != nil { out.positions.append(position) }
+                    }
+                }
+            }
+        }
+        return true
+    }
+
     /// Docs within `range` with their term frequency (for ranking).
     public func docsWithFrequencies(in range: Range<UInt32>) -> [(doc: UInt32, freq: UInt32)] {
         var out: [(UInt32, UInt32)] = []

@@ -47,6 +47,8 @@ public final class SegmentBuilder {
     @exclusivity(unchecked) private var patternDocs: [UInt8] = []
     /// The `pattern` key's id in `attributes`, once a doc has had one.
     @exclusivity(unchecked) private var patternKeyID: Int?
+    /// Docs were added by `addMerged`: the words come from the merged sources' postings.
+    private var mergesPostings = false
 
     /// - Parameter expectedStoredBytes: the documents' bytes the segment will hold, when known.
     public init(extraFields: [String] = [], compression: StoreCompression = .fast, expectedStoredBytes: Int = 0) {
@@ -62,6 +64,7 @@ public final class SegmentBuilder {
     /// Adds a document; ids must ascend.
     public func add(_ doc: Document) {
         precondition(ids.last.map { $0 < doc.id } ?? true, "segment documents must be added in ascending id order")
+        precondition(!mergesPostings, "a segment's words come from tokenizing or from merged postings, not both")
         let ord = UInt32(ids.count)
         ids.append(doc.id)
         store.add(logline: doc.logline, js: doc.js)
@@ -92,26 +95,60 @@ public final class SegmentBuilder {
         js.withUTF8 { buf in
             let attrs = attributes
             _ = JSONScanner.forEachScalar(UnsafeRawBufferPointer(buf)) { path, scalar in
-                let key = attrs.key(path)
+                SegmentBuilder.addAttribute(path: path, scalar: scalar, doc: ord, to: attrs)
                 switch scalar {
                 case .string(let s):
-                    attrs.addString(s, key: key, doc: ord)
                     if !SegmentBuilder.isAttributeOnly(path) {
                         tokens += indexValue(s, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
                     }
                 case .number(let raw):
-                    attrs.addNumber(raw, key: key, doc: ord)
                     tokens += indexValue(raw, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
-                case .bool(let v):
-                    v
-                        ? "true".utf8.withContiguousStorageIfAvailable { attrs.addString(UnsafeRawBufferPointer($0), key: key, doc: ord) }
-                        : "false".utf8.withContiguousStorageIfAvailable { attrs.addString(UnsafeRawBufferPointer($0), key: key, doc: ord) }
+                case .bool:
+                    break
                 }
             }
         }
         SegmentBuilder.invert(b, doc: ord, terms: &t, postings: &p, ids: &termIDs)
         lengths.append(tokens)
         totalTokens += UInt64(tokens)
+    }
+
+    /// Adds a document of a merge whose words come from the sources' postings
+    /// (`finishImage(merging:)`): its stored fields and attributes only. `length` is its
+    /// length in the source (saturated at 65,535, as segments keep it).
+    func addMerged(_ doc: Document, length: UInt32) {
+        precondition(ids.last.map { $0 < doc.id } ?? true, "segment documents must be added in ascending id order")
+        precondition(terms.count == 0, "a segment's words come from tokenizing or from merged postings, not both")
+        mergesPostings = true
+        let ord = UInt32(ids.count)
+        ids.append(doc.id)
+        store.add(logline: doc.logline, js: doc.js)
+        if let pattern = doc.pattern { addPattern(pattern, doc: ord) }
+        var js = doc.js
+        js.withUTF8 { buf in
+            let attrs = attributes
+            _ = JSONScanner.forEachScalar(UnsafeRawBufferPointer(buf)) { path, scalar in
+                SegmentBuilder.addAttribute(path: path, scalar: scalar, doc: ord, to: attrs)
+            }
+        }
+        lengths.append(length)
+        totalTokens += UInt64(length)
+    }
+
+    /// A js scalar as its key's attribute value (booleans as `true`/`false`).
+    @inline(__always)
+    private static func addAttribute(path: UnsafeRawBufferPointer, scalar: JSONScanner.Scalar, doc: UInt32, to attrs: AttributeTable) {
+        let key = attrs.key(path)
+        switch scalar {
+        case .string(let s):
+            attrs.addString(s, key: key, doc: doc)
+        case .number(let raw):
+            attrs.addNumber(raw, key: key, doc: doc)
+        case .bool(let v):
+            v
+                ? "true".utf8.withContiguousStorageIfAvailable { attrs.addString(UnsafeRawBufferPointer($0), key: key, doc: doc) }
+                : "false".utf8.withContiguousStorageIfAvailable { attrs.addString(UnsafeRawBufferPointer($0), key: key, doc: doc) }
+        }
     }
 
     /// The doc's pattern as its `pattern` attribute (the value a js `"pattern":"12"` had in
@@ -210,13 +247,26 @@ public final class SegmentBuilder {
 
     /// Serializes the segment into a buffer the caller owns (see `SegmentStorage(adopting:)`).
     public func finishImage() -> UnsafeMutableRawBufferPointer {
+        precondition(!mergesPostings, "a merge's segment is finished with the merged postings")
         var postingBytes = ByteWriter(capacity: postings.poolBytes)
-        let (termIndex, termData, gramFilters, firstTermPrefixes) = TermDictionaryWriter.write(
-            terms: terms, postings: postings, into: &postingBytes)
+        let dictionary = TermDictionaryWriter.write(terms: terms, postings: postings, into: &postingBytes)
+        return finishImage(dictionary: dictionary, postingBytes: &postingBytes)
+    }
+
+    /// Serializes a merge's segment (docs added with `addMerged`), its words merged from the
+    /// sources' postings; throws when a source is damaged.
+    func finishImage(merging merge: PostingsMerge) throws -> UnsafeMutableRawBufferPointer {
+        var postingBytes = ByteWriter(capacity: 1 << 20)
+        let dictionary = try merge.write(into: &postingBytes)
+        return finishImage(dictionary: dictionary, postingBytes: &postingBytes)
+    }
+
+    private func finishImage(dictionary: TermDictionaryWriter.Sections, postingBytes: inout ByteWriter) -> UnsafeMutableRawBufferPointer {
         let (attrDir, attrData, tallies, tallyOffsets) = writeAttributes(postings: &postingBytes)
-        let multiField = TermDictionaryWriter.multiFieldFrequencies(
-            terms: terms, postings: postings,
-            fieldCount: 2 + extraFields.count, docCount: ids.count)
+        // An optional section: were it ever to fail, counts decode postings instead.
+        let multiField =
+            (try? TermDictionaryWriter.multiFieldFrequencies(
+                of: dictionary, postings: postingBytes.bytes, fieldCount: 2 + extraFields.count, docCount: ids.count)) ?? []
 
         var meta = ByteWriter()
         meta.u32(SegmentFormat.version)
@@ -240,11 +290,11 @@ public final class SegmentBuilder {
         file.add(.docStoreIndex, docStore.index)
         file.add(.docStoreData, docStore.data)
         if !docStore.dictionary.isEmpty { file.add(.docStoreDictionary, docStore.dictionary) }
-        file.add(.termIndex, termIndex)
-        file.add(.termData, termData)
-        file.add(.termGramFilters, gramFilters)
-        file.add(.termFirstPrefixes, firstTermPrefixes)
-        let prefixSample = TermPrefix.sample(of: firstTermPrefixes)
+        file.add(.termIndex, dictionary.index)
+        file.add(.termData, dictionary.data)
+        file.add(.termGramFilters, dictionary.gramFilters)
+        file.add(.termFirstPrefixes, dictionary.firstTermPrefixes)
+        let prefixSample = TermPrefix.sample(of: dictionary.firstTermPrefixes)
         if !prefixSample.isEmpty { file.add(.termPrefixSample, prefixSample) }
         file.add(.postings, postingBytes.take())
         file.add(.attributes, attrDir)

@@ -56,6 +56,8 @@ public final class SegmentReader: @unchecked Sendable {
     public let maxID: UInt64
     public let totalTokens: UInt64
     public let fieldNames: [String]
+    /// The `SegmentFormat.version` it was written in.
+    public let formatVersion: UInt32
     /// Every field's number (what a word without a field limit looks up), made once.
     let allFieldIDs: [UInt8]
     /// Never reused by another reader, so caches can key on it safely.
@@ -122,6 +124,7 @@ public final class SegmentReader: @unchecked Sendable {
             guard (SegmentFormat.oldestReadableVersion...SegmentFormat.version).contains(version) else {
                 throw corrupt("unsupported version \(version)")
             }
+            formatVersion = version
             docCount = Int(try m.u32())
             minID = try m.u64()
             maxID = try m.u64()
@@ -374,6 +377,12 @@ public final class SegmentReader: @unchecked Sendable {
         // An inline list sits in a dictionary block, checked when the term was read.
         if info.inline { return try PostingList(single: dictionary.data, offset: info.postingsOffset, hasPositions: true) }
         return try postingList(at: info.postingsOffset, docFreq: info.docFreq)
+    }
+
+    /// A term's list read once, past the cache (a merge reads every list one time).
+    func postingListOnce(_ info: TermInfo) throws -> PostingList {
+        if info.inline { return try PostingList(single: dictionary.data, offset: info.postingsOffset, hasPositions: true) }
+        return try PostingList(bytes: postings, offset: info.postingsOffset, pages: pages)
     }
 
     /// The list at `offset` of the postings section; a long one's headers are parsed once.

@@ -234,13 +234,13 @@ struct TermDictionaryReader {
 
     /// Where block `b`'s terms start in `data` (its end for `b == blockCount`, or when its
     /// index entry is damaged).
-    private func blockOffset(_ b: Int) -> Int {
+    func blockOffset(_ b: Int) -> Int {
         guard b < blockCount, pages?.check(index.baseAddress! + 8 + b * 8, count: 8) ?? true else { return data.count }
         return min(Int(clamping: index.loadUnaligned(fromByteOffset: 8 + b * 8, as: UInt64.self).littleEndian), data.count)
     }
 
     /// Whether block `b`'s bytes are intact (checking them on first use).
-    private func blockIsIntact(_ b: Int) -> Bool {
+    func blockIsIntact(_ b: Int) -> Bool {
         guard let pages else { return true }
         let lo = blockOffset(b)
         let hi = blockOffset(b + 1)
