@@ -30,9 +30,10 @@ public struct EngineOptions: Sendable {
     public var maxBufferedBytes = 256 << 20
     /// Merge when a day has more than this many segments on disk.
     public var mergeFactor = 8
-    /// While documents keep arriving (the last append is younger than this), background merges
-    /// wait, leaving the CPU to sealing, unless a day has `deferredMergeLimit` × `mergeFactor`
-    /// segments or more. Merges catch up once writes pause.
+    /// While a day's documents keep arriving (its last append is younger than this), background
+    /// merges of that day wait, leaving the CPU to sealing, unless it has `deferredMergeLimit` ×
+    /// `mergeFactor` segments or more; days no longer written merge meanwhile. A day catches up
+    /// once its writes pause.
     public var mergeQuietMilliseconds = 2_000
     public var deferredMergeLimit = 4
     /// Seals of at least this many documents are built as parallel segments on the cores.

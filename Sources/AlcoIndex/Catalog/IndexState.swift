@@ -26,8 +26,9 @@ struct IndexState: Sendable {
     /// Persisted segments no longer live: their files go once a manifest without them is durable.
     var retired: [String] = []
     var lastPersistAt = DispatchTimeLike.now()
-    /// When the last document arrived (monotonic ns), so merges can wait for a pause.
-    var lastAppendAt: UInt64 = 0
+    /// When each day last got a document (monotonic ns): merges wait for a pause in that day's
+    /// writes only. Days quiet for a minute are dropped.
+    var lastAppendByDay: [Int: UInt64] = [:]
     var problems: [String] = []
     var isClosed = false
     /// Set when closing: running merges give up (their inputs stay live).
@@ -67,12 +68,21 @@ struct IndexState: Sendable {
                 }
             }()
             let now = DispatchTimeLike.now()
+            var lastDay: Int?
             for d in docs {
                 if replace { _ = delete(d.id) }
-                buffer.insert(d, day: calendar.day(ofMicroseconds: d.microseconds), lsn: lsn, now: now)
+                let day = calendar.day(ofMicroseconds: d.microseconds)
+                buffer.insert(d, day: day, lsn: lsn, now: now)
                 ids.observe(d.id)
+                // Once per run of one day's lines (a batch is mostly one day).
+                if !replaying && day != lastDay {
+                    lastAppendByDay[day] = now
+                    lastDay = day
+                }
             }
-            if !replaying { lastAppendAt = now }
+            if !replaying && lastAppendByDay.count > 8 {
+                lastAppendByDay = lastAppendByDay.filter { now &- $0.value < 60_000_000_000 }
+            }
         case .delete(let ids):
             for id in ids { _ = delete(id) }
         case .truncate:

@@ -6,17 +6,17 @@ import Foundation
 extension LogIndex {
     /// Merges the smallest persisted segments of a day when it has too many, and rewrites
     /// segments that are mostly tombstones. Returns true when it merged something.
-    /// - Parameter deferWhileWriting: leave the merge for later while documents keep arriving
-    ///   and the day's segment count is under the deferral limit (background merges do).
+    /// - Parameter deferWhileWriting: leave a day's merge for later while documents of that day
+    ///   keep arriving and its segment count is under the deferral limit (background merges do).
     @discardableResult
     public func mergeOnce(deferWhileWriting: Bool = false) throws -> Bool {
         // One merge at a time; sealing and persisting go on while it builds.
         mergeLock.lock()
         defer { mergeLock.unlock() }
         let plan = state.withLock { s in
-            let writing =
-                deferWhileWriting && s.lastAppendAt > 0
-                && DispatchTimeLike.now() &- s.lastAppendAt < UInt64(options.mergeQuietMilliseconds) * 1_000_000
+            let now = DispatchTimeLike.now()
+            let quiet = UInt64(options.mergeQuietMilliseconds) * 1_000_000
+            let writing = deferWhileWriting ? Set(s.lastAppendByDay.filter { now &- $0.value < quiet }.keys) : []
             return s.segments.resolve(MergePolicy(options: options).background(s.segments.mergeDays, writing: writing))
         }
         guard let plan else { return false }

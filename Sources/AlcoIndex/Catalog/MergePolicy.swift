@@ -49,11 +49,13 @@ struct MergePolicy: Sendable {
     /// The background pass's next merge, days in order: a segment that is more than a third
     /// tombstones is rewritten alone; a day past `mergeFactor` segments merges the run of
     /// adjacent segments that removes the most segments (then the one that rewrites the
-    /// fewest documents): at most `mergeFactor` of them, within `maxSegmentDocs`. While
-    /// `writing`, only days far past the factor are merged, leaving the CPU to sealing.
-    func background(_ days: [Day], writing: Bool) -> Plan? {
+    /// fewest documents): at most `mergeFactor` of them, within `maxSegmentDocs`. Days still
+    /// `writing` merge only when far past the factor, leaving the CPU to sealing; the others
+    /// (a day that has ended while the next one is written) merge meanwhile, so a query over
+    /// many days meets one day's backlog, not every day's.
+    func background(_ days: [Day], writing: Set<Int>) -> Plan? {
         for d in days.sorted(by: { $0.day < $1.day }) {
-            if writing && d.segmentCount < mergeFactor * deferredMergeLimit { continue }
+            if writing.contains(d.day) && d.segmentCount < mergeFactor * deferredMergeLimit { continue }
             if let heavy = d.persisted.first(where: { $0.deleted * 3 > $0.docCount }) {
                 return Plan(day: d.day, segments: [heavy.name])
             }
