@@ -386,17 +386,29 @@ public enum Searcher {
             for d in docs { count(d) }
         }
         // One hash look-up per group and segment (a read then a write was two).
-        func merge(_ entry: inout (count: Int, newest: UInt64), _ v: (Int, UInt64)) {
-            entry.count += v.0
-            entry.newest = max(entry.newest, v.1)
+        if rankCount[0] > 0 { Searcher.add(nil, rankCount[0], s.reader.id(rankNewest[0]), to: &counts) }
+        if let attr, let names = s.reader.valueNames(key, attr) {
+            for (rank, name) in names.enumerated() where rankCount[rank + 1] > 0 {
+                Searcher.add(name, rankCount[rank + 1], s.reader.id(rankNewest[rank + 1]), to: &counts)
+            }
+        } else {
+            attr?.forEachValue(
+                where: { rankCount[$0 + 1] > 0 },
+                { rank, value in Searcher.add(value, rankCount[rank + 1], s.reader.id(rankNewest[rank + 1]), to: &counts) })
         }
-        func add(_ value: String?, _ v: (Int, UInt64)) { merge(&counts[value, default: (0, 0)], v) }
-        if rankCount[0] > 0 { add(nil, (rankCount[0], s.reader.id(rankNewest[0]))) }
-        attr?.forEachValue(
-            where: { rankCount[$0 + 1] > 0 },
-            { rank, value in add(value, (rankCount[rank + 1], s.reader.id(rankNewest[rank + 1]))) })
-        for (n, v) in byNumber { add(NumericColumn.format(n), v) }
+        for (n, v) in byNumber { Searcher.add(NumericColumn.format(n), v.0, v.1, to: &counts) }
         return matched
+    }
+
+    @inline(__always)
+    private static func add(_ value: String?, _ count: Int, _ newest: UInt64, to counts: inout [String?: (count: Int, newest: UInt64)]) {
+        merge(&counts[value, default: (0, 0)], count, newest)
+    }
+
+    @inline(__always)
+    private static func merge(_ entry: inout (count: Int, newest: UInt64), _ count: Int, _ newest: UInt64) {
+        entry.count += count
+        entry.newest = max(entry.newest, newest)
     }
 
     /// Each exact word of the query with the documents holding it (SHOW META's keyword

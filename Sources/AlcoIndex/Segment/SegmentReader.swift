@@ -79,7 +79,7 @@ public final class SegmentReader: @unchecked Sendable {
     let attributes: AttributeDirectory
     /// Docs having a term in any text field, for frequent terms found in several fields
     /// (absent in segments written before it existed: those counts decode postings).
-    let multiFieldDocFreq: [[UInt8]: Int]
+    let multiFieldDocFreq: [WordKey: Int]
     /// A bit per doc whose pattern is its `pattern` attribute rather than in its js
     /// (`SegmentFormat.Section.patternDocs`), and that attribute; nil in segments without.
     private let patternDocs: UnsafeRawBufferPointer?
@@ -230,23 +230,25 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
-    private static func readMultiFieldFrequencies(_ bytes: UnsafeRawBufferPointer, docCount: Int) throws -> [[UInt8]: Int] {
+    private static func readMultiFieldFrequencies(_ bytes: UnsafeRawBufferPointer, docCount: Int) throws -> [WordKey: Int] {
         var r = ByteReader(bytes)
         let n = try r.varintInt()
         guard n <= bytes.count else { throw DecodeError("\(n) multi-field frequencies in \(bytes.count) bytes") }
-        var out: [[UInt8]: Int] = [:]
+        var out: [WordKey: Int] = [:]
         out.reserveCapacity(n)
         for _ in 0..<n {
             let term = Array(try r.bytes(try r.varintInt()))
             let docs = try r.varintInt()
             guard docs <= docCount else { throw DecodeError("a term in \(docs) of \(docCount) docs") }
-            out[term] = docs
+            out[WordKey(term)] = docs
         }
         return out
     }
 
     /// Docs with `word` in any text field, when the segment stored that count.
-    func docFreqInAnyField(_ word: [UInt8]) -> Int? { multiFieldDocFreq[word] }
+    func docFreqInAnyField(_ word: [UInt8]) -> Int? {
+        multiFieldDocFreq.isEmpty ? nil : multiFieldDocFreq[WordKey(word)]
+    }
 
     // MARK: ids
 
@@ -332,6 +334,25 @@ public final class SegmentReader: @unchecked Sendable {
     private let patternValueIDs = Mutex<[UInt32]?>(nil)
     static let maxPatternValues = 1 << 16
 
+    /// `key`'s values by rank, named once per segment on first use: a GROUP BY names every
+    /// group of every segment it reads, and naming decodes the values' blocks (~10,000
+    /// instructions a segment for a key of five values). Kept for at most `maxNamedValues`
+    /// values over all keys of the segment; nil past that, or while the values are damaged.
+    func valueNames(_ key: String, _ attribute: AttributeReader) -> [String]? {
+        namedValues.withLock { cache -> [String]? in
+            if let names = cache.byKey[key] { return names }
+            guard cache.count + attribute.valueCount <= SegmentReader.maxNamedValues else { return nil }
+            var names = [String](repeating: "", count: attribute.valueCount)
+            attribute.forEachValue(where: { _ in true }) { rank, value in names[rank] = value }
+            guard (try? throwIfDamaged()) != nil else { return nil }
+            cache.byKey[key] = names
+            cache.count += names.count
+            return names
+        }
+    }
+    private let namedValues = Mutex<(byKey: [String: [String]], count: Int)>(([:], 0))
+    static let maxNamedValues = 4_096
+
     public func logline(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> String {
         try storedFields(ord, cache: cache).logline
     }
@@ -402,6 +423,18 @@ public final class SegmentReader: @unchecked Sendable {
 
     public func attribute(_ key: String) -> AttributeReader? { attributes.reader(key) }
     public var attributeKeys: [String] { attributes.keys }
+}
+
+/// A word's bytes as a dictionary key hashed in one pass (an array of bytes hashes each byte
+/// apart: a look-up per segment of every counted word paid for it).
+struct WordKey: Hashable, Sendable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }
 
 public struct TermInfo: Sendable {

@@ -107,4 +107,29 @@ import Testing
         let numbers = try index.search(SearchRequest(groupBy: "latency")).groups
         #expect(numbers.reduce(0) { $0 + $1.count } == 4000)
     }
+
+    /// A segment names its groups once (`SegmentReader.valueNames`) for keys of few values; a
+    /// key with more values than it keeps names is counted by decoding, with the same answer,
+    /// and asking again answers from the kept names alike.
+    @Test func groupsOfAKeyWithMoreValuesThanASegmentNames() throws {
+        let dir = TemporaryDirectory()
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        defer { try? catalog.close() }
+        let index = try catalog.createIndex(IndexSettings(name: "g"))
+        let n = SegmentReader.maxNamedValues + 500
+        let docs = (0..<n).map { k in
+            doc("line \(k)", at: day1 + Int64(k), [("user", .string("u\(k)")), ("level", .string(["INFO", "WARN", "ERROR"][k % 3]))])
+        }
+        _ = try index.append(docs)
+        try index.flush()
+        #expect(try index.snapshot().count == 1)
+        for _ in 0..<2 {
+            let levels = try index.search(SearchRequest(groupBy: "level")).groups
+            #expect(Dictionary(uniqueKeysWithValues: levels.map { ($0.value, $0.count) }) == ["INFO": (n + 2) / 3, "WARN": (n + 1) / 3, "ERROR": n / 3])
+            let users = try index.search(SearchRequest(limit: n, groupBy: "user")).groups
+            #expect(users.count == n)
+            #expect(Set(users.map { $0.value ?? "" }) == Set((0..<n).map { "u\($0)" }))
+            #expect(users.allSatisfy { $0.count == 1 })
+        }
+    }
 }
