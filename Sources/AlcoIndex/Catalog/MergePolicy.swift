@@ -49,13 +49,16 @@ struct MergePolicy: Sendable {
     /// The background pass's next merge, days in order: a segment that is more than a third
     /// tombstones is rewritten alone; a day past `mergeFactor` segments merges the run of
     /// adjacent segments that removes the most segments (then the one that rewrites the
-    /// fewest documents): at most `mergeFactor` of them, within `maxSegmentDocs`. Days still
-    /// `writing` merge only when far past the factor, leaving the CPU to sealing; the others
-    /// (a day that has ended while the next one is written) merge meanwhile, so a query over
-    /// many days meets one day's backlog, not every day's.
+    /// fewest documents) within `maxSegmentDocs`. Days still `writing` merge only when far
+    /// past the factor, leaving the CPU to sealing, and then at most `mergeFactor` segments at
+    /// a time; the others (a day that has ended while the next one is written, or pauses)
+    /// merge meanwhile, as many segments as fit, so they end as OPTIMIZE packs them (runs of
+    /// the factor left segments that no neighbour fitted beside) and a query over many days
+    /// meets one day's backlog, not every day's.
     func background(_ days: [Day], writing: Set<Int>) -> Plan? {
         for d in days.sorted(by: { $0.day < $1.day }) {
-            if writing.contains(d.day) && d.segmentCount < mergeFactor * deferredMergeLimit { continue }
+            let written = writing.contains(d.day)
+            if written && d.segmentCount < mergeFactor * deferredMergeLimit { continue }
             if let heavy = d.persisted.first(where: { $0.deleted * 3 > $0.docCount }) {
                 return Plan(day: d.day, segments: [heavy.name])
             }
@@ -64,7 +67,7 @@ struct MergePolicy: Sendable {
             var best: Range<Int>?
             var bestTotal = 0
             for start in segments.indices {
-                let (run, total) = longestRun(segments, from: start, upTo: mergeFactor)
+                let (run, total) = longestRun(segments, from: start, upTo: written ? mergeFactor : segments.count)
                 guard run.count >= 2 else { continue }
                 if let b = best, run.count < b.count || (run.count == b.count && total >= bestTotal) { continue }
                 (best, bestTotal) = (run, total)

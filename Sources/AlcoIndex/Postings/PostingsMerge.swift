@@ -62,29 +62,7 @@ struct PostingsMerge {
             if holding.count > 1 { holding.sort { firstNew[$0] < firstNew[$1] } }
             merged.removeAll()
             for k in holding {
-                let source = sources[k]
-                let map = source.newOrdinals
-                if cursors[k].info.inline {
-                    // One doc, in the dictionary entry: no list to set up.
-                    guard let single = PostingsCopy.single(source.reader.dictionary.data, at: cursors[k].info.postingsOffset, shift: 0),
-                        Int(single.doc) < map.count
-                    else { try damaged(source.reader, "a term's postings") }
-                    let n = map[Int(single.doc)]
-                    if n != PostingsMerge.absent { PostingsCopy.decode(single.positions, doc: n, into: &merged) }
-                    continue
-                }
-                let list = try source.reader.postingListOnce(cursors[k].info)
-                var outOfRange = false
-                let intact = list.decodeAll(
-                    remap: { doc in
-                        guard Int(doc) < map.count else {
-                            outOfRange = true
-                            return nil
-                        }
-                        let n = map[Int(doc)]
-                        return n == PostingsMerge.absent ? nil : n
-                    }, into: &merged, blockDocs: &blockDocs, freqs: &freqs)
-                guard intact, !outOfRange else { try damaged(source.reader, "a term's postings") }
+                try append(sources[k], cursors[k].info, into: &merged, blockDocs: &blockDocs, freqs: &freqs)
             }
             if merged.docs.count > 0 {
                 if holding.count > 1 && !PostingsMerge.ascending(merged.docs.buffer) {
@@ -105,6 +83,36 @@ struct PostingsMerge {
         }
         for source in sources { try source.reader.throwIfDamaged() }
         return writer.finish()
+    }
+
+    /// Appends a source's list for one term to `merged`, its docs renumbered (the ones the new
+    /// segment leaves out dropped); throws when it does not decode.
+    private func append(
+        _ source: Source, _ info: TermInfo, into merged: inout DecodedPostings, blockDocs: inout [UInt32],
+        freqs: inout [UInt32]
+    ) throws {
+        let map = source.newOrdinals
+        if info.inline {
+            // One doc, in the dictionary entry: no list to set up.
+            guard let single = PostingsCopy.single(source.reader.dictionary.data, at: info.postingsOffset, shift: 0),
+                Int(single.doc) < map.count
+            else { try damaged(source.reader, "a term's postings") }
+            let n = map[Int(single.doc)]
+            if n != PostingsMerge.absent { PostingsCopy.decode(single.positions, doc: n, into: &merged) }
+            return
+        }
+        let list = try source.reader.postingListOnce(info)
+        var outOfRange = false
+        let intact = list.decodeAll(
+            remap: { doc in
+                guard Int(doc) < map.count else {
+                    outOfRange = true
+                    return nil
+                }
+                let n = map[Int(doc)]
+                return n == PostingsMerge.absent ? nil : n
+            }, into: &merged, blockDocs: &blockDocs, freqs: &freqs)
+        guard intact, !outOfRange else { try damaged(source.reader, "a term's postings") }
     }
 
     /// How far a source's docs all move when it goes to the new segment whole (every doc, in

@@ -18,9 +18,17 @@ import Testing
     }
 
     @Test func aDayPastTheFactorMergesARunOfAdjacentSegmentsWithinTheSizeLimit() {
-        // Five segments, factor four: the run of four that rewrites the fewest documents.
+        // Five segments, factor four, a day no longer written: every neighbour that fits.
         #expect(
             policy.background([day(1, [500, 10, 40, 20, 30])], writing: [])
+                == MergePolicy.Plan(day: 1, segments: ["s0", "s1", "s2", "s3", "s4"]))
+        #expect(
+            policy.background([day(1, [700, 400, 40, 20, 30])], writing: [])
+                == MergePolicy.Plan(day: 1, segments: ["s1", "s2", "s3", "s4"]))
+        // A day still written, past the deferral limit: a run of four, the one that rewrites
+        // the fewest documents.
+        #expect(
+            policy.background([day(1, [500, 10, 40, 20, 30] + Array(repeating: 600, count: 8))], writing: [1])
                 == MergePolicy.Plan(day: 1, segments: ["s1", "s2", "s3", "s4"]))
         // No two neighbours fit in the size limit: nothing (a merge would write as many full
         // segments as it read).
@@ -39,7 +47,7 @@ import Testing
         // Given out of time order, segments are taken in time order.
         var shuffled = day(1, [10, 20, 30, 40, 50, 600])
         shuffled.persisted.reverse()
-        #expect(policy.background([shuffled], writing: []) == MergePolicy.Plan(day: 1, segments: ["s0", "s1", "s2", "s3"]))
+        #expect(policy.background([shuffled], writing: []) == MergePolicy.Plan(day: 1, segments: ["s0", "s1", "s2", "s3", "s4", "s5"]))
         // Whatever merges OPTIMIZE makes, each takes neighbours.
         var d = day(1, [300, 900, 200, 100, 700, 50, 50])
         var merges: [[String]] = []
@@ -76,7 +84,7 @@ import Testing
         // Day 1 ended; day 2 is being written: day 1's backlog merges now, day 2's waits.
         let ended = day(1, [10, 20, 30, 40, 50])
         let current = day(2, [10, 20, 30, 40, 50])
-        #expect(policy.background([current, ended], writing: [2]) == MergePolicy.Plan(day: 1, segments: ["s0", "s1", "s2", "s3"]))
+        #expect(policy.background([current, ended], writing: [2]) == MergePolicy.Plan(day: 1, segments: ["s0", "s1", "s2", "s3", "s4"]))
         #expect(policy.background([current], writing: [2]) == nil)
         #expect(policy.background([ended, current], writing: [1, 2]) == nil)
     }
@@ -122,11 +130,12 @@ import Testing
         Thread.sleep(forTimeInterval: 3.2)
         try segments(day: 1)
         #expect(try counts() == [10, 10])
+        // Yesterday merges whole (its ten segments fit in one), today waits.
         #expect(try index.mergeOnce(deferWhileWriting: true) == true)
-        #expect(try counts() == [3, 10])
+        #expect(try counts() == [1, 10])
         #expect(try index.mergeOnce(deferWhileWriting: true) == false)
-        // Once today pauses too, it merges as well (without waiting: OPTIMIZE's merges).
+        // Merges that do not wait for a pause merge today too.
         #expect(try index.mergeOnce() == true)
-        #expect(try counts() == [3, 3])
+        #expect(try counts() == [1, 1])
     }
 }
