@@ -94,14 +94,11 @@ struct PostingsMerge {
         let map = source.newOrdinals
         if info.inline {
             // One doc, in the dictionary entry: no list to set up.
-            guard let single = PostingsCopy.single(source.reader.dictionary.data, at: info.postingsOffset, shift: 0),
-                Int(single.doc) < map.count
+            guard PostingsCopy.decodeSingle(source.reader.dictionary.data, at: info.postingsOffset, map: map, into: &merged)
             else { try damaged(source.reader, "a term's postings") }
-            let n = map[Int(single.doc)]
-            if n != PostingsMerge.absent { PostingsCopy.decode(single.positions, doc: n, into: &merged) }
             return
         }
-        let list = try source.reader.postingListOnce(info)
+        let list = try source.reader.postingList(info, caching: false)
         var outOfRange = false
         let intact = list.decodeAll(
             remap: { doc in
@@ -187,25 +184,31 @@ enum PostingsCopy {
         return (UInt32(doc) + shift, UnsafeRawBufferPointer(rebasing: data[start..<r.offset]))
     }
 
-    /// Appends `doc` with the positions of a one-document list (`single`'s encoded frequency
-    /// and gaps, which parsed there).
-    static func decode(_ encoded: UnsafeRawBufferPointer, doc: UInt32, into out: inout DecodedPostings) {
-        var r = ByteReader(encoded)
-        out.docs.append(doc)
+    /// Appends the one-document list of a dictionary entry at `offset` to `out`, its doc
+    /// renumbered through `map` (left out when absent there); false when it does not parse.
+    static func decodeSingle(
+        _ data: UnsafeRawBufferPointer, at offset: Int, map: [UInt32], into out: inout DecodedPostings
+    ) -> Bool {
+        var r = ByteReader(data, offset: offset)
+        guard let doc = try? r.varint(), doc < UInt64(map.count) else { return false }
+        let n = map[Int(doc)]
+        guard n != PostingsMerge.absent else { return true }
+        guard let freq = try? r.varint(), freq >= 1, freq <= UInt64(PostingsFormat.maxFrequency) else { return false }
+        out.docs.append(n)
         out.starts.append(out.positions.count)
-        let freq = (try? r.varint()) ?? 0
         var position: UInt32 = 0
         for _ in 0..<freq {
-            position &+= UInt32(truncatingIfNeeded: (try? r.varint()) ?? 0)
+            guard let gap = try? r.varint() else { return false }
+            position &+= UInt32(truncatingIfNeeded: gap)
             out.positions.append(position)
         }
+        return true
     }
 
     /// A list of the postings section, parsed as far as moving it needs.
     struct List {
         let bytes: UnsafeRawBufferPointer
         let docFreq: Int
-        let flags: UInt64
         let firstLast: UInt64
         let firstDocBytes: Int
         let firstPositionBytes: Int
@@ -244,7 +247,6 @@ enum PostingsCopy {
             else { return nil }
             self.bytes = bytes
             self.docFreq = n
-            self.flags = flags
             firstLast = last
             firstDocBytes = docBytes - (r.offset - headersEnd)
             firstPositionBytes = positionBytes
@@ -256,7 +258,7 @@ enum PostingsCopy {
 
         func write(to out: inout ByteWriter) {
             out.varint(docFreq)
-            out.varint(flags)
+            out.varint(PostingsFormat.hasPositions | PostingsFormat.packed)
             out.varint(firstLast + UInt64(shift))
             let movedFirst = firstDoc + UInt64(shift)
             out.varint(firstDocBytes + PostingsCopy.varintLength(movedFirst))

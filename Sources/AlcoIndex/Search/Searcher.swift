@@ -385,7 +385,6 @@ public enum Searcher {
             matched = docs.count
             for d in docs { count(d) }
         }
-        // One hash look-up per group and segment (a read then a write was two).
         if rankCount[0] > 0 { Searcher.add(nil, rankCount[0], s.reader.id(rankNewest[0]), to: &counts) }
         if let attr, let names = s.reader.valueNames(key, attr) {
             for (rank, name) in names.enumerated() where rankCount[rank + 1] > 0 {
@@ -400,15 +399,14 @@ public enum Searcher {
         return matched
     }
 
+    /// Adds a segment's count of one group, with one hash look-up (a read then a write was two).
     @inline(__always)
     private static func add(_ value: String?, _ count: Int, _ newest: UInt64, to counts: inout [String?: (count: Int, newest: UInt64)]) {
-        merge(&counts[value, default: (0, 0)], count, newest)
-    }
-
-    @inline(__always)
-    private static func merge(_ entry: inout (count: Int, newest: UInt64), _ count: Int, _ newest: UInt64) {
-        entry.count += count
-        entry.newest = max(entry.newest, newest)
+        func merge(_ entry: inout (count: Int, newest: UInt64)) {
+            entry.count += count
+            entry.newest = max(entry.newest, newest)
+        }
+        merge(&counts[value, default: (0, 0)])
     }
 
     /// Each exact word of the query with the documents holding it (SHOW META's keyword

@@ -63,12 +63,8 @@ public final class SegmentBuilder {
 
     /// Adds a document; ids must ascend.
     public func add(_ doc: Document) {
-        precondition(ids.last.map { $0 < doc.id } ?? true, "segment documents must be added in ascending id order")
         precondition(!mergesPostings, "a segment's words come from tokenizing or from merged postings, not both")
-        let ord = UInt32(ids.count)
-        ids.append(doc.id)
-        store.add(logline: doc.logline, js: doc.js)
-        if let pattern = doc.pattern { addPattern(pattern, doc: ord) }
+        let ord = addStored(doc)
 
         // Work on local copies of the hot tables (swapped, not copied) so the token loop does
         // no class-property access checks or reference counting per token.
@@ -117,13 +113,9 @@ public final class SegmentBuilder {
     /// (`finishImage(merging:)`): its stored fields and attributes only. `length` is its
     /// length in the source (saturated at 65,535, as segments keep it).
     func addMerged(_ doc: Document, length: UInt32) {
-        precondition(ids.last.map { $0 < doc.id } ?? true, "segment documents must be added in ascending id order")
         precondition(terms.count == 0, "a segment's words come from tokenizing or from merged postings, not both")
         mergesPostings = true
-        let ord = UInt32(ids.count)
-        ids.append(doc.id)
-        store.add(logline: doc.logline, js: doc.js)
-        if let pattern = doc.pattern { addPattern(pattern, doc: ord) }
+        let ord = addStored(doc)
         var js = doc.js
         js.withUTF8 { buf in
             let attrs = attributes
@@ -133,6 +125,16 @@ public final class SegmentBuilder {
         }
         lengths.append(length)
         totalTokens += UInt64(length)
+    }
+
+    /// The doc's id, stored fields and pattern; returns its ordinal.
+    private func addStored(_ doc: Document) -> UInt32 {
+        precondition(ids.last.map { $0 < doc.id } ?? true, "segment documents must be added in ascending id order")
+        let ord = UInt32(ids.count)
+        ids.append(doc.id)
+        store.add(logline: doc.logline, js: doc.js)
+        if let pattern = doc.pattern { addPattern(pattern, doc: ord) }
+        return ord
     }
 
     /// A js scalar as its key's attribute value (booleans as `true`/`false`).

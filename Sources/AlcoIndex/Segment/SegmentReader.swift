@@ -394,21 +394,17 @@ public final class SegmentReader: @unchecked Sendable {
 
     public var termCount: Int { dictionary.termCount }
 
-    public func postingList(_ info: TermInfo) throws -> PostingList {
+    /// - Parameter caching: whether a long list's parsed headers are kept for later queries (a
+    ///   merge reads each list once: no).
+    public func postingList(_ info: TermInfo, caching: Bool = true) throws -> PostingList {
         // An inline list sits in a dictionary block, checked when the term was read.
         if info.inline { return try PostingList(single: dictionary.data, offset: info.postingsOffset, hasPositions: true) }
-        return try postingList(at: info.postingsOffset, docFreq: info.docFreq)
-    }
-
-    /// A term's list read once, past the cache (a merge reads every list one time).
-    func postingListOnce(_ info: TermInfo) throws -> PostingList {
-        if info.inline { return try PostingList(single: dictionary.data, offset: info.postingsOffset, hasPositions: true) }
-        return try PostingList(bytes: postings, offset: info.postingsOffset, pages: pages)
+        return try postingList(at: info.postingsOffset, docFreq: info.docFreq, caching: caching)
     }
 
     /// The list at `offset` of the postings section; a long one's headers are parsed once.
-    private func postingList(at offset: Int, docFreq: Int) throws -> PostingList {
-        if docFreq >= PostingListCache.minimumDocs {
+    private func postingList(at offset: Int, docFreq: Int, caching: Bool = true) throws -> PostingList {
+        if caching && docFreq >= PostingListCache.minimumDocs {
             return try longLists.list(at: offset) { try PostingList(bytes: postings, offset: offset, pages: pages) }
         }
         return try PostingList(bytes: postings, offset: offset, pages: pages)
