@@ -20,13 +20,13 @@ extension LogIndex {
             return s.segments.resolve(MergePolicy(options: options).background(s.segments.mergeDays, writing: writing))
         }
         guard let plan else { return false }
-        return try metrics.merge.time { try install(merging: plan.sources, day: plan.day) }
+        return try metrics.merge.time { try install(merging: plan.sources, day: plan.day, compression: plan.compression) }
     }
 
     /// Merges `sources` into new segments (without holding the maintenance lock) and swaps
     /// them in under it.
-    func install(merging sources: [LiveSegment], day: Int) throws -> Bool {
-        let merged = try quarantiningDamage { try mergeSegments(sources, day: day) }
+    func install(merging sources: [LiveSegment], day: Int, compression: StoreCompression) throws -> Bool {
+        let merged = try quarantiningDamage { try mergeSegments(sources, day: day, compression: compression) }
         maintenanceLock.lock()
         defer { maintenanceLock.unlock() }
         let sourceNames = Set(sources.map(\.name))
@@ -70,7 +70,7 @@ extension LogIndex {
     /// K-way merge of the sources' live documents (ascending ids) into new segments on disk.
     /// Their words are merged from the sources' postings (`PostingsMerge`) when the sources
     /// allow it, else read again from the documents.
-    private func mergeSegments(_ sources: [LiveSegment], day: Int) throws -> [SegmentReader] {
+    private func mergeSegments(_ sources: [LiveSegment], day: Int, compression: StoreCompression) throws -> [SegmentReader] {
         let extraFields = columns.indexedKeys
         // Per source: reader, tombstones, cache and the next ordinal, in parallel arrays (a
         // tuple of them copied per document cost a retain and release of each).
@@ -86,7 +86,7 @@ extension LogIndex {
         // What the output will hold (less what deletes and the size limit take): a large
         // segment's doc store gets larger dictionaries.
         let expected = min(options.maxSegmentBytes, try readers.reduce(0) { $0 + (try $1.store.storedBytes()) })
-        var builder = SegmentBuilder(extraFields: extraFields, compression: .high, expectedStoredBytes: expected)
+        var builder = SegmentBuilder(extraFields: extraFields, compression: compression, expectedStoredBytes: expected)
         func finishBuilder() throws {
             guard builder.count > 0 else { return }
             let image: UnsafeMutableRawBufferPointer
@@ -105,7 +105,7 @@ extension LogIndex {
             try FileSystem.writeDurably(path, UnsafeRawBufferPointer(image))
             try FileSystem.syncDirectory(segmentsDirectory)
             out.append(try SegmentReader(name: name, storage: SegmentStorage(mapped: MappedFile(path: path))))
-            builder = SegmentBuilder(extraFields: extraFields, compression: .high, expectedStoredBytes: expected)
+            builder = SegmentBuilder(extraFields: extraFields, compression: compression, expectedStoredBytes: expected)
         }
         var builderBytes = 0
         while true {
@@ -159,7 +159,7 @@ extension LogIndex {
         while true {
             let plan = state.withLock { s in s.segments.resolve(MergePolicy(options: options).optimize(s.segments.mergeDays)) }
             guard let plan else { return }
-            guard try metrics.merge.time({ try install(merging: plan.sources, day: plan.day) }) else { return }
+            guard try metrics.merge.time({ try install(merging: plan.sources, day: plan.day, compression: plan.compression) }) else { return }
         }
     }
 

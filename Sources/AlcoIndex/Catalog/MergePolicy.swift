@@ -12,8 +12,14 @@ struct MergePolicy: Sendable {
         var deleted: Int
         /// Its first id (time): segments are merged in runs adjacent by it.
         var minID: UInt64 = 0
+        /// Its doc store's zstd level (0: unknown, written before segments recorded it).
+        var storeLevel: Int = 0
         var live: Int { docCount - deleted }
+        /// Written by a merge in a hurry, to be compressed again at `high`.
+        var isInterim: Bool { storeLevel == MergePolicy.interimLevel }
     }
+
+    static let interimLevel = Int(DocStoreWriter.level(.interim))
 
     /// A day's segments: the persisted ones, and how many it has in all (in memory too).
     struct Day: Sendable {
@@ -25,6 +31,8 @@ struct MergePolicy: Sendable {
     struct Plan: Equatable, Sendable {
         var day: Int
         var segments: [String]
+        /// How hard the output's doc store is compressed.
+        var compression: StoreCompression = .high
     }
 
     /// Merge when a day has more than this many persisted segments.
@@ -55,30 +63,51 @@ struct MergePolicy: Sendable {
     /// merge meanwhile, as many segments as fit, so they end as OPTIMIZE packs them (runs of
     /// the factor left segments that no neighbour fitted beside) and a query over many days
     /// meets one day's backlog, not every day's.
+    ///
+    /// A merge compresses at `interim` while another day has a merge due too (a merge costs
+    /// ~0.6× as much, so the backlog a full-rate ingest leaves stays small), else at `high`.
+    /// Once no merge is due, a day no longer written has its interim segments compressed again
+    /// at `high`, with the adjacent segments that fit beside them.
     func background(_ days: [Day], writing: Set<Int>) -> Plan? {
-        for d in days.sorted(by: { $0.day < $1.day }) {
-            let written = writing.contains(d.day)
-            if written && d.segmentCount < mergeFactor * deferredMergeLimit { continue }
-            if let heavy = d.persisted.first(where: { $0.deleted * 3 > $0.docCount }) {
-                return Plan(day: d.day, segments: [heavy.name])
-            }
-            guard d.persisted.count > mergeFactor else { continue }
+        let ordered = days.sorted(by: { $0.day < $1.day })
+        var due = ordered.lazy.compactMap { self.merge(of: $0, written: writing.contains($0.day)) }.makeIterator()
+        if var plan = due.next() {
+            if due.next() != nil { plan.compression = .interim }
+            return plan
+        }
+        for d in ordered where !writing.contains(d.day) {
             let segments = MergePolicy.inTimeOrder(d.persisted)
-            var best: Range<Int>?
-            var bestTotal = 0
-            for start in segments.indices {
-                let (run, total) = longestRun(segments, from: start, upTo: written ? mergeFactor : segments.count)
-                guard run.count >= 2 else { continue }
-                if let b = best, run.count < b.count || (run.count == b.count && total >= bestTotal) { continue }
-                (best, bestTotal) = (run, total)
-            }
-            if let best { return Plan(day: d.day, segments: segments[best].map(\.name)) }
+            guard let start = segments.firstIndex(where: \.isInterim) else { continue }
+            let (run, _) = longestRun(segments, from: start, upTo: segments.count)
+            // A segment alone past the size limit is rewritten alone.
+            let rewritten = run.isEmpty ? start..<(start + 1) : run
+            return Plan(day: d.day, segments: segments[rewritten].map(\.name))
         }
         return nil
     }
 
+    /// The merge a day has due, if any (see `background`).
+    private func merge(of d: Day, written: Bool) -> Plan? {
+        if written && d.segmentCount < mergeFactor * deferredMergeLimit { return nil }
+        if let heavy = d.persisted.first(where: { $0.deleted * 3 > $0.docCount }) {
+            return Plan(day: d.day, segments: [heavy.name])
+        }
+        guard d.persisted.count > mergeFactor else { return nil }
+        let segments = MergePolicy.inTimeOrder(d.persisted)
+        var best: Range<Int>?
+        var bestTotal = 0
+        for start in segments.indices {
+            let (run, total) = longestRun(segments, from: start, upTo: written ? mergeFactor : segments.count)
+            guard run.count >= 2 else { continue }
+            if let b = best, run.count < b.count || (run.count == b.count && total >= bestTotal) { continue }
+            (best, bestTotal) = (run, total)
+        }
+        return best.map { Plan(day: d.day, segments: segments[$0].map(\.name)) }
+    }
+
     /// OPTIMIZE's next merge: a day's first run of adjacent segments that fit together in
-    /// `maxSegmentDocs` (two or more, as many as fit), or a lone segment that has tombstones.
+    /// `maxSegmentDocs` (two or more, as many as fit), or a lone segment that has tombstones or
+    /// was merged at `interim`.
     func optimize(_ days: [Day]) -> Plan? {
         for d in days.sorted(by: { $0.day < $1.day }) {
             let segments = MergePolicy.inTimeOrder(d.persisted)
@@ -86,7 +115,9 @@ struct MergePolicy: Sendable {
                 let (run, _) = longestRun(segments, from: start, upTo: segments.count)
                 if run.count >= 2 { return Plan(day: d.day, segments: segments[run].map(\.name)) }
             }
-            if let lone = segments.first(where: { $0.deleted > 0 }) { return Plan(day: d.day, segments: [lone.name]) }
+            if let lone = segments.first(where: { $0.deleted > 0 || $0.isInterim }) {
+                return Plan(day: d.day, segments: [lone.name])
+            }
         }
         return nil
     }

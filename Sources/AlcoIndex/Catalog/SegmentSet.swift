@@ -92,17 +92,19 @@ struct SegmentSet: Sendable {
             MergePolicy.Day(
                 day: day,
                 persisted: segments.filter(\.isPersisted).map {
-                    MergePolicy.Segment(name: $0.name, docCount: $0.reader.docCount, deleted: $0.deleted.count, minID: $0.reader.minID)
+                    MergePolicy.Segment(
+                        name: $0.name, docCount: $0.reader.docCount, deleted: $0.deleted.count, minID: $0.reader.minID,
+                        storeLevel: $0.reader.store.level)
                 },
                 segmentCount: segments.count)
         }
     }
 
     /// A merge plan's segments, or nil when any of them is no longer live.
-    func resolve(_ plan: MergePolicy.Plan?) -> (day: Int, sources: [LiveSegment])? {
+    func resolve(_ plan: MergePolicy.Plan?) -> (day: Int, sources: [LiveSegment], compression: StoreCompression)? {
         guard let plan, let segments = days[plan.day] else { return nil }
         let sources = plan.segments.compactMap { name in segments.first { $0.name == name } }
-        return sources.count == plan.segments.count ? (plan.day, sources) : nil
+        return sources.count == plan.segments.count ? (plan.day, sources, plan.compression) : nil
     }
 
     /// What the manifest names: the persisted segments, days in order.

@@ -101,6 +101,9 @@ struct DocStoreReader {
     let layout: DocStoreLayout
     let blockCount: Int
     let docCount: Int
+    /// The zstd level the blocks were compressed at: 0 when unknown (LZ4 pairs, and zstd
+    /// segments written before the level was recorded).
+    let level: Int
     /// Where the entries start: after an 8-byte header (LZ4 pairs) or a 16-byte one.
     private let entriesStart: Int
     /// The zstd layout's decompressors, one per column's dictionary.
@@ -133,9 +136,11 @@ struct DocStoreReader {
         case .lz4Pairs:
             entriesStart = 8
             columns = nil
+            level = 0
         case .zstdColumns:
             entriesStart = 16
             let loglineDictionaryBytes = Int(try r.u32())
+            level = Int(try r.u32())
             let dict = dictionary ?? UnsafeRawBufferPointer(start: nil, count: 0)
             guard loglineDictionaryBytes <= dict.count else {
                 throw DecodeError("doc store dictionaries are shorter than their index says")

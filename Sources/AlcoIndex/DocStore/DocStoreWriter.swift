@@ -9,7 +9,7 @@
 /// small to pay for them gets none.
 ///
 /// Layout (`DocStoreLayout.zstdColumns`): the index is a 16-byte header (block count, layout,
-/// the logline dictionary's size, 0) and a 24-byte entry per block (first ordinal, raw bytes,
+/// the logline dictionary's size, the zstd level; 0 before levels were recorded) and a 24-byte entry per block (first ordinal, raw bytes,
 /// offset, compressed bytes, the logline frame's compressed bytes); the dictionary section is
 /// the logline dictionary followed by the js dictionary.
 struct DocStoreWriter {
@@ -29,6 +29,7 @@ struct DocStoreWriter {
     static func level(_ compression: StoreCompression) -> Int32 {
         switch compression {
         case .fast: 1
+        case .interim: 3
         case .high: 9
         }
     }
@@ -82,7 +83,7 @@ struct DocStoreWriter {
         header.u32(blockCount)
         header.u32(DocStoreLayout.zstdColumns.rawValue)
         header.u32(UInt32(loglineDictionary.count))
-        header.u32(0)
+        header.u32(UInt32(level))
         header.append(contentsOf: index.bytes)
         return (header.take(), data, loglineDictionary + jsDictionary)
     }

@@ -89,6 +89,33 @@ import Testing
         #expect(policy.background([ended, current], writing: [1, 2]) == nil)
     }
 
+    @Test func aMergeWithOthersWaitingCompressesAtInterimThenAgainOnceNoneIs() {
+        // Two ended days due: the first merges at interim, the last one due at high.
+        let one = day(1, [10, 20, 30, 40, 50])
+        let two = day(2, [10, 20, 30, 40, 50])
+        #expect(policy.background([two, one], writing: [3])?.compression == .interim)
+        #expect(policy.background([two], writing: [3])?.compression == .high)
+        // A day with an interim segment, nothing due: written, it waits; ended, the interim
+        // segment is compressed again with the neighbours that fit beside it.
+        var merged = day(1, [10, 900, 20, 30])
+        merged.persisted[1].storeLevel = MergePolicy.interimLevel
+        #expect(policy.background([merged], writing: [1]) == nil)
+        #expect(policy.background([merged], writing: [2]) == MergePolicy.Plan(day: 1, segments: ["s1", "s2", "s3"]))
+        // Alone past the size limit, it is rewritten alone; fresh and high segments never are.
+        let high = Int(DocStoreWriter.level(.high))
+        var big = day(1, [600, 1200, 20])
+        big.persisted[1].storeLevel = MergePolicy.interimLevel
+        big.persisted[0].storeLevel = 1
+        big.persisted[2].storeLevel = high
+        #expect(policy.background([big], writing: []) == MergePolicy.Plan(day: 1, segments: ["s1"]))
+        big.persisted[1].storeLevel = high
+        #expect(policy.background([big], writing: []) == nil)
+        // OPTIMIZE rewrites an interim segment no neighbour fits beside.
+        var lone = day(1, [900])
+        lone.persisted[0].storeLevel = MergePolicy.interimLevel
+        #expect(policy.optimize([lone]) == MergePolicy.Plan(day: 1, segments: ["s0"]))
+    }
+
     @Test func daysAreVisitedInOrder() {
         let plan = policy.background([day(7, [1, 1, 1, 1, 1]), day(3, [2, 2, 2, 2, 2])], writing: [])
         #expect(plan?.day == 3)
@@ -137,5 +164,44 @@ import Testing
         // Merges that do not wait for a pause merge today too.
         #expect(try index.mergeOnce() == true)
         #expect(try counts() == [1, 1])
+    }
+
+    /// Two days due at once: the first merges at interim, the second at high, then the first is
+    /// compressed again; every line reads back the same throughout.
+    @Test func aMergeInAHurryIsCompressedAgainOnceNoneWaits() throws {
+        let dir = TemporaryDirectory()
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        defer { try? catalog.close() }
+        let index = try catalog.createIndex(IndexSettings(name: "w", retentionDays: 100_000))
+        let dayLength: Int64 = 86_400_000_000
+        var lines: [String] = []
+        for day in 0..<2 {
+            for k in 0..<10 {
+                let line = "day \(day) line \(k) " + String(repeating: "word\(k) ", count: 50)
+                lines.append(line)
+                _ = try index.append([doc(line, at: day1 + Int64(day) * dayLength + Int64(k) * 1_000)])
+                try index.flush()
+            }
+        }
+        func levels(day: Int64) throws -> [Int] {
+            try index.snapshot().filter { (DocumentID.microseconds(of: $0.reader.minID) - day1) / dayLength == day }
+                .map(\.reader.store.level)
+        }
+        func everyLine() throws -> [String] {
+            try index.search(SearchRequest(order: .idAscending, limit: 100)).hits.map(\.logline)
+        }
+        let fresh = Int(DocStoreWriter.level(.fast))
+        let interim = Int(DocStoreWriter.level(.interim))
+        let high = Int(DocStoreWriter.level(.high))
+        #expect(try levels(day: 0) == Array(repeating: fresh, count: 10))
+        #expect(try index.mergeOnce() == true)
+        #expect(try levels(day: 0) == [interim])
+        #expect(try everyLine() == lines)
+        #expect(try index.mergeOnce() == true)
+        #expect(try levels(day: 1) == [high])
+        #expect(try index.mergeOnce() == true)
+        #expect(try levels(day: 0) == [high])
+        #expect(try everyLine() == lines)
+        #expect(try index.mergeOnce() == false)
     }
 }

@@ -31,7 +31,7 @@ import Testing
         return w.finish()
     }
 
-    @Test(arguments: [StoreCompression.fast, .high])
+    @Test(arguments: [StoreCompression.fast, .interim, .high])
     func awkwardDocumentsRoundTrip(_ compression: StoreCompression) throws {
         let docs = Self.awkwardDocuments()
         let parts = store(docs, compression)
@@ -41,6 +41,8 @@ import Testing
                 try parts.dictionary.withUnsafeBytes { dictionary in
                     let r = try DocStoreReader(index: index, data: data, dictionary: dictionary, docCount: docs.count, pages: nil)
                     #expect(r.layout == .zstdColumns)
+                    // The level is recorded: background merges compress interim segments again.
+                    #expect(r.level == Int(DocStoreWriter.level(compression)))
                     let cache = DocStoreCache(sharing: false)
                     // Backwards too: a reader pages from the newest line.
                     for k in docs.indices.reversed() {
