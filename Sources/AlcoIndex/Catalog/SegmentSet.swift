@@ -27,9 +27,11 @@ struct SegmentSet: Sendable {
     func segments(inDay day: Int) -> [LiveSegment] { days[day] ?? [] }
 
     func snapshot(_ selection: PartitionSelection) -> [SegmentSnapshot] {
+        // In time order (days ascending, a day's segments by first id): a search that orders
+        // segments from an edge then finds them ordered already.
         var out: [SegmentSnapshot] = []
-        for (day, segments) in days where selection.contains(day: day) {
-            for s in segments { out.append(SegmentSnapshot(reader: s.reader, deleted: s.deleted)) }
+        for day in days.keys.sorted() where selection.contains(day: day) {
+            for s in days[day]! { out.append(SegmentSnapshot(reader: s.reader, deleted: s.deleted)) }
         }
         return out
     }
@@ -58,7 +60,8 @@ struct SegmentSet: Sendable {
     /// source is gone.
     mutating func replace(_ sources: Set<String>, inDay day: Int, with merged: [LiveSegment]) -> Bool {
         guard let segments = days[day], sources.allSatisfy({ n in segments.contains { $0.name == n } }) else { return false }
-        days[day] = segments.filter { !sources.contains($0.name) } + merged
+        // Kept in order of first id, as sealing appends them (see `snapshot`).
+        days[day] = (segments.filter { !sources.contains($0.name) } + merged).sorted { $0.reader.minID < $1.reader.minID }
         return true
     }
 

@@ -111,6 +111,61 @@ import Testing
         for v in present.shuffled(using: &rng).prefix(2000) { #expect(reader.lookup(key(v))?.docFreq == 1) }
     }
 
+    /// An exact look-up places each entry of its block by the bytes it shares with the one
+    /// before (`TermDictionaryReader.find`): it must find every term with the entry that a walk
+    /// of the dictionary reads, and nothing else, over words that are prefixes of one another,
+    /// share long runs, and mix one-document entries with lists.
+    @Test func exactLookUpsAgreeWithWalkingTheDictionary() throws {
+        var rng = SeededRandom(seed: 25)
+        let alphabet = Array("ab0z".utf8)
+        func word() -> String {
+            String(decoding: (0..<Int.random(in: 1...9, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }, as: UTF8.self)
+        }
+        var words = Set<String>()
+        while words.count < 3000 { words.insert(word()) }
+        let sorted = words.sorted()
+        let builder = SegmentBuilder()
+        for (k, w) in sorted.enumerated() {
+            // Every third line also holds its neighbour: those words get lists, the rest inline.
+            builder.add(Document(id: UInt64(k + 1), logline: k % 3 == 0 ? "\(w) \(sorted[(k + 1) % sorted.count])" : w, js: "{}"))
+        }
+        let reader = try SegmentReader(name: "s", storage: SegmentStorage(copying: builder.finish()), checkingPagesOnUse: true)
+        let field = SegmentFormat.Field.logline
+        var walked: [[UInt8]: TermInfo] = [:]
+        reader.terms(field: field, prefix: []) { term, info in walked[[field] + Array(term)] = info }
+        #expect(walked.count == words.count)
+        #expect(walked.values.contains { $0.inline } && walked.values.contains { !$0.inline })
+        for (key, info) in walked {
+            let found = reader.lookup(key)
+            #expect(found?.docFreq == info.docFreq && found?.postingsOffset == info.postingsOffset && found?.inline == info.inline)
+        }
+        var absent = 0
+        while absent < 3000 {
+            let key = [field] + Array(word().utf8)
+            guard walked[key] == nil else { continue }
+            #expect(reader.lookup(key) == nil, "\(key)")
+            absent += 1
+        }
+        // Before the first term and after the last, and in another field.
+        #expect(reader.lookup([field]) == nil)
+        #expect(reader.lookup([field] + Array("zzzzzzzzzz".utf8)) == nil)
+        #expect(reader.lookup([SegmentFormat.Field.js] + Array(sorted[0].utf8)) == nil)
+    }
+
+    /// Blocks whose first terms all share their 8-byte prefix leave the sample nothing to
+    /// narrow: a look-up over more blocks than it checks at once probes them one by one.
+    @Test func aPrefixEveryBlockSharesIsSearchedProbeByProbe() throws {
+        let builder = SegmentBuilder()
+        let count = (TermDictionaryReader.prefixesCheckedAtOnce + 100) * SegmentFormat.termsPerBlock
+        for k in 0..<count { builder.add(Document(id: UInt64(k + 1), logline: "sharedprefix\(1_000_000 + k)", js: "{}")) }
+        let reader = try SegmentReader(name: "s", storage: SegmentStorage(copying: builder.finish()), checkingPagesOnUse: true)
+        let key = { (k: Int) in [SegmentFormat.Field.logline] + Array("sharedprefix\(k)".utf8) }
+        for k in stride(from: 1_000_000, to: 1_000_000 + count, by: 97) { #expect(reader.lookup(key(k))?.docFreq == 1) }
+        #expect(reader.lookup(key(999_999)) == nil)
+        #expect(reader.lookup(key(1_000_000 + count)) == nil)
+        #expect(reader.lookup(key(100_000)) == nil)
+    }
+
     @Test func theFirstEightBytesBigEndian() {
         #expect(TermPrefix.of([0x01, 0x02]) == 0x0102_0000_0000_0000)
         #expect(TermPrefix.of(Array("abcdefghij".utf8)) == 0x6162_6364_6566_6768)
