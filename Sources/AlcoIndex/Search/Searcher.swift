@@ -329,37 +329,37 @@ public enum Searcher {
         by key: String, segments: [SegmentSnapshot], plans: SegmentPlans, ranges: [Range<UInt32>],
         deadline: Deadline = .none
     ) throws -> ([GroupCount], Int, timedOut: Bool) {
-        var counts: [String?: (count: Int, newest: UInt64)] = [:]
+        var tally = GroupTally()
         var total = 0
         var timedOut = false
-        for (k, s) in segments.enumerated() {
+        // Newest first: a group's newest line is then found in the first segment that has the
+        // group, and the older ones skip naming their newest (an id read per group).
+        for k in orderFromEdge(segments.map(\.reader.maxID), descending: true) {
+            let s = segments[k]
             if deadline.hasPassed {
                 timedOut = true
                 break
             }
             do {
-                total += try countGroups(key, s, try plans.plan(k), ranges[k], into: &counts)
+                total += try countGroups(key, s, try plans.plan(k), ranges[k], into: &tally)
             } catch AlcoError.timedOut {
                 timedOut = true
                 break
             }
         }
-        let groups = counts.map { GroupCount(value: $0.key, count: $0.value.count, representativeID: $0.value.newest) }
-            .sorted { $0.count != $1.count ? $0.count > $1.count : ($0.value ?? "") < ($1.value ?? "") }
-        return (groups, total, timedOut)
+        return (tally.groups, total, timedOut)
     }
 
-    /// One segment's matches counted by their value of `key` into `counts`; returns how many
+    /// One segment's matches counted by their value of `key` into `tally`; returns how many
     /// matched. Adds nothing if it throws (a time limit met while verifying lines).
     private static func countGroups(
-        _ key: String, _ s: SegmentSnapshot, _ plan: any DocSet, _ range: Range<UInt32>,
-        into counts: inout [String?: (count: Int, newest: UInt64)]
+        _ key: String, _ s: SegmentSnapshot, _ plan: any DocSet, _ range: Range<UInt32>, into tally: inout GroupTally
     ) throws -> Int {
         if key == "id" {
             let docs = live(try plan.docs(range), s.deleted)
             for d in docs {
                 let id = s.reader.id(d)
-                counts[String(id), default: (0, id)].count += 1
+                tally.add(String(id), count: 1, newest: id)
             }
             return docs.count
         }
@@ -395,28 +395,20 @@ public enum Searcher {
             matched = docs.count
             for d in docs { count(d) }
         }
-        if rankCount[0] > 0 { Searcher.add(nil, rankCount[0], s.reader.id(rankNewest[0]), to: &counts) }
-        if let attr, let names = s.reader.valueNames(key, attr) {
-            for (rank, name) in names.enumerated() where rankCount[rank + 1] > 0 {
-                Searcher.add(name, rankCount[rank + 1], s.reader.id(rankNewest[rank + 1]), to: &counts)
+        let reader = s.reader
+        if rankCount[0] > 0 { tally.add(slot: tally.slot(nil), count: rankCount[0], newest: rankNewest[0], of: reader) }
+        if let attr, let names = reader.valueNames(key, attr) {
+            let slots = tally.slots(named: names)
+            for rank in names.indices where rankCount[rank + 1] > 0 {
+                tally.add(slot: slots[rank], count: rankCount[rank + 1], newest: rankNewest[rank + 1], of: reader)
             }
         } else {
             attr?.forEachValue(
                 where: { rankCount[$0 + 1] > 0 },
-                { rank, value in Searcher.add(value, rankCount[rank + 1], s.reader.id(rankNewest[rank + 1]), to: &counts) })
+                { rank, value in tally.add(slot: tally.slot(value), count: rankCount[rank + 1], newest: rankNewest[rank + 1], of: reader) })
         }
-        for (n, v) in byNumber { Searcher.add(NumericColumn.format(n), v.0, v.1, to: &counts) }
+        for (n, v) in byNumber { tally.add(NumericColumn.format(n), count: v.0, newest: v.1) }
         return matched
-    }
-
-    /// Adds a segment's count of one group, with one hash look-up (a read then a write was two).
-    @inline(__always)
-    private static func add(_ value: String?, _ count: Int, _ newest: UInt64, to counts: inout [String?: (count: Int, newest: UInt64)]) {
-        func merge(_ entry: inout (count: Int, newest: UInt64)) {
-            entry.count += count
-            entry.newest = max(entry.newest, newest)
-        }
-        merge(&counts[value, default: (0, 0)])
     }
 
     /// Each exact word of the query with the documents holding it (SHOW META's keyword
