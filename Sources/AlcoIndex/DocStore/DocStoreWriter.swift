@@ -9,9 +9,10 @@
 /// small to pay for them gets none.
 ///
 /// Layout (`DocStoreLayout.zstdColumns`): the index is a 16-byte header (block count, layout,
-/// the logline dictionary's size, the zstd level; 0 before levels were recorded) and a 24-byte entry per block (first ordinal, raw bytes,
-/// offset, compressed bytes, the logline frame's compressed bytes); the dictionary section is
-/// the logline dictionary followed by the js dictionary.
+/// the logline dictionary's size, the zstd level: 0 before levels were recorded) and a 24-byte
+/// entry per block (first ordinal, raw bytes, offset, compressed bytes, the logline frame's
+/// compressed bytes); the dictionary section is the logline dictionary followed by the js
+/// dictionary.
 struct DocStoreWriter {
     static let blockBytes = 32 * 1024
     static let dictionaryBytes = 64 * 1024
