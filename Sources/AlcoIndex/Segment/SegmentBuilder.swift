@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// How hard the doc store is compressed. A segment records its level (`SegmentReader.storeLevel`),
-/// so what was merged in a hurry is compressed again once its index is quiet.
+/// How hard the doc store is compressed. A segment records its level (`DocStoreReader.level`),
+/// so what was merged in a hurry is compressed again once no merge waits.
 public enum StoreCompression: Sendable {
     /// Sealing fresh writes: zstd 1.
     case fast

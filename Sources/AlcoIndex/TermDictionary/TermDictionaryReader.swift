@@ -89,22 +89,14 @@ struct TermDictionaryReader {
         let range = searchRange(keyPrefix)
         var lo = range.lowerBound
         var hi = range.upperBound
-        if let firstTermPrefixes, hi - lo <= TermDictionaryReader.prefixesCheckedAtOnce,
-            pages?.check(firstTermPrefixes + 8 * lo, count: 8 * (hi - lo)) ?? true
-        {
-            // The probes' prefixes checked in one call (the range is a page or two of them):
-            // a check per probe cost more than the probe.
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                let p = UInt64(littleEndian: firstTermPrefixes.loadUnaligned(fromByteOffset: 8 * mid, as: UInt64.self))
-                let c = p != keyPrefix ? (p < keyPrefix ? -1 : 1) : compare(firstTermOfBlock(mid), key)
-                if c <= 0 { lo = mid + 1 } else { hi = mid }
-            }
-        } else {
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if compareFirstTerm(mid, key, keyPrefix) <= 0 { lo = mid + 1 } else { hi = mid }
-            }
+        // The prefixes the probes may read checked in one call when they are a page or two (a
+        // check per probe cost more than the probe).
+        let prefixesChecked =
+            hi - lo <= TermDictionaryReader.prefixesCheckedAtOnce
+            && firstTermPrefixes.map { pages?.check($0 + 8 * lo, count: 8 * (hi - lo)) ?? true } == true
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compareFirstTerm(mid, key, keyPrefix, prefixChecked: prefixesChecked) <= 0 { lo = mid + 1 } else { hi = mid }
         }
         let block = lo - 1
         guard block >= 0 else { return nil }
@@ -116,64 +108,13 @@ struct TermDictionaryReader {
             let present = key.withUnsafeBytes { GramFilter.mayContain(filter, every: UnsafeRawBufferPointer(rebasing: $0.dropFirst())) }
             guard present else { return nil }
         }
-        return find(key, inBlock: block)
-    }
-
-    /// `key`'s entry in block `b`, found without rebuilding the terms before it. Terms ascend,
-    /// so how many bytes an entry shares with the term before it says where it stands against
-    /// the key when the term before was below the key and had `matched` bytes in common with it:
-    /// sharing more, it is below the key too (same first difference); sharing fewer, it is above
-    /// (it rose at a byte where the key still agreed); sharing as many, its suffix decides. Only
-    /// that last case reads the term's bytes.
-    private func find(_ key: [UInt8], inBlock b: Int) -> TermInfo? {
-        guard blockIsIntact(b) else { return nil }
-        let end = blockOffset(b + 1)
-        var i = blockOffset(b)
-        guard i < end else { return nil }
-        let bytes = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        return key.withUnsafeBufferPointer { k -> TermInfo? in
-            var matched = 0
-            var previousOffset = 0
-            while i < end {
-                guard let shared = Self.varint(bytes, &i, end), let suffixLength = Self.varint(bytes, &i, end),
-                    suffixLength <= end - i
-                else { return nil }
-                let suffix = bytes + i
-                i += suffixLength
-                guard let df = Self.varint(bytes, &i, end), i < end else { return nil }
-                // The reference is read whatever the term: offsets are deltas along the block.
-                let info = readPostingsReference(df: df, bytes, &i, previous: &previousOffset)
-                guard i <= end else { return nil }
-                if shared > matched { continue }
-                if shared < matched { return nil }
-                var j = 0
-                while j < suffixLength && matched < k.count && suffix[j] == k[matched] {
-                    j += 1
-                    matched += 1
-                }
-                if j == suffixLength {
-                    if matched == k.count { return info }
-                    continue  // a prefix of the key: below it
-                }
-                if matched == k.count || suffix[j] > k[matched] { return nil }
-            }
-            return nil
+        var found: TermInfo?
+        scanBlock(block) { term, info in
+            let c = compare(term, key)
+            if c == 0 { found = info }
+            return c < 0
         }
-    }
-
-    /// A varint of at most 9 bytes that ends before `end`, or nil.
-    @inline(__always)
-    private static func varint(_ p: UnsafePointer<UInt8>, _ i: inout Int, _ end: Int) -> Int? {
-        var result = 0
-        var shift = 0
-        while i < end && shift < 63 {
-            let b = p[i]
-            i += 1
-            result |= Int(b & 0x7f) << shift
-            if b < 0x80 { return result }
-            shift += 7
-        }
-        return nil
+        return found
     }
 
     /// Every term of `field` that starts with `prefix`, in order.
@@ -293,8 +234,9 @@ struct TermDictionaryReader {
     /// Block `b`'s first term against `key`: decided by their prefixes when they differ (a
     /// probe then reads 8 bytes of a small array, not a page of the dictionary).
     @inline(__always)
-    private func compareFirstTerm(_ b: Int, _ key: [UInt8], _ keyPrefix: UInt64) -> Int {
-        if let firstTermPrefixes, pages?.check(firstTermPrefixes + 8 * b, count: 8) ?? true {
+    /// - Parameter prefixChecked: the caller checked block `b`'s prefix already.
+    private func compareFirstTerm(_ b: Int, _ key: [UInt8], _ keyPrefix: UInt64, prefixChecked: Bool = false) -> Int {
+        if let firstTermPrefixes, prefixChecked || pages?.check(firstTermPrefixes + 8 * b, count: 8) ?? true {
             let p = UInt64(littleEndian: firstTermPrefixes.loadUnaligned(fromByteOffset: 8 * b, as: UInt64.self))
             if p != keyPrefix { return p < keyPrefix ? -1 : 1 }
         }

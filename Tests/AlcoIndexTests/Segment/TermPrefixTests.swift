@@ -111,10 +111,9 @@ import Testing
         for v in present.shuffled(using: &rng).prefix(2000) { #expect(reader.lookup(key(v))?.docFreq == 1) }
     }
 
-    /// An exact look-up places each entry of its block by the bytes it shares with the one
-    /// before (`TermDictionaryReader.find`): it must find every term with the entry that a walk
-    /// of the dictionary reads, and nothing else, over words that are prefixes of one another,
-    /// share long runs, and mix one-document entries with lists.
+    /// An exact look-up (prefixes checked at once, then its block scanned) must find every term
+    /// with the entry that a walk of the dictionary reads, and nothing else, over words that are
+    /// prefixes of one another, share long runs, and mix one-document entries with lists.
     @Test func exactLookUpsAgreeWithWalkingTheDictionary() throws {
         var rng = SeededRandom(seed: 25)
         let alphabet = Array("ab0z".utf8)
