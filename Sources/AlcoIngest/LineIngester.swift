@@ -70,6 +70,13 @@ public final class LineIngester {
     /// next maintenance pass): the batch holding the first one is not stored and
     /// `OutsideRetention` says how many and what to do. Off: they are stored as given.
     public var refusesOutsideRetention = false
+    /// Store each full batch on a queue of its own while the lines after it are decoded (one
+    /// batch in flight): the WAL write and fsync, id assignment and pattern masking overlap the
+    /// decoding, which otherwise waited for them. A reject, a mark or the end of input first
+    /// waits for the batch in flight, so nothing is recorded past a batch that failed.
+    public var overlapsStores = false
+    private var inFlight: StoreInFlight?
+    private lazy var storer = DispatchQueue(label: "alco.ingest.store")
     /// The text records of the current stream.
     private var records: TextRecords?
     private var reference: Int64 = 0
@@ -136,6 +143,7 @@ public final class LineIngester {
     /// Hands over the decoded documents for the caller to store (with a mark of its own),
     /// once the rejects before them are durable.
     public func takeBatch() throws -> [NewDocument] {
+        try awaitStore()
         try rejects.sync()
         defer { batch.removeAll(keepingCapacity: true) }
         stored += batch.count
@@ -151,7 +159,7 @@ public final class LineIngester {
     private func append(_ doc: NewDocument, firstLine: Int, source: String? = nil) throws {
         if batch.isEmpty, let source { batchStart = (source, firstLine) }
         batch.append(doc)
-        if batch.count >= batchSize { try flush() }
+        if batch.count >= batchSize { try store(waiting: !overlapsStores) }
     }
 
     /// A regular file's modification time, else now (µs).
@@ -257,6 +265,7 @@ public final class LineIngester {
     }
 
     private func reject(_ r: Rejection, _ bytes: UnsafeRawBufferPointer, source: String, number: Int) throws {
+        try awaitStore()
         try rejects.record(r, raw: bytes, source: source, line: number, index: index.name)
         rejected += 1
         onReject?(number, r)
@@ -304,7 +313,12 @@ public final class LineIngester {
         return JSONValue.object(members).serialized()
     }
 
-    public func flush() throws {
+    /// Stores the decoded lines and waits until they, and any batch in flight, are durable.
+    public func flush() throws { try store(waiting: true) }
+
+    /// Stores the batch: at once, or handed to `storer` (then the next call collects it).
+    private func store(waiting: Bool) throws {
+        try awaitStore()
         try rejects.sync()
         guard !batch.isEmpty else { return }
         if refusesOutsideRetention, let start = index.retentionStartMicroseconds() {
@@ -318,13 +332,49 @@ public final class LineIngester {
         }
         let docs = batch
         batch.removeAll(keepingCapacity: true)
-        do {
-            try index.append(docs, mode: .insert)
-        } catch {
-            firstUnstored = batchStart
+        if waiting {
+            do {
+                try index.append(docs, mode: .insert)
+            } catch {
+                firstUnstored = batchStart
+                throw error
+            }
+            stored += docs.count
+        } else {
+            let pending = StoreInFlight(start: batchStart, count: docs.count)
+            inFlight = pending
+            storer.async { [index] in
+                do { try index.append(docs, mode: .insert) } catch { pending.error = error }
+                pending.done.signal()
+            }
+        }
+    }
+
+    /// Waits for the batch in flight; its failure is this call's, resuming at its first line.
+    private func awaitStore() throws {
+        guard let pending = inFlight else { return }
+        inFlight = nil
+        pending.done.wait()
+        if let error = pending.error {
+            firstUnstored = pending.start
+            batch.removeAll(keepingCapacity: true)
             throw error
         }
-        stored += docs.count
+        stored += pending.count
+    }
+}
+
+/// A batch being stored while the next is decoded. `error` is written before `done` is
+/// signalled and read only after waiting on it.
+private final class StoreInFlight: @unchecked Sendable {
+    let done = DispatchSemaphore(value: 0)
+    let start: (source: String, line: Int)?
+    let count: Int
+    var error: (any Error)?
+
+    init(start: (source: String, line: Int)?, count: Int) {
+        self.start = start
+        self.count = count
     }
 }
 

@@ -111,6 +111,7 @@ struct Bench: ParsableCommand {
                 let target = try catalog.indexIfExists(index) ?? catalog.createIndex(IndexSettings(name: index))
                 let rejects = try RejectStore(directory: data.directory + "/rejects")
                 let ingester = LineIngester(index: target, rejects: rejects, format: .json)
+                ingester.overlapsStores = true
                 let fd = open(corpus, O_RDONLY)
                 guard fd >= 0 else { throw AlcoError.io(path: corpus, operation: "open", errno: errno) }
                 let memory = MemorySampler()

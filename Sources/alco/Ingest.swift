@@ -82,6 +82,7 @@ struct Ingest: ParsableCommand {
         let rejects = try reportingErrors { try RejectStore(directory: data.directory + "/rejects") }
         let ingester = LineIngester(index: target, rejects: rejects, format: lineFormat)
         ingester.batchSize = max(1, batchSize)
+        ingester.overlapsStores = true
         ingester.formats = known
         ingester.multiline = multilineRule
         if let zone { ingester.timeZone = zone }
