@@ -72,45 +72,20 @@ public final class SegmentBuilder {
         precondition(!mergesPostings, "a segment's words come from tokenizing or from merged postings, not both")
         let ord = addStored(doc)
 
-        // Work on local copies of the hot tables (swapped, not copied) so the token loop does
-        // no class-property access checks or reference counting per token.
-        var t = TermTable(capacity: 0)
-        var p = PostingsPool(expectedBytes: 0)
-        var b = TokenBatch()
-        swap(&t, &terms)
-        swap(&p, &postings)
-        swap(&b, &batch)
-        defer {
-            swap(&t, &terms)
-            swap(&p, &postings)
-            swap(&b, &batch)
-        }
-        b.removeAll()
-        var tokens: UInt32 = 0
-        var logline = doc.logline
-        logline.withUTF8 { buf in
-            tokens += b.add(UnsafeRawBufferPointer(buf), field: SegmentFormat.Field.logline, firstPosition: 0)
-        }
-        var jsPosition: UInt32 = 0
-        var extraPositions: [UInt8: UInt32] = [:]
-        var js = doc.js
-        js.withUTF8 { buf in
-            let attrs = attributes
-            _ = JSONScanner.forEachScalar(UnsafeRawBufferPointer(buf)) { path, scalar in
-                SegmentBuilder.addAttribute(path: path, scalar: scalar, doc: ord, to: attrs)
-                switch scalar {
-                case .string(let s):
-                    if !SegmentBuilder.isAttributeOnly(path) {
-                        tokens += indexValue(s, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
+        // The hot tables through pointers held for the whole document, so the token loop does
+        // no class-property access or reference counting per token. (Swapping them into locals
+        // did the same but allocated seven stand-in buffers a document to swap with.)
+        let tokens = withUnsafeMutablePointer(to: &batch) { b in
+            let n = tokenize(doc, ord: ord, batch: &b.pointee)
+            withUnsafeMutablePointer(to: &terms) { t in
+                withUnsafeMutablePointer(to: &postings) { p in
+                    withUnsafeMutablePointer(to: &termIDs) { ids in
+                        SegmentBuilder.invert(b.pointee, doc: ord, terms: &t.pointee, postings: &p.pointee, ids: &ids.pointee)
                     }
-                case .number(let raw):
-                    tokens += indexValue(raw, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
-                case .bool:
-                    break
                 }
             }
+            return n
         }
-        SegmentBuilder.invert(b, doc: ord, terms: &t, postings: &p, ids: &termIDs)
         lengths.append(tokens)
         totalTokens += UInt64(tokens)
     }
@@ -185,6 +160,36 @@ public final class SegmentBuilder {
     static func isAttributeOnly(_ path: UnsafeRawBufferPointer) -> Bool {
         let key = SegmentFormat.patternKeyBytes
         return path.count == key.count && memcmp(path.baseAddress!, key.baseAddress!, path.count) == 0
+    }
+
+    /// Gathers a document's tokens (logline, then each js value) into `b`; returns how many.
+    private func tokenize(_ doc: Document, ord: UInt32, batch b: inout TokenBatch) -> UInt32 {
+        b.removeAll()
+        var tokens: UInt32 = 0
+        var logline = doc.logline
+        logline.withUTF8 { buf in
+            tokens += b.add(UnsafeRawBufferPointer(buf), field: SegmentFormat.Field.logline, firstPosition: 0)
+        }
+        var jsPosition: UInt32 = 0
+        var extraPositions: [UInt8: UInt32] = [:]
+        var js = doc.js
+        js.withUTF8 { buf in
+            let attrs = attributes
+            _ = JSONScanner.forEachScalar(UnsafeRawBufferPointer(buf)) { path, scalar in
+                SegmentBuilder.addAttribute(path: path, scalar: scalar, doc: ord, to: attrs)
+                switch scalar {
+                case .string(let s):
+                    if !SegmentBuilder.isAttributeOnly(path) {
+                        tokens += indexValue(s, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
+                    }
+                case .number(let raw):
+                    tokens += indexValue(raw, path: path, jsPosition: &jsPosition, extraPositions: &extraPositions, batch: &b)
+                case .bool:
+                    break
+                }
+            }
+        }
+        return tokens
     }
 
     /// Adds a js value's words to the batch in field `js` (and in its own field when the key

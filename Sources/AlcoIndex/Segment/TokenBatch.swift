@@ -13,8 +13,12 @@ struct TokenBatch: ~Copyable {
 
     private(set) var keys = GrowableBuffer<UInt8>(capacity: 4096)
     private(set) var tokens = GrowableBuffer<Token>(capacity: 256)
+    /// Where the tokenizer folds each word (allocated once, not per call).
+    private let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: Tokenizer.scratchBytes)
 
     init() {}
+
+    deinit { scratch.deallocate() }
 
     var count: Int { tokens.count }
 
@@ -33,7 +37,7 @@ struct TokenBatch: ~Copyable {
     /// number of tokens.
     mutating func add(_ text: UnsafeRawBufferPointer, field: UInt8, firstPosition: UInt32) -> UInt32 {
         var n: UInt32 = 0
-        Tokenizer.forEachToken(text) { word, position, _ in
+        Tokenizer.forEachToken(text, scratch: scratch) { word, position, _ in
             let start = keys.count
             keys.append(field)
             keys.append(contentsOf: word)

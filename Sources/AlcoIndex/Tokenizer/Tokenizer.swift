@@ -26,68 +26,82 @@ public enum Tokenizer {
         _ text: UnsafeRawBufferPointer,
         _ body: (UnsafeRawBufferPointer, Int, Range<Int>) -> Void
     ) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxTokenBytes + 4) { scratch in
-            asciiClass.withUnsafeBufferPointer { cls in
-                var i = 0
-                let n = text.count
-                var len = 0
-                var start = 0
-                var position = 0
-                func emit(end: Int) {
-                    body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[0..<len]), position, start..<end)
-                    position += 1
-                    len = 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scratchBytes) { scratch in
+            forEachToken(text, scratch: scratch.baseAddress!, body)
+        }
+    }
+
+    /// Room for a folded token: `maxTokenBytes` and the two-byte character that may cross it.
+    /// (More than the 1,024 bytes the standard library puts on the stack, so a hot caller
+    /// passes scratch of its own rather than have every call allocate it.)
+    static let scratchBytes = maxTokenBytes + 4
+
+    /// `forEachToken` folding into `scratch`, which holds `scratchBytes`.
+    @inline(__always)
+    static func forEachToken(
+        _ text: UnsafeRawBufferPointer, scratch: UnsafeMutablePointer<UInt8>,
+        _ body: (UnsafeRawBufferPointer, Int, Range<Int>) -> Void
+    ) {
+        asciiClass.withUnsafeBufferPointer { cls in
+            var i = 0
+            let n = text.count
+            var len = 0
+            var start = 0
+            var position = 0
+            func emit(end: Int) {
+                body(UnsafeRawBufferPointer(start: scratch, count: len), position, start..<end)
+                position += 1
+                len = 0
+            }
+            while i < n {
+                let b = text[i]
+                if b < 0x80 {
+                    let c = cls[Int(b)]
+                    if c != 0 {
+                        if len == 0 { start = i }
+                        scratch[len] = c == 2 ? b | 0x20 : b
+                        len += 1
+                        i += 1
+                        if len >= maxTokenBytes { emit(end: i) }
+                    } else {
+                        if len > 0 { emit(end: i) }
+                        i += 1
+                    }
+                    continue
                 }
-                while i < n {
-                    let b = text[i]
-                    if b < 0x80 {
-                        let c = cls[Int(b)]
-                        if c != 0 {
-                            if len == 0 { start = i }
-                            scratch[len] = c == 2 ? b | 0x20 : b
-                            len += 1
-                            i += 1
-                            if len >= maxTokenBytes { emit(end: i) }
-                        } else {
-                            if len > 0 { emit(end: i) }
-                            i += 1
+                // Multi-byte UTF-8: only two-byte Cyrillic sequences are word characters.
+                if (b == 0xD0 || b == 0xD1) && i + 1 < n {
+                    let b2 = text[i + 1]
+                    var f0: UInt8 = 0
+                    var f1: UInt8 = 0
+                    if b == 0xD0 {
+                        switch b2 {
+                        case 0x81: f0 = 0xD1; f1 = 0x91  // Ё → ё
+                        case 0x90...0x9F: f0 = 0xD0; f1 = b2 + 0x20  // А-П → а-п
+                        case 0xA0...0xAF: f0 = 0xD1; f1 = b2 - 0x20  // Р-Я → р-я
+                        case 0xB0...0xBF: f0 = 0xD0; f1 = b2  // а-п
+                        default: break
                         }
+                    } else {
+                        switch b2 {
+                        case 0x80...0x8F, 0x91: f0 = 0xD1; f1 = b2  // р-я, ё
+                        default: break
+                        }
+                    }
+                    if f0 != 0 {
+                        if len == 0 { start = i }
+                        scratch[len] = f0
+                        scratch[len + 1] = f1
+                        len += 2
+                        i += 2
+                        if len >= maxTokenBytes { emit(end: i) }
                         continue
                     }
-                    // Multi-byte UTF-8: only two-byte Cyrillic sequences are word characters.
-                    if (b == 0xD0 || b == 0xD1) && i + 1 < n {
-                        let b2 = text[i + 1]
-                        var f0: UInt8 = 0
-                        var f1: UInt8 = 0
-                        if b == 0xD0 {
-                            switch b2 {
-                            case 0x81: f0 = 0xD1; f1 = 0x91  // Ё → ё
-                            case 0x90...0x9F: f0 = 0xD0; f1 = b2 + 0x20  // А-П → а-п
-                            case 0xA0...0xAF: f0 = 0xD1; f1 = b2 - 0x20  // Р-Я → р-я
-                            case 0xB0...0xBF: f0 = 0xD0; f1 = b2  // а-п
-                            default: break
-                            }
-                        } else {
-                            switch b2 {
-                            case 0x80...0x8F, 0x91: f0 = 0xD1; f1 = b2  // р-я, ё
-                            default: break
-                            }
-                        }
-                        if f0 != 0 {
-                            if len == 0 { start = i }
-                            scratch[len] = f0
-                            scratch[len + 1] = f1
-                            len += 2
-                            i += 2
-                            if len >= maxTokenBytes { emit(end: i) }
-                            continue
-                        }
-                    }
-                    if len > 0 { emit(end: i) }
-                    i += utf8SequenceLength(b)
                 }
-                if len > 0 { emit(end: n) }
+                if len > 0 { emit(end: i) }
+                i += utf8SequenceLength(b)
             }
+            if len > 0 { emit(end: n) }
         }
     }
 
