@@ -50,8 +50,8 @@ public struct ByteWriter: Sendable {
         bytes.append(UInt8(v))
     }
 
-    public mutating func varint(_ value: Int) { varint(UInt64(value)) }
-    public mutating func varint(_ value: UInt32) { varint(UInt64(value)) }
+    @inline(__always) public mutating func varint(_ value: Int) { varint(UInt64(value)) }
+    @inline(__always) public mutating func varint(_ value: UInt32) { varint(UInt64(value)) }
 
     public mutating func append<C: Collection>(contentsOf c: C) where C.Element == UInt8 {
         bytes.append(contentsOf: c)

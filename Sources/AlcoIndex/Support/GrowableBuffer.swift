@@ -43,6 +43,13 @@ struct GrowableBuffer<Element: BitwiseCopyable>: ~Copyable {
 
     mutating func removeAll() { count = 0 }
 
+    /// Drops the last `n` elements (trivial: nothing to deinitialize).
+    @inline(__always)
+    mutating func removeLast(_ n: Int) {
+        precondition(n >= 0 && n <= count, "removing more than the buffer holds")
+        count -= n
+    }
+
     /// Grows to at least `minimum` elements (doubling, so appends stay amortized O(1)).
     mutating func reserve(_ minimum: Int) {
         guard minimum > capacity else { return }

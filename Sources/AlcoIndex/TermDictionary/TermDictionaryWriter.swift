@@ -11,7 +11,9 @@ struct TermDictionaryWriter: ~Copyable {
     private var filters: ByteWriter
     private var data: ByteWriter
     private var blockFilter = [UInt8](repeating: 0, count: GramFilter.bytes)
-    private var previous: [UInt8] = []
+    /// The entry before, whose prefix the next entry shares (a raw buffer: an array's
+    /// uniqueness check per truncation and append was a tenth of writing an entry).
+    private var previous = GrowableBuffer<UInt8>(capacity: Tokenizer.maxTokenBytes + 8)
     private var previousOffset = 0
     private(set) var termCount = 0
     private var writer = PostingsWriter()
@@ -21,7 +23,6 @@ struct TermDictionaryWriter: ~Copyable {
     init(expectedTermBytes: Int = 0) {
         data = ByteWriter(capacity: expectedTermBytes)
         filters = ByteWriter()
-        previous.reserveCapacity(Tokenizer.maxTokenBytes + 8)
     }
 
     /// Appends `term` (above every term before it) with its postings: `docs` ascending, doc
@@ -66,7 +67,7 @@ struct TermDictionaryWriter: ~Copyable {
             for j in blockFilter.indices { blockFilter[j] = 0 }
             blockOffsets.append(UInt64(data.count))
             blockPrefixes.append(TermPrefix.of(term))
-            previous.removeAll(keepingCapacity: true)
+            previous.removeAll()
             previousOffset = 0
         }
         termCount += 1
@@ -85,7 +86,7 @@ struct TermDictionaryWriter: ~Copyable {
         let limit = min(previous.count, len)
         while shared < limit && previous[shared] == term[shared] { shared += 1 }
         TermBlockCodec.writeEntryHead(term: term, shared: shared, docFreq: docFreq, to: &data)
-        previous.removeSubrange(shared...)
+        previous.removeLast(previous.count - shared)
         previous.append(contentsOf: UnsafeRawBufferPointer(rebasing: term[shared...]))
     }
 
