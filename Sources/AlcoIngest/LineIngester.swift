@@ -177,6 +177,21 @@ public final class LineIngester {
     /// Reads a whole stream (file descriptor), line by line; `bytesRead` counts the bytes
     /// as inflated.
     public func ingest(fd: Int32, source: String, progress: ((LineIngester) -> Void)? = nil) throws {
+        try settlingStores { try read(fd: fd, source: source, progress: progress) }
+    }
+
+    /// Runs `body`; when it fails, the batch in flight is waited for first, so what `stored`
+    /// and `firstUnstored` then say is what was stored.
+    private func settlingStores(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch {
+            try? awaitStore()
+            throw error
+        }
+    }
+
+    private func read(fd: Int32, source: String, progress: ((LineIngester) -> Void)?) throws {
         var carry: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var lineNumber = 0
@@ -250,6 +265,10 @@ public final class LineIngester {
 
     /// Reads lines from memory (an HTTP body), then stores what is left.
     public func ingest(buffer: UnsafeRawBufferPointer, source: String) throws {
+        try settlingStores { try read(buffer: buffer, source: source) }
+    }
+
+    private func read(buffer: UnsafeRawBufferPointer, source: String) throws {
         var start = 0
         var number = 0
         guard let base = buffer.baseAddress else { return try flush() }
