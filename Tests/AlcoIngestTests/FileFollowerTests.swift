@@ -7,29 +7,10 @@ import Testing
 /// One followed file, against a real index: what it decodes, and the offset before which
 /// everything is decoded (the position a file source stores with its batch).
 @Suite struct FileFollowerTests {
-    final class Fixture {
-        let dir = NSTemporaryDirectory() + "alco-follow-" + UUID().uuidString
-        let catalog: Catalog
-        let index: LogIndex
-        let rejects: RejectStore
+    final class Fixture: IngestTestIndex {
         var path: String { dir + "/app.log" }
 
-        init() throws {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            var options = EngineOptions()
-            options.backgroundMaintenance = false
-            options.syncWrites = false
-            catalog = try Catalog(directory: dir + "/data", options: options)
-            var settings = IndexSettings(name: "files")
-            settings.retentionDays = 100_000
-            index = try catalog.createIndex(settings)
-            rejects = try RejectStore(directory: dir + "/rejects")
-        }
-
-        deinit {
-            try? catalog.close()
-            try? FileManager.default.removeItem(atPath: dir)
-        }
+        init() throws { try super.init(name: "files") }
 
         func append(_ text: String) throws {
             let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))

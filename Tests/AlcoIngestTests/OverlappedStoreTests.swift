@@ -8,28 +8,8 @@ import Testing
 /// stored, rejected and reported as the place to resume is what storing one batch at a time
 /// gives.
 @Suite struct OverlappedStoreTests {
-    final class Fixture {
-        let dir = NSTemporaryDirectory() + "alco-overlap-" + UUID().uuidString
-        let catalog: Catalog
-        let index: LogIndex
-        let rejects: RejectStore
-
-        init() throws {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            var options = EngineOptions()
-            options.backgroundMaintenance = false
-            options.syncWrites = false
-            catalog = try Catalog(directory: dir + "/data", options: options)
-            var settings = IndexSettings(name: "logs")
-            settings.retentionDays = 100_000
-            index = try catalog.createIndex(settings)
-            rejects = try RejectStore(directory: dir + "/rejects")
-        }
-
-        deinit {
-            try? catalog.close()
-            try? FileManager.default.removeItem(atPath: dir)
-        }
+    final class Fixture: IngestTestIndex {
+        init() throws { try super.init(name: "logs") }
 
         func ingester(overlapping: Bool, batchSize: Int) -> LineIngester {
             let i = LineIngester(index: index, rejects: rejects, format: .json)

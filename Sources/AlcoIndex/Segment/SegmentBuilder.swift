@@ -72,20 +72,11 @@ public final class SegmentBuilder {
         precondition(!mergesPostings, "a segment's words come from tokenizing or from merged postings, not both")
         let ord = addStored(doc)
 
-        // The hot tables through pointers held for the whole document, so the token loop does
-        // no class-property access or reference counting per token. (Swapping them into locals
-        // did the same but allocated seven stand-in buffers a document to swap with.)
-        let tokens = withUnsafeMutablePointer(to: &batch) { b in
-            let n = tokenize(doc, ord: ord, batch: &b.pointee)
-            withUnsafeMutablePointer(to: &terms) { t in
-                withUnsafeMutablePointer(to: &postings) { p in
-                    withUnsafeMutablePointer(to: &termIDs) { ids in
-                        SegmentBuilder.invert(b.pointee, doc: ord, terms: &t.pointee, postings: &p.pointee, ids: &ids.pointee)
-                    }
-                }
-            }
-            return n
-        }
+        // The hot tables go to the token loops as inout arguments, one access per document: a
+        // loop reading them as properties paid an access check per token, and swapping them
+        // into locals allocated seven stand-in buffers a document.
+        let tokens = tokenize(doc, ord: ord, batch: &batch)
+        SegmentBuilder.invert(batch, doc: ord, terms: &terms, postings: &postings, ids: &termIDs)
         lengths.append(tokens)
         totalTokens += UInt64(tokens)
     }

@@ -233,8 +233,8 @@ struct TermDictionaryReader {
 
     /// Block `b`'s first term against `key`: decided by their prefixes when they differ (a
     /// probe then reads 8 bytes of a small array, not a page of the dictionary).
-    @inline(__always)
     /// - Parameter prefixChecked: the caller checked block `b`'s prefix already.
+    @inline(__always)
     private func compareFirstTerm(_ b: Int, _ key: [UInt8], _ keyPrefix: UInt64, prefixChecked: Bool = false) -> Int {
         if let firstTermPrefixes, prefixChecked || pages?.check(firstTermPrefixes + 8 * b, count: 8) ?? true {
             let p = UInt64(littleEndian: firstTermPrefixes.loadUnaligned(fromByteOffset: 8 * b, as: UInt64.self))
