@@ -157,3 +157,49 @@ import Testing
         #expect(rej.reason == .tooLarge)
     }
 }
+
+/// The fixed-place reader of the usual time shape answers exactly as the general parser
+/// does, for times in that shape, near it, and broken in every field.
+@Suite struct CanonicalTimeTests {
+    @Test func fastPathAgreesWithGeneralParser() {
+        var rng = SystemRandomNumberGenerator()
+        let zones = [TimeZone(identifier: "UTC")!, TimeZone(identifier: "Europe/Berlin")!]
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let separators = ["T", "t", " ", "_"]
+        let tails = ["", "Z", "z", "+02:00", "-0530", "Zx", " ", "Q"]
+        var canonical = 0
+        for _ in 0..<20_000 {
+            var t = "\(Int.random(in: 1969...2100, using: &rng))-\(two(Int.random(in: 0...13, using: &rng)))"
+            t += "-\(two(Int.random(in: 0...32, using: &rng)))\(separators.randomElement(using: &rng)!)"
+            t += "\(two(Int.random(in: 0...24, using: &rng))):\(two(Int.random(in: 0...60, using: &rng)))"
+            t += ":\(two(Int.random(in: 0...61, using: &rng)))"
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0: break
+            case 1: t += "." + String(repeating: "7", count: Int.random(in: 0...9, using: &rng))
+            case 2: t += "," + String(Int.random(in: 0...999_999, using: &rng))
+            default: t += "." + String(Int.random(in: 0...99, using: &rng)) + "x"
+            }
+            t += tails.randomElement(using: &rng)!
+            // Now and then a byte anywhere becomes something else.
+            if Int.random(in: 0..<5, using: &rng) == 0 {
+                var bytes = Array(t.utf8)
+                bytes[Int.random(in: 0..<bytes.count, using: &rng)] = [48, 57, 58, 45, 46, 47, 90, 65].randomElement(using: &rng)!
+                t = String(decoding: bytes, as: UTF8.self)
+            }
+            for zone in zones {
+                for zuluIsLocal in [true, false] {
+                    let fixed = Timestamps.fixedOffset(of: zone)
+                    t.utf8.withContiguousStorageIfAvailable { buf in
+                        let b = UnsafeRawBufferPointer(buf)
+                        if Timestamps.canonicalTime(b) != nil { canonical += 1 }
+                        #expect(
+                            Timestamps.parseISO(b, zone: zone, zuluIsLocal: zuluIsLocal, fixedOffset: fixed)
+                                == Timestamps.parseAnyISO(b, zone: zone, zuluIsLocal: zuluIsLocal, fixedOffset: fixed), "\(t)")
+                    }
+                }
+            }
+        }
+        // Both kinds were tried: times the fast path read and times it left to the parser.
+        #expect(canonical > 10_000 && canonical < 60_000)
+    }
+}

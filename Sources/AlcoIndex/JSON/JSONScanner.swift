@@ -205,10 +205,14 @@ public enum JSONScanner {
                 }
             case UInt8(ascii: "\""):
                 if let body {
+                    // The closures take the value, not `self`: one that reads a property copies
+                    // the walker (and retains its buffers) for every value.
                     if let raw = try stringInPlace() {
-                        withPath { body($0, .string(UnsafeRawBufferPointer(rebasing: p[raw]))) }
+                        let value = UnsafeRawBufferPointer(rebasing: p[raw])
+                        withPath { body($0, .string(value)) }
                     } else {
-                        withPath { pb in scratch.withUnsafeBytes { body(pb, .string($0)) } }
+                        let decoded = scratch
+                        withPath { pb in decoded.withUnsafeBytes { body(pb, .string($0)) } }
                     }
                 } else {
                     try string(capture: false)
@@ -291,7 +295,8 @@ public enum JSONScanner {
         /// Decodes the string at `i` into `scratch`, or with `capture` false only checks it
         /// (values nobody reads are not copied).
         mutating func string(capture: Bool = true) throws {
-            scratch.removeAll(keepingCapacity: true)
+            // Left alone when already empty: emptying an empty array still checks and releases.
+            if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
             i += 1
             var start = i
             while true {
