@@ -57,8 +57,10 @@ public struct ByteWriter: Sendable {
         bytes.append(contentsOf: c)
     }
 
+    /// (As typed bytes: an array appends a raw buffer byte by byte through its iterator, a
+    /// typed one with one copy.)
     public mutating func append(_ buffer: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: buffer)
+        buffer.withMemoryRebound(to: UInt8.self) { bytes.append(contentsOf: $0) }
     }
 
     /// Length-prefixed bytes.
@@ -69,7 +71,10 @@ public struct ByteWriter: Sendable {
 
     public mutating func string(_ s: String) {
         var s = s
-        s.withUTF8 { blob(UnsafeRawBufferPointer($0)) }
+        s.withUTF8 { utf8 in
+            varint(utf8.count)
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     /// Overwrites 4 bytes at `offset` (used to patch lengths and checksums after the fact).
@@ -96,4 +101,19 @@ extension ByteWriter {
     mutating func align(_ n: Int) {
         while count % n != 0 { u8(0) }
     }
+}
+
+/// Writes `value` as a varint at `p + i` (room for 10 bytes), leaving `i` after it: for
+/// staging several small fields in stack memory and appending them to a `ByteWriter` at once
+/// (each of its appends checks the array's uniqueness and capacity).
+@inline(__always)
+func writeVarint(_ value: UInt64, _ p: UnsafeMutablePointer<UInt8>, _ i: inout Int) {
+    var v = value
+    while v >= 0x80 {
+        p[i] = UInt8(truncatingIfNeeded: v) | 0x80
+        i += 1
+        v >>= 7
+    }
+    p[i] = UInt8(v)
+    i += 1
 }

@@ -10,7 +10,9 @@ struct TermDictionaryWriter: ~Copyable {
     private var blockPrefixes: [UInt64] = []
     private var filters: ByteWriter
     private var data: ByteWriter
-    private var blockFilter = [UInt8](repeating: 0, count: GramFilter.bytes)
+    /// The open block's gram filter (raw memory: it is written once per gram of every term).
+    private var blockFilter = GrowableBuffer<UInt8>(capacity: GramFilter.bytes)
+    private var blockFilterBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: blockFilter.base, count: GramFilter.bytes) }
     /// The entry before, whose prefix the next entry shares (a raw buffer: an array's
     /// uniqueness check per truncation and append was a tenth of writing an entry).
     private var previous = GrowableBuffer<UInt8>(capacity: Tokenizer.maxTokenBytes + 8)
@@ -23,6 +25,7 @@ struct TermDictionaryWriter: ~Copyable {
     init(expectedTermBytes: Int = 0) {
         data = ByteWriter(capacity: expectedTermBytes)
         filters = ByteWriter()
+        _ = blockFilter.append(repeating: 0, count: GramFilter.bytes)
     }
 
     /// Appends `term` (above every term before it) with its postings: `docs` ascending, doc
@@ -63,8 +66,8 @@ struct TermDictionaryWriter: ~Copyable {
     /// The entry's term and doc count, opening a block every `termsPerBlock` terms.
     private mutating func startEntry(term: UnsafeRawBufferPointer, docFreq: Int) {
         if termCount % SegmentFormat.termsPerBlock == 0 {
-            if termCount > 0 { filters.append(contentsOf: blockFilter) }
-            for j in blockFilter.indices { blockFilter[j] = 0 }
+            if termCount > 0 { filters.append(blockFilterBytes) }
+            blockFilter.base.update(repeating: 0, count: GramFilter.bytes)
             blockOffsets.append(UInt64(data.count))
             blockPrefixes.append(TermPrefix.of(term))
             previous.removeAll()
@@ -75,12 +78,10 @@ struct TermDictionaryWriter: ~Copyable {
         let len = term.count
         // The block's gram filter gets the word (no field byte); a word cut at the token
         // limit may hold a match across the cut, so its block is never skipped.
-        blockFilter.withUnsafeMutableBufferPointer { f in
-            if len - 1 >= Tokenizer.maxTokenBytes {
-                GramFilter.fill(f.baseAddress!)
-            } else {
-                GramFilter.add(UnsafeRawBufferPointer(rebasing: term[1...]), to: f.baseAddress!)
-            }
+        if len - 1 >= Tokenizer.maxTokenBytes {
+            GramFilter.fill(blockFilter.base)
+        } else {
+            GramFilter.add(UnsafeRawBufferPointer(rebasing: term[1...]), to: blockFilter.base)
         }
         var shared = 0
         let limit = min(previous.count, len)
@@ -121,7 +122,7 @@ struct TermDictionaryWriter: ~Copyable {
         grams.u32(UInt32(nBlocks))
         grams.u32(UInt32(GramFilter.bytes))
         grams.append(contentsOf: filters.take())
-        if nBlocks > 0 { grams.append(contentsOf: blockFilter) }
+        if nBlocks > 0 { grams.append(blockFilterBytes) }
         return Sections(
             index: index.take(), data: data.take(), gramFilters: grams.take(), firstTermPrefixes: prefixes.take(),
             frequentKeys: frequentKeys)
