@@ -103,6 +103,20 @@ struct PostingsPool: ~Copyable {
         s.sliceEnd = start + size - 4
     }
 
+    /// Term `t`'s doc and position when it occurred once in the segment (most terms), else
+    /// nil. Its two varints (at most 10 bytes) are in its first slice (12 bytes before the
+    /// link); any further occurrence leaves the tail past them.
+    @inline(__always)
+    func onlyOccurrence(_ t: Int) -> (doc: UInt32, position: UInt32)? {
+        let s = states[t]
+        guard s.docFreq == 1 else { return nil }
+        var at = Int(s.head)
+        let first = readVarint64(pool.base, &at)
+        let position = readVarint64(pool.base, &at)
+        guard at == Int(s.tail) else { return nil }
+        return (UInt32(truncatingIfNeeded: first >> 1), UInt32(truncatingIfNeeded: position))
+    }
+
     /// Decodes term `t` into `out`: its docs (ascending) and each doc's positions.
     func decode(_ t: Int, into out: inout DecodedPostings) {
         out.removeAll()

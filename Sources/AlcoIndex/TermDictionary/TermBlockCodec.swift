@@ -6,10 +6,15 @@
 /// previous offset; format 1: absolute). Writer and reader share this one description.
 enum TermBlockCodec {
     /// Writes an entry's term and doc count; the postings reference follows.
-    /// (Staged on the stack and appended at once: a seal writes ~5 entries a line.)
-    static func writeEntryHead(term: UnsafeRawBufferPointer, shared: Int, docFreq: Int, to data: inout ByteWriter) {
+    /// With `onlyOccurrence`, a term found once in the segment, its postings follow in the
+    /// entry (`PostingsWriter.writeSingle`'s layout: doc, frequency 1, position). Staged on the
+    /// stack and appended at once: a seal writes ~5 entries a line.
+    static func writeEntryHead(
+        term: UnsafeRawBufferPointer, shared: Int, docFreq: Int, onlyOccurrence: (doc: UInt32, position: UInt32)? = nil,
+        to data: inout ByteWriter
+    ) {
         let suffix = term.count - shared
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: suffix + 30) { stage in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: suffix + 45) { stage in
             let p = stage.baseAddress!
             var at = 0
             writeVarint(UInt64(shared), p, &at)
@@ -17,6 +22,11 @@ enum TermBlockCodec {
             if suffix > 0 { UnsafeMutableRawPointer(p + at).copyMemory(from: term.baseAddress! + shared, byteCount: suffix) }
             at += suffix
             writeVarint(UInt64(docFreq), p, &at)
+            if let once = onlyOccurrence {
+                writeVarint(UInt64(once.doc), p, &at)
+                writeVarint(1, p, &at)
+                writeVarint(UInt64(once.position), p, &at)
+            }
             data.append(UnsafeRawBufferPointer(start: p, count: at))
         }
     }

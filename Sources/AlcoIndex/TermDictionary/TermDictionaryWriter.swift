@@ -45,6 +45,12 @@ struct TermDictionaryWriter: ~Copyable {
         }
     }
 
+    /// Appends a `term` that occurs once in the segment, in `doc` at `position` (most terms of
+    /// a log segment: ids, numbers), with no list to decode or encode.
+    mutating func addOnce(term: UnsafeRawBufferPointer, doc: UInt32, position: UInt32) {
+        startEntry(term: term, docFreq: 1, onlyOccurrence: (doc, position))
+    }
+
     /// Appends a one-document `term` whose frequency and position gaps are already encoded
     /// (`PostingsWriter.writeSingle`'s layout after the doc).
     mutating func addSingle(term: UnsafeRawBufferPointer, doc: UInt32, encodedPositions: UnsafeRawBufferPointer) {
@@ -64,7 +70,9 @@ struct TermDictionaryWriter: ~Copyable {
     }
 
     /// The entry's term and doc count, opening a block every `termsPerBlock` terms.
-    private mutating func startEntry(term: UnsafeRawBufferPointer, docFreq: Int) {
+    private mutating func startEntry(
+        term: UnsafeRawBufferPointer, docFreq: Int, onlyOccurrence: (doc: UInt32, position: UInt32)? = nil
+    ) {
         if termCount % SegmentFormat.termsPerBlock == 0 {
             if termCount > 0 { filters.append(blockFilterBytes) }
             blockFilter.base.update(repeating: 0, count: GramFilter.bytes)
@@ -86,7 +94,7 @@ struct TermDictionaryWriter: ~Copyable {
         var shared = 0
         let limit = min(previous.count, len)
         while shared < limit && previous[shared] == term[shared] { shared += 1 }
-        TermBlockCodec.writeEntryHead(term: term, shared: shared, docFreq: docFreq, to: &data)
+        TermBlockCodec.writeEntryHead(term: term, shared: shared, docFreq: docFreq, onlyOccurrence: onlyOccurrence, to: &data)
         previous.removeLast(previous.count - shared)
         previous.append(contentsOf: UnsafeRawBufferPointer(rebasing: term[shared...]))
     }
@@ -142,6 +150,10 @@ struct TermDictionaryWriter: ~Copyable {
             if k + 8 < order.count {
                 terms.prefetchTerm(order[k + 8])
                 postings.prefetchHead(term: order[k + 8])
+            }
+            if let once = postings.onlyOccurrence(t) {
+                dictionary.addOnce(term: terms.term(t), doc: once.doc, position: once.position)
+                continue
             }
             postings.decode(t, into: &decoded)
             dictionary.add(

@@ -126,6 +126,28 @@ import Testing
         #expect(table.sortedIDs() == expected)
     }
 
+    /// A term seen once in a segment is written from its pool record directly; any term seen
+    /// again (in its doc or another) is not taken for one, and large docs and positions (five
+    /// varint bytes each) still fit its first slice.
+    @Test func onlyOccurrenceIsReadFromThePoolDirectly() {
+        var pool = PostingsPool(expectedBytes: 1024)
+        for _ in 0..<5 { pool.addTerm() }
+        pool.add(term: 0, doc: 3, position: 7)
+        pool.add(term: 1, doc: 4, position: 1)
+        pool.add(term: 1, doc: 4, position: 9)
+        pool.add(term: 2, doc: 4, position: 2)
+        pool.add(term: 2, doc: 5, position: 2)
+        pool.add(term: 3, doc: UInt32.max - 1, position: UInt32.max)
+        #expect(pool.onlyOccurrence(0).map { [$0.doc, $0.position] } == [3, 7])
+        #expect(pool.onlyOccurrence(1) == nil)
+        #expect(pool.onlyOccurrence(2) == nil)
+        #expect(pool.onlyOccurrence(3).map { [$0.doc, $0.position] } == [UInt32.max - 1, UInt32.max])
+        #expect(pool.onlyOccurrence(4) == nil)
+        var decoded = DecodedPostings()
+        pool.decode(3, into: &decoded)
+        #expect(Array(decoded.docs.buffer) == [UInt32.max - 1] && Array(decoded.positions.buffer) == [UInt32.max])
+    }
+
     /// A posting list as the tests describe it: docs ascending, each with its positions.
     struct ListSpec {
         var docs: [UInt32]
