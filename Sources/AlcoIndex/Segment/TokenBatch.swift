@@ -41,11 +41,11 @@ struct TokenBatch: ~Copyable {
             let start = keys.count
             keys.append(field)
             keys.append(contentsOf: word)
-            let key = UnsafeRawBufferPointer(start: keys.base + start, count: word.count + 1)
+            let length = word.count + 1
             tokens.append(
                 Token(
-                    start: UInt32(start), length: UInt32(word.count + 1),
-                    position: firstPosition + UInt32(position), hash: TermTable.hash(key)))
+                    start: UInt32(start), length: UInt32(length),
+                    position: firstPosition + UInt32(position), hash: TermTable.hash(keys.base + start, count: length)))
             n += 1
         }
         return n
