@@ -118,11 +118,12 @@ public struct LogstashDecoder: Sendable {
         var jsBytes = 2  // the braces
         let (timeKey, messageKey) = (self.timeKey, self.messageKey)
         let (versionKey, seqKey, reservedKeys) = (LogstashDecoder.versionKey, LogstashDecoder.seqKey, LogstashDecoder.reservedKeys)
+        let longestReserved = LogstashDecoder.longestReserved
         do {
             try JSONScanner.forEachTopLevelMember(bytes) { keyRange, valueRange in
                 let key = UnsafeRawBufferPointer(rebasing: bytes[keyRange])
                 // A key written with escapes is compared by what it spells.
-                let plain = !key.contains(UInt8(ascii: "\\"))
+                let plain = key.isEmpty || memchr(key.baseAddress!, 0x5C, key.count) == nil
                 let spelled: String? = plain ? nil : LogstashDecoder.decodedKey(bytes, keyRange)
                 func isKey(_ name: [UInt8], _ text: String) -> Bool { plain ? LogstashDecoder.same(key, name) : spelled == text }
                 if isKey(timeKey, timeField) {
@@ -136,7 +137,7 @@ public struct LogstashDecoder: Sendable {
                 } else {
                     let reserved =
                         plain
-                        ? reservedKeys.contains { LogstashDecoder.same(key, $0) }
+                        ? key.count <= longestReserved && reservedKeys.contains { LogstashDecoder.same(key, $0) }
                         : LogstashDecoder.reservedNames.contains(spelled ?? "")
                     var keyBytes = (keyRange.lowerBound - 1)..<(keyRange.upperBound + 1)  // as sent, quotes included
                     if reserved {

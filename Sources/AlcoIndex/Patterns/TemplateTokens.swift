@@ -95,24 +95,13 @@ public enum TemplateTokens {
             count += 1
         }
 
-        /// Short words are copied in at most two overlapping loads and stores: a call to
-        /// `memcpy` per word costs more than the word.
+        /// Short words are copied without a memcpy call (`ShortBytes`): a call per word cost
+        /// more than the word.
         @inline(__always)
         mutating func append(_ bytes: UnsafeRawBufferPointer) {
             let n = bytes.count
             guard n > 0, let from = bytes.baseAddress else { return }
-            let to = UnsafeMutableRawPointer(base + count)
-            if n >= 8 && n <= 16 {
-                to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
-                to.storeBytes(of: from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
-            } else if n >= 4 && n < 8 {
-                to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
-                to.storeBytes(of: from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), toByteOffset: n - 4, as: UInt32.self)
-            } else if n < 4 {
-                for k in 0..<n { to.storeBytes(of: from.load(fromByteOffset: k, as: UInt8.self), toByteOffset: k, as: UInt8.self) }
-            } else {
-                to.copyMemory(from: from, byteCount: n)
-            }
+            ShortBytes.copy(from, to: UnsafeMutableRawPointer(base + count), count: n)
             count += n
         }
 

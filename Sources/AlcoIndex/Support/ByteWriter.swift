@@ -26,11 +26,11 @@ public struct ByteWriter: Sendable {
     }
 
     public mutating func u32(_ v: UInt32) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: v.littleEndian) { append($0) }
     }
 
     public mutating func u64(_ v: UInt64) {
-        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: v.littleEndian) { append($0) }
     }
 
     public mutating func f64(_ v: Double) { u64(v.bitPattern) }

@@ -25,26 +25,12 @@ struct GrowableBuffer<Element: BitwiseCopyable>: ~Copyable {
         count += 1
     }
 
-    /// Most appends are a word of a line: up to 16 bytes are copied in two overlapping loads
-    /// and stores (a call to `memcpy` cost more than the copy).
+    /// Most appends are a word of a line (`ShortBytes`: no memcpy call for them).
     @inline(__always)
     mutating func append(contentsOf raw: UnsafeRawBufferPointer) where Element == UInt8 {
         let n = raw.count
         if count + n > capacity { reserve(count + n) }
-        if n > 0, let from = raw.baseAddress {
-            let to = UnsafeMutableRawPointer(base + count)
-            if n >= 8 && n <= 16 {
-                to.storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
-                to.storeBytes(of: from.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
-            } else if n >= 4 && n < 8 {
-                to.storeBytes(of: from.loadUnaligned(as: UInt32.self), as: UInt32.self)
-                to.storeBytes(of: from.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self), toByteOffset: n - 4, as: UInt32.self)
-            } else if n < 4 {
-                for k in 0..<n { to.storeBytes(of: from.load(fromByteOffset: k, as: UInt8.self), toByteOffset: k, as: UInt8.self) }
-            } else {
-                to.copyMemory(from: from, byteCount: n)
-            }
-        }
+        if n > 0, let from = raw.baseAddress { ShortBytes.copy(from, to: UnsafeMutableRawPointer(base + count), count: n) }
         count += n
     }
 

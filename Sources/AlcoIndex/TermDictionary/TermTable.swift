@@ -232,16 +232,7 @@ struct TermTable: ~Copyable {
         let n = a.count
         guard n == b.count else { return false }
         guard n > 0, let x = a.baseAddress, let y = b.baseAddress else { return true }
-        // A word of a line is compared in two overlapping loads (a call to memcmp cost more).
-        if n >= 8 && n <= 16 {
-            return x.loadUnaligned(as: UInt64.self) == y.loadUnaligned(as: UInt64.self)
-                && x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-        }
-        if n >= 4 && n < 8 {
-            return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
-                && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
-        }
-        return memcmp(x, y, n) == 0
+        return ShortBytes.equal(x, y, count: n)
     }
 
     private mutating func grow() {

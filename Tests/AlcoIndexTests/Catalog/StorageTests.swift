@@ -126,6 +126,30 @@ import Testing
         #expect(table.sortedIDs() == expected)
     }
 
+    /// The short copies and comparisons agree with copying and comparing byte by byte at every
+    /// length around their 4-, 8- and 16-byte paths, with the difference at every place.
+    @Test func shortBytesCopyAndCompareLikeBytes() {
+        var rng = SystemRandomNumberGenerator()
+        for n in 0...40 {
+            let source = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var copied = [UInt8](repeating: 0xAA, count: n + 8)
+            source.withUnsafeBytes { from in
+                copied.withUnsafeMutableBytes { to in
+                    if n > 0 { ShortBytes.copy(from.baseAddress!, to: to.baseAddress!, count: n) }
+                }
+            }
+            #expect(Array(copied[0..<n]) == source && copied[n...].allSatisfy { $0 == 0xAA }, "copy of \(n)")
+            for k in 0..<max(n, 1) {
+                var other = source
+                if n > 0 { other[k] ^= 1 << UInt8(k % 8) }
+                let equal = source.withUnsafeBytes { x in
+                    other.withUnsafeBytes { y in ShortBytes.equal(x.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, y.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, count: n) }
+                }
+                #expect(equal == (source == other), "compare of \(n), byte \(k)")
+            }
+        }
+    }
+
     /// A term seen once in a segment is written from its pool record directly; any term seen
     /// again (in its doc or another) is not taken for one, and large docs and positions (five
     /// varint bytes each) still fit its first slice.
