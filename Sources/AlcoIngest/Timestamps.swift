@@ -77,17 +77,8 @@ public enum Timestamps {
             if expect(58) {
                 guard let ss = num(2), ss <= 60 else { return nil }
                 s = ss
-                if i < b.count && (b[i] == 46 || b[i] == 44) {
-                    i += 1
-                    var digits = 0
-                    while i < b.count, b[i] >= 48, b[i] <= 57 {
-                        if digits < 6 { micros = micros * 10 + Int(b[i] - 48) }
-                        digits += 1
-                        i += 1
-                    }
-                    guard digits > 0 else { return nil }
-                    if digits < 6 { for _ in digits..<6 { micros *= 10 } }
-                }
+                guard let f = fraction(b, &i) else { return nil }
+                micros = f
             }
         }
         var offsetSeconds: Int?
@@ -122,6 +113,24 @@ public enum Timestamps {
         return (wall - offset) * 1_000_000 + Int64(micros)
     }
 
+    /// The fraction of a second at `i` in microseconds (digits past six ignored), leaving `i`
+    /// after it: 0 when there is none, nil for a separator without digits.
+    @inline(__always)
+    private static func fraction(_ b: UnsafeRawBufferPointer, _ i: inout Int) -> Int? {
+        guard i < b.count && (b[i] == 46 || b[i] == 44) else { return 0 }
+        i += 1
+        var micros = 0
+        var digits = 0
+        while i < b.count, b[i] >= 48, b[i] <= 57 {
+            if digits < 6 { micros = micros * 10 + Int(b[i] - 48) }
+            digits += 1
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        if digits < 6 { for _ in digits..<6 { micros *= 10 } }
+        return micros
+    }
+
     /// The shape nearly every log line's time has, `YYYY-MM-DD[T ]HH:MM:SS[.f…][Z]`, read at
     /// fixed places (the general parser cost ~800 instructions a line); nil for any other
     /// shape or a field out of range, which the general parser then reads or rejects.
@@ -143,18 +152,7 @@ public enum Timestamps {
             (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, s <= 60
         else { return nil }
         var i = 19
-        var micros = 0
-        if i < n && (p[i] == 46 || p[i] == 44) {
-            i += 1
-            var digits = 0
-            while i < n, let v = digit(i) {
-                if digits < 6 { micros = micros * 10 + v }
-                digits += 1
-                i += 1
-            }
-            guard digits > 0 else { return nil }
-            if digits < 6 { for _ in digits..<6 { micros *= 10 } }
-        }
+        guard let micros = fraction(b, &i) else { return nil }
         var zulu = false
         if i < n && (p[i] == 90 || p[i] == 122) {
             zulu = true

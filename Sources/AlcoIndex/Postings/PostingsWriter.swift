@@ -84,6 +84,14 @@ struct PostingsWriter {
         }
     }
 
+    /// `writeSingle`'s layout for a doc with one position, staged at `p + i` (at most 11 bytes).
+    @inline(__always)
+    static func writeSingle(doc: UInt32, position: UInt32, _ p: UnsafeMutablePointer<UInt8>, _ i: inout Int) {
+        writeVarint(UInt64(doc), p, &i)
+        writeVarint(1, p, &i)
+        writeVarint(UInt64(position), p, &i)
+    }
+
     /// A block's header: its last doc (as a delta from the previous block's), body sizes.
     private func writeHeader(last: UInt32, to out: inout ByteWriter) {
         out.varint(last)

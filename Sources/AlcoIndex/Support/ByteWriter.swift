@@ -71,10 +71,7 @@ public struct ByteWriter: Sendable {
 
     public mutating func string(_ s: String) {
         var s = s
-        s.withUTF8 { utf8 in
-            varint(utf8.count)
-            bytes.append(contentsOf: utf8)
-        }
+        s.withUTF8 { blob($0) }
     }
 
     /// Overwrites 4 bytes at `offset` (used to patch lengths and checksums after the fact).

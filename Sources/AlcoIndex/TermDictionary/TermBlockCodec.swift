@@ -22,11 +22,7 @@ enum TermBlockCodec {
             if suffix > 0 { UnsafeMutableRawPointer(p + at).copyMemory(from: term.baseAddress! + shared, byteCount: suffix) }
             at += suffix
             writeVarint(UInt64(docFreq), p, &at)
-            if let once = onlyOccurrence {
-                writeVarint(UInt64(once.doc), p, &at)
-                writeVarint(1, p, &at)
-                writeVarint(UInt64(once.position), p, &at)
-            }
+            if let once = onlyOccurrence { PostingsWriter.writeSingle(doc: once.doc, position: once.position, p, &at) }
             data.append(UnsafeRawBufferPointer(start: p, count: at))
         }
     }
