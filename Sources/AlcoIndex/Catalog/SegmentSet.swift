@@ -17,7 +17,13 @@ struct LiveSegment: Sendable {
 /// shares every day and tombstone set they did not change), so the set a search holds never
 /// changes under it.
 struct SegmentSet: Sendable {
-    private var days: [Int: [LiveSegment]] = [:]
+    private var days: [Int: [LiveSegment]] = [:] {
+        didSet { everySegment = nil }
+    }
+    /// The snapshot of every segment, made once per version of the set: most searches take
+    /// it, and building it (a retain and a tombstone set per segment, released after the
+    /// search) cost a search over a few hundred segments more than skipping them.
+    private var everySegment: [SegmentSnapshot]?
 
     var dayNumbers: Dictionary<Int, [LiveSegment]>.Keys { days.keys }
 
@@ -26,13 +32,15 @@ struct SegmentSet: Sendable {
 
     func segments(inDay day: Int) -> [LiveSegment] { days[day] ?? [] }
 
-    func snapshot(_ selection: PartitionSelection) -> [SegmentSnapshot] {
+    mutating func snapshot(_ selection: PartitionSelection) -> [SegmentSnapshot] {
+        if selection == .all, let everySegment { return everySegment }
         // In time order (days ascending, a day's segments by first id): a search that orders
         // segments from an edge then finds them ordered already.
         var out: [SegmentSnapshot] = []
         for day in days.keys.sorted() where selection.contains(day: day) {
             for s in days[day]! { out.append(SegmentSnapshot(reader: s.reader, deleted: s.deleted)) }
         }
+        if selection == .all { everySegment = out }
         return out
     }
 

@@ -32,10 +32,11 @@ public enum Searcher {
             result.totalIsExact = true
             return result
         }
-        let segments = all.filter {
-            $0.reader.docCount > 0 && $0.reader.maxID >= request.idRange.lowerBound
-                && $0.reader.minID <= request.idRange.upperBound
+        let inRange = { (s: SegmentSnapshot) in
+            s.reader.docCount > 0 && s.reader.maxID >= request.idRange.lowerBound && s.reader.minID <= request.idRange.upperBound
         }
+        // The snapshot itself when every segment is searched (no copy to make and release).
+        let segments = all.allSatisfy(inRange) ? all : all.filter(inRange)
         result.segmentsSearched = segments.count
         let cache = DocStoreCache(capacity: 16)
         let deadline = Deadline(
@@ -71,7 +72,7 @@ public enum Searcher {
                 kept.sort(by: better)
                 if kept.count > window { kept.removeLast(kept.count - window) }
             }
-            for (k, s) in segments.enumerated() {
+            for (k, s) in segments.enumerated() where !plans.cannotMatch(k) {
                 if deadline.hasPassed {
                     result.timedOut = true
                     break
@@ -189,9 +190,19 @@ public enum Searcher {
         var exact = true
         var timedOut = false
         for k in order {
-            let s = segments[k]
             let range = ranges[k]
             if range.isEmpty { continue }
+            // A word's count over a whole segment without tombstones, as the segment stored it
+            // (no page read: the counts are held from opening).
+            if countAll, window == 0, range.count == segments[k].reader.docCount, segments[k].deleted.isEmpty,
+                let n = plans.storedCount(k)
+            {
+                total += n
+                continue
+            }
+            // A segment without a word the query needs costs one filter probe per word.
+            if plans.cannotMatch(k) { continue }
+            let s = segments[k]
             if deadline.hasPassed {
                 timedOut = true
                 break
@@ -334,7 +345,7 @@ public enum Searcher {
         var timedOut = false
         // Newest first: a group's newest line is then found in the first segment that has the
         // group, and the older ones skip naming their newest (an id read per group).
-        for k in orderFromEdge(segments.map(\.reader.maxID), descending: true) {
+        for k in orderFromEdge(segments.map(\.reader.maxID), descending: true) where !plans.cannotMatch(k) {
             let s = segments[k]
             if deadline.hasPassed {
                 timedOut = true
@@ -363,7 +374,16 @@ public enum Searcher {
             }
             return docs.count
         }
-        let attr = s.reader.attribute(key)
+        let reader = s.reader
+        if plan.isEverything, s.deleted.isEmpty, range.count == reader.docCount, let groups = reader.wholeSegmentGroups(key) {
+            if groups.counts[0] > 0 { tally.add(slot: tally.slot(nil), count: groups.counts[0], newest: groups.newest[0], of: reader) }
+            let slots = tally.slots(named: groups.names)
+            for rank in groups.names.indices where groups.counts[rank + 1] > 0 {
+                tally.add(slot: slots[rank], count: groups.counts[rank + 1], newest: groups.newest[rank + 1], of: reader)
+            }
+            return range.count
+        }
+        let attr = reader.attribute(key)
         // Count by value rank (strings) in flat arrays, numbers in a dictionary, and name
         // the values once at the end.
         let ranks = (attr?.valueCount ?? 0) + 1
@@ -395,7 +415,6 @@ public enum Searcher {
             matched = docs.count
             for d in docs { count(d) }
         }
-        let reader = s.reader
         if rankCount[0] > 0 { tally.add(slot: tally.slot(nil), count: rankCount[0], newest: rankNewest[0], of: reader) }
         if let attr, let names = reader.valueNames(key, attr) {
             let slots = tally.slots(named: names)
@@ -466,17 +485,51 @@ final class SegmentPlans {
     private let segments: [SegmentSnapshot]
     private let cache: DocStoreCache
     private let deadline: Deadline
+    /// The words a segment must have to match, hashed once for every segment.
+    private let required: WordRequirement
     private var made: [(any DocSet)?]
+    /// Per segment, whether its word filter let the query's words through (nil: not asked).
+    private var passed: [Bool?]
+    /// The query when it is a bare word over every field with no filter (the commonest
+    /// count): segments that stored the word's any-field count answer it without a plan.
+    private let bareWord: WordKey?
+    private let matchesEverything: Bool
 
     init(_ request: SearchRequest, segments: [SegmentSnapshot], cache: DocStoreCache, deadline: Deadline = .none) {
         self.request = request
         self.segments = segments
         self.cache = cache
         self.deadline = deadline
+        required = WordRequirement(request.text)
         made = Array(repeating: nil, count: segments.count)
+        passed = Array(repeating: nil, count: segments.count)
+        matchesEverything = request.text == .all && request.filter == .always(true)
+        if case .term(let w, .all, .exact) = request.text, request.filter == .always(true) {
+            bareWord = WordKey(Array(w.utf8))
+        } else {
+            bareWord = nil
+        }
+    }
+
+    /// Segment `k`'s matches over all its documents, when it stored them (no plan is made).
+    func storedCount(_ k: Int) -> Int? {
+        guard let bareWord else { return nil }
+        return segments[k].reader.docFreqInAnyField(bareWord)
+    }
+
+    /// Whether segment `k` surely has no match: it lacks a word the query needs (its plan is
+    /// then nothing, made without a look-up).
+    func cannotMatch(_ k: Int) -> Bool {
+        if let known = passed[k] { return !known }
+        let may = required.mayMatch(segments[k].reader)
+        passed[k] = may
+        return !may
     }
 
     func plan(_ k: Int) throws -> any DocSet {
+        // Every document of every segment (a GROUP BY or count of all lines): nothing to plan.
+        if matchesEverything { return EverythingSet.shared }
+        if cannotMatch(k) { return NothingSet.shared }
         if let p = made[k] { return p }
         let p = try SegmentPlanner(segment: segments[k].reader, cache: cache, deadline: deadline).plan(request)
         made[k] = p

@@ -297,6 +297,7 @@ public final class SegmentBuilder {
         file.add(.termIndex, dictionary.index)
         file.add(.termData, dictionary.data)
         file.add(.termGramFilters, dictionary.gramFilters)
+        file.add(.wordFilter, dictionary.wordFilter)
         file.add(.termFirstPrefixes, dictionary.firstTermPrefixes)
         let prefixSample = TermPrefix.sample(of: dictionary.firstTermPrefixes)
         if !prefixSample.isEmpty { file.add(.termPrefixSample, prefixSample) }

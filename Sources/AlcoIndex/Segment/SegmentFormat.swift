@@ -57,6 +57,9 @@ enum SegmentFormat {
         /// `pattern` attribute is the pattern the index gave it, which its stored js does not
         /// hold (`Document.pattern`). Older segments kept it in js as `"pattern":"12"`.
         case patternDocs = 20
+        /// Optional: a Bloom filter of every word in the dictionary whatever its field
+        /// (`WordFilter`), so a query skips a segment without one of its words.
+        case wordFilter = 21
     }
 
     static let termsPerBlock = 32

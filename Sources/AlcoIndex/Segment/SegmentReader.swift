@@ -80,6 +80,8 @@ public final class SegmentReader: @unchecked Sendable {
     /// Docs having a term in any text field, for frequent terms found in several fields
     /// (absent in segments written before it existed: those counts decode postings).
     let multiFieldDocFreq: [WordKey: Int]
+    /// Every word of the dictionary, whatever its field (nil in segments written before it).
+    private let wordFilter: WordFilter.Reader?
     /// A bit per doc whose pattern is its `pattern` attribute rather than in its js
     /// (`SegmentFormat.Section.patternDocs`), and that attribute; nil in segments without.
     private let patternDocs: UnsafeRawBufferPointer?
@@ -167,6 +169,7 @@ public final class SegmentReader: @unchecked Sendable {
             } else {
                 multiFieldDocFreq = [:]
             }
+            wordFilter = try sections[SegmentFormat.Section.wordFilter.rawValue].map { try WordFilter.Reader($0, pages: pages) }
             if let bits = sections[SegmentFormat.Section.patternDocs.rawValue] {
                 guard bits.count >= (docCount + 7) / 8 else { throw corrupt("pattern bits for fewer docs than the segment has") }
                 patternDocs = bits
@@ -199,7 +202,7 @@ public final class SegmentReader: @unchecked Sendable {
         let opening: [SegmentFormat.Section: Int] = [
             .packedIDs: 1 << 16, .attributes: 1 << 16, .docStoreIndex: 4096, .termIndex: 4096,
             .termGramFilters: 4096, .termFirstPrefixes: 4096, .multiFieldFrequencies: 4096,
-            .termPrefixSample: 1 << 16,
+            .termPrefixSample: 1 << 16, .wordFilter: 4096,
         ]
         for (id, _, range) in toc {
             guard let section = SegmentFormat.Section(rawValue: id), let limit = opening[section] else { continue }
@@ -245,9 +248,17 @@ public final class SegmentReader: @unchecked Sendable {
         return out
     }
 
+    /// False only when no field of the segment has the word whose `WordFilter.hash` this is.
+    @inline(__always)
+    func mayHaveWord(hash: UInt64) -> Bool { wordFilter?.mayContain(hash) ?? true }
+
     /// Docs with `word` in any text field, when the segment stored that count.
     func docFreqInAnyField(_ word: [UInt8]) -> Int? {
         multiFieldDocFreq.isEmpty ? nil : multiFieldDocFreq[WordKey(word)]
+    }
+
+    func docFreqInAnyField(_ word: WordKey) -> Int? {
+        multiFieldDocFreq.isEmpty ? nil : multiFieldDocFreq[word]
     }
 
     // MARK: ids
@@ -351,6 +362,8 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
     private let namedValues = Mutex<(byKey: [String: [String]], count: Int)>(([:], 0))
+    /// `wholeSegmentGroups`' memo.
+    let groupsByKey = Mutex<[String: SegmentGroups]>([:])
     static let maxNamedValues = 4_096
 
     public func logline(_ ord: UInt32, cache: DocStoreCache? = nil) throws -> String {

@@ -1,6 +1,7 @@
 /// Writes a segment's term dictionary: terms in byte order (field byte first), in blocks of
 /// `SegmentFormat.termsPerBlock` whose entries `TermBlockCodec` lays out, an index of block
-/// offsets, a gram filter per block, and the any-field counts of frequent words.
+/// offsets, a gram filter per block, a filter of every word (`WordFilter`), and the any-field
+/// counts of frequent words.
 ///
 /// Streaming: terms arrive in order with their postings (from a builder's tables, or merged
 /// from other segments' dictionaries by `PostingsMerge`), each list appended to the postings
@@ -21,6 +22,8 @@ struct TermDictionaryWriter: ~Copyable {
     private var writer = PostingsWriter()
     /// Keys with at least `multiFieldFrequencyMinimum` docs, in order (for `multiFieldFrequencies`).
     private var frequentKeys: [[UInt8]] = []
+    /// Each term's word hash, for the segment's `WordFilter` (sized once every term is known).
+    private var wordHashes = GrowableBuffer<UInt64>(capacity: 1024)
 
     init(expectedTermBytes: Int = 0) {
         data = ByteWriter(capacity: expectedTermBytes)
@@ -86,11 +89,13 @@ struct TermDictionaryWriter: ~Copyable {
         let len = term.count
         // The block's gram filter gets the word (no field byte); a word cut at the token
         // limit may hold a match across the cut, so its block is never skipped.
+        let word = UnsafeRawBufferPointer(rebasing: term[1...])
         if len - 1 >= Tokenizer.maxTokenBytes {
             GramFilter.fill(blockFilter.base)
         } else {
-            GramFilter.add(UnsafeRawBufferPointer(rebasing: term[1...]), to: blockFilter.base)
+            GramFilter.add(word, to: blockFilter.base)
         }
+        wordHashes.append(WordFilter.hash(word))
         var shared = 0
         let limit = min(previous.count, len)
         while shared < limit && previous[shared] == term[shared] { shared += 1 }
@@ -111,6 +116,8 @@ struct TermDictionaryWriter: ~Copyable {
         var data: [UInt8]
         var gramFilters: [UInt8]
         var firstTermPrefixes: [UInt8]
+        /// Every term's word, whatever its field (`WordFilter`).
+        var wordFilter: [UInt8]
         /// Keys with at least `multiFieldFrequencyMinimum` docs, in order.
         var frequentKeys: [[UInt8]]
     }
@@ -133,7 +140,7 @@ struct TermDictionaryWriter: ~Copyable {
         if nBlocks > 0 { grams.append(blockFilterBytes) }
         return Sections(
             index: index.take(), data: data.take(), gramFilters: grams.take(), firstTermPrefixes: prefixes.take(),
-            frequentKeys: frequentKeys)
+            wordFilter: WordFilter.section(hashes: wordHashes), frequentKeys: frequentKeys)
     }
 
     /// Writes a builder's terms, sorted, with their postings appended to `out`.

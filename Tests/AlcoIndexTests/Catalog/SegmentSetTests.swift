@@ -17,7 +17,9 @@ import Testing
     @Test func aCopyKeepsItsTombstonesWhileTheSetChanges() throws {
         var set = SegmentSet()
         set.add(try segment("a", day: 1, ids: [10, 20, 30]))
-        let held = set
+        // A snapshot made before the copy (cached in both) must not outlive the deletion in `set`.
+        #expect(set.snapshot(.all).map(\.liveCount) == [3])
+        var held = set
         do {
             let result = set.delete(20, day: 1)
             #expect(result)

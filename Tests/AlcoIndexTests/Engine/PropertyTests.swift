@@ -42,6 +42,8 @@ struct SeededRandom: RandomNumberGenerator {
             if chance(0.1) { w += String(Int.random(in: 0...99, using: &rng)) }
             s += w
         }
+        // A needle: a word in one line only, which most segments' word filters rule out.
+        if chance(0.2) { s += " req-" + String(rng.next() & 0xFFFFFF, radix: 16) }
         return s
     }
 
@@ -214,6 +216,14 @@ struct SeededRandom: RandomNumberGenerator {
                     g.offset = 0
                     let got = try index.search(g)
                     #expect(got.groups == oracle.groups(g, key: g.groupBy!), "seed \(seed) step \(step) group \(g.groupBy!)")
+                }
+                if chance(0.2) {
+                    // Every line grouped: whole segments answer from the groups they keep.
+                    var all = SearchRequest()
+                    all.groupBy = pick(["host", "levelname", "n", "nested.k", "tags"])
+                    all.limit = 100
+                    let got = try index.search(all)
+                    #expect(got.groups == oracle.groups(all, key: all.groupBy!), "seed \(seed) step \(step) all by \(all.groupBy!)")
                 }
                 if chance(0.1) {
                     var rel = r

@@ -1,0 +1,89 @@
+/// Which of a full-text query's exact words a segment must have for the query to match there,
+/// hashed once per search: a segment whose `WordFilter` lacks them is skipped before any
+/// dictionary look-up. Words matched otherwise (prefixes, substrings, regexes) and negations
+/// require nothing.
+indirect enum WordRequirement: Equatable {
+    case none
+    /// Every one of these words, longest first: a long word is the likelier to be rare, so the
+    /// first probe usually decides.
+    case words([Word])
+    case all([WordRequirement])
+    case any([WordRequirement])
+    case atLeast(Int, [WordRequirement])
+
+    struct Word: Equatable {
+        let hash: UInt64
+        let length: Int
+
+        init(_ w: String) {
+            hash = WordFilter.hash(Array(w.utf8))
+            length = w.utf8.count
+        }
+    }
+
+    /// Deeper queries (the parser stops far above this) require nothing past it: the walk
+    /// stays bounded whoever built the query.
+    static let maxDepth = 64
+
+    init(_ q: TextQuery, depth: Int = 0) {
+        guard depth < WordRequirement.maxDepth else {
+            self = .none
+            return
+        }
+        switch q {
+        case .term(let w, _, .exact):
+            self = .words([Word(w)])
+        case .phrase(let words, _, _):
+            self = WordRequirement.allOf(words.map { .words([Word($0)]) })
+        case .quorum(let words, _, let minimum):
+            self = minimum <= 0 ? .none : .atLeast(minimum, words.map { .words([Word($0)]) })
+        case .and(let parts):
+            // Only the positive parts: `a -b` needs a, whatever b.
+            self = WordRequirement.allOf(
+                parts.compactMap {
+                    if case .not = $0 { return nil }
+                    return WordRequirement($0, depth: depth + 1)
+                })
+        case .or(let parts):
+            let each = parts.map { WordRequirement($0, depth: depth + 1) }
+            self = each.isEmpty || each.contains(.none) ? .none : .any(each)
+        case .term, .not, .substring, .regex, .all:
+            self = .none
+        }
+    }
+
+    /// The parts' words as one list; what is left (alternatives, quorums) checked after them.
+    private static func allOf(_ parts: [WordRequirement]) -> WordRequirement {
+        var words: [Word] = []
+        var rest: [WordRequirement] = []
+        for p in parts {
+            switch p {
+            case .none: continue
+            case .words(let ws): words += ws
+            default: rest.append(p)
+            }
+        }
+        words.sort { $0.length > $1.length }
+        if !words.isEmpty { rest.insert(.words(words), at: 0) }
+        return rest.isEmpty ? .none : rest.count == 1 ? rest[0] : .all(rest)
+    }
+
+    /// False only when `segment` cannot match: a required word is surely absent from it.
+    func mayMatch(_ segment: SegmentReader) -> Bool {
+        switch self {
+        case .none: return true
+        case .words(let words):
+            for w in words where !segment.mayHaveWord(hash: w.hash) { return false }
+            return true
+        case .all(let parts): return parts.allSatisfy { $0.mayMatch(segment) }
+        case .any(let parts): return parts.contains { $0.mayMatch(segment) }
+        case .atLeast(let minimum, let parts):
+            var present = 0
+            for p in parts where p.mayMatch(segment) {
+                present += 1
+                if present >= minimum { return true }
+            }
+            return false
+        }
+    }
+}
