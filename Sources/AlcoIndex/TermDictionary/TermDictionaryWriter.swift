@@ -23,10 +23,11 @@ struct TermDictionaryWriter: ~Copyable {
     /// Keys with at least `multiFieldFrequencyMinimum` docs, in order (for `multiFieldFrequencies`).
     private var frequentKeys: [[UInt8]] = []
     /// Each term's word hash, for the segment's `WordFilter` (sized once every term is known).
-    private var wordHashes = GrowableBuffer<UInt64>(capacity: 1024)
+    private var wordHashes: GrowableBuffer<UInt64>
 
-    init(expectedTermBytes: Int = 0) {
+    init(expectedTermBytes: Int = 0, expectedTerms: Int = 1024) {
         data = ByteWriter(capacity: expectedTermBytes)
+        wordHashes = GrowableBuffer(capacity: expectedTerms)
         filters = ByteWriter()
         _ = blockFilter.append(repeating: 0, count: GramFilter.bytes)
     }
@@ -145,8 +146,8 @@ struct TermDictionaryWriter: ~Copyable {
 
     /// Writes a builder's terms, sorted, with their postings appended to `out`.
     static func write(terms: borrowing TermTable, postings: borrowing PostingsPool, into out: inout ByteWriter) -> Sections {
-        var dictionary = TermDictionaryWriter(expectedTermBytes: terms.arenaBytes)
         let order = terms.sortedIDs()
+        var dictionary = TermDictionaryWriter(expectedTermBytes: terms.arenaBytes, expectedTerms: order.count)
         var decoded = DecodedPostings()
         for (k, t) in order.enumerated() {
             // Sorted order visits terms at random places: request what later iterations read.
