@@ -73,6 +73,14 @@ def read_bytes(pid):
 
 class Server:
     def __init__(self, binary, data):
+        # A port found free may be taken (by a client's ephemeral port) before the server
+        # binds it: such a start is tried again on other ports.
+        for attempt in range(5):
+            if self.start(binary, data):
+                return
+        raise RuntimeError("alco serve found no free ports: " + open(self.log.name).read()[-2000:])
+
+    def start(self, binary, data):
         self.ports = [free_port() for _ in range(3)]
         self.log = tempfile.NamedTemporaryFile(prefix="alco-restart-", suffix=".log", delete=False)
         args = [binary, "serve", "--data", data, "--mysql", "127.0.0.1:%d" % self.ports[0],
@@ -83,11 +91,15 @@ class Server:
         waiting = list(self.ports)
         while waiting:
             if self.proc.poll() is not None:
-                raise RuntimeError("alco serve exited: " + open(self.log.name).read()[-2000:])
+                text = open(self.log.name).read()
+                if "Address already in use" in text:
+                    return False
+                raise RuntimeError("alco serve exited: " + text[-2000:])
             waiting = [p for p in waiting if not accepts(p)]
             if waiting:
                 time.sleep(0.002)
         self.listening = time.perf_counter() - self.started
+        return True
 
     def opened(self):
         """(seconds opening took, WAL records replayed, seconds replaying) from the server's log."""
