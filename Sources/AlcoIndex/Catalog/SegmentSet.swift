@@ -24,6 +24,8 @@ struct SegmentSet: Sendable {
     /// it, and building it (a retain and a tombstone set per segment, released after the
     /// search) cost a search over a few hundred segments more than skipping them.
     private var everySegment: [SegmentSnapshot]?
+    /// Each day's summary for its current segments; a change to a day drops its own.
+    private var summaries: [Int: DaySummary] = [:]
 
     var dayNumbers: Dictionary<Int, [LiveSegment]>.Keys { days.keys }
 
@@ -38,7 +40,10 @@ struct SegmentSet: Sendable {
         // segments from an edge then finds them ordered already.
         var out: [SegmentSnapshot] = []
         for day in days.keys.sorted() where selection.contains(day: day) {
-            for s in days[day]! { out.append(SegmentSnapshot(reader: s.reader, deleted: s.deleted)) }
+            let segments = days[day]!
+            let summary = summaries[day] ?? DaySummary(segments)
+            summaries[day] = summary
+            for s in segments { out.append(SegmentSnapshot(reader: s.reader, deleted: s.deleted, day: summary)) }
         }
         if selection == .all { everySegment = out }
         return out
@@ -56,11 +61,13 @@ struct SegmentSet: Sendable {
     /// Tombstones a live document; false when no segment of `day` holds it.
     mutating func delete(_ id: UInt64, day: Int) -> Bool {
         guard let (k, o) = locate(id, day: day) else { return false }
+        summaries[day] = nil
         days[day]![k].deleted.insert(o)
         return true
     }
 
     mutating func add(_ segment: LiveSegment) {
+        summaries[segment.day] = nil
         days[segment.day, default: []].append(segment)
     }
 
@@ -68,6 +75,7 @@ struct SegmentSet: Sendable {
     /// source is gone.
     mutating func replace(_ sources: Set<String>, inDay day: Int, with merged: [LiveSegment]) -> Bool {
         guard let segments = days[day], sources.allSatisfy({ n in segments.contains { $0.name == n } }) else { return false }
+        summaries[day] = nil
         // Kept in order of first id, as sealing appends them (see `snapshot`).
         days[day] = (segments.filter { !sources.contains($0.name) } + merged).sorted { $0.reader.minID < $1.reader.minID }
         return true
@@ -76,24 +84,32 @@ struct SegmentSet: Sendable {
     /// Changes one segment in place (its tombstones, its persisted state).
     mutating func update(_ name: String, inDay day: Int, _ change: (inout LiveSegment) -> Void) {
         guard let k = days[day]?.firstIndex(where: { $0.name == name }) else { return }
+        summaries[day] = nil
         change(&days[day]![k])
     }
 
     /// Removes segments by name (a flush drops those whose every document was deleted).
     mutating func remove(_ names: Set<String>) {
         guard !names.isEmpty else { return }
-        for day in Array(days.keys) {
+        for day in Array(days.keys) where days[day]!.contains(where: { names.contains($0.name) }) {
+            summaries[day] = nil
             days[day]!.removeAll { names.contains($0.name) }
             if days[day]!.isEmpty { days[day] = nil }
         }
     }
 
     /// Removes a day's segments and returns them (retention).
-    mutating func removeDay(_ day: Int) -> [LiveSegment] { days.removeValue(forKey: day) ?? [] }
+    mutating func removeDay(_ day: Int) -> [LiveSegment] {
+        summaries[day] = nil
+        return days.removeValue(forKey: day) ?? []
+    }
 
     /// Removes every segment and returns them (TRUNCATE).
     mutating func removeAll() -> [LiveSegment] {
-        defer { days = [:] }
+        defer {
+            days = [:]
+            summaries = [:]
+        }
         return days.values.flatMap { $0 }
     }
 

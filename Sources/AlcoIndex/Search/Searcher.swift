@@ -2,10 +2,17 @@
 public struct SegmentSnapshot: Sendable {
     public let reader: SegmentReader
     public let deleted: DeletionSet
+    /// What the segment's day adds up to (nil for a segment searched outside an index).
+    let day: DaySummary?
 
     public init(reader: SegmentReader, deleted: DeletionSet) {
+        self.init(reader: reader, deleted: deleted, day: nil)
+    }
+
+    init(reader: SegmentReader, deleted: DeletionSet, day: DaySummary?) {
         self.reader = reader
         self.deleted = deleted
+        self.day = day
     }
 
     public var liveCount: Int { reader.docCount - deleted.count }
@@ -343,10 +350,32 @@ public enum Searcher {
         var tally = GroupTally()
         var total = 0
         var timedOut = false
+        // Days whose groups were added, and days that have none to give (each asked once).
+        var daysAdded = Set<ObjectIdentifier>()
+        var daysWithout = Set<ObjectIdentifier>()
+        var lastDayAdded: ObjectIdentifier?  // a day's segments come one after another
         // Newest first: a group's newest line is then found in the first segment that has the
         // group, and the older ones skip naming their newest (an id read per group).
         for k in orderFromEdge(segments.map(\.reader.maxID), descending: true) where !plans.cannotMatch(k) {
             let s = segments[k]
+            // Every line of a whole day: its groups once, for all its segments.
+            if plans.matchesEverything, let day = s.day {
+                let id = ObjectIdentifier(day)
+                if id == lastDayAdded { continue }
+                if day.hasNoDeletions, plans.idRange.lowerBound <= day.minID, plans.idRange.upperBound >= day.maxID,
+                    !daysWithout.contains(id)
+                {
+                    if daysAdded.contains(id) { continue }
+                    if let groups = day.groups(key) {
+                        for g in groups { tally.add(g.value, count: g.count, newest: g.newestID) }
+                        total += day.docCount
+                        daysAdded.insert(id)
+                        lastDayAdded = id
+                        continue
+                    }
+                    daysWithout.insert(id)
+                }
+            }
             if deadline.hasPassed {
                 timedOut = true
                 break
@@ -493,7 +522,9 @@ final class SegmentPlans {
     /// The query when it is a bare word over every field with no filter (the commonest
     /// count): segments that stored the word's any-field count answer it without a plan.
     private let bareWord: WordKey?
-    private let matchesEverything: Bool
+    /// The query is every line (no words, no filter).
+    let matchesEverything: Bool
+    let idRange: ClosedRange<UInt64>
 
     init(_ request: SearchRequest, segments: [SegmentSnapshot], cache: DocStoreCache, deadline: Deadline = .none) {
         self.request = request
@@ -504,6 +535,7 @@ final class SegmentPlans {
         made = Array(repeating: nil, count: segments.count)
         passed = Array(repeating: nil, count: segments.count)
         matchesEverything = request.text == .all && request.filter == .always(true)
+        idRange = request.idRange
         if case .term(let w, .all, .exact) = request.text, request.filter == .always(true) {
             bareWord = WordKey(Array(w.utf8))
         } else {
@@ -520,6 +552,7 @@ final class SegmentPlans {
     /// Whether segment `k` surely has no match: it lacks a word the query needs (its plan is
     /// then nothing, made without a look-up).
     func cannotMatch(_ k: Int) -> Bool {
+        if required == .none { return false }
         if let known = passed[k] { return !known }
         let may = required.mayMatch(segments[k].reader)
         passed[k] = may

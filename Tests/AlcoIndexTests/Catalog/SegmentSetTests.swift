@@ -73,4 +73,36 @@ import Testing
         }
         #expect(set.all.isEmpty)
     }
+
+    /// A day's summary (its groups, made once) lasts exactly as long as that day's segments
+    /// and tombstones stay as they were; other days keep theirs.
+    @Test func aDaysSummaryLastsUntilThatDayChanges() throws {
+        var set = SegmentSet()
+        set.add(try segment("a", day: 1, ids: [10, 20]))
+        set.add(try segment("b", day: 2, ids: [30]))
+        // The summaries themselves are held, so a new one cannot take a freed one's address.
+        func summaries() -> [DaySummary] { set.snapshot(.all).compactMap(\.day) }
+        let first = summaries()
+        #expect(first.count == 2 && first[0] !== first[1])
+        #expect(zip(summaries(), first).allSatisfy { $0 === $1 })
+
+        set.add(try segment("c", day: 2, ids: [40]))
+        let second = summaries()
+        #expect(second[0] === first[0] && second[1] !== first[1] && second[1] === second[2])
+
+        let deleted = set.delete(10, day: 1)
+        #expect(deleted)
+        let third = summaries()
+        #expect(third[0] !== second[0] && third[1] === second[1])
+        #expect(!third[0].hasNoDeletions && third[1].hasNoDeletions)
+
+        set.update("b", inDay: 2) { $0.isPersisted = true }
+        let fourth = summaries()
+        #expect(fourth[0] === third[0] && fourth[1] !== third[1])
+
+        _ = set.removeDay(1)
+        let dayTwo = set.snapshot(.day(2))
+        #expect(dayTwo.map(\.day?.docCount) == [2, 2])
+        #expect(summaries().count == 2)
+    }
 }

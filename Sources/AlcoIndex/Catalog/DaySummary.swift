@@ -1,0 +1,64 @@
+import Synchronization
+
+/// What a day partition's segments add up to, for one version of that day's segment list: a
+/// GROUP BY over every line of a day is read from here once made, so a search over many days
+/// pays per day, not per segment (a day right after a fast ingest has a few dozen segments
+/// until merges catch up). A seal, merge or deletion in the day makes the set give the day a
+/// new summary; the other days keep theirs.
+final class DaySummary: Sendable {
+    /// The day's segments in this version.
+    let segments: [SegmentReader]
+    let minID: UInt64
+    let maxID: UInt64
+    let docCount: Int
+    /// No segment of the day has tombstones (only then do whole-segment groups count its lines).
+    let hasNoDeletions: Bool
+    private let groupsByKey = Mutex<[String: [DayGroup]]>([:])
+
+    /// Keys a day keeps groups for, and groups a key may have to be kept.
+    static let maxKeys = 16
+    static let maxGroups = 4_096
+
+    struct DayGroup: Sendable {
+        let value: String?
+        let count: Int
+        let newestID: UInt64
+    }
+
+    init(_ segments: [LiveSegment]) {
+        self.segments = segments.map(\.reader)
+        minID = segments.map(\.reader.minID).min() ?? 0
+        maxID = segments.map(\.reader.maxID).max() ?? 0
+        docCount = segments.reduce(0) { $0 + $1.reader.docCount }
+        hasNoDeletions = segments.allSatisfy { $0.deleted.isEmpty }
+    }
+
+    /// Every line of the day counted by `key`'s value, made on first use from each segment's
+    /// `wholeSegmentGroups`; nil when a segment has none to give (number values, too many
+    /// names) or the day has more groups than it keeps.
+    func groups(_ key: String) -> [DayGroup]? {
+        if let known = groupsByKey.withLock({ $0[key] }) { return known }
+        var slots: [String?: Int] = [:]
+        var made: [(value: String?, count: Int, newest: UInt64)] = []
+        for reader in segments {
+            guard let groups = reader.wholeSegmentGroups(key) else { return nil }
+            for rank in groups.counts.indices where groups.counts[rank] > 0 {
+                let value: String? = rank == 0 ? nil : groups.names[rank - 1]
+                let newest = reader.id(groups.newest[rank])
+                if let s = slots[value] {
+                    made[s].count += groups.counts[rank]
+                    made[s].newest = max(made[s].newest, newest)
+                } else {
+                    guard made.count < DaySummary.maxGroups else { return nil }
+                    slots[value] = made.count
+                    made.append((value, groups.counts[rank], newest))
+                }
+            }
+        }
+        let day = made.map { DayGroup(value: $0.value, count: $0.count, newestID: $0.newest) }
+        groupsByKey.withLock { cache in
+            if cache.count < DaySummary.maxKeys { cache[key] = day }
+        }
+        return day
+    }
+}
