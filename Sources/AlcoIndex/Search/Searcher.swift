@@ -358,8 +358,9 @@ public enum Searcher {
         // group, and the older ones skip naming their newest (an id read per group).
         for k in orderFromEdge(segments.map(\.reader.maxID), descending: true) where !plans.cannotMatch(k) {
             let s = segments[k]
-            // Every line of a whole day: its groups once, for all its segments.
-            if plans.matchesEverything, let day = s.day {
+            // Every line of a whole day: its groups once, for all its segments (by a js key:
+            // GROUP BY id names a group per line, which no summary keeps).
+            if plans.matchesEverything, key != "id", let day = s.day {
                 let id = ObjectIdentifier(day)
                 if id == lastDayAdded { continue }
                 if day.hasNoDeletions, plans.idRange.lowerBound <= day.minID, plans.idRange.upperBound >= day.maxID,

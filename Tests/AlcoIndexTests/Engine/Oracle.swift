@@ -172,6 +172,11 @@ struct Oracle {
     func groups(_ r: SearchRequest, key: String) -> [GroupCount] {
         var counts: [String?: (Int, UInt64)] = [:]
         for d in matching(r) {
+            // GROUP BY id: a group per document, named by its id.
+            if key == "id" {
+                counts[String(d.id)] = (1, d.id)
+                continue
+            }
             let js = docs[d.id]!.js
             // The first string (or boolean) value, else the first number.
             let vals = Oracle.scalars(js).filter { $0.path == key }

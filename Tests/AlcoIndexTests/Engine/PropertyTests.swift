@@ -220,7 +220,7 @@ struct SeededRandom: RandomNumberGenerator {
                 if chance(0.2) {
                     // Every line grouped: whole segments answer from the groups they keep.
                     var all = SearchRequest()
-                    all.groupBy = pick(["host", "levelname", "n", "nested.k", "tags"])
+                    all.groupBy = pick(["host", "levelname", "n", "nested.k", "tags", "id"])
                     all.limit = 100
                     let got = try index.search(all)
                     #expect(got.groups == oracle.groups(all, key: all.groupBy!), "seed \(seed) step \(step) all by \(all.groupBy!)")
