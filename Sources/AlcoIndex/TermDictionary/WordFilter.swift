@@ -6,7 +6,8 @@
 /// Layout (section `wordFilter`): u32 block count, u32 bits per word it was sized for, then
 /// the blocks, 8 little-endian u32 each. A word sets one bit in each of its block's 8 words;
 /// the block is chosen by the high half of its hash, the bits by the low half times 8 odd
-/// constants. The hash is part of the format: it must never change.
+/// constants. The hash, the block choice and the constants are part of the format: they must
+/// never change (`WordFilterTests` pins them).
 enum WordFilter {
     static let blockBytes = 32
     /// About 1% of segments without the word pass at this density.

@@ -59,6 +59,19 @@ struct WordFilterTests {
         #expect(WordFilter.hash(Array("6abf7381-f750-req".utf8)) == 0x1A70_52D5_33DF_478D)
     }
 
+    /// ...and so do the block a hash picks and the bits it sets there.
+    @Test func bitsArePinned() {
+        var hashes = GrowableBuffer<UInt64>(capacity: 2)
+        hashes.append(WordFilter.hash(Array("info".utf8)))
+        let one = WordFilter.section(hashes: hashes)
+        // One block (a word sized at 10 bits needs one): its count, the bits per word, then a
+        // bit in each of the block's eight little-endian u32s.
+        let words: [UInt32] = [0x8000, 0x40, 0x2, 0x400, 0x200, 0x0800_0000, 0x2000_0000, 0x4_0000]
+        var expected: [UInt8] = [1, 0, 0, 0, 10, 0, 0, 0]
+        for w in words { expected += withUnsafeBytes(of: w.littleEndian) { Array($0) } }
+        #expect(one == expected)
+    }
+
     @Test func segmentsWithoutAWordTheQueryNeedsCannotMatch() throws {
         let r = try Self.segment([
             ("connection reset by peer", #"{"host":"db01","request_id":"req-a1b2"}"#),
