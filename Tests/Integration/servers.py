@@ -12,10 +12,19 @@ CHARSET = "0..9, A..Z->a..z, _, a..z, -, ., U+410..U+42F->U+430..U+44F, U+430..U
 RESERVED = {"pk", "id", "ts", "ms", "seq", "model"}
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, never one handed out before in this run: the kernel may
+    give a just-closed port again, and a server given one port for two listeners fails."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def wait_port(port, proc, timeout=60):
