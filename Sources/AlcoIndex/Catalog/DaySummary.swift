@@ -13,17 +13,11 @@ final class DaySummary: Sendable {
     let docCount: Int
     /// No segment of the day has tombstones (only then do whole-segment groups count its lines).
     let hasNoDeletions: Bool
-    private let groupsByKey = Mutex<[String: [DayGroup]]>([:])
+    private let groupsByKey = Mutex<[String: [GroupCount]]>([:])
 
     /// Keys a day keeps groups for, and groups a key may have to be kept.
     static let maxKeys = 16
     static let maxGroups = 4_096
-
-    struct DayGroup: Sendable {
-        let value: String?
-        let count: Int
-        let newestID: UInt64
-    }
 
     init(_ segments: [LiveSegment]) {
         self.segments = segments.map(\.reader)
@@ -36,26 +30,15 @@ final class DaySummary: Sendable {
     /// Every line of the day counted by `key`'s value, made on first use from each segment's
     /// `wholeSegmentGroups`; nil when a segment has none to give (number values, too many
     /// names) or the day has more groups than it keeps.
-    func groups(_ key: String) -> [DayGroup]? {
+    func groups(_ key: String) -> [GroupCount]? {
         if let known = groupsByKey.withLock({ $0[key] }) { return known }
-        var slots: [String?: Int] = [:]
-        var made: [(value: String?, count: Int, newest: UInt64)] = []
+        var tally = GroupTally()
         for reader in segments {
             guard let groups = reader.wholeSegmentGroups(key) else { return nil }
-            for rank in groups.counts.indices where groups.counts[rank] > 0 {
-                let value: String? = rank == 0 ? nil : groups.names[rank - 1]
-                let newest = reader.id(groups.newest[rank])
-                if let s = slots[value] {
-                    made[s].count += groups.counts[rank]
-                    made[s].newest = max(made[s].newest, newest)
-                } else {
-                    guard made.count < DaySummary.maxGroups else { return nil }
-                    slots[value] = made.count
-                    made.append((value, groups.counts[rank], newest))
-                }
-            }
+            tally.add(ranks: groups.counts, newest: groups.newest, names: groups.names, of: reader)
         }
-        let day = made.map { DayGroup(value: $0.value, count: $0.count, newestID: $0.newest) }
+        let day = tally.groups
+        guard day.count <= DaySummary.maxGroups else { return nil }
         groupsByKey.withLock { cache in
             if cache.count < DaySummary.maxKeys { cache[key] = day }
         }

@@ -45,6 +45,16 @@ struct GroupTally {
         if reader.maxID > newest[s] { newest[s] = max(newest[s], reader.id(ordinal)) }
     }
 
+    /// Adds a segment's counts by value rank: rank 0 its lines without a string value, rank
+    /// `r + 1` those with `names[r]`; newest lines as ordinals of `reader`.
+    mutating func add(ranks counts: [Int], newest: [UInt32], names: [String], of reader: SegmentReader) {
+        if counts[0] > 0 { add(slot: slot(nil), count: counts[0], newest: newest[0], of: reader) }
+        let slots = slots(named: names)
+        for rank in names.indices where counts[rank + 1] > 0 {
+            add(slot: slots[rank], count: counts[rank + 1], newest: newest[rank + 1], of: reader)
+        }
+    }
+
     /// The groups, largest first (then by value); a value some segment names but no match
     /// has is none.
     var groups: [GroupCount] {

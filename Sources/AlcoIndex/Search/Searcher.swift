@@ -368,7 +368,7 @@ public enum Searcher {
                 {
                     if daysAdded.contains(id) { continue }
                     if let groups = day.groups(key) {
-                        for g in groups { tally.add(g.value, count: g.count, newest: g.newestID) }
+                        for g in groups { tally.add(g.value, count: g.count, newest: g.representativeID) }
                         total += day.docCount
                         daysAdded.insert(id)
                         lastDayAdded = id
@@ -406,11 +406,7 @@ public enum Searcher {
         }
         let reader = s.reader
         if plan.isEverything, s.deleted.isEmpty, range.count == reader.docCount, let groups = reader.wholeSegmentGroups(key) {
-            if groups.counts[0] > 0 { tally.add(slot: tally.slot(nil), count: groups.counts[0], newest: groups.newest[0], of: reader) }
-            let slots = tally.slots(named: groups.names)
-            for rank in groups.names.indices where groups.counts[rank + 1] > 0 {
-                tally.add(slot: slots[rank], count: groups.counts[rank + 1], newest: groups.newest[rank + 1], of: reader)
-            }
+            tally.add(ranks: groups.counts, newest: groups.newest, names: groups.names, of: reader)
             return range.count
         }
         let attr = reader.attribute(key)
@@ -445,13 +441,10 @@ public enum Searcher {
             matched = docs.count
             for d in docs { count(d) }
         }
-        if rankCount[0] > 0 { tally.add(slot: tally.slot(nil), count: rankCount[0], newest: rankNewest[0], of: reader) }
         if let attr, let names = reader.valueNames(key, attr) {
-            let slots = tally.slots(named: names)
-            for rank in names.indices where rankCount[rank + 1] > 0 {
-                tally.add(slot: slots[rank], count: rankCount[rank + 1], newest: rankNewest[rank + 1], of: reader)
-            }
+            tally.add(ranks: rankCount, newest: rankNewest, names: names, of: reader)
         } else {
+            if rankCount[0] > 0 { tally.add(slot: tally.slot(nil), count: rankCount[0], newest: rankNewest[0], of: reader) }
             attr?.forEachValue(
                 where: { rankCount[$0 + 1] > 0 },
                 { rank, value in tally.add(slot: tally.slot(value), count: rankCount[rank + 1], newest: rankNewest[rank + 1], of: reader) })

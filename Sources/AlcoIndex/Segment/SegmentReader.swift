@@ -253,9 +253,7 @@ public final class SegmentReader: @unchecked Sendable {
     func mayHaveWord(hash: UInt64) -> Bool { wordFilter?.mayContain(hash) ?? true }
 
     /// Docs with `word` in any text field, when the segment stored that count.
-    func docFreqInAnyField(_ word: [UInt8]) -> Int? {
-        multiFieldDocFreq.isEmpty ? nil : multiFieldDocFreq[WordKey(word)]
-    }
+    func docFreqInAnyField(_ word: [UInt8]) -> Int? { docFreqInAnyField(WordKey(word)) }
 
     func docFreqInAnyField(_ word: WordKey) -> Int? {
         multiFieldDocFreq.isEmpty ? nil : multiFieldDocFreq[word]
