@@ -22,12 +22,17 @@ struct PostingsMerge {
     let sources: [Source]
 
     /// Whether `readers` can be merged this way into a segment with `extraFields`: same fields
-    /// in the same order (a key flagged `indexed` since needs its words read again) and the
-    /// current format (older segments are re-tokenized, so they get today's tokenizer too).
+    /// in the same order (a key flagged `indexed` since needs its words read again) and a
+    /// format from `oldestVersion` on (older segments are re-tokenized, so they get today's
+    /// tokenizer too).
     static func canMerge(_ readers: [SegmentReader], extraFields: [String]) -> Bool {
         let fields = SegmentFormat.Field.names + extraFields
-        return readers.allSatisfy { $0.formatVersion == SegmentFormat.version && $0.fieldNames == fields }
+        return readers.allSatisfy { $0.formatVersion >= oldestVersion && $0.fieldNames == fields }
     }
+
+    /// Format 7 changed how entries and lengths are stored, not what they hold: format 6
+    /// postings and positions are today's.
+    static let oldestVersion: UInt32 = 6
 
     /// Writes the merged dictionary (returned) and its postings (appended to `out`). Throws
     /// when a source's dictionary or postings are damaged: nothing written may then be used.

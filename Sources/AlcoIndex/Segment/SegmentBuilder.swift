@@ -282,9 +282,15 @@ public final class SegmentBuilder {
         for f in SegmentFormat.Field.names + extraFields { meta.string(f) }
 
         let (idSection, idBytes) = IDColumn.section(for: ids)
-        // Ranking needs lengths only roughly: past 65,535 tokens they saturate.
+        // Ranking needs lengths only roughly: past 65,535 tokens they saturate. A segment of
+        // lines under 256 tokens each (nearly every log segment) stores a byte a line.
+        let longest = lengths.max() ?? 0
         var lengthBytes = ByteWriter(capacity: ids.count * 2)
-        for l in lengths { lengthBytes.u16(UInt16(min(l, UInt32(UInt16.max)))) }
+        if longest <= UInt32(UInt8.max) {
+            for l in lengths { lengthBytes.u8(UInt8(l)) }
+        } else {
+            for l in lengths { lengthBytes.u16(UInt16(min(l, UInt32(UInt16.max)))) }
+        }
         let docStore = store.finish()
 
         var file = SegmentFileWriter()

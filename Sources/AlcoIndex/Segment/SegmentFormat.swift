@@ -10,9 +10,10 @@ enum SegmentFormat {
     /// 4: page checksums (`PageChecksums`), so opening reads no section whole.
     /// 5: the doc store in zstd columns (`DocStoreLayout.zstdColumns`), which format 4
     /// readers would take for LZ4. 6: js values in front-coded blocks with few docs' lists
-    /// inline (attribute flag 8, `AttributeValueBlocks`). Versions 1 to 5 are still read
-    /// (1 to 3 checked whole).
-    static let version: UInt32 = 6
+    /// inline (attribute flag 8, `AttributeValueBlocks`). 7: dictionary entries start with a
+    /// head byte (`TermBlockCodec`), and lengths take a byte each when every one fits. Versions
+    /// 1 to 6 are still read (1 to 3 checked whole).
+    static let version: UInt32 = 7
     static let oldestReadableVersion: UInt32 = 1
     static let trailerSize = 8 + 4 + 4 + 8
     /// Positions of separate js values are this far apart so phrases never span two values.

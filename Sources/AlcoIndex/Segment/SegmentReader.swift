@@ -69,9 +69,11 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     let ids: IDColumn.Reader
-    /// Tokens per document, for ranking: 16-bit (saturated) from format 2, 32-bit before.
+    /// Tokens per document, for ranking: 16-bit (saturated) from format 2, 32-bit before; from
+    /// format 7 a byte each when every length fits one (the section's size says which).
     let lengths: UnsafeRawBufferPointer
-    let lengthsAreShort: Bool
+    /// Bytes per length: 1, 2 or 4.
+    let lengthWidth: Int
     let store: DocStoreReader
     let dictionary: TermDictionaryReader
     let postings: UnsafeRawBufferPointer
@@ -143,10 +145,10 @@ public final class SegmentReader: @unchecked Sendable {
                 ids = try IDColumn.Reader(raw: try section(.ids), docCount: docCount)
             }
             let lenSection = try section(.lengths)
-            let lengthBytes = version >= 2 ? 2 : 4
-            guard lenSection.count == docCount * lengthBytes else { throw corrupt("length column has the wrong size") }
+            let width = version >= 7 && lenSection.count == docCount ? 1 : version >= 2 ? 2 : 4
+            guard lenSection.count == docCount * width else { throw corrupt("length column has the wrong size") }
             lengths = lenSection
-            lengthsAreShort = version >= 2
+            lengthWidth = width
             store = try DocStoreReader(
                 index: try section(.docStoreIndex), data: try section(.docStoreData),
                 dictionary: sections[SegmentFormat.Section.docStoreDictionary.rawValue],
@@ -156,7 +158,7 @@ public final class SegmentReader: @unchecked Sendable {
                 gramFilters: sections[SegmentFormat.Section.termGramFilters.rawValue],
                 firstTermPrefixes: sections[SegmentFormat.Section.termFirstPrefixes.rawValue],
                 prefixSample: sections[SegmentFormat.Section.termPrefixSample.rawValue],
-                inlineSingles: version >= 2, pages: pages)
+                inlineSingles: version >= 2, compactEntries: version >= 7, pages: pages)
             postings = try section(.postings)
             attributes = try AttributeDirectory(
                 directory: try section(.attributes), data: try section(.attributeData),
@@ -291,10 +293,13 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     public func length(_ ord: UInt32) -> UInt32 {
-        if let pages, !pages.check(lengths.baseAddress! + Int(ord) * (lengthsAreShort ? 2 : 4), count: lengthsAreShort ? 2 : 4) { return 1 }
-        return lengthsAreShort
-            ? UInt32(lengths.loadUnaligned(fromByteOffset: Int(ord) * 2, as: UInt16.self).littleEndian)
-            : lengths.loadUnaligned(fromByteOffset: Int(ord) * 4, as: UInt32.self).littleEndian
+        let at = Int(ord) * lengthWidth
+        if let pages, !pages.check(lengths.baseAddress! + at, count: lengthWidth) { return 1 }
+        switch lengthWidth {
+        case 1: return UInt32(lengths[at])
+        case 2: return UInt32(lengths.loadUnaligned(fromByteOffset: at, as: UInt16.self).littleEndian)
+        default: return lengths.loadUnaligned(fromByteOffset: at, as: UInt32.self).littleEndian
+        }
     }
 
     public var averageLength: Double { docCount == 0 ? 1 : max(1, Double(totalTokens) / Double(docCount)) }

@@ -31,18 +31,16 @@ struct TermCursor {
         }
         let data = dictionary.data
         let base = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var r = ByteReader(data, offset: offset)
-        guard let shared = try? r.varintInt(), let suffixLength = try? r.varintInt(),
-            shared <= term.count, suffixLength <= Tokenizer.maxTokenBytes + 8,
-            let suffix = try? r.bytes(suffixLength), let df = try? r.varintInt(), r.offset < blockEnd
+        var at = offset
+        guard let head = TermBlockCodec.readEntryHead(base, &at, end: blockEnd, compact: dictionary.compactEntries),
+            head.shared <= term.count, head.suffixLength <= Tokenizer.maxTokenBytes + 8
         else { return fail() }
-        var at = r.offset
         info = TermBlockCodec.readPostingsReference(
-            df: df, base, &at, previous: &previousOffset, inlineSingles: dictionary.inlineSingles, limit: data.count)
+            df: head.docFreq, base, &at, previous: &previousOffset, inlineSingles: dictionary.inlineSingles, limit: data.count)
         guard at <= blockEnd else { return fail() }
         offset = at
-        term.removeSubrange(shared...)
-        term.append(contentsOf: suffix)
+        term.removeSubrange(head.shared...)
+        term.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[head.suffixAt..<(head.suffixAt + head.suffixLength)]))
         return true
     }
 

@@ -8,6 +8,8 @@ struct TermDictionaryReader {
     let termCount: Int
     /// Format 2 on: one-document terms' postings are in their entries, offsets are deltas.
     let inlineSingles: Bool
+    /// Format 7 on: entries start with a head byte (`TermBlockCodec`).
+    let compactEntries: Bool
     /// Per block, the Bloom filter of its terms' grams (nil in older segments).
     let gramFilters: UnsafePointer<UInt8>?
     /// Checks index entries, filters and blocks as they are read; a damaged one reads as
@@ -21,11 +23,12 @@ struct TermDictionaryReader {
     init(
         index: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, gramFilters grams: UnsafeRawBufferPointer?,
         firstTermPrefixes prefixes: UnsafeRawBufferPointer? = nil, prefixSample sample: UnsafeRawBufferPointer? = nil,
-        inlineSingles: Bool, pages: PageVerifier?
+        inlineSingles: Bool, compactEntries: Bool, pages: PageVerifier?
     ) throws {
         self.index = index
         self.data = data
         self.inlineSingles = inlineSingles
+        self.compactEntries = compactEntries
         self.pages = pages
         try pages?.require(UnsafeRawBufferPointer(rebasing: index.prefix(8)))
         if let grams { try pages?.require(UnsafeRawBufferPointer(rebasing: grams.prefix(8))) }
@@ -186,13 +189,12 @@ struct TermDictionaryReader {
                         blockEnd = blockOffset(block + 1)
                         previousOffset = 0
                     }
-                    let shared = Int(readVarint32(data, &i))
-                    let suffixLen = Int(readVarint32(data, &i))
-                    guard shared + suffixLen <= scratch.count, i + suffixLen <= end else { return }
-                    (term + shared).update(from: data + i, count: suffixLen)
-                    i += suffixLen
-                    let df = Int(truncatingIfNeeded: readVarint64(data, &i))
-                    let info = readPostingsReference(df: df, data, &i, previous: &previousOffset)
+                    guard let head = TermBlockCodec.readEntryHead(data, &i, end: blockEnd, compact: compactEntries) else { return }
+                    let shared = head.shared
+                    let suffixLen = head.suffixLength
+                    guard shared + suffixLen <= scratch.count else { return }
+                    (term + shared).update(from: data + head.suffixAt, count: suffixLen)
+                    let info = readPostingsReference(df: head.docFreq, data, &i, previous: &previousOffset)
                     let len = shared + suffixLen
                     guard len > 0 else { continue }
                     if term[0] < field { continue }
@@ -271,35 +273,31 @@ struct TermDictionaryReader {
     }
 
     private func firstTermOfBlock(_ b: Int) -> UnsafeRawBufferPointer {
-        guard blockIsIntact(b) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        var r = ByteReader(data, offset: blockOffset(b))
-        _ = try? r.varint()  // shared = 0
-        let len = (try? r.varintInt()) ?? 0
-        return (try? r.bytes(len)) ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        var i = blockOffset(b)
+        guard blockIsIntact(b),
+            let head = TermBlockCodec.readEntryHead(
+                data.baseAddress!.assumingMemoryBound(to: UInt8.self), &i, end: blockOffset(b + 1), compact: compactEntries)
+        else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        // A block's first term shares nothing: its suffix is the whole term.
+        return UnsafeRawBufferPointer(rebasing: data[head.suffixAt..<(head.suffixAt + head.suffixLength)])
     }
 
     /// Walks the terms of block `b`; `body` returns false to stop.
     private func scanBlock(_ b: Int, _ body: (UnsafeRawBufferPointer, TermInfo) -> Bool) {
         guard blockIsIntact(b) else { return }
         let end = blockOffset(b + 1)
-        var r = ByteReader(data, offset: blockOffset(b))
+        var i = blockOffset(b)
+        let bytes = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { scratch in
-            var len = 0
             var previousOffset = 0
-            while r.offset < end {
-                guard let shared = try? r.varintInt(), let suffixLen = try? r.varintInt(),
-                    let suffix = try? r.bytes(suffixLen), let df = try? r.varintInt(),
-                    shared + suffixLen <= scratch.count, r.offset < end
+            while i < end {
+                guard let head = TermBlockCodec.readEntryHead(bytes, &i, end: end, compact: compactEntries),
+                    head.shared + head.suffixLength <= scratch.count
                 else { return }
-                var at = r.offset
-                let info = readPostingsReference(
-                    df: df, data.baseAddress!.assumingMemoryBound(to: UInt8.self), &at,
-                    previous: &previousOffset)
-                guard at <= end, (try? r.skip(at - r.offset)) != nil else { return }
-                len = shared
-                UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(scratch)[len..<(len + suffixLen)]).copyMemory(from: suffix)
-                len += suffixLen
-                let term = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[0..<len])
+                let info = readPostingsReference(df: head.docFreq, bytes, &i, previous: &previousOffset)
+                guard i <= end else { return }
+                (scratch.baseAddress! + head.shared).update(from: bytes + head.suffixAt, count: head.suffixLength)
+                let term = UnsafeRawBufferPointer(start: scratch.baseAddress!, count: head.shared + head.suffixLength)
                 if !body(term, info) { return }
             }
         }

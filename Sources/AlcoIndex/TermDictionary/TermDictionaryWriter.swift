@@ -187,7 +187,7 @@ struct TermDictionaryWriter: ~Copyable {
             try sections.data.withUnsafeBytes { data in
                 try postings.withUnsafeBytes { postings in
                     let dictionary = try TermDictionaryReader(
-                        index: index, data: data, gramFilters: nil, inlineSingles: true, pages: nil)
+                        index: index, data: data, gramFilters: nil, inlineSingles: true, compactEntries: true, pages: nil)
                     var bits = [UInt64](repeating: 0, count: (docCount + 63) / 64)
                     var key: [UInt8] = []
                     for frequent in sections.frequentKeys {
