@@ -7,6 +7,8 @@ public struct AttributeReader: @unchecked Sendable {
     public let valueCount: Int
     /// Values in blocks (`AttributeValueBlocks`, flag 8), else one entry offset per value.
     let valueBlocks: Bool
+    /// Its lists in the postings section have no head (flag 16, format 7 on).
+    let headlessLists: Bool
     let offsetsAt: Int
     let forwardAt: Int
     let forwardWidth: Int
@@ -114,7 +116,8 @@ public struct AttributeReader: @unchecked Sendable {
         }
         return AttributeReader(
             key: key, data: data,
-            valueCount: valueCount, valueBlocks: flags & 8 != 0, offsetsAt: offsetsAt, forwardAt: forwardAt,
+            valueCount: valueCount, valueBlocks: flags & 8 != 0, headlessLists: flags & 16 != 0,
+            offsetsAt: offsetsAt, forwardAt: forwardAt,
             forwardWidth: width, sparseCount: sparseCount, sparseRanksAt: sparseRanksAt,
             numericAt: numericAt, numericKind: kind,
             numericScale: scale, numericWidth: nwidth, numericMin: nmin,
@@ -268,9 +271,15 @@ public struct AttributeReader: @unchecked Sendable {
         case .inline(let offset, let count):
             // Its bytes were checked with its block.
             return try PostingList(varintDocs: data, offset: offset, count: count)
-        case .stored(let offset, _):
-            return try PostingList(bytes: segmentPostings, offset: offset, pages: pages)
+        case .stored(let offset, let docFreq):
+            return try PostingList(bytes: segmentPostings, offset: offset, shape: storedListShape(docFreq: docFreq), pages: pages)
         }
+    }
+
+    /// What a stored list of `docFreq` docs is, when its bytes do not say (no positions: a
+    /// value is not a text).
+    func storedListShape(docFreq: Int) -> PostingList.Shape? {
+        headlessLists ? PostingList.Shape(docFreq: docFreq, hasPositions: false) : nil
     }
 
     /// The first value's rank + 1 for `doc`, 0 when the doc has no string value for this key.

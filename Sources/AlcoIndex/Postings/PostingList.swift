@@ -17,10 +17,17 @@ public struct PostingList: @unchecked Sendable {
     /// a damaged block decodes as no docs, and the search fails on the segment's damage.
     private var pages: PageVerifier?
 
-    /// The list at `offset` of a postings section; with `pages`, its headers are checked
-    /// against their page checksums now and each block before it is decoded, so a count
-    /// answered from the headers reads none of the blocks.
-    init(bytes: UnsafeRawBufferPointer, offset: Int, pages: PageVerifier? = nil) throws {
+    /// What the entry pointing at a list says of it: from format 7, lists have no head.
+    struct Shape {
+        let docFreq: Int
+        let hasPositions: Bool
+    }
+
+    /// The list at `offset` of a postings section, of `shape` when it has no head (format 7
+    /// on); with `pages`, its headers are checked against their page checksums now and each
+    /// block before it is decoded, so a count answered from the headers reads none of the
+    /// blocks.
+    init(bytes: UnsafeRawBufferPointer, offset: Int, shape: Shape?, pages: PageVerifier? = nil) throws {
         self.bytes = bytes
         self.pages = pages
         if let pages, offset >= 0, offset < bytes.count {
@@ -28,8 +35,15 @@ public struct PostingList: @unchecked Sendable {
             try pages.require(UnsafeRawBufferPointer(rebasing: bytes[offset..<min(bytes.count, offset + 16)]))
         }
         var r = ByteReader(bytes, offset: offset)
-        docFreq = try r.varintInt()
-        let flags = try r.varint()
+        let flags: UInt64
+        if let shape {
+            guard shape.docFreq >= 1 else { throw DecodeError("posting list of \(shape.docFreq) docs") }
+            docFreq = shape.docFreq
+            flags = PostingsFormat.packed | (shape.hasPositions ? PostingsFormat.hasPositions : 0)
+        } else {
+            docFreq = try r.varintInt()
+            flags = try r.varint()
+        }
         hasPositions = (flags & PostingsFormat.hasPositions) != 0
         if (flags & PostingsFormat.packed) != 0 && docFreq == 1 {
             // Varints with no header: the doc, then (as in a varint block) its positions.
@@ -337,7 +351,13 @@ public struct PostingList: @unchecked Sendable {
                 }
                 index += f
             }
-            // Every wanted doc up to this block's last has been seen: j moved past it.
+            // Every wanted doc up to this block's last has been seen. A damaged block whose docs
+            // run past its header's last could leave one unseen: it is not in the list, and
+            // the walk must move on (the next search would land on this block again).
+            while j < docs.count && docs[j] <= blockLast[b] {
+                out.starts.append(out.values.count)
+                j += 1
+            }
         }
         while out.starts.count <= docs.count { out.starts.append(out.values.count) }
         return out

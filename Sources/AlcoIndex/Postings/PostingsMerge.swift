@@ -138,7 +138,10 @@ struct PostingsMerge {
             term.withUnsafeBytes { writer.addSingle(term: $0, doc: single.doc, encodedPositions: single.positions) }
             return true
         }
-        guard let list = PostingsCopy.List(reader.postings, at: info.postingsOffset, docFreq: info.docFreq, shift: shift, pages: reader.pages)
+        guard
+            let list = PostingsCopy.List(
+                reader.postings, at: info.postingsOffset, docFreq: info.docFreq, headed: reader.formatVersion < 7, shift: shift,
+                pages: reader.pages)
         else { return false }
         term.withUnsafeBytes { term in
             writer.addList(term: term, docFreq: info.docFreq, postings: &out) { list.write(to: &$0) }
@@ -213,7 +216,6 @@ enum PostingsCopy {
     /// A list of the postings section, parsed as far as moving it needs.
     struct List {
         let bytes: UnsafeRawBufferPointer
-        let docFreq: Int
         let firstLast: UInt64
         let firstDocBytes: Int
         let firstPositionBytes: Int
@@ -225,12 +227,17 @@ enum PostingsCopy {
         let shift: UInt32
 
         /// Nil when the list is not packed with positions and more than one doc, does not fit
-        /// its section, or fails its page check (recorded as the segment's damage).
-        init?(_ bytes: UnsafeRawBufferPointer, at offset: Int, docFreq: Int, shift: UInt32, pages: PageVerifier?) {
+        /// its section, or fails its page check (recorded as the segment's damage). A `headed`
+        /// list (before format 7) starts with its doc count and flags.
+        init?(_ bytes: UnsafeRawBufferPointer, at offset: Int, docFreq: Int, headed: Bool, shift: UInt32, pages: PageVerifier?) {
             var r = ByteReader(bytes, offset: offset)
-            guard let n = try? r.varintInt(), n == docFreq, n > 1, let flags = try? r.varint(),
-                flags == PostingsFormat.hasPositions | PostingsFormat.packed
-            else { return nil }
+            if headed {
+                guard let n = try? r.varintInt(), n == docFreq, let flags = try? r.varint(),
+                    flags == PostingsFormat.hasPositions | PostingsFormat.packed
+                else { return nil }
+            }
+            let n = docFreq
+            guard n > 1 else { return nil }
             let blocks = n / PostingsFormat.blockSize + (n % PostingsFormat.blockSize == 0 ? 0 : 1)
             guard blocks <= (bytes.count - r.offset) / 3 else { return nil }
             guard let last = try? r.varint(), let docBytes = try? r.varintInt(), let positionBytes = try? r.varintInt(),
@@ -251,7 +258,6 @@ enum PostingsCopy {
                 last + UInt64(shift) < UInt64(PostingsMerge.absent), first + UInt64(shift) < UInt64(PostingsMerge.absent)
             else { return nil }
             self.bytes = bytes
-            self.docFreq = n
             firstLast = last
             firstDocBytes = docBytes - (r.offset - headersEnd)
             firstPositionBytes = positionBytes
@@ -261,9 +267,8 @@ enum PostingsCopy {
             self.shift = shift
         }
 
+        /// Writes the moved list without a head (format 7).
         func write(to out: inout ByteWriter) {
-            out.varint(docFreq)
-            out.varint(PostingsFormat.hasPositions | PostingsFormat.packed)
             out.varint(firstLast + UInt64(shift))
             let movedFirst = firstDoc + UInt64(shift)
             out.varint(firstDocBytes + PostingsCopy.varintLength(movedFirst))

@@ -8,6 +8,11 @@
 /// above their minimum (a js value sits at the same position in every document: width 0).
 /// A one-document list is varints with no header. Lists written before packing (flag clear)
 /// keep their varint layout and are still read.
+///
+/// Before format 7 a list starts with its doc count and flags (`hasPositions`, `packed`).
+/// From format 7 it starts with its first block's header: the entry pointing at it has the
+/// count, every list is packed, and term lists have positions where attribute lists have
+/// none (`PostingList.Shape`), so the two varints were said twice (~2 MB per million lines).
 enum PostingsFormat {
     static let blockSize = 128
     /// More occurrences of a word in one document than a line of the longest kind (16 MiB)
@@ -27,8 +32,8 @@ struct PostingsWriter {
 
     init() {}
 
-    /// Appends the list for `docs` (ascending); with positions, doc `i`'s positions are
-    /// `positions[starts[i]..<starts[i + 1]]`.
+    /// Appends the list for `docs` (ascending), without a head (format 7); with positions, doc
+    /// `i`'s positions are `positions[starts[i]..<starts[i + 1]]`.
     mutating func write(
         docs: UnsafeBufferPointer<UInt32>,
         positions: UnsafeBufferPointer<UInt32>?,
@@ -36,8 +41,6 @@ struct PostingsWriter {
         to out: inout ByteWriter
     ) {
         let n = docs.count
-        out.varint(n)
-        out.varint((positions == nil ? 0 : PostingsFormat.hasPositions) | PostingsFormat.packed)
         if n == 1 {
             PostingsWriter.writeSingle(doc: docs[0], positions: positions, starts: starts, to: &out)
             return

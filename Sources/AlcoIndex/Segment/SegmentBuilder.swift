@@ -348,8 +348,9 @@ public final class SegmentBuilder {
             let hasStrings = acc.valueCount > 0
             let hasNumbers = !acc.view.numberDocs.isEmpty
             let sparseStrings = hasStrings && AttributeWriter.isSparse(docs: acc.docsWithString, of: n)
-            // Flag 8: values in blocks (`AttributeValueBlocks`), as every format-6 segment has.
-            dir.u8((hasStrings ? 1 | 8 : 0) | (hasNumbers ? 2 : 0) | (sparseStrings ? 4 : 0))
+            // Flag 8: values in blocks (`AttributeValueBlocks`), as every format-6 segment has;
+            // 16: lists without a head (`PostingsFormat`), as from format 7.
+            dir.u8((hasStrings ? 1 | 8 | 16 : 0) | (hasNumbers ? 2 : 0) | (sparseStrings ? 4 : 0))
             if hasStrings {
                 let encoded = acc.encodeStrings(docCount: n, sparse: sparseStrings, postings: &postings, data: &data, scratch: &scratch)
                 dir.varint(encoded.valueCount)

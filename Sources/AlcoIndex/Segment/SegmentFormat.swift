@@ -11,7 +11,8 @@ enum SegmentFormat {
     /// 5: the doc store in zstd columns (`DocStoreLayout.zstdColumns`), which format 4
     /// readers would take for LZ4. 6: js values in front-coded blocks with few docs' lists
     /// inline (attribute flag 8, `AttributeValueBlocks`). 7: dictionary entries start with a
-    /// head byte (`TermBlockCodec`), and lengths take a byte each when every one fits. Versions
+    /// head byte (`TermBlockCodec`), posting lists have no head of their own (`PostingsFormat`;
+    /// attribute flag 16), and lengths take a byte each when every one fits. Versions
     /// 1 to 6 are still read (1 to 3 checked whole).
     static let version: UInt32 = 7
     static let oldestReadableVersion: UInt32 = 1

@@ -415,21 +415,24 @@ public final class SegmentReader: @unchecked Sendable {
     public func postingList(_ info: TermInfo, caching: Bool = true) throws -> PostingList {
         // An inline list sits in a dictionary block, checked when the term was read.
         if info.inline { return try PostingList(single: dictionary.data, offset: info.postingsOffset, hasPositions: true) }
-        return try postingList(at: info.postingsOffset, docFreq: info.docFreq, caching: caching)
+        let shape = formatVersion >= 7 ? PostingList.Shape(docFreq: info.docFreq, hasPositions: true) : nil
+        return try postingList(at: info.postingsOffset, docFreq: info.docFreq, shape: shape, caching: caching)
     }
 
     /// The list at `offset` of the postings section; a long one's headers are parsed once.
-    private func postingList(at offset: Int, docFreq: Int, caching: Bool = true) throws -> PostingList {
+    private func postingList(at offset: Int, docFreq: Int, shape: PostingList.Shape?, caching: Bool = true) throws -> PostingList {
         if caching && docFreq >= PostingListCache.minimumDocs {
-            return try longLists.list(at: offset) { try PostingList(bytes: postings, offset: offset, pages: pages) }
+            return try longLists.list(at: offset) { try PostingList(bytes: postings, offset: offset, shape: shape, pages: pages) }
         }
-        return try PostingList(bytes: postings, offset: offset, pages: pages)
+        return try PostingList(bytes: postings, offset: offset, shape: shape, pages: pages)
     }
 
     /// The docs whose `attribute` has `value`, nil when no doc has it.
     public func postingList(of attribute: AttributeReader, value: String) throws -> PostingList? {
         guard let rank = attribute.rank(of: value), let postings = attribute.postings(rank) else { return nil }
-        if case .stored(let offset, let docFreq) = postings { return try postingList(at: offset, docFreq: docFreq) }
+        if case .stored(let offset, let docFreq) = postings {
+            return try postingList(at: offset, docFreq: docFreq, shape: attribute.storedListShape(docFreq: docFreq))
+        }
         return try attribute.postingList(postings, segmentPostings: self.postings)
     }
 

@@ -208,7 +208,9 @@ struct TermDictionaryWriter: ~Copyable {
                             let list =
                                 twin.info.inline
                                 ? try PostingList(single: data, offset: twin.info.postingsOffset, hasPositions: true)
-                                : try PostingList(bytes: postings, offset: twin.info.postingsOffset)
+                                : try PostingList(
+                                    bytes: postings, offset: twin.info.postingsOffset,
+                                    shape: PostingList.Shape(docFreq: twin.info.docFreq, hasPositions: true))
                             for d in list.allDocs() where Int(d) < docCount { bits[Int(d >> 6)] |= 1 << UInt64(d & 63) }
                         }
                         entries.append((Array(word), bits.reduce(0) { $0 + $1.nonzeroBitCount }))
