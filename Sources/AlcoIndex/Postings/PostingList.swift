@@ -307,6 +307,7 @@ public struct PostingList: @unchecked Sendable {
         var j = 0
         var r = ByteReader(bytes)
         while j < docs.count {
+            let firstWanted = j
             let b = firstBlock(atOrAfter: docs[j])
             if b >= blockLast.count { break }
             blockDocs.removeAll(keepingCapacity: true)
@@ -351,10 +352,10 @@ public struct PostingList: @unchecked Sendable {
                 }
                 index += f
             }
-            // Every wanted doc up to this block's last has been seen. A damaged block whose docs
-            // run past its header's last could leave one unseen: it is not in the list, and
-            // the walk must move on (the next search would land on this block again).
-            while j < docs.count && docs[j] <= blockLast[b] {
+            // Every wanted doc up to this block's last has been seen: j moved past one at least.
+            // Unless the block is damaged (its docs run past its header's last): the one left
+            // is not in the list, and the walk must move on (it would land here again).
+            if j == firstWanted {
                 out.starts.append(out.values.count)
                 j += 1
             }

@@ -68,6 +68,36 @@ indirect enum WordRequirement: Equatable {
         return rest.isEmpty ? .none : rest.count == 1 ? rest[0] : .all(rest)
     }
 
+    /// The segments of `all` that may match, in order, when the required words are rare: the
+    /// others surely lack one. When the first `commonAfter` segments all have them the words
+    /// are common and `all` is returned as it is: probing every filter (a cache miss each)
+    /// would cost a newest-first search more than the few segments it reads.
+    func segments(_ all: [SegmentSnapshot]) -> [SegmentSnapshot] {
+        guard case .words(let words) = self else { return all }
+        let probes = words.map { WordFilter.Probe(hash: $0.hash) }
+        var kept: [SegmentSnapshot] = []
+        var common = true
+        // From the newest end (a snapshot lists days and their segments oldest first): the
+        // segments a newest-first search reads anyway, so deciding "common" costs no extra
+        // cache misses there.
+        probes.withUnsafeBufferPointer { probes in
+            all.withUnsafeBufferPointer { all in
+                for k in all.indices.reversed() {
+                    if all[k].reader.mayHaveWords(probes) {
+                        kept.append(all[k])
+                    } else {
+                        common = false
+                    }
+                    if common && kept.count == WordRequirement.commonAfter { return }
+                }
+            }
+        }
+        return common ? all : kept.reversed()
+    }
+
+    /// Segments in a row with the words after which they count as common.
+    static let commonAfter = 8
+
     /// False only when `segment` cannot match: a required word is surely absent from it.
     func mayMatch(_ segment: SegmentReader) -> Bool {
         switch self {

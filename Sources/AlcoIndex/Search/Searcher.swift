@@ -43,12 +43,18 @@ public enum Searcher {
             s.reader.docCount > 0 && s.reader.maxID >= request.idRange.lowerBound && s.reader.minID <= request.idRange.upperBound
         }
         // The snapshot itself when every segment is searched (no copy to make and release).
-        let segments = all.allSatisfy(inRange) ? all : all.filter(inRange)
-        result.segmentsSearched = segments.count
+        let inRangeSegments = all.allSatisfy(inRange) ? all : all.filter(inRange)
+        result.segmentsSearched = inRangeSegments.count
+        // Segments without a rare word the query needs are dropped before any range, order or
+        // plan is made for them (`WordRequirement.segments`); a common word's are left to the
+        // plans' probe, made only for the segments a search reaches.
+        let required = WordRequirement(request.text)
+        let storedCounts = window == 0 && request.filter == .always(true) && request.groupBy == nil
+        let segments = required == .none || storedCounts ? inRangeSegments : required.segments(inRangeSegments)
         let cache = DocStoreCache(capacity: 16)
         let deadline = Deadline(
             milliseconds: request.timeLimitMilliseconds, from: started, coldReadBytes: request.coldReadLimitBytes)
-        let plans = SegmentPlans(request, segments: segments, cache: cache, deadline: deadline)
+        let plans = SegmentPlans(request, segments: segments, required: required, cache: cache, deadline: deadline)
         let ranges = segments.map { $0.reader.ordinals(in: request.idRange) }
 
         var chosen: [Candidate] = []
@@ -520,12 +526,15 @@ final class SegmentPlans {
     let matchesEverything: Bool
     let idRange: ClosedRange<UInt64>
 
-    init(_ request: SearchRequest, segments: [SegmentSnapshot], cache: DocStoreCache, deadline: Deadline = .none) {
+    init(
+        _ request: SearchRequest, segments: [SegmentSnapshot], required: WordRequirement, cache: DocStoreCache,
+        deadline: Deadline = .none
+    ) {
         self.request = request
         self.segments = segments
         self.cache = cache
         self.deadline = deadline
-        required = WordRequirement(request.text)
+        self.required = required
         made = Array(repeating: nil, count: segments.count)
         passed = Array(repeating: nil, count: segments.count)
         matchesEverything = request.text == .all && request.filter == .always(true)

@@ -254,6 +254,14 @@ public final class SegmentReader: @unchecked Sendable {
     @inline(__always)
     func mayHaveWord(hash: UInt64) -> Bool { wordFilter?.mayContain(hash) ?? true }
 
+    /// False only when the segment surely lacks one of the probes' words.
+    @inline(__always)
+    func mayHaveWords(_ probes: UnsafeBufferPointer<WordFilter.Probe>) -> Bool {
+        guard let filter = wordFilter else { return true }
+        for p in probes where !filter.mayContain(p) { return false }
+        return true
+    }
+
     /// Docs with `word` in any text field, when the segment stored that count.
     func docFreqInAnyField(_ word: [UInt8]) -> Int? { docFreqInAnyField(WordKey(word)) }
 

@@ -92,6 +92,19 @@ enum WordFilter {
         return out
     }
 
+    /// A word's hash with its bit masks, worked out once for all the segments it is probed in
+    /// (only the block depends on the segment).
+    struct Probe {
+        let hash: UInt64
+        let masks: SIMD8<UInt32>
+
+        @inline(__always)
+        init(hash: UInt64) {
+            self.hash = hash
+            masks = WordFilter.masks(hash)
+        }
+    }
+
     /// A segment's filter as read from its section.
     struct Reader {
         private let blocks: UnsafeRawPointer
@@ -114,12 +127,15 @@ enum WordFilter {
 
         /// False only when no word of the segment has this hash.
         @inline(__always)
-        func mayContain(_ hash: UInt64) -> Bool {
-            let at = blocks + WordFilter.block(hash, of: blockCount) * WordFilter.blockBytes
+        func mayContain(_ hash: UInt64) -> Bool { mayContain(Probe(hash: hash)) }
+
+        /// False only when no word of the segment has the probe's hash.
+        @inline(__always)
+        func mayContain(_ probe: Probe) -> Bool {
+            let at = blocks + WordFilter.block(probe.hash, of: blockCount) * WordFilter.blockBytes
             guard pages?.check(at, count: WordFilter.blockBytes) ?? true else { return true }
-            let want = WordFilter.masks(hash)
             let have = WordFilter.inFileOrder(at.loadUnaligned(as: SIMD8<UInt32>.self))
-            return (have & want) == want
+            return (have & probe.masks) == probe.masks
         }
     }
 }

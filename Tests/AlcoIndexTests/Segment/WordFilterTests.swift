@@ -97,6 +97,30 @@ struct WordFilterTests {
         #expect(try may("(disk | missing) full"))
     }
 
+    /// A search drops the segments without a rare word it needs before anything else, in
+    /// order; a word the newest segments all have is common, and every segment stays (each is
+    /// probed only if the search reaches it).
+    @Test func aRareWordDropsTheSegmentsWithoutIt() throws {
+        var segments: [SegmentSnapshot] = []
+        for k in 0..<20 {
+            let line = k == 3 || k == 17 ? "common needle-\(k % 2)" : "common filler \(k)"
+            let r = try Self.segment([(line, "{}")])
+            segments.append(SegmentSnapshot(reader: r, deleted: DeletionSet(docCount: r.docCount)))
+        }
+        func kept(_ q: String) throws -> [Int] {
+            let picked = WordRequirement(try QueryParser.parse(q)).segments(segments)
+            return picked.map { p in segments.firstIndex { $0.reader === p.reader }! }
+        }
+        #expect(try kept("needle-1") == [3, 17])
+        #expect(try kept("needle-1 common") == [3, 17])
+        #expect(try kept("\"common needle-1\"") == [3, 17])
+        #expect(try kept("absent").isEmpty)
+        #expect(try kept("common") == Array(0..<20))
+        // Requirements other than words all required are left to each segment's own probe.
+        #expect(try kept("needle-1 | absent") == Array(0..<20))
+        #expect(try kept("need*") == Array(0..<20))
+    }
+
     @Test func aDeepQueryRequiresNothingPastTheLimit() {
         var q = TextQuery.term("missing", fields: .all, match: .exact)
         for _ in 0..<(WordRequirement.maxDepth + 5) { q = .and([q]) }
