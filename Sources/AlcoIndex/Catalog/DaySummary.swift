@@ -13,11 +13,16 @@ final class DaySummary: Sendable {
     let docCount: Int
     /// No segment of the day has tombstones (only then do whole-segment groups count its lines).
     let hasNoDeletions: Bool
+    /// Segments with documents: those a search of the whole day lists.
+    let nonEmptySegments: Int
     private let groupsByKey = Mutex<[String: [GroupCount]]>([:])
+    private let countsByWord = Mutex<[WordKey: Int]>([:])
 
     /// Keys a day keeps groups for, and groups a key may have to be kept.
     static let maxKeys = 16
     static let maxGroups = 4_096
+    /// Words a day keeps its count of.
+    static let maxWords = 64
 
     init(_ segments: [LiveSegment]) {
         self.segments = segments.map(\.reader)
@@ -25,6 +30,22 @@ final class DaySummary: Sendable {
         maxID = segments.map(\.reader.maxID).max() ?? 0
         docCount = segments.reduce(0) { $0 + $1.reader.docCount }
         hasNoDeletions = segments.allSatisfy { $0.deleted.isEmpty }
+        nonEmptySegments = segments.reduce(0) { $0 + ($1.reader.docCount > 0 ? 1 : 0) }
+    }
+
+    /// The day's lines with `word` in any text field, when each of its segments stored that
+    /// count (a word frequent in every one; nil otherwise, not kept).
+    func storedCount(_ word: WordKey) -> Int? {
+        if let known = countsByWord.withLock({ $0[word] }) { return known }
+        var total = 0
+        for reader in segments {
+            guard let n = reader.docFreqInAnyField(word) else { return nil }
+            total += n
+        }
+        countsByWord.withLock { cache in
+            if cache.count < DaySummary.maxWords { cache[word] = total }
+        }
+        return total
     }
 
     /// Every line of the day counted by `key`'s value, made on first use from each segment's

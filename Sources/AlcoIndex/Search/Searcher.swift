@@ -4,6 +4,13 @@ public struct SegmentSnapshot: Sendable {
     public let deleted: DeletionSet
     /// What the segment's day adds up to (nil for a segment searched outside an index).
     let day: DaySummary?
+    /// `day`'s identity, compared without retaining it (a search walks a few hundred).
+    let dayID: ObjectIdentifier?
+    /// The reader's bounds, copied: a search decides which segments it reads from these
+    /// without a retain and release of each reader.
+    let docCount: Int
+    let minID: UInt64
+    let maxID: UInt64
 
     public init(reader: SegmentReader, deleted: DeletionSet) {
         self.init(reader: reader, deleted: deleted, day: nil)
@@ -13,9 +20,14 @@ public struct SegmentSnapshot: Sendable {
         self.reader = reader
         self.deleted = deleted
         self.day = day
+        dayID = day.map(ObjectIdentifier.init)
+        docCount = reader.docCount
+        minID = reader.minID
+        maxID = reader.maxID
     }
 
     public var liveCount: Int { reader.docCount - deleted.count }
+
 }
 
 /// Runs a `SearchRequest` over a snapshot of segments: prunes by id (time) range, evaluates each
@@ -39,11 +51,17 @@ public enum Searcher {
             result.totalIsExact = true
             return result
         }
-        let inRange = { (s: SegmentSnapshot) in
-            s.reader.docCount > 0 && s.reader.maxID >= request.idRange.lowerBound && s.reader.minID <= request.idRange.upperBound
+        let idRange = request.idRange
+        // Through the buffer, field by field: a copy of each snapshot (three references) was
+        // most of what a search over a few hundred segments did for each.
+        let everyInRange = all.withUnsafeBufferPointer { b in
+            var k = 0
+            while k < b.count, b[k].docCount > 0, b[k].maxID >= idRange.lowerBound, b[k].minID <= idRange.upperBound { k += 1 }
+            return k == b.count
         }
         // The snapshot itself when every segment is searched (no copy to make and release).
-        let inRangeSegments = all.allSatisfy(inRange) ? all : all.filter(inRange)
+        let inRangeSegments =
+            everyInRange ? all : all.filter { $0.docCount > 0 && $0.maxID >= idRange.lowerBound && $0.minID <= idRange.upperBound }
         result.segmentsSearched = inRangeSegments.count
         // Segments without a rare word the query needs are dropped before any range, order or
         // plan is made for them (`WordRequirement.segments`); a common word's are left to the
@@ -55,7 +73,14 @@ public enum Searcher {
         let deadline = Deadline(
             milliseconds: request.timeLimitMilliseconds, from: started, coldReadBytes: request.coldReadLimitBytes)
         let plans = SegmentPlans(request, segments: segments, required: required, cache: cache, deadline: deadline)
-        let ranges = segments.map { $0.reader.ordinals(in: request.idRange) }
+        var ranges: [Range<UInt32>] = []
+        ranges.reserveCapacity(segments.count)
+        segments.withUnsafeBufferPointer { b in
+            for k in 0..<b.count {
+                let whole = idRange.lowerBound <= b[k].minID && idRange.upperBound >= b[k].maxID
+                ranges.append(whole ? 0..<UInt32(b[k].docCount) : b[k].reader.ordinals(in: idRange))
+            }
+        }
 
         var chosen: [Candidate] = []
         if let key = request.groupBy {
@@ -68,7 +93,7 @@ public enum Searcher {
             let window = groups.dropFirst(request.offset).prefix(request.limit)
             for g in window {
                 // Only a segment whose ids span it can hold it (no search of every id column).
-                for (k, s) in segments.enumerated() where (s.reader.minID...s.reader.maxID).contains(g.representativeID) {
+                for (k, s) in segments.enumerated() where (s.minID...s.maxID).contains(g.representativeID) {
                     if let o = s.reader.ordinal(of: g.representativeID), !s.deleted.contains(o) {
                         chosen.append(Candidate(id: g.representativeID, segment: k, ordinal: o, weight: g.count))
                         break
@@ -150,6 +175,46 @@ public enum Searcher {
         return edges.indices.sorted { descending ? edges[$0] > edges[$1] : edges[$0] < edges[$1] }
     }
 
+    /// The days searched whole: every segment of the day is in `segments` (one after another,
+    /// as a snapshot lists them), none has deletions, and `idRange` holds the whole day. Each
+    /// with the indices of `segments` it covers. Such a day answers a count or GROUP BY of
+    /// every line once for all its segments (a day right after a fast ingest has dozens).
+    static func wholeDays(_ segments: [SegmentSnapshot], idRange: ClosedRange<UInt64>) -> [(day: DaySummary, segments: Range<Int>)] {
+        var days: [(day: DaySummary, segments: Range<Int>)] = []
+        segments.withUnsafeBufferPointer { all in
+            var k = 0
+            while k < all.count {
+                guard let id = all[k].dayID, let day = all[k].day else {
+                    k += 1
+                    continue
+                }
+                var end = k + 1
+                while end < all.count && all[end].dayID == id { end += 1 }
+                if end - k == day.nonEmptySegments, day.hasNoDeletions, idRange.lowerBound <= day.minID,
+                    idRange.upperBound >= day.maxID
+                {
+                    days.append((day, k..<end))
+                }
+                k = end
+            }
+        }
+        return days
+    }
+
+    /// The order from the edge of the segments not `covered` (all when it is empty).
+    static func orderFromEdge(
+        _ segments: [SegmentSnapshot], descending: Bool, skipping covered: [Bool] = []
+    ) -> [Int] {
+        // Sorted by keys read once (reading them through each snapshot in the comparator
+        // retained and released its reader every time).
+        segments.withUnsafeBufferPointer { b in
+            let open = covered.isEmpty ? Array(b.indices) : b.indices.filter { !covered[$0] }
+            let edges = open.map { descending ? b[$0].maxID : b[$0].minID }
+            let order = orderFromEdge(edges, descending: descending)
+            return covered.isEmpty ? order : order.map { open[$0] }
+        }
+    }
+
     static func live(_ docs: [UInt32], _ deleted: DeletionSet) -> [UInt32] {
         deleted.isEmpty ? docs : docs.filter { !deleted.contains($0) }
     }
@@ -162,10 +227,17 @@ public enum Searcher {
     ) throws -> (top: [Candidate], total: Int, exact: Bool, timedOut: Bool) {
         var top: [Candidate] = []
         var total = 0
-        // Sorted by keys read once (reading them through each snapshot in the comparator
-        // retained and released its reader every time).
-        let edges = segments.map { descending ? $0.reader.maxID : $0.reader.minID }
-        let order = orderFromEdge(edges, descending: descending)
+        // A bare word's count over whole days that stored it: a day at a time.
+        var covered: [Bool] = []
+        if countAll, window == 0, plans.hasStoredCounts {
+            for (day, range) in wholeDays(segments, idRange: plans.idRange) {
+                guard let n = plans.storedCount(day) else { continue }
+                if covered.isEmpty { covered = Array(repeating: false, count: segments.count) }
+                total += n
+                for k in range { covered[k] = true }
+            }
+        }
+        let order = orderFromEdge(segments, descending: descending, skipping: covered)
         func better(_ a: UInt64, _ b: UInt64) -> Bool { descending ? a > b : a < b }
         // `found` is always in order from the edge: a segment's ordinals are in id order.
         func merge(_ found: [Candidate]) {
@@ -356,33 +428,22 @@ public enum Searcher {
         var tally = GroupTally()
         var total = 0
         var timedOut = false
-        // Days whose groups were added, and days that have none to give (each asked once).
-        var daysAdded = Set<ObjectIdentifier>()
-        var daysWithout = Set<ObjectIdentifier>()
-        var lastDayAdded: ObjectIdentifier?  // a day's segments come one after another
+        // Every line of a whole day: its groups once, for all its segments (by a js key: GROUP
+        // BY id names a group per line, which no summary keeps).
+        var covered: [Bool] = []
+        if plans.matchesEverything, key != "id" {
+            for (day, range) in wholeDays(segments, idRange: plans.idRange) {
+                guard let groups = day.groups(key) else { continue }
+                if covered.isEmpty { covered = Array(repeating: false, count: segments.count) }
+                for g in groups { tally.add(g.value, count: g.count, newest: g.representativeID) }
+                total += day.docCount
+                for k in range { covered[k] = true }
+            }
+        }
         // Newest first: a group's newest line is then found in the first segment that has the
         // group, and the older ones skip naming their newest (an id read per group).
-        for k in orderFromEdge(segments.map(\.reader.maxID), descending: true) where !plans.cannotMatch(k) {
+        for k in orderFromEdge(segments, descending: true, skipping: covered) where !plans.cannotMatch(k) {
             let s = segments[k]
-            // Every line of a whole day: its groups once, for all its segments (by a js key:
-            // GROUP BY id names a group per line, which no summary keeps).
-            if plans.matchesEverything, key != "id", let day = s.day {
-                let id = ObjectIdentifier(day)
-                if id == lastDayAdded { continue }
-                if day.hasNoDeletions, plans.idRange.lowerBound <= day.minID, plans.idRange.upperBound >= day.maxID,
-                    !daysWithout.contains(id)
-                {
-                    if daysAdded.contains(id) { continue }
-                    if let groups = day.groups(key) {
-                        for g in groups { tally.add(g.value, count: g.count, newest: g.representativeID) }
-                        total += day.docCount
-                        daysAdded.insert(id)
-                        lastDayAdded = id
-                        continue
-                    }
-                    daysWithout.insert(id)
-                }
-            }
             if deadline.hasPassed {
                 timedOut = true
                 break
@@ -516,9 +577,10 @@ final class SegmentPlans {
     private let deadline: Deadline
     /// The words a segment must have to match, hashed once for every segment.
     private let required: WordRequirement
-    private var made: [(any DocSet)?]
+    /// Made on first use (a count answered by whole days plans nothing).
+    private var made: [(any DocSet)?] = []
     /// Per segment, whether its word filter let the query's words through (nil: not asked).
-    private var passed: [Bool?]
+    private var passed: [Bool?] = []
     /// The query when it is a bare word over every field with no filter (the commonest
     /// count): segments that stored the word's any-field count answer it without a plan.
     private let bareWord: WordKey?
@@ -535,8 +597,6 @@ final class SegmentPlans {
         self.cache = cache
         self.deadline = deadline
         self.required = required
-        made = Array(repeating: nil, count: segments.count)
-        passed = Array(repeating: nil, count: segments.count)
         matchesEverything = request.text == .all && request.filter == .always(true)
         idRange = request.idRange
         if case .term(let w, .all, .exact) = request.text, request.filter == .always(true) {
@@ -552,10 +612,20 @@ final class SegmentPlans {
         return segments[k].reader.docFreqInAnyField(bareWord)
     }
 
+    /// Whether the query is a bare word, whose count segments and days may have stored.
+    var hasStoredCounts: Bool { bareWord != nil }
+
+    /// A whole day's matches, when each of its segments stored them.
+    func storedCount(_ day: DaySummary) -> Int? {
+        guard let bareWord else { return nil }
+        return day.storedCount(bareWord)
+    }
+
     /// Whether segment `k` surely has no match: it lacks a word the query needs (its plan is
     /// then nothing, made without a look-up).
     func cannotMatch(_ k: Int) -> Bool {
         if required == .none { return false }
+        if passed.isEmpty { passed = Array(repeating: nil, count: segments.count) }
         if let known = passed[k] { return !known }
         let may = required.mayMatch(segments[k].reader)
         passed[k] = may
@@ -566,6 +636,7 @@ final class SegmentPlans {
         // Every document of every segment (a GROUP BY or count of all lines): nothing to plan.
         if matchesEverything { return EverythingSet.shared }
         if cannotMatch(k) { return NothingSet.shared }
+        if made.isEmpty { made = Array(repeating: nil, count: segments.count) }
         if let p = made[k] { return p }
         let p = try SegmentPlanner(segment: segments[k].reader, cache: cache, deadline: deadline).plan(request)
         made[k] = p

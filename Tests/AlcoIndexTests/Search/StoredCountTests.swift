@@ -51,4 +51,53 @@ struct StoredCountTests {
         #expect(newest.hits.map(\.id) == Array(sorted.suffix(3).reversed()))
         try reopened.close()
     }
+
+    /// Whole days answer a bare word's count and a GROUP BY of every line once for all their
+    /// segments; a day with a deletion, or cut by an id range, goes segment by segment, and
+    /// every answer agrees with the lines.
+    @Test func wholeDaysCountAndGroupOnceAndAgreeWithTheLines() throws {
+        let dir = TemporaryDirectory()
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let index = try catalog.createIndex(IndexSettings(name: "logs", retentionDays: 100_000))
+        // Segments 0 and 1 in one day, 2 and 3 in the next.
+        var lines: [(id: UInt64, gamma: Bool, host: String)] = []
+        for k in 0..<4 {
+            let batch = (0..<3000).map { i -> NewDocument in
+                var d = line(k, i)
+                if k >= 2 { d.microseconds = d.microseconds.map { $0 + 86_400_000_000 } }
+                return d
+            }
+            let ids = try index.append(batch)
+            for (i, id) in ids.enumerated() {
+                lines.append((id, i % 2 == 0 || i % 5 == 0, i % 5 == 0 ? "gamma" : "web\(i % 7)"))
+            }
+            try index.flush()
+        }
+        let segments = try index.snapshot()
+        #expect(segments.count == 4)
+        #expect(Set(segments.compactMap { $0.day.map(ObjectIdentifier.init) }).count == 2)
+        func count(_ ids: IDBounds? = nil) throws -> Int {
+            var r = SearchRequest(text: try QueryParser.parse("gamma"), limit: 0, countTotal: true)
+            if let ids { r.ids = ids }
+            return try index.search(r).totalFound
+        }
+        func hosts() throws -> [String: Int] {
+            let r = try index.search(SearchRequest(limit: 100, groupBy: "host"))
+            return Dictionary(uniqueKeysWithValues: r.groups.map { ($0.value ?? "", $0.count) })
+        }
+        func expectedHosts() -> [String: Int] { Dictionary(lines.map { ($0.host, 1) }, uniquingKeysWith: +) }
+        #expect(try count() == lines.filter(\.gamma).count)
+        #expect(try count() == lines.filter(\.gamma).count, "the days' counts kept")
+        #expect(try hosts() == expectedHosts())
+        let sorted = lines.map(\.id).sorted()
+        #expect(try count(IDBounds(sorted[100], sorted[8_999])) == lines.filter { $0.gamma && $0.id >= sorted[100] && $0.id <= sorted[8_999] }.count)
+
+        // A deletion in the first day: that day goes segment by segment, the other stays whole.
+        let gone = lines.first { $0.gamma && $0.host == "gamma" }!
+        #expect(try index.delete(ids: [gone.id]) == 1)
+        lines.removeAll { $0.id == gone.id }
+        #expect(try count() == lines.filter(\.gamma).count)
+        #expect(try hosts() == expectedHosts())
+        try catalog.close()
+    }
 }
