@@ -28,6 +28,11 @@ public struct SegmentSnapshot: Sendable {
 
     public var liveCount: Int { reader.docCount - deleted.count }
 
+    /// Whether the segment has documents with ids in `range`.
+    @inline(__always)
+    func overlaps(_ range: ClosedRange<UInt64>) -> Bool {
+        docCount > 0 && maxID >= range.lowerBound && minID <= range.upperBound
+    }
 }
 
 /// Runs a `SearchRequest` over a snapshot of segments: prunes by id (time) range, evaluates each
@@ -56,19 +61,20 @@ public enum Searcher {
         // most of what a search over a few hundred segments did for each.
         let everyInRange = all.withUnsafeBufferPointer { b in
             var k = 0
+            // `overlaps`, spelled out: a method call on the element copies it.
             while k < b.count, b[k].docCount > 0, b[k].maxID >= idRange.lowerBound, b[k].minID <= idRange.upperBound { k += 1 }
             return k == b.count
         }
         // The snapshot itself when every segment is searched (no copy to make and release).
-        let inRangeSegments =
-            everyInRange ? all : all.filter { $0.docCount > 0 && $0.maxID >= idRange.lowerBound && $0.minID <= idRange.upperBound }
+        let inRangeSegments = everyInRange ? all : all.filter { $0.overlaps(idRange) }
         result.segmentsSearched = inRangeSegments.count
         // Segments without a rare word the query needs are dropped before any range, order or
         // plan is made for them (`WordRequirement.segments`); a common word's are left to the
         // plans' probe, made only for the segments a search reaches.
         let required = WordRequirement(request.text)
-        let storedCounts = window == 0 && request.filter == .always(true) && request.groupBy == nil
-        let segments = required == .none || storedCounts ? inRangeSegments : required.segments(inRangeSegments)
+        // A bare word's count is read from stored counts without a probe: not dropped here.
+        let storedCountsMayAnswer = window == 0 && request.filter == .always(true) && request.groupBy == nil
+        let segments = required == .none || storedCountsMayAnswer ? inRangeSegments : required.segments(inRangeSegments)
         let cache = DocStoreCache(capacity: 16)
         let deadline = Deadline(
             milliseconds: request.timeLimitMilliseconds, from: started, coldReadBytes: request.coldReadLimitBytes)
@@ -77,6 +83,7 @@ public enum Searcher {
         ranges.reserveCapacity(segments.count)
         segments.withUnsafeBufferPointer { b in
             for k in 0..<b.count {
+                // Every ordinal when the range holds the segment, without asking its reader.
                 let whole = idRange.lowerBound <= b[k].minID && idRange.upperBound >= b[k].maxID
                 ranges.append(whole ? 0..<UInt32(b[k].docCount) : b[k].reader.ordinals(in: idRange))
             }
