@@ -69,7 +69,7 @@ indirect enum WordRequirement: Equatable {
     }
 
     /// The segments of `all` that may match, in order, when the required words are rare: the
-    /// others surely lack one. When the first `commonAfter` segments all have them the words
+    /// others surely lack one. When the newest `commonAfter` segments all have them the words
     /// are common and `all` is returned as it is: probing every filter (a cache miss each)
     /// would cost a newest-first search more than the few segments it reads.
     func segments(_ all: [SegmentSnapshot]) -> [SegmentSnapshot] {
