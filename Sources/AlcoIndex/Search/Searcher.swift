@@ -99,10 +99,15 @@ public enum Searcher {
             // One row per group: its newest doc.
             let window = groups.dropFirst(request.offset).prefix(request.limit)
             for g in window {
-                // Only a segment whose ids span it can hold it (no search of every id column).
-                for (k, s) in segments.enumerated() where (s.minID...s.maxID).contains(g.representativeID) {
-                    if let o = s.reader.ordinal(of: g.representativeID), !s.deleted.contains(o) {
-                        chosen.append(Candidate(id: g.representativeID, segment: k, ordinal: o, weight: g.count))
+                // Only a segment whose ids span it can hold it (no search of every id column);
+                // the spans read in place (a copy of each snapshot per group was most of a
+                // GROUP BY over a few hundred segments).
+                let id = g.representativeID
+                let spanning = segments.withUnsafeBufferPointer { b in b.indices.filter { b[$0].minID <= id && id <= b[$0].maxID } }
+                for k in spanning {
+                    let s = segments[k]
+                    if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) {
+                        chosen.append(Candidate(id: id, segment: k, ordinal: o, weight: g.count))
                         break
                     }
                 }
