@@ -187,11 +187,14 @@ public enum Searcher {
         return edges.indices.sorted { descending ? edges[$0] > edges[$1] : edges[$0] < edges[$1] }
     }
 
-    /// The days searched whole: every segment of the day is in `segments` (one after another,
-    /// as a snapshot lists them), none has deletions, and `idRange` holds the whole day. Each
-    /// with the indices of `segments` it covers. Such a day answers a count or GROUP BY of
-    /// every line once for all its segments (a day right after a fast ingest has dozens).
-    static func wholeDays(_ segments: [SegmentSnapshot], idRange: ClosedRange<UInt64>) -> [(day: DaySummary, segments: Range<Int>)] {
+    /// Offers `answer` each day searched whole: every segment of the day is in `segments` (one
+    /// after another, as a snapshot lists them), none has deletions, and `idRange` holds the
+    /// whole day. Such a day may answer a count or GROUP BY of every line once for all its
+    /// segments (a day right after a fast ingest has dozens). Returns, per segment, whether a
+    /// day that answered covers it (empty when none did).
+    static func answerByWholeDays(
+        _ segments: [SegmentSnapshot], idRange: ClosedRange<UInt64>, _ answer: (DaySummary) -> Bool
+    ) -> [Bool] {
         var days: [(day: DaySummary, segments: Range<Int>)] = []
         segments.withUnsafeBufferPointer { all in
             var k = 0
@@ -210,7 +213,12 @@ public enum Searcher {
                 k = end
             }
         }
-        return days
+        var covered: [Bool] = []
+        for (day, range) in days where answer(day) {
+            if covered.isEmpty { covered = Array(repeating: false, count: segments.count) }
+            for k in range { covered[k] = true }
+        }
+        return covered
     }
 
     /// The order from the edge of the segments not `covered` (all when it is empty).
@@ -242,11 +250,10 @@ public enum Searcher {
         // A bare word's count over whole days that stored it: a day at a time.
         var covered: [Bool] = []
         if countAll, window == 0, plans.hasStoredCounts {
-            for (day, range) in wholeDays(segments, idRange: plans.idRange) {
-                guard let n = plans.storedCount(day) else { continue }
-                if covered.isEmpty { covered = Array(repeating: false, count: segments.count) }
+            covered = answerByWholeDays(segments, idRange: plans.idRange) { day in
+                guard let n = plans.storedCount(day) else { return false }
                 total += n
-                for k in range { covered[k] = true }
+                return true
             }
         }
         let order = orderFromEdge(segments, descending: descending, skipping: covered)
@@ -444,12 +451,11 @@ public enum Searcher {
         // BY id names a group per line, which no summary keeps).
         var covered: [Bool] = []
         if plans.matchesEverything, key != "id" {
-            for (day, range) in wholeDays(segments, idRange: plans.idRange) {
-                guard let groups = day.groups(key) else { continue }
-                if covered.isEmpty { covered = Array(repeating: false, count: segments.count) }
+            covered = answerByWholeDays(segments, idRange: plans.idRange) { day in
+                guard let groups = day.groups(key) else { return false }
                 for g in groups { tally.add(g.value, count: g.count, newest: g.representativeID) }
                 total += day.docCount
-                for k in range { covered[k] = true }
+                return true
             }
         }
         // Newest first: a group's newest line is then found in the first segment that has the
