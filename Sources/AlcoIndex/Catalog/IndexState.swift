@@ -29,6 +29,8 @@ struct IndexState: Sendable {
     /// When each day last got a document (monotonic ns): merges wait for a pause in that day's
     /// writes only. Days quiet for a minute are dropped.
     var lastAppendByDay: [Int: UInt64] = [:]
+    /// Documents appended per second (not replayed ones): merges compress lightly at full rate.
+    var appendRate = AppendRate()
     var problems: [String] = []
     var isClosed = false
     /// Set when closing: running merges give up (their inputs stay live).
@@ -80,6 +82,7 @@ struct IndexState: Sendable {
                     lastDay = day
                 }
             }
+            if !replaying { appendRate.note(docs.count, now: now) }
             if !replaying && lastAppendByDay.count > 8 {
                 lastAppendByDay = lastAppendByDay.filter { now &- $0.value < 60_000_000_000 }
             }

@@ -17,7 +17,9 @@ extension LogIndex {
             let now = DispatchTimeLike.now()
             let quiet = UInt64(options.mergeQuietMilliseconds) * 1_000_000
             let writing = deferWhileWriting ? Set(s.lastAppendByDay.filter { now &- $0.value < quiet }.keys) : []
-            return s.segments.resolve(MergePolicy(options: options).background(s.segments.mergeDays, writing: writing))
+            let fullRate = deferWhileWriting && s.appendRate.perSecond(now: now) >= options.fullRateAppendsPerSecond
+            let policy = MergePolicy(options: options)
+            return s.segments.resolve(policy.background(s.segments.mergeDays, writing: writing, fullRate: fullRate))
         }
         guard let plan else { return false }
         return try metrics.merge.time { try install(merging: plan.sources, day: plan.day, compression: plan.compression) }

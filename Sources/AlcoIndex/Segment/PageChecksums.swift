@@ -73,6 +73,9 @@ final class PageVerifier: @unchecked Sendable {
     /// Bytes checked by every segment of the process: what a query's `Deadline` watches to
     /// stop a first try on an event loop that started reading from disk.
     static let totalVerified = Atomic<Int>(0)
+    /// Set by the first failed check of any segment in the process: until then no segment can
+    /// be damaged, and a search need not ask each of its few hundred (`Searcher.search`).
+    static let damageSeen = Atomic<Bool>(false)
 
     /// Reads and checks the section's header and group checksums (nothing else is read).
     /// With `readsAhead`, a check of several pages not yet read asks the kernel for all of
@@ -206,6 +209,7 @@ final class PageVerifier: @unchecked Sendable {
     private func fail(_ why: String) -> Bool {
         damage.withLock { if $0 == nil { $0 = why } }
         damaged.store(true, ordering: .releasing)
+        PageVerifier.damageSeen.store(true, ordering: .releasing)
         return false
     }
 }

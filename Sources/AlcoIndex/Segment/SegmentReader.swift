@@ -171,7 +171,7 @@ public final class SegmentReader: @unchecked Sendable {
             } else {
                 multiFieldDocFreq = [:]
             }
-            wordFilter = try sections[SegmentFormat.Section.wordFilter.rawValue].map { try WordFilter.Reader($0, pages: pages) }
+            wordFilter = try sections[SegmentFormat.Section.wordFilter.rawValue].map { try WordFilter.Reader($0) }
             if let bits = sections[SegmentFormat.Section.patternDocs.rawValue] {
                 guard bits.count >= (docCount + 7) / 8 else { throw corrupt("pattern bits for fewer docs than the segment has") }
                 patternDocs = bits
@@ -252,13 +252,13 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// False only when no field of the segment has the word whose `WordFilter.hash` this is.
     @inline(__always)
-    func mayHaveWord(hash: UInt64) -> Bool { wordFilter?.mayContain(hash) ?? true }
+    func mayHaveWord(hash: UInt64) -> Bool { wordFilter?.mayContain(hash, pages: pages) ?? true }
 
     /// False only when the segment surely lacks one of the probes' words.
     @inline(__always)
     func mayHaveWords(_ probes: UnsafeBufferPointer<WordFilter.Probe>) -> Bool {
         guard let filter = wordFilter else { return true }
-        for p in probes where !filter.mayContain(p) { return false }
+        for p in probes where !filter.mayContain(p, pages: pages) { return false }
         return true
     }
 

@@ -93,49 +93,61 @@ enum WordFilter {
     }
 
     /// A word's hash with its bit masks, worked out once for all the segments it is probed in
-    /// (only the block depends on the segment).
+    /// (only the block depends on the segment). The masks are kept as the block's bytes read
+    /// as four u64s: a probe is four and-nots and an or, where comparing SIMD8 lanes with `==`
+    /// compiled to a loop of eight (~100 instructions a segment of a needle's search).
     struct Probe {
         let hash: UInt64
-        let masks: SIMD8<UInt32>
+        let masks: (UInt64, UInt64, UInt64, UInt64)
 
         @inline(__always)
         init(hash: UInt64) {
             self.hash = hash
-            masks = WordFilter.masks(hash)
+            let lanes = WordFilter.inFileOrder(WordFilter.masks(hash))
+            masks = withUnsafeBytes(of: lanes) { raw in
+                (
+                    raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                    raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                )
+            }
         }
     }
 
-    /// A segment's filter as read from its section.
+    /// A segment's filter as read from its section. Plain values only (the segment's page
+    /// verifier is passed to each probe): copying it retains nothing.
     struct Reader {
         private let blocks: UnsafeRawPointer
         private let blockCount: Int
-        /// Checks each block's page on first read; a damaged one answers "may contain", so
-        /// the look-ups go on and the search fails on the damage they meet.
-        private let pages: PageVerifier?
 
         /// Reads nothing: the block count follows from the section's size (opening a segment
         /// reads the same few pages whatever its size).
-        init(_ bytes: UnsafeRawBufferPointer, pages: PageVerifier?) throws {
+        init(_ bytes: UnsafeRawBufferPointer) throws {
             let count = (bytes.count - 8) / WordFilter.blockBytes
             guard count > 0, bytes.count == 8 + count * WordFilter.blockBytes else {
                 throw DecodeError("word filter of \(bytes.count) bytes")
             }
             blocks = bytes.baseAddress! + 8
             blockCount = count
-            self.pages = pages
         }
 
         /// False only when no word of the segment has this hash.
         @inline(__always)
-        func mayContain(_ hash: UInt64) -> Bool { mayContain(Probe(hash: hash)) }
+        func mayContain(_ hash: UInt64, pages: PageVerifier?) -> Bool { mayContain(Probe(hash: hash), pages: pages) }
 
-        /// False only when no word of the segment has the probe's hash.
+        /// False only when no word of the segment has the probe's hash. `pages` checks the
+        /// block's page on first read; a damaged one answers "may contain", so the look-ups
+        /// go on and the search fails on the damage they meet.
         @inline(__always)
-        func mayContain(_ probe: Probe) -> Bool {
+        func mayContain(_ probe: Probe, pages: PageVerifier?) -> Bool {
             let at = blocks + WordFilter.block(probe.hash, of: blockCount) * WordFilter.blockBytes
             guard pages?.check(at, count: WordFilter.blockBytes) ?? true else { return true }
-            let have = WordFilter.inFileOrder(at.loadUnaligned(as: SIMD8<UInt32>.self))
-            return (have & probe.masks) == probe.masks
+            let m = probe.masks
+            let missing =
+                (m.0 & ~at.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+                | (m.1 & ~at.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                | (m.2 & ~at.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+                | (m.3 & ~at.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+            return missing == 0
         }
     }
 }

@@ -89,6 +89,42 @@ import Testing
         #expect(policy.background([ended, current], writing: [1, 2]) == nil)
     }
 
+    @Test func anIngestAtFullRateMergesAtInterimAndLeavesCompressingAgainForLater() {
+        // One ended day due, nothing else: at full rate interim, else high.
+        let ended = day(1, [10, 20, 30, 40, 50])
+        #expect(policy.background([ended], writing: [2], fullRate: true)?.compression == .interim)
+        #expect(policy.background([ended], writing: [2], fullRate: false)?.compression == .high)
+        // Nothing due but an interim segment of an ended day: it waits for the rate to fall.
+        var merged = day(1, [10, 900, 20, 30])
+        merged.persisted[1].storeLevel = MergePolicy.interimLevel
+        #expect(policy.background([merged], writing: [2], fullRate: true) == nil)
+        #expect(policy.background([merged], writing: [2], fullRate: false) == MergePolicy.Plan(day: 1, segments: ["s1", "s2", "s3"]))
+    }
+
+    @Test func theAppendRateReadsTheLastWholeSecondAndFallsToZeroAfterAQuietOne() {
+        let second = AppendRate.window
+        var rate = AppendRate()
+        let t0: UInt64 = 5 * second
+        #expect(rate.perSecond(now: t0) == 0)
+        rate.note(300, now: t0)
+        rate.note(200, now: t0 + second / 2)
+        // Within the first second a burst shows at once.
+        #expect(rate.perSecond(now: t0 + second / 2) == 500)
+        // In the next second, the whole last one counts until the current one passes it.
+        rate.note(100, now: t0 + second + 1)
+        #expect(rate.perSecond(now: t0 + second + 2) == 500)
+        rate.note(600, now: t0 + second + 3)
+        #expect(rate.perSecond(now: t0 + second + 4) == 700)
+        // A second with no appends at all: the last whole second is that one (700 then 0).
+        #expect(rate.perSecond(now: t0 + 2 * second + 1) == 700)
+        #expect(rate.perSecond(now: t0 + 3 * second + 1) == 0)
+        // Appends after a long pause start a fresh window.
+        rate.note(40, now: t0 + 10 * second)
+        #expect(rate.perSecond(now: t0 + 10 * second + 1) == 40)
+        #expect(rate.perSecond(now: t0 + 11 * second + 1) == 40)
+        #expect(rate.perSecond(now: t0 + 12 * second + 1) == 0)
+    }
+
     @Test func aMergeWithOthersWaitingCompressesAtInterimThenAgainOnceNoneIs() {
         // Two ended days due: the first merges at interim, the last one due at high.
         let one = day(1, [10, 20, 30, 40, 50])
