@@ -83,7 +83,9 @@ indirect enum WordRequirement: Equatable {
         probes.withUnsafeBufferPointer { probes in
             all.withUnsafeBufferPointer { all in
                 for k in all.indices.reversed() {
-                    if all[k].reader.mayHaveWords(probes) {
+                    // From the snapshot's copy of the filter when its block was verified before.
+                    let known = all[k].wordFilter.map { $0.mayHaveAll(probes) } ?? true
+                    if known ?? all[k].reader.mayHaveWords(probes) {
                         kept.append(all[k])
                     } else {
                         common = false

@@ -11,6 +11,8 @@ public struct SegmentSnapshot: Sendable {
     let docCount: Int
     let minID: UInt64
     let maxID: UInt64
+    /// The reader's word filter, probed without reading the reader (`WordRequirement.segments`).
+    let wordFilter: WordFilter.Handle?
 
     public init(reader: SegmentReader, deleted: DeletionSet) {
         self.init(reader: reader, deleted: deleted, day: nil)
@@ -24,6 +26,7 @@ public struct SegmentSnapshot: Sendable {
         docCount = reader.docCount
         minID = reader.minID
         maxID = reader.maxID
+        wordFilter = reader.wordFilterHandle
     }
 
     public var liveCount: Int { reader.docCount - deleted.count }
@@ -252,16 +255,23 @@ public enum Searcher {
     ) throws -> (top: [Candidate], total: Int, exact: Bool, timedOut: Bool) {
         var top: [Candidate] = []
         var total = 0
-        // A bare word's count over whole days that stored it: a day at a time.
+        // A count over whole days, a day at a time: a bare word's stored counts, or every
+        // line's. With a window, the days' segments are still read for their edge (from the
+        // edge, the first fills it and the others are passed by their id bounds): a page of
+        // the newest lines with its total read every segment's plan to count it.
         var covered: [Bool] = []
-        if countAll, window == 0, plans.hasStoredCounts {
+        if countAll, plans.hasStoredCounts || plans.matchesEverything {
             covered = answerByWholeDays(segments, idRange: plans.idRange) { day in
+                if plans.matchesEverything {
+                    total += day.docCount
+                    return true
+                }
                 guard let n = plans.storedCount(day) else { return false }
                 total += n
                 return true
             }
         }
-        let order = orderFromEdge(segments, descending: descending, skipping: covered)
+        let order = orderFromEdge(segments, descending: descending, skipping: window == 0 ? covered : [])
         func better(_ a: UInt64, _ b: UInt64) -> Bool { descending ? a > b : a < b }
         // `found` is always in order from the edge: a segment's ordinals are in id order.
         func merge(_ found: [Candidate]) {
@@ -288,12 +298,18 @@ public enum Searcher {
             }
             top = merged
         }
-        /// Whether segment `s` may hold a match that enters the window: its ids ascend with
-        /// ordinals, so none does when its edge-most id in `range` cannot.
-        func mayEnter(_ s: SegmentSnapshot, _ range: Range<UInt32>) -> Bool {
+        /// Whether segment `k` may hold a match that enters the window: its ids ascend with
+        /// ordinals, so none does when its edge-most id in `range` cannot (the snapshot's
+        /// bound when the range is the whole segment: no id read).
+        func mayEnter(_ k: Int, _ range: Range<UInt32>) -> Bool {
             guard window > 0 else { return false }
             guard top.count >= window else { return true }
-            let edgeID = descending ? s.reader.id(range.upperBound - 1) : s.reader.id(range.lowerBound)
+            let edgeID: UInt64
+            if range.count == segments[k].docCount {
+                edgeID = descending ? segments[k].maxID : segments[k].minID
+            } else {
+                edgeID = descending ? segments[k].reader.id(range.upperBound - 1) : segments[k].reader.id(range.lowerBound)
+            }
             return better(edgeID, top[window - 1].id)
         }
         var exact = true
@@ -301,6 +317,27 @@ public enum Searcher {
         for k in order {
             let range = ranges[k]
             if range.isEmpty { continue }
+            // Without a count to finish, the walk ends at the first segment whose id bound
+            // cannot enter the window: the order is by that bound, so none after it can (each
+            // was asked for its filter probe and edge id, a few hundred after a fast ingest).
+            if !countAll, window > 0, top.count >= window,
+                !better(descending ? segments[k].maxID : segments[k].minID, top[window - 1].id)
+            {
+                exact = false
+                break
+            }
+            // Counted with its day (no deletions there): read only for the window's edge.
+            if !covered.isEmpty && covered[k] {
+                guard mayEnter(k, range) else { continue }
+                do {
+                    let take = try takeEdge(plans.plan(k), range: range, deleted: segments[k].deleted, count: window, descending: descending)
+                    merge(take.map { Candidate(id: segments[k].reader.id($0), segment: k, ordinal: $0, weight: 1) })
+                } catch AlcoError.timedOut {
+                    timedOut = true
+                    break
+                }
+                continue
+            }
             // A word's count over a whole segment without tombstones, as the segment stored it
             // (no page read: the counts are held from opening).
             if countAll, window == 0, range.count == segments[k].reader.docCount, segments[k].deleted.isEmpty,
@@ -322,7 +359,7 @@ public enum Searcher {
                     if plan.isEverything {
                         let deletedInRange = s.deleted.isEmpty ? 0 : s.deleted.ordinals.filter { range.contains($0) }.count
                         total += range.count - deletedInRange
-                        if mayEnter(s, range) {
+                        if mayEnter(k, range) {
                             let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
                             merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
                         }
@@ -332,7 +369,7 @@ public enum Searcher {
                         // Counted without listing the docs (a long list's blocks wholly in
                         // the range are counted from their headers); only the edge is read.
                         total += try plan.count(range, segmentSize: UInt32(s.reader.docCount))
-                        if mayEnter(s, range) {
+                        if mayEnter(k, range) {
                             let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
                             merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
                         }
@@ -340,14 +377,14 @@ public enum Searcher {
                     }
                     let docs = live(try plan.docs(range), s.deleted)
                     total += docs.count
-                    if mayEnter(s, range) {
+                    if mayEnter(k, range) {
                         let edge = descending ? Array(docs.suffix(window).reversed()) : Array(docs.prefix(window))
                         merge(edge.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
                     }
                     continue
                 }
                 if window == 0 { break }
-                if !mayEnter(s, range) {
+                if !mayEnter(k, range) {
                     exact = false
                     continue
                 }

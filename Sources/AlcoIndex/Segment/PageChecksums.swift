@@ -118,6 +118,34 @@ final class PageVerifier: @unchecked Sendable {
         for i in 0..<max(1, groupWords) { (groupBits + i).initialize(to: Atomic(0)) }
     }
 
+    /// Which pages were verified, as plain values (see `Marks`).
+    var marks: Marks { Marks(base: file.baseAddress!, covered: covered, bits: pageBits) }
+
+    /// The verified-page bits without the verifier object: a snapshot carries them so a filter
+    /// probe over a few hundred segments reads no object of each (a cache miss or two apiece)
+    /// when the page was verified before, which is every probe but a segment's first few.
+    /// Valid while the verifier lives (its segment's reader holds it).
+    struct Marks {
+        let base: UnsafeRawPointer
+        let covered: Int
+        let bits: UnsafeMutablePointer<Atomic<UInt64>>
+
+        /// True when every page under the bytes was verified (or is past what the checksums
+        /// cover); false means the verifier must check them.
+        @inline(__always)
+        func areVerified(_ start: UnsafeRawPointer, count: Int) -> Bool {
+            let lo = start - base
+            guard count > 0, lo >= 0, lo < covered else { return true }
+            var page = lo >> 12
+            let last = (min(covered, lo + count) - 1) >> 12
+            while page <= last {
+                if bits[page >> 6].load(ordering: .acquiring) & (1 << UInt64(page & 63)) == 0 { return false }
+                page += 1
+            }
+            return true
+        }
+    }
+
     deinit {
         pageBits.deinitialize(count: max(1, pageWords))
         pageBits.deallocate()

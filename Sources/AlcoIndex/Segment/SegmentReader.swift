@@ -254,6 +254,9 @@ public final class SegmentReader: @unchecked Sendable {
     @inline(__always)
     func mayHaveWord(hash: UInt64) -> Bool { wordFilter?.mayContain(hash, pages: pages) ?? true }
 
+    /// The word filter as plain values, for snapshots (nil: the segment has none).
+    var wordFilterHandle: WordFilter.Handle? { wordFilter.map { WordFilter.Handle(filter: $0, marks: pages?.marks) } }
+
     /// False only when the segment surely lacks one of the probes' words.
     @inline(__always)
     func mayHaveWords(_ probes: UnsafeBufferPointer<WordFilter.Probe>) -> Bool {

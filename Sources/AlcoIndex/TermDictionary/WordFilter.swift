@@ -139,8 +139,18 @@ enum WordFilter {
         /// go on and the search fails on the damage they meet.
         @inline(__always)
         func mayContain(_ probe: Probe, pages: PageVerifier?) -> Bool {
-            let at = blocks + WordFilter.block(probe.hash, of: blockCount) * WordFilter.blockBytes
+            let at = blockAddress(probe)
             guard pages?.check(at, count: WordFilter.blockBytes) ?? true else { return true }
+            return WordFilter.Reader.block(at, mayHave: probe)
+        }
+
+        @inline(__always)
+        func blockAddress(_ probe: Probe) -> UnsafeRawPointer {
+            blocks + WordFilter.block(probe.hash, of: blockCount) * WordFilter.blockBytes
+        }
+
+        @inline(__always)
+        static func block(_ at: UnsafeRawPointer, mayHave probe: Probe) -> Bool {
             let m = probe.masks
             let missing =
                 (m.0 & ~at.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
@@ -148,6 +158,27 @@ enum WordFilter {
                 | (m.2 & ~at.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
                 | (m.3 & ~at.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
             return missing == 0
+        }
+    }
+
+    /// A segment's filter with its page marks, plain values a snapshot carries: probing it
+    /// reads the snapshot and the block, no object of the segment. Unchecked Sendable: it
+    /// points at the segment's immutable mapping and atomic page bits, which live as long as
+    /// the reader the snapshot holds beside it.
+    struct Handle: @unchecked Sendable {
+        let filter: Reader
+        let marks: PageVerifier.Marks?
+
+        /// Whether the segment may have every probe's word; nil when a block's page was never
+        /// verified (the segment's reader then answers, verifying it).
+        @inline(__always)
+        func mayHaveAll(_ probes: UnsafeBufferPointer<Probe>) -> Bool? {
+            for p in probes {
+                let at = filter.blockAddress(p)
+                if let marks, !marks.areVerified(at, count: WordFilter.blockBytes) { return nil }
+                if !Reader.block(at, mayHave: p) { return false }
+            }
+            return true
         }
     }
 }

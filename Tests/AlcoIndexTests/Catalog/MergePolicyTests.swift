@@ -89,11 +89,17 @@ import Testing
         #expect(policy.background([ended, current], writing: [1, 2]) == nil)
     }
 
-    @Test func anIngestAtFullRateMergesAtInterimAndLeavesCompressingAgainForLater() {
-        // One ended day due, nothing else: at full rate interim, else high.
+    @Test func anIngestAtFullRateDefersEveryDayMergesAtInterimAndLeavesCompressingAgainForLater() {
+        // At full rate an ended day waits as the written one does: under mergeFactor ×
+        // deferredMergeLimit segments nothing; once the rate falls it merges at high.
         let ended = day(1, [10, 20, 30, 40, 50])
-        #expect(policy.background([ended], writing: [2], fullRate: true)?.compression == .interim)
+        #expect(policy.background([ended], writing: [2], fullRate: true) == nil)
         #expect(policy.background([ended], writing: [2], fullRate: false)?.compression == .high)
+        // Far past the limit: at most mergeFactor segments at a time, at interim.
+        let far = day(1, Array(repeating: 10, count: 13))
+        let plan = policy.background([far], writing: [2], fullRate: true)
+        #expect(plan?.segments == ["s0", "s1", "s2", "s3"])
+        #expect(plan?.compression == .interim)
         // Nothing due but an interim segment of an ended day: it waits for the rate to fall.
         var merged = day(1, [10, 900, 20, 30])
         merged.persisted[1].storeLevel = MergePolicy.interimLevel

@@ -86,6 +86,20 @@ struct StoredCountTests {
             return Dictionary(uniqueKeysWithValues: r.groups.map { ($0.value ?? "", $0.count) })
         }
         func expectedHosts() -> [String: Int] { Dictionary(lines.map { ($0.host, 1) }, uniquingKeysWith: +) }
+        // A page with its total, from either edge, of a bare word and of every line: the days
+        // count it whole, the segments give only the page.
+        func expectPages(_ note: Comment) throws {
+            for (text, wanted) in [("gamma", lines.filter(\.gamma)), ("", lines)] {
+                let ids = wanted.map(\.id).sorted()
+                for order in [SortOrder.idDescending, .idAscending] {
+                    let r = try index.search(
+                        SearchRequest(text: try QueryParser.parse(text), order: order, limit: 50, countTotal: true, loadDocuments: false))
+                    #expect(r.totalFound == ids.count, note)
+                    #expect(r.hits.map(\.id) == Array(order == .idDescending ? ids.reversed().prefix(50) : ids.prefix(50)), note)
+                }
+            }
+        }
+        try expectPages("four segments over two days")
         #expect(try count() == lines.filter(\.gamma).count)
         #expect(try count() == lines.filter(\.gamma).count, "the days' counts kept")
         #expect(try hosts() == expectedHosts())
@@ -98,6 +112,7 @@ struct StoredCountTests {
         lines.removeAll { $0.id == gone.id }
         #expect(try count() == lines.filter(\.gamma).count)
         #expect(try hosts() == expectedHosts())
+        try expectPages("a deletion in the first day")
         try catalog.close()
     }
 }
