@@ -33,13 +33,15 @@ final class DaySummary: Sendable {
         nonEmptySegments = segments.reduce(0) { $0 + ($1.reader.docCount > 0 ? 1 : 0) }
     }
 
-    /// The day's lines with `word` in any text field, when each of its segments stored that
-    /// count (a word frequent in every one; nil otherwise, not kept).
-    func storedCount(_ word: WordKey) -> Int? {
+    /// The day's lines with `word` in any text field: each segment's stored count, or what
+    /// `counting` finds in a segment that stored none (a word in one field only, or not
+    /// frequent there: one segment of a day was enough to send every query of the day through
+    /// its ~30 segments one by one). Kept once known; nil when a segment's count is unknown.
+    func storedCount(_ word: WordKey, counting: (SegmentReader) throws -> Int? = { _ in nil }) rethrows -> Int? {
         if let known = countsByWord.withLock({ $0[word] }) { return known }
         var total = 0
-        for reader in segments {
-            guard let n = reader.docFreqInAnyField(word) else { return nil }
+        for reader in segments where reader.docCount > 0 {
+            guard let n = try reader.docFreqInAnyField(word) ?? counting(reader) else { return nil }
             total += n
         }
         countsByWord.withLock { cache in

@@ -10,6 +10,8 @@ struct GroupTally {
     private var slotOf: [String?: Int] = [:]
     private var lastNames: [String] = []
     private var lastSlots: [Int] = []
+    private var lastDayValues: [String?] = []
+    private var lastDaySlots: [Int] = []
 
     /// The slot of `value`, made on first sight.
     mutating func slot(_ value: String?) -> Int {
@@ -29,6 +31,20 @@ struct GroupTally {
             lastNames = names
         }
         return lastSlots
+    }
+
+    /// Adds a day's groups. Days name the same values in the same order more often than not
+    /// (a key's few levels, largest first), so their slots are looked up once, as a segment's
+    /// names are: hashing each group's value every day was a fifth of a GROUP BY over 11 days.
+    mutating func add(day groups: [GroupCount]) {
+        if groups.count != lastDayValues.count || !zip(groups, lastDayValues).allSatisfy({ $0.value == $1 }) {
+            lastDayValues = groups.map(\.value)
+            lastDaySlots = groups.map { slot($0.value) }
+        }
+        for (g, s) in zip(groups, lastDaySlots) {
+            counts[s] += g.count
+            newest[s] = max(newest[s], g.representativeID)
+        }
     }
 
     mutating func add(_ value: String?, count: Int, newest id: UInt64) {

@@ -101,12 +101,13 @@ public enum Searcher {
             result.timedOut = timedOut
             // One row per group: its newest doc.
             let window = groups.dropFirst(request.offset).prefix(request.limit)
+            let sortedByFirstID = segments.withUnsafeBufferPointer { b in
+                b.indices.dropFirst().allSatisfy { b[$0 - 1].minID <= b[$0].minID }
+            }
             for g in window {
-                // Only a segment whose ids span it can hold it (no search of every id column);
-                // the spans read in place (a copy of each snapshot per group was most of a
-                // GROUP BY over a few hundred segments).
+                // Only a segment whose ids span it can hold it (no search of every id column).
                 let id = g.representativeID
-                let spanning = segments.withUnsafeBufferPointer { b in b.indices.filter { b[$0].minID <= id && id <= b[$0].maxID } }
+                let spanning = segments.withUnsafeBufferPointer { Searcher.spanning(id, in: $0, sortedByFirstID: sortedByFirstID) }
                 for k in spanning {
                     let s = segments[k]
                     if let o = s.reader.ordinal(of: id), !s.deleted.contains(o) {
@@ -185,6 +186,31 @@ public enum Searcher {
         return result
     }
 
+    /// The segments whose id span holds `id`. A snapshot lists segments by first id (days
+    /// ascending, a day's by first id), so a binary search finds the last one starting at or
+    /// before it, and only its day's segments before that are read (a day's ids are its own);
+    /// a list in another order, or without days, is scanned whole. Read in place: a copy of
+    /// each snapshot per group was most of a GROUP BY over a few hundred segments, and the
+    /// scan of every span per group still a fifth of it.
+    static func spanning(_ id: UInt64, in b: UnsafeBufferPointer<SegmentSnapshot>, sortedByFirstID: Bool) -> [Int] {
+        guard sortedByFirstID else { return b.indices.filter { b[$0].minID <= id && id <= b[$0].maxID } }
+        var (lo, hi) = (0, b.count)
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if b[mid].minID <= id { lo = mid + 1 } else { hi = mid }
+        }
+        var out: [Int] = []
+        var k = lo - 1
+        let day = k >= 0 ? b[k].dayID : nil
+        while k >= 0 {
+            // Segments of earlier days end before this day starts.
+            if let day, b[k].dayID != day { break }
+            if b[k].maxID >= id { out.append(k) }
+            k -= 1
+        }
+        return out
+    }
+
     /// Segment indices by `edges`, nearest the edge first. Snapshots list segments in time
     /// order, so the usual answer is found in one pass; sorting ~70 instructions a comparison
     /// cost a query over a few hundred segments more than counting them.
@@ -201,8 +227,8 @@ public enum Searcher {
     /// segments (a day right after a fast ingest has dozens). Returns, per segment, whether a
     /// day that answered covers it (empty when none did).
     static func answerByWholeDays(
-        _ segments: [SegmentSnapshot], idRange: ClosedRange<UInt64>, _ answer: (DaySummary) -> Bool
-    ) -> [Bool] {
+        _ segments: [SegmentSnapshot], idRange: ClosedRange<UInt64>, _ answer: (DaySummary) throws -> Bool
+    ) rethrows -> [Bool] {
         var days: [(day: DaySummary, segments: Range<Int>)] = []
         segments.withUnsafeBufferPointer { all in
             var k = 0
@@ -222,7 +248,7 @@ public enum Searcher {
             }
         }
         var covered: [Bool] = []
-        for (day, range) in days where answer(day) {
+        for (day, range) in days where try answer(day) {
             if covered.isEmpty { covered = Array(repeating: false, count: segments.count) }
             for k in range { covered[k] = true }
         }
@@ -261,14 +287,18 @@ public enum Searcher {
         // the newest lines with its total read every segment's plan to count it.
         var covered: [Bool] = []
         if countAll, plans.hasStoredCounts || plans.matchesEverything {
-            covered = answerByWholeDays(segments, idRange: plans.idRange) { day in
-                if plans.matchesEverything {
-                    total += day.docCount
+            do {
+                covered = try answerByWholeDays(segments, idRange: plans.idRange) { day in
+                    if plans.matchesEverything {
+                        total += day.docCount
+                        return true
+                    }
+                    guard let n = try plans.storedCount(day) else { return false }
+                    total += n
                     return true
                 }
-                guard let n = plans.storedCount(day) else { return false }
-                total += n
-                return true
+            } catch AlcoError.timedOut {
+                return (top, total, false, true)
             }
         }
         let order = orderFromEdge(segments, descending: descending, skipping: window == 0 ? covered : [])
@@ -495,7 +525,7 @@ public enum Searcher {
         if plans.matchesEverything, key != "id" {
             covered = answerByWholeDays(segments, idRange: plans.idRange) { day in
                 guard let groups = day.groups(key) else { return false }
-                for g in groups { tally.add(g.value, count: g.count, newest: g.representativeID) }
+                tally.add(day: groups)
                 total += day.docCount
                 return true
             }
@@ -676,9 +706,17 @@ final class SegmentPlans {
     var hasStoredCounts: Bool { bareWord != nil }
 
     /// A whole day's matches, when each of its segments stored them.
-    func storedCount(_ day: DaySummary) -> Int? {
+    func storedCount(_ day: DaySummary) throws -> Int? {
         guard let bareWord else { return nil }
-        return day.storedCount(bareWord)
+        // A segment that stored no count for the word is counted by its plan, once a day
+        // (its time limit and cold-read bound throw through to the search).
+        return try day.storedCount(bareWord) { reader in
+            // As the per-segment walk does before each plan: past the time limit, or once the
+            // pages read were new (a first try on an event loop), stop.
+            try self.deadline.check()
+            return try SegmentPlanner(segment: reader, cache: self.cache, deadline: self.deadline).plan(self.request)
+                .count(0..<UInt32(reader.docCount), segmentSize: UInt32(reader.docCount))
+        }
     }
 
     /// Whether segment `k` surely has no match: it lacks a word the query needs (its plan is

@@ -216,6 +216,8 @@ struct SeededRandom: RandomNumberGenerator {
                     g.offset = 0
                     let got = try index.search(g)
                     #expect(got.groups == oracle.groups(g, key: g.groupBy!), "seed \(seed) step \(step) group \(g.groupBy!)")
+                    // Each group's row is its newest line, found in the segment whose ids span it.
+                    #expect(got.hits.map(\.id) == got.groups.prefix(100).map(\.representativeID), "seed \(seed) step \(step) rows")
                 }
                 if chance(0.2) {
                     // Every line grouped: whole segments answer from the groups they keep.
@@ -224,6 +226,7 @@ struct SeededRandom: RandomNumberGenerator {
                     all.limit = 100
                     let got = try index.search(all)
                     #expect(got.groups == oracle.groups(all, key: all.groupBy!), "seed \(seed) step \(step) all by \(all.groupBy!)")
+                    #expect(got.hits.map(\.id) == got.groups.prefix(100).map(\.representativeID), "seed \(seed) step \(step) all rows")
                 }
                 if chance(0.1) {
                     var rel = r

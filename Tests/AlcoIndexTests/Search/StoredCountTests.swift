@@ -115,4 +115,39 @@ struct StoredCountTests {
         try expectPages("a deletion in the first day")
         try catalog.close()
     }
+
+    /// A segment that stored no count for the word (it is in one field there) no longer sends
+    /// its day segment by segment: the day counts it by its plan once and keeps the total.
+    @Test func aDayCountsASegmentWithoutAStoredCountOnceAndKeepsTheTotal() throws {
+        let dir = TemporaryDirectory()
+        let catalog = try Catalog(directory: dir.path, options: testOptions())
+        let index = try catalog.createIndex(IndexSettings(name: "logs", retentionDays: 100_000))
+        var expected = 0
+        // Segment 0: "gamma" in two fields (stored); segment 1: in the logline only (not stored).
+        _ = try index.append((0..<3000).map { line(0, $0) })
+        expected += (0..<3000).filter { $0 % 2 == 0 || $0 % 5 == 0 }.count
+        try index.flush()
+        _ = try index.append(
+            (0..<3000).map { i in
+                doc(i % 3 == 0 ? "gamma once \(i)" : "other \(i)", at: day1 + Int64(20_000 + i), [("host", .string("web\(i % 7)"))])
+            })
+        expected += (0..<3000).filter { $0 % 3 == 0 }.count
+        try index.flush()
+        let segments = try index.snapshot()
+        #expect(segments.count == 2)
+        let word = WordKey(Array("gamma".utf8))
+        #expect(segments[0].reader.docFreqInAnyField(word) != nil)
+        #expect(segments[1].reader.docFreqInAnyField(word) == nil)
+        let day = try #require(segments[0].day)
+        #expect(try day.storedCount(word) == nil, "not known before a search counts it")
+        for _ in 0..<2 {
+            let r = try index.search(SearchRequest(text: try QueryParser.parse("gamma"), limit: 0, countTotal: true))
+            #expect(r.totalFound == expected)
+        }
+        #expect(try day.storedCount(word) == expected, "the day kept the total")
+        let page = try index.search(SearchRequest(text: try QueryParser.parse("gamma"), limit: 5, countTotal: true))
+        #expect(page.totalFound == expected)
+        #expect(page.hits.count == 5)
+        try catalog.close()
+    }
 }
