@@ -42,6 +42,10 @@ public struct EngineOptions: Sendable {
     /// `high` would take a third of a core from sealing; under it, a trickle of writes still
     /// gets every merged day compressed hard.
     public var fullRateAppendsPerSecond = 20_000
+    /// At full rate every day's merges wait until it has `mergeFactor ×` this many segments
+    /// (64): a day of a 10M-line backfill seals ~40, so none merges while the lines come in,
+    /// and the segment count per day stays bounded however long the rate lasts.
+    public var fullRateMergeLimit = 8
     /// Seals of at least this many documents are built as parallel segments on the cores.
     public var parallelSealDocs = 16_384
     /// Run sealing, persisting, merging and retention on a background timer.

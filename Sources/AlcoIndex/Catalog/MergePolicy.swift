@@ -41,17 +41,21 @@ struct MergePolicy: Sendable {
     var maxSegmentDocs: Int
     /// While writes arrive, days under `mergeFactor × deferredMergeLimit` segments wait.
     var deferredMergeLimit: Int
+    /// At full rate, every day under `mergeFactor × fullRateMergeLimit` segments waits.
+    var fullRateMergeLimit: Int
 
     init(options: EngineOptions) {
         mergeFactor = options.mergeFactor
         maxSegmentDocs = options.maxSegmentDocs
         deferredMergeLimit = options.deferredMergeLimit
+        fullRateMergeLimit = options.fullRateMergeLimit
     }
 
-    init(mergeFactor: Int, maxSegmentDocs: Int, deferredMergeLimit: Int) {
+    init(mergeFactor: Int, maxSegmentDocs: Int, deferredMergeLimit: Int, fullRateMergeLimit: Int? = nil) {
         self.mergeFactor = mergeFactor
         self.maxSegmentDocs = maxSegmentDocs
         self.deferredMergeLimit = deferredMergeLimit
+        self.fullRateMergeLimit = fullRateMergeLimit ?? 2 * deferredMergeLimit
     }
 
     /// The background pass's next merge, days in order: a segment that is more than a third
@@ -73,7 +77,9 @@ struct MergePolicy: Sendable {
         let ordered = days.sorted(by: { $0.day < $1.day })
         // A 10M-line backfill of 11 days merged each ended day whole while the next was
         // read: 29% of its CPU (`perf`), the ingest 0.75× of a one-day corpus's rate.
-        var due = ordered.lazy.compactMap { self.merge(of: $0, written: fullRate || writing.contains($0.day)) }.makeIterator()
+        let limit = fullRate ? fullRateMergeLimit : deferredMergeLimit
+        var due = ordered.lazy.compactMap { self.merge(of: $0, written: fullRate || writing.contains($0.day), limit: limit) }
+            .makeIterator()
         if var plan = due.next() {
             if fullRate || due.next() != nil { plan.compression = .interim }
             return plan
@@ -91,8 +97,8 @@ struct MergePolicy: Sendable {
     }
 
     /// The merge a day has due, if any (see `background`).
-    private func merge(of d: Day, written: Bool) -> Plan? {
-        if written && d.segmentCount < mergeFactor * deferredMergeLimit { return nil }
+    private func merge(of d: Day, written: Bool, limit: Int) -> Plan? {
+        if written && d.segmentCount < mergeFactor * limit { return nil }
         if let heavy = d.persisted.first(where: { $0.deleted * 3 > $0.docCount }) {
             return Plan(day: d.day, segments: [heavy.name])
         }

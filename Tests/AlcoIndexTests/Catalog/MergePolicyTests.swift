@@ -90,13 +90,16 @@ import Testing
     }
 
     @Test func anIngestAtFullRateDefersEveryDayMergesAtInterimAndLeavesCompressingAgainForLater() {
-        // At full rate an ended day waits as the written one does: under mergeFactor ×
-        // deferredMergeLimit segments nothing; once the rate falls it merges at high.
+        // At full rate every day waits as a written one does, under mergeFactor ×
+        // fullRateMergeLimit segments (4 × 6 here); once the rate falls it merges at high.
         let ended = day(1, [10, 20, 30, 40, 50])
         #expect(policy.background([ended], writing: [2], fullRate: true) == nil)
         #expect(policy.background([ended], writing: [2], fullRate: false)?.compression == .high)
+        let written = day(2, Array(repeating: 10, count: 13))
+        #expect(policy.background([written], writing: [2], fullRate: false)?.segments.count == 4, "past 4 × 3 when written")
+        #expect(policy.background([written], writing: [2], fullRate: true) == nil, "not past 4 × 6 at full rate")
         // Far past the limit: at most mergeFactor segments at a time, at interim.
-        let far = day(1, Array(repeating: 10, count: 13))
+        let far = day(1, Array(repeating: 10, count: 25))
         let plan = policy.background([far], writing: [2], fullRate: true)
         #expect(plan?.segments == ["s0", "s1", "s2", "s3"])
         #expect(plan?.compression == .interim)
