@@ -36,11 +36,12 @@ public struct EngineOptions: Sendable {
     /// once its writes pause.
     public var mergeQuietMilliseconds = 2_000
     public var deferredMergeLimit = 4
-    /// At this many appended documents a second or more, background merges compress their
-    /// output at `interim` and leave compressing again at `high` until the rate falls: a merge
-    /// at `high` costs ~14 µs a line here, so at 20,000 lines/s merging every line once at
-    /// `high` would take a third of a core from sealing; under it, a trickle of writes still
-    /// gets every merged day compressed hard.
+    /// At this many appended documents a second or more (a backfill, a burst), every day's
+    /// background merges wait up to `fullRateMergeLimit`, compress their output at `interim`,
+    /// and leave compressing again at `high` until the rate falls: a merge at `high` costs ~14
+    /// µs a line here, so at 20,000 lines/s merging every line once at `high` would take a
+    /// third of a core from sealing; under it, a trickle of writes still gets every merged day
+    /// compressed hard.
     public var fullRateAppendsPerSecond = 20_000
     /// At full rate every day's merges wait until it has `mergeFactor ×` this many segments
     /// (64): a day of a 10M-line backfill seals ~40, so none merges while the lines come in,

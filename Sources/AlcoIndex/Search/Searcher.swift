@@ -328,6 +328,8 @@ public enum Searcher {
             }
             top = merged
         }
+        /// Segment `k`'s id bound nearest the edge, from the snapshot (the order is by it).
+        func edgeBound(_ k: Int) -> UInt64 { descending ? segments[k].maxID : segments[k].minID }
         /// Whether segment `k` may hold a match that enters the window: its ids ascend with
         /// ordinals, so none does when its edge-most id in `range` cannot (the snapshot's
         /// bound when the range is the whole segment: no id read).
@@ -336,11 +338,16 @@ public enum Searcher {
             guard top.count >= window else { return true }
             let edgeID: UInt64
             if range.count == segments[k].docCount {
-                edgeID = descending ? segments[k].maxID : segments[k].minID
+                edgeID = edgeBound(k)
             } else {
                 edgeID = descending ? segments[k].reader.id(range.upperBound - 1) : segments[k].reader.id(range.lowerBound)
             }
             return better(edgeID, top[window - 1].id)
+        }
+        /// Segment `k`'s live matches at the edge of `range`, merged into the window.
+        func takeIntoWindow(_ k: Int, _ plan: any DocSet, _ range: Range<UInt32>) throws {
+            let take = try takeEdge(plan, range: range, deleted: segments[k].deleted, count: window, descending: descending)
+            merge(take.map { Candidate(id: segments[k].reader.id($0), segment: k, ordinal: $0, weight: 1) })
         }
         var exact = true
         var timedOut = false
@@ -350,9 +357,7 @@ public enum Searcher {
             // Without a count to finish, the walk ends at the first segment whose id bound
             // cannot enter the window: the order is by that bound, so none after it can (each
             // was asked for its filter probe and edge id, a few hundred after a fast ingest).
-            if !countAll, window > 0, top.count >= window,
-                !better(descending ? segments[k].maxID : segments[k].minID, top[window - 1].id)
-            {
+            if !countAll, window > 0, top.count >= window, !better(edgeBound(k), top[window - 1].id) {
                 exact = false
                 break
             }
@@ -360,8 +365,7 @@ public enum Searcher {
             if !covered.isEmpty && covered[k] {
                 guard mayEnter(k, range) else { continue }
                 do {
-                    let take = try takeEdge(plans.plan(k), range: range, deleted: segments[k].deleted, count: window, descending: descending)
-                    merge(take.map { Candidate(id: segments[k].reader.id($0), segment: k, ordinal: $0, weight: 1) })
+                    try takeIntoWindow(k, plans.plan(k), range)
                 } catch AlcoError.timedOut {
                     timedOut = true
                     break
@@ -389,20 +393,14 @@ public enum Searcher {
                     if plan.isEverything {
                         let deletedInRange = s.deleted.isEmpty ? 0 : s.deleted.ordinals.filter { range.contains($0) }.count
                         total += range.count - deletedInRange
-                        if mayEnter(k, range) {
-                            let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
-                            merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
-                        }
+                        if mayEnter(k, range) { try takeIntoWindow(k, plan, range) }
                         continue
                     }
                     if s.deleted.isEmpty {
                         // Counted without listing the docs (a long list's blocks wholly in
                         // the range are counted from their headers); only the edge is read.
                         total += try plan.count(range, segmentSize: UInt32(s.reader.docCount))
-                        if mayEnter(k, range) {
-                            let take = try takeEdge(plan, range: range, deleted: s.deleted, count: window, descending: descending)
-                            merge(take.map { Candidate(id: s.reader.id($0), segment: k, ordinal: $0, weight: 1) })
-                        }
+                        if mayEnter(k, range) { try takeIntoWindow(k, plan, range) }
                         continue
                     }
                     let docs = live(try plan.docs(range), s.deleted)

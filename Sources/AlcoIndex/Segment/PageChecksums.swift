@@ -139,10 +139,16 @@ final class PageVerifier: @unchecked Sendable {
             var page = lo >> 12
             let last = (min(covered, lo + count) - 1) >> 12
             while page <= last {
-                if bits[page >> 6].load(ordering: .acquiring) & (1 << UInt64(page & 63)) == 0 { return false }
+                if !Marks.isSet(bits, page) { return false }
                 page += 1
             }
             return true
+        }
+
+        /// Whether page `page` was verified: its bit in `bits` (`check` reads them the same way).
+        @inline(__always)
+        static func isSet(_ bits: UnsafeMutablePointer<Atomic<UInt64>>, _ page: Int) -> Bool {
+            bits[page >> 6].load(ordering: .acquiring) & (1 << UInt64(page & 63)) != 0
         }
     }
 
@@ -168,7 +174,7 @@ final class PageVerifier: @unchecked Sendable {
         let last = (hi - 1) >> 12
         var askedAhead = !readsAhead || page == last
         while page <= last {
-            if pageBits[page >> 6].load(ordering: .acquiring) & (1 << UInt64(page & 63)) == 0 {
+            if !Marks.isSet(pageBits, page) {
                 if !askedAhead {
                     MappedFile.willNeed(file, (page << 12)..<hi)
                     askedAhead = true
