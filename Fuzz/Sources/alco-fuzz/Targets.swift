@@ -7,6 +7,7 @@ import NIOCore
 import SphinxAPI
 import SphinxAPIExecution
 import SphinxQL
+import Synchronization
 
 /// libFuzzer's entry point: any bytes, for the target `ALCO_FUZZ_TARGET` names, must be
 /// handled or refused with the target's own error, never crash, hang or trap.
@@ -155,11 +156,7 @@ enum FuzzTarget: String, CaseIterable {
 
     /// A write-ahead log file of any content replays (cut, quarantined and reported) or is
     /// refused with an error; never a trap.
-    static let walDirectory: String = {
-        let dir = NSTemporaryDirectory() + "alco-fuzz-wal-\(getpid())"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }()
+    static let walDirectory: String = scratchDirectory("wal")
 
     static func wal(_ bytes: UnsafeRawBufferPointer) {
         let path = walDirectory + "/00000000000000000001.wal"
@@ -174,10 +171,25 @@ enum FuzzTarget: String, CaseIterable {
         try? FileManager.default.removeItem(atPath: walDirectory + "/q")
     }
 
+    /// A new directory for this run's files, removed when the run exits. Named by pid alone, a
+    /// directory left by an earlier run whose pid came round again held an index "files"
+    /// already, and creating it trapped before the first input.
+    static func scratchDirectory(_ target: String) -> String {
+        let dir = NSTemporaryDirectory() + "alco-fuzz-\(target)-\(getpid())-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        scratchDirectories.withLock { $0.append(dir) }
+        atexit {
+            for dir in FuzzTarget.scratchDirectories.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: dir) }
+        }
+        return dir
+    }
+
+    static let scratchDirectories = Mutex<[String]>([])
+
     /// An index the log-file target's ingester belongs to; nothing is stored in it (each
     /// input's records are taken from the ingester and checked).
     static let fileIngest: (index: LogIndex, rejects: RejectStore) = {
-        let dir = NSTemporaryDirectory() + "alco-fuzz-logfile-\(getpid())"
+        let dir = scratchDirectory("logfile")
         var options = EngineOptions()
         options.backgroundMaintenance = false
         options.syncWrites = false

@@ -16,7 +16,9 @@ final class DaySummary: Sendable {
     /// Segments with documents: those a search of the whole day lists.
     let nonEmptySegments: Int
     private let groupsByKey = Mutex<[String: [GroupCount]]>([:])
-    private let countsByWord = Mutex<[WordKey: Int]>([:])
+    /// Few words, found by a scan: hashing the word for a dictionary was most of what a count
+    /// over a dozen days did per day.
+    private let countsByWord = Mutex<[(word: WordKey, count: Int)]>([])
 
     /// Keys a day keeps groups for, and groups a key may have to be kept.
     static let maxKeys = 16
@@ -38,14 +40,14 @@ final class DaySummary: Sendable {
     /// frequent there: one segment of a day was enough to send every query of the day through
     /// its ~30 segments one by one). Kept once known; nil when a segment's count is unknown.
     func storedCount(_ word: WordKey, counting: (SegmentReader) throws -> Int? = { _ in nil }) rethrows -> Int? {
-        if let known = countsByWord.withLock({ $0[word] }) { return known }
+        if let known = countsByWord.withLock({ $0.first { $0.word == word }?.count }) { return known }
         var total = 0
         for reader in segments where reader.docCount > 0 {
             guard let n = try reader.docFreqInAnyField(word) ?? counting(reader) else { return nil }
             total += n
         }
         countsByWord.withLock { cache in
-            if cache.count < DaySummary.maxWords { cache[word] = total }
+            if cache.count < DaySummary.maxWords, !cache.contains(where: { $0.word == word }) { cache.append((word, total)) }
         }
         return total
     }

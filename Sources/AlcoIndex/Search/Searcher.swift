@@ -60,14 +60,11 @@ public enum Searcher {
             return result
         }
         let idRange = request.idRange
-        // Through the buffer, field by field: a copy of each snapshot (three references) was
-        // most of what a search over a few hundred segments did for each.
-        let everyInRange = all.withUnsafeBufferPointer { b in
-            var k = 0
-            // `overlaps`, spelled out: a method call on the element copies it.
-            while k < b.count, b[k].docCount > 0, b[k].maxID >= idRange.lowerBound, b[k].minID <= idRange.upperBound { k += 1 }
-            return k == b.count
-        }
+        // A day at a time (a whole day the range holds from its summary), through the buffer:
+        // a copy of each snapshot (three references) was most of what a search over a few
+        // hundred segments did for each.
+        let allRuns = all.withUnsafeBufferPointer { DayRun.runs($0) }
+        let everyInRange = all.withUnsafeBufferPointer { b in allRuns.allSatisfy { $0.allOverlap(idRange, in: b) } }
         // The snapshot itself when every segment is searched (no copy to make and release).
         let inRangeSegments = everyInRange ? all : all.filter { $0.overlaps(idRange) }
         result.segmentsSearched = inRangeSegments.count
@@ -82,19 +79,13 @@ public enum Searcher {
         let deadline = Deadline(
             milliseconds: request.timeLimitMilliseconds, from: started, coldReadBytes: request.coldReadLimitBytes)
         let plans = SegmentPlans(request, segments: segments, required: required, cache: cache, deadline: deadline)
-        var ranges: [Range<UInt32>] = []
-        ranges.reserveCapacity(segments.count)
-        segments.withUnsafeBufferPointer { b in
-            for k in 0..<b.count {
-                // Every ordinal when the range holds the segment, without asking its reader.
-                let whole = idRange.lowerBound <= b[k].minID && idRange.upperBound >= b[k].maxID
-                ranges.append(whole ? 0..<UInt32(b[k].docCount) : b[k].reader.ordinals(in: idRange))
-            }
-        }
+        let ranges = SegmentRanges(segments: segments, idRange: idRange)
+        // The days of the list searched: the snapshot's own unless segments were dropped.
+        let runs = segments.count == all.count ? allRuns : segments.withUnsafeBufferPointer { DayRun.runs($0) }
 
         var chosen: [Candidate] = []
         if let key = request.groupBy {
-            let (groups, total, timedOut) = try group(by: key, segments: segments, plans: plans, ranges: ranges, deadline: deadline)
+            let (groups, total, timedOut) = try group(by: key, segments: segments, runs: runs, plans: plans, ranges: ranges, deadline: deadline)
             result.groups = groups
             result.totalFound = total
             result.totalIsExact = !timedOut
@@ -153,7 +144,7 @@ public enum Searcher {
         } else {
             let descending = request.order == .idDescending
             let (top, total, exact, timedOut) = try collectByID(
-                segments: segments, plans: plans, ranges: ranges, window: window,
+                segments: segments, runs: runs, plans: plans, ranges: ranges, window: window,
                 descending: descending, countAll: request.countTotal, deadline: deadline)
             result.totalFound = total
             result.totalIsExact = exact
@@ -221,48 +212,39 @@ public enum Searcher {
         return edges.indices.sorted { descending ? edges[$0] > edges[$1] : edges[$0] < edges[$1] }
     }
 
-    /// Offers `answer` each day searched whole: every segment of the day is in `segments` (one
-    /// after another, as a snapshot lists them), none has deletions, and `idRange` holds the
+    /// Offers `answer` each day searched whole: every segment of the day is in its run of the
+    /// list searched (`runs`), none has deletions, and `idRange` holds the
     /// whole day. Such a day may answer a count or GROUP BY of every line once for all its
-    /// segments (a day right after a fast ingest has dozens). Returns, per segment, whether a
-    /// day that answered covers it (empty when none did).
+    /// segments (a day right after a fast ingest has dozens). Returns the segments of the days
+    /// that answered, in order; only the days are walked.
     static func answerByWholeDays(
-        _ segments: [SegmentSnapshot], idRange: ClosedRange<UInt64>, _ answer: (DaySummary) throws -> Bool
-    ) rethrows -> [Bool] {
-        var days: [(day: DaySummary, segments: Range<Int>)] = []
-        segments.withUnsafeBufferPointer { all in
-            var k = 0
-            while k < all.count {
-                guard let id = all[k].dayID, let day = all[k].day else {
-                    k += 1
-                    continue
-                }
-                var end = k + 1
-                while end < all.count && all[end].dayID == id { end += 1 }
-                if end - k == day.nonEmptySegments, day.hasNoDeletions, idRange.lowerBound <= day.minID,
-                    idRange.upperBound >= day.maxID
-                {
-                    days.append((day, k..<end))
-                }
-                k = end
-            }
-        }
-        var covered: [Bool] = []
-        for (day, range) in days where try answer(day) {
-            if covered.isEmpty { covered = Array(repeating: false, count: segments.count) }
-            for k in range { covered[k] = true }
+        _ runs: [DayRun], idRange: ClosedRange<UInt64>, _ answer: (DaySummary) throws -> Bool
+    ) rethrows -> [Range<Int>] {
+        var covered: [Range<Int>] = []
+        covered.reserveCapacity(runs.count)
+        for run in runs {
+            guard let day = run.day, run.holdsWholeDay, day.hasNoDeletions, idRange.lowerBound <= day.minID,
+                idRange.upperBound >= day.maxID
+            else { continue }
+            if try answer(day) { covered.append(run.segments) }
         }
         return covered
     }
 
-    /// The order from the edge of the segments not `covered` (all when it is empty).
+    /// The order from the edge of the segments outside the `covered` runs (all when it is empty).
     static func orderFromEdge(
-        _ segments: [SegmentSnapshot], descending: Bool, skipping covered: [Bool] = []
+        _ segments: [SegmentSnapshot], descending: Bool, skipping covered: [Range<Int>] = []
     ) -> [Int] {
         // Sorted by keys read once (reading them through each snapshot in the comparator
         // retained and released its reader every time).
         segments.withUnsafeBufferPointer { b in
-            let open = covered.isEmpty ? Array(b.indices) : b.indices.filter { !covered[$0] }
+            var open: [Int] = []
+            var next = 0
+            for run in covered {
+                open += next..<run.lowerBound
+                next = run.upperBound
+            }
+            open += next..<b.count
             let edges = open.map { descending ? b[$0].maxID : b[$0].minID }
             let order = orderFromEdge(edges, descending: descending)
             return covered.isEmpty ? order : order.map { open[$0] }
@@ -276,7 +258,7 @@ public enum Searcher {
     /// The first `window` matches in id order. Without `countAll` it reads segments from the
     /// newest (or oldest) end in growing windows and stops once nothing left can enter.
     static func collectByID(
-        segments: [SegmentSnapshot], plans: SegmentPlans, ranges: [Range<UInt32>],
+        segments: [SegmentSnapshot], runs: [DayRun], plans: SegmentPlans, ranges: SegmentRanges,
         window: Int, descending: Bool, countAll: Bool, deadline: Deadline = .none
     ) throws -> (top: [Candidate], total: Int, exact: Bool, timedOut: Bool) {
         var top: [Candidate] = []
@@ -285,10 +267,10 @@ public enum Searcher {
         // line's. With a window, the days' segments are still read for their edge (from the
         // edge, the first fills it and the others are passed by their id bounds): a page of
         // the newest lines with its total read every segment's plan to count it.
-        var covered: [Bool] = []
+        var covered: [Range<Int>] = []
         if countAll, plans.hasStoredCounts || plans.matchesEverything {
             do {
-                covered = try answerByWholeDays(segments, idRange: plans.idRange) { day in
+                covered = try answerByWholeDays(runs, idRange: plans.idRange) { day in
                     if plans.matchesEverything {
                         total += day.docCount
                         return true
@@ -301,7 +283,21 @@ public enum Searcher {
                 return (top, total, false, true)
             }
         }
-        let order = orderFromEdge(segments, descending: descending, skipping: window == 0 ? covered : [])
+        // Nothing to walk when the days answered for every segment and no page is wanted.
+        let coveredCount = covered.reduce(0) { $0 + $1.count }
+        let order =
+            window == 0 && coveredCount == segments.count
+            ? [] : orderFromEdge(segments, descending: descending, skipping: window == 0 ? covered : [])
+        // With a window the covered days' segments are walked for their edge; once the window
+        // is full, none after the first that cannot enter can, and only uncovered ones count.
+        var isCovered: [Bool] = []
+        var uncoveredLeft = segments.count - coveredCount
+        if window > 0 && !covered.isEmpty {
+            isCovered = Array(repeating: false, count: segments.count)
+            for run in covered {
+                for k in run { isCovered[k] = true }
+            }
+        }
         func better(_ a: UInt64, _ b: UInt64) -> Bool { descending ? a > b : a < b }
         // `found` is always in order from the edge: a segment's ordinals are in id order.
         func merge(_ found: [Candidate]) {
@@ -352,6 +348,8 @@ public enum Searcher {
         var exact = true
         var timedOut = false
         for k in order {
+            let isCoveredHere = !isCovered.isEmpty && isCovered[k]
+            if !isCoveredHere { uncoveredLeft -= 1 }
             let range = ranges[k]
             if range.isEmpty { continue }
             // Without a count to finish, the walk ends at the first segment whose id bound
@@ -362,8 +360,11 @@ public enum Searcher {
                 break
             }
             // Counted with its day (no deletions there): read only for the window's edge.
-            if !covered.isEmpty && covered[k] {
-                guard mayEnter(k, range) else { continue }
+            if isCoveredHere {
+                guard mayEnter(k, range) else {
+                    if uncoveredLeft == 0 { break }
+                    continue
+                }
                 do {
                     try takeIntoWindow(k, plans.plan(k), range)
                 } catch AlcoError.timedOut {
@@ -511,7 +512,7 @@ public enum Searcher {
     }
 
     static func group(
-        by key: String, segments: [SegmentSnapshot], plans: SegmentPlans, ranges: [Range<UInt32>],
+        by key: String, segments: [SegmentSnapshot], runs: [DayRun], plans: SegmentPlans, ranges: SegmentRanges,
         deadline: Deadline = .none
     ) throws -> ([GroupCount], Int, timedOut: Bool) {
         var tally = GroupTally()
@@ -519,9 +520,9 @@ public enum Searcher {
         var timedOut = false
         // Every line of a whole day: its groups once, for all its segments (by a js key: GROUP
         // BY id names a group per line, which no summary keeps).
-        var covered: [Bool] = []
+        var covered: [Range<Int>] = []
         if plans.matchesEverything, key != "id" {
-            covered = answerByWholeDays(segments, idRange: plans.idRange) { day in
+            covered = answerByWholeDays(runs, idRange: plans.idRange) { day in
                 guard let groups = day.groups(key) else { return false }
                 tally.add(day: groups)
                 total += day.docCount
