@@ -8,7 +8,8 @@ then the same data directory is merged (`alco bench ingest` of an empty corpus: 
 optimize every day) and the queries run again. Reported side by side with the ratio of the
 larger size to the smaller: ingest rate, bytes on disk before and after merges, segments, the
 peak of anonymous memory (what alco allocated) apart from file-backed (mapped input and
-segment pages, which the kernel drops as it needs), and every query's median.
+segment pages, which the kernel drops as it needs), every query's median, and every query's
+first run with the segment files evicted from the page cache (issue 19, goal 4), at both moments.
 
   Benchmarks/scale.py [--lines 1000000,10000000] [--binary .build/release/alco]
 
@@ -32,6 +33,21 @@ def queries(binary, data, spec_path):
     return {q["name"]: q for q in got}
 
 
+def cold_queries(binary, data, spec_path):
+    """Each query's first run with the segment files evicted from the page cache (issue 19,
+    goal 4): one process per query (what a run reads stays mapped), its cold time and the bytes
+    it read from disk."""
+    out = {}
+    for q in json.load(open(spec_path)):
+        one = spec_path + ".one"
+        with open(one, "w") as f:
+            json.dump([q], f)
+        got = run_json([binary, "bench", "queries", "--cold", "--data", data, "--spec", one])["queries"][0]
+        out[q["name"]] = got
+        os.unlink(one)
+    return out
+
+
 def measure(binary, work, lines):
     corpus = ensure_corpus(work, lines)
     meta = json.load(open(corpus + ".meta.json"))
@@ -42,10 +58,13 @@ def measure(binary, work, lines):
         json.dump([dict(q, name=name) for name, q, _ in anchors(meta)], f)
     ingest = run_json([binary, "bench", "ingest", "--no-merge", "--data", data, "--corpus", corpus])
     fresh = queries(binary, data, spec_path)
+    fresh_cold = cold_queries(binary, data, spec_path)
     merge = run_json([binary, "bench", "ingest", "--data", data, "--corpus", os.devnull])
     merged = queries(binary, data, spec_path)
+    merged_cold = cold_queries(binary, data, spec_path)
     shutil.rmtree(data, ignore_errors=True)
-    return {"lines": lines, "raw_bytes": meta["bytes"], "ingest": ingest, "fresh": fresh, "merge": merge, "merged": merged}
+    return {"lines": lines, "raw_bytes": meta["bytes"], "ingest": ingest, "fresh": fresh, "merge": merge, "merged": merged,
+            "fresh_cold": fresh_cold, "merged_cold": merged_cold}
 
 
 def report(runs, path):
@@ -85,6 +104,14 @@ def report(runs, path):
         m = [r["merged"][name]["median_ms"] for r in runs]
         lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in f) + f" | {f[-1] / f[0]:.2f}× | "
                      + " | ".join(f"{v:.3f}" for v in m) + f" | {m[-1] / m[0]:.2f}× |")
+    lines += ["", "First runs with every segment file evicted from the page cache (`bench queries --cold`: a process per "
+              "query, which opens the index, evicts, then runs it once; the pages opening mapped stay, as in a server), "
+              "in ms and KiB read from disk (`read_bytes`):", "",
+              "| query (cold) | " + " | ".join(f"{label(r)} after ingest | {label(r)} merged" for r in runs) + " |",
+              "|---|" + "---|" * (2 * len(runs))]
+    cell = lambda q: f"{q['cold_ms']:.1f} ms, {q['read_bytes'] / 1024:,.0f} KiB"
+    for name in small["fresh"]:
+        lines.append(f"| {name} | " + " | ".join(f"{cell(r['fresh_cold'][name])} | {cell(r['merged_cold'][name])}" for r in runs) + " |")
     lines.append("<!-- scale:end -->")
     replace_section(path, "scale", "\n".join(lines))
     print("\n".join(lines))

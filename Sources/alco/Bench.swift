@@ -192,6 +192,13 @@ struct Bench: ParsableCommand {
         @Option var index: String = "logs"
         @Option(help: "JSON spec of the anchor queries (Benchmarks/anchors.json after substitution).") var spec: String
         @Option var runs: Int = 20
+        @Flag(
+            help: """
+                Run each query once, after evicting the index's segment files from the page cache \
+                (pages the open mapped stay, as in a server), and report the bytes the process read \
+                from disk for it. Give one query per process: what a run reads stays mapped.
+                """)
+        var cold = false
 
         func run() throws {
             try reportingErrors {
@@ -207,6 +214,18 @@ struct Bench: ParsableCommand {
                 var results: [[String: Any]] = []
                 for q in queries {
                     let request = try AnchorQuery.request(q)
+                    if cold {
+                        ColdReads.evict(segmentsOf: data.directory + "/indexes/" + index)
+                        let before = ColdReads.bytesRead()
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        let r = try target.search(request)
+                        let t1 = DispatchTime.now().uptimeNanoseconds
+                        results.append([
+                            "name": q["name"] ?? "", "cold_ms": Double(t1 - t0) / 1e6, "read_bytes": ColdReads.bytesRead() - before,
+                            "rows": request.groupBy != nil ? r.groups.count : r.hits.count,
+                        ])
+                        continue
+                    }
                     var times: [Double] = []
                     var count = 0
                     for k in 0..<(runs + 2) {
@@ -225,6 +244,31 @@ struct Bench: ParsableCommand {
                 Bench.emit(["queries": results])
             }
         }
+    }
+}
+
+/// What a cold query costs: the segment files out of the page cache before it, the bytes the
+/// process read from disk during it.
+enum ColdReads {
+    static func evict(segmentsOf indexDirectory: String) {
+        let dir = indexDirectory + "/segments"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".seg") {
+            let fd = open(dir + "/" + name, O_RDONLY)
+            guard fd >= 0 else { continue }
+            // Dirty pages stay in the cache: written first, they can go.
+            _ = fdatasync(fd)
+            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+            close(fd)
+        }
+    }
+
+    /// `read_bytes` of /proc/self/io: what reached the disk, not what the page cache served.
+    static func bytesRead() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("read_bytes:") {
+            return Int(line.split(separator: " ").last ?? "") ?? 0
+        }
+        return 0
     }
 }
 
