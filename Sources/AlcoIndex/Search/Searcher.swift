@@ -63,8 +63,10 @@ public enum Searcher {
         // A day at a time (a whole day the range holds from its summary), through the buffer:
         // a copy of each snapshot (three references) was most of what a search over a few
         // hundred segments did for each.
-        let allRuns = all.withUnsafeBufferPointer { DayRun.runs($0) }
-        let everyInRange = all.withUnsafeBufferPointer { b in allRuns.allSatisfy { $0.allOverlap(idRange, in: b) } }
+        let (allRuns, everyInRange) = all.withUnsafeBufferPointer { b in
+            let runs = DayRun.runs(b)
+            return (runs, runs.allSatisfy { $0.allOverlap(idRange, in: b) })
+        }
         // The snapshot itself when every segment is searched (no copy to make and release).
         let inRangeSegments = everyInRange ? all : all.filter { $0.overlaps(idRange) }
         result.segmentsSearched = inRangeSegments.count
